@@ -1,0 +1,201 @@
+//! Evaluates a policy (the embedded default, or `--policy FILE`) against
+//! labelled data, printing accuracy, per-class precision and recall, and
+//! macro-F1 under a label map.
+//!
+//! ```text
+//! cargo run --release --example evaluate                      # every set in ../shared/data
+//! cargo run --release --example evaluate -- --data DIR        # another data folder
+//! cargo run --release --example evaluate -- --file F.jsonl --labels 'bug=fault_correction,...'
+//! cargo run --release --example evaluate -- --json            # one JSON object per data set
+//! ```
+//!
+//! The label maps of the shared data sets follow `../shared/data/README.md`:
+//! where a label fits two classes (`Feature`), either counts as correct.
+//! Items whose label is not in the map are skipped and counted.
+
+mod common;
+
+use std::process::ExitCode;
+
+use feedback_triage::{Class, Classifier, Evaluation, EvaluationReport, LabelMap};
+
+/// `(file under the data folder, label map, note)`.
+const SETS: &[(&str, &str, &str)] = &[
+    (
+        "app_reviews/maalej.jsonl",
+        "Bug=fault_correction,Feature=market_driven|responsiveness,UserExperience=responsiveness,Rating=responsiveness",
+        "app store reviews",
+    ),
+    (
+        "github_issues/nlbse24_train.jsonl",
+        "bug=fault_correction,feature=market_driven|responsiveness,question=responsiveness",
+        "GitHub issues",
+    ),
+    (
+        "security_bugs/farsec_train.jsonl",
+        "security=necessity,non_security=fault_correction",
+        "security vs other bug reports",
+    ),
+    (
+        "requirements/promise_exp.jsonl",
+        "L=necessity,SE=necessity",
+        "legal and security requirements (other labels are not requests of the five kinds: skipped)",
+    ),
+];
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("evaluate: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
+    let args = common::Args::parse(&["data", "file", "labels", "policy", "misses"])?;
+    args.check(&["data", "file", "labels", "policy", "json", "misses"])?;
+    let classifier = match args.value("policy") {
+        Some(p) => Classifier::new(&common::read_policy(p)?).map_err(|e| e.to_string())?,
+        None => Classifier::builtin(),
+    };
+    let misses: usize = args
+        .value("misses")
+        .map(str::parse)
+        .transpose()
+        .map_err(|e| format!("--misses: {e}"))?
+        .unwrap_or(0);
+    let json = args.has("json");
+    let sets: Vec<(String, LabelMap, String)> = match args.value("file") {
+        Some(f) => {
+            let labels = args.value("labels").ok_or("--file needs --labels")?;
+            vec![(
+                f.to_string(),
+                labels.parse().map_err(|e| format!("--labels: {e}"))?,
+                String::new(),
+            )]
+        }
+        None => {
+            let dir = args.value("data").unwrap_or("../shared/data");
+            SETS.iter()
+                .map(|(f, m, n)| {
+                    (
+                        format!("{dir}/{f}"),
+                        m.parse().expect("built-in label maps are valid"),
+                        n.to_string(),
+                    )
+                })
+                .collect()
+        }
+    };
+    let mut macro_sum = 0.0;
+    let mut evaluated = 0;
+    for (path, map, note) in &sets {
+        if !std::path::Path::new(path).exists() {
+            eprintln!("evaluate: {path} not found, skipped");
+            continue;
+        }
+        let (items, bad) = common::read_items(Some(path)).map_err(|e| format!("{path}: {e}"))?;
+        common::report_bad(Some(path), &bad);
+        let mut eval = Evaluation::new().max_misses(misses);
+        let mut outside = 0usize;
+        let mut outside_necessity = 0usize;
+        for (_, item, raw) in &items {
+            let label = raw.get("label").and_then(|l| l.as_str()).unwrap_or("");
+            let result = classifier.classify(item).map_err(|e| e.to_string())?;
+            match map.get(label) {
+                Some(truth) => eval.add(&item.id, truth, &result),
+                None => {
+                    eval.skip();
+                    outside += 1;
+                    if result.class == Some(Class::Necessity) {
+                        outside_necessity += 1;
+                    }
+                }
+            }
+        }
+        let report = eval.finish();
+        macro_sum += report.macro_f1;
+        evaluated += 1;
+        if json {
+            let v =
+                serde_json::json!({ "file": path, "label_map": map.to_string(), "report": report });
+            println!("{v}");
+        } else {
+            print_report(path, note, &report);
+            if outside > 0 && path.contains("promise") {
+                println!(
+                    "  other requirements (skipped): {outside}, of which classified necessity: {outside_necessity} ({:.1}%)",
+                    100.0 * outside_necessity as f64 / outside as f64
+                );
+            }
+            println!();
+        }
+    }
+    if !json && evaluated > 0 {
+        println!(
+            "mean macro-F1 over {evaluated} data sets: {:.3}",
+            macro_sum / evaluated as f64
+        );
+    }
+    Ok(())
+}
+
+fn print_report(path: &str, note: &str, r: &EvaluationReport) {
+    println!("== {path}  ({note})");
+    println!(
+        "  items {}  skipped {}  accuracy {:.3}  macro-F1 {:.3}  coverage {:.3}",
+        r.items, r.skipped, r.accuracy, r.macro_f1, r.coverage
+    );
+    println!(
+        "  {:<17} {:>7} {:>9} {:>9} {:>7} {:>7}",
+        "class", "support", "predicted", "precision", "recall", "F1"
+    );
+    for c in Class::ALL {
+        let m = &r.per_class[c.index()];
+        if m.support == 0 && m.predicted == 0 {
+            continue;
+        }
+        println!(
+            "  {:<17} {:>7} {:>9} {:>9.3} {:>7.3} {:>7.3}",
+            c.as_str(),
+            m.support,
+            m.predicted,
+            m.precision,
+            m.recall,
+            m.f1
+        );
+    }
+    print!("  confusion (rows true, columns predicted: nec opp fault mkt resp none):");
+    for c in Class::ALL {
+        let row = &r.confusion[c.index()];
+        if row.iter().sum::<usize>() > 0 {
+            print!("\n    {:<17}", c.as_str());
+            for v in row {
+                print!(" {v:>5}");
+            }
+        }
+    }
+    println!();
+    for m in &r.misses {
+        let ev: Vec<String> = m
+            .evidence
+            .iter()
+            .filter(|e| e.contribution > 0.0)
+            .map(|e| match &e.kind {
+                feedback_triage::EvidenceKind::Keyword { phrase, .. } => {
+                    format!("{}:{phrase}", e.rule)
+                }
+                _ => e.rule.clone(),
+            })
+            .collect();
+        println!(
+            "  miss {} expected {} got {:?}: {}",
+            m.id,
+            m.expected,
+            m.predicted.map(|c| c.as_str()),
+            ev.join(" ")
+        );
+    }
+}

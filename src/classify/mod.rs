@@ -1,0 +1,639 @@
+//! The compiled classifier.
+
+mod result;
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+pub use result::{Classification, Evidence, EvidenceKind, Outcome};
+
+use crate::class::{Class, ClassScores};
+use crate::error::{ItemError, PolicyErrors};
+use crate::item::FeedbackItem;
+use crate::policy::{Conditions, Policy, Rule, TextField};
+use crate::text::{self, Analyzed, FxHashMap};
+
+const NONE: u32 = u32::MAX;
+
+/// A compiled, immutable policy: classifies items and explains each decision.
+///
+/// Cheap to clone (the compiled tables are shared) and `Send + Sync`, so one
+/// classifier serves every thread of a service.
+///
+/// ```
+/// use feedback_triage::{Channel, Class, Classifier, FeedbackItem};
+///
+/// let classifier = Classifier::builtin();
+/// let item = FeedbackItem::new("T-1")
+///     .with_title("We are losing the Acme deal without SAML single sign-on")
+///     .with_channel(Channel::Sales);
+/// let result = classifier.classify(&item)?;
+/// assert_eq!(result.class, Some(Class::Opportunistic));
+/// assert!(result.confidence > 0.5);
+/// # Ok::<(), feedback_triage::ItemError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Classifier {
+    inner: Arc<Compiled>,
+}
+
+#[derive(Debug)]
+struct Compiled {
+    policy: Policy,
+    /// Normalised term -> term id.
+    terms: FxHashMap<Box<str>, u32>,
+    /// Term id -> phrases starting with it, longest first.
+    by_first: Vec<Vec<u32>>,
+    phrases: Vec<Phrase>,
+    /// Phrases in scripts without spaces, matched as substrings.
+    substrings: Vec<(Box<str>, u32)>,
+}
+
+#[derive(Debug)]
+struct Phrase {
+    terms: Box<[u32]>,
+    owner: Owner,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Owner {
+    Keyword { rule: u32, index: u32 },
+    Exclude { rule: u32, index: u32 },
+    Cue,
+}
+
+/// A match found in one field.
+#[derive(Clone, Debug)]
+struct Hit {
+    phrase: u32,
+    field: TextField,
+    span: std::ops::Range<usize>,
+    cue: Option<std::ops::Range<usize>>,
+}
+
+/// Reusable per-thread buffers, so classifying allocates nothing per token.
+#[derive(Default)]
+struct Scratch {
+    text: Analyzed,
+    ids: Vec<u32>,
+    /// Per phrase: bit 0 title hit, 1 body hit, 2 title negated, 3 body negated.
+    seen: Vec<u8>,
+    /// Per rule: the token index up to which its last match reaches.
+    covered: Vec<usize>,
+    hits: Vec<Hit>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+impl Classifier {
+    /// Validates `policy` and compiles it. Every problem is reported, not just
+    /// the first.
+    pub fn new(policy: &Policy) -> Result<Classifier, PolicyErrors> {
+        policy.validate()?;
+        Ok(Classifier {
+            inner: Arc::new(Compiled::new(policy.clone())),
+        })
+    }
+
+    /// The classifier for the embedded default policy ([`Policy::builtin`]).
+    pub fn builtin() -> Classifier {
+        static BUILTIN: std::sync::OnceLock<Classifier> = std::sync::OnceLock::new();
+        BUILTIN
+            .get_or_init(|| {
+                // A test proves the builtin policy validates; compile it
+                // without re-validating so this cannot fail.
+                Classifier {
+                    inner: Arc::new(Compiled::new(Policy::builtin())),
+                }
+            })
+            .clone()
+    }
+
+    /// The policy this classifier was compiled from.
+    pub fn policy(&self) -> &Policy {
+        &self.inner.policy
+    }
+
+    /// Classifies one item, using its text and its metadata (channel, deal
+    /// value, tags, votes). Fails only when the item itself is invalid.
+    pub fn classify(&self, item: &FeedbackItem) -> Result<Classification, ItemError> {
+        item.validate()?;
+        Ok(self.inner.classify(&item.title, &item.body, Some(item)))
+    }
+
+    /// Classifies a text alone, as if its channel were unknown. Never fails.
+    pub fn classify_text(&self, title: &str, body: &str) -> Classification {
+        self.inner.classify(title, body, None)
+    }
+
+    /// Classifies a batch, in input order. With the `parallel` feature the
+    /// work is spread over all cores; the results are identical.
+    pub fn classify_batch(&self, items: &[FeedbackItem]) -> Vec<Result<Classification, ItemError>> {
+        #[cfg(feature = "parallel")]
+        {
+            use rayon::prelude::*;
+            items.par_iter().map(|i| self.classify(i)).collect()
+        }
+        #[cfg(not(feature = "parallel"))]
+        {
+            items.iter().map(|i| self.classify(i)).collect()
+        }
+    }
+}
+
+impl Compiled {
+    fn new(policy: Policy) -> Compiled {
+        let mut c = Compiled {
+            policy: Policy::empty(),
+            terms: FxHashMap::default(),
+            by_first: Vec::new(),
+            phrases: Vec::new(),
+            substrings: Vec::new(),
+        };
+        for (r, rule) in policy.rules.iter().enumerate() {
+            let r = r as u32;
+            for (i, k) in rule.keywords.iter().enumerate() {
+                c.add_phrase(
+                    &k.text,
+                    Owner::Keyword {
+                        rule: r,
+                        index: i as u32,
+                    },
+                );
+            }
+            for (i, e) in rule.exclude.iter().enumerate() {
+                c.add_phrase(
+                    e,
+                    Owner::Exclude {
+                        rule: r,
+                        index: i as u32,
+                    },
+                );
+            }
+        }
+        if policy.settings.negation_window > 0 {
+            for cue in &policy.settings.negation_cues {
+                c.add_phrase(cue, Owner::Cue);
+            }
+        }
+        // Longest phrase first, then policy order: deterministic.
+        let phrases = &c.phrases;
+        for list in &mut c.by_first {
+            list.sort_by_key(|&p| (std::cmp::Reverse(phrases[p as usize].terms.len()), p));
+        }
+        c.policy = policy;
+        c
+    }
+
+    fn add_phrase(&mut self, phrase: &str, owner: Owner) {
+        let id = self.phrases.len() as u32;
+        if text::is_substring_phrase(phrase) {
+            let pat: String = phrase.trim().chars().flat_map(char::to_lowercase).collect();
+            if !pat.is_empty() {
+                self.substrings.push((pat.into_boxed_str(), id));
+            }
+            self.phrases.push(Phrase {
+                terms: Box::new([]),
+                owner,
+            });
+            return;
+        }
+        let terms: Box<[u32]> = text::phrase_terms(phrase)
+            .into_iter()
+            .map(|t| {
+                let next = self.terms.len() as u32;
+                *self.terms.entry(t.into_boxed_str()).or_insert(next)
+            })
+            .collect();
+        if let Some(&first) = terms.first() {
+            if self.by_first.len() <= first as usize {
+                self.by_first.resize_with(first as usize + 1, Vec::new);
+            }
+            self.by_first[first as usize].push(id);
+        }
+        self.phrases.push(Phrase { terms, owner });
+    }
+
+    fn rule(&self, r: u32) -> &Rule {
+        &self.policy.rules[r as usize]
+    }
+
+    fn classify(&self, title: &str, body: &str, item: Option<&FeedbackItem>) -> Classification {
+        SCRATCH.with(|s| match s.try_borrow_mut() {
+            Ok(mut s) => self.classify_with(title, body, item, &mut s),
+            // Re-entrant use on one thread (not possible through this API,
+            // but cheap to guard): use fresh buffers.
+            Err(_) => self.classify_with(title, body, item, &mut Scratch::default()),
+        })
+    }
+
+    fn classify_with(
+        &self,
+        title: &str,
+        body: &str,
+        item: Option<&FeedbackItem>,
+        s: &mut Scratch,
+    ) -> Classification {
+        s.hits.clear();
+        s.seen.clear();
+        s.seen.resize(self.phrases.len(), 0);
+        self.scan(title, TextField::Title, s);
+        self.scan(body, TextField::Body, s);
+        self.decide(item, &s.hits)
+    }
+
+    /// Finds the matches of every phrase in one field.
+    fn scan(&self, text: &str, field: TextField, s: &mut Scratch) {
+        if text.is_empty() {
+            return;
+        }
+        let (ok_bit, neg_bit) = match field {
+            TextField::Title => (1u8, 4u8),
+            TextField::Body => (2u8, 8u8),
+        };
+        let window = self.policy.settings.negation_window;
+        s.text.analyze(text);
+        s.ids.clear();
+        s.ids.extend(
+            s.text
+                .tokens
+                .iter()
+                .map(|t| self.terms.get(s.text.norm(t)).copied().unwrap_or(NONE)),
+        );
+        s.covered.clear();
+        s.covered.resize(self.policy.rules.len(), 0);
+        let tokens = &s.text.tokens;
+        let n = tokens.len();
+        let mut clause = 0;
+        let mut last_cue: Option<(usize, usize)> = None;
+        for i in 0..n {
+            if tokens[i].clause_start {
+                clause = i;
+            }
+            let id = s.ids[i];
+            if id == NONE {
+                continue;
+            }
+            let Some(list) = self.by_first.get(id as usize) else {
+                continue;
+            };
+            for &p in list {
+                let ph = &self.phrases[p as usize];
+                let len = ph.terms.len();
+                if i + len > n
+                    || s.ids[i..i + len] != *ph.terms
+                    || tokens[i + 1..i + len].iter().any(|t| t.clause_start)
+                {
+                    continue;
+                }
+                let span = tokens[i].start..tokens[i + len - 1].end;
+                match ph.owner {
+                    Owner::Cue => {
+                        if last_cue.is_none_or(|(st, e)| st != i || e < i + len) {
+                            last_cue = Some((i, i + len));
+                        }
+                    }
+                    Owner::Exclude { rule, .. } => {
+                        if self.rule(rule).field.covers(field) && s.seen[p as usize] & ok_bit == 0 {
+                            s.seen[p as usize] |= ok_bit;
+                            s.hits.push(Hit {
+                                phrase: p,
+                                field,
+                                span,
+                                cue: None,
+                            });
+                        }
+                    }
+                    Owner::Keyword { rule, .. } => {
+                        let r = self.rule(rule);
+                        if !r.field.covers(field) || i < s.covered[rule as usize] {
+                            continue;
+                        }
+                        s.covered[rule as usize] = i + len;
+                        let cue = last_cue.filter(|&(st, e)| {
+                            r.negatable && window > 0 && e <= i && st >= clause && i - e < window
+                        });
+                        let bit = if cue.is_some() { neg_bit } else { ok_bit };
+                        if s.seen[p as usize] & bit == 0 {
+                            s.seen[p as usize] |= bit;
+                            s.hits.push(Hit {
+                                phrase: p,
+                                field,
+                                span,
+                                cue: cue.map(|(st, e)| tokens[st].start..tokens[e - 1].end),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        // Scripts without spaces: first occurrence of each phrase.
+        if !self.substrings.is_empty() && !text.is_ascii() {
+            for (pat, p) in &self.substrings {
+                let rule = match self.phrases[*p as usize].owner {
+                    Owner::Keyword { rule, .. } | Owner::Exclude { rule, .. } => rule,
+                    Owner::Cue => continue,
+                };
+                if !self.rule(rule).field.covers(field) || s.seen[*p as usize] & ok_bit != 0 {
+                    continue;
+                }
+                if let Some(pos) = text.find(&**pat) {
+                    s.seen[*p as usize] |= ok_bit;
+                    s.hits.push(Hit {
+                        phrase: *p,
+                        field,
+                        span: pos..pos + pat.len(),
+                        cue: None,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Turns the matches into scores, evidence and a decision.
+    fn decide(&self, item: Option<&FeedbackItem>, hits: &[Hit]) -> Classification {
+        let settings = &self.policy.settings;
+        let nrules = self.policy.rules.len();
+        // Group hits by rule, in rule order, then field, then position.
+        let mut order: Vec<usize> = (0..hits.len()).collect();
+        let key = |h: &Hit| {
+            let rule = match self.phrases[h.phrase as usize].owner {
+                Owner::Keyword { rule, .. } | Owner::Exclude { rule, .. } => rule,
+                Owner::Cue => u32::MAX,
+            };
+            (rule, h.field, h.span.start, h.phrase)
+        };
+        order.sort_by_key(|&i| key(&hits[i]));
+
+        let mut scores = ClassScores::default();
+        let mut evidence = Vec::new();
+        let mut decisive: Vec<Class> = Vec::new();
+        let mut at = 0;
+        for r in 0..nrules {
+            let rule = &self.policy.rules[r];
+            let start = at;
+            while at < order.len() && key(&hits[order[at]]).0 == r as u32 {
+                at += 1;
+            }
+            let rule_hits = &order[start..at];
+            let holds = conditions_hold(&rule.when, item);
+            if !holds || (rule_hits.is_empty() && !rule.keywords.is_empty()) {
+                continue;
+            }
+            let mut ev = Vec::new();
+            // An exclusion vetoes the rule.
+            if let Some(&h) = rule_hits.iter().find(|&&h| {
+                matches!(
+                    self.phrases[hits[h].phrase as usize].owner,
+                    Owner::Exclude { .. }
+                )
+            }) {
+                let h = &hits[h];
+                if let Owner::Exclude { index, .. } = self.phrases[h.phrase as usize].owner {
+                    evidence.push(Evidence {
+                        rule: rule.id.clone(),
+                        class: rule.class,
+                        contribution: 0.0,
+                        kind: EvidenceKind::Excluded {
+                            phrase: rule.exclude[index as usize].clone(),
+                            field: h.field,
+                            span: h.span.clone(),
+                        },
+                    });
+                }
+                continue;
+            }
+            // Each distinct keyword counts once, at its best field factor.
+            let mut best: Vec<(u32, f64, usize)> = Vec::new(); // (keyword, factor, evidence index)
+            let mut total = 0.0;
+            for &h in rule_hits {
+                let h = &hits[h];
+                let Owner::Keyword { index, .. } = self.phrases[h.phrase as usize].owner else {
+                    continue;
+                };
+                let phrase = rule.keywords[index as usize].text.clone();
+                if let Some(cue) = &h.cue {
+                    ev.push(Evidence {
+                        rule: rule.id.clone(),
+                        class: rule.class,
+                        contribution: 0.0,
+                        kind: EvidenceKind::Negated {
+                            phrase,
+                            field: h.field,
+                            span: h.span.clone(),
+                            cue: cue.clone(),
+                        },
+                    });
+                    continue;
+                }
+                let factor = match h.field {
+                    TextField::Title => settings.title_weight,
+                    TextField::Body => 1.0,
+                };
+                let value = rule.weight * rule.keywords[index as usize].weight * factor;
+                ev.push(Evidence {
+                    rule: rule.id.clone(),
+                    class: rule.class,
+                    contribution: 0.0,
+                    kind: EvidenceKind::Keyword {
+                        phrase,
+                        field: h.field,
+                        span: h.span.clone(),
+                    },
+                });
+                match best.iter_mut().find(|b| b.0 == index) {
+                    Some(b) if b.1 < value => {
+                        total += value - b.1;
+                        ev[b.2].contribution = 0.0;
+                        ev.last_mut().expect("just pushed").contribution = value;
+                        *b = (index, value, ev.len() - 1);
+                    }
+                    Some(_) => {}
+                    None => {
+                        total += value;
+                        ev.last_mut().expect("just pushed").contribution = value;
+                        best.push((index, value, ev.len() - 1));
+                    }
+                }
+            }
+            let fired = if rule.keywords.is_empty() {
+                total = rule.weight;
+                true
+            } else {
+                !best.is_empty()
+            };
+            if fired {
+                if !rule.when.is_empty() {
+                    ev.insert(
+                        0,
+                        Evidence {
+                            rule: rule.id.clone(),
+                            class: rule.class,
+                            contribution: if rule.keywords.is_empty() { total } else { 0.0 },
+                            kind: EvidenceKind::Condition {
+                                description: describe(&rule.when),
+                            },
+                        },
+                    );
+                }
+                scores[rule.class] += total;
+                if rule.decisive && !decisive.contains(&rule.class) {
+                    decisive.push(rule.class);
+                }
+            }
+            evidence.extend(ev);
+        }
+        self.verdict(scores, decisive, evidence)
+    }
+
+    fn verdict(
+        &self,
+        scores: ClassScores,
+        decisive: Vec<Class>,
+        evidence: Vec<Evidence>,
+    ) -> Classification {
+        let settings = &self.policy.settings;
+        let Some((_, top)) = scores.best() else {
+            return Classification {
+                class: settings.fallback,
+                outcome: Outcome::NoMatch,
+                confidence: 0.0,
+                scores,
+                secondary: Vec::new(),
+                evidence,
+            };
+        };
+        let fits = |c: Class| scores[c] > 0.0 && scores[c] >= settings.fit_ratio * top;
+        let by_precedence = |allowed: &dyn Fn(Class) -> bool| {
+            settings.precedence.iter().copied().find(|&c| allowed(c))
+        };
+        let (primary, outcome) = match by_precedence(&|c| decisive.contains(&c)) {
+            Some(c) => (c, Outcome::Decided),
+            None => (
+                by_precedence(&fits).unwrap_or(Class::ALL[0]),
+                Outcome::Matched,
+            ),
+        };
+        let mut secondary: Vec<Class> = Class::ALL
+            .into_iter()
+            .filter(|&c| c != primary && fits(c))
+            .collect();
+        // Best first; ties by precedence.
+        let rank = |c: &Class| settings.precedence.iter().position(|p| p == c);
+        secondary.sort_by(|a, b| {
+            scores[*b]
+                .total_cmp(&scores[*a])
+                .then(rank(a).cmp(&rank(b)))
+        });
+        let p = scores[primary];
+        let other = Class::ALL
+            .into_iter()
+            .filter(|&c| c != primary)
+            .map(|c| scores[c])
+            .fold(0.0, f64::max);
+        let close = other > 0.0 && p.min(other) >= settings.ambiguity_ratio * p.max(other);
+        let outcome = if outcome == Outcome::Matched && close {
+            Outcome::Ambiguous
+        } else {
+            outcome
+        };
+        let strength = 1.0 - (-p / settings.confidence_scale).exp();
+        let share = if p + other > 0.0 {
+            p / (p + other)
+        } else {
+            0.0
+        };
+        let confidence = (strength * share).clamp(0.0, 1.0);
+        Classification {
+            class: Some(primary),
+            outcome,
+            confidence: if confidence.is_finite() {
+                confidence
+            } else {
+                0.0
+            },
+            scores,
+            secondary,
+            evidence,
+        }
+    }
+}
+
+fn conditions_hold(w: &Conditions, item: Option<&FeedbackItem>) -> bool {
+    if w.is_empty() {
+        return true;
+    }
+    // Text-only classification knows no metadata: only conditions that an
+    // unknown channel satisfies can hold.
+    let default_item;
+    let item = match item {
+        Some(i) => i,
+        None => {
+            default_item = FeedbackItem::default();
+            &default_item
+        }
+    };
+    if let Some(ch) = &w.channel {
+        if !ch.contains(&item.channel) {
+            return false;
+        }
+    }
+    if let Some(not) = &w.not_channel {
+        if not.contains(&item.channel) {
+            return false;
+        }
+    }
+    if let Some(min) = w.min_deal_value {
+        if item.deal_value.is_none_or(|v| v < min) {
+            return false;
+        }
+    }
+    if let Some(max) = w.max_deal_value {
+        if item.deal_value.is_some_and(|v| v > max) {
+            return false;
+        }
+    }
+    if let Some(tags) = &w.tags {
+        if !tags.iter().any(|t| {
+            item.tags
+                .iter()
+                .any(|it| it.trim().eq_ignore_ascii_case(t.trim()))
+        }) {
+            return false;
+        }
+    }
+    if let Some(min) = w.min_votes {
+        if item.votes < min {
+            return false;
+        }
+    }
+    true
+}
+
+/// The conditions in words, for evidence.
+fn describe(w: &Conditions) -> String {
+    let list =
+        |v: &[crate::item::Channel]| v.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ");
+    let mut parts = Vec::new();
+    if let Some(ch) = &w.channel {
+        parts.push(format!("channel is one of {}", list(ch)));
+    }
+    if let Some(ch) = &w.not_channel {
+        parts.push(format!("channel is none of {}", list(ch)));
+    }
+    if let Some(v) = w.min_deal_value {
+        parts.push(format!("deal value is at least {v}"));
+    }
+    if let Some(v) = w.max_deal_value {
+        parts.push(format!("deal value is at most {v}"));
+    }
+    if let Some(t) = &w.tags {
+        parts.push(format!("has a tag among {}", t.join(", ")));
+    }
+    if let Some(v) = w.min_votes {
+        parts.push(format!("has at least {v} votes"));
+    }
+    parts.join(" and ")
+}

@@ -1,0 +1,136 @@
+//! What classifying one item returns.
+
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
+
+use crate::class::{Class, ClassScores};
+use crate::policy::TextField;
+
+/// The result of classifying one item: the class, every class's score, how
+/// sure the classifier is, and the evidence behind it.
+///
+/// ```
+/// use feedback_triage::{Class, Classifier, EvidenceKind, Outcome};
+///
+/// let c = Classifier::builtin().classify_text("App crashes on startup", "");
+/// assert_eq!(c.class, Some(Class::FaultCorrection));
+/// assert_eq!(c.outcome, Outcome::Matched);
+/// let hit = &c.evidence[0];
+/// if let EvidenceKind::Keyword { span, .. } = &hit.kind {
+///     assert_eq!(&"App crashes on startup"[span.clone()], "crashes");
+/// }
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Classification {
+    /// The primary class; `None` when nothing matched and the policy has no
+    /// fallback.
+    pub class: Option<Class>,
+    /// How the decision was reached; never a silent guess.
+    pub outcome: Outcome,
+    /// How sure the classifier is, in `[0, 1]`: `strength × share`, where
+    /// `strength = 1 - exp(-primary score / confidence_scale)` and
+    /// `share = primary / (primary + best other score)`.
+    pub confidence: f64,
+    /// The score of every class (finite, `>= 0`).
+    pub scores: ClassScores,
+    /// Other classes that fit (score at least `fit_ratio` of the top), best first.
+    pub secondary: Vec<Class>,
+    /// Why: every rule that fired or was vetoed, in rule order, then field,
+    /// then position.
+    pub evidence: Vec<Evidence>,
+}
+
+/// How a [`Classification`] was decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Outcome {
+    /// One class clearly fits best (or wins by the policy's precedence).
+    Matched,
+    /// A decisive rule fired and set the class.
+    Decided,
+    /// Two classes are too close to call: the runner-up scores at least
+    /// `ambiguity_ratio` of the primary. The class is still given (by
+    /// precedence) and the runner-up is the first secondary class.
+    Ambiguous,
+    /// No rule fired. `class` is the policy's fallback, or `None`.
+    NoMatch,
+}
+
+impl Outcome {
+    /// The snake_case name used in JSON.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Matched => "matched",
+            Outcome::Decided => "decided",
+            Outcome::Ambiguous => "ambiguous",
+            Outcome::NoMatch => "no_match",
+        }
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One piece of evidence: which rule, what it matched, and what it added.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Evidence {
+    /// The rule's id.
+    pub rule: String,
+    /// The rule's class.
+    pub class: Class,
+    /// What this piece added to the class's score (0 for vetoed or negated
+    /// matches, and for repeats of a keyword already counted).
+    pub contribution: f64,
+    /// What was matched.
+    #[serde(flatten)]
+    pub kind: EvidenceKind,
+}
+
+/// What a piece of [`Evidence`] matched.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum EvidenceKind {
+    /// A keyword or phrase was found.
+    Keyword {
+        /// The keyword as written in the policy.
+        phrase: String,
+        /// Where it was found.
+        field: TextField,
+        /// Byte span in that field's original text (on char boundaries).
+        span: Range<usize>,
+    },
+    /// A keyword was found but a negation cue before it cancels it
+    /// ("no longer crashes").
+    Negated {
+        /// The keyword as written in the policy.
+        phrase: String,
+        /// Where it was found.
+        field: TextField,
+        /// Byte span of the keyword.
+        span: Range<usize>,
+        /// Byte span of the negation cue.
+        cue: Range<usize>,
+    },
+    /// An exclusion phrase was found, so the rule did not fire.
+    Excluded {
+        /// The exclusion as written in the policy.
+        phrase: String,
+        /// Where it was found.
+        field: TextField,
+        /// Byte span in that field's original text.
+        span: Range<usize>,
+    },
+    /// The rule's metadata conditions held.
+    Condition {
+        /// The conditions, in words ("channel is one of regulator").
+        description: String,
+    },
+}

@@ -1,0 +1,285 @@
+//! Error types. Each names the rule, field or item at fault.
+
+use std::fmt;
+
+/// An invalid feedback item, or a batch with a problem in it.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ItemError {
+    /// The item has no `id` field.
+    #[error("missing field `id`")]
+    MissingId,
+    /// The item's `id` is empty or only white space.
+    #[error("field `id` must not be empty")]
+    EmptyId,
+    /// `deal_value` is negative, NaN or infinite.
+    #[error("item {id:?}: field `deal_value` must be finite and >= 0, got {value}")]
+    InvalidDealValue {
+        /// The item's id.
+        id: String,
+        /// The value given.
+        value: f64,
+    },
+    /// Two items of one batch share an id.
+    #[error("item {id:?} appears more than once in the input (field `id` must be unique)")]
+    DuplicateId {
+        /// The repeated id.
+        id: String,
+    },
+}
+
+impl ItemError {
+    /// The id of the item at fault, when there is one.
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            ItemError::InvalidDealValue { id, .. } | ItemError::DuplicateId { id } => Some(id),
+            _ => None,
+        }
+    }
+}
+
+/// One problem in a [`Policy`](crate::Policy). Collected into [`PolicyErrors`].
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PolicyError {
+    /// The policy's `version` is not one this library reads.
+    #[error("unsupported policy version {found} (this library reads version {supported})")]
+    UnsupportedVersion {
+        /// The version found.
+        found: u32,
+        /// The version supported.
+        supported: u32,
+    },
+    /// The policy has no rules at all.
+    #[error("the policy has no rules")]
+    NoRules,
+    /// A rule's `id` is empty.
+    #[error("rule #{index}: field `id` must not be empty")]
+    EmptyRuleId {
+        /// 0-based position of the rule.
+        index: usize,
+    },
+    /// Two rules share an id.
+    #[error("rule #{index}: id {id:?} is already used by rule #{first}")]
+    DuplicateRuleId {
+        /// The repeated id.
+        id: String,
+        /// 0-based position of the second rule.
+        index: usize,
+        /// 0-based position of the first rule.
+        first: usize,
+    },
+    /// A weight is not finite and positive.
+    #[error("rule {rule:?}: `{field}` must be finite and greater than 0, got {value}")]
+    InvalidWeight {
+        /// The rule's id.
+        rule: String,
+        /// The field (`weight`, `keywords[3].weight`).
+        field: String,
+        /// The value given.
+        value: f64,
+    },
+    /// A keyword or exclusion has no word in it.
+    #[error("rule {rule:?}: `{field}` ({keyword:?}) has no word in it")]
+    EmptyKeyword {
+        /// The rule's id.
+        rule: String,
+        /// The field (`keywords[2]`, `exclude[0]`).
+        field: String,
+        /// The keyword as written.
+        keyword: String,
+    },
+    /// A phrase has more words (or characters) than the limit.
+    #[error(
+        "rule {rule:?}: `{field}` ({keyword:?}) has {words} words or {chars} characters (at most {max_words} words and {max_chars} characters)"
+    )]
+    PhraseTooLong {
+        /// The rule's id.
+        rule: String,
+        /// The field (`keywords[2]`).
+        field: String,
+        /// The phrase, cut to 60 characters.
+        keyword: String,
+        /// Its number of words.
+        words: usize,
+        /// Its number of characters.
+        chars: usize,
+        /// The word limit.
+        max_words: usize,
+        /// The character limit.
+        max_chars: usize,
+    },
+    /// A rule has neither keywords nor conditions.
+    #[error("rule {rule:?}: no keywords and no conditions, so it can never fire")]
+    EmptyRule {
+        /// The rule's id.
+        rule: String,
+    },
+    /// A rule's conditions can never hold.
+    #[error("rule {rule:?}: condition `{field}` can never hold: {reason}")]
+    NeverHolds {
+        /// The rule's id.
+        rule: String,
+        /// The condition field (`when.channel`).
+        field: String,
+        /// Why.
+        reason: String,
+    },
+    /// A rule names an unknown class.
+    #[error(
+        "rule {rule:?}: field `class`: unknown class {value:?} (expected one of fault_correction, necessity, market_driven, opportunistic, responsiveness)"
+    )]
+    UnknownClass {
+        /// The rule's id.
+        rule: String,
+        /// The name given.
+        value: String,
+    },
+    /// A rule names an unknown channel.
+    #[error(
+        "rule {rule:?}: field `{field}`: unknown channel {value:?} (expected one of support, sales, customer, regulator, internal, partner, community, app_store, unknown)"
+    )]
+    UnknownChannel {
+        /// The rule's id.
+        rule: String,
+        /// The field (`when.channel`).
+        field: String,
+        /// The name given.
+        value: String,
+    },
+    /// A rule has a key this library does not know (a typo must not switch a rule off).
+    #[error("rule {rule:?}: unknown key {key:?} (expected one of {expected})")]
+    UnknownKey {
+        /// The rule's id (or `#index` when it has none).
+        rule: String,
+        /// The key.
+        key: String,
+        /// The keys allowed.
+        expected: &'static str,
+    },
+    /// A setting is out of range.
+    #[error("setting `{field}` must be {expected}, got {value}")]
+    InvalidSetting {
+        /// The setting.
+        field: String,
+        /// What is allowed.
+        expected: &'static str,
+        /// The value given.
+        value: String,
+    },
+    /// The policy is larger than the limits allow.
+    #[error("the policy has {found} {what} (at most {max})")]
+    TooLarge {
+        /// What is counted (`rules`, `keywords`).
+        what: &'static str,
+        /// How many.
+        found: usize,
+        /// The limit.
+        max: usize,
+    },
+}
+
+impl PolicyError {
+    /// The id of the rule at fault, when the error is about one rule.
+    pub fn rule(&self) -> Option<&str> {
+        use PolicyError::*;
+        match self {
+            DuplicateRuleId { id: rule, .. }
+            | InvalidWeight { rule, .. }
+            | EmptyKeyword { rule, .. }
+            | PhraseTooLong { rule, .. }
+            | EmptyRule { rule }
+            | NeverHolds { rule, .. }
+            | UnknownClass { rule, .. }
+            | UnknownChannel { rule, .. }
+            | UnknownKey { rule, .. } => Some(rule),
+            _ => None,
+        }
+    }
+}
+
+/// Every problem found in a policy, in rule order (never just the first).
+///
+/// ```
+/// use feedback_triage::{Class, Classifier, Policy, Rule};
+///
+/// let mut policy = Policy::empty();
+/// policy.rules.push(Rule::new("dup", Class::Necessity).keyword("gdpr"));
+/// policy.rules.push(Rule::new("dup", Class::Necessity).keyword(""));
+/// let errors = Classifier::new(&policy).unwrap_err();
+/// assert_eq!(errors.len(), 2);
+/// assert!(errors.to_string().contains("\"dup\""));
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct PolicyErrors(pub(crate) Vec<PolicyError>);
+
+impl PolicyErrors {
+    /// The number of problems (at least one).
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Always false: a `PolicyErrors` holds at least one error.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The problems in order.
+    pub fn iter(&self) -> std::slice::Iter<'_, PolicyError> {
+        self.0.iter()
+    }
+
+    /// The problems as a slice.
+    pub fn as_slice(&self) -> &[PolicyError] {
+        &self.0
+    }
+}
+
+impl fmt::Display for PolicyErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.as_slice() {
+            [one] => write!(f, "{one}"),
+            all => {
+                write!(f, "{} errors in policy", all.len())?;
+                for e in all {
+                    write!(f, "\n  - {e}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for PolicyErrors {}
+
+impl IntoIterator for PolicyErrors {
+    type Item = PolicyError;
+    type IntoIter = std::vec::IntoIter<PolicyError>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a PolicyErrors {
+    type Item = &'a PolicyError;
+    type IntoIter = std::slice::Iter<'a, PolicyError>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+/// An out-of-range parameter (clustering, triage or evaluation settings).
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParamsError {
+    /// A numeric parameter is outside its allowed range.
+    #[error("parameter `{field}` must be {expected}, got {value}")]
+    OutOfRange {
+        /// The parameter's name.
+        field: &'static str,
+        /// The allowed range, in words.
+        expected: &'static str,
+        /// The value given.
+        value: f64,
+    },
+}

@@ -1,0 +1,312 @@
+//! Evaluating a classifier against items that carry a true class.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::class::Class;
+use crate::classify::{Classification, Evidence};
+
+/// Turns a dataset's own labels into classes: `Bug=fault_correction,...`.
+///
+/// A label may accept several classes, written with `|`
+/// (`Feature=market_driven|responsiveness`) for datasets that do not separate
+/// them: a prediction of any of them counts as correct, and a miss is counted
+/// against the first.
+///
+/// ```
+/// use feedback_triage::{Class, LabelMap};
+///
+/// let map: LabelMap = "Bug=fault_correction, Feature=market_driven|responsiveness".parse()?;
+/// assert_eq!(map.get("Bug"), Some(&[Class::FaultCorrection][..]));
+/// assert_eq!(map.get("Feature").map(|c| c.len()), Some(2));
+/// assert!(map.get("Other").is_none());
+/// # Ok::<(), feedback_triage::LabelMapError>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LabelMap {
+    map: BTreeMap<String, Vec<Class>>,
+}
+
+/// A label map that cannot be read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LabelMapError {
+    /// An entry is not `label=class`.
+    #[error("label map entry {0:?} is not of the form `label=class`")]
+    Malformed(String),
+    /// An entry names an unknown class.
+    #[error("label map entry for label {label:?}: unknown class {class:?}")]
+    UnknownClass {
+        /// The dataset label.
+        label: String,
+        /// The class name given.
+        class: String,
+    },
+    /// A label is mapped twice.
+    #[error("label {0:?} is mapped more than once")]
+    Duplicate(String),
+    /// The map is empty.
+    #[error("the label map is empty")]
+    Empty,
+}
+
+impl LabelMap {
+    /// A map where each class name maps to itself (for data labelled with the
+    /// five classes directly).
+    pub fn identity() -> LabelMap {
+        LabelMap {
+            map: Class::ALL
+                .iter()
+                .map(|c| (c.as_str().to_string(), vec![*c]))
+                .collect(),
+        }
+    }
+
+    /// The classes a label accepts, the canonical one first.
+    pub fn get(&self, label: &str) -> Option<&[Class]> {
+        self.map.get(label).map(Vec::as_slice)
+    }
+
+    /// Adds or replaces a label.
+    pub fn insert(&mut self, label: impl Into<String>, classes: Vec<Class>) {
+        self.map.insert(label.into(), classes);
+    }
+
+    /// The classes that no label maps to (a dataset that cannot judge them).
+    pub fn missing_classes(&self) -> Vec<Class> {
+        Class::ALL
+            .into_iter()
+            .filter(|c| !self.map.values().any(|v| v.contains(c)))
+            .collect()
+    }
+
+    /// The labels, sorted.
+    pub fn labels(&self) -> impl Iterator<Item = &str> {
+        self.map.keys().map(String::as_str)
+    }
+}
+
+impl FromStr for LabelMap {
+    type Err = LabelMapError;
+    fn from_str(s: &str) -> Result<LabelMap, LabelMapError> {
+        let mut map = BTreeMap::new();
+        for entry in s.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let (label, classes) = entry
+                .split_once('=')
+                .ok_or_else(|| LabelMapError::Malformed(entry.to_string()))?;
+            let label = label.trim();
+            if label.is_empty() {
+                return Err(LabelMapError::Malformed(entry.to_string()));
+            }
+            let classes = classes
+                .split('|')
+                .map(|c| {
+                    c.parse::<Class>().map_err(|_| LabelMapError::UnknownClass {
+                        label: label.to_string(),
+                        class: c.trim().to_string(),
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            if map.insert(label.to_string(), classes).is_some() {
+                return Err(LabelMapError::Duplicate(label.to_string()));
+            }
+        }
+        if map.is_empty() {
+            return Err(LabelMapError::Empty);
+        }
+        Ok(LabelMap { map })
+    }
+}
+
+impl fmt::Display for LabelMap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, (label, classes)) in self.map.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            write!(f, "{label}=")?;
+            for (j, c) in classes.iter().enumerate() {
+                if j > 0 {
+                    f.write_str("|")?;
+                }
+                f.write_str(c.as_str())?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Precision, recall and F1 of one class.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ClassMetrics {
+    /// Items whose true class is this one.
+    pub support: usize,
+    /// Items predicted as this class.
+    pub predicted: usize,
+    /// Correct predictions of this class.
+    pub correct: usize,
+    /// `correct / predicted` (0 when nothing was predicted).
+    pub precision: f64,
+    /// `correct / support` (0 when the class has no support).
+    pub recall: f64,
+    /// Harmonic mean of precision and recall.
+    pub f1: f64,
+}
+
+/// A misclassified (or abstained) item, with the evidence that led there.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Miss {
+    /// The item's id.
+    pub id: String,
+    /// The true class (canonical).
+    pub expected: Class,
+    /// What the classifier said (`None`: it abstained).
+    pub predicted: Option<Class>,
+    /// The classifier's evidence.
+    pub evidence: Vec<Evidence>,
+}
+
+/// Accumulates predictions against true classes in one pass; see
+/// [`Evaluation::add`] and [`Evaluation::finish`].
+///
+/// ```
+/// use feedback_triage::{Class, Classifier, Evaluation};
+///
+/// let classifier = Classifier::builtin();
+/// let mut eval = Evaluation::new();
+/// let c = classifier.classify_text("The app crashes on launch", "");
+/// eval.add("1", &[Class::FaultCorrection], &c);
+/// let c = classifier.classify_text("GDPR: delete my personal data", "");
+/// eval.add("2", &[Class::Necessity], &c);
+/// let report = eval.finish();
+/// assert_eq!(report.accuracy, 1.0);
+/// assert_eq!(report.macro_f1, 1.0);
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Evaluation {
+    confusion: [[usize; 6]; 5],
+    misses: Vec<Miss>,
+    skipped: usize,
+    keep_misses: usize,
+}
+
+/// The figures of an evaluation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct EvaluationReport {
+    /// Items evaluated.
+    pub items: usize,
+    /// Items skipped because they had no true class (counted, not hidden).
+    pub skipped: usize,
+    /// `confusion[true][predicted]`, classes in [`Class::ALL`] order; the
+    /// sixth column counts abstentions.
+    pub confusion: [[usize; 6]; 5],
+    /// Per class, in [`Class::ALL`] order.
+    pub per_class: [ClassMetrics; 5],
+    /// Mean F1 over the classes with support in the truth.
+    pub macro_f1: f64,
+    /// Share of items whose prediction is correct (abstentions are wrong).
+    pub accuracy: f64,
+    /// Share of items the classifier did not abstain on.
+    pub coverage: f64,
+    /// Misclassified and abstained items, in the order added (the first
+    /// `max_misses`, 1000 by default).
+    pub misses: Vec<Miss>,
+}
+
+impl Evaluation {
+    /// An empty evaluation that keeps up to 1000 misses.
+    pub fn new() -> Evaluation {
+        Evaluation {
+            keep_misses: 1000,
+            ..Evaluation::default()
+        }
+    }
+
+    /// Sets how many misses to keep with their evidence.
+    #[must_use]
+    pub fn max_misses(mut self, n: usize) -> Evaluation {
+        self.keep_misses = n;
+        self
+    }
+
+    /// Records one prediction. `truth` lists the accepted classes, canonical
+    /// first; an empty `truth` counts the item as skipped.
+    pub fn add(&mut self, id: &str, truth: &[Class], result: &Classification) {
+        let Some(&canonical) = truth.first() else {
+            self.skipped += 1;
+            return;
+        };
+        let actual = match result.class {
+            Some(p) if truth.contains(&p) => p,
+            _ => canonical,
+        };
+        let col = result.class.map_or(5, Class::index);
+        self.confusion[actual.index()][col] += 1;
+        if result.class != Some(actual) && self.misses.len() < self.keep_misses {
+            self.misses.push(Miss {
+                id: id.to_string(),
+                expected: actual,
+                predicted: result.class,
+                evidence: result.evidence.clone(),
+            });
+        }
+    }
+
+    /// Counts an item that has no true class.
+    pub fn skip(&mut self) {
+        self.skipped += 1;
+    }
+
+    /// Computes the figures.
+    pub fn finish(self) -> EvaluationReport {
+        let m = &self.confusion;
+        let items: usize = m.iter().flatten().sum();
+        let mut per_class = [ClassMetrics::default(); 5];
+        let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+        for c in Class::ALL {
+            let i = c.index();
+            let support: usize = m[i].iter().sum();
+            let predicted: usize = (0..5).map(|t| m[t][i]).sum();
+            let correct = m[i][i];
+            let precision = ratio(correct, predicted);
+            let recall = ratio(correct, support);
+            let f1 = if precision + recall > 0.0 {
+                2.0 * precision * recall / (precision + recall)
+            } else {
+                0.0
+            };
+            per_class[i] = ClassMetrics {
+                support,
+                predicted,
+                correct,
+                precision,
+                recall,
+                f1,
+            };
+        }
+        let present: Vec<&ClassMetrics> = per_class.iter().filter(|c| c.support > 0).collect();
+        let macro_f1 = if present.is_empty() {
+            0.0
+        } else {
+            present.iter().map(|c| c.f1).sum::<f64>() / present.len() as f64
+        };
+        let correct: usize = (0..5).map(|i| m[i][i]).sum();
+        let abstained: usize = m.iter().map(|r| r[5]).sum();
+        EvaluationReport {
+            items,
+            skipped: self.skipped,
+            confusion: self.confusion,
+            per_class,
+            macro_f1,
+            accuracy: ratio(correct, items),
+            coverage: ratio(items - abstained, items),
+            misses: self.misses,
+        }
+    }
+}

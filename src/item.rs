@@ -1,0 +1,322 @@
+//! Feedback items: one request as the caller received it.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::de::{self, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::error::ItemError;
+
+/// Through which channel a request reached the product team.
+///
+/// Serialised in snake_case (`"app_store"`). An unknown name is an error
+/// ([`ParseChannelError`]), so that a typo in a policy condition cannot
+/// silently switch a rule off.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Channel {
+    /// The support desk or help centre.
+    Support,
+    /// Sales people, pre-sales, account executives.
+    Sales,
+    /// A customer directly (email, meeting, customer advisory board).
+    Customer,
+    /// A regulator, auditor or legal body.
+    Regulator,
+    /// Someone inside the company (engineering, product, operations).
+    Internal,
+    /// A partner, reseller or integrator.
+    Partner,
+    /// A public forum or issue tracker.
+    Community,
+    /// An app store review.
+    AppStore,
+    /// Not known (the default).
+    #[default]
+    Unknown,
+}
+
+impl Channel {
+    /// Every channel, in declaration order.
+    pub const ALL: [Channel; 9] = [
+        Channel::Support,
+        Channel::Sales,
+        Channel::Customer,
+        Channel::Regulator,
+        Channel::Internal,
+        Channel::Partner,
+        Channel::Community,
+        Channel::AppStore,
+        Channel::Unknown,
+    ];
+
+    /// The snake_case name used in JSON and policies.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Channel::Support => "support",
+            Channel::Sales => "sales",
+            Channel::Customer => "customer",
+            Channel::Regulator => "regulator",
+            Channel::Internal => "internal",
+            Channel::Partner => "partner",
+            Channel::Community => "community",
+            Channel::AppStore => "app_store",
+            Channel::Unknown => "unknown",
+        }
+    }
+}
+
+impl fmt::Display for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The error returned when a string names no [`Channel`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown channel {0:?} (expected one of support, sales, customer, regulator, internal, partner, community, app_store, unknown)"
+)]
+pub struct ParseChannelError(pub String);
+
+impl FromStr for Channel {
+    type Err = ParseChannelError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let norm = s.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+        Channel::ALL
+            .into_iter()
+            .find(|c| c.as_str() == norm)
+            .ok_or_else(|| ParseChannelError(s.to_string()))
+    }
+}
+
+/// One piece of feedback or one product request.
+///
+/// Deserialising ignores fields it does not know (data comes from other
+/// tools), accepts `null` for every optional field, and rejects invalid values
+/// with a message that names the field: a missing or empty `id`, a negative or
+/// non-finite `deal_value`, an unknown `channel`, a field of the wrong type.
+///
+/// ```
+/// use feedback_triage::{Channel, FeedbackItem};
+///
+/// let item = FeedbackItem::new("REQ-1")
+///     .with_title("We lose the deal without SSO")
+///     .with_channel(Channel::Sales)
+///     .with_customer("Acme")
+///     .with_deal_value(120_000.0);
+/// assert!(item.validate().is_ok());
+/// assert_eq!(item.customer.as_deref(), Some("Acme"));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct FeedbackItem {
+    /// The caller's identifier; required, non-empty and unique within a batch.
+    pub id: String,
+    /// A short title (may be empty).
+    pub title: String,
+    /// The text of the request (may be empty).
+    pub body: String,
+    /// Through which channel the request came.
+    pub channel: Channel,
+    /// The organisation asking: the unit that breadth of demand is counted in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer: Option<String>,
+    /// The person asking.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requester: Option<String>,
+    /// The value of the deal at stake, if any: finite and `>= 0`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deal_value: Option<f64>,
+    /// Votes or "+1"s.
+    pub votes: u32,
+    /// Free-form tags.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// When the request was made, as the caller gives it (ISO dates such as
+    /// `2026-03-14` are understood by the triage report's cadence signal).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+}
+
+impl FeedbackItem {
+    /// An item with this id and everything else empty or default.
+    pub fn new(id: impl Into<String>) -> Self {
+        FeedbackItem {
+            id: id.into(),
+            ..FeedbackItem::default()
+        }
+    }
+
+    /// Sets the title.
+    #[must_use]
+    pub fn with_title(mut self, title: impl Into<String>) -> Self {
+        self.title = title.into();
+        self
+    }
+
+    /// Sets the body.
+    #[must_use]
+    pub fn with_body(mut self, body: impl Into<String>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    /// Sets the channel.
+    #[must_use]
+    pub fn with_channel(mut self, channel: Channel) -> Self {
+        self.channel = channel;
+        self
+    }
+
+    /// Sets the customer (organisation).
+    #[must_use]
+    pub fn with_customer(mut self, customer: impl Into<String>) -> Self {
+        self.customer = Some(customer.into());
+        self
+    }
+
+    /// Sets the requester (person).
+    #[must_use]
+    pub fn with_requester(mut self, requester: impl Into<String>) -> Self {
+        self.requester = Some(requester.into());
+        self
+    }
+
+    /// Sets the deal value (checked by [`validate`](Self::validate)).
+    #[must_use]
+    pub fn with_deal_value(mut self, value: f64) -> Self {
+        self.deal_value = Some(value);
+        self
+    }
+
+    /// Sets the vote count.
+    #[must_use]
+    pub fn with_votes(mut self, votes: u32) -> Self {
+        self.votes = votes;
+        self
+    }
+
+    /// Adds a tag.
+    #[must_use]
+    pub fn with_tag(mut self, tag: impl Into<String>) -> Self {
+        self.tags.push(tag.into());
+        self
+    }
+
+    /// Sets the creation date.
+    #[must_use]
+    pub fn with_created(mut self, created: impl Into<String>) -> Self {
+        self.created = Some(created.into());
+        self
+    }
+
+    /// Checks the invariants that the type cannot express: a non-empty id and
+    /// a finite, non-negative deal value.
+    pub fn validate(&self) -> Result<(), ItemError> {
+        if self.id.trim().is_empty() {
+            return Err(ItemError::EmptyId);
+        }
+        if let Some(v) = self.deal_value {
+            if !v.is_finite() || v < 0.0 {
+                return Err(ItemError::InvalidDealValue {
+                    id: self.id.clone(),
+                    value: v,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Accepts `null` as the default.
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct Nullable<T>(Option<T>);
+
+impl<'de> Deserialize<'de> for FeedbackItem {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(ItemVisitor)
+    }
+}
+
+struct ItemVisitor;
+
+fn field<'de, A, T>(map: &mut A, name: &str) -> Result<Option<T>, A::Error>
+where
+    A: MapAccess<'de>,
+    T: Deserialize<'de>,
+{
+    map.next_value::<Nullable<T>>()
+        .map(|n| n.0)
+        .map_err(|e| de::Error::custom(format_args!("field `{name}`: {e}")))
+}
+
+impl<'de> Visitor<'de> for ItemVisitor {
+    type Value = FeedbackItem;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a feedback item (an object with at least an `id`)")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FeedbackItem, A::Error> {
+        let mut item = FeedbackItem::default();
+        let mut id: Option<String> = None;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match key.as_ref() {
+                "id" => id = field(&mut map, "id")?,
+                "title" => item.title = field(&mut map, "title")?.unwrap_or_default(),
+                "body" => item.body = field(&mut map, "body")?.unwrap_or_default(),
+                "channel" => {
+                    let s: Option<String> = field(&mut map, "channel")?;
+                    if let Some(s) = s {
+                        item.channel = s
+                            .parse()
+                            .map_err(|e| de::Error::custom(format_args!("field `channel`: {e}")))?;
+                    }
+                }
+                "customer" => item.customer = field(&mut map, "customer")?,
+                "requester" => item.requester = field(&mut map, "requester")?,
+                "deal_value" => item.deal_value = field(&mut map, "deal_value")?,
+                "votes" => item.votes = field(&mut map, "votes")?.unwrap_or_default(),
+                "tags" => item.tags = field(&mut map, "tags")?.unwrap_or_default(),
+                "created" => item.created = field(&mut map, "created")?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        item.id = id.ok_or_else(|| de::Error::custom(ItemError::MissingId))?;
+        item.validate().map_err(de::Error::custom)?;
+        Ok(item)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channel_names_round_trip() {
+        for c in Channel::ALL {
+            assert_eq!(c.as_str().parse::<Channel>().unwrap(), c);
+        }
+        assert!("fax".parse::<Channel>().is_err());
+    }
+
+    #[test]
+    fn validate_rejects_bad_deal_values() {
+        for v in [-1.0, f64::NAN, f64::INFINITY] {
+            let err = FeedbackItem::new("a").with_deal_value(v).validate();
+            assert!(
+                matches!(err, Err(ItemError::InvalidDealValue { .. })),
+                "{v}"
+            );
+        }
+        assert_eq!(FeedbackItem::new(" ").validate(), Err(ItemError::EmptyId));
+    }
+}

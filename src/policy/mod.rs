@@ -1,0 +1,607 @@
+//! Policies as data: rules, keywords, conditions and settings.
+
+mod builtin;
+mod validate;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::class::Class;
+use crate::error::PolicyError;
+use crate::item::Channel;
+
+/// The policy format version this library reads and writes.
+pub const POLICY_VERSION: u32 = 1;
+
+/// A classification policy as data: settings plus an ordered list of rules.
+///
+/// A policy is plain serde data (JSON, TOML, ...). Unknown keys are errors, so
+/// that a typo cannot silently switch a rule off. Compile it into a
+/// [`Classifier`](crate::Classifier) with [`Classifier::new`](crate::Classifier::new),
+/// which validates it and reports every problem at once.
+///
+/// ```
+/// use feedback_triage::{Class, Classifier, Policy, Rule};
+///
+/// let mut policy = Policy::empty();
+/// policy.rules.push(
+///     Rule::new("gdpr", Class::Necessity)
+///         .keyword("gdpr")
+///         .keyword("right to be forgotten")
+///         .weight(3.0),
+/// );
+/// let classifier = Classifier::new(&policy)?;
+/// let result = classifier.classify_text("Please honour our GDPR deletion request", "");
+/// assert_eq!(result.class, Some(Class::Necessity));
+/// # Ok::<(), feedback_triage::PolicyErrors>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// Format version; must be [`POLICY_VERSION`].
+    pub version: u32,
+    /// Scoring and decision settings.
+    #[serde(default)]
+    pub settings: Settings,
+    /// The rules, in order. Evidence is reported in this order.
+    #[serde(default)]
+    pub rules: Vec<Rule>,
+}
+
+impl Policy {
+    /// A policy with default settings and no rules (add some before compiling).
+    pub fn empty() -> Policy {
+        Policy {
+            version: POLICY_VERSION,
+            settings: Settings::default(),
+            rules: Vec::new(),
+        }
+    }
+
+    /// The embedded default policy (see the crate docs for what it covers).
+    pub fn builtin() -> Policy {
+        builtin::policy()
+    }
+
+    /// Checks the policy and returns every problem found, in rule order.
+    pub fn validate(&self) -> Result<(), crate::PolicyErrors> {
+        validate::validate(self)
+    }
+
+    /// The rule with this id.
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// Merges `other` into this policy: rules of `self` keep their place and
+    /// precedence; rules of `other` whose id is already used are skipped and
+    /// returned, the others are appended.
+    pub fn merge(&mut self, other: Policy) -> Vec<Rule> {
+        let mut skipped = Vec::new();
+        for rule in other.rules {
+            if self.rule(&rule.id).is_some() {
+                skipped.push(rule);
+            } else {
+                self.rules.push(rule);
+            }
+        }
+        skipped
+    }
+}
+
+/// Scoring and decision settings of a [`Policy`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
+pub struct Settings {
+    /// Factor applied to keywords found in the title (default 1.5; `> 0`).
+    pub title_weight: f64,
+    /// A class "fits" when its score is at least this share of the top score
+    /// (default 0.5; in `(0, 1]`). Fitting classes other than the primary are
+    /// reported as secondary classes.
+    pub fit_ratio: f64,
+    /// When the runner-up's score is at least this share of the primary's,
+    /// the outcome is [`Outcome::Ambiguous`](crate::Outcome::Ambiguous)
+    /// (default 0.9; in `(0, 1]`).
+    pub ambiguity_ratio: f64,
+    /// Scale of the confidence's strength term, `1 - exp(-score / scale)`
+    /// (default 2.0; `> 0`).
+    pub confidence_scale: f64,
+    /// The order in which fitting classes win (default: necessity,
+    /// opportunistic, fault_correction, market_driven, responsiveness). Must
+    /// list each class once.
+    pub precedence: Vec<Class>,
+    /// Words and phrases that negate a following keyword ("not", "no longer").
+    pub negation_cues: Vec<String>,
+    /// How many words after a negation cue a keyword counts as negated
+    /// (default 3; `0` turns negation off). Negation never crosses a sentence.
+    pub negation_window: usize,
+    /// The class to report when no rule fired (default none: the classifier
+    /// abstains and says so).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<Class>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            title_weight: 1.5,
+            fit_ratio: 0.5,
+            ambiguity_ratio: 0.9,
+            confidence_scale: 2.0,
+            precedence: Class::ALL.to_vec(),
+            negation_cues: [
+                "not",
+                "no",
+                "never",
+                "no longer",
+                "isn't",
+                "doesn't",
+                "don't",
+                "didn't",
+                "wasn't",
+                "aren't",
+                "hasn't",
+                "haven't",
+                "nor",
+                "without any",
+            ]
+            .map(String::from)
+            .to_vec(),
+            negation_window: 3,
+            fallback: None,
+        }
+    }
+}
+
+/// Which text a rule looks at.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Scope {
+    /// The title only.
+    Title,
+    /// The body only.
+    Body,
+    /// Title and body (the default).
+    #[default]
+    Both,
+}
+
+/// Which field of an item a piece of evidence was found in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TextField {
+    /// The title.
+    Title,
+    /// The body.
+    Body,
+}
+
+impl Scope {
+    pub(crate) fn covers(self, field: TextField) -> bool {
+        matches!(
+            (self, field),
+            (Scope::Both, _) | (Scope::Title, TextField::Title) | (Scope::Body, TextField::Body)
+        )
+    }
+}
+
+/// One rule: a target class, a weight, keywords and phrases, exclusions and
+/// metadata conditions.
+///
+/// A rule *fires* when all its conditions hold, no exclusion phrase occurs in
+/// the text it looks at, and (if it has keywords) at least one keyword occurs
+/// un-negated. It then adds `weight × Σ keyword weights` (each distinct
+/// keyword counted once, title hits times `title_weight`) to its class, or
+/// just `weight` when it has no keywords.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RuleRepr")]
+#[non_exhaustive]
+pub struct Rule {
+    /// Unique id, quoted in every error and every piece of evidence.
+    pub id: String,
+    /// The class this rule votes for.
+    pub class: Class,
+    /// Multiplier for everything the rule contributes (default 1; `> 0`).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub weight: f64,
+    /// Which text the keywords are looked for in (default both).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub field: Scope,
+    /// Words and phrases. Matching folds case and inflections ("crash"
+    /// matches "Crashed"), is whole-word, and matches phrases word by word;
+    /// text in scripts without spaces (Chinese, Japanese, Thai) is matched as
+    /// a substring.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keywords: Vec<Keyword>,
+    /// Phrases that veto the rule when present ("not a bug").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<String>,
+    /// Metadata conditions; all present ones must hold.
+    #[serde(default, skip_serializing_if = "Conditions::is_empty")]
+    pub when: Conditions,
+    /// Whether a negation cue before a keyword cancels it (default true).
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub negatable: bool,
+    /// When a decisive rule fires, its class is the primary class whatever the
+    /// scores ("a regulator's request is always necessity"). Default false.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub decisive: bool,
+    /// A note for people; not used in matching.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+fn yes() -> bool {
+    true
+}
+fn is_one(v: &f64) -> bool {
+    *v == 1.0
+}
+fn is_true(v: &bool) -> bool {
+    *v
+}
+fn is_false(v: &bool) -> bool {
+    !*v
+}
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}
+
+impl Rule {
+    /// A rule with this id and class, weight 1 and nothing to match yet.
+    pub fn new(id: impl Into<String>, class: Class) -> Rule {
+        Rule {
+            id: id.into(),
+            class,
+            weight: 1.0,
+            field: Scope::Both,
+            keywords: Vec::new(),
+            exclude: Vec::new(),
+            when: Conditions::default(),
+            negatable: true,
+            decisive: false,
+            description: None,
+        }
+    }
+
+    /// Adds a keyword or phrase of weight 1.
+    #[must_use]
+    pub fn keyword(mut self, text: impl Into<String>) -> Rule {
+        self.keywords.push(Keyword::new(text));
+        self
+    }
+
+    /// Adds several keywords or phrases of weight 1.
+    #[must_use]
+    pub fn keywords<I, S>(mut self, texts: I) -> Rule
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.keywords.extend(texts.into_iter().map(Keyword::new));
+        self
+    }
+
+    /// Adds a keyword or phrase with its own weight.
+    #[must_use]
+    pub fn weighted_keyword(mut self, text: impl Into<String>, weight: f64) -> Rule {
+        self.keywords.push(Keyword {
+            text: text.into(),
+            weight,
+        });
+        self
+    }
+
+    /// Adds an exclusion phrase.
+    #[must_use]
+    pub fn exclude(mut self, text: impl Into<String>) -> Rule {
+        self.exclude.push(text.into());
+        self
+    }
+
+    /// Sets the rule's weight.
+    #[must_use]
+    pub fn weight(mut self, weight: f64) -> Rule {
+        self.weight = weight;
+        self
+    }
+
+    /// Sets which text the rule looks at.
+    #[must_use]
+    pub fn field(mut self, field: Scope) -> Rule {
+        self.field = field;
+        self
+    }
+
+    /// Sets the metadata conditions.
+    #[must_use]
+    pub fn when(mut self, when: Conditions) -> Rule {
+        self.when = when;
+        self
+    }
+
+    /// Makes the rule decisive (see [`Rule::decisive`](Rule#structfield.decisive)).
+    #[must_use]
+    pub fn decisive(mut self) -> Rule {
+        self.decisive = true;
+        self
+    }
+
+    /// Makes negation cues not cancel this rule's keywords.
+    #[must_use]
+    pub fn not_negatable(mut self) -> Rule {
+        self.negatable = false;
+        self
+    }
+}
+
+/// A keyword or phrase with a weight.
+///
+/// Written in a policy either as a plain string (weight 1) or as a table
+/// `{ "text": "data loss", "weight": 2.0 }`.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Keyword {
+    /// The word or phrase, as written.
+    pub text: String,
+    /// Its weight (default 1; `> 0`).
+    pub weight: f64,
+}
+
+impl Keyword {
+    /// A keyword of weight 1.
+    pub fn new(text: impl Into<String>) -> Keyword {
+        Keyword {
+            text: text.into(),
+            weight: 1.0,
+        }
+    }
+}
+
+impl Serialize for Keyword {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.weight == 1.0 {
+            s.serialize_str(&self.text)
+        } else {
+            use serde::ser::SerializeMap;
+            let mut m = s.serialize_map(Some(2))?;
+            m.serialize_entry("text", &self.text)?;
+            m.serialize_entry("weight", &self.weight)?;
+            m.end()
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Keyword {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Keyword;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a keyword: a string, or a table with `text` and `weight`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Keyword, E> {
+                Ok(Keyword::new(v))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Keyword, A::Error> {
+                let mut text = None;
+                let mut weight = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "text" => text = Some(map.next_value::<String>()?),
+                        "weight" => weight = Some(map.next_value::<f64>()?),
+                        other => {
+                            return Err(de::Error::custom(format_args!(
+                                "unknown key {other:?} in a keyword (expected `text` or `weight`)"
+                            )));
+                        }
+                    }
+                }
+                Ok(Keyword {
+                    text: text.ok_or_else(|| de::Error::missing_field("text"))?,
+                    weight: weight.unwrap_or(1.0),
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Metadata conditions of a [`Rule`]. Every condition given must hold; an
+/// absent one always holds.
+///
+/// ```
+/// use feedback_triage::{Channel, Conditions};
+///
+/// let when = Conditions {
+///     channel: Some(vec![Channel::Sales, Channel::Partner]),
+///     min_deal_value: Some(50_000.0),
+///     ..Conditions::default()
+/// };
+/// assert!(!when.is_empty());
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Conditions {
+    /// The item's channel is one of these.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Vec<Channel>>,
+    /// The item's channel is none of these.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_channel: Option<Vec<Channel>>,
+    /// The item has a deal value of at least this.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_deal_value: Option<f64>,
+    /// The item has no deal value, or one of at most this.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_deal_value: Option<f64>,
+    /// The item has at least one of these tags (compared case-insensitively).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+    /// The item has at least this many votes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_votes: Option<u32>,
+}
+
+impl Conditions {
+    /// True when no condition is set.
+    pub fn is_empty(&self) -> bool {
+        *self == Conditions::default()
+    }
+}
+
+// ---- deserialisation that names the rule at fault ------------------------------------------
+
+const RULE_KEYS: &str =
+    "id, class, weight, field, keywords, exclude, when, negatable, decisive, description";
+const WHEN_KEYS: &str = "channel, not_channel, min_deal_value, max_deal_value, tags, min_votes";
+
+#[derive(Deserialize)]
+struct RuleRepr {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    class: Option<String>,
+    #[serde(default = "one")]
+    weight: f64,
+    #[serde(default)]
+    field: Scope,
+    #[serde(default)]
+    keywords: Vec<Keyword>,
+    #[serde(default)]
+    exclude: Vec<String>,
+    #[serde(default)]
+    when: Option<WhenRepr>,
+    #[serde(default = "yes")]
+    negatable: bool,
+    #[serde(default)]
+    decisive: bool,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(flatten)]
+    unknown: BTreeMap<String, de::IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct WhenRepr {
+    #[serde(default)]
+    channel: Option<Vec<String>>,
+    #[serde(default)]
+    not_channel: Option<Vec<String>>,
+    #[serde(default)]
+    min_deal_value: Option<f64>,
+    #[serde(default)]
+    max_deal_value: Option<f64>,
+    #[serde(default)]
+    tags: Option<Vec<String>>,
+    #[serde(default)]
+    min_votes: Option<u32>,
+    #[serde(flatten)]
+    unknown: BTreeMap<String, de::IgnoredAny>,
+}
+
+/// Reports a rule that failed to parse, naming it.
+#[derive(Debug)]
+struct RuleReprError(PolicyError);
+
+impl fmt::Display for RuleReprError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+fn channels(
+    rule: &str,
+    field: &str,
+    names: Option<Vec<String>>,
+) -> Result<Option<Vec<Channel>>, RuleReprError> {
+    names
+        .map(|names| {
+            names
+                .iter()
+                .map(|n| {
+                    n.parse::<Channel>().map_err(|_| {
+                        RuleReprError(PolicyError::UnknownChannel {
+                            rule: rule.to_string(),
+                            field: field.to_string(),
+                            value: n.clone(),
+                        })
+                    })
+                })
+                .collect()
+        })
+        .transpose()
+}
+
+impl TryFrom<RuleRepr> for Rule {
+    type Error = RuleReprError;
+
+    fn try_from(r: RuleRepr) -> Result<Rule, RuleReprError> {
+        let id = r.id.unwrap_or_default();
+        let name = if id.is_empty() {
+            "<no id>".to_string()
+        } else {
+            id.clone()
+        };
+        if let Some(key) = r.unknown.keys().next() {
+            return Err(RuleReprError(PolicyError::UnknownKey {
+                rule: name,
+                key: key.clone(),
+                expected: RULE_KEYS,
+            }));
+        }
+        let class_name = r.class.ok_or_else(|| {
+            RuleReprError(PolicyError::UnknownClass {
+                rule: name.clone(),
+                value: String::new(),
+            })
+        })?;
+        let class = class_name.parse::<Class>().map_err(|_| {
+            RuleReprError(PolicyError::UnknownClass {
+                rule: name.clone(),
+                value: class_name.clone(),
+            })
+        })?;
+        let when = match r.when {
+            None => Conditions::default(),
+            Some(w) => {
+                if let Some(key) = w.unknown.keys().next() {
+                    return Err(RuleReprError(PolicyError::UnknownKey {
+                        rule: name,
+                        key: format!("when.{key}"),
+                        expected: WHEN_KEYS,
+                    }));
+                }
+                Conditions {
+                    channel: channels(&name, "when.channel", w.channel)?,
+                    not_channel: channels(&name, "when.not_channel", w.not_channel)?,
+                    min_deal_value: w.min_deal_value,
+                    max_deal_value: w.max_deal_value,
+                    tags: w.tags,
+                    min_votes: w.min_votes,
+                }
+            }
+        };
+        Ok(Rule {
+            id,
+            class,
+            weight: r.weight,
+            field: r.field,
+            keywords: r.keywords,
+            exclude: r.exclude,
+            when,
+            negatable: r.negatable,
+            decisive: r.decisive,
+            description: r.description,
+        })
+    }
+}
+
+impl std::error::Error for RuleReprError {}

@@ -1,0 +1,379 @@
+//! Text analysis shared by the classifier and the clusterer: one tokenizer and
+//! one normaliser for the whole crate.
+//!
+//! Words come from Unicode word segmentation (UAX #29). Each is case-folded
+//! into a reused buffer, apostrophes are unified, a possessive `'s` is dropped,
+//! and plain ASCII words are reduced by the first steps of Porter's stemmer
+//! (plurals, `-ed`, `-ing`, a final `-e`), so that crash, crashes, crashed and
+//! crashing all become `crash`. Spans always point into the original text.
+
+use std::hash::{BuildHasherDefault, Hasher};
+
+use unicode_segmentation::UnicodeSegmentation;
+
+/// One word of the analysed text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Token {
+    /// Byte span in the original text.
+    pub start: usize,
+    /// End of the byte span in the original text.
+    pub end: usize,
+    /// Span of the normalised form in [`Analyzed::norm`].
+    norm_start: u32,
+    norm_end: u32,
+    /// A sentence or clause boundary (`.`, `!`, `?`, `;`, `:` or a line
+    /// break) lies between this token and the previous one.
+    pub clause_start: bool,
+}
+
+/// The tokens of one text and their normalised forms, in one reusable buffer.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Analyzed {
+    norm: String,
+    pub tokens: Vec<Token>,
+}
+
+impl Analyzed {
+    /// Empties the buffer, keeping its capacity.
+    pub fn clear(&mut self) {
+        self.norm.clear();
+        self.tokens.clear();
+    }
+
+    /// Tokenizes and normalises `text`, replacing what the buffer held.
+    pub fn analyze(&mut self, text: &str) {
+        self.clear();
+        let bytes = text.as_bytes();
+        let mut prev_end = 0;
+        for (start, word) in text.unicode_word_indices() {
+            let clause_start = self.tokens.is_empty()
+                || bytes[prev_end..start]
+                    .iter()
+                    .any(|b| matches!(b, b'.' | b'!' | b'?' | b';' | b':' | b'\n'));
+            let norm_start = self.norm.len();
+            normalize_word(word, &mut self.norm);
+            // The normalised buffer can exceed 4 GiB only for inputs far past
+            // any sensible request; saturate rather than wrap.
+            let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+            self.tokens.push(Token {
+                start,
+                end: start + word.len(),
+                norm_start: to_u32(norm_start),
+                norm_end: to_u32(self.norm.len()),
+                clause_start,
+            });
+            prev_end = start + word.len();
+        }
+    }
+
+    /// The normalised form of a token.
+    pub fn norm(&self, token: &Token) -> &str {
+        self.norm
+            .get(token.norm_start as usize..token.norm_end as usize)
+            .unwrap_or("")
+    }
+
+    /// The normalised forms, in order.
+    pub fn terms(&self) -> impl Iterator<Item = &str> + '_ {
+        self.tokens.iter().map(move |t| self.norm(t))
+    }
+}
+
+/// The normalised words of a phrase, as the matcher sees them.
+pub(crate) fn phrase_terms(phrase: &str) -> Vec<String> {
+    let mut a = Analyzed::default();
+    a.analyze(phrase);
+    a.terms().map(str::to_string).collect()
+}
+
+/// How many words the matcher sees in a phrase (a phrase in a script without
+/// spaces counts as one).
+pub(crate) fn phrase_len(phrase: &str) -> usize {
+    if is_substring_phrase(phrase) {
+        usize::from(!phrase.trim().is_empty())
+    } else {
+        phrase.unicode_words().count()
+    }
+}
+
+/// Appends the normalised form of one word to `out`.
+pub(crate) fn normalize_word(word: &str, out: &mut String) {
+    let start = out.len();
+    if word.is_ascii() {
+        out.extend(word.bytes().map(|b| b.to_ascii_lowercase() as char));
+    } else {
+        for c in word.chars() {
+            match c {
+                '\u{2019}' | '\u{2018}' | '\u{02BC}' | '\u{FF07}' => out.push('\''),
+                c => out.extend(c.to_lowercase()),
+            }
+        }
+    }
+    // Possessive: "user's" -> "user".
+    if out.len() >= start + 3 && out.ends_with("'s") {
+        out.truncate(out.len() - 2);
+    }
+    stem_tail(out, start);
+}
+
+/// Stems `out[start..]` in place when it is a plain lowercase ASCII word.
+fn stem_tail(out: &mut String, start: usize) {
+    let w = &out.as_bytes()[start..];
+    if w.len() < 3 || w.len() > 40 || !w.iter().all(u8::is_ascii_lowercase) {
+        return;
+    }
+    let mut buf = [0u8; 48];
+    let n = w.len();
+    buf[..n].copy_from_slice(w);
+    let n = porter_light(&mut buf, n);
+    out.truncate(start);
+    // Only ASCII letters were written, so this is valid UTF-8.
+    out.extend(buf[..n].iter().map(|&b| b as char));
+}
+
+fn is_cons(w: &[u8], i: usize) -> bool {
+    match w[i] {
+        b'a' | b'e' | b'i' | b'o' | b'u' => false,
+        b'y' => i == 0 || !is_cons(w, i - 1),
+        _ => true,
+    }
+}
+
+/// Porter's measure m of `w`: the number of vowel-consonant sequences.
+fn measure(w: &[u8]) -> usize {
+    let n = w.len();
+    let mut i = 0;
+    while i < n && is_cons(w, i) {
+        i += 1;
+    }
+    let mut m = 0;
+    loop {
+        while i < n && !is_cons(w, i) {
+            i += 1;
+        }
+        if i >= n {
+            return m;
+        }
+        while i < n && is_cons(w, i) {
+            i += 1;
+        }
+        m += 1;
+        if i >= n {
+            return m;
+        }
+    }
+}
+
+fn has_vowel(w: &[u8]) -> bool {
+    (0..w.len()).any(|i| !is_cons(w, i))
+}
+
+/// consonant-vowel-consonant ending, the last not w, x or y.
+fn cvc(w: &[u8]) -> bool {
+    let n = w.len();
+    n >= 3
+        && is_cons(w, n - 3)
+        && !is_cons(w, n - 2)
+        && is_cons(w, n - 1)
+        && !matches!(w[n - 1], b'w' | b'x' | b'y')
+}
+
+/// Porter steps 1a, 1b, 1c and 5a on `buf[..n]`; returns the new length.
+/// `buf` has room for one more byte than `n`.
+fn porter_light(buf: &mut [u8], mut n: usize) -> usize {
+    let ends = |buf: &[u8], n: usize, s: &[u8]| n >= s.len() && &buf[n - s.len()..n] == s;
+    // Step 1a: plurals. Words of three letters and -us/-is/-ss words are kept.
+    if ends(buf, n, b"sses") || ends(buf, n, b"ies") {
+        n -= 2;
+    } else if n > 3
+        && ends(buf, n, b"s")
+        && !ends(buf, n, b"ss")
+        && !ends(buf, n, b"us")
+        && !ends(buf, n, b"is")
+    {
+        n -= 1;
+    }
+    // Step 1b: -eed, -ed, -ing.
+    if ends(buf, n, b"eed") {
+        if measure(&buf[..n - 3]) > 0 {
+            n -= 1;
+        }
+    } else {
+        let suffix = if ends(buf, n, b"ed") {
+            2
+        } else if ends(buf, n, b"ing") {
+            3
+        } else {
+            0
+        };
+        if suffix > 0 && n - suffix >= 2 && has_vowel(&buf[..n - suffix]) {
+            n -= suffix;
+            if ends(buf, n, b"at") || ends(buf, n, b"bl") || ends(buf, n, b"iz") {
+                buf[n] = b'e';
+                n += 1;
+            } else if n >= 2
+                && buf[n - 1] == buf[n - 2]
+                && is_cons(buf, n - 1)
+                && !matches!(buf[n - 1], b'l' | b's' | b'z')
+            {
+                n -= 1;
+            } else if measure(&buf[..n]) == 1 && cvc(&buf[..n]) {
+                buf[n] = b'e';
+                n += 1;
+            }
+        }
+    }
+    // Step 1c: y -> i after a vowel-bearing stem.
+    if n > 2 && buf[n - 1] == b'y' && has_vowel(&buf[..n - 1]) {
+        buf[n - 1] = b'i';
+    }
+    // Step 5a: a final e.
+    if n > 3 && buf[n - 1] == b'e' {
+        let m = measure(&buf[..n - 1]);
+        if m > 1 || (m == 1 && !cvc(&buf[..n - 1])) {
+            n -= 1;
+        }
+    }
+    n
+}
+
+/// True for characters of scripts written without spaces between words, where
+/// a keyword is matched as a substring of the text.
+pub(crate) fn is_nospace_char(c: char) -> bool {
+    matches!(c as u32,
+        0x0E00..=0x0EFF      // Thai, Lao
+        | 0x1000..=0x109F    // Myanmar
+        | 0x1780..=0x17FF    // Khmer
+        | 0x3040..=0x30FF    // Hiragana, Katakana
+        | 0x3400..=0x4DBF    // CJK extension A
+        | 0x4E00..=0x9FFF    // CJK unified ideographs
+        | 0xF900..=0xFAFF    // CJK compatibility ideographs
+        | 0xFF66..=0xFF9F    // half-width Katakana
+        | 0x20000..=0x3134F  // CJK extensions B..G
+    )
+}
+
+/// A phrase is matched by substring when it contains a character of a script
+/// written without spaces.
+pub(crate) fn is_substring_phrase(phrase: &str) -> bool {
+    phrase.chars().any(is_nospace_char)
+}
+
+/// A fast, deterministic hasher for short keys (FxHash's mixing step). Not
+/// resistant to hash flooding: keys are policy terms, chosen by the policy's
+/// author, and text tokens are only looked up.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct FxHasher {
+    hash: u64,
+}
+
+const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().unwrap_or([0; 8])));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut b = [0u8; 8];
+            b[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(b));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+/// `HashMap` with [`FxHasher`].
+pub(crate) type FxHashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(w: &str) -> String {
+        let mut s = String::new();
+        normalize_word(w, &mut s);
+        s
+    }
+
+    #[test]
+    fn inflections_fold_together() {
+        for group in [
+            &["crash", "crashes", "crashed", "crashing", "Crashed"][..],
+            &["fail", "fails", "failed", "failing"],
+            &["freeze", "freezes", "freezing"],
+            &["update", "updates", "updated", "updating"],
+            &["lose", "loses", "losing"],
+            &["use", "uses", "used", "using"],
+            &["reply", "replies", "replied"],
+            &["require", "requires", "required", "requiring"],
+            &["stop", "stops", "stopped", "stopping"],
+            &["user", "users", "user's", "User\u{2019}s"],
+        ] {
+            let first = norm(group[0]);
+            for w in group {
+                assert_eq!(norm(w), first, "{w}");
+            }
+        }
+    }
+
+    #[test]
+    fn distinct_words_stay_distinct() {
+        for (a, b) in [
+            ("fix", "fixture"),
+            ("note", "not"),
+            ("status", "statu"),
+            ("bug", "bus"),
+        ] {
+            assert_ne!(norm(a), norm(b), "{a} vs {b}");
+        }
+        assert_eq!(norm("iOS"), "ios");
+        assert_eq!(norm("doesn't"), "doesn't");
+    }
+
+    #[test]
+    fn spans_point_into_the_original() {
+        let text = "İstanbul users: the APP crashed!\nNo longer 崩溃";
+        let mut a = Analyzed::default();
+        a.analyze(text);
+        for t in &a.tokens {
+            assert!(text.is_char_boundary(t.start) && text.is_char_boundary(t.end));
+        }
+        let words: Vec<&str> = a.tokens.iter().map(|t| &text[t.start..t.end]).collect();
+        assert_eq!(&words[..5], &["İstanbul", "users", "the", "APP", "crashed"]);
+        let clause: Vec<bool> = a.tokens.iter().map(|t| t.clause_start).collect();
+        assert!(clause[0] && clause[2] && !clause[3] && clause[5]);
+        assert_eq!(a.norm(&a.tokens[4]), "crash");
+    }
+
+    #[test]
+    fn substring_scripts_are_detected() {
+        assert!(is_substring_phrase("崩溃"));
+        assert!(is_substring_phrase("クラッシュ"));
+        assert!(!is_substring_phrase("crash"));
+        assert_eq!(phrase_len("崩溃 了"), 1);
+        assert_eq!(phrase_len("steps to reproduce"), 3);
+        assert_eq!(phrase_len("  "), 0);
+    }
+}
