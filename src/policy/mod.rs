@@ -100,7 +100,7 @@ pub struct Settings {
     /// Factor applied to keywords found in the title (default 1.5; `> 0`).
     pub title_weight: f64,
     /// A class "fits" when its score is at least this share of the top score
-    /// (default 0.75; in `(0, 1]`). Fitting classes other than the primary are
+    /// (default 0.5; in `(0, 1]`). Fitting classes other than the primary are
     /// reported as secondary classes.
     pub fit_ratio: f64,
     /// When the runner-up's score is at least this share of the primary's,
@@ -129,7 +129,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             title_weight: 1.5,
-            fit_ratio: 0.75,
+            fit_ratio: 0.5,
             ambiguity_ratio: 0.9,
             confidence_scale: 2.0,
             precedence: Class::ALL.to_vec(),
