@@ -372,6 +372,9 @@ impl Compiled {
         let mut scores = ClassScores::default();
         let mut evidence = Vec::new();
         let mut decisive: Vec<Class> = Vec::new();
+        // (keyword index, value, evidence index) of the keywords counted so far
+        // for the current rule; reused across rules.
+        let mut best: Vec<(u32, f64, usize)> = Vec::new();
         let mut at = 0;
         for r in 0..nrules {
             let rule = &self.policy.rules[r];
@@ -380,35 +383,40 @@ impl Compiled {
                 at += 1;
             }
             let rule_hits = &order[start..at];
-            let holds = conditions_hold(&rule.when, item);
-            if !holds || (rule_hits.is_empty() && !rule.keywords.is_empty()) {
+            if (rule_hits.is_empty() && !rule.keywords.is_empty()) || !conditions_hold(&rule.when, item) {
                 continue;
             }
-            let mut ev = Vec::new();
             // An exclusion vetoes the rule.
-            if let Some(&h) = rule_hits.iter().find(|&&h| {
-                matches!(
-                    self.phrases[hits[h].phrase as usize].owner,
-                    Owner::Exclude { .. }
-                )
-            }) {
-                let h = &hits[h];
-                if let Owner::Exclude { index, .. } = self.phrases[h.phrase as usize].owner {
-                    evidence.push(Evidence {
-                        rule: rule.id.clone(),
-                        class: rule.class,
-                        contribution: 0.0,
-                        kind: EvidenceKind::Excluded {
-                            phrase: rule.exclude[index as usize].clone(),
-                            field: h.field,
-                            span: h.span.clone(),
-                        },
-                    });
-                }
+            let excluded = rule_hits.iter().find_map(|&h| match self.phrases[hits[h].phrase as usize].owner {
+                Owner::Exclude { index, .. } => Some((index, &hits[h])),
+                _ => None,
+            });
+            if let Some((index, h)) = excluded {
+                evidence.push(Evidence {
+                    rule: rule.id.clone(),
+                    class: rule.class,
+                    contribution: 0.0,
+                    kind: EvidenceKind::Excluded {
+                        phrase: rule.exclude[index as usize].clone(),
+                        field: h.field,
+                        span: h.span.clone(),
+                    },
+                });
                 continue;
+            }
+            let first = evidence.len();
+            if !rule.when.is_empty() {
+                evidence.push(Evidence {
+                    rule: rule.id.clone(),
+                    class: rule.class,
+                    contribution: if rule.keywords.is_empty() { rule.weight } else { 0.0 },
+                    kind: EvidenceKind::Condition {
+                        description: describe(&rule.when),
+                    },
+                });
             }
             // Each distinct keyword counts once, at its best field factor.
-            let mut best: Vec<(u32, f64, usize)> = Vec::new(); // (keyword, factor, evidence index)
+            best.clear();
             let mut total = 0.0;
             for &h in rule_hits {
                 let h = &hits[h];
@@ -416,18 +424,26 @@ impl Compiled {
                     continue;
                 };
                 let phrase = rule.keywords[index as usize].text.clone();
-                if let Some(cue) = &h.cue {
-                    ev.push(Evidence {
-                        rule: rule.id.clone(),
-                        class: rule.class,
-                        contribution: 0.0,
-                        kind: EvidenceKind::Negated {
-                            phrase,
-                            field: h.field,
-                            span: h.span.clone(),
-                            cue: cue.clone(),
-                        },
-                    });
+                let kind = match &h.cue {
+                    Some(cue) => EvidenceKind::Negated {
+                        phrase,
+                        field: h.field,
+                        span: h.span.clone(),
+                        cue: cue.clone(),
+                    },
+                    None => EvidenceKind::Keyword {
+                        phrase,
+                        field: h.field,
+                        span: h.span.clone(),
+                    },
+                };
+                evidence.push(Evidence {
+                    rule: rule.id.clone(),
+                    class: rule.class,
+                    contribution: 0.0,
+                    kind,
+                });
+                if h.cue.is_some() {
                     continue;
                 }
                 let factor = match h.field {
@@ -435,28 +451,19 @@ impl Compiled {
                     TextField::Body => 1.0,
                 };
                 let value = rule.weight * rule.keywords[index as usize].weight * factor;
-                ev.push(Evidence {
-                    rule: rule.id.clone(),
-                    class: rule.class,
-                    contribution: 0.0,
-                    kind: EvidenceKind::Keyword {
-                        phrase,
-                        field: h.field,
-                        span: h.span.clone(),
-                    },
-                });
+                let here = evidence.len() - 1;
                 match best.iter_mut().find(|b| b.0 == index) {
                     Some(b) if b.1 < value => {
                         total += value - b.1;
-                        ev[b.2].contribution = 0.0;
-                        ev.last_mut().expect("just pushed").contribution = value;
-                        *b = (index, value, ev.len() - 1);
+                        evidence[b.2].contribution = 0.0;
+                        evidence[here].contribution = value;
+                        *b = (index, value, here);
                     }
                     Some(_) => {}
                     None => {
                         total += value;
-                        ev.last_mut().expect("just pushed").contribution = value;
-                        best.push((index, value, ev.len() - 1));
+                        evidence[here].contribution = value;
+                        best.push((index, value, here));
                     }
                 }
             }
@@ -467,25 +474,14 @@ impl Compiled {
                 !best.is_empty()
             };
             if fired {
-                if !rule.when.is_empty() {
-                    ev.insert(
-                        0,
-                        Evidence {
-                            rule: rule.id.clone(),
-                            class: rule.class,
-                            contribution: if rule.keywords.is_empty() { total } else { 0.0 },
-                            kind: EvidenceKind::Condition {
-                                description: describe(&rule.when),
-                            },
-                        },
-                    );
-                }
                 scores[rule.class] += total;
                 if rule.decisive && !decisive.contains(&rule.class) {
                     decisive.push(rule.class);
                 }
+            } else if let Some(Evidence { kind: EvidenceKind::Condition { .. }, .. }) = evidence.get(first) {
+                // Only negated matches: the conditions alone did not fire the rule.
+                evidence.remove(first);
             }
-            evidence.extend(ev);
         }
         self.verdict(scores, decisive, evidence)
     }
