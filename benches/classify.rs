@@ -14,21 +14,55 @@
 use std::collections::HashMap;
 use std::hint::black_box;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use feedback_triage::{Class, Classifier, FeedbackItem, Policy};
 use unicode_segmentation::UnicodeSegmentation;
 
 fn load(path: &str) -> Option<Vec<FeedbackItem>> {
     let text = std::fs::read_to_string(path).ok()?;
-    let items: Vec<FeedbackItem> = text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let items: Vec<FeedbackItem> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
     (!items.is_empty()).then_some(items)
 }
 
 fn synthetic(n: usize) -> Vec<FeedbackItem> {
     const WORDS: &[&str] = &[
-        "the", "app", "crashes", "when", "I", "open", "settings", "please", "add", "dark", "mode", "we", "lose",
-        "deal", "without", "SSO", "GDPR", "request", "export", "is", "slow", "love", "it", "integration", "with",
-        "Salesforce", "error", "after", "update", "how", "do", "change", "my", "password",
+        "the",
+        "app",
+        "crashes",
+        "when",
+        "I",
+        "open",
+        "settings",
+        "please",
+        "add",
+        "dark",
+        "mode",
+        "we",
+        "lose",
+        "deal",
+        "without",
+        "SSO",
+        "GDPR",
+        "request",
+        "export",
+        "is",
+        "slow",
+        "love",
+        "it",
+        "integration",
+        "with",
+        "Salesforce",
+        "error",
+        "after",
+        "update",
+        "how",
+        "do",
+        "change",
+        "my",
+        "password",
     ];
     let mut s = 0x9e3779b97f4a7c15u64;
     (0..n)
@@ -40,8 +74,12 @@ fn synthetic(n: usize) -> Vec<FeedbackItem> {
                 s
             };
             let len = 20 + (next() % 60) as usize;
-            let body: Vec<&str> = (0..len).map(|_| WORDS[(next() % WORDS.len() as u64) as usize]).collect();
-            FeedbackItem::new(format!("s{i}")).with_title(body[..6].join(" ")).with_body(body.join(" "))
+            let body: Vec<&str> = (0..len)
+                .map(|_| WORDS[(next() % WORDS.len() as u64) as usize])
+                .collect();
+            FeedbackItem::new(format!("s{i}"))
+                .with_title(body[..6].join(" "))
+                .with_body(body.join(" "))
         })
         .collect()
 }
@@ -74,7 +112,10 @@ impl Naive {
                 }
             }
         }
-        let (i, s) = scores.iter().enumerate().fold((0, 0.0), |b, (i, &s)| if s > b.1 { (i, s) } else { b });
+        let (i, s) = scores
+            .iter()
+            .enumerate()
+            .fold((0, 0.0), |b, (i, &s)| if s > b.1 { (i, s) } else { b });
         (s > 0.0).then(|| Class::ALL[i])
     }
 }
@@ -94,8 +135,15 @@ fn bench(c: &mut Criterion) {
     for (name, items) in &sets {
         let bytes: usize = items.iter().map(|i| i.title.len() + i.body.len()).sum();
         // Sanity, asserted once: every item gets a result and the checksum is stable.
-        let classified = items.iter().filter(|i| classifier.classify(i).unwrap().class.is_some()).count();
-        assert!(classified > items.len() / 2, "{name}: {classified} of {}", items.len());
+        let classified = items
+            .iter()
+            .filter(|i| classifier.classify(i).unwrap().class.is_some())
+            .count();
+        assert!(
+            classified > items.len() / 2,
+            "{name}: {classified} of {}",
+            items.len()
+        );
         group.throughput(Throughput::Bytes(bytes as u64));
         group.bench_with_input(BenchmarkId::new("full", name), items, |b, items| {
             b.iter(|| {
@@ -111,14 +159,21 @@ fn bench(c: &mut Criterion) {
             b.iter(|| {
                 let mut sum = 0usize;
                 for item in items {
-                    sum += naive.classify(black_box(&item.title), black_box(&item.body)).map_or(0, Class::index);
+                    sum += naive
+                        .classify(black_box(&item.title), black_box(&item.body))
+                        .map_or(0, Class::index);
                 }
                 sum
             })
         });
         group.throughput(Throughput::Elements(items.len() as u64));
         group.bench_with_input(BenchmarkId::new("full-items", name), items, |b, items| {
-            b.iter(|| items.iter().filter(|i| classifier.classify(i).unwrap().class.is_some()).count())
+            b.iter(|| {
+                items
+                    .iter()
+                    .filter(|i| classifier.classify(i).unwrap().class.is_some())
+                    .count()
+            })
         });
     }
     group.finish();

@@ -29,7 +29,8 @@ pub(crate) struct Token {
 /// The tokens of one text and their normalised forms, in one reusable buffer.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Analyzed {
-    norm: String,
+    /// Normalised forms, back to back. Only valid UTF-8 is ever written.
+    norm: Vec<u8>,
     pub tokens: Vec<Token>,
 }
 
@@ -73,7 +74,10 @@ impl Analyzed {
     }
 
     fn segment_ascii(&mut self, text: &str, from: usize, to: usize) {
-        let mut words = AsciiWords { text: &text[from..to], at: 0 };
+        let mut words = AsciiWords {
+            text: &text[from..to],
+            at: 0,
+        };
         while let Some((start, end)) = words.next_word() {
             self.push(text, from + start, from + end);
         }
@@ -86,7 +90,7 @@ impl Analyzed {
                 .iter()
                 .any(|b| matches!(b, b'.' | b'!' | b'?' | b';' | b':' | b'\n'));
         let norm_start = self.norm.len();
-        normalize_word(&text[start..end], &mut self.norm);
+        normalize_into(&text[start..end], &mut self.norm);
         // The normalised buffer can exceed 4 GiB only for inputs far past
         // any sensible request; saturate rather than wrap.
         let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
@@ -99,11 +103,16 @@ impl Analyzed {
         });
     }
 
-    /// The normalised form of a token.
-    pub fn norm(&self, token: &Token) -> &str {
+    /// The normalised form of a token, as bytes (the classifier's hot path).
+    pub fn norm_bytes(&self, token: &Token) -> &[u8] {
         self.norm
             .get(token.norm_start as usize..token.norm_end as usize)
-            .unwrap_or("")
+            .unwrap_or_default()
+    }
+
+    /// The normalised form of a token.
+    pub fn norm(&self, token: &Token) -> &str {
+        std::str::from_utf8(self.norm_bytes(token)).unwrap_or_default()
     }
 
     /// The normalised forms, in order.
@@ -118,6 +127,18 @@ impl Analyzed {
 /// `_`; a `.`, `'` or `:` between two letters, and a `.`, `'`, `,` or `;`
 /// between two digits, stays inside the word; a run with no letter or digit
 /// is not a word.
+/// `WORD_BYTE[b]`: `b` is an ASCII letter, digit or `_`.
+const WORD_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        t[i] = c.is_ascii_alphanumeric() || c == b'_';
+        i += 1;
+    }
+    t
+};
+
 struct AsciiWords<'a> {
     text: &'a str,
     at: usize,
@@ -127,7 +148,7 @@ impl AsciiWords<'_> {
     fn next_word(&mut self) -> Option<(usize, usize)> {
         let b = self.text.as_bytes();
         let n = b.len();
-        let is_word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+        let is_word = |c: u8| WORD_BYTE[c as usize];
         loop {
             let mut i = self.at;
             while i < n && !is_word(b[i]) {
@@ -185,43 +206,42 @@ pub(crate) fn phrase_len(phrase: &str) -> usize {
 }
 
 /// Appends the normalised form of one word to `out`.
+#[allow(dead_code)] // used by tests, and kept for the clusterer's term handling
 pub(crate) fn normalize_word(word: &str, out: &mut String) {
+    let mut bytes = Vec::with_capacity(word.len());
+    normalize_into(word, &mut bytes);
+    out.push_str(std::str::from_utf8(&bytes).unwrap_or_default());
+}
+
+/// Appends the normalised form of one word to `out`: case folded,
+/// apostrophes unified, a possessive `'s` dropped, plain ASCII words stemmed.
+/// Writes only valid UTF-8.
+fn normalize_into(word: &str, out: &mut Vec<u8>) {
     let start = out.len();
-    if word.len() <= 40 && word.bytes().all(|b| b.is_ascii_alphabetic()) {
-        // The common case: a plain ASCII word, folded and stemmed on the stack.
-        let mut buf = [0u8; 48];
-        for (d, b) in buf.iter_mut().zip(word.bytes()) {
-            *d = b.to_ascii_lowercase();
-        }
-        let n = if word.len() >= 3 && matches!(buf[word.len() - 1], b's' | b'd' | b'g' | b'y' | b'e') {
-            porter_light(&mut buf, word.len())
-        } else {
-            word.len()
-        };
-        out.extend(buf[..n].iter().map(|&b| char::from(b)));
-        return;
-    }
     if word.is_ascii() {
-        out.push_str(word);
-        out[start..].make_ascii_lowercase();
+        out.extend(word.bytes().map(|b| b.to_ascii_lowercase()));
     } else {
+        let mut tmp = [0u8; 4];
         for c in word.chars() {
-            match c {
-                '\u{2019}' | '\u{2018}' | '\u{02BC}' | '\u{FF07}' => out.push('\''),
-                c => out.extend(c.to_lowercase()),
+            let c = match c {
+                '\u{2019}' | '\u{2018}' | '\u{02BC}' | '\u{FF07}' => '\'',
+                c => c,
+            };
+            for l in c.to_lowercase() {
+                out.extend_from_slice(l.encode_utf8(&mut tmp).as_bytes());
             }
         }
     }
     // Possessive: "user's" -> "user".
-    if out.len() >= start + 3 && out.ends_with("'s") {
+    if out.len() >= start + 3 && out.ends_with(b"'s") {
         out.truncate(out.len() - 2);
     }
     stem_tail(out, start);
 }
 
 /// Stems `out[start..]` in place when it is a plain lowercase ASCII word.
-fn stem_tail(out: &mut String, start: usize) {
-    let w = &out.as_bytes()[start..];
+fn stem_tail(out: &mut Vec<u8>, start: usize) {
+    let w = &out[start..];
     // Only words ending in s, d, g, y or e can change.
     if w.len() < 3
         || w.len() > 40
@@ -230,16 +250,10 @@ fn stem_tail(out: &mut String, start: usize) {
     {
         return;
     }
-    let mut buf = [0u8; 48];
     let n = w.len();
-    buf[..n].copy_from_slice(w);
-    let n = porter_light(&mut buf, n);
-    if n == w.len() && buf[..n] == *w {
-        return;
-    }
-    out.truncate(start);
-    // Only ASCII letters were written, so this is valid UTF-8.
-    out.push_str(std::str::from_utf8(&buf[..n]).unwrap_or_default());
+    out.push(0); // room for a restored 'e'
+    let n = porter_light(&mut out[start..], n);
+    out.truncate(start + n);
 }
 
 fn is_cons(w: &[u8], i: usize) -> bool {

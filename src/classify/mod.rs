@@ -43,7 +43,7 @@ pub struct Classifier {
 struct Compiled {
     policy: Policy,
     /// Normalised term -> term id.
-    terms: FxHashMap<Box<str>, u32>,
+    terms: FxHashMap<Box<[u8]>, u32>,
     /// Term id -> phrases starting with it, longest first.
     by_first: Vec<Vec<u32>>,
     phrases: Vec<Phrase>,
@@ -206,7 +206,10 @@ impl Compiled {
             .into_iter()
             .map(|t| {
                 let next = self.terms.len() as u32;
-                *self.terms.entry(t.into_boxed_str()).or_insert(next)
+                *self
+                    .terms
+                    .entry(t.into_bytes().into_boxed_slice())
+                    .or_insert(next)
             })
             .collect();
         if let Some(&first) = terms.first() {
@@ -258,12 +261,12 @@ impl Compiled {
         let window = self.policy.settings.negation_window;
         s.text.analyze(text);
         s.ids.clear();
-        s.ids.extend(
-            s.text
-                .tokens
-                .iter()
-                .map(|t| self.terms.get(s.text.norm(t)).copied().unwrap_or(NONE)),
-        );
+        s.ids.extend(s.text.tokens.iter().map(|t| {
+            self.terms
+                .get(s.text.norm_bytes(t))
+                .copied()
+                .unwrap_or(NONE)
+        }));
         s.covered.clear();
         s.covered.resize(self.policy.rules.len(), 0);
         let tokens = &s.text.tokens;
@@ -383,14 +386,19 @@ impl Compiled {
                 at += 1;
             }
             let rule_hits = &order[start..at];
-            if (rule_hits.is_empty() && !rule.keywords.is_empty()) || !conditions_hold(&rule.when, item) {
+            if (rule_hits.is_empty() && !rule.keywords.is_empty())
+                || !conditions_hold(&rule.when, item)
+            {
                 continue;
             }
             // An exclusion vetoes the rule.
-            let excluded = rule_hits.iter().find_map(|&h| match self.phrases[hits[h].phrase as usize].owner {
-                Owner::Exclude { index, .. } => Some((index, &hits[h])),
-                _ => None,
-            });
+            let excluded =
+                rule_hits
+                    .iter()
+                    .find_map(|&h| match self.phrases[hits[h].phrase as usize].owner {
+                        Owner::Exclude { index, .. } => Some((index, &hits[h])),
+                        _ => None,
+                    });
             if let Some((index, h)) = excluded {
                 evidence.push(Evidence {
                     rule: rule.id.clone(),
@@ -409,7 +417,11 @@ impl Compiled {
                 evidence.push(Evidence {
                     rule: rule.id.clone(),
                     class: rule.class,
-                    contribution: if rule.keywords.is_empty() { rule.weight } else { 0.0 },
+                    contribution: if rule.keywords.is_empty() {
+                        rule.weight
+                    } else {
+                        0.0
+                    },
                     kind: EvidenceKind::Condition {
                         description: describe(&rule.when),
                     },
@@ -478,7 +490,11 @@ impl Compiled {
                 if rule.decisive && !decisive.contains(&rule.class) {
                     decisive.push(rule.class);
                 }
-            } else if let Some(Evidence { kind: EvidenceKind::Condition { .. }, .. }) = evidence.get(first) {
+            } else if let Some(Evidence {
+                kind: EvidenceKind::Condition { .. },
+                ..
+            }) = evidence.get(first)
+            {
                 // Only negated matches: the conditions alone did not fire the rule.
                 evidence.remove(first);
             }
