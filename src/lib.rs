@@ -1,5 +1,117 @@
 //! Make sense of what customers, sales people, the support desk and regulators
-//! ask of a product.
+//! ask of a product: classify each request into one of five product input
+//! classes with an explainable rule-plus-keyword policy, and (see the other
+//! modules as they land) group similar custom requests into candidate common
+//! features. The library does no I/O: callers hand it values and it returns
+//! values.
+//!
+//! # Overview
+//!
+//! * [`FeedbackItem`]: one request — title, body, [`Channel`], customer,
+//!   requester, deal value, votes, tags, date. Serde, lenient about unknown
+//!   fields and strict about invalid values.
+//! * [`Class`]: the five classes — [`Class::FaultCorrection`],
+//!   [`Class::Necessity`], [`Class::MarketDriven`], [`Class::Opportunistic`],
+//!   [`Class::Responsiveness`].
+//! * [`Policy`]: rules as data ([`Rule`], [`Keyword`], [`Conditions`],
+//!   [`Settings`]), read from JSON or TOML with serde. [`Policy::builtin`] is
+//!   the embedded default.
+//! * [`Classifier`]: a policy validated and compiled once; immutable,
+//!   `Send + Sync`, cheap to clone. [`Classifier::classify`] returns a
+//!   [`Classification`]: the class, every class's score, a confidence, an
+//!   [`Outcome`] and the [`Evidence`].
+//! * [`Evaluation`] and [`LabelMap`]: precision, recall, F1 and the
+//!   confusion matrix of a classifier against labelled items.
+//!
+//! # Example: classify a request
+//!
+//! ```
+//! use feedback_triage::{Channel, Class, Classifier, EvidenceKind, FeedbackItem};
+//!
+//! let classifier = Classifier::builtin();
+//! let item = FeedbackItem::new("REQ-7")
+//!     .with_title("GDPR: please delete my account data")
+//!     .with_channel(Channel::Support);
+//! let result = classifier.classify(&item)?;
+//! assert_eq!(result.class, Some(Class::Necessity));
+//! for e in &result.evidence {
+//!     if let EvidenceKind::Keyword { phrase, span, .. } = &e.kind {
+//!         println!("{} matched {phrase:?} at {span:?} (+{})", e.rule, e.contribution);
+//!     }
+//! }
+//! # Ok::<(), feedback_triage::ItemError>(())
+//! ```
+//!
+//! # Example: a policy of your own, and a test for it
+//!
+//! ```
+//! use feedback_triage::{Channel, Class, Classifier, Conditions, Policy, Rule};
+//!
+//! let mut policy = Policy::builtin();
+//! policy.rules.push(
+//!     Rule::new("acme-churn-risk", Class::Opportunistic)
+//!         .keywords(["churn risk", "renewal at risk"])
+//!         .weight(4.0),
+//! );
+//! policy.rules.push(
+//!     Rule::new("board-asks", Class::MarketDriven)
+//!         .when(Conditions { channel: Some(vec![Channel::Internal]), ..Conditions::default() })
+//!         .weight(0.5),
+//! );
+//! let classifier = Classifier::new(&policy)?;
+//! // "A GDPR request is always Necessity", as a team would test it:
+//! let c = classifier.classify_text("GDPR erasure request", "renewal at risk if not done");
+//! assert_eq!(c.class, Some(Class::Necessity));
+//! assert!(c.secondary.contains(&Class::Opportunistic));
+//! # Ok::<(), feedback_triage::PolicyErrors>(())
+//! ```
+//!
+//! # How a decision is made
+//!
+//! Each rule that fires adds `weight × Σ keyword weights` to its class
+//! (each distinct keyword once; title matches count `title_weight` times).
+//! A class *fits* when its score is at least `fit_ratio` of the top score;
+//! among fitting classes the policy's `precedence` picks the primary (by
+//! default necessity, opportunistic, fault correction, market driven,
+//! responsiveness: "first that fits wins", as in `CLASSES.md`). A *decisive*
+//! rule overrides that ("a regulator's request is always necessity"). The
+//! [`Outcome`] says when nothing matched ([`Outcome::NoMatch`], class `None`
+//! unless the policy sets a fallback) and when two classes are too close to
+//! call ([`Outcome::Ambiguous`]): never a silent guess.
+//!
+//! # Matching
+//!
+//! Text is split into words by Unicode word segmentation (UAX #29, with an
+//! exact ASCII fast path), case-folded, and plain English words are reduced by
+//! the first steps of Porter's stemmer, so `crash` matches "crashes",
+//! "crashed" and "crashing", and "fix" does not match "fixture". Phrases match
+//! word by word, within a sentence. A negation cue shortly before a keyword
+//! ("no longer crashes", "not a bug") cancels it, and is shown as
+//! [`EvidenceKind::Negated`]. Keywords in scripts written without spaces
+//! (Chinese, Japanese, Thai) and emoji match as substrings. Every span is a
+//! byte range into the original text, on char boundaries.
+//!
+//! # Determinism
+//!
+//! The same input gives the same output: scores are summed in rule order,
+//! evidence is ordered by rule, field and position, ties are broken by the
+//! documented precedence, and no hash-map order reaches a result. Classifying
+//! a batch gives the same per-item results in any order.
+//!
+//! # Input safety
+//!
+//! No input panics. Empty, huge (a 10 MB body is classified in linear time),
+//! right-to-left, mixed-script, emoji and control-character text is handled;
+//! evidence holds one entry per distinct keyword and field, so its size is
+//! bounded by the policy, not the text. Invalid items and policies are typed
+//! errors that name the field or rule at fault: [`ItemError`],
+//! [`PolicyError`] (collected, all of them, in [`PolicyErrors`]),
+//! [`ParamsError`].
+//!
+//! # Crate features
+//!
+//! * `parallel`: batch work on all cores with rayon
+//!   ([`Classifier::classify_batch`]); results are identical.
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
 #![forbid(unsafe_code)]
@@ -29,5 +141,30 @@ pub fn __normalized_terms(phrase: &str) -> Vec<String> {
         vec![phrase.trim().chars().flat_map(char::to_lowercase).collect()]
     } else {
         text::phrase_terms(phrase)
+    }
+}
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
+#[cfg(test)]
+mod autotraits {
+    use super::*;
+    use std::panic::{RefUnwindSafe, UnwindSafe};
+
+    fn assert_all<T: Send + Sync + UnwindSafe + RefUnwindSafe>() {}
+
+    #[test]
+    fn shared_types_are_send_and_sync() {
+        assert_all::<Classifier>();
+        assert_all::<Policy>();
+        assert_all::<Classification>();
+        assert_all::<FeedbackItem>();
+        assert_all::<PolicyErrors>();
+        assert_all::<PolicyError>();
+        assert_all::<ItemError>();
+        assert_all::<ParamsError>();
+        assert_all::<Evaluation>();
     }
 }

@@ -12,12 +12,14 @@ pub struct BadLine {
     pub message: String,
 }
 
+/// An item read from a line: its 1-based line number, the item, and the raw
+/// JSON value (for fields the library does not know, such as `label`).
+pub type ReadItem = (usize, FeedbackItem, serde_json::Value);
+
 /// Reads JSON Lines from a file path, or stdin when the path is `-` or absent.
 /// Returns the items (with their 1-based line numbers and the raw JSON value)
 /// and the bad lines; blank lines are skipped.
-pub fn read_items(
-    path: Option<&str>,
-) -> std::io::Result<(Vec<(usize, FeedbackItem, serde_json::Value)>, Vec<BadLine>)> {
+pub fn read_items(path: Option<&str>) -> std::io::Result<(Vec<ReadItem>, Vec<BadLine>)> {
     let reader: Box<dyn Read> = match path {
         None | Some("-") => Box::new(std::io::stdin()),
         Some(p) => Box::new(std::fs::File::open(p)?),
