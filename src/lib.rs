@@ -168,3 +168,5 @@ mod autotraits {
         assert_all::<Evaluation>();
     }
 }
+mod jobs;
+pub use jobs::{Job, JobKind, extract_jobs};

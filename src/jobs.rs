@@ -1,0 +1,202 @@
+//! Jobs to be done: the job a request states ("so that ...", "in order to ...",
+//! "I need to ...", "when ..., I want to ... so I can ...").
+
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
+
+use crate::policy::TextField;
+use crate::text::Analyzed;
+
+/// A job a request states, quoted from its text.
+///
+/// ```
+/// use feedback_triage::{extract_jobs, JobKind};
+///
+/// let jobs = extract_jobs("", "Please add a CSV export so that finance can reconcile invoices each month.");
+/// assert_eq!(jobs[0].kind, JobKind::Outcome);
+/// assert_eq!(jobs[0].text, "finance can reconcile invoices each month");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Job {
+    /// The job, as written (from after the cue to the end of the clause, at
+    /// most 24 words).
+    pub text: String,
+    /// The cue that introduced it ("so that", "in order to", "i need to").
+    pub cue: String,
+    /// What kind of statement it is.
+    pub kind: JobKind,
+    /// Where it was found.
+    pub field: TextField,
+    /// Byte span of `text` in that field's original text.
+    pub span: Range<usize>,
+}
+
+/// The kind of a [`Job`]: the outcome sought, or the action wanted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum JobKind {
+    /// The outcome the requester is after ("so that", "so I can", "in order to").
+    Outcome,
+    /// What the requester wants to do ("I need to", "I want to", "we'd like to").
+    Action,
+    /// The situation ("when I ...").
+    Situation,
+}
+
+/// Cues, as normalised terms (the crate's tokenizer and stemmer), longest
+/// first within each kind.
+const CUES: &[(&[&str], JobKind)] = &[
+    (&["so", "that"], JobKind::Outcome),
+    (&["so", "i", "can"], JobKind::Outcome),
+    (&["so", "we", "can"], JobKind::Outcome),
+    (&["so", "they", "can"], JobKind::Outcome),
+    (&["so", "i", "could"], JobKind::Outcome),
+    (&["so", "we", "could"], JobKind::Outcome),
+    (&["in", "order", "to"], JobKind::Outcome),
+    (&["to", "be", "abl", "to"], JobKind::Outcome),
+    (&["i", "need", "to"], JobKind::Action),
+    (&["we", "need", "to"], JobKind::Action),
+    (&["i", "want", "to"], JobKind::Action),
+    (&["we", "want", "to"], JobKind::Action),
+    (&["i'd", "like", "to"], JobKind::Action),
+    (&["we'd", "like", "to"], JobKind::Action),
+    (&["i", "would", "like", "to"], JobKind::Action),
+    (&["we", "would", "like", "to"], JobKind::Action),
+    (&["i", "have", "to"], JobKind::Action),
+    (&["we", "have", "to"], JobKind::Action),
+    (&["when", "i"], JobKind::Situation),
+    (&["when", "we"], JobKind::Situation),
+];
+
+/// The most words a job quotes.
+const MAX_JOB_WORDS: usize = 24;
+/// The most jobs taken from one item.
+const MAX_JOBS: usize = 4;
+
+/// Finds the jobs stated in a request's title and body, in order of
+/// appearance (at most four). Linear in the text's length.
+pub fn extract_jobs(title: &str, body: &str) -> Vec<Job> {
+    let mut jobs = Vec::new();
+    let mut a = Analyzed::default();
+    for (field, text) in [(TextField::Title, title), (TextField::Body, body)] {
+        if jobs.len() >= MAX_JOBS {
+            break;
+        }
+        a.analyze(text);
+        let n = a.tokens.len();
+        let mut i = 0;
+        while i < n && jobs.len() < MAX_JOBS {
+            let cue = CUES.iter().find(|(terms, _)| {
+                i + terms.len() < n
+                    && terms.iter().enumerate().all(|(k, t)| {
+                        a.norm(&a.tokens[i + k]) == *t && (k == 0 || !a.tokens[i + k].clause_start)
+                    })
+            });
+            let Some((terms, kind)) = cue else {
+                i += 1;
+                continue;
+            };
+            let first = i + terms.len();
+            // The job runs to the end of the clause, or a following cue of
+            // another kind ("when I export, I want to ...").
+            let mut last = first;
+            while last + 1 < n
+                && !a.tokens[last + 1].clause_start
+                && last + 1 - first < MAX_JOB_WORDS
+            {
+                last += 1;
+            }
+            if *kind == JobKind::Situation {
+                // "when I ..., I want to ...": the situation ends at a comma or
+                // at the next cue.
+                let mut k = first;
+                while k < last {
+                    let gap = &text[a.tokens[k].end..a.tokens[k + 1].start];
+                    if gap.contains(',') {
+                        break;
+                    }
+                    k += 1;
+                }
+                last = k;
+            }
+            let span = a.tokens[first].start..a.tokens[last].end;
+            let cue_text = terms.join(" ").replace("abl", "able");
+            jobs.push(Job {
+                text: text[span.clone()].to_string(),
+                cue: cue_text,
+                kind: *kind,
+                field,
+                span,
+            });
+            i = first;
+        }
+    }
+    jobs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_usual_phrasings() {
+        let cases = [
+            (
+                "We need to export invoices to Excel.",
+                "export invoices to Excel",
+                JobKind::Action,
+            ),
+            (
+                "Add SSO in order to pass the security review!",
+                "pass the security review",
+                JobKind::Outcome,
+            ),
+            (
+                "I'd like to bulk edit due dates",
+                "bulk edit due dates",
+                JobKind::Action,
+            ),
+            (
+                "Make it faster so I can finish my reports on time",
+                "finish my reports on time",
+                JobKind::Outcome,
+            ),
+        ];
+        for (text, job, kind) in cases {
+            let jobs = extract_jobs("", text);
+            assert!(
+                jobs.iter().any(|j| j.text == job && j.kind == kind),
+                "{text}: {jobs:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn when_i_want_to_so_i_can() {
+        let text = "When I close the month, I want to export all invoices so I can send them to the auditor.";
+        let jobs = extract_jobs("", text);
+        let kinds: Vec<JobKind> = jobs.iter().map(|j| j.kind).collect();
+        assert_eq!(
+            kinds,
+            [JobKind::Situation, JobKind::Action, JobKind::Outcome],
+            "{jobs:?}"
+        );
+        assert_eq!(jobs[0].text, "close the month");
+        assert_eq!(jobs[2].text, "send them to the auditor");
+        for j in &jobs {
+            assert_eq!(&text[j.span.clone()], j.text);
+        }
+    }
+
+    #[test]
+    fn no_job_no_cue_and_bounded_output() {
+        assert!(extract_jobs("The app crashes", "Stack trace attached.").is_empty());
+        let long = "so that ".repeat(10_000);
+        assert!(extract_jobs(&long, &long).len() <= MAX_JOBS);
+        let words = format!("I need to {}", "word ".repeat(1000));
+        assert!(extract_jobs("", &words)[0].text.split(' ').count() <= MAX_JOB_WORDS);
+    }
+}
