@@ -150,21 +150,17 @@ impl AsciiWords<'_> {
         let n = b.len();
         let is_word = |c: u8| WORD_BYTE[c as usize];
         loop {
-            let mut i = self.at;
-            while i < n && !is_word(b[i]) {
-                i += 1;
-            }
-            if i >= n {
+            let Some(skip) = b[self.at..].iter().position(|&c| is_word(c)) else {
                 self.at = n;
                 return None;
-            }
-            let start = i;
+            };
+            let start = self.at + skip;
+            let mut i = start;
             let mut alnum = false;
             loop {
-                while i < n && is_word(b[i]) {
-                    alnum |= b[i] != b'_';
-                    i += 1;
-                }
+                let run = b[i..].iter().position(|&c| !is_word(c)).unwrap_or(n - i);
+                alnum |= b[i..i + run].iter().any(|&c| c != b'_');
+                i += run;
                 if i + 1 < n {
                     let (prev, mid, next) = (b[i - 1], b[i], b[i + 1]);
                     let letters = prev.is_ascii_alphabetic()

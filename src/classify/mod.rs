@@ -49,6 +49,9 @@ struct Compiled {
     phrases: Vec<Phrase>,
     /// Phrases in scripts without spaces, matched as substrings.
     substrings: Vec<(Box<str>, u32)>,
+    /// The distinct first characters of `substrings`, sorted: a text none of
+    /// whose characters is here needs no substring search.
+    substring_first: Vec<char>,
 }
 
 #[derive(Debug)]
@@ -83,6 +86,8 @@ struct Scratch {
     /// Per rule: the token index up to which its last match reaches.
     covered: Vec<usize>,
     hits: Vec<Hit>,
+    /// Hit indices sorted by rule, field and position.
+    order: Vec<usize>,
 }
 
 thread_local! {
@@ -153,6 +158,7 @@ impl Compiled {
             by_first: Vec::new(),
             phrases: Vec::new(),
             substrings: Vec::new(),
+            substring_first: Vec::new(),
         };
         for (r, rule) in policy.rules.iter().enumerate() {
             let r = r as u32;
@@ -185,6 +191,13 @@ impl Compiled {
         for list in &mut c.by_first {
             list.sort_by_key(|&p| (std::cmp::Reverse(phrases[p as usize].terms.len()), p));
         }
+        c.substring_first = c
+            .substrings
+            .iter()
+            .filter_map(|(p, _)| p.chars().next())
+            .collect();
+        c.substring_first.sort_unstable();
+        c.substring_first.dedup();
         c.policy = policy;
         c
     }
@@ -242,11 +255,16 @@ impl Compiled {
         s: &mut Scratch,
     ) -> Classification {
         s.hits.clear();
-        s.seen.clear();
+        // `seen` is all zeros between calls: only the entries of this call's
+        // hits are set, and they are reset below.
         s.seen.resize(self.phrases.len(), 0);
         self.scan(title, TextField::Title, s);
         self.scan(body, TextField::Body, s);
-        self.decide(item, &s.hits)
+        let result = self.decide(item, &s.hits, &mut s.order);
+        for h in &s.hits {
+            s.seen[h.phrase as usize] = 0;
+        }
+        result
     }
 
     /// Finds the matches of every phrase in one field.
@@ -335,7 +353,13 @@ impl Compiled {
             }
         }
         // Scripts without spaces: first occurrence of each phrase.
-        if !self.substrings.is_empty() && !text.is_ascii() {
+        let first = &self.substring_first;
+        if !first.is_empty()
+            && !text.is_ascii()
+            && text
+                .chars()
+                .any(|c| !c.is_ascii() && first.binary_search(&c).is_ok())
+        {
             for (pat, p) in &self.substrings {
                 let rule = match self.phrases[*p as usize].owner {
                     Owner::Keyword { rule, .. } | Owner::Exclude { rule, .. } => rule,
@@ -358,11 +382,17 @@ impl Compiled {
     }
 
     /// Turns the matches into scores, evidence and a decision.
-    fn decide(&self, item: Option<&FeedbackItem>, hits: &[Hit]) -> Classification {
+    fn decide(
+        &self,
+        item: Option<&FeedbackItem>,
+        hits: &[Hit],
+        order: &mut Vec<usize>,
+    ) -> Classification {
         let settings = &self.policy.settings;
         let nrules = self.policy.rules.len();
         // Group hits by rule, in rule order, then field, then position.
-        let mut order: Vec<usize> = (0..hits.len()).collect();
+        order.clear();
+        order.extend(0..hits.len());
         let key = |h: &Hit| {
             let rule = match self.phrases[h.phrase as usize].owner {
                 Owner::Keyword { rule, .. } | Owner::Exclude { rule, .. } => rule,
@@ -373,7 +403,7 @@ impl Compiled {
         order.sort_by_key(|&i| key(&hits[i]));
 
         let mut scores = ClassScores::default();
-        let mut evidence = Vec::new();
+        let mut evidence = Vec::with_capacity(hits.len() + 1);
         let mut decisive: Vec<Class> = Vec::new();
         // (keyword index, value, evidence index) of the keywords counted so far
         // for the current rule; reused across rules.
