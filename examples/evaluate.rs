@@ -54,8 +54,16 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<(), String> {
-    let args = common::Args::parse(&["data", "file", "labels", "policy", "misses"])?;
-    args.check(&["data", "file", "labels", "policy", "json", "misses"])?;
+    let args = common::Args::parse(&["data", "file", "labels", "policy", "misses", "misfires"])?;
+    args.check(&[
+        "data", "file", "labels", "policy", "json", "misses", "misfires",
+    ])?;
+    let misfires: usize = args
+        .value("misfires")
+        .map(str::parse)
+        .transpose()
+        .map_err(|e| format!("--misfires: {e}"))?
+        .unwrap_or(0);
     let classifier = match args.value("policy") {
         Some(p) => Classifier::new(&common::read_policy(p)?).map_err(|e| e.to_string())?,
         None => Classifier::builtin(),
@@ -101,11 +109,24 @@ fn run() -> Result<(), String> {
         let mut eval = Evaluation::new().max_misses(misses);
         let mut outside = 0usize;
         let mut outside_necessity = 0usize;
+        // keyword -> (times it pushed a wrong prediction, times it backed a right one)
+        let mut blame: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
         for (_, item, raw) in &items {
             let label = raw.get("label").and_then(|l| l.as_str()).unwrap_or("");
             let result = classifier.classify(item).map_err(|e| e.to_string())?;
             match map.get(label) {
-                Some(truth) => eval.add(&item.id, truth, &result),
+                Some(truth) => {
+                    let right = result.class.is_some_and(|c| truth.contains(&c));
+                    for e in &result.evidence {
+                        if let feedback_triage::EvidenceKind::Keyword { phrase, .. } = &e.kind {
+                            if e.contribution > 0.0 && Some(e.class) == result.class {
+                                let b = blame.entry(format!("{}:{phrase}", e.class)).or_default();
+                                if right { b.1 += 1 } else { b.0 += 1 }
+                            }
+                        }
+                    }
+                    eval.add(&item.id, truth, &result)
+                }
                 None => {
                     eval.skip();
                     outside += 1;
@@ -116,6 +137,16 @@ fn run() -> Result<(), String> {
             }
         }
         let report = eval.finish();
+        if misfires > 0 {
+            let mut v: Vec<_> = blame.into_iter().collect();
+            v.sort_by(|a, b| {
+                (b.1.0 as isize - b.1.1 as isize).cmp(&(a.1.0 as isize - a.1.1 as isize))
+            });
+            println!("  keywords behind wrong predictions (wrong/right):");
+            for (k, (w, r)) in v.iter().take(misfires) {
+                println!("    {k:<45} {w:>4} / {r}");
+            }
+        }
         macro_sum += report.macro_f1;
         evaluated += 1;
         if json {

@@ -29,7 +29,9 @@ const NONE: u32 = u32::MAX;
 ///     .with_channel(Channel::Sales);
 /// let result = classifier.classify(&item)?;
 /// assert_eq!(result.class, Some(Class::Opportunistic));
-/// assert!(result.confidence > 0.5);
+/// // SAML single sign-on is also a market signal: it is reported, not hidden.
+/// assert_eq!(result.secondary, vec![Class::MarketDriven]);
+/// assert!(result.confidence < 0.5);
 /// # Ok::<(), feedback_triage::ItemError>(())
 /// ```
 #[derive(Clone, Debug)]
