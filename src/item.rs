@@ -251,9 +251,7 @@ where
     A: MapAccess<'de>,
     T: Deserialize<'de>,
 {
-    map.next_value::<Nullable<T>>()
-        .map(|n| n.0)
-        .map_err(|e| de::Error::custom(format_args!("field `{name}`: {e}")))
+    crate::de::value::<A, Nullable<T>>(map, format_args!("field `{name}`")).map(|n| n.0)
 }
 
 impl<'de> Visitor<'de> for ItemVisitor {
@@ -285,8 +283,8 @@ impl<'de> Visitor<'de> for ItemVisitor {
                 "votes" => item.votes = field(&mut map, "votes")?.unwrap_or_default(),
                 "tags" => item.tags = field(&mut map, "tags")?.unwrap_or_default(),
                 "created" => item.created = field(&mut map, "created")?,
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
+                other => {
+                    crate::de::value::<A, IgnoredAny>(&mut map, format_args!("field `{other}`"))?;
                 }
             }
         }
