@@ -124,6 +124,7 @@ fn bad_items_are_rejected_naming_the_field() {
 #[test]
 fn every_bad_file_is_in_the_manifest() {
     let m = manifest();
+    // good-items.jsonl (not bad) is the input for tests/examples_bad_input.rs.
     for sub in ["policies", "items"] {
         for entry in std::fs::read_dir(dir().join(sub)).unwrap() {
             let name = format!("{sub}/{}", entry.unwrap().file_name().to_string_lossy());

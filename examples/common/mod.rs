@@ -46,6 +46,13 @@ pub fn read_items(path: Option<&str>) -> std::io::Result<ItemsAndBadLines> {
         let value: serde_json::Value = match serde_json::from_str(text) {
             Ok(v) => v,
             Err(e) => {
+                // Reading the line as an item directly names the field where
+                // the JSON broke (a bad escape in `title`, `deal_value` out of
+                // range), which the generic JSON value cannot.
+                let e = match serde_json::from_str::<FeedbackItem>(text) {
+                    Err(named) => named,
+                    Ok(_) => e,
+                };
                 bad.push(BadLine {
                     line: line_no,
                     message: format!("invalid JSON: {e}"),
