@@ -54,7 +54,8 @@ for t in $TARGETS; do
     if [ $rc -ne 0 ]; then
         status=1
         echo "== $t: CRASH (exit $rc); last lines:" >&2
-        tail -40 "$log" fuzz-*.log >&2 2>/dev/null
+        tail -40 "$log" >&2
+        ls artifacts/"$t"/ >&2 2>/dev/null
     fi
     summary+="$t: $execs executions in ${SECONDS_PER_TARGET}s (exit $rc)"$'\n'
     rm -f "$log" fuzz-*.log

@@ -286,7 +286,13 @@ pub fn run(input: &Input) -> usize {
             Err(_) => assert!(item.validate().is_err(), "classify failed on a valid item"),
         }
         let c = classifier.classify_text(&item.title, &item.body);
-        check(&policy, &FeedbackItem::new("text").with_title(&item.title).with_body(&item.body), &c);
+        check(
+            &policy,
+            &FeedbackItem::new("text")
+                .with_title(&item.title)
+                .with_body(&item.body),
+            &c,
+        );
     }
     n
 }
@@ -302,9 +308,11 @@ fn check_span(what: &str, text: &str, span: &std::ops::Range<usize>) {
         "{what}: span {span:?} not on char boundaries in {text:?}"
     );
     let s = &text[span.clone()];
+    // A word, or (for phrases matched by substring: other scripts, emoji)
+    // at least one visible character.
     assert!(
-        s.chars().any(char::is_alphanumeric),
-        "{what}: span text {s:?} has no word in it"
+        s.chars().any(|c| !c.is_whitespace() && !c.is_control()),
+        "{what}: span text {s:?} is empty or blank"
     );
 }
 
@@ -352,7 +360,13 @@ pub fn check(policy: &Policy, item: &FeedbackItem, c: &Classification) {
                 span,
             } => {
                 assert!(rule.keywords.iter().any(|k| &k.text == phrase));
-                assert!(rule.field == Scope::Both || matches!((rule.field, field), (Scope::Title, TextField::Title) | (Scope::Body, TextField::Body)));
+                assert!(
+                    rule.field == Scope::Both
+                        || matches!(
+                            (rule.field, field),
+                            (Scope::Title, TextField::Title) | (Scope::Body, TextField::Body)
+                        )
+                );
                 check_span("keyword", field_text(field), span);
             }
             EvidenceKind::Negated {
