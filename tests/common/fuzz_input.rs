@@ -245,6 +245,30 @@ impl Input {
         p
     }
 
+    /// The policy made valid: rules with errors are dropped, settings with
+    /// errors reset (so that most inputs reach the classifier).
+    pub fn valid_policy(&self) -> Policy {
+        let mut policy = self.policy();
+        if let Err(errors) = policy.validate() {
+            let bad: Vec<String> = errors
+                .iter()
+                .filter_map(|e| e.rule().map(str::to_string))
+                .collect();
+            policy.rules.retain(|r| !bad.contains(&r.id));
+            if errors.iter().any(|e| e.rule().is_none()) {
+                let fallback = policy.settings.fallback;
+                policy.settings = Default::default();
+                policy.settings.fallback = fallback;
+            }
+        }
+        if policy.rules.is_empty() {
+            policy
+                .rules
+                .push(Rule::new("fallback-rule", Class::FaultCorrection).keyword("crash"));
+        }
+        policy
+    }
+
     /// The items (possibly invalid ones: a negative deal value, ...).
     pub fn items(&self) -> Vec<FeedbackItem> {
         self.items
@@ -272,10 +296,8 @@ impl Input {
 /// Compiles the input's policy (skipping invalid ones) and classifies every
 /// item, checking the invariants. Returns how many items were classified.
 pub fn run(input: &Input) -> usize {
-    let policy = input.policy();
-    let Ok(classifier) = Classifier::new(&policy) else {
-        return 0;
-    };
+    let policy = input.valid_policy();
+    let classifier = Classifier::new(&policy).expect("valid_policy is valid");
     let mut n = 0;
     for item in input.items() {
         match classifier.classify(&item) {
