@@ -12,7 +12,9 @@ mod adversarial;
 
 use std::time::Duration;
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{
+    BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+};
 use feedback_triage::Classifier;
 
 fn bench(c: &mut Criterion) {
@@ -20,6 +22,7 @@ fn bench(c: &mut Criterion) {
     for case in adversarial::CASES {
         let mut group = c.benchmark_group(format!("adversarial/{}", case.name));
         group.sample_size(10);
+        group.sampling_mode(SamplingMode::Flat);
         group.warm_up_time(Duration::from_millis(500));
         group.measurement_time(Duration::from_secs(3));
         for scale in [1, 10] {
