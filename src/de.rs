@@ -116,3 +116,19 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for NamedSeq<'_, T> {
         }
     }
 }
+
+/// The keys of one map seen so far, to reject a repeated key (JSON allows
+/// them; silently keeping the last `keywords` would drop the first list).
+#[derive(Default)]
+pub(crate) struct Seen(Vec<String>);
+
+impl Seen {
+    /// Fails with serde's `duplicate field` error when `key` was seen.
+    pub(crate) fn check<E: de::Error>(&mut self, key: &str, prefix: &str) -> Result<(), E> {
+        if self.0.iter().any(|k| k == key) {
+            return Err(E::custom(format_args!("{prefix}duplicate field `{key}`")));
+        }
+        self.0.push(key.to_string());
+        Ok(())
+    }
+}

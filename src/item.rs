@@ -264,7 +264,9 @@ impl<'de> Visitor<'de> for ItemVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FeedbackItem, A::Error> {
         let mut item = FeedbackItem::default();
         let mut id: Option<String> = None;
+        let mut seen = crate::de::Seen::default();
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            seen.check(&key, "")?;
             match key.as_ref() {
                 "id" => id = field(&mut map, "id")?,
                 "title" => item.title = field(&mut map, "title")?.unwrap_or_default(),

@@ -138,3 +138,24 @@ fn toml_errors_name_the_key_once() {
     assert!(!e.contains("in `when`"), "{e}");
     assert_eq!(e.matches("`min_votes`").count(), 1, "{e}");
 }
+
+/// A key given twice was silently resolved to its last value (a rule's first
+/// `keywords` list dropped without a word).
+#[test]
+fn repeated_keys_are_rejected() {
+    let e = json_err(
+        r#"{"version": 1, "rules": [{"id": "twice", "class": "necessity", "keywords": ["a"], "keywords": ["b"]}]}"#,
+    );
+    assert!(
+        e.contains("\"twice\"") && e.contains("duplicate field `keywords`"),
+        "{e}"
+    );
+    let e = json_err(r#"{"version": 1, "version": 1, "rules": []}"#);
+    assert!(e.contains("duplicate field `version`"), "{e}");
+    let e = json_err(r#"{"version": 1, "settings": {"fit_ratio": 0.5, "fit_ratio": 0.6}}"#);
+    assert!(e.contains("duplicate field `fit_ratio`"), "{e}");
+    let e = serde_json::from_str::<feedback_triage::FeedbackItem>(r#"{"id": "a", "id": "b"}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("duplicate field `id`"), "{e}");
+}

@@ -478,7 +478,9 @@ impl<'de> Deserialize<'de> for Policy {
                 let mut version = None;
                 let mut settings = None;
                 let mut rules = None;
+                let mut seen = crate::de::Seen::default();
                 while let Some(key) = map.next_key::<String>()? {
+                    seen.check(&key, "")?;
                     match key.as_str() {
                         "version" => version = Some(de_value(&mut map, "field `version`")?),
                         "settings" => settings = Some(de_value(&mut map, "field `settings`")?),
@@ -515,7 +517,9 @@ impl<'de> Deserialize<'de> for Settings {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Settings, A::Error> {
                 let mut s = Settings::default();
+                let mut seen = crate::de::Seen::default();
                 while let Some(key) = map.next_key::<String>()? {
+                    seen.check(&key, "")?;
                     let ctx = format!("field `{key}`");
                     match key.as_str() {
                         "title_weight" => s.title_weight = de_value(&mut map, &ctx)?,
@@ -583,6 +587,7 @@ impl<'de> Deserialize<'de> for Rule {
                     description: None,
                     unknown: None,
                 };
+                let mut seen = crate::de::Seen::default();
                 while let Some(key) = map.next_key::<String>()? {
                     // Name the rule when its id has been read already (the
                     // list around it names its position in any case).
@@ -590,6 +595,7 @@ impl<'de> Deserialize<'de> for Rule {
                         Some(id) => format!("rule {id:?}: "),
                         None => String::new(),
                     };
+                    seen.check(&key, &prefix)?;
                     let ctx = format!("{prefix}field `{key}`");
                     match key.as_str() {
                         "id" => r.id = de_value::<_, Option<String>>(&mut map, &ctx)?,
@@ -640,7 +646,9 @@ impl<'de> Visitor<'de> for WhenSeed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<WhenRepr, A::Error> {
         let mut w = WhenRepr::default();
+        let mut seen = crate::de::Seen::default();
         while let Some(key) = map.next_key::<String>()? {
+            seen.check(&key, "")?;
             let ctx = format!("field `{key}`");
             match key.as_str() {
                 "channel" => w.channel = Some(crate::de::list(&mut map, "", &key)?),
