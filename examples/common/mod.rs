@@ -60,7 +60,7 @@ pub fn read_items(path: Option<&str>) -> std::io::Result<ItemsAndBadLines> {
                 continue;
             }
         };
-        match serde_json::from_value::<FeedbackItem>(value.clone()) {
+        match serde_json::from_str::<FeedbackItem>(text) {
             Ok(item) => {
                 if !seen.insert(item.id.clone()) {
                     bad.push(BadLine {
