@@ -9,7 +9,7 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 SECONDS_PER_TARGET="${1:-60}"
-TARGETS="${TARGETS:-policy_parse classify_items}"
+TARGETS="${TARGETS:-policy_parse classify_items item_parse}"
 # CLUSTERING TARGET PLACEHOLDER: add cluster_items to TARGETS at merge.
 JOBS="${JOBS:-1}"
 
@@ -22,7 +22,7 @@ seed() {
             [ -f "$f" ] && cp -n "$f" "$dir/seed-$(basename "$f")"
         done
         ;;
-    classify_items)
+    classify_items | item_parse)
         if [ -f ../examples/data/sample.jsonl ]; then
             n=0
             while IFS= read -r line; do
@@ -44,10 +44,11 @@ for t in $TARGETS; do
     seed "$t"
     log=$(mktemp)
     max_len=4096
-    [ "$t" = policy_parse ] && max_len=65536
+    dict=()
+    [ "$t" = policy_parse ] && max_len=65536 && dict=(-dict=policy.dict)
     echo "== $t: ${SECONDS_PER_TARGET}s" >&2
     cargo +nightly fuzz run -O "$t" "corpus/$t" -- \
-        -max_total_time="$SECONDS_PER_TARGET" -max_len=$max_len -rss_limit_mb=4096 \
+        -max_total_time="$SECONDS_PER_TARGET" -max_len=$max_len -rss_limit_mb=4096 "${dict[@]}" \
         $([ "$JOBS" -gt 1 ] && echo "-jobs=$JOBS -workers=$JOBS") -print_final_stats=1 >"$log" 2>&1
     rc=$?
     execs=$(grep -h 'stat::number_of_executed_units' "$log" fuzz-*.log 2>/dev/null | awk '{s += $2} END {print s + 0}')
