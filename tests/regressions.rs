@@ -159,3 +159,14 @@ fn repeated_keys_are_rejected() {
         .to_string();
     assert!(e.contains("duplicate field `id`"), "{e}");
 }
+
+#[test]
+fn null_when_means_no_conditions() {
+    let p: Policy = serde_json::from_str(
+        r#"{"version": 1, "rules": [{"id": "a", "class": "necessity", "keywords": ["x"], "when": null, "description": null}]}"#,
+    )
+    .unwrap();
+    assert!(p.rules[0].when.is_empty());
+    let e = json_err(r#"{"version": 1, "rules": [{"id": "a", "class": "necessity", "when": 3}]}"#);
+    assert!(e.contains("\"a\"") && e.contains("`when`"), "{e}");
+}

@@ -632,7 +632,8 @@ impl<'de> de::DeserializeSeed<'de> for WhenSeed<'_> {
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<WhenRepr, D::Error> {
         let prefix = self.prefix.to_string();
-        d.deserialize_map(self)
+        // `null` (JSON) means no conditions, as before.
+        d.deserialize_option(self)
             .map_err(|e| crate::de::wrap(format_args!("{prefix}field `when`"), e))
     }
 }
@@ -642,6 +643,18 @@ impl<'de> Visitor<'de> for WhenSeed<'_> {
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a table of conditions")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<WhenRepr, E> {
+        Ok(WhenRepr::default())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<WhenRepr, E> {
+        Ok(WhenRepr::default())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<WhenRepr, D::Error> {
+        d.deserialize_map(self)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<WhenRepr, A::Error> {
