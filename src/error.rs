@@ -69,8 +69,9 @@ pub enum PolicyError {
         /// 0-based position of the first rule.
         first: usize,
     },
-    /// A weight is not finite and positive.
-    #[error("rule {rule:?}: `{field}` must be finite and greater than 0, got {value}")]
+    /// A weight is not finite, positive and at most 1e6 (larger ones could
+    /// overflow a score to infinity).
+    #[error("rule {rule:?}: `{field}` must be greater than 0 and at most 1e6, got {value}")]
     InvalidWeight {
         /// The rule's id.
         rule: String,

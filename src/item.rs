@@ -251,9 +251,7 @@ where
     A: MapAccess<'de>,
     T: Deserialize<'de>,
 {
-    map.next_value::<Nullable<T>>()
-        .map(|n| n.0)
-        .map_err(|e| de::Error::custom(format_args!("field `{name}`: {e}")))
+    crate::de::value::<A, Nullable<T>>(map, format_args!("field `{name}`")).map(|n| n.0)
 }
 
 impl<'de> Visitor<'de> for ItemVisitor {
@@ -266,7 +264,9 @@ impl<'de> Visitor<'de> for ItemVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FeedbackItem, A::Error> {
         let mut item = FeedbackItem::default();
         let mut id: Option<String> = None;
+        let mut seen = crate::de::Seen::default();
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            seen.check(&key, "")?;
             match key.as_ref() {
                 "id" => id = field(&mut map, "id")?,
                 "title" => item.title = field(&mut map, "title")?.unwrap_or_default(),
@@ -285,8 +285,8 @@ impl<'de> Visitor<'de> for ItemVisitor {
                 "votes" => item.votes = field(&mut map, "votes")?.unwrap_or_default(),
                 "tags" => item.tags = field(&mut map, "tags")?.unwrap_or_default(),
                 "created" => item.created = field(&mut map, "created")?,
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
+                other => {
+                    crate::de::value::<A, IgnoredAny>(&mut map, format_args!("field `{other}`"))?;
                 }
             }
         }

@@ -119,6 +119,7 @@
 
 mod class;
 mod classify;
+mod de;
 mod error;
 mod item;
 mod policy;

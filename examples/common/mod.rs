@@ -16,10 +16,13 @@ pub struct BadLine {
 /// JSON value (for fields the library does not know, such as `label`).
 pub type ReadItem = (usize, FeedbackItem, serde_json::Value);
 
+/// Good items and bad lines.
+pub type ItemsAndBadLines = (Vec<ReadItem>, Vec<BadLine>);
+
 /// Reads JSON Lines from a file path, or stdin when the path is `-` or absent.
 /// Returns the items (with their 1-based line numbers and the raw JSON value)
 /// and the bad lines; blank lines are skipped.
-pub fn read_items(path: Option<&str>) -> std::io::Result<(Vec<ReadItem>, Vec<BadLine>)> {
+pub fn read_items(path: Option<&str>) -> std::io::Result<ItemsAndBadLines> {
     let reader: Box<dyn Read> = match path {
         None | Some("-") => Box::new(std::io::stdin()),
         Some(p) => Box::new(std::fs::File::open(p)?),
@@ -47,6 +50,13 @@ pub fn read_items(path: Option<&str>) -> std::io::Result<(Vec<ReadItem>, Vec<Bad
         let value: serde_json::Value = match serde_json::from_str(text) {
             Ok(v) => v,
             Err(e) => {
+                // Reading the line as an item directly names the field where
+                // the JSON broke (a bad escape in `title`, `deal_value` out of
+                // range), which the generic JSON value cannot.
+                let e = match serde_json::from_str::<FeedbackItem>(text) {
+                    Err(named) => named,
+                    Ok(_) => e,
+                };
                 bad.push(BadLine {
                     line: line_no,
                     message: format!("invalid JSON: {e}"),
@@ -54,7 +64,7 @@ pub fn read_items(path: Option<&str>) -> std::io::Result<(Vec<ReadItem>, Vec<Bad
                 continue;
             }
         };
-        match serde_json::from_value::<FeedbackItem>(value.clone()) {
+        match serde_json::from_str::<FeedbackItem>(text) {
             Ok(item) => {
                 if !seen.insert(item.id.clone()) {
                     bad.push(BadLine {

@@ -3,7 +3,6 @@
 mod builtin;
 mod validate;
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::de::{self, MapAccess, Visitor};
@@ -38,16 +37,13 @@ pub const POLICY_VERSION: u32 = 1;
 /// assert_eq!(result.class, Some(Class::Necessity));
 /// # Ok::<(), feedback_triage::PolicyErrors>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Policy {
     /// Format version; must be [`POLICY_VERSION`].
     pub version: u32,
     /// Scoring and decision settings.
-    #[serde(default)]
     pub settings: Settings,
     /// The rules, in order. Evidence is reported in this order.
-    #[serde(default)]
     pub rules: Vec<Rule>,
 }
 
@@ -93,11 +89,10 @@ impl Policy {
 }
 
 /// Scoring and decision settings of a [`Policy`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Settings {
-    /// Factor applied to keywords found in the title (default 1.5; `> 0`).
+    /// Factor applied to keywords found in the title (default 1.5; in `(0, 1e6]`).
     pub title_weight: f64,
     /// A class "fits" when its score is at least this share of the top score
     /// (default 0.5; in `(0, 1]`). Fitting classes other than the primary are
@@ -198,50 +193,43 @@ impl Scope {
 /// un-negated. It then adds `weight × Σ keyword weights` (each distinct
 /// keyword counted once, title hits times `title_weight`) to its class, or
 /// just `weight` when it has no keywords.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "RuleRepr")]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Rule {
     /// Unique id, quoted in every error and every piece of evidence.
     pub id: String,
     /// The class this rule votes for.
     pub class: Class,
-    /// Multiplier for everything the rule contributes (default 1; `> 0`).
-    #[serde(default = "one", skip_serializing_if = "is_one")]
+    /// Multiplier for everything the rule contributes (default 1; in `(0, 1e6]`).
+    #[serde(skip_serializing_if = "is_one")]
     pub weight: f64,
     /// Which text the keywords are looked for in (default both).
-    #[serde(default, skip_serializing_if = "is_default")]
+    #[serde(skip_serializing_if = "is_default")]
     pub field: Scope,
     /// Words and phrases. Matching folds case and inflections ("crash"
     /// matches "Crashed"), is whole-word, and matches phrases word by word;
     /// text in scripts without spaces (Chinese, Japanese, Thai) is matched as
     /// a substring.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub keywords: Vec<Keyword>,
     /// Phrases that veto the rule when present ("not a bug").
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub exclude: Vec<String>,
     /// Metadata conditions; all present ones must hold.
-    #[serde(default, skip_serializing_if = "Conditions::is_empty")]
+    #[serde(skip_serializing_if = "Conditions::is_empty")]
     pub when: Conditions,
     /// Whether a negation cue before a keyword cancels it (default true).
-    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    #[serde(skip_serializing_if = "is_true")]
     pub negatable: bool,
     /// When a decisive rule fires, its class is the primary class whatever the
     /// scores ("a regulator's request is always necessity"). Default false.
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "is_false")]
     pub decisive: bool,
     /// A note for people; not used in matching.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
 
-fn one() -> f64 {
-    1.0
-}
-fn yes() -> bool {
-    true
-}
 fn is_one(v: &f64) -> bool {
     *v == 1.0
 }
@@ -352,7 +340,7 @@ impl Rule {
 pub struct Keyword {
     /// The word or phrase, as written.
     pub text: String,
-    /// Its weight (default 1; `> 0`).
+    /// Its weight (default 1; in `(0, 1e6]`).
     pub weight: f64,
 }
 
@@ -459,52 +447,239 @@ impl Conditions {
 
 // ---- deserialisation that names the rule at fault ------------------------------------------
 
+const POLICY_KEYS: &[&str] = &["version", "settings", "rules"];
+const SETTINGS_KEYS: &[&str] = &[
+    "title_weight",
+    "fit_ratio",
+    "ambiguity_ratio",
+    "confidence_scale",
+    "precedence",
+    "negation_cues",
+    "negation_window",
+    "fallback",
+];
 const RULE_KEYS: &str =
     "id, class, weight, field, keywords, exclude, when, negatable, decisive, description";
 const WHEN_KEYS: &str = "channel, not_channel, min_deal_value, max_deal_value, tags, min_votes";
 
-#[derive(Deserialize)]
-struct RuleRepr {
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    class: Option<String>,
-    #[serde(default = "one")]
-    weight: f64,
-    #[serde(default)]
-    field: Scope,
-    #[serde(default)]
-    keywords: Vec<Keyword>,
-    #[serde(default)]
-    exclude: Vec<String>,
-    #[serde(default)]
-    when: Option<WhenRepr>,
-    #[serde(default = "yes")]
-    negatable: bool,
-    #[serde(default)]
-    decisive: bool,
-    #[serde(default)]
-    description: Option<String>,
-    #[serde(flatten)]
-    unknown: BTreeMap<String, de::IgnoredAny>,
+// Every value is read through `de::value` / `de::list`, which name the key
+// (and the list element) in any error: a wrong type, a bad escape or junk
+// nested too deep says where it is.
+
+impl<'de> Deserialize<'de> for Policy {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Policy;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a Policy: a table with `version`, `settings` and `rules`")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Policy, A::Error> {
+                let mut version = None;
+                let mut settings = None;
+                let mut rules = None;
+                let mut seen = crate::de::Seen::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    seen.check(&key, "")?;
+                    match key.as_str() {
+                        "version" => version = Some(de_value(&mut map, "field `version`")?),
+                        "settings" => settings = Some(de_value(&mut map, "field `settings`")?),
+                        "rules" => rules = Some(crate::de::list(&mut map, "", "rules")?),
+                        other => return Err(de::Error::unknown_field(other, POLICY_KEYS)),
+                    }
+                }
+                Ok(Policy {
+                    version: version.ok_or_else(|| de::Error::missing_field("version"))?,
+                    settings: settings.unwrap_or_default(),
+                    rules: rules.unwrap_or_default(),
+                })
+            }
+        }
+        d.deserialize_struct("Policy", POLICY_KEYS, V)
+    }
 }
 
-#[derive(Deserialize)]
+fn de_value<'de, A, T>(map: &mut A, context: &str) -> Result<T, A::Error>
+where
+    A: MapAccess<'de>,
+    T: Deserialize<'de>,
+{
+    crate::de::value(map, context)
+}
+
+impl<'de> Deserialize<'de> for Settings {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Settings;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a table of settings")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Settings, A::Error> {
+                let mut s = Settings::default();
+                let mut seen = crate::de::Seen::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    seen.check(&key, "")?;
+                    let ctx = format!("field `{key}`");
+                    match key.as_str() {
+                        "title_weight" => s.title_weight = de_value(&mut map, &ctx)?,
+                        "fit_ratio" => s.fit_ratio = de_value(&mut map, &ctx)?,
+                        "ambiguity_ratio" => s.ambiguity_ratio = de_value(&mut map, &ctx)?,
+                        "confidence_scale" => s.confidence_scale = de_value(&mut map, &ctx)?,
+                        "precedence" => s.precedence = crate::de::list(&mut map, "", &key)?,
+                        "negation_cues" => s.negation_cues = crate::de::list(&mut map, "", &key)?,
+                        "negation_window" => s.negation_window = de_value(&mut map, &ctx)?,
+                        "fallback" => s.fallback = de_value(&mut map, &ctx)?,
+                        other => return Err(de::Error::unknown_field(other, SETTINGS_KEYS)),
+                    }
+                }
+                Ok(s)
+            }
+        }
+        d.deserialize_struct("Settings", SETTINGS_KEYS, V)
+    }
+}
+
+struct RuleRepr {
+    id: Option<String>,
+    class: Option<String>,
+    weight: f64,
+    field: Scope,
+    keywords: Vec<Keyword>,
+    exclude: Vec<String>,
+    when: Option<WhenRepr>,
+    negatable: bool,
+    decisive: bool,
+    description: Option<String>,
+    unknown: Option<String>,
+}
+
+#[derive(Default)]
 struct WhenRepr {
-    #[serde(default)]
     channel: Option<Vec<String>>,
-    #[serde(default)]
     not_channel: Option<Vec<String>>,
-    #[serde(default)]
     min_deal_value: Option<f64>,
-    #[serde(default)]
     max_deal_value: Option<f64>,
-    #[serde(default)]
     tags: Option<Vec<String>>,
-    #[serde(default)]
     min_votes: Option<u32>,
-    #[serde(flatten)]
-    unknown: BTreeMap<String, de::IgnoredAny>,
+    unknown: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for Rule {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Rule;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a rule: a table with at least `id` and `class`")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Rule, A::Error> {
+                let mut r = RuleRepr {
+                    id: None,
+                    class: None,
+                    weight: 1.0,
+                    field: Scope::Both,
+                    keywords: Vec::new(),
+                    exclude: Vec::new(),
+                    when: None,
+                    negatable: true,
+                    decisive: false,
+                    description: None,
+                    unknown: None,
+                };
+                let mut seen = crate::de::Seen::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    // Name the rule when its id has been read already (the
+                    // list around it names its position in any case).
+                    let prefix = match &r.id {
+                        Some(id) => format!("rule {id:?}: "),
+                        None => String::new(),
+                    };
+                    seen.check(&key, &prefix)?;
+                    let ctx = format!("{prefix}field `{key}`");
+                    match key.as_str() {
+                        "id" => r.id = de_value::<_, Option<String>>(&mut map, &ctx)?,
+                        "class" => r.class = de_value::<_, Option<String>>(&mut map, &ctx)?,
+                        "weight" => r.weight = de_value(&mut map, &ctx)?,
+                        "field" => r.field = de_value(&mut map, &ctx)?,
+                        "keywords" => r.keywords = crate::de::list(&mut map, &prefix, &key)?,
+                        "exclude" => r.exclude = crate::de::list(&mut map, &prefix, &key)?,
+                        "when" => r.when = Some(map.next_value_seed(WhenSeed { prefix: &prefix })?),
+                        "negatable" => r.negatable = de_value(&mut map, &ctx)?,
+                        "decisive" => r.decisive = de_value(&mut map, &ctx)?,
+                        "description" => r.description = de_value(&mut map, &ctx)?,
+                        _ => {
+                            map.next_value::<de::IgnoredAny>()?;
+                            if r.unknown.is_none() {
+                                r.unknown = Some(key);
+                            }
+                        }
+                    }
+                }
+                Rule::try_from(r).map_err(de::Error::custom)
+            }
+        }
+        d.deserialize_struct("Rule", &[], V)
+    }
+}
+
+struct WhenSeed<'a> {
+    prefix: &'a str,
+}
+
+impl<'de> de::DeserializeSeed<'de> for WhenSeed<'_> {
+    type Value = WhenRepr;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<WhenRepr, D::Error> {
+        let prefix = self.prefix.to_string();
+        // `null` (JSON) means no conditions, as before.
+        d.deserialize_option(self)
+            .map_err(|e| crate::de::wrap(format_args!("{prefix}field `when`"), e))
+    }
+}
+
+impl<'de> Visitor<'de> for WhenSeed<'_> {
+    type Value = WhenRepr;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a table of conditions")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<WhenRepr, E> {
+        Ok(WhenRepr::default())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<WhenRepr, E> {
+        Ok(WhenRepr::default())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<WhenRepr, D::Error> {
+        d.deserialize_map(self)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<WhenRepr, A::Error> {
+        let mut w = WhenRepr::default();
+        let mut seen = crate::de::Seen::default();
+        while let Some(key) = map.next_key::<String>()? {
+            seen.check(&key, "")?;
+            let ctx = format!("field `{key}`");
+            match key.as_str() {
+                "channel" => w.channel = Some(crate::de::list(&mut map, "", &key)?),
+                "not_channel" => w.not_channel = Some(crate::de::list(&mut map, "", &key)?),
+                "min_deal_value" => w.min_deal_value = de_value(&mut map, &ctx)?,
+                "max_deal_value" => w.max_deal_value = de_value(&mut map, &ctx)?,
+                "tags" => w.tags = Some(crate::de::list(&mut map, "", &key)?),
+                "min_votes" => w.min_votes = de_value(&mut map, &ctx)?,
+                _ => {
+                    map.next_value::<de::IgnoredAny>()?;
+                    if w.unknown.is_none() {
+                        w.unknown = Some(key);
+                    }
+                }
+            }
+        }
+        Ok(w)
+    }
 }
 
 /// Reports a rule that failed to parse, naming it.
@@ -550,10 +725,10 @@ impl TryFrom<RuleRepr> for Rule {
         } else {
             id.clone()
         };
-        if let Some(key) = r.unknown.keys().next() {
+        if let Some(key) = r.unknown {
             return Err(RuleReprError(PolicyError::UnknownKey {
                 rule: name,
-                key: key.clone(),
+                key,
                 expected: RULE_KEYS,
             }));
         }
@@ -572,7 +747,7 @@ impl TryFrom<RuleRepr> for Rule {
         let when = match r.when {
             None => Conditions::default(),
             Some(w) => {
-                if let Some(key) = w.unknown.keys().next() {
+                if let Some(key) = w.unknown {
                     return Err(RuleReprError(PolicyError::UnknownKey {
                         rule: name,
                         key: format!("when.{key}"),

@@ -12,6 +12,10 @@ pub(crate) const MAX_PHRASE_WORDS: usize = 8;
 /// The most characters a keyword, exclusion or negation phrase may have.
 pub(crate) const MAX_PHRASE_CHARS: usize = 200;
 const MAX_RULES: usize = 20_000;
+/// The largest weight (rule, keyword, title factor). With at most
+/// `MAX_PHRASES` keywords, a class score stays below 1e6 × 1e6 × 1e6 × 5e5,
+/// far from overflowing to infinity.
+pub(crate) const MAX_WEIGHT: f64 = 1e6;
 const MAX_PHRASES: usize = 500_000;
 
 pub(super) fn validate(policy: &Policy) -> Result<(), PolicyErrors> {
@@ -71,6 +75,11 @@ fn positive(v: f64) -> bool {
     v.is_finite() && v > 0.0
 }
 
+/// A weight: finite, `> 0` and at most [`MAX_WEIGHT`].
+fn weight_ok(v: f64) -> bool {
+    positive(v) && v <= MAX_WEIGHT
+}
+
 fn settings(policy: &Policy, errors: &mut Vec<PolicyError>) {
     let s = &policy.settings;
     let mut bad = |field: &str, expected: &'static str, value: String| {
@@ -80,8 +89,8 @@ fn settings(policy: &Policy, errors: &mut Vec<PolicyError>) {
             value,
         })
     };
-    if !positive(s.title_weight) {
-        bad("title_weight", "finite and > 0", s.title_weight.to_string());
+    if !weight_ok(s.title_weight) {
+        bad("title_weight", "in (0, 1e6]", s.title_weight.to_string());
     }
     if !(positive(s.fit_ratio) && s.fit_ratio <= 1.0) {
         bad("fit_ratio", "in (0, 1]", s.fit_ratio.to_string());
@@ -143,7 +152,7 @@ fn cut(s: &str) -> String {
 
 fn check_rule(rule: &Rule, errors: &mut Vec<PolicyError>) {
     let id = || rule.id.clone();
-    if !positive(rule.weight) {
+    if !weight_ok(rule.weight) {
         errors.push(PolicyError::InvalidWeight {
             rule: id(),
             field: "weight".into(),
@@ -182,7 +191,7 @@ fn check_rule(rule: &Rule, errors: &mut Vec<PolicyError>) {
         }
     }
     for (i, k) in rule.keywords.iter().enumerate() {
-        if !positive(k.weight) {
+        if !weight_ok(k.weight) {
             errors.push(PolicyError::InvalidWeight {
                 rule: id(),
                 field: format!("keywords[{i}].weight"),

@@ -1,0 +1,100 @@
+//! Prints the adversarial classification figures for the notes: each case of
+//! benches/common/adversarial.rs at 1x and 10x, the time (best of 3), the
+//! 10x/1x ratio, and the peak memory (VmHWM, reset before each case, so it
+//! is that case's peak including its 10x input). Exits non-zero when a ratio
+//! exceeds 15.
+//!
+//! ```text
+//! cargo run --release --example adversarial
+//! ```
+
+#[path = "../benches/common/adversarial.rs"]
+mod adversarial;
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use feedback_triage::Classifier;
+
+const MAX_RATIO: f64 = 15.0;
+
+/// Peak resident memory so far, from /proc/self/status (Linux only).
+fn peak_memory() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l["VmHWM:".len()..].trim().to_string())
+        })
+        .unwrap_or_else(|| "n/a".to_string())
+}
+
+/// Resets the peak (VmHWM) to the current resident size, so each case's
+/// peak is its own (Linux 4.0+; ignored elsewhere).
+fn reset_peak() {
+    if let Err(e) = std::fs::write("/proc/self/clear_refs", "5") {
+        eprintln!("cannot reset VmHWM: {e}");
+    }
+}
+
+fn best_of_3(f: impl Fn() -> usize) -> Duration {
+    (0..3)
+        .map(|_| {
+            let start = Instant::now();
+            std::hint::black_box(f());
+            start.elapsed()
+        })
+        .min()
+        .unwrap_or_default()
+}
+
+fn human(n: usize, unit: &str) -> String {
+    match unit {
+        "bytes" if n >= 1 << 20 => format!("{:.1} MB", n as f64 / (1 << 20) as f64),
+        "bytes" => format!("{:.0} KB", n as f64 / 1024.0),
+        _ => format!("{n} {unit}"),
+    }
+}
+
+fn main() -> ExitCode {
+    let classifier = Classifier::builtin();
+    println!(
+        "{:<24} {:>12} {:>11} {:>12} {:>11} {:>6}  peak memory (VmHWM)",
+        "case", "1x size", "1x time", "10x size", "10x time", "ratio"
+    );
+    let mut ok = true;
+    for case in adversarial::CASES {
+        reset_peak();
+        let (small, small_size) = case.at(1);
+        let (large, large_size) = case.at(10);
+        let t1 = best_of_3(|| adversarial::run(&classifier, &small));
+        let t10 = best_of_3(|| adversarial::run(&classifier, &large));
+        let ratio = t10.as_secs_f64() / t1.as_secs_f64().max(1e-9);
+        let flag = if ratio > MAX_RATIO {
+            ok = false;
+            "  <-- over 15"
+        } else {
+            ""
+        };
+        println!(
+            "{:<24} {:>12} {:>11.2?} {:>12} {:>11.2?} {:>6.1}  {}{flag}",
+            case.name,
+            human(small_size, case.unit),
+            t1,
+            human(large_size, case.unit),
+            t10,
+            ratio,
+            peak_memory()
+        );
+        drop((small, large));
+    }
+    // CLUSTERING CASES PLACEHOLDER: print the clusterer's figures here at merge.
+
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("a 10x/1x time ratio is over {MAX_RATIO}");
+        ExitCode::from(1)
+    }
+}
