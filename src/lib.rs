@@ -19,3 +19,4 @@ pub use item::{Channel, FeedbackItem, ParseChannelError};
 pub use policy::{Conditions, Keyword, POLICY_VERSION, Policy, Rule, Scope, Settings, TextField};
 mod evaluate;
 pub use evaluate::{ClassMetrics, Evaluation, EvaluationReport, LabelMap, LabelMapError, Miss};
+pub use evaluate::UnknownLabels;
