@@ -20,3 +20,10 @@ pub use policy::{Conditions, Keyword, POLICY_VERSION, Policy, Rule, Scope, Setti
 mod evaluate;
 pub use evaluate::{ClassMetrics, Evaluation, EvaluationReport, LabelMap, LabelMapError, Miss};
 pub use evaluate::UnknownLabels;
+mod learn;
+pub use learn::{
+    ClassBalance, CrossValidation, FieldFeatures, FoldResult, LearnError, LearnParams, Labelled,
+    FeatureValues, Learner, PriorTuning,
+};
+mod report;
+pub use report::{ClassCarriers, RuleOverlap, RuleReport, RuleShare, RuleStats, RuleSummary};
