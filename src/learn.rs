@@ -49,8 +49,9 @@ pub enum ClassBalance {
 /// ```
 /// use feedback_triage::LearnParams;
 ///
-/// let params = LearnParams { min_doc_freq: 5, ..LearnParams::default() };
-/// assert_eq!(params.max_ngram, 2);
+/// let params = LearnParams::default().min_doc_freq(5).max_ngram(1);
+/// assert_eq!(params.min_doc_freq, 5);
+/// assert_eq!(params.l2, LearnParams::default().l2);
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -59,18 +60,19 @@ pub struct LearnParams {
     /// Longest phrase, in words (default 2; 1 to 3).
     pub max_ngram: usize,
     /// A word or phrase must occur in at least this many training items to
-    /// become a keyword (default 3; at least 1).
+    /// become a keyword (default 2; at least 1).
     pub min_doc_freq: usize,
-    /// Strength of the L2 penalty on keyword weights (default 4.0; `> 0`).
-    /// Larger is more conservative.
+    /// Strength of the L2 penalty on keyword weights (default 32; `> 0`).
+    /// Larger is more conservative. The loss is summed over items, so the
+    /// penalty weighs less as the training set grows.
     pub l2: f64,
     /// How classes of different sizes are weighted (default balanced).
     pub balance: ClassBalance,
     /// Keyword weights below this are dropped from the written policy
-    /// (default 0.05; `>= 0`), which keeps it short and readable.
+    /// (default 0.1; `>= 0`), which keeps it short and readable.
     pub min_weight: f64,
     /// Keep at most this many keywords per class, the heaviest (default
-    /// 1000; at least 1).
+    /// 2000; at least 1).
     pub max_keywords_per_class: usize,
     /// Optimiser iterations, at most (default 150; at least 1).
     pub max_iterations: usize,
@@ -80,7 +82,7 @@ pub struct LearnParams {
     /// [`FeatureValues::Idf`]).
     pub values: FeatureValues,
     /// Whether the class priors are tuned for macro-F1 (default
-    /// [`PriorTuning::Fitted`]: they are not).
+    /// [`PriorTuning::MacroF1`]).
     pub priors: PriorTuning,
     /// Whether words in titles also count as title words of their own
     /// (default [`FieldFeatures::TitleApart`]).
@@ -114,14 +116,83 @@ pub enum FeatureValues {
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum PriorTuning {
-    /// The priors are the model's intercepts (the default).
-    #[default]
+    /// The priors are the model's intercepts.
     Fitted,
     /// The intercepts are then shifted to maximise macro-F1 on out-of-fold
-    /// scores of three inner folds (the learning costs four fits instead of
-    /// one; the shift is halved towards zero against noise). On the app
-    /// review data, balanced class weights alone did as well.
+    /// scores of three inner folds (learning costs four fits instead of
+    /// one). The default.
+    #[default]
     MacroF1,
+}
+
+/// Setters, one per field, for use with [`LearnParams::default`].
+impl LearnParams {
+    /// Sets [`max_ngram`](LearnParams#structfield.max_ngram).
+    #[must_use]
+    pub fn max_ngram(mut self, v: usize) -> Self {
+        self.max_ngram = v;
+        self
+    }
+    /// Sets [`min_doc_freq`](LearnParams#structfield.min_doc_freq).
+    #[must_use]
+    pub fn min_doc_freq(mut self, v: usize) -> Self {
+        self.min_doc_freq = v;
+        self
+    }
+    /// Sets [`l2`](LearnParams#structfield.l2).
+    #[must_use]
+    pub fn l2(mut self, v: f64) -> Self {
+        self.l2 = v;
+        self
+    }
+    /// Sets [`balance`](LearnParams#structfield.balance).
+    #[must_use]
+    pub fn balance(mut self, v: ClassBalance) -> Self {
+        self.balance = v;
+        self
+    }
+    /// Sets [`min_weight`](LearnParams#structfield.min_weight).
+    #[must_use]
+    pub fn min_weight(mut self, v: f64) -> Self {
+        self.min_weight = v;
+        self
+    }
+    /// Sets [`max_keywords_per_class`](LearnParams#structfield.max_keywords_per_class).
+    #[must_use]
+    pub fn max_keywords_per_class(mut self, v: usize) -> Self {
+        self.max_keywords_per_class = v;
+        self
+    }
+    /// Sets [`max_iterations`](LearnParams#structfield.max_iterations).
+    #[must_use]
+    pub fn max_iterations(mut self, v: usize) -> Self {
+        self.max_iterations = v;
+        self
+    }
+    /// Sets [`rule_prefix`](LearnParams#structfield.rule_prefix).
+    #[must_use]
+    pub fn rule_prefix(mut self, v: impl Into<String>) -> Self {
+        self.rule_prefix = v.into();
+        self
+    }
+    /// Sets [`fields`](LearnParams#structfield.fields).
+    #[must_use]
+    pub fn fields(mut self, v: FieldFeatures) -> Self {
+        self.fields = v;
+        self
+    }
+    /// Sets [`values`](LearnParams#structfield.values).
+    #[must_use]
+    pub fn values(mut self, v: FeatureValues) -> Self {
+        self.values = v;
+        self
+    }
+    /// Sets [`priors`](LearnParams#structfield.priors).
+    #[must_use]
+    pub fn priors(mut self, v: PriorTuning) -> Self {
+        self.priors = v;
+        self
+    }
 }
 
 /// Which features the text fields give.
@@ -141,15 +212,15 @@ impl Default for LearnParams {
     fn default() -> Self {
         LearnParams {
             max_ngram: 2,
-            min_doc_freq: 3,
-            l2: 4.0,
+            min_doc_freq: 2,
+            l2: 32.0,
             balance: ClassBalance::Balanced,
-            min_weight: 0.05,
-            max_keywords_per_class: 1000,
+            min_weight: 0.1,
+            max_keywords_per_class: 2000,
             max_iterations: 150,
             rule_prefix: "learned".to_string(),
             fields: FieldFeatures::TitleApart,
-            priors: PriorTuning::Fitted,
+            priors: PriorTuning::MacroF1,
             values: FeatureValues::Idf,
         }
     }
@@ -223,7 +294,7 @@ pub enum LearnError {
 ///     .enumerate()
 ///     .map(|(i, (t, c))| Labelled::new(i, t, "", *c))
 ///     .collect();
-/// let learner = Learner::new(LearnParams { min_doc_freq: 2, ..LearnParams::default() })?;
+/// let learner = Learner::new(LearnParams::default().min_doc_freq(2))?;
 /// let policy = learner.learn(&items)?;
 /// let classifier = Classifier::new(&policy)?;
 /// let c = classifier.classify_text("it crashes when I open it", "");
@@ -386,26 +457,6 @@ impl Learner {
             let policy = self.learn(&train)?;
             let classifier =
                 Classifier::new(&policy).expect("a learned policy always validates");
-            if std::env::var_os("FT_DEBUG_FIDELITY").is_some() {
-                let data = Features::build(&train, &self.params);
-                let classes: Vec<Class> = Class::ALL
-                    .into_iter()
-                    .filter(|c| train.iter().any(|i| i.class == *c))
-                    .collect();
-                let k = classes.len();
-                let y: Vec<usize> = train.iter().map(|i| classes.iter().position(|c| *c == i.class).unwrap_or(0)).collect();
-                let all: Vec<usize> = (0..train.len()).collect();
-                let model = fit(&data, &y, &all, k, &self.params);
-                let mut agree = 0;
-                let mut out = vec![0.0; k];
-                for (d, t) in train.iter().enumerate() {
-                    model.scores(&data, d, &mut out);
-                    let mut best = 0;
-                    for c in 1..k { if out[c] > out[best] { best = c; } }
-                    if classifier.classify_text(t.title, t.body).class == Some(classes[best]) { agree += 1; }
-                }
-                eprintln!("fold {f}: classifier agrees with model on {agree}/{} training items", train.len());
-            }
             let mut eval = Evaluation::new().max_misses(0);
             for (n, t) in test.iter().enumerate() {
                 let c = classifier.classify_text(t.title, t.body);
@@ -785,8 +836,7 @@ fn fit(data: &Features, y: &[usize], rows: &[usize], k: usize, p: &LearnParams) 
         }
         loss
     };
-    let iters = std::env::var("FT_ITERS").ok().and_then(|v| v.parse().ok()).unwrap_or(p.max_iterations);
-    let x = lbfgs(dim, iters, &mut eval);
+    let x = lbfgs(dim, p.max_iterations, &mut eval);
     let (w, b) = x.split_at(nf * k);
     // Keyword weights are the fitted weights times the feature's value.
     let w = w
@@ -815,7 +865,7 @@ impl Model {
 
 /// Per-class prior shifts that maximise macro-F1 on out-of-fold scores (three
 /// inner folds by position), found by coordinate ascent over a grid of
-/// `[-1.5, 1.5]` and halved towards zero so as not to chase noise.
+/// `[-1.5, 1.5]` in steps of 0.05.
 fn tune_priors(data: &Features, y: &[usize], k: usize, p: &LearnParams) -> Vec<f64> {
     const INNER: usize = 3;
     let n = y.len();
@@ -872,8 +922,7 @@ fn tune_priors(data: &Features, y: &[usize], k: usize, p: &LearnParams) -> Vec<f
             shift[c] = arg;
         }
     }
-    let half: f64 = std::env::var("FT_HALF").ok().and_then(|v| v.parse().ok()).unwrap_or(0.5);
-    shift.iter().map(|s| s * half).collect()
+    shift
 }
 
 /// Minimises a smooth convex function with L-BFGS (memory 10) and a
@@ -889,7 +938,7 @@ fn lbfgs(dim: usize, max_iter: usize, f: &mut dyn FnMut(&[f64], &mut [f64]) -> f
     let mut d = vec![0.0; dim];
     let mut x_new = vec![0.0; dim];
     let mut g_new = vec![0.0; dim];
-    for it in 0..max_iter {
+    for _ in 0..max_iter {
         // Two-loop recursion: d = -H g.
         d.copy_from_slice(&g);
         let mut alpha = vec![0.0; s_hist.len()];
@@ -949,7 +998,6 @@ fn lbfgs(dim: usize, max_iter: usize, f: &mut dyn FnMut(&[f64], &mut [f64]) -> f
                 fx = f_new;
                 accepted = true;
                 if decrease <= 1e-10 * fx.abs().max(1.0) {
-                    if std::env::var_os("FT_TRACE").is_some() { eprintln!("stop: small decrease at iter {it}, f {fx}, |g| {}", dot(&g, &g).sqrt()); }
                     return x;
                 }
                 break;
@@ -957,7 +1005,6 @@ fn lbfgs(dim: usize, max_iter: usize, f: &mut dyn FnMut(&[f64], &mut [f64]) -> f
             step *= 0.5;
         }
         if !accepted || dot(&g, &g).sqrt() < 1e-6 {
-            if std::env::var_os("FT_TRACE").is_some() { eprintln!("stop: accepted {accepted} at iter {it}, f {fx}, |g| {}", dot(&g, &g).sqrt()); }
             break;
         }
     }

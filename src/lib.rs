@@ -27,3 +27,8 @@ pub use learn::{
 };
 mod report;
 pub use report::{ClassCarriers, RuleOverlap, RuleReport, RuleShare, RuleStats, RuleSummary};
+mod lint;
+pub use lint::{LintWarning, lint};
+mod diff;
+pub use diff::{Diff, DiffCell, DiffExample, PolicyDiff};
+pub mod testing;
