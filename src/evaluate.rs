@@ -51,6 +51,22 @@ pub enum LabelMapError {
     /// The map is empty.
     #[error("the label map is empty")]
     Empty,
+    /// An item's label is not in the map, and the caller asked for
+    /// [`UnknownLabels::Error`].
+    #[error("label {0:?} is not in the label map")]
+    UnknownLabel(String),
+}
+
+/// What to do with an item whose label is not in a [`LabelMap`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum UnknownLabels {
+    /// Skip the item and count it (the default).
+    #[default]
+    Skip,
+    /// Fail with [`LabelMapError::UnknownLabel`] naming the label.
+    Error,
 }
 
 impl LabelMap {
@@ -68,6 +84,35 @@ impl LabelMap {
     /// The classes a label accepts, the canonical one first.
     pub fn get(&self, label: &str) -> Option<&[Class]> {
         self.map.get(label).map(Vec::as_slice)
+    }
+
+    /// The classes an item's label accepts, under a policy for labels the map
+    /// does not know: `Ok(None)` means "skip the item" (no label, or an
+    /// unknown label under [`UnknownLabels::Skip`]).
+    ///
+    /// ```
+    /// use feedback_triage::{Class, LabelMap, LabelMapError, UnknownLabels};
+    ///
+    /// let map: LabelMap = "Bug=fault_correction".parse()?;
+    /// assert_eq!(map.resolve(Some("Bug"), UnknownLabels::Error)?, Some(&[Class::FaultCorrection][..]));
+    /// assert_eq!(map.resolve(Some("Praise"), UnknownLabels::Skip)?, None);
+    /// assert_eq!(map.resolve(None, UnknownLabels::Error)?, None);
+    /// let err = map.resolve(Some("Praise"), UnknownLabels::Error).unwrap_err();
+    /// assert_eq!(err, LabelMapError::UnknownLabel("Praise".into()));
+    /// assert!(err.to_string().contains("\"Praise\""));
+    /// # Ok::<(), LabelMapError>(())
+    /// ```
+    pub fn resolve(
+        &self,
+        label: Option<&str>,
+        unknown: UnknownLabels,
+    ) -> Result<Option<&[Class]>, LabelMapError> {
+        let Some(label) = label else { return Ok(None) };
+        match (self.get(label), unknown) {
+            (Some(c), _) => Ok(Some(c)),
+            (None, UnknownLabels::Skip) => Ok(None),
+            (None, UnknownLabels::Error) => Err(LabelMapError::UnknownLabel(label.to_string())),
+        }
     }
 
     /// Adds or replaces a label.

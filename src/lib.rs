@@ -170,4 +170,17 @@ mod autotraits {
     }
 }
 mod jobs;
+pub use evaluate::UnknownLabels;
 pub use jobs::{Job, JobKind, extract_jobs};
+mod learn;
+pub use learn::{
+    ClassBalance, CrossValidation, FeatureValues, FieldFeatures, FoldResult, Labelled, LearnError,
+    LearnParams, Learner, PriorTuning,
+};
+mod report;
+pub use report::{ClassCarriers, RuleOverlap, RuleReport, RuleShare, RuleStats, RuleSummary};
+mod lint;
+pub use lint::{LintWarning, lint};
+mod diff;
+pub use diff::{Diff, DiffCell, DiffExample, PolicyDiff};
+pub mod testing;

@@ -367,7 +367,7 @@ fn porter_light(buf: &mut [u8], mut n: usize) -> usize {
         buf[n - 1] = b'i';
     }
     // Step 5a: a final e.
-    if n > 3 && buf[n - 1] == b'e' {
+    if n > 2 && buf[n - 1] == b'e' {
         let m = measure(&buf[..n - 1]);
         if m > 1 || (m == 1 && !cvc(&buf[..n - 1])) {
             n -= 1;

@@ -1,0 +1,352 @@
+//! Work with policies: dump the default, check a file, report on rules over
+//! data, lint, compare two policies, and learn a policy from labelled data.
+//!
+//! ```text
+//! cargo run --example policy -- dump [--toml]                  # the default policy, JSON or TOML
+//! cargo run --example policy -- check FILE                     # validate; every error; exit 1 on any
+//! cargo run --example policy -- report FILE.jsonl --labels MAP [--policy P] [--strict]
+//! cargo run --example policy -- lint [--policy P]
+//! cargo run --example policy -- diff --policy A [--against B] FILE.jsonl [--examples N]
+//! cargo run --release --example policy -- learn FILE.jsonl --labels MAP [--folds K]
+//!         [--out FILE] [--merge-into P] [--max-ngram N] [--min-df N] [--l2 X]
+//! ```
+//!
+//! Output is JSON for scripts; `--table` prints it for people instead. A
+//! policy file is JSON or TOML, by extension. `--against` defaults to the
+//! embedded policy. Labels come from each line's `label` field; items whose
+//! label is not in the map are skipped and counted (`--strict` makes that an
+//! error naming the label).
+
+mod common;
+
+use std::process::ExitCode;
+
+use feedback_triage::{
+    Class, Classifier, Evidence, EvidenceKind, LabelMap, Labelled, LearnParams, Learner, Policy,
+    UnknownLabels,
+};
+
+const USAGE: &str = "usage: policy <dump [--toml] | check FILE | report FILE.jsonl --labels MAP [--policy P] | lint [--policy P] | diff --policy A [--against B] FILE.jsonl | learn FILE.jsonl --labels MAP [--folds K] [--out FILE] [--merge-into P]> [--table]";
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("policy: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> Result<ExitCode, String> {
+    let args = common::Args::parse(&[
+        "labels",
+        "policy",
+        "against",
+        "folds",
+        "out",
+        "merge-into",
+        "examples",
+        "max-ngram",
+        "min-df",
+        "l2",
+        "max-keywords",
+        "values",
+        "priors",
+        "min-weight",
+    ])?;
+    let Some(cmd) = args.positional.first().cloned() else {
+        return Err(USAGE.to_string());
+    };
+    let table = args.has("table");
+    match cmd.as_str() {
+        "dump" => {
+            args.check(&["toml"])?;
+            let policy = Policy::builtin();
+            if args.has("toml") {
+                print!("{}", to_toml(&policy)?);
+            } else {
+                println!("{}", to_json(&policy)?);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        "check" => {
+            args.check(&["table"])?;
+            let path = positional(&args, 1, "check needs a FILE")?;
+            check(path, table)
+        }
+        "learn" => {
+            args.check(&[
+                "labels",
+                "folds",
+                "out",
+                "merge-into",
+                "max-ngram",
+                "min-df",
+                "l2",
+                "max-keywords",
+                "values",
+                "priors",
+                "min-weight",
+                "strict",
+                "table",
+            ])?;
+            learn(&args, table)
+        }
+        other => Err(format!("unknown command {other:?}\n{USAGE}")),
+    }
+}
+
+fn positional<'a>(args: &'a common::Args, i: usize, msg: &str) -> Result<&'a str, String> {
+    args.positional
+        .get(i)
+        .map(String::as_str)
+        .ok_or_else(|| format!("{msg}\n{USAGE}"))
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<String, String> {
+    serde_json::to_string_pretty(v).map_err(|e| e.to_string())
+}
+
+fn to_toml(p: &Policy) -> Result<String, String> {
+    toml::to_string(p).map_err(|e| format!("cannot write TOML: {e}"))
+}
+
+/// Writes a policy as JSON, or TOML when the path ends in `.toml`.
+fn write_policy(path: &str, p: &Policy) -> Result<(), String> {
+    let text = if path.ends_with(".toml") {
+        to_toml(p)?
+    } else {
+        to_json(p)? + "\n"
+    };
+    std::fs::write(path, text).map_err(|e| format!("{path}: {e}"))
+}
+
+fn load_classifier(path: Option<&str>) -> Result<Classifier, String> {
+    match path {
+        None => Ok(Classifier::builtin()),
+        Some(p) => {
+            let policy = common::read_policy(p)?;
+            Classifier::new(&policy).map_err(|e| format!("{p}: {e}"))
+        }
+    }
+}
+
+fn check(path: &str, table: bool) -> Result<ExitCode, String> {
+    let (errors, rules): (Vec<String>, usize) = match common::read_policy(path) {
+        Err(e) => (vec![e], 0),
+        Ok(p) => match p.validate() {
+            Ok(()) => (Vec::new(), p.rules.len()),
+            Err(errs) => (errs.iter().map(|e| e.to_string()).collect(), p.rules.len()),
+        },
+    };
+    if table {
+        if errors.is_empty() {
+            println!("{path}: ok ({rules} rules)");
+        }
+        for e in &errors {
+            println!("{path}: {e}");
+        }
+    } else {
+        let v = serde_json::json!({ "file": path, "ok": errors.is_empty(), "rules": rules, "errors": errors });
+        println!("{v}");
+    }
+    Ok(if errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// A labelled data file: items, line indexes and labels.
+struct Labelled_ {
+    items: Vec<(usize, feedback_triage::FeedbackItem, Option<String>)>,
+    map: LabelMap,
+}
+
+fn read_labelled(args: &common::Args, path: &str) -> Result<Labelled_, String> {
+    let map: LabelMap = args
+        .value("labels")
+        .ok_or("--labels MAP is required (e.g. Bug=fault_correction,Feature=market_driven)")?
+        .parse()
+        .map_err(|e| format!("--labels: {e}"))?;
+    let missing = map.missing_classes();
+    if !missing.is_empty() {
+        let names: Vec<&str> = missing.iter().map(|c| c.as_str()).collect();
+        eprintln!(
+            "policy: note: the label map leaves {} without items",
+            names.join(", ")
+        );
+    }
+    let (items, bad) = common::read_items(Some(path)).map_err(|e| format!("{path}: {e}"))?;
+    common::report_bad(Some(path), &bad);
+    let items = items
+        .into_iter()
+        .map(|(line, item, raw)| {
+            let label = raw.get("label").and_then(|l| l.as_str()).map(String::from);
+            (line - 1, item, label)
+        })
+        .collect();
+    Ok(Labelled_ { items, map })
+}
+
+fn unknown_labels(args: &common::Args) -> UnknownLabels {
+    if args.has("strict") {
+        UnknownLabels::Error
+    } else {
+        UnknownLabels::Skip
+    }
+}
+
+fn learn(args: &common::Args, table: bool) -> Result<ExitCode, String> {
+    let path = positional(args, 1, "learn needs FILE.jsonl")?;
+    let data = read_labelled(args, path)?;
+    let mode = unknown_labels(args);
+    let mut items = Vec::new();
+    let mut skipped = 0usize;
+    for (index, item, label) in &data.items {
+        match data
+            .map
+            .resolve(label.as_deref(), mode)
+            .map_err(|e| format!("{path}: line {}: {e}", index + 1))?
+        {
+            Some(classes) => items.push(Labelled::new(*index, &item.title, &item.body, classes[0])),
+            None => skipped += 1,
+        }
+    }
+    let mut params = LearnParams::default();
+    let num = |name: &str| -> Result<Option<f64>, String> {
+        args.value(name)
+            .map(|v| v.parse::<f64>().map_err(|e| format!("--{name}: {e}")))
+            .transpose()
+    };
+    if let Some(v) = num("max-ngram")? {
+        params.max_ngram = v as usize;
+    }
+    if let Some(v) = num("min-df")? {
+        params.min_doc_freq = v as usize;
+    }
+    if let Some(v) = num("l2")? {
+        params.l2 = v;
+    }
+    if let Some(v) = num("max-keywords")? {
+        params.max_keywords_per_class = v as usize;
+    }
+    if let Some(v) = num("min-weight")? {
+        params.min_weight = v;
+    }
+    let choice = |name: &str| -> Result<Option<serde_json::Value>, String> {
+        Ok(args
+            .value(name)
+            .map(|v| serde_json::Value::String(v.to_string())))
+    };
+    if let Some(v) = choice("values")? {
+        params.values = serde_json::from_value(v).map_err(|e| format!("--values: {e}"))?;
+    }
+    if let Some(v) = choice("priors")? {
+        params.priors = serde_json::from_value(v).map_err(|e| format!("--priors: {e}"))?;
+    }
+    let learner = Learner::new(params).map_err(|e| e.to_string())?;
+    let started = std::time::Instant::now();
+    let mut policy = learner.learn(&items).map_err(|e| e.to_string())?;
+    let learn_secs = started.elapsed().as_secs_f64();
+    let keywords: usize = policy.rules.iter().map(|r| r.keywords.len()).sum();
+    let cv = match num("folds")? {
+        Some(k) => Some(
+            learner
+                .cross_validate(&items, k as usize)
+                .map_err(|e| e.to_string())?,
+        ),
+        None => None,
+    };
+    let mut skipped_rules = Vec::new();
+    if let Some(base) = args.value("merge-into") {
+        let mut merged = common::read_policy(base)?;
+        skipped_rules = merged
+            .merge(policy)
+            .into_iter()
+            .map(|r| r.id)
+            .collect::<Vec<_>>();
+        policy = merged;
+        policy
+            .validate()
+            .map_err(|e| format!("merged policy: {e}"))?;
+    }
+    if let Some(out) = args.value("out") {
+        write_policy(out, &policy)?;
+    }
+    if table {
+        println!(
+            "{path}: learned from {} items ({skipped} skipped) in {learn_secs:.2}s: {} rules, {keywords} keywords",
+            items.len(),
+            policy.rules.len()
+        );
+        if !skipped_rules.is_empty() {
+            println!(
+                "  rules already in the base policy, kept as they were: {}",
+                skipped_rules.join(", ")
+            );
+        }
+        if let Some(cv) = &cv {
+            println!(
+                "  {:>4} {:>6} {:>6} {:>8} {:>8} {:>8}",
+                "fold", "train", "test", "macroF1", "accuracy", "keywords"
+            );
+            for f in &cv.per_fold {
+                println!(
+                    "  {:>4} {:>6} {:>6} {:>8.4} {:>8.4} {:>8}",
+                    f.fold, f.train, f.test, f.macro_f1, f.accuracy, f.keywords
+                );
+            }
+            println!(
+                "  mean macro-F1 {:.4}  mean accuracy {:.4}  pooled macro-F1 {:.4}",
+                cv.mean_macro_f1, cv.mean_accuracy, cv.pooled.macro_f1
+            );
+            for c in Class::ALL {
+                let m = &cv.pooled.per_class[c.index()];
+                if m.support > 0 {
+                    println!(
+                        "    {:<17} P {:.3} R {:.3} F1 {:.3}",
+                        c.as_str(),
+                        m.precision,
+                        m.recall,
+                        m.f1
+                    );
+                }
+            }
+        }
+        if args.value("out").is_none() {
+            println!("  (no --out: policy not written)");
+        }
+    } else {
+        let mut v = serde_json::json!({
+            "file": path,
+            "items": items.len(),
+            "skipped": skipped,
+            "seconds": learn_secs,
+            "rules": policy.rules.len(),
+            "keywords": keywords,
+            "merged_skipped_rules": skipped_rules,
+            "cross_validation": cv,
+        });
+        if args.value("out").is_none() {
+            v["policy"] = serde_json::to_value(&policy).map_err(|e| e.to_string())?;
+        }
+        println!("{v}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[allow(dead_code)]
+fn evidence_line(ev: &[Evidence]) -> String {
+    ev.iter()
+        .filter(|e| e.contribution > 0.0)
+        .map(|e| match &e.kind {
+            EvidenceKind::Keyword { phrase, .. } => {
+                format!("{}:{phrase}(+{:.2})", e.rule, e.contribution)
+            }
+            _ => format!("{}(+{:.2})", e.rule, e.contribution),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}

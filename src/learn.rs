@@ -1,0 +1,1192 @@
+//! Learning an editable policy from labelled texts.
+//!
+//! The learner fits a multinomial logistic regression with an L2 penalty over
+//! binary word and phrase features (1 to `max_ngram` words, built from the
+//! crate's own normalised tokens), then writes the model back as a [`Policy`]
+//! that the ordinary [`Classifier`] runs unchanged:
+//!
+//! * A linear model's arg-max does not change when a constant is added to one
+//!   feature's weight in every class. So each feature's weights are shifted
+//!   until the smallest is zero: every remaining weight is positive, as a
+//!   policy requires, and a feature whose weight is zero for a class is simply
+//!   not listed there. The same holds for the per-class bias, which becomes a
+//!   keyword-less *prior* rule whose condition always holds (`min_votes: 0`).
+//! * Keywords are counted once per item, the learned rules are not negatable
+//!   and the policy's `title_weight` is 1, exactly as the features were built.
+//!   `fit_ratio` is 1, so the primary class is the arg-max of the scores.
+//! * Each n-gram is written back as its most frequent surface form ("crashes
+//!   on startup"), which re-normalises to the same terms, so the policy reads
+//!   like one a person wrote and can be edited like one.
+//!
+//! Words seen in fewer than `min_doc_freq` training items never become
+//! keywords, and the L2 penalty keeps rare words' weights small: a one-off
+//! word does not become a rule.
+
+use serde::{Deserialize, Serialize};
+
+use crate::class::Class;
+use crate::classify::Classifier;
+use crate::error::ParamsError;
+use crate::evaluate::{Evaluation, EvaluationReport};
+use crate::policy::{Conditions, Keyword, Policy, Rule, Scope, Settings};
+use crate::text::{self, Analyzed, FxHashMap};
+
+/// How training items of frequent and rare classes are weighted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ClassBalance {
+    /// Every item counts once: frequent classes dominate (better accuracy).
+    Unweighted,
+    /// Each class weighs as much as any other in total, `n / (k × n_class)`
+    /// per item (better macro-F1 on imbalanced data; the default).
+    #[default]
+    Balanced,
+}
+
+/// Parameters of the [`Learner`], with documented defaults.
+///
+/// ```
+/// use feedback_triage::LearnParams;
+///
+/// let params = LearnParams::default().min_doc_freq(5).max_ngram(1);
+/// assert_eq!(params.min_doc_freq, 5);
+/// assert_eq!(params.l2, LearnParams::default().l2);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct LearnParams {
+    /// Longest phrase, in words (default 2; 1 to 3).
+    pub max_ngram: usize,
+    /// A word or phrase must occur in at least this many training items to
+    /// become a keyword (default 2; at least 1).
+    pub min_doc_freq: usize,
+    /// Strength of the L2 penalty on keyword weights (default 32; `> 0`).
+    /// Larger is more conservative. The loss is summed over items, so the
+    /// penalty weighs less as the training set grows.
+    pub l2: f64,
+    /// How classes of different sizes are weighted (default balanced).
+    pub balance: ClassBalance,
+    /// Keyword weights below this are dropped from the written policy
+    /// (default 0.1; `>= 0`), which keeps it short and readable.
+    pub min_weight: f64,
+    /// Fit on at most this many words and phrases, the ones in the most
+    /// items (default 50,000; at least 1). Bounds memory and time on large
+    /// training sets.
+    pub max_features: usize,
+    /// Keep at most this many keywords per class, the heaviest (default
+    /// 2000; at least 1).
+    pub max_keywords_per_class: usize,
+    /// Optimiser iterations, at most (default 150; at least 1).
+    pub max_iterations: usize,
+    /// Prefix of the learned rules' ids (default `"learned"`).
+    pub rule_prefix: String,
+    /// The value a present feature has while fitting (default
+    /// [`FeatureValues::Idf`]).
+    pub values: FeatureValues,
+    /// Whether the class priors are tuned for macro-F1 (default
+    /// [`PriorTuning::MacroF1`]).
+    pub priors: PriorTuning,
+    /// Whether words in titles also count as title words of their own
+    /// (default [`FieldFeatures::TitleApart`]).
+    pub fields: FieldFeatures,
+}
+
+/// The value a present word or phrase has while the model is fitted. The
+/// written keyword weight is the fitted weight times this value, so the
+/// classifier still just adds keyword weights; what changes is how strongly
+/// the L2 penalty holds each weight back.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum FeatureValues {
+    /// Every present feature is 1: every weight is penalised alike.
+    Binary,
+    /// A present feature is its smoothed inverse document frequency,
+    /// `ln((1 + n) / (1 + df)) + 1`: rarer words are penalised less, as in
+    /// TF-IDF models (the default).
+    #[default]
+    Idf,
+    /// A present feature is its largest absolute smoothed log ratio, over
+    /// the classes, of how often items of the class have it to how often
+    /// the other items do (as in NBSVM, Wang and Manning 2012): words that
+    /// tell classes apart are penalised less.
+    LogOdds,
+}
+
+/// How the learned class priors are set.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum PriorTuning {
+    /// The priors are the model's intercepts.
+    Fitted,
+    /// The intercepts are then shifted to maximise macro-F1 on out-of-fold
+    /// scores of three inner folds (learning costs four fits instead of
+    /// one). The default.
+    #[default]
+    MacroF1,
+}
+
+/// Setters, one per field, for use with [`LearnParams::default`].
+impl LearnParams {
+    /// Sets [`max_ngram`](LearnParams#structfield.max_ngram).
+    #[must_use]
+    pub fn max_ngram(mut self, v: usize) -> Self {
+        self.max_ngram = v;
+        self
+    }
+    /// Sets [`min_doc_freq`](LearnParams#structfield.min_doc_freq).
+    #[must_use]
+    pub fn min_doc_freq(mut self, v: usize) -> Self {
+        self.min_doc_freq = v;
+        self
+    }
+    /// Sets [`l2`](LearnParams#structfield.l2).
+    #[must_use]
+    pub fn l2(mut self, v: f64) -> Self {
+        self.l2 = v;
+        self
+    }
+    /// Sets [`balance`](LearnParams#structfield.balance).
+    #[must_use]
+    pub fn balance(mut self, v: ClassBalance) -> Self {
+        self.balance = v;
+        self
+    }
+    /// Sets [`min_weight`](LearnParams#structfield.min_weight).
+    #[must_use]
+    pub fn min_weight(mut self, v: f64) -> Self {
+        self.min_weight = v;
+        self
+    }
+    /// Sets [`max_keywords_per_class`](LearnParams#structfield.max_keywords_per_class).
+    #[must_use]
+    pub fn max_keywords_per_class(mut self, v: usize) -> Self {
+        self.max_keywords_per_class = v;
+        self
+    }
+    /// Sets [`max_features`](LearnParams#structfield.max_features).
+    #[must_use]
+    pub fn max_features(mut self, v: usize) -> Self {
+        self.max_features = v;
+        self
+    }
+    /// Sets [`max_iterations`](LearnParams#structfield.max_iterations).
+    #[must_use]
+    pub fn max_iterations(mut self, v: usize) -> Self {
+        self.max_iterations = v;
+        self
+    }
+    /// Sets [`rule_prefix`](LearnParams#structfield.rule_prefix).
+    #[must_use]
+    pub fn rule_prefix(mut self, v: impl Into<String>) -> Self {
+        self.rule_prefix = v.into();
+        self
+    }
+    /// Sets [`fields`](LearnParams#structfield.fields).
+    #[must_use]
+    pub fn fields(mut self, v: FieldFeatures) -> Self {
+        self.fields = v;
+        self
+    }
+    /// Sets [`values`](LearnParams#structfield.values).
+    #[must_use]
+    pub fn values(mut self, v: FeatureValues) -> Self {
+        self.values = v;
+        self
+    }
+    /// Sets [`priors`](LearnParams#structfield.priors).
+    #[must_use]
+    pub fn priors(mut self, v: PriorTuning) -> Self {
+        self.priors = v;
+        self
+    }
+}
+
+/// Which features the text fields give.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum FieldFeatures {
+    /// A word counts the same in the title and the body.
+    Merged,
+    /// A word in the title is also a feature of its own, written to rules
+    /// that look at the title only (a title is a summary: its words say more).
+    #[default]
+    TitleApart,
+}
+
+impl Default for LearnParams {
+    fn default() -> Self {
+        LearnParams {
+            max_ngram: 2,
+            min_doc_freq: 2,
+            l2: 32.0,
+            balance: ClassBalance::Balanced,
+            min_weight: 0.1,
+            max_keywords_per_class: 2000,
+            max_features: 50_000,
+            max_iterations: 150,
+            rule_prefix: "learned".to_string(),
+            fields: FieldFeatures::TitleApart,
+            priors: PriorTuning::MacroF1,
+            values: FeatureValues::Idf,
+        }
+    }
+}
+
+/// One labelled training text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Labelled<'a> {
+    /// The title (may be empty).
+    pub title: &'a str,
+    /// The body (may be empty).
+    pub body: &'a str,
+    /// The true class.
+    pub class: Class,
+    /// The item's 0-based line index in its source; cross-validation fold `f`
+    /// of `k` holds the items with `index % k == f`.
+    pub index: usize,
+}
+
+impl<'a> Labelled<'a> {
+    /// A labelled text at line index `index`.
+    pub fn new(index: usize, title: &'a str, body: &'a str, class: Class) -> Labelled<'a> {
+        Labelled {
+            title,
+            body,
+            class,
+            index,
+        }
+    }
+}
+
+/// Why learning failed.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LearnError {
+    /// A parameter is out of range.
+    #[error(transparent)]
+    Params(#[from] ParamsError),
+    /// The training items cover fewer than two classes.
+    #[error("the training items cover {found} class(es); at least 2 are needed")]
+    TooFewClasses {
+        /// How many classes the training items have.
+        found: usize,
+    },
+    /// Cross-validation needs at least two folds, each non-empty.
+    #[error("cross-validation needs 2 to {items} folds, got {folds}")]
+    BadFolds {
+        /// The folds asked for.
+        folds: usize,
+        /// The number of items.
+        items: usize,
+    },
+}
+
+/// Learns policies from labelled texts; see the [module docs](self).
+///
+/// ```
+/// use feedback_triage::{Class, Classifier, Labelled, LearnParams, Learner};
+///
+/// let texts = [
+///     ("app crashes on start", Class::FaultCorrection),
+///     ("crashes every time I log in", Class::FaultCorrection),
+///     ("the app crashes again", Class::FaultCorrection),
+///     ("please add a dark mode", Class::MarketDriven),
+///     ("please add export to pdf", Class::MarketDriven),
+///     ("please add offline mode", Class::MarketDriven),
+/// ];
+/// let items: Vec<Labelled> = texts
+///     .iter()
+///     .enumerate()
+///     .map(|(i, (t, c))| Labelled::new(i, t, "", *c))
+///     .collect();
+/// let learner = Learner::new(LearnParams::default().min_doc_freq(2))?;
+/// let policy = learner.learn(&items)?;
+/// let classifier = Classifier::new(&policy)?;
+/// let c = classifier.classify_text("it crashes when I open it", "");
+/// assert_eq!(c.class, Some(Class::FaultCorrection));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Learner {
+    params: LearnParams,
+}
+
+/// The result of one cross-validation fold.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct FoldResult {
+    /// The fold number `f` (it held the items with `index % k == f`).
+    pub fold: usize,
+    /// Training items.
+    pub train: usize,
+    /// Test items.
+    pub test: usize,
+    /// Macro-F1 on the test items.
+    pub macro_f1: f64,
+    /// Accuracy on the test items.
+    pub accuracy: f64,
+    /// Keywords in the policy learned on the training items.
+    pub keywords: usize,
+}
+
+/// Cross-validation figures: per fold, their mean, and pooled over all
+/// out-of-fold predictions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CrossValidation {
+    /// The number of folds.
+    pub folds: usize,
+    /// One result per fold, in fold order.
+    pub per_fold: Vec<FoldResult>,
+    /// Mean of the folds' macro-F1.
+    pub mean_macro_f1: f64,
+    /// Mean of the folds' accuracy.
+    pub mean_accuracy: f64,
+    /// Every out-of-fold prediction evaluated together (without misses).
+    pub pooled: EvaluationReport,
+}
+
+impl Learner {
+    /// Checks the parameters.
+    pub fn new(params: LearnParams) -> Result<Learner, ParamsError> {
+        let range = |ok: bool, field: &'static str, expected: &'static str, value: f64| {
+            if ok {
+                Ok(())
+            } else {
+                Err(ParamsError::OutOfRange {
+                    field,
+                    expected,
+                    value,
+                })
+            }
+        };
+        let p = &params;
+        range(
+            (1..=3).contains(&p.max_ngram),
+            "max_ngram",
+            "1 to 3",
+            p.max_ngram as f64,
+        )?;
+        range(
+            p.min_doc_freq >= 1,
+            "min_doc_freq",
+            "at least 1",
+            p.min_doc_freq as f64,
+        )?;
+        range(p.l2.is_finite() && p.l2 > 0.0, "l2", "finite and > 0", p.l2)?;
+        range(
+            p.min_weight.is_finite() && p.min_weight >= 0.0,
+            "min_weight",
+            "finite and >= 0",
+            p.min_weight,
+        )?;
+        range(
+            p.max_keywords_per_class >= 1,
+            "max_keywords_per_class",
+            "at least 1",
+            p.max_keywords_per_class as f64,
+        )?;
+        range(
+            p.max_features >= 1,
+            "max_features",
+            "at least 1",
+            p.max_features as f64,
+        )?;
+        range(
+            p.max_iterations >= 1,
+            "max_iterations",
+            "at least 1",
+            p.max_iterations as f64,
+        )?;
+        Ok(Learner { params })
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> &LearnParams {
+        &self.params
+    }
+
+    /// Learns a policy from the items: one rule per class and phrase length,
+    /// plus a prior rule per class. The result validates and compiles.
+    pub fn learn(&self, items: &[Labelled<'_>]) -> Result<Policy, LearnError> {
+        let data = Features::build(items, &self.params);
+        let classes: Vec<Class> = Class::ALL
+            .into_iter()
+            .filter(|c| items.iter().any(|i| i.class == *c))
+            .collect();
+        if classes.len() < 2 {
+            return Err(LearnError::TooFewClasses {
+                found: classes.len(),
+            });
+        }
+        let k = classes.len();
+        let y: Vec<usize> = items
+            .iter()
+            .map(|i| classes.iter().position(|c| *c == i.class).unwrap_or(0))
+            .collect();
+        let all: Vec<usize> = (0..items.len()).collect();
+        let mut model = fit(&data, &y, &all, k, &self.params);
+        if self.params.priors == PriorTuning::MacroF1 && items.len() >= 30 {
+            let shift = tune_priors(&data, &y, k, &self.params);
+            for (b, s) in model.bias.iter_mut().zip(shift) {
+                *b += s;
+            }
+        }
+        Ok(self.to_policy(&data, &model, &classes, items.len()))
+    }
+
+    /// K-fold cross-validation: fold `f` holds the items whose
+    /// [`index`](Labelled::index) modulo `folds` is `f`; a policy is learned on
+    /// the other items and classifies the fold with the crate's classifier.
+    pub fn cross_validate(
+        &self,
+        items: &[Labelled<'_>],
+        folds: usize,
+    ) -> Result<CrossValidation, LearnError> {
+        if folds < 2 || folds > items.len() {
+            return Err(LearnError::BadFolds {
+                folds,
+                items: items.len(),
+            });
+        }
+        let mut per_fold = Vec::with_capacity(folds);
+        let mut pooled = Evaluation::new().max_misses(0);
+        for f in 0..folds {
+            let (test, train): (Vec<Labelled>, Vec<Labelled>) =
+                items.iter().partition(|i| i.index % folds == f);
+            if test.is_empty() {
+                return Err(LearnError::BadFolds {
+                    folds,
+                    items: items.len(),
+                });
+            }
+            let policy = self.learn(&train)?;
+            let classifier = Classifier::new(&policy).expect("a learned policy always validates");
+            let mut eval = Evaluation::new().max_misses(0);
+            for (n, t) in test.iter().enumerate() {
+                let c = classifier.classify_text(t.title, t.body);
+                eval.add(&n.to_string(), &[t.class], &c);
+                pooled.add(&n.to_string(), &[t.class], &c);
+            }
+            let report = eval.finish();
+            per_fold.push(FoldResult {
+                fold: f,
+                train: train.len(),
+                test: test.len(),
+                macro_f1: report.macro_f1,
+                accuracy: report.accuracy,
+                keywords: policy.rules.iter().map(|r| r.keywords.len()).sum(),
+            });
+        }
+        let mean = |g: fn(&FoldResult) -> f64| per_fold.iter().map(g).sum::<f64>() / folds as f64;
+        Ok(CrossValidation {
+            folds,
+            mean_macro_f1: mean(|r| r.macro_f1),
+            mean_accuracy: mean(|r| r.accuracy),
+            per_fold,
+            pooled: pooled.finish(),
+        })
+    }
+
+    fn to_policy(&self, data: &Features, model: &Model, classes: &[Class], n: usize) -> Policy {
+        let p = &self.params;
+        let k = classes.len();
+        let round = |w: f64| (w * 1000.0).round() / 1000.0;
+        let mut policy = Policy::empty();
+        policy.settings = Settings {
+            title_weight: 1.0,
+            fit_ratio: 1.0,
+            ..Settings::default()
+        };
+        let bmin = model.bias.iter().copied().fold(f64::INFINITY, f64::min);
+        for (ci, &class) in classes.iter().enumerate() {
+            // Shifted weights: per feature, subtract its smallest class weight.
+            let mut kws: Vec<(f64, u32)> = (0..data.names.len())
+                .filter_map(|f| {
+                    let row = &model.w[f * k..f * k + k];
+                    let min = row.iter().copied().fold(f64::INFINITY, f64::min);
+                    let w = round(row[ci] - min);
+                    (w > p.min_weight.max(0.0005)).then_some((w, f as u32))
+                })
+                .collect();
+            kws.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            kws.truncate(p.max_keywords_per_class);
+            let prior = round(model.bias[ci] - bmin);
+            if prior > 0.0 {
+                let mut rule = Rule::new(format!("{}-{class}-prior", p.rule_prefix), class)
+                    .weight(prior)
+                    .when(Conditions {
+                        min_votes: Some(0),
+                        ..Conditions::default()
+                    });
+                rule.description = Some(format!(
+                    "learned prior of {class} from {n} items; always holds (min_votes 0)"
+                ));
+                policy.rules.push(rule);
+            }
+            for (title, len) in [false, true]
+                .into_iter()
+                .flat_map(|t| (1..=p.max_ngram).map(move |l| (t, l)))
+            {
+                let keywords: Vec<Keyword> = kws
+                    .iter()
+                    .filter(|(_, f)| {
+                        data.lens[*f as usize] as usize == len && data.title[*f as usize] == title
+                    })
+                    .map(|&(w, f)| Keyword {
+                        text: data.names[f as usize].clone(),
+                        weight: w,
+                    })
+                    .collect();
+                if keywords.is_empty() {
+                    continue;
+                }
+                let what = match (title, len) {
+                    (false, 1) => "words".to_string(),
+                    (false, _) => format!("phrases-{len}"),
+                    (true, 1) => "title-words".to_string(),
+                    (true, _) => format!("title-phrases-{len}"),
+                };
+                let mut rule =
+                    Rule::new(format!("{}-{class}-{what}", p.rule_prefix), class).not_negatable();
+                if title {
+                    rule = rule.field(Scope::Title);
+                }
+                rule.keywords = keywords;
+                rule.description = Some(format!(
+                    "learned from {n} items: {len}-word keywords, weights are shifted \
+                     log-odds of a logistic regression (l2 {})",
+                    p.l2
+                ));
+                policy.rules.push(rule);
+            }
+        }
+        policy
+    }
+}
+
+/// The training items as binary feature sets.
+struct Features {
+    /// Per item, offsets into `ids`.
+    offsets: Vec<usize>,
+    /// Selected feature ids of every item, concatenated.
+    ids: Vec<u32>,
+    /// Surface form of each feature.
+    names: Vec<String>,
+    /// Words in each feature.
+    lens: Vec<u8>,
+    /// Whether each feature is a title-only feature.
+    title: Vec<bool>,
+    /// The value of each feature when present.
+    scale: Vec<f64>,
+}
+
+const NO: u32 = u32::MAX;
+
+impl Features {
+    fn build(items: &[Labelled<'_>], p: &LearnParams) -> Features {
+        // Raw words are interned first, so each distinct spelling is
+        // normalised once; surfaces are counted per raw word.
+        let mut raw_ids: FxHashMap<&str, u32> = FxHashMap::default();
+        let mut raw_term: Vec<u32> = Vec::new();
+        let mut raw_count: Vec<u32> = Vec::new();
+        let mut raw_text: Vec<&str> = Vec::new();
+        let mut term_ids: FxHashMap<Box<str>, u32> = FxHashMap::default();
+        let mut gram_ids: FxHashMap<[u32; 4], u32> = FxHashMap::default();
+        let mut gram_keys: Vec<[u32; 4]> = Vec::new();
+        let mut df: Vec<u32> = Vec::new();
+        let mut dfc: Vec<[u32; 5]> = Vec::new();
+        let mut class_n = [0usize; 5];
+        for i in items {
+            class_n[i.class.index()] += 1;
+        }
+        let mut doc_offsets = Vec::with_capacity(items.len() + 1);
+        let mut doc_grams: Vec<u32> = Vec::new();
+        let mut a = Analyzed::default();
+        let mut norm = String::new();
+        let mut seq: Vec<(u32, bool)> = Vec::new();
+        doc_offsets.push(0);
+        for item in items {
+            let start = doc_grams.len();
+            for (fi, field) in [item.title, item.body].into_iter().enumerate() {
+                a.analyze(field);
+                seq.clear();
+                for t in &a.tokens {
+                    let word = &field[t.start..t.end];
+                    let id = match raw_ids.get(word) {
+                        Some(&id) => id,
+                        None => {
+                            let id = raw_term.len() as u32;
+                            norm.clear();
+                            text::normalize_word(word, &mut norm);
+                            let term = if norm.is_empty() || text::is_substring_phrase(word) {
+                                NO
+                            } else {
+                                let next = term_ids.len() as u32;
+                                *term_ids.entry(norm.as_str().into()).or_insert(next)
+                            };
+                            raw_ids.insert(word, id);
+                            raw_term.push(term);
+                            raw_count.push(0);
+                            raw_text.push(word);
+                            id
+                        }
+                    };
+                    raw_count[id as usize] += 1;
+                    seq.push((raw_term[id as usize], t.clause_start));
+                }
+                for i in 0..seq.len() {
+                    let mut key = [NO, NO, NO, 0];
+                    for len in 1..=p.max_ngram {
+                        let j = i + len - 1;
+                        if j >= seq.len() || seq[j].0 == NO || (len > 1 && seq[j].1) {
+                            break;
+                        }
+                        key[len - 1] = seq[j].0;
+                        // Title words are also features of their own.
+                        let titled = fi == 0 && p.fields == FieldFeatures::TitleApart;
+                        for scope in [0, 1].into_iter().take(1 + usize::from(titled)) {
+                            key[3] = scope;
+                            let next = gram_keys.len() as u32;
+                            let g = *gram_ids.entry(key).or_insert(next);
+                            if g == next {
+                                gram_keys.push(key);
+                                df.push(0);
+                                dfc.push([0; 5]);
+                            }
+                            doc_grams.push(g);
+                        }
+                    }
+                }
+            }
+            let grams = &mut doc_grams[start..];
+            grams.sort_unstable();
+            let mut w = 0;
+            for r in 0..grams.len() {
+                if r == 0 || grams[r] != grams[w - 1] {
+                    grams[w] = grams[r];
+                    w += 1;
+                }
+            }
+            doc_grams.truncate(start + w);
+            for &g in &doc_grams[start..] {
+                df[g as usize] += 1;
+                dfc[g as usize][item.class.index()] += 1;
+            }
+            doc_offsets.push(doc_grams.len());
+        }
+        // The most frequent lower-case surface of each term (ties: the
+        // smaller string). Only distinct raw words are visited.
+        let mut spellings: FxHashMap<(u32, String), u32> = FxHashMap::default();
+        for (r, &t) in raw_term.iter().enumerate() {
+            if t != NO {
+                *spellings
+                    .entry((t, raw_text[r].to_lowercase()))
+                    .or_insert(0) += raw_count[r];
+            }
+        }
+        let mut surface: Vec<Option<(u32, String)>> = vec![None; term_ids.len()];
+        for ((t, lower), count) in spellings {
+            let slot = &mut surface[t as usize];
+            if slot
+                .as_ref()
+                .is_none_or(|(c, s)| count > *c || (count == *c && lower < *s))
+            {
+                *slot = Some((count, lower));
+            }
+        }
+        // Select features by document frequency; check each re-normalises.
+        let mut remap = vec![NO; gram_keys.len()];
+        let mut names = Vec::new();
+        let mut lens = Vec::new();
+        let mut title = Vec::new();
+        let mut scale = Vec::new();
+        // The `max_features` most frequent n-grams (ties: first seen).
+        let mut eligible: Vec<u32> = (0..gram_keys.len() as u32)
+            .filter(|&g| df[g as usize] as usize >= p.min_doc_freq)
+            .collect();
+        if eligible.len() > p.max_features {
+            let order = |a: &u32, b: &u32| df[*b as usize].cmp(&df[*a as usize]).then(a.cmp(b));
+            eligible.select_nth_unstable_by(p.max_features, order);
+            eligible.truncate(p.max_features);
+            eligible.sort_unstable();
+        }
+        for g in eligible {
+            let g = g as usize;
+            let key = &gram_keys[g];
+            let words: Vec<&str> = key[..3]
+                .iter()
+                .take_while(|&&t| t != NO)
+                .map(|&t| surface[t as usize].as_ref().map_or("", |s| s.1.as_str()))
+                .collect();
+            let name = words.join(" ");
+            let terms = text::phrase_terms(&name);
+            let expect = key[..3].iter().take_while(|&&t| t != NO).count();
+            if terms.len() != expect || text::is_substring_phrase(&name) {
+                continue;
+            }
+            remap[g] = names.len() as u32;
+            names.push(name);
+            lens.push(expect as u8);
+            title.push(key[3] == 1);
+            scale.push(match p.values {
+                FeatureValues::Binary => 1.0,
+                FeatureValues::Idf => {
+                    ((1.0 + items.len() as f64) / (1.0 + f64::from(df[g]))).ln() + 1.0
+                }
+                FeatureValues::LogOdds => {
+                    // The largest smoothed log ratio, over the classes, of
+                    // the share of the class's items that have the feature
+                    // to the share of the other items that do.
+                    let n = items.len() as f64;
+                    let all = f64::from(df[g]);
+                    let mut best: f64 = 0.0;
+                    for c in 0..5 {
+                        let nc = class_n[c] as f64;
+                        if nc == 0.0 || nc == n {
+                            continue;
+                        }
+                        let in_c = f64::from(dfc[g][c]);
+                        let r = ((in_c + 0.5) / (nc + 1.0)).ln()
+                            - ((all - in_c + 0.5) / (n - nc + 1.0)).ln();
+                        best = best.max(r.abs());
+                    }
+                    best.max(0.05)
+                }
+            });
+        }
+        let mut offsets = Vec::with_capacity(items.len() + 1);
+        let mut ids = Vec::new();
+        offsets.push(0);
+        for d in 0..items.len() {
+            ids.extend(
+                doc_grams[doc_offsets[d]..doc_offsets[d + 1]]
+                    .iter()
+                    .map(|&g| remap[g as usize])
+                    .filter(|&f| f != NO),
+            );
+            offsets.push(ids.len());
+        }
+        Features {
+            offsets,
+            ids,
+            names,
+            lens,
+            title,
+            scale,
+        }
+    }
+
+    fn doc(&self, d: usize) -> &[u32] {
+        &self.ids[self.offsets[d]..self.offsets[d + 1]]
+    }
+}
+
+/// A fitted model: `w[f * k + c]` and `bias[c]`.
+struct Model {
+    w: Vec<f64>,
+    bias: Vec<f64>,
+}
+
+/// Fits the multinomial logistic regression with L-BFGS.
+/// `y[d]` is item `d`'s class index among `k`; only the items in `rows`
+/// are used.
+fn fit(data: &Features, y: &[usize], rows: &[usize], k: usize, p: &LearnParams) -> Model {
+    let nf = data.names.len();
+    let mut counts = vec![0usize; k];
+    for &d in rows {
+        counts[y[d]] += 1;
+    }
+    let n = rows.len() as f64;
+    let sample: Vec<f64> = match p.balance {
+        ClassBalance::Unweighted => vec![1.0; k],
+        ClassBalance::Balanced => counts
+            .iter()
+            .map(|&c| {
+                if c == 0 {
+                    0.0
+                } else {
+                    n / (k as f64 * c as f64)
+                }
+            })
+            .collect(),
+    };
+    let dim = nf * k + k;
+    let l2 = p.l2;
+    let mut grad_buf = vec![0.0; k];
+    let mut eval = |x: &[f64], g: &mut [f64]| -> f64 {
+        g.fill(0.0);
+        let (w, b) = x.split_at(nf * k);
+        let mut loss = 0.0;
+        let z = &mut grad_buf;
+        for &d in rows {
+            z.copy_from_slice(b);
+            let doc = data.doc(d);
+            for &f in doc {
+                let row = &w[f as usize * k..f as usize * k + k];
+                let x = data.scale[f as usize];
+                for c in 0..k {
+                    z[c] += x * row[c];
+                }
+            }
+            let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let mut sum = 0.0;
+            for v in z.iter_mut() {
+                *v = (*v - max).exp();
+                sum += *v;
+            }
+            let s = sample[y[d]];
+            loss += s * (sum.ln() - (z[y[d]].ln()));
+            for c in 0..k {
+                let pr = z[c] / sum;
+                z[c] = s * (pr - if c == y[d] { 1.0 } else { 0.0 });
+            }
+            for &f in doc {
+                let row = &mut g[f as usize * k..f as usize * k + k];
+                let x = data.scale[f as usize];
+                for c in 0..k {
+                    row[c] += x * z[c];
+                }
+            }
+            for c in 0..k {
+                g[nf * k + c] += z[c];
+            }
+        }
+        for i in 0..nf * k {
+            loss += 0.5 * l2 * w[i] * w[i];
+            g[i] += l2 * w[i];
+        }
+        loss
+    };
+    let x = lbfgs(dim, p.max_iterations, &mut eval);
+    let (w, b) = x.split_at(nf * k);
+    // Keyword weights are the fitted weights times the feature's value.
+    let w = w
+        .iter()
+        .enumerate()
+        .map(|(i, v)| v * data.scale[i / k])
+        .collect();
+    Model {
+        w,
+        bias: b.to_vec(),
+    }
+}
+
+impl Model {
+    /// The linear scores of item `d`.
+    fn scores(&self, data: &Features, d: usize, out: &mut [f64]) {
+        let k = self.bias.len();
+        out.copy_from_slice(&self.bias);
+        for &f in data.doc(d) {
+            for (o, w) in out
+                .iter_mut()
+                .zip(&self.w[f as usize * k..f as usize * k + k])
+            {
+                *o += w;
+            }
+        }
+    }
+}
+
+/// Per-class prior shifts that maximise macro-F1 on out-of-fold scores (three
+/// inner folds by position; above 20,000 items, only the first), found by coordinate ascent over a grid of
+/// `[-1.5, 1.5]` in steps of 0.05.
+fn tune_priors(data: &Features, y: &[usize], k: usize, p: &LearnParams) -> Vec<f64> {
+    const INNER: usize = 3;
+    let n = y.len();
+    // On large sets one held-out third estimates the shifts well enough.
+    let folds = if n > 20_000 { 1 } else { INNER };
+    let mut oof = vec![0.0; n * k];
+    for f in 0..folds {
+        let train: Vec<usize> = (0..n).filter(|d| d % INNER != f).collect();
+        let model = fit(data, y, &train, k, p);
+        for d in (0..n).filter(|d| d % INNER == f) {
+            model.scores(data, d, &mut oof[d * k..d * k + k]);
+        }
+    }
+    let rows: Vec<usize> = (0..n)
+        .filter(|d| folds == INNER || d % INNER == 0)
+        .collect();
+    let macro_f1 = |shift: &[f64]| -> f64 {
+        let mut tp = vec![0usize; k];
+        let mut pred = vec![0usize; k];
+        let mut support = vec![0usize; k];
+        for &d in &rows {
+            let row = &oof[d * k..d * k + k];
+            let mut best = 0;
+            for c in 1..k {
+                if row[c] + shift[c] > row[best] + shift[best] {
+                    best = c;
+                }
+            }
+            pred[best] += 1;
+            support[y[d]] += 1;
+            if best == y[d] {
+                tp[y[d]] += 1;
+            }
+        }
+        let mut sum = 0.0;
+        let mut present = 0;
+        for c in 0..k {
+            if support[c] > 0 {
+                present += 1;
+                sum += 2.0 * tp[c] as f64 / (support[c] + pred[c]) as f64;
+            }
+        }
+        sum / present.max(1) as f64
+    };
+    let mut shift = vec![0.0; k];
+    let mut best = macro_f1(&shift);
+    for _ in 0..3 {
+        for c in 1..k {
+            let keep = shift[c];
+            let mut arg = keep;
+            for step in -30..=30 {
+                shift[c] = f64::from(step) * 0.05;
+                let v = macro_f1(&shift);
+                if v > best + 1e-9 {
+                    best = v;
+                    arg = shift[c];
+                }
+            }
+            shift[c] = arg;
+        }
+    }
+    shift
+}
+
+/// Minimises a smooth convex function with L-BFGS (memory 10) and a
+/// backtracking Armijo line search. Deterministic.
+fn lbfgs(dim: usize, max_iter: usize, f: &mut dyn FnMut(&[f64], &mut [f64]) -> f64) -> Vec<f64> {
+    const M: usize = 10;
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+    let mut x = vec![0.0; dim];
+    let mut g = vec![0.0; dim];
+    let mut fx = f(&x, &mut g);
+    let mut s_hist: Vec<Vec<f64>> = Vec::new();
+    let mut y_hist: Vec<Vec<f64>> = Vec::new();
+    let mut d = vec![0.0; dim];
+    let mut x_new = vec![0.0; dim];
+    let mut g_new = vec![0.0; dim];
+    for _ in 0..max_iter {
+        // Two-loop recursion: d = -H g.
+        d.copy_from_slice(&g);
+        let mut alpha = vec![0.0; s_hist.len()];
+        for i in (0..s_hist.len()).rev() {
+            let rho = 1.0 / dot(&y_hist[i], &s_hist[i]);
+            alpha[i] = rho * dot(&s_hist[i], &d);
+            for (dj, yj) in d.iter_mut().zip(&y_hist[i]) {
+                *dj -= alpha[i] * yj;
+            }
+        }
+        if let (Some(s), Some(y)) = (s_hist.last(), y_hist.last()) {
+            let gamma = dot(s, y) / dot(y, y);
+            d.iter_mut().for_each(|v| *v *= gamma);
+        } else {
+            let norm = dot(&g, &g).sqrt().max(1e-12);
+            d.iter_mut().for_each(|v| *v /= norm);
+        }
+        for i in 0..s_hist.len() {
+            let rho = 1.0 / dot(&y_hist[i], &s_hist[i]);
+            let beta = rho * dot(&y_hist[i], &d);
+            for (dj, sj) in d.iter_mut().zip(&s_hist[i]) {
+                *dj += (alpha[i] - beta) * sj;
+            }
+        }
+        d.iter_mut().for_each(|v| *v = -*v);
+        let mut slope = dot(&g, &d);
+        if slope >= 0.0 {
+            // Not a descent direction: restart from the gradient.
+            s_hist.clear();
+            y_hist.clear();
+            for (dj, gj) in d.iter_mut().zip(&g) {
+                *dj = -gj;
+            }
+            slope = -dot(&g, &g);
+        }
+        let mut step = 1.0;
+        let mut accepted = false;
+        for _ in 0..30 {
+            for i in 0..dim {
+                x_new[i] = x[i] + step * d[i];
+            }
+            let f_new = f(&x_new, &mut g_new);
+            if f_new <= fx + 1e-4 * step * slope {
+                // Reuse the oldest pair's buffers once the memory is full.
+                let (mut s, mut yv) = if s_hist.len() == M {
+                    (s_hist.remove(0), y_hist.remove(0))
+                } else {
+                    (vec![0.0; dim], vec![0.0; dim])
+                };
+                for i in 0..dim {
+                    s[i] = x_new[i] - x[i];
+                    yv[i] = g_new[i] - g[i];
+                }
+                if dot(&s, &yv) > 1e-12 {
+                    s_hist.push(s);
+                    y_hist.push(yv);
+                }
+                let decrease = fx - f_new;
+                std::mem::swap(&mut x, &mut x_new);
+                std::mem::swap(&mut g, &mut g_new);
+                fx = f_new;
+                accepted = true;
+                if decrease <= 1e-10 * fx.abs().max(1.0) {
+                    return x;
+                }
+                break;
+            }
+            step *= 0.5;
+        }
+        if !accepted || dot(&g, &g).sqrt() < 1e-6 {
+            break;
+        }
+    }
+    x
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set() -> Vec<(String, Class)> {
+        let mut v = Vec::new();
+        let bugs = ["crash", "freeze", "error"];
+        let wants = ["dark mode", "export", "offline sync"];
+        let fillers = [
+            "today",
+            "on my phone",
+            "after the update",
+            "again",
+            "at work",
+        ];
+        for i in 0..30 {
+            let f = fillers[i % 5];
+            v.push((
+                format!("it {} {f} {i}", bugs[i % 3]),
+                Class::FaultCorrection,
+            ));
+            v.push((
+                format!("please add {} {f} {i}", wants[i % 3]),
+                Class::MarketDriven,
+            ));
+            v.push((format!("love it {f} {i}"), Class::Responsiveness));
+        }
+        v
+    }
+
+    fn labelled(v: &[(String, Class)]) -> Vec<Labelled<'_>> {
+        v.iter()
+            .enumerate()
+            .map(|(i, (t, c))| Labelled::new(i, t, "", *c))
+            .collect()
+    }
+
+    #[test]
+    fn learns_obvious_words() {
+        let v = set();
+        let policy = Learner::new(LearnParams::default())
+            .unwrap()
+            .learn(&labelled(&v))
+            .unwrap();
+        policy.validate().unwrap();
+        let words = |class: Class| -> Vec<String> {
+            policy
+                .rules
+                .iter()
+                .filter(|r| r.class == class)
+                .flat_map(|r| r.keywords.iter().map(|k| k.text.clone()))
+                .collect()
+        };
+        let fault = words(Class::FaultCorrection);
+        for w in ["crash", "freeze", "error"] {
+            assert!(fault.contains(&w.to_string()), "{w} in {fault:?}");
+        }
+        assert!(words(Class::MarketDriven).contains(&"please".to_string()));
+        assert!(words(Class::Responsiveness).contains(&"love".to_string()));
+        // Item numbers occur once each: below min_doc_freq, never keywords.
+        assert!(!fault.iter().any(|w| w.chars().all(|c| c.is_ascii_digit())));
+        let c = Classifier::new(&policy).unwrap();
+        assert_eq!(
+            c.classify_text("crashed again", "").class,
+            Some(Class::FaultCorrection)
+        );
+        assert_eq!(
+            c.classify_text("Please add dark mode", "").class,
+            Some(Class::MarketDriven)
+        );
+    }
+
+    #[test]
+    fn surface_forms_renormalise() {
+        let v = vec![
+            ("Crashes on start".to_string(), Class::FaultCorrection),
+            ("crashes on start".to_string(), Class::FaultCorrection),
+            ("It crashed on start".to_string(), Class::FaultCorrection),
+            ("Love it".to_string(), Class::Responsiveness),
+            ("love it".to_string(), Class::Responsiveness),
+            ("love it".to_string(), Class::Responsiveness),
+        ];
+        let params = LearnParams {
+            min_doc_freq: 2,
+            min_weight: 0.0,
+            ..LearnParams::default()
+        };
+        let policy = Learner::new(params).unwrap().learn(&labelled(&v)).unwrap();
+        let all: Vec<&str> = policy
+            .rules
+            .iter()
+            .flat_map(|r| r.keywords.iter().map(|k| k.text.as_str()))
+            .collect();
+        assert!(all.contains(&"crashes"), "{all:?}");
+        assert!(all.contains(&"crashes on"), "{all:?}");
+        for k in all {
+            assert_eq!(text::phrase_terms(k).len(), k.split(' ').count());
+        }
+    }
+
+    #[test]
+    fn folds_follow_the_index_modulo_k() {
+        let v = set();
+        let mut items = labelled(&v);
+        // Indexes with gaps, as when some lines were skipped.
+        for (n, i) in items.iter_mut().enumerate() {
+            i.index = n + 7;
+        }
+        let learner = Learner::new(LearnParams::default()).unwrap();
+        let cv = learner.cross_validate(&items, 4).unwrap();
+        assert_eq!(cv.per_fold.len(), 4);
+        for r in &cv.per_fold {
+            let expect = items.iter().filter(|i| i.index % 4 == r.fold).count();
+            assert_eq!(r.test, expect);
+            assert_eq!(r.train, items.len() - expect);
+        }
+        assert_eq!(cv.pooled.items, items.len());
+        assert!(cv.mean_macro_f1 > 0.9, "{cv:?}");
+        assert!(matches!(
+            learner.cross_validate(&items, 1),
+            Err(LearnError::BadFolds { .. })
+        ));
+    }
+
+    #[test]
+    fn one_class_is_an_error() {
+        let v = vec![("a b c".to_string(), Class::Necessity)];
+        let err = Learner::new(LearnParams::default())
+            .unwrap()
+            .learn(&labelled(&v))
+            .unwrap_err();
+        assert_eq!(err, LearnError::TooFewClasses { found: 1 });
+        let bad = Learner::new(LearnParams {
+            max_ngram: 4,
+            ..LearnParams::default()
+        });
+        assert!(bad.unwrap_err().to_string().contains("max_ngram"));
+    }
+}
