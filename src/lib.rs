@@ -19,3 +19,8 @@ pub use item::{Channel, FeedbackItem, ParseChannelError};
 pub use policy::{Conditions, Keyword, POLICY_VERSION, Policy, Rule, Scope, Settings, TextField};
 mod evaluate;
 pub use evaluate::{ClassMetrics, Evaluation, EvaluationReport, LabelMap, LabelMapError, Miss};
+mod cluster;
+pub use cluster::{
+    Assignment, CandidateFeature, ClassMix, ClusterIndex, ClusterParams, Clusterer, Clustering,
+    DuplicateCheck, DuplicateDecision, GroupKind, SpecialCase, SpecialReason,
+};
