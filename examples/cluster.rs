@@ -40,10 +40,8 @@ fn run() -> Result<bool, String> {
     args.check(&["threshold", "min-customers", "table"])?;
     let mut params = ClusterParams::default();
     if let Some(t) = args.value("threshold") {
-        params = params.similarity_threshold(
-            t.parse()
-                .map_err(|e| format!("--threshold {t:?}: {e}"))?,
-        );
+        params =
+            params.similarity_threshold(t.parse().map_err(|e| format!("--threshold {t:?}: {e}"))?);
     }
     if let Some(m) = args.value("min-customers") {
         params = params.min_distinct_customers(
@@ -77,7 +75,9 @@ fn run() -> Result<bool, String> {
     } else {
         lines(&mut out, &clustering)
     };
-    written.and_then(|()| out.flush()).map_err(|e| e.to_string())?;
+    written
+        .and_then(|()| out.flush())
+        .map_err(|e| e.to_string())?;
     Ok(bad.is_empty())
 }
 
@@ -138,7 +138,11 @@ fn table(out: &mut impl Write, c: &Clustering) -> std::io::Result<()> {
             common::cut(&f.representative, 30)
         )?;
     }
-    let alone = c.special_cases.iter().filter(|s| s.members.len() == 1).count();
+    let alone = c
+        .special_cases
+        .iter()
+        .filter(|s| s.members.len() == 1)
+        .count();
     writeln!(
         out,
         "\n{} candidate features; {} special cases ({} lone requests, {} groups from too few customers)",

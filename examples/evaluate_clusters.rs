@@ -155,8 +155,16 @@ fn metrics(
     let true_pairs: f64 = true_sizes.iter().map(|&c| pairs(c)).sum();
     let pred_pairs: f64 = pred_sizes.iter().map(|&c| pairs(c)).sum();
     let all_pairs = pairs(items.len());
-    let precision = if pred_pairs > 0.0 { tp / pred_pairs } else { 0.0 };
-    let recall = if true_pairs > 0.0 { tp / true_pairs } else { 0.0 };
+    let precision = if pred_pairs > 0.0 {
+        tp / pred_pairs
+    } else {
+        0.0
+    };
+    let recall = if true_pairs > 0.0 {
+        tp / true_pairs
+    } else {
+        0.0
+    };
     let f1 = if precision + recall > 0.0 {
         2.0 * precision * recall / (precision + recall)
     } else {

@@ -167,7 +167,10 @@ fn duplicate_bands() {
     let same = item("b", "export Reports to excel!", None);
     let near = item("c", "Export dashboards to Excel", None);
     let far = item("d", "Dark mode", None);
-    assert_eq!(cl.compare(&a, &same).unwrap().decision, DuplicateDecision::Same);
+    assert_eq!(
+        cl.compare(&a, &same).unwrap().decision,
+        DuplicateDecision::Same
+    );
     let r = cl.compare(&a, &near).unwrap();
     assert_eq!(r.decision, DuplicateDecision::Review, "{r:?}");
     assert_eq!(r.shared_terms, ["export", "excel"]);
@@ -304,7 +307,11 @@ fn fast_path_equals_exhaustive_where_the_threshold_decides() {
                 words[(k + 1) % 4],
                 words[(k + 2) % 4]
             );
-            items.push(item(&format!("t{t}-{k:02}"), &title, Some(&format!("c{k}"))));
+            items.push(item(
+                &format!("t{t}-{k:02}"),
+                &title,
+                Some(&format!("c{k}")),
+            ));
         }
     }
     let cl = Clusterer::default();

@@ -118,7 +118,7 @@ impl Accumulator {
         for &j in &self.touched {
             self.scores[j as usize] = 0.0;
         }
-        out.extend(self.touched.drain(..));
+        out.append(&mut self.touched);
     }
 }
 
@@ -157,7 +157,7 @@ pub(crate) fn fast_edges(
             }
         }
     }
-    edges.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    edges.sort_unstable_by_key(|a| (a.0, a.1));
     edges
 }
 

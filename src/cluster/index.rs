@@ -27,7 +27,11 @@ pub struct ClusterIndex {
 }
 
 impl ClusterIndex {
-    pub(super) fn new(clusterer: Clusterer, g: &Grouped<'_>, infos: Vec<GroupInfo>) -> ClusterIndex {
+    pub(super) fn new(
+        clusterer: Clusterer,
+        g: &Grouped<'_>,
+        infos: Vec<GroupInfo>,
+    ) -> ClusterIndex {
         let corpus = g.corpus.clone();
         let max_df = clusterer.max_df(corpus.n);
         let mut item_group = vec![0u32; corpus.n];

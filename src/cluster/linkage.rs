@@ -54,7 +54,11 @@ pub(crate) fn average_linkage(n: usize, edges: &[Edge], threshold: f64) -> Vec<u
         *links[i as usize].entry(j).or_insert(0.0) += s;
         *links[j as usize].entry(i).or_insert(0.0) += s;
         if s >= threshold {
-            heap.push(Entry { value: s, a: i, b: j });
+            heap.push(Entry {
+                value: s,
+                a: i,
+                b: j,
+            });
         }
     }
     // parent[g] = the group g was merged into (u32::MAX while alive).
@@ -110,15 +114,27 @@ pub(crate) fn average_linkage(n: usize, edges: &[Edge], threshold: f64) -> Vec<u
             }
         }
     }
-    // Resolve each item's root, then name groups by their smallest member.
-    let root = |mut g: u32| {
-        while parent[g as usize] != u32::MAX {
+    // Resolve each item's root (with path compression), then name groups by
+    // their smallest member.
+    let mut roots = vec![u32::MAX; n];
+    let mut path = Vec::new();
+    for i in 0..n {
+        let mut g = i as u32;
+        while roots[g as usize] == u32::MAX && parent[g as usize] != u32::MAX {
+            path.push(g);
             g = parent[g as usize];
         }
-        g
-    };
+        let r = if roots[g as usize] == u32::MAX {
+            g
+        } else {
+            roots[g as usize]
+        };
+        roots[g as usize] = r;
+        for p in path.drain(..) {
+            roots[p as usize] = r;
+        }
+    }
     let mut smallest = vec![u32::MAX; n];
-    let roots: Vec<u32> = (0..n as u32).map(root).collect();
     for (i, &r) in roots.iter().enumerate() {
         let s = &mut smallest[r as usize];
         *s = (*s).min(i as u32);

@@ -440,7 +440,8 @@ impl Clusterer {
         let sorted = sorted_items(items)?;
         let corpus = Corpus::build(&sorted, self.params.max_terms_per_item, false);
         let edges = self.edges(&corpus, mode);
-        let roots = linkage::average_linkage(sorted.len(), &edges, self.params.similarity_threshold);
+        let roots =
+            linkage::average_linkage(sorted.len(), &edges, self.params.similarity_threshold);
         let mut slot = vec![u32::MAX; sorted.len()];
         let mut groups: Vec<Vec<u32>> = Vec::new();
         for (i, &r) in roots.iter().enumerate() {
@@ -619,7 +620,10 @@ fn sorted_items(items: &[FeedbackItem]) -> Result<Vec<&FeedbackItem>, ItemError>
 
 /// Distinct customers; each item without one is a customer of its own.
 fn distinct_customers(items: &[&FeedbackItem]) -> usize {
-    let mut named: Vec<&str> = items.iter().filter_map(|it| it.customer.as_deref()).collect();
+    let mut named: Vec<&str> = items
+        .iter()
+        .filter_map(|it| it.customer.as_deref())
+        .collect();
     let unknown = items.len() - named.len();
     named.sort_unstable();
     named.dedup();
@@ -680,17 +684,43 @@ mod tests {
     #[test]
     fn each_range_is_checked() {
         let cases: Vec<(ClusterParams, &str)> = vec![
-            (ClusterParams::default().similarity_threshold(0.0), "similarity_threshold"),
-            (ClusterParams::default().similarity_threshold(f64::NAN), "similarity_threshold"),
-            (ClusterParams::default().min_distinct_customers(0), "min_distinct_customers"),
-            (ClusterParams::default().max_candidates_per_item(0), "max_candidates_per_item"),
-            (ClusterParams::default().max_terms_per_item(5000), "max_terms_per_item"),
-            (ClusterParams::default().max_document_ratio(2.0), "max_document_ratio"),
-            (ClusterParams::default().max_postings_per_term(0), "max_postings_per_term"),
-            (ClusterParams::default().label_terms(0), "label_terms"),
-            (ClusterParams::default().duplicate_threshold(-1.0), "duplicate_threshold"),
             (
-                ClusterParams::default().review_threshold(0.9).duplicate_threshold(0.8),
+                ClusterParams::default().similarity_threshold(0.0),
+                "similarity_threshold",
+            ),
+            (
+                ClusterParams::default().similarity_threshold(f64::NAN),
+                "similarity_threshold",
+            ),
+            (
+                ClusterParams::default().min_distinct_customers(0),
+                "min_distinct_customers",
+            ),
+            (
+                ClusterParams::default().max_candidates_per_item(0),
+                "max_candidates_per_item",
+            ),
+            (
+                ClusterParams::default().max_terms_per_item(5000),
+                "max_terms_per_item",
+            ),
+            (
+                ClusterParams::default().max_document_ratio(2.0),
+                "max_document_ratio",
+            ),
+            (
+                ClusterParams::default().max_postings_per_term(0),
+                "max_postings_per_term",
+            ),
+            (ClusterParams::default().label_terms(0), "label_terms"),
+            (
+                ClusterParams::default().duplicate_threshold(-1.0),
+                "duplicate_threshold",
+            ),
+            (
+                ClusterParams::default()
+                    .review_threshold(0.9)
+                    .duplicate_threshold(0.8),
                 "review_threshold",
             ),
         ];
@@ -718,6 +748,9 @@ mod tests {
         assert!(err.is_err());
         let p: ClusterParams = serde_json::from_str(r#"{"label_terms": 2}"#).unwrap();
         assert_eq!(p.label_terms, 2);
-        assert_eq!(p.similarity_threshold, ClusterParams::default().similarity_threshold);
+        assert_eq!(
+            p.similarity_threshold,
+            ClusterParams::default().similarity_threshold
+        );
     }
 }
