@@ -217,7 +217,10 @@ fn porter_light(buf: &mut [u8], mut n: usize) -> usize {
                 && !matches!(buf[n - 1], b'l' | b's' | b'z')
             {
                 n -= 1;
-            } else if measure(&buf[..n]) == 1 && cvc(&buf[..n]) {
+            } else if (measure(&buf[..n]) == 1 && cvc(&buf[..n]))
+                || (n == 2 && !is_cons(buf, 0) && is_cons(buf, 1))
+            {
+                // A short stem gets its e back: hoped -> hope, used -> use.
                 buf[n] = b'e';
                 n += 1;
             }
