@@ -1,13 +1,18 @@
 //! Average-linkage agglomeration over a sparse similarity graph.
 //!
-//! Two groups merge only while the *mean* similarity over all pairs between
-//! them (pairs without an edge count as 0) is at least the threshold. A chain
-//! of weak links therefore cannot glue unrelated requests together: one good
-//! pair between two large groups is diluted by all the pairs that are not
-//! similar. The linkage is reducible (a merged group's link to a third group
-//! is a weighted mean of the two old links), so merge values never increase,
-//! the merges at a higher threshold are a prefix of those at a lower one, and
-//! raising the threshold only ever splits groups.
+//! Two groups merge only while the *mean* similarity over the pairs between
+//! them is at least the threshold, pairs without a verified edge counting as
+//! 0. A chain of weak links therefore cannot glue unrelated requests
+//! together: one good pair between two large groups is diluted by all the
+//! pairs that are not similar. Because each item verifies only
+//! `max_candidates_per_item` neighbours, a group of m items can carry an edge
+//! on at most a share k / (m - 1) of its pairs; the mean is taken over that
+//! share of the pairs, so large true groups are not split merely because the
+//! search was bounded (on small groups nothing changes).
+//!
+//! The greedy loop always merges the best current pair and the threshold only
+//! stops it, so a higher threshold stops earlier on the same sequence: raising
+//! the threshold only ever splits groups.
 //!
 //! Pairs are taken best first with a lazy max-heap: when a group grows, links
 //! that grew are pushed again and links that shrank are re-scored when they
@@ -19,6 +24,11 @@ use std::collections::BinaryHeap;
 
 use super::candidates::Edge;
 use crate::text::FxHashMap;
+
+/// How many edges per item the candidate search can leave, in units of
+/// `max_candidates_per_item` (an item keeps its own candidates and is kept by
+/// others).
+const CAPACITY_FACTOR: f64 = 1.0;
 
 #[derive(Debug, PartialEq)]
 struct Entry {
@@ -45,7 +55,13 @@ impl PartialOrd for Entry {
 
 /// Groups `0..n` and returns each item's group as the smallest item index in
 /// it.
-pub(crate) fn average_linkage(n: usize, edges: &[Edge], threshold: f64) -> Vec<u32> {
+pub(crate) fn average_linkage(
+    n: usize,
+    edges: &[Edge],
+    threshold: f64,
+    per_item: Option<usize>,
+) -> Vec<u32> {
+    let capacity = per_item.map_or(f64::INFINITY, |k| k as f64 * CAPACITY_FACTOR);
     let mut links: Vec<FxHashMap<u32, f64>> = vec![FxHashMap::default(); n];
     let mut size = vec![1u32; n];
     let mut heap = BinaryHeap::new();
@@ -65,7 +81,14 @@ pub(crate) fn average_linkage(n: usize, edges: &[Edge], threshold: f64) -> Vec<u
     let mut parent = vec![u32::MAX; n];
     let value = |links: &[FxHashMap<u32, f64>], size: &[u32], a: u32, b: u32| {
         let sum = links[a as usize].get(&b).copied().unwrap_or(0.0);
-        sum / (f64::from(size[a as usize]) * f64::from(size[b as usize]))
+        let (sa, sb) = (f64::from(size[a as usize]), f64::from(size[b as usize]));
+        // Only about `capacity` neighbours per item were verified, so in a
+        // merged group of m items at most a share capacity / (m - 1) of the
+        // pairs can carry an edge: the mean is taken over that many pairs.
+        // The denominator never shrinks as groups grow, so links that did not
+        // move only ever weaken (the lazy heap relies on it).
+        let share = (capacity / (sa + sb - 1.0)).min(1.0);
+        sum / (sa * sb * share)
     };
     while let Some(e) = heap.pop() {
         if e.value < threshold {
@@ -150,13 +173,13 @@ mod tests {
     fn a_chain_does_not_glue() {
         // 0-1-2-3 chained by strong single links: pairs merge, the chain does not.
         let edges = [(0, 1, 0.9), (1, 2, 0.6), (2, 3, 0.9)];
-        let g = average_linkage(4, &edges, 0.5);
+        let g = average_linkage(4, &edges, 0.5, Some(30));
         assert_eq!(g, vec![0, 0, 2, 2]);
     }
 
     #[test]
     fn cliques_merge() {
         let edges = [(0, 1, 0.8), (0, 2, 0.7), (1, 2, 0.75), (3, 4, 0.2)];
-        assert_eq!(average_linkage(5, &edges, 0.5), vec![0, 0, 0, 3, 4]);
+        assert_eq!(average_linkage(5, &edges, 0.5, None), vec![0, 0, 0, 3, 4]);
     }
 }

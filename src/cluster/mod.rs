@@ -60,7 +60,7 @@ const KEY_TERMS: usize = 8;
 #[non_exhaustive]
 pub struct ClusterParams {
     /// Two groups merge while the mean cosine similarity over all pairs
-    /// between them is at least this. In `(0, 1]`; default `0.3`.
+    /// between them is at least this. In `(0, 1]`; default `0.15`.
     pub similarity_threshold: f64,
     /// A group counts as a common feature when at least this many distinct
     /// customers ask for it (an item without a customer is its own unknown
@@ -93,7 +93,7 @@ pub struct ClusterParams {
 impl Default for ClusterParams {
     fn default() -> Self {
         ClusterParams {
-            similarity_threshold: 0.3,
+            similarity_threshold: 0.15,
             min_distinct_customers: 2,
             max_candidates_per_item: 30,
             max_terms_per_item: 32,
@@ -440,8 +440,15 @@ impl Clusterer {
         let sorted = sorted_items(items)?;
         let corpus = Corpus::build(&sorted, self.params.max_terms_per_item, false);
         let edges = self.edges(&corpus, mode);
-        let roots =
-            linkage::average_linkage(sorted.len(), &edges, self.params.similarity_threshold);
+        let roots = linkage::average_linkage(
+            sorted.len(),
+            &edges,
+            self.params.similarity_threshold,
+            match mode {
+                Mode::Fast => Some(self.params.max_candidates_per_item),
+                Mode::Exhaustive => None,
+            },
+        );
         let mut slot = vec![u32::MAX; sorted.len()];
         let mut groups: Vec<Vec<u32>> = Vec::new();
         for (i, &r) in roots.iter().enumerate() {
