@@ -183,4 +183,9 @@ mod lint;
 pub use lint::{LintWarning, lint};
 mod diff;
 pub use diff::{Diff, DiffCell, DiffExample, PolicyDiff};
+mod cluster;
 pub mod testing;
+pub use cluster::{
+    Assignment, CandidateFeature, ClassMix, ClusterIndex, ClusterParams, Clusterer, Clustering,
+    DuplicateCheck, DuplicateDecision, GroupKind, SpecialCase, SpecialReason,
+};

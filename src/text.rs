@@ -356,7 +356,10 @@ fn porter_light(buf: &mut [u8], mut n: usize) -> usize {
                 && !matches!(buf[n - 1], b'l' | b's' | b'z')
             {
                 n -= 1;
-            } else if measure(&buf[..n]) == 1 && cvc(&buf[..n]) {
+            } else if (measure(&buf[..n]) == 1 && cvc(&buf[..n]))
+                || (n == 2 && !is_cons(buf, 0) && is_cons(buf, 1))
+            {
+                // A short stem gets its e back: hoped -> hope, used -> use.
                 buf[n] = b'e';
                 n += 1;
             }
@@ -374,6 +377,207 @@ fn porter_light(buf: &mut [u8], mut n: usize) -> usize {
         }
     }
     n
+}
+
+/// English function words that carry no topic: they never make two requests
+/// similar. Checked on the *normalised* form (see [`is_stop_term`]), so the
+/// list is written plainly and normalised once.
+const STOP_WORDS: &[&str] = &[
+    "a",
+    "about",
+    "above",
+    "after",
+    "again",
+    "against",
+    "all",
+    "also",
+    "am",
+    "an",
+    "and",
+    "any",
+    "are",
+    "aren't",
+    "as",
+    "at",
+    "be",
+    "because",
+    "been",
+    "before",
+    "being",
+    "below",
+    "between",
+    "both",
+    "but",
+    "by",
+    "can",
+    "can't",
+    "cannot",
+    "could",
+    "couldn't",
+    "did",
+    "didn't",
+    "do",
+    "does",
+    "doesn't",
+    "doing",
+    "don't",
+    "down",
+    "during",
+    "each",
+    "else",
+    "etc",
+    "even",
+    "ever",
+    "few",
+    "for",
+    "from",
+    "further",
+    "get",
+    "gets",
+    "got",
+    "had",
+    "hadn't",
+    "has",
+    "hasn't",
+    "have",
+    "haven't",
+    "having",
+    "he",
+    "her",
+    "here",
+    "hers",
+    "herself",
+    "him",
+    "himself",
+    "his",
+    "how",
+    "however",
+    "i",
+    "i'd",
+    "i'll",
+    "i'm",
+    "i've",
+    "if",
+    "in",
+    "into",
+    "is",
+    "isn't",
+    "it",
+    "it's",
+    "its",
+    "itself",
+    "just",
+    "let",
+    "let's",
+    "may",
+    "me",
+    "might",
+    "more",
+    "most",
+    "much",
+    "must",
+    "my",
+    "myself",
+    "no",
+    "nor",
+    "not",
+    "now",
+    "of",
+    "off",
+    "on",
+    "once",
+    "only",
+    "or",
+    "other",
+    "our",
+    "ours",
+    "ourselves",
+    "out",
+    "over",
+    "own",
+    "please",
+    "same",
+    "shall",
+    "she",
+    "should",
+    "shouldn't",
+    "so",
+    "some",
+    "still",
+    "such",
+    "than",
+    "that",
+    "that's",
+    "the",
+    "their",
+    "theirs",
+    "them",
+    "themselves",
+    "then",
+    "there",
+    "there's",
+    "these",
+    "they",
+    "they're",
+    "this",
+    "those",
+    "through",
+    "to",
+    "too",
+    "under",
+    "until",
+    "up",
+    "upon",
+    "us",
+    "very",
+    "via",
+    "was",
+    "wasn't",
+    "we",
+    "we're",
+    "we've",
+    "were",
+    "weren't",
+    "what",
+    "what's",
+    "when",
+    "where",
+    "which",
+    "while",
+    "who",
+    "whom",
+    "why",
+    "will",
+    "with",
+    "won't",
+    "would",
+    "wouldn't",
+    "yet",
+    "you",
+    "you'd",
+    "you'll",
+    "you're",
+    "you've",
+    "your",
+    "yours",
+    "yourself",
+    "yourselves",
+];
+
+/// True when a normalised term is a stop word (see `STOP_WORDS`).
+pub(crate) fn is_stop_term(term: &str) -> bool {
+    static SET: std::sync::OnceLock<std::collections::HashSet<String>> = std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        STOP_WORDS
+            .iter()
+            .map(|w| {
+                let mut s = String::new();
+                normalize_word(w, &mut s);
+                s
+            })
+            .collect()
+    })
+    .contains(term)
 }
 
 /// True for characters of scripts written without spaces between words, where
@@ -547,6 +751,16 @@ mod tests {
             }
             let slow: Vec<(usize, &str)> = text.unicode_word_indices().collect();
             proptest::prop_assert_eq!(fast, slow);
+        }
+    }
+
+    #[test]
+    fn stop_words_match_normalised_forms() {
+        for w in ["the", "does", "Doesn't", "having", "is", "was"] {
+            assert!(is_stop_term(&norm(w)), "{w}");
+        }
+        for w in ["crash", "export", "card"] {
+            assert!(!is_stop_term(&norm(w)), "{w}");
         }
     }
 

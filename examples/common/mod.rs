@@ -197,3 +197,125 @@ pub fn stderr_is_terminal() -> bool {
     use std::io::IsTerminal;
     std::io::stderr().is_terminal()
 }
+
+/// Texts (title, body) of the shared data sets under `dir`, read at run time;
+/// empty when the folder is absent.
+pub fn shared_texts(dir: &str) -> Vec<(String, String)> {
+    let files = [
+        "banking77/train.jsonl",
+        "clinc150/train.jsonl",
+        "duplicate_bugs/hadoop.jsonl",
+        "app_reviews/maalej.jsonl",
+        "github_issues/nlbse24_train.jsonl",
+        "security_bugs/farsec_train.jsonl",
+    ];
+    let mut out = Vec::new();
+    for f in files {
+        let path = format!("{dir}/{f}");
+        if !std::path::Path::new(&path).exists() {
+            continue;
+        }
+        if let Ok((rows, _)) = read_items(Some(&path)) {
+            out.extend(rows.into_iter().map(|(_, it, _)| (it.title, it.body)));
+        }
+    }
+    out
+}
+
+/// `n` items for scaling runs: the shared texts, mixed and cycled, each round after the
+/// first with one word dropped (a small variation), or synthetic texts from a
+/// fixed vocabulary when no data is present. 500 customers, in turn.
+pub fn scale_items(n: usize, texts: &[(String, String)]) -> Vec<FeedbackItem> {
+    const WORDS: &[&str] = &[
+        "export",
+        "excel",
+        "report",
+        "dark",
+        "mode",
+        "editor",
+        "login",
+        "sso",
+        "saml",
+        "slow",
+        "crash",
+        "mobile",
+        "android",
+        "invoice",
+        "billing",
+        "webhook",
+        "api",
+        "search",
+        "filter",
+        "calendar",
+        "sync",
+        "upload",
+        "photo",
+        "timeout",
+        "password",
+        "reset",
+        "email",
+        "notify",
+        "dashboard",
+        "chart",
+        "import",
+        "csv",
+        "permission",
+        "role",
+        "audit",
+        "log",
+        "backup",
+        "restore",
+        "language",
+        "translate",
+        "offline",
+        "tablet",
+        "printer",
+        "pdf",
+        "share",
+        "link",
+    ];
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    (0..n)
+        .map(|i| {
+            let (title, body) = if texts.is_empty() {
+                let k = 3 + (next() % 6) as usize;
+                let topic = (next() % 2000) as usize;
+                let words: Vec<&str> = (0..k)
+                    .map(|j| {
+                        WORDS[(topic * 7 + j * (1 + topic % 5) + (next() % 3) as usize)
+                            % WORDS.len()]
+                    })
+                    .collect();
+                (String::new(), words.join(" "))
+            } else {
+                // A fixed permutation (7919 is prime), so that every size
+                // sees the same mix of data sets.
+                let (t, b) = &texts[(i % texts.len()) * 7919 % texts.len()];
+                let round = i / texts.len();
+                if round == 0 {
+                    (t.clone(), b.clone())
+                } else {
+                    let words: Vec<&str> = b.split_whitespace().collect();
+                    let drop = round % words.len().max(1);
+                    let body: Vec<&str> = words
+                        .iter()
+                        .enumerate()
+                        .filter(|(k, _)| *k != drop)
+                        .map(|(_, w)| *w)
+                        .collect();
+                    (t.clone(), body.join(" "))
+                }
+            };
+            FeedbackItem::new(format!("item-{i:07}"))
+                .with_title(title)
+                .with_body(body)
+                .with_customer(format!("customer-{}", i % 500))
+        })
+        .collect()
+}

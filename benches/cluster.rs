@@ -1,0 +1,93 @@
+//! Clustering benchmarks: the claim is near-linear scaling.
+//!
+//! * `cluster/scale/{1000,10000,100000}`: `Clusterer::cluster` on real texts
+//!   from `../shared/data` cycled with small variations (synthetic texts when
+//!   the folder is absent). Goal on one core: 100k items in under 5 s, and
+//!   time(100k) / time(10k) <= 15.
+//! * Before criterion runs, a comparison on 2,000 items with the exhaustive
+//!   all-pairs path: the speed-up, and the share of the all-pairs similar
+//!   pairs (cosine >= threshold) the fast path finds. Also one timed run at
+//!   10k and 100k and their ratio.
+//!
+//! `cargo bench --bench cluster`. Sample sizes are small so the whole run
+//! takes a couple of minutes. The 1M point and peak memory:
+//! `cargo run --release --example cluster_scale`.
+
+#[path = "../examples/common/mod.rs"]
+mod common;
+
+use std::collections::HashSet;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion, Throughput};
+use feedback_triage::Clusterer;
+
+fn figures(texts: &[(String, String)]) {
+    let cl = Clusterer::default();
+    let items = common::scale_items(2_000, texts);
+    let t0 = Instant::now();
+    let fast = cl.similar_pairs(&items, false).unwrap();
+    let t_fast = t0.elapsed();
+    let t0 = Instant::now();
+    let all = cl.similar_pairs(&items, true).unwrap();
+    let t_all = t0.elapsed();
+    let found: HashSet<(&str, &str)> = fast.iter().map(|p| (&*p.0, &*p.1)).collect();
+    let hit = all
+        .iter()
+        .filter(|p| found.contains(&(&*p.0, &*p.1)))
+        .count();
+    println!(
+        "2k items: fast path {:.1} ms, all pairs {:.1} ms, speed-up {:.1}x; \
+         fast path finds {hit} of {} similar pairs ({:.1}%)",
+        t_fast.as_secs_f64() * 1e3,
+        t_all.as_secs_f64() * 1e3,
+        t_all.as_secs_f64() / t_fast.as_secs_f64(),
+        all.len(),
+        100.0 * hit as f64 / all.len().max(1) as f64
+    );
+    let time = |n: usize| {
+        let items = common::scale_items(n, texts);
+        let t0 = Instant::now();
+        let c = cl.cluster(&items).unwrap();
+        assert_eq!(c.len(), n);
+        t0.elapsed().as_secs_f64()
+    };
+    let (t10, t100) = (time(10_000), time(100_000));
+    println!(
+        "cluster 10k: {t10:.2} s, 100k: {t100:.2} s, ratio {:.1}",
+        t100 / t10
+    );
+}
+
+fn scale(c: &mut Criterion, texts: &[(String, String)]) {
+    let cl = Clusterer::default();
+    let mut g = c.benchmark_group("cluster/scale");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(5));
+    for n in [1_000usize, 10_000, 100_000] {
+        let items = common::scale_items(n, texts);
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(n), &items, |b, items| {
+            b.iter(|| {
+                let c = cl.cluster(black_box(items)).unwrap();
+                // Every item is accounted for.
+                assert_eq!(c.len(), items.len());
+                c
+            })
+        });
+    }
+    g.finish();
+}
+
+fn main() {
+    let texts = common::shared_texts("../shared/data");
+    if texts.is_empty() {
+        println!("../shared/data not found: synthetic texts");
+    }
+    figures(&texts);
+    let mut c = Criterion::default().configure_from_args();
+    scale(&mut c, &texts);
+    c.final_summary();
+}

@@ -1,0 +1,53 @@
+//! One large clustering run, timed, with peak memory.
+//!
+//! ```text
+//! cargo run --release --example cluster_scale               # 1,000,000 items
+//! cargo run --release --example cluster_scale -- --n 200000
+//! ```
+//!
+//! Items are the texts of `../shared/data` (`--data DIR`) cycled with small
+//! variations, or synthetic texts when absent. Peak memory is the process's
+//! high-water mark (`VmHWM` in `/proc/self/status`, Linux only).
+
+mod common;
+
+use std::time::Instant;
+
+use feedback_triage::Clusterer;
+
+fn main() -> Result<(), String> {
+    let args = common::Args::parse(&["n", "data"])?;
+    args.check(&["n", "data"])?;
+    let n: usize = args
+        .value("n")
+        .unwrap_or("1000000")
+        .parse()
+        .map_err(|e| format!("--n: {e}"))?;
+    let texts = common::shared_texts(args.value("data").unwrap_or("../shared/data"));
+    let items = common::scale_items(n, &texts);
+    println!("{n} items built; {} after loading", peak());
+    let t0 = Instant::now();
+    let c = Clusterer::default()
+        .cluster(&items)
+        .map_err(|e| e.to_string())?;
+    println!(
+        "clustered {} items in {:.2} s: {} features, {} special cases; peak memory {}",
+        c.len(),
+        t0.elapsed().as_secs_f64(),
+        c.features.len(),
+        c.special_cases.len(),
+        peak()
+    );
+    Ok(())
+}
+
+fn peak() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.trim_start_matches("VmHWM:").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}

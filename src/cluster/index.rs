@@ -1,0 +1,169 @@
+//! Placing new items into an existing clustering.
+
+use super::candidates::{Accumulator, Postings};
+use super::vectors::{self, Corpus, SparseVec};
+use super::{Assignment, Clusterer, DuplicateCheck, GroupInfo, GroupKind, Grouped};
+use crate::error::ItemError;
+use crate::item::FeedbackItem;
+
+/// A clustering's vectors and statistics, kept to place new items without a
+/// full re-run. Built by [`Clusterer::cluster_with_index`]; immutable, so one
+/// index serves many threads.
+///
+/// New items are weighed with the clustered corpus's term statistics, as if
+/// they had been added to it. [`assign`](Self::assign) gives the group a full
+/// re-run would put the item in whenever the threshold decides clearly (the
+/// re-run's statistics shift by one item, and other merges can follow).
+#[derive(Clone, Debug)]
+pub struct ClusterIndex {
+    clusterer: Clusterer,
+    corpus: Corpus,
+    ids: Vec<String>,
+    item_group: Vec<u32>,
+    groups: Vec<(String, GroupKind)>,
+    means: Vec<SparseVec>,
+    item_postings: Postings,
+    group_postings: Postings,
+}
+
+impl ClusterIndex {
+    pub(super) fn new(
+        clusterer: Clusterer,
+        g: &Grouped<'_>,
+        infos: Vec<GroupInfo>,
+    ) -> ClusterIndex {
+        let corpus = g.corpus.clone();
+        let max_df = clusterer.max_df(corpus.n);
+        let mut item_group = vec![0u32; corpus.n];
+        let mut groups = Vec::with_capacity(infos.len());
+        let mut means = Vec::with_capacity(infos.len());
+        for (k, info) in infos.into_iter().enumerate() {
+            for &i in &info.members {
+                item_group[i as usize] = k as u32;
+            }
+            groups.push((info.id, info.kind));
+            means.push(info.mean);
+        }
+        // Any term can point to a group: a term used once among the items is
+        // still shared by the new item and that group.
+        let group_postings = Postings::new(&means, &vec![2; corpus.df.len()], max_df);
+        ClusterIndex {
+            item_postings: Postings::new(&corpus.vectors, &corpus.df, max_df),
+            group_postings,
+            ids: g.items.iter().map(|it| it.id.clone()).collect(),
+            item_group,
+            groups,
+            means,
+            corpus,
+            clusterer,
+        }
+    }
+
+    /// The number of items indexed.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// True when no item is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Where `item` belongs: the group with the highest mean similarity to
+    /// it, when that reaches `similarity_threshold` (ties by the group's
+    /// position in the clustering); otherwise a new request.
+    pub fn assign(&self, item: &FeedbackItem) -> Assignment {
+        let p = self.clusterer.params();
+        let v = self.corpus.vectorize(item, p.max_terms_per_item);
+        let mut acc = Accumulator::new(self.means.len());
+        let mut cands = Vec::new();
+        acc.top(
+            &self.group_postings,
+            &v,
+            None,
+            p.max_postings_per_term,
+            p.max_candidates_per_item,
+            &mut cands,
+        );
+        cands.sort_unstable();
+        let best = cands
+            .iter()
+            .map(|&g| (g, vectors::dot(&v, &self.means[g as usize])))
+            .fold(None::<(u32, f32)>, |best, (g, s)| match best {
+                Some((_, b)) if b >= s => best,
+                _ => Some((g, s)),
+            });
+        match best {
+            Some((g, s)) if f64::from(s) >= p.similarity_threshold => {
+                let (id, kind) = &self.groups[g as usize];
+                let shared: Vec<u32> = vectors::shared(&v, &self.means[g as usize])
+                    .into_iter()
+                    .take(super::KEY_TERMS)
+                    .collect();
+                Assignment::Joins {
+                    id: id.clone(),
+                    group: *kind,
+                    similarity: f64::from(s).clamp(0.0, 1.0),
+                    shared_terms: super::surfaces(&self.corpus, &shared, &[item]),
+                }
+            }
+            Some((g, s)) if s > 0.0 => Assignment::New {
+                closest: Some((self.groups[g as usize].0.clone(), f64::from(s))),
+            },
+            _ => Assignment::New { closest: None },
+        }
+    }
+
+    /// Compares `item` with the indexed items: the most similar one (ties by
+    /// id), the group it belongs to, and a three-way decision.
+    pub fn find_duplicate(&self, item: &FeedbackItem) -> Result<DuplicateCheck, ItemError> {
+        item.validate()?;
+        let p = self.clusterer.params();
+        let v = self.corpus.vectorize(item, p.max_terms_per_item);
+        let mut acc = Accumulator::new(self.ids.len());
+        let mut cands = Vec::new();
+        acc.top(
+            &self.item_postings,
+            &v,
+            None,
+            p.max_postings_per_term,
+            p.max_candidates_per_item,
+            &mut cands,
+        );
+        cands.sort_unstable();
+        let best = cands
+            .iter()
+            .filter(|&&j| self.ids[j as usize] != item.id)
+            .map(|&j| (j, vectors::dot(&v, &self.corpus.vectors[j as usize])))
+            .fold(None::<(u32, f32)>, |best, (j, s)| match best {
+                Some((_, b)) if b >= s => best,
+                _ => Some((j, s)),
+            });
+        Ok(match best {
+            Some((j, _)) => {
+                let g = self.item_group[j as usize] as usize;
+                self.clusterer.check(
+                    &self.corpus,
+                    item,
+                    &v,
+                    &self.corpus.vectors[j as usize],
+                    Some(self.ids[j as usize].clone()),
+                    Some(self.groups[g].0.clone()),
+                )
+            }
+            None => self
+                .clusterer
+                .check(&self.corpus, item, &v, &SparseVec::new(), None, None),
+        })
+    }
+
+    /// Decides whether two items are the same request, weighing terms by
+    /// their rarity in the indexed items.
+    pub fn compare(&self, a: &FeedbackItem, b: &FeedbackItem) -> Result<DuplicateCheck, ItemError> {
+        a.validate()?;
+        b.validate()?;
+        let m = self.clusterer.params().max_terms_per_item;
+        let (va, vb) = (self.corpus.vectorize(a, m), self.corpus.vectorize(b, m));
+        Ok(self.clusterer.check(&self.corpus, a, &va, &vb, None, None))
+    }
+}

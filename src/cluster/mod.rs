@@ -1,0 +1,763 @@
+//! Grouping similar requests into candidate common features.
+//!
+//! The pipeline, each step bounded per item so the whole is near-linear:
+//!
+//! 1. validate the items, sort them by id (so input order never matters) and
+//!    reject duplicate ids;
+//! 2. turn each into a unit term vector (the crate's one tokenizer and
+//!    stemmer, stop words and bare numbers dropped, sublinear tf × idf, the
+//!    `max_terms_per_item` strongest terms kept);
+//! 3. find candidate pairs through an inverted index of informative terms
+//!    (see `candidates`), verified with the cosine similarity;
+//! 4. merge groups by average linkage (see `linkage`) while the mean
+//!    similarity between two groups is at least `similarity_threshold`;
+//! 5. name, describe and rank the groups.
+
+mod candidates;
+mod index;
+mod linkage;
+mod result;
+mod vectors;
+
+use serde::{Deserialize, Serialize};
+
+pub use index::ClusterIndex;
+pub use result::{
+    Assignment, CandidateFeature, ClassMix, Clustering, DuplicateCheck, DuplicateDecision,
+    GroupKind, SpecialCase, SpecialReason,
+};
+
+use crate::classify::Classifier;
+use crate::error::{ItemError, ParamsError};
+use crate::item::FeedbackItem;
+use crate::text::Analyzed;
+use candidates::{Edge, MIN_DF_CAP};
+use vectors::{Corpus, SparseVec};
+
+/// How many key terms a group lists (its name uses the first `label_terms`).
+const KEY_TERMS: usize = 8;
+
+/// Clustering parameters as data, with defaults chosen to work on real data
+/// without tuning (they were checked on intent queries, bug reports and
+/// duplicate-report sets alike).
+///
+/// Unknown fields are rejected when deserialising, and missing ones take their
+/// default. [`Clusterer::new`] checks every range.
+///
+/// ```
+/// use feedback_triage::{ClusterParams, Clusterer};
+///
+/// let params = ClusterParams::default().similarity_threshold(0.6).min_distinct_customers(3);
+/// let clusterer = Clusterer::new(params)?;
+/// assert_eq!(clusterer.params().min_distinct_customers, 3);
+///
+/// let err = Clusterer::new(ClusterParams::default().similarity_threshold(1.5)).unwrap_err();
+/// assert!(err.to_string().contains("similarity_threshold"));
+/// # Ok::<(), feedback_triage::ParamsError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ClusterParams {
+    /// Two groups merge while the mean cosine similarity over all pairs
+    /// between them is at least this. In `(0, 1]`; default `0.15`.
+    pub similarity_threshold: f64,
+    /// A group counts as a common feature when at least this many distinct
+    /// customers ask for it (an item without a customer is its own unknown
+    /// customer). At least 1; default 2. Groups are formed the same way
+    /// whatever this is.
+    pub min_distinct_customers: usize,
+    /// Each item keeps at most this many candidate neighbours for
+    /// verification. In `1..=1000`; default 30.
+    pub max_candidates_per_item: usize,
+    /// Each item's vector keeps its this many strongest terms. In
+    /// `1..=1000`; default 32.
+    pub max_terms_per_item: usize,
+    /// A term found in more than this share of the items (and in more than
+    /// 64) does not generate candidates. In `(0, 1]`; default `0.05`.
+    pub max_document_ratio: f64,
+    /// Each term scans at most this many entries of its index list per item.
+    /// In `1..=100000`; default 400.
+    pub max_postings_per_term: usize,
+    /// Words in a feature's name. In `1..=8`; default 3.
+    pub label_terms: usize,
+    /// Similarity from which two requests are the same
+    /// ([`DuplicateDecision::Same`]). In `(0, 1]`; default `0.75`.
+    pub duplicate_threshold: f64,
+    /// Similarity from which a pair needs review
+    /// ([`DuplicateDecision::Review`]). In `(0, duplicate_threshold]`;
+    /// default `0.4`.
+    pub review_threshold: f64,
+}
+
+impl Default for ClusterParams {
+    fn default() -> Self {
+        ClusterParams {
+            similarity_threshold: 0.15,
+            min_distinct_customers: 2,
+            max_candidates_per_item: 30,
+            max_terms_per_item: 32,
+            max_document_ratio: 0.05,
+            max_postings_per_term: 400,
+            label_terms: 3,
+            duplicate_threshold: 0.75,
+            review_threshold: 0.4,
+        }
+    }
+}
+
+macro_rules! setters {
+    ($($(#[$doc:meta])* $name:ident: $ty:ty;)*) => {
+        /// Builder-style setters, one per field (validated by [`Clusterer::new`]).
+        impl ClusterParams {
+            $(
+                $(#[$doc])*
+                #[must_use]
+                pub fn $name(mut self, value: $ty) -> Self {
+                    self.$name = value;
+                    self
+                }
+            )*
+        }
+    };
+}
+
+setters! {
+    /// Sets [`ClusterParams::similarity_threshold`].
+    similarity_threshold: f64;
+    /// Sets [`ClusterParams::min_distinct_customers`].
+    min_distinct_customers: usize;
+    /// Sets [`ClusterParams::max_candidates_per_item`].
+    max_candidates_per_item: usize;
+    /// Sets [`ClusterParams::max_terms_per_item`].
+    max_terms_per_item: usize;
+    /// Sets [`ClusterParams::max_document_ratio`].
+    max_document_ratio: f64;
+    /// Sets [`ClusterParams::max_postings_per_term`].
+    max_postings_per_term: usize;
+    /// Sets [`ClusterParams::label_terms`].
+    label_terms: usize;
+    /// Sets [`ClusterParams::duplicate_threshold`].
+    duplicate_threshold: f64;
+    /// Sets [`ClusterParams::review_threshold`].
+    review_threshold: f64;
+}
+
+impl ClusterParams {
+    /// Checks every range; the error names the first field out of range.
+    pub fn validate(&self) -> Result<(), ParamsError> {
+        fn unit(field: &'static str, v: f64) -> Result<(), ParamsError> {
+            if v.is_finite() && v > 0.0 && v <= 1.0 {
+                Ok(())
+            } else {
+                Err(ParamsError::OutOfRange {
+                    field,
+                    expected: "in (0, 1]",
+                    value: v,
+                })
+            }
+        }
+        fn count(
+            field: &'static str,
+            v: usize,
+            lo: usize,
+            hi: usize,
+            expected: &'static str,
+        ) -> Result<(), ParamsError> {
+            if (lo..=hi).contains(&v) {
+                Ok(())
+            } else {
+                Err(ParamsError::OutOfRange {
+                    field,
+                    expected,
+                    value: v as f64,
+                })
+            }
+        }
+        unit("similarity_threshold", self.similarity_threshold)?;
+        count(
+            "min_distinct_customers",
+            self.min_distinct_customers,
+            1,
+            usize::MAX,
+            "at least 1",
+        )?;
+        count(
+            "max_candidates_per_item",
+            self.max_candidates_per_item,
+            1,
+            1000,
+            "in 1..=1000",
+        )?;
+        count(
+            "max_terms_per_item",
+            self.max_terms_per_item,
+            1,
+            1000,
+            "in 1..=1000",
+        )?;
+        unit("max_document_ratio", self.max_document_ratio)?;
+        count(
+            "max_postings_per_term",
+            self.max_postings_per_term,
+            1,
+            100_000,
+            "in 1..=100000",
+        )?;
+        count("label_terms", self.label_terms, 1, KEY_TERMS, "in 1..=8")?;
+        unit("duplicate_threshold", self.duplicate_threshold)?;
+        unit("review_threshold", self.review_threshold)?;
+        if self.review_threshold > self.duplicate_threshold {
+            return Err(ParamsError::OutOfRange {
+                field: "review_threshold",
+                expected: "at most `duplicate_threshold`",
+                value: self.review_threshold,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Validated clustering parameters and the classifier used for each feature's
+/// class mix. Immutable, cheap to clone, `Send + Sync`.
+///
+/// ```
+/// use feedback_triage::{Clusterer, DuplicateDecision, FeedbackItem};
+///
+/// let clusterer = Clusterer::default();
+/// let a = FeedbackItem::new("a").with_title("Please add dark mode");
+/// let b = FeedbackItem::new("b").with_title("Dark mode please!");
+/// let check = clusterer.compare(&a, &b)?;
+/// assert_eq!(check.decision, DuplicateDecision::Same);
+/// assert_eq!(check.shared_terms, ["dark", "mode"]);
+/// # Ok::<(), feedback_triage::ItemError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Clusterer {
+    params: ClusterParams,
+    classifier: Classifier,
+}
+
+impl Default for Clusterer {
+    /// The default parameters (a test proves they validate) and the builtin
+    /// classifier.
+    fn default() -> Self {
+        Clusterer {
+            params: ClusterParams::default(),
+            classifier: Classifier::builtin(),
+        }
+    }
+}
+
+/// Candidate edges from the index, or from every pair (tests, benchmarks).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Fast,
+    Exhaustive,
+}
+
+/// The analysed, grouped input: what both the clustering and its index are
+/// built from.
+struct Grouped<'a> {
+    items: Vec<&'a FeedbackItem>,
+    corpus: Corpus,
+    /// Per group: member indices (ascending).
+    groups: Vec<Vec<u32>>,
+}
+
+/// One group as assembled, with what the index needs.
+pub(crate) struct GroupInfo {
+    pub id: String,
+    pub kind: GroupKind,
+    pub members: Vec<u32>,
+    /// Mean of the members' vectors.
+    pub mean: SparseVec,
+}
+
+impl Clusterer {
+    /// Validates `params`; the builtin classifier gives the class mix.
+    pub fn new(params: ClusterParams) -> Result<Clusterer, ParamsError> {
+        params.validate()?;
+        Ok(Clusterer {
+            params,
+            classifier: Classifier::builtin(),
+        })
+    }
+
+    /// Uses `classifier` for the features' class mix.
+    #[must_use]
+    pub fn with_classifier(mut self, classifier: Classifier) -> Self {
+        self.classifier = classifier;
+        self
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> &ClusterParams {
+        &self.params
+    }
+
+    /// Groups `items` into ranked candidate features and special cases.
+    ///
+    /// Fails on an invalid item or on two items with the same id
+    /// ([`ItemError::DuplicateId`] names it). The result does not depend on
+    /// the order of `items`.
+    pub fn cluster(&self, items: &[FeedbackItem]) -> Result<Clustering, ItemError> {
+        let grouped = self.group(items, Mode::Fast)?;
+        Ok(self.assemble(&grouped).0)
+    }
+
+    /// Like [`cluster`](Self::cluster), and also returns an index for
+    /// placing new items ([`ClusterIndex::assign`]) and finding duplicates
+    /// ([`ClusterIndex::find_duplicate`]).
+    ///
+    /// ```
+    /// use feedback_triage::{Assignment, Clusterer, FeedbackItem};
+    ///
+    /// let items = vec![
+    ///     FeedbackItem::new("1").with_title("Export reports to Excel"),
+    ///     FeedbackItem::new("2").with_title("Excel export for reports"),
+    ///     FeedbackItem::new("3").with_title("Dark mode for the editor"),
+    /// ];
+    /// let (clustering, index) = Clusterer::default().cluster_with_index(&items)?;
+    /// let new = FeedbackItem::new("4").with_title("Reports: export to Excel please");
+    /// match index.assign(&new) {
+    ///     Assignment::Joins { id, .. } => assert_eq!(id, clustering.features[0].id),
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// # Ok::<(), feedback_triage::ItemError>(())
+    /// ```
+    pub fn cluster_with_index(
+        &self,
+        items: &[FeedbackItem],
+    ) -> Result<(Clustering, ClusterIndex), ItemError> {
+        let grouped = self.group(items, Mode::Fast)?;
+        let (clustering, infos) = self.assemble(&grouped);
+        let index = ClusterIndex::new(self.clone(), &grouped, infos);
+        Ok((clustering, index))
+    }
+
+    /// The same pipeline comparing every pair: O(n²). For tests and
+    /// benchmarks that check the fast path.
+    #[doc(hidden)]
+    pub fn cluster_exhaustive(&self, items: &[FeedbackItem]) -> Result<Clustering, ItemError> {
+        let grouped = self.group(items, Mode::Exhaustive)?;
+        Ok(self.assemble(&grouped).0)
+    }
+
+    /// The pairs `(id, id, similarity)` with similarity at least the
+    /// threshold that the fast path (or, with `exhaustive`, a comparison of
+    /// every pair) finds. For benchmarks.
+    #[doc(hidden)]
+    pub fn similar_pairs(
+        &self,
+        items: &[FeedbackItem],
+        exhaustive: bool,
+    ) -> Result<Vec<(String, String, f64)>, ItemError> {
+        let sorted = sorted_items(items)?;
+        let corpus = Corpus::build(&sorted, self.params.max_terms_per_item, false);
+        let mode = if exhaustive {
+            Mode::Exhaustive
+        } else {
+            Mode::Fast
+        };
+        Ok(self
+            .edges(&corpus, mode)
+            .into_iter()
+            .filter(|e| f64::from(e.2) >= self.params.similarity_threshold)
+            .map(|(i, j, s)| {
+                (
+                    sorted[i as usize].id.clone(),
+                    sorted[j as usize].id.clone(),
+                    f64::from(s),
+                )
+            })
+            .collect())
+    }
+
+    /// Decides whether two items are the same request. Without a corpus every
+    /// term weighs the same (by its frequency in the item); use
+    /// [`ClusterIndex::compare`] to weigh terms by rarity.
+    pub fn compare(&self, a: &FeedbackItem, b: &FeedbackItem) -> Result<DuplicateCheck, ItemError> {
+        a.validate()?;
+        b.validate()?;
+        let corpus = Corpus::build(&[a, b], self.params.max_terms_per_item, true);
+        let (va, vb) = (&corpus.vectors[0], &corpus.vectors[1]);
+        Ok(self.check(&corpus, a, va, vb, None, None))
+    }
+
+    fn decide(&self, similarity: f64) -> DuplicateDecision {
+        if similarity >= self.params.duplicate_threshold {
+            DuplicateDecision::Same
+        } else if similarity >= self.params.review_threshold {
+            DuplicateDecision::Review
+        } else {
+            DuplicateDecision::Different
+        }
+    }
+
+    fn check(
+        &self,
+        corpus: &Corpus,
+        a: &FeedbackItem,
+        va: &SparseVec,
+        vb: &SparseVec,
+        matched: Option<String>,
+        group: Option<String>,
+    ) -> DuplicateCheck {
+        let similarity = f64::from(vectors::dot(va, vb)).clamp(0.0, 1.0);
+        let shared: Vec<u32> = vectors::shared(va, vb)
+            .into_iter()
+            .take(KEY_TERMS)
+            .collect();
+        DuplicateCheck {
+            decision: self.decide(similarity),
+            similarity,
+            shared_terms: surfaces(corpus, &shared, &[a]),
+            matched,
+            group,
+        }
+    }
+
+    /// The largest document frequency of a term that generates candidates.
+    fn max_df(&self, n: usize) -> usize {
+        ((self.params.max_document_ratio * n as f64).ceil() as usize).max(MIN_DF_CAP)
+    }
+
+    fn edges(&self, corpus: &Corpus, mode: Mode) -> Vec<Edge> {
+        match mode {
+            Mode::Fast => candidates::fast_edges(
+                &corpus.vectors,
+                &corpus.df,
+                self.max_df(corpus.n),
+                self.params.max_postings_per_term,
+                self.params.max_candidates_per_item,
+            ),
+            Mode::Exhaustive => candidates::exhaustive_edges(&corpus.vectors),
+        }
+    }
+
+    fn group<'a>(&self, items: &'a [FeedbackItem], mode: Mode) -> Result<Grouped<'a>, ItemError> {
+        let sorted = sorted_items(items)?;
+        let corpus = Corpus::build(&sorted, self.params.max_terms_per_item, false);
+        let edges = self.edges(&corpus, mode);
+        let roots = linkage::average_linkage(
+            sorted.len(),
+            &edges,
+            self.params.similarity_threshold,
+            match mode {
+                Mode::Fast => Some(self.params.max_candidates_per_item),
+                Mode::Exhaustive => None,
+            },
+        );
+        let mut slot = vec![u32::MAX; sorted.len()];
+        let mut groups: Vec<Vec<u32>> = Vec::new();
+        for (i, &r) in roots.iter().enumerate() {
+            let s = &mut slot[r as usize];
+            if *s == u32::MAX {
+                *s = groups.len() as u32;
+                groups.push(Vec::new());
+            }
+            groups[*s as usize].push(i as u32);
+        }
+        Ok(Grouped {
+            items: sorted,
+            corpus,
+            groups,
+        })
+    }
+
+    fn assemble(&self, g: &Grouped<'_>) -> (Clustering, Vec<GroupInfo>) {
+        let corpus = &g.corpus;
+        let mut clustering = Clustering::default();
+        let mut infos = Vec::with_capacity(g.groups.len());
+        for members in &g.groups {
+            let items: Vec<&FeedbackItem> = members.iter().map(|&i| g.items[i as usize]).collect();
+            let ids: Vec<String> = items.iter().map(|it| it.id.clone()).collect();
+            let distinct_customers = distinct_customers(&items);
+            let deal_value: f64 = items.iter().map(|it| it.deal_value.unwrap_or(0.0)).sum();
+            let m = members.len();
+
+            // Sum of the member vectors, summed in member order.
+            let mut pairs: Vec<(u32, f32)> = members
+                .iter()
+                .flat_map(|&i| corpus.vectors[i as usize].iter().copied())
+                .collect();
+            pairs.sort_by_key(|p| p.0); // stable: member order within a term
+            let mut sum: Vec<(u32, f64, u32)> = Vec::new(); // (term, sum, members)
+            for (t, w) in pairs {
+                match sum.last_mut() {
+                    Some(last) if last.0 == t => {
+                        last.1 += f64::from(w);
+                        last.2 += 1;
+                    }
+                    _ => sum.push((t, f64::from(w), 1)),
+                }
+            }
+            let sum_vec: Vec<(u32, f32)> = sum.iter().map(|e| (e.0, e.1 as f32)).collect();
+
+            // Most central member: the largest dot product with the sum.
+            let mut rep = 0;
+            let mut rep_score = f32::NEG_INFINITY;
+            for (k, &i) in members.iter().enumerate() {
+                let s = vectors::dot(&corpus.vectors[i as usize], &sum_vec);
+                if s > rep_score {
+                    rep = k;
+                    rep_score = s;
+                }
+            }
+            let cohesion = if m < 2 {
+                1.0
+            } else {
+                let total: f64 = sum.iter().map(|e| e.1 * e.1).sum();
+                let selves: f64 = members
+                    .iter()
+                    .map(|&i| {
+                        corpus.vectors[i as usize]
+                            .iter()
+                            .map(|e| f64::from(e.1 * e.1))
+                            .sum::<f64>()
+                    })
+                    .sum();
+                ((total - selves) / (m * (m - 1)) as f64).clamp(0.0, 1.0)
+            };
+
+            // Key terms, c-TF-IDF style: the share of members using a term
+            // times how rare it is overall. In groups, only terms two members
+            // share.
+            let min_members = if m >= 2 { 2 } else { 1 };
+            let mut scored: Vec<(f64, u32)> = sum
+                .iter()
+                .filter(|e| e.2 >= min_members)
+                .map(|e| {
+                    let share = f64::from(e.2) / m as f64;
+                    let rarity = (1.0 + corpus.n as f64 / f64::from(corpus.df[e.0 as usize])).ln();
+                    let weight = if m == 1 { e.1 } else { share * rarity };
+                    (weight, e.0)
+                })
+                .collect();
+            scored.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            let key_ids: Vec<u32> = scored.iter().take(KEY_TERMS).map(|e| e.1).collect();
+            let key_terms = surfaces(corpus, &key_ids, &items);
+            let name = key_terms
+                .iter()
+                .take(self.params.label_terms)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" ");
+
+            let representative = ids[rep].clone();
+            let is_feature = m >= 2 && distinct_customers >= self.params.min_distinct_customers;
+            let mean: SparseVec = sum.iter().map(|e| (e.0, (e.1 / m as f64) as f32)).collect();
+            let kind = if is_feature {
+                GroupKind::Feature
+            } else {
+                GroupKind::SpecialCase
+            };
+            let id = group_id(if is_feature { "F" } else { "S" }, &ids);
+            infos.push(GroupInfo {
+                id: id.clone(),
+                kind,
+                members: members.clone(),
+                mean,
+            });
+            if is_feature {
+                let mut class_mix = ClassMix::default();
+                for it in &items {
+                    class_mix.add(self.classifier.classify(it).ok().and_then(|c| c.class));
+                }
+                clustering.features.push(CandidateFeature {
+                    id,
+                    name,
+                    key_terms,
+                    representative,
+                    members: ids,
+                    distinct_customers,
+                    deal_value,
+                    class_mix,
+                    cohesion,
+                });
+            } else {
+                clustering.special_cases.push(SpecialCase {
+                    id,
+                    reason: if m == 1 {
+                        SpecialReason::Alone
+                    } else {
+                        SpecialReason::FewCustomers
+                    },
+                    name,
+                    representative,
+                    members: ids,
+                    distinct_customers,
+                    deal_value,
+                });
+            }
+        }
+        clustering.features.sort_by(|a, b| {
+            b.distinct_customers
+                .cmp(&a.distinct_customers)
+                .then(b.deal_value.total_cmp(&a.deal_value))
+                .then(b.members.len().cmp(&a.members.len()))
+                .then_with(|| a.members[0].cmp(&b.members[0]))
+        });
+        clustering.special_cases.sort_by(|a, b| {
+            b.members
+                .len()
+                .cmp(&a.members.len())
+                .then(b.deal_value.total_cmp(&a.deal_value))
+                .then_with(|| a.members[0].cmp(&b.members[0]))
+        });
+        (clustering, infos)
+    }
+}
+
+/// Validates the items, sorts them by id and rejects repeated ids.
+fn sorted_items(items: &[FeedbackItem]) -> Result<Vec<&FeedbackItem>, ItemError> {
+    for it in items {
+        it.validate()?;
+    }
+    let mut sorted: Vec<&FeedbackItem> = items.iter().collect();
+    sorted.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+    if let Some(w) = sorted.windows(2).find(|w| w[0].id == w[1].id) {
+        return Err(ItemError::DuplicateId {
+            id: w[0].id.clone(),
+        });
+    }
+    Ok(sorted)
+}
+
+/// Distinct customers; each item without one is a customer of its own.
+fn distinct_customers(items: &[&FeedbackItem]) -> usize {
+    let mut named: Vec<&str> = items
+        .iter()
+        .filter_map(|it| it.customer.as_deref())
+        .collect();
+    let unknown = items.len() - named.len();
+    named.sort_unstable();
+    named.dedup();
+    named.len() + unknown
+}
+
+/// `prefix-xxxxxxxx` from a 64-bit FNV-1a hash of the sorted member ids (each
+/// followed by the byte 0xFF, which UTF-8 never contains), folded to 32 bits.
+/// Fixed and portable: the same members give the same id on every run.
+fn group_id(prefix: &str, sorted_ids: &[String]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for id in sorted_ids {
+        for &b in id.as_bytes().iter().chain(&[0xFF]) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{prefix}-{:08x}", (h ^ (h >> 32)) as u32)
+}
+
+/// The readable word for each term id: the surface form the given items use
+/// most (lower-cased; ties by the smaller string).
+fn surfaces(corpus: &Corpus, ids: &[u32], items: &[&FeedbackItem]) -> Vec<String> {
+    let wanted: Vec<&str> = ids.iter().map(|&t| &*corpus.terms[t as usize]).collect();
+    let mut counts: Vec<Vec<(String, usize)>> = vec![Vec::new(); ids.len()];
+    let mut buf = Analyzed::default();
+    for it in items {
+        vectors::for_each_term(&mut buf, it, |term, surface, _| {
+            if let Some(k) = wanted.iter().position(|w| *w == term) {
+                let s = surface.to_lowercase();
+                match counts[k].iter_mut().find(|c| c.0 == s) {
+                    Some(c) => c.1 += 1,
+                    None => counts[k].push((s, 1)),
+                }
+            }
+        });
+    }
+    counts
+        .into_iter()
+        .zip(&wanted)
+        .map(|(c, term)| {
+            c.into_iter()
+                .min_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)))
+                .map_or_else(|| term.to_string(), |c| c.0)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_validate() {
+        ClusterParams::default().validate().unwrap();
+    }
+
+    #[test]
+    fn each_range_is_checked() {
+        let cases: Vec<(ClusterParams, &str)> = vec![
+            (
+                ClusterParams::default().similarity_threshold(0.0),
+                "similarity_threshold",
+            ),
+            (
+                ClusterParams::default().similarity_threshold(f64::NAN),
+                "similarity_threshold",
+            ),
+            (
+                ClusterParams::default().min_distinct_customers(0),
+                "min_distinct_customers",
+            ),
+            (
+                ClusterParams::default().max_candidates_per_item(0),
+                "max_candidates_per_item",
+            ),
+            (
+                ClusterParams::default().max_terms_per_item(5000),
+                "max_terms_per_item",
+            ),
+            (
+                ClusterParams::default().max_document_ratio(2.0),
+                "max_document_ratio",
+            ),
+            (
+                ClusterParams::default().max_postings_per_term(0),
+                "max_postings_per_term",
+            ),
+            (ClusterParams::default().label_terms(0), "label_terms"),
+            (
+                ClusterParams::default().duplicate_threshold(-1.0),
+                "duplicate_threshold",
+            ),
+            (
+                ClusterParams::default()
+                    .review_threshold(0.9)
+                    .duplicate_threshold(0.8),
+                "review_threshold",
+            ),
+        ];
+        for (p, field) in cases {
+            let err = Clusterer::new(p).unwrap_err();
+            assert!(
+                matches!(err, ParamsError::OutOfRange { field: f, .. } if f == field),
+                "{err}"
+            );
+            assert!(err.to_string().contains(field));
+        }
+    }
+
+    #[test]
+    fn group_ids_are_fixed() {
+        let ids = vec!["a".to_string(), "b".to_string()];
+        assert_eq!(group_id("F", &ids), group_id("F", &ids));
+        assert_ne!(group_id("F", &ids), group_id("F", &ids[..1]));
+        assert_eq!(group_id("F", &ids).len(), 10);
+    }
+
+    #[test]
+    fn params_reject_unknown_fields() {
+        let err = serde_json::from_str::<ClusterParams>(r#"{"similarity_treshold": 0.5}"#);
+        assert!(err.is_err());
+        let p: ClusterParams = serde_json::from_str(r#"{"label_terms": 2}"#).unwrap();
+        assert_eq!(p.label_terms, 2);
+        assert_eq!(
+            p.similarity_threshold,
+            ClusterParams::default().similarity_threshold
+        );
+    }
+}

@@ -1,0 +1,268 @@
+//! Term vectors: the normalised, stemmed words of each item, weighted by
+//! sublinear term frequency times inverse document frequency, cut to the
+//! item's strongest terms and scaled to unit length (so a dot product is the
+//! cosine similarity).
+
+use crate::item::FeedbackItem;
+use crate::text::{self, Analyzed, FxHashMap};
+
+/// At most this many bytes of a title and of a body are read. A request that
+/// long has said what it is about; the cap bounds the work per item, so a
+/// 10 MB paste costs no more than a page of text.
+pub(crate) const MAX_TEXT_BYTES: usize = 16 * 1024;
+
+/// Words in the title count this many times. A heavier title (2 or 3) did
+/// worse on duplicate bug reports, so titles and bodies weigh the same.
+const TITLE_WEIGHT: f32 = 1.0;
+
+/// A sparse unit vector: `(term id, weight)` sorted by term id.
+pub(crate) type SparseVec = Vec<(u32, f32)>;
+
+/// The prefix of `s` of at most `max` bytes, cut on a character boundary.
+pub(crate) fn capped(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// True for a normalised term worth comparing: not a stop word, not a bare
+/// number, and not a single Latin letter or digit.
+pub(crate) fn is_content_term(term: &str) -> bool {
+    let mut chars = term.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    if chars.next().is_none() && first.is_ascii() {
+        return false;
+    }
+    if term.chars().all(|c| !c.is_alphabetic()) {
+        return false;
+    }
+    !text::is_stop_term(term)
+}
+
+/// Calls `f(term, surface, weight)` for each content word of the item's
+/// title and body (capped).
+pub(crate) fn for_each_term(
+    buf: &mut Analyzed,
+    item: &FeedbackItem,
+    mut f: impl FnMut(&str, &str, f32),
+) {
+    for (field, weight) in [(&item.title, TITLE_WEIGHT), (&item.body, 1.0)] {
+        let field = capped(field, MAX_TEXT_BYTES);
+        buf.analyze(field);
+        for tok in &buf.tokens {
+            let term = buf.norm(tok);
+            if is_content_term(term) {
+                f(term, &field[tok.start..tok.end], weight);
+            }
+        }
+    }
+}
+
+/// The vocabulary and statistics of a set of items, with their vectors.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Corpus {
+    /// Number of items counted in `df`.
+    pub n: usize,
+    /// Normalised term -> term id. Ids are given in order of first
+    /// appearance over the items in id order, so they are deterministic.
+    pub vocab: FxHashMap<Box<str>, u32>,
+    /// Term id -> normalised term.
+    pub terms: Vec<Box<str>>,
+    /// Term id -> number of items containing it.
+    pub df: Vec<u32>,
+    /// One unit vector per item.
+    pub vectors: Vec<SparseVec>,
+    /// Every term weighs the same (no idf): for comparing two items alone.
+    pub uniform: bool,
+}
+
+impl Corpus {
+    /// Analyses `items` (already sorted by id) and builds their vectors,
+    /// keeping at most `max_terms` terms per item.
+    pub fn build(items: &[&FeedbackItem], max_terms: usize, uniform: bool) -> Corpus {
+        let mut c = Corpus {
+            n: items.len(),
+            uniform,
+            ..Corpus::default()
+        };
+        let mut buf = Analyzed::default();
+        let mut raw: Vec<Vec<(u32, f32)>> = Vec::with_capacity(items.len());
+        let mut scratch: Vec<(u32, f32)> = Vec::new();
+        for item in items {
+            scratch.clear();
+            for_each_term(&mut buf, item, |term, _, w| {
+                let id = match c.vocab.get(term) {
+                    Some(&id) => id,
+                    None => {
+                        let id = c.terms.len() as u32;
+                        c.vocab.insert(term.into(), id);
+                        c.terms.push(term.into());
+                        c.df.push(0);
+                        id
+                    }
+                };
+                scratch.push((id, w));
+            });
+            let tf = merge_counts(&mut scratch);
+            for &(id, _) in &tf {
+                c.df[id as usize] += 1;
+            }
+            raw.push(tf);
+        }
+        c.vectors = raw
+            .into_iter()
+            .map(|tf| c.weigh(tf, 0, max_terms))
+            .collect();
+        c
+    }
+
+    /// Smoothed inverse document frequency, as scikit-learn computes it.
+    /// `extra` counts documents beyond `n` (an item being compared).
+    pub fn idf(&self, df: u32, extra: usize) -> f32 {
+        if self.uniform {
+            return 1.0;
+        }
+        let n = (self.n + extra) as f32;
+        ((1.0 + n) / (1.0 + df as f32)).ln() + 1.0
+    }
+
+    /// Turns term counts into a unit vector of at most `max_terms` terms.
+    /// Ids at or past `terms.len()` stand for words the corpus has not seen
+    /// (document frequency 1 with the item itself counted).
+    fn weigh(&self, tf: Vec<(u32, f32)>, extra: usize, max_terms: usize) -> SparseVec {
+        let mut v: SparseVec = tf
+            .into_iter()
+            .map(|(id, count)| {
+                let df = self.df.get(id as usize).map_or(1, |&d| d + extra as u32);
+                (id, (1.0 + count.ln()) * self.idf(df, extra))
+            })
+            .collect();
+        if v.len() > max_terms {
+            // Strongest first; ties by term id, which is deterministic.
+            v.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            v.truncate(max_terms);
+            v.sort_unstable_by_key(|e| e.0);
+        }
+        let norm = v.iter().map(|e| e.1 * e.1).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            for e in &mut v {
+                e.1 /= norm;
+            }
+        }
+        // Unseen words stay in the norm but can never be shared.
+        v.retain(|e| (e.0 as usize) < self.terms.len());
+        v
+    }
+
+    /// The vector of an item that is not part of the corpus, weighted as if
+    /// it had been added to it.
+    pub fn vectorize(&self, item: &FeedbackItem, max_terms: usize) -> SparseVec {
+        let mut buf = Analyzed::default();
+        let mut scratch = Vec::new();
+        let mut unseen: FxHashMap<String, u32> = FxHashMap::default();
+        let base = self.terms.len() as u32;
+        for_each_term(&mut buf, item, |term, _, w| {
+            let id = match self.vocab.get(term) {
+                Some(&id) => id,
+                None => {
+                    let next = base + unseen.len() as u32;
+                    *unseen.entry(term.to_string()).or_insert(next)
+                }
+            };
+            scratch.push((id, w));
+        });
+        let tf = merge_counts(&mut scratch);
+        self.weigh(tf, 1, max_terms)
+    }
+}
+
+/// Sorts `(id, weight)` pairs by id and sums the weights of equal ids.
+fn merge_counts(pairs: &mut [(u32, f32)]) -> Vec<(u32, f32)> {
+    pairs.sort_unstable_by_key(|p| p.0);
+    let mut out: Vec<(u32, f32)> = Vec::with_capacity(pairs.len());
+    for &(id, w) in pairs.iter() {
+        match out.last_mut() {
+            Some(last) if last.0 == id => last.1 += w,
+            _ => out.push((id, w)),
+        }
+    }
+    out
+}
+
+/// The dot product of two sparse vectors sorted by id.
+pub(crate) fn dot(a: &[(u32, f32)], b: &[(u32, f32)]) -> f32 {
+    let (mut i, mut j, mut s) = (0, 0, 0.0f32);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                s += a[i].1 * b[j].1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    s
+}
+
+/// The term ids two sparse vectors share, strongest joint weight first
+/// (ties by id).
+pub(crate) fn shared(a: &[(u32, f32)], b: &[(u32, f32)]) -> Vec<u32> {
+    let (mut i, mut j) = (0, 0);
+    let mut out: Vec<(u32, f32)> = Vec::new();
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                out.push((a[i].0, a[i].1 * b[j].1));
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out.sort_unstable_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+    out.into_iter().map(|e| e.0).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_terms() {
+        assert!(is_content_term("export"));
+        assert!(is_content_term("崩"));
+        assert!(!is_content_term("x"));
+        assert!(!is_content_term("2024"));
+        assert!(!is_content_term("the"));
+        assert!(!is_content_term(""));
+    }
+
+    #[test]
+    fn capped_respects_char_boundaries() {
+        let s = "ééé";
+        assert_eq!(capped(s, 3), "é");
+        assert_eq!(capped(s, 100), s);
+    }
+
+    #[test]
+    fn vectors_are_unit_length() {
+        let a = FeedbackItem::new("a").with_title("Export reports to CSV");
+        let b = FeedbackItem::new("b").with_body("CSV export of reports, please");
+        let c = Corpus::build(&[&a, &b], 32, false);
+        for v in &c.vectors {
+            let n: f32 = v.iter().map(|e| e.1 * e.1).sum();
+            assert!((n - 1.0).abs() < 1e-4);
+        }
+        assert!(dot(&c.vectors[0], &c.vectors[1]) > 0.9);
+    }
+}

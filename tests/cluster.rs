@@ -1,0 +1,330 @@
+//! Behaviour and property tests of the clusterer. They need no data files.
+
+use feedback_triage::{
+    Assignment, ClusterParams, Clusterer, Clustering, DuplicateDecision, FeedbackItem, GroupKind,
+    ItemError, SpecialReason,
+};
+use proptest::prelude::*;
+
+fn item(id: &str, title: &str, customer: Option<&str>) -> FeedbackItem {
+    let mut it = FeedbackItem::new(id).with_title(title);
+    if let Some(c) = customer {
+        it = it.with_customer(c);
+    }
+    it
+}
+
+/// Every group's members, sorted, as a sorted list (the partition).
+fn partition(c: &Clustering) -> Vec<Vec<String>> {
+    let mut p: Vec<Vec<String>> = c
+        .features
+        .iter()
+        .map(|f| f.members.clone())
+        .chain(c.special_cases.iter().map(|s| s.members.clone()))
+        .collect();
+    p.sort();
+    p
+}
+
+fn all_ids(c: &Clustering) -> Vec<String> {
+    let mut ids: Vec<String> = partition(c).into_iter().flatten().collect();
+    ids.sort();
+    ids
+}
+
+fn sample() -> Vec<FeedbackItem> {
+    vec![
+        item("1", "Export reports to Excel", Some("Acme")),
+        item("2", "Excel export of the reports", Some("Globex")),
+        item("3", "Reports should export to Excel", None),
+        item("4", "Dark mode for the editor", Some("Acme")),
+        item("5", "Editor dark mode please", Some("Acme")),
+        item("6", "Single sign-on with SAML", Some("Initech")),
+    ]
+}
+
+#[test]
+fn features_special_cases_and_ranking() {
+    let c = Clusterer::default().cluster(&sample()).unwrap();
+    assert_eq!(c.features.len(), 1);
+    let f = &c.features[0];
+    assert_eq!(f.members, ["1", "2", "3"]);
+    assert_eq!(f.distinct_customers, 3);
+    assert!(f.id.starts_with("F-") && f.id.len() == 10);
+    assert!(f.name.contains("export") && f.name.contains("excel"));
+    assert!(f.members.contains(&f.representative));
+    assert!(f.cohesion > 0.3 && f.cohesion <= 1.0);
+    let m = f.class_mix;
+    let total = m.unclassified
+        + m.market_driven
+        + m.responsiveness
+        + m.fault_correction
+        + m.necessity
+        + m.opportunistic;
+    assert_eq!(total, 3);
+    // Dark mode: two items, one customer -> special case; SSO alone.
+    assert_eq!(c.special_cases.len(), 2);
+    assert_eq!(c.special_cases[0].members, ["4", "5"]);
+    assert_eq!(c.special_cases[0].reason, SpecialReason::FewCustomers);
+    assert_eq!(c.special_cases[1].members, ["6"]);
+    assert_eq!(c.special_cases[1].reason, SpecialReason::Alone);
+    assert_eq!(c.len(), 6);
+}
+
+#[test]
+fn min_customers_one_makes_the_pair_a_feature() {
+    let cl = Clusterer::new(ClusterParams::default().min_distinct_customers(1)).unwrap();
+    let c = cl.cluster(&sample()).unwrap();
+    assert_eq!(c.features.len(), 2);
+    // Ranked by distinct customers first.
+    assert_eq!(c.features[0].members, ["1", "2", "3"]);
+}
+
+#[test]
+fn deal_value_breaks_customer_ties() {
+    let items = vec![
+        item("a1", "Export reports to Excel", Some("A")),
+        item("a2", "Excel export of the reports", Some("B")),
+        item("b1", "Dark mode for the editor", Some("C")).with_deal_value(10.0),
+        item("b2", "Editor dark mode please", Some("D")).with_deal_value(5.0),
+    ];
+    let c = Clusterer::default().cluster(&items).unwrap();
+    assert_eq!(c.features.len(), 2);
+    assert_eq!(c.features[0].members, ["b1", "b2"]);
+    assert_eq!(c.features[0].deal_value, 15.0);
+}
+
+#[test]
+fn duplicate_ids_are_a_typed_error() {
+    let mut items = sample();
+    items.push(item("3", "again", None));
+    let err = Clusterer::default().cluster(&items).unwrap_err();
+    assert_eq!(err, ItemError::DuplicateId { id: "3".into() });
+    assert!(err.to_string().contains("\"3\""));
+}
+
+#[test]
+fn empty_input() {
+    let c = Clusterer::default().cluster(&[]).unwrap();
+    assert!(c.is_empty());
+}
+
+#[test]
+fn hostile_texts_do_not_panic() {
+    let big = "export reports excel ".repeat(100_000); // 2 MB
+    let items = vec![
+        item("big", &big, None),
+        item("big2", &big, None),
+        item("nowords", "!!! ??? ... --- 123 456", None),
+        item("empty", "", None),
+        item("emoji", "🚀🚀 🔥 ✨ rocket 🚀", None),
+        item("mixed", "导出报表 Excel エクスポート отчёт تصدير", None),
+        item("mixed2", "导出报表 Excel エクスポート отчёт", None),
+        FeedbackItem::new("ws").with_body("\u{200b}\u{feff}\n\t \u{0301}"),
+    ];
+    let (c, index) = Clusterer::default().cluster_with_index(&items).unwrap();
+    assert_eq!(all_ids(&c).len(), items.len());
+    assert!(partition(&c).contains(&vec!["big".to_string(), "big2".to_string()]));
+    for it in &items {
+        let _ = index.assign(it);
+        let _ = index.find_duplicate(it).unwrap();
+    }
+}
+
+#[test]
+fn assign_matches_a_rerun() {
+    let items = sample();
+    let cl = Clusterer::default();
+    let (c, index) = cl.cluster_with_index(&items).unwrap();
+    let new = item("7", "Excel export for our reports", Some("Hooli"));
+    match index.assign(&new) {
+        Assignment::Joins {
+            id,
+            group,
+            similarity,
+            shared_terms,
+        } => {
+            assert_eq!(id, c.features[0].id);
+            assert_eq!(group, GroupKind::Feature);
+            assert!(similarity >= cl.params().similarity_threshold);
+            assert!(shared_terms.contains(&"excel".to_string()));
+        }
+        other => panic!("{other:?}"),
+    }
+    let mut more = items.clone();
+    more.push(new);
+    let rerun = cl.cluster(&more).unwrap();
+    assert!(rerun.features[0].members.contains(&"7".to_string()));
+
+    let other = item("8", "Webhooks for billing events", None);
+    assert!(matches!(index.assign(&other), Assignment::New { .. }));
+}
+
+#[test]
+fn duplicate_bands() {
+    let cl = Clusterer::default();
+    let a = item("a", "Export reports to Excel", None);
+    let same = item("b", "export Reports to excel!", None);
+    let near = item("c", "Export dashboards to Excel", None);
+    let far = item("d", "Dark mode", None);
+    assert_eq!(
+        cl.compare(&a, &same).unwrap().decision,
+        DuplicateDecision::Same
+    );
+    let r = cl.compare(&a, &near).unwrap();
+    assert_eq!(r.decision, DuplicateDecision::Review, "{r:?}");
+    assert_eq!(r.shared_terms, ["export", "excel"]);
+    let d = cl.compare(&a, &far).unwrap();
+    assert_eq!(d.decision, DuplicateDecision::Different);
+    assert!(d.shared_terms.is_empty());
+
+    let (_, index) = cl.cluster_with_index(&sample()).unwrap();
+    let check = index
+        .find_duplicate(&item("x", "Export the reports to Excel", None))
+        .unwrap();
+    assert_eq!(check.decision, DuplicateDecision::Same);
+    assert!(["1", "2", "3"].contains(&check.matched.as_deref().unwrap()));
+    assert!(check.group.as_deref().unwrap().starts_with("F-"));
+}
+
+#[test]
+fn clustering_round_trips_through_serde() {
+    let c = Clusterer::default().cluster(&sample()).unwrap();
+    let json = serde_json::to_string(&c).unwrap();
+    let back: Clustering = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, c);
+}
+
+// ---- properties -----------------------------------------------------------
+
+const WORDS: &[&str] = &[
+    "export", "excel", "report", "dark", "mode", "editor", "login", "sso", "saml", "slow", "crash",
+    "mobile", "android", "invoice", "billing", "webhook", "api", "search", "filter", "the",
+    "please", "🚀", "导出",
+];
+
+fn items_strategy(max: usize) -> impl Strategy<Value = Vec<FeedbackItem>> {
+    prop::collection::vec(
+        (
+            prop::collection::vec(0..WORDS.len(), 0..6),
+            prop::option::of(0..4u8),
+        ),
+        0..max,
+    )
+    .prop_map(|rows| {
+        rows.into_iter()
+            .enumerate()
+            .map(|(i, (words, cust))| {
+                let title: Vec<&str> = words.iter().map(|&w| WORDS[w]).collect();
+                let mut it = FeedbackItem::new(format!("id-{i:03}")).with_title(title.join(" "));
+                if let Some(c) = cust {
+                    it = it.with_customer(format!("cust-{c}"));
+                }
+                it
+            })
+            .collect()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn every_id_exactly_once(items in items_strategy(40)) {
+        let c = Clusterer::default().cluster(&items).unwrap();
+        let mut want: Vec<String> = items.iter().map(|i| i.id.clone()).collect();
+        want.sort();
+        prop_assert_eq!(all_ids(&c), want);
+        for f in &c.features {
+            prop_assert!(f.distinct_customers <= f.members.len());
+            prop_assert!(f.members.len() >= 2);
+            prop_assert!(f.cohesion >= 0.0 && f.cohesion <= 1.0);
+        }
+        for s in &c.special_cases {
+            prop_assert!(s.distinct_customers <= s.members.len());
+        }
+    }
+
+    #[test]
+    fn input_order_does_not_matter(items in items_strategy(40), seed in any::<u64>()) {
+        let cl = Clusterer::default();
+        let a = cl.cluster(&items).unwrap();
+        let mut shuffled = items.clone();
+        // A deterministic shuffle from the seed.
+        let mut s = seed | 1;
+        for i in (1..shuffled.len()).rev() {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            shuffled.swap(i, (s % (i as u64 + 1)) as usize);
+        }
+        prop_assert_eq!(cl.cluster(&shuffled).unwrap(), a);
+    }
+
+    #[test]
+    fn raising_the_threshold_only_splits(
+        items in items_strategy(40),
+        lo in 0.05f64..0.9,
+        step in 0.0f64..0.5,
+    ) {
+        let hi = (lo + step).min(1.0);
+        let low = Clusterer::new(ClusterParams::default().similarity_threshold(lo)).unwrap();
+        let high = Clusterer::new(ClusterParams::default().similarity_threshold(hi)).unwrap();
+        let coarse = partition(&low.cluster(&items).unwrap());
+        for group in partition(&high.cluster(&items).unwrap()) {
+            // Each fine group lies inside one coarse group.
+            prop_assert!(coarse.iter().any(|g| group.iter().all(|id| g.contains(id))));
+        }
+    }
+
+    #[test]
+    fn fast_path_equals_exhaustive_on_small_inputs(items in items_strategy(25)) {
+        // With fewer items than `max_candidates_per_item` and every term under
+        // the document-frequency floor, the index finds every similar pair.
+        let cl = Clusterer::default();
+        prop_assert_eq!(cl.cluster(&items).unwrap(), cl.cluster_exhaustive(&items).unwrap());
+    }
+}
+
+#[test]
+fn fast_path_equals_exhaustive_where_the_threshold_decides() {
+    // Larger than the candidate cap: well separated topics, so the threshold
+    // decides every merge clearly.
+    let topics = [
+        "export reports excel spreadsheet",
+        "dark mode editor theme",
+        "saml single sign-on okta",
+        "android app crash startup",
+        "invoice billing currency euro",
+    ];
+    let mut items = Vec::new();
+    for (t, topic) in topics.iter().enumerate() {
+        let words: Vec<&str> = topic.split(' ').collect();
+        for k in 0..30 {
+            let title = format!(
+                "{} {} {}",
+                words[k % 4],
+                words[(k + 1) % 4],
+                words[(k + 2) % 4]
+            );
+            items.push(item(
+                &format!("t{t}-{k:02}"),
+                &title,
+                Some(&format!("c{k}")),
+            ));
+        }
+    }
+    let cl = Clusterer::default();
+    let fast = cl.cluster(&items).unwrap();
+    assert_eq!(fast, cl.cluster_exhaustive(&items).unwrap());
+    assert_eq!(fast.features.len(), 5);
+}
+
+#[test]
+fn send_sync() {
+    fn assert_all<T: Send + Sync + std::panic::UnwindSafe + std::panic::RefUnwindSafe>() {}
+    assert_all::<Clusterer>();
+    assert_all::<feedback_triage::ClusterIndex>();
+    assert_all::<Clustering>();
+    assert_all::<ClusterParams>();
+}
