@@ -153,7 +153,7 @@ impl Diff {
             }
         }
         // Stable sort: ties keep matrix order.
-        cells.sort_by(|a, b| b.count.cmp(&a.count));
+        cells.sort_by_key(|c| std::cmp::Reverse(c.count));
         PolicyDiff {
             items: self.items,
             changed,
@@ -171,11 +171,15 @@ mod tests {
     #[test]
     fn matrix_counts_every_change_including_none() {
         let mut a = Policy::empty();
-        a.rules.push(Rule::new("crash", Class::FaultCorrection).keyword("crash"));
-        a.rules.push(Rule::new("add", Class::MarketDriven).keyword("add"));
+        a.rules
+            .push(Rule::new("crash", Class::FaultCorrection).keyword("crash"));
+        a.rules
+            .push(Rule::new("add", Class::MarketDriven).keyword("add"));
         let mut b = Policy::empty();
-        b.rules.push(Rule::new("add", Class::MarketDriven).keyword("add"));
-        b.rules.push(Rule::new("love", Class::Responsiveness).keyword("love"));
+        b.rules
+            .push(Rule::new("add", Class::MarketDriven).keyword("add"));
+        b.rules
+            .push(Rule::new("love", Class::Responsiveness).keyword("love"));
         let (a, b) = (Classifier::new(&a).unwrap(), Classifier::new(&b).unwrap());
         let items: Vec<FeedbackItem> = [
             "it crashes",      // fault -> none
@@ -194,11 +198,17 @@ mod tests {
         let fault = Class::FaultCorrection.index();
         assert_eq!(d.matrix[fault][NONE], 2);
         assert_eq!(d.matrix[NONE][Class::Responsiveness.index()], 1);
-        assert_eq!(d.matrix[Class::MarketDriven.index()][Class::MarketDriven.index()], 1);
+        assert_eq!(
+            d.matrix[Class::MarketDriven.index()][Class::MarketDriven.index()],
+            1
+        );
         assert_eq!(d.matrix[NONE][NONE], 1);
         assert_eq!(d.cells.len(), 2);
         let first = &d.cells[0];
-        assert_eq!((first.from, first.to, first.count), (Some(Class::FaultCorrection), None, 2));
+        assert_eq!(
+            (first.from, first.to, first.count),
+            (Some(Class::FaultCorrection), None, 2)
+        );
         assert_eq!(first.examples.len(), 1, "capped at 1 per cell");
         assert_eq!(first.examples[0].id, "0");
         assert_eq!(first.examples[0].before[0].rule, "crash");

@@ -1,26 +1,4 @@
-//! Learning an editable policy from labelled texts.
-//!
-//! The learner fits a multinomial logistic regression with an L2 penalty over
-//! binary word and phrase features (1 to `max_ngram` words, built from the
-//! crate's own normalised tokens), then writes the model back as a [`Policy`]
-//! that the ordinary [`Classifier`] runs unchanged:
-//!
-//! * A linear model's arg-max does not change when a constant is added to one
-//!   feature's weight in every class. So each feature's weights are shifted
-//!   until the smallest is zero: every remaining weight is positive, as a
-//!   policy requires, and a feature whose weight is zero for a class is simply
-//!   not listed there. The same holds for the per-class bias, which becomes a
-//!   keyword-less *prior* rule whose condition always holds (`min_votes: 0`).
-//! * Keywords are counted once per item, the learned rules are not negatable
-//!   and the policy's `title_weight` is 1, exactly as the features were built.
-//!   `fit_ratio` is 1, so the primary class is the arg-max of the scores.
-//! * Each n-gram is written back as its most frequent surface form ("crashes
-//!   on startup"), which re-normalises to the same terms, so the policy reads
-//!   like one a person wrote and can be edited like one.
-//!
-//! Words seen in fewer than `min_doc_freq` training items never become
-//! keywords, and the L2 penalty keeps rare words' weights small: a one-off
-//! word does not become a rule.
+//! Learning an editable policy from labelled texts (see [`Learner`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -287,7 +265,42 @@ pub enum LearnError {
     },
 }
 
-/// Learns policies from labelled texts; see the [module docs](self).
+/// Learns policies from labelled texts.
+///
+/// The learner fits a multinomial logistic regression with an L2 penalty over
+/// binary word and phrase features (1 to `max_ngram` words, built from the
+/// crate's own normalised tokens), then writes the model back as a [`Policy`]
+/// that the ordinary [`Classifier`] runs unchanged:
+///
+/// * A linear model's arg-max does not change when a constant is added to one
+///   feature's weight in every class. So each feature's weights are shifted
+///   until the smallest is zero: every remaining weight is positive, as a
+///   policy requires, and a feature whose weight is zero for a class is simply
+///   not listed there. The same holds for the per-class bias, which becomes a
+///   keyword-less *prior* rule whose condition always holds (`min_votes: 0`).
+/// * Keywords are counted once per item, the learned rules are not negatable
+///   and the policy's `title_weight` is 1, exactly as the features were built.
+///   `fit_ratio` is 1, so the primary class is the arg-max of the scores.
+/// * Each n-gram is written back as its most frequent surface form ("crashes
+///   on startup"), which re-normalises to the same terms, so the policy reads
+///   like one a person wrote and can be edited like one.
+///
+/// Words seen in fewer than `min_doc_freq` training items never become
+/// keywords, and the L2 penalty keeps rare words' weights small: a one-off
+/// word does not become a rule. Title words are also features of their own
+/// (rules with `field: title`), see [`FieldFeatures`]; the penalty is scaled
+/// by inverse document frequency, see [`FeatureValues`]; training items are
+/// weighted so that classes count alike ([`ClassBalance`]) and the priors are
+/// then tuned for macro-F1 ([`PriorTuning`]).
+///
+/// The result is an ordinary policy: save it as JSON or TOML, edit it, or
+/// [`merge`](Policy::merge) it into a hand-written one (whose rules and
+/// settings keep precedence). The learned rules have ids
+/// `{rule_prefix}-{class}-{words|phrases-N|title-words|title-phrases-N|prior}`.
+///
+/// Cost: one pass to tokenize, then L-BFGS over at most `max_features`
+/// features, linear in the items per iteration; 100,000 items take a few
+/// seconds (see `benches/learn.rs`).
 ///
 /// ```
 /// use feedback_triage::{Class, Classifier, Labelled, LearnParams, Learner};
@@ -379,12 +392,7 @@ impl Learner {
             "at least 1",
             p.min_doc_freq as f64,
         )?;
-        range(
-            p.l2.is_finite() && p.l2 > 0.0,
-            "l2",
-            "finite and > 0",
-            p.l2,
-        )?;
+        range(p.l2.is_finite() && p.l2 > 0.0, "l2", "finite and > 0", p.l2)?;
         range(
             p.min_weight.is_finite() && p.min_weight >= 0.0,
             "min_weight",
@@ -472,8 +480,7 @@ impl Learner {
                 });
             }
             let policy = self.learn(&train)?;
-            let classifier =
-                Classifier::new(&policy).expect("a learned policy always validates");
+            let classifier = Classifier::new(&policy).expect("a learned policy always validates");
             let mut eval = Evaluation::new().max_misses(0);
             for (n, t) in test.iter().enumerate() {
                 let c = classifier.classify_text(t.title, t.body);
@@ -692,7 +699,9 @@ impl Features {
         let mut spellings: FxHashMap<(u32, String), u32> = FxHashMap::default();
         for (r, &t) in raw_term.iter().enumerate() {
             if t != NO {
-                *spellings.entry((t, raw_text[r].to_lowercase())).or_insert(0) += raw_count[r];
+                *spellings
+                    .entry((t, raw_text[r].to_lowercase()))
+                    .or_insert(0) += raw_count[r];
             }
         }
         let mut surface: Vec<Option<(u32, String)>> = vec![None; term_ids.len()];
@@ -812,7 +821,13 @@ fn fit(data: &Features, y: &[usize], rows: &[usize], k: usize, p: &LearnParams) 
         ClassBalance::Unweighted => vec![1.0; k],
         ClassBalance::Balanced => counts
             .iter()
-            .map(|&c| if c == 0 { 0.0 } else { n / (k as f64 * c as f64) })
+            .map(|&c| {
+                if c == 0 {
+                    0.0
+                } else {
+                    n / (k as f64 * c as f64)
+                }
+            })
             .collect(),
     };
     let dim = nf * k + k;
@@ -841,9 +856,9 @@ fn fit(data: &Features, y: &[usize], rows: &[usize], k: usize, p: &LearnParams) 
             }
             let s = sample[y[d]];
             loss += s * (sum.ln() - (z[y[d]].ln()));
-            for c in 0..k {
-                let pr = z[c] / sum;
-                z[c] = s * (pr - if c == y[d] { 1.0 } else { 0.0 });
+            for (c, v) in z.iter_mut().enumerate() {
+                let pr = *v / sum;
+                *v = s * (pr - if c == y[d] { 1.0 } else { 0.0 });
             }
             for &f in doc {
                 let row = &mut g[f as usize * k..f as usize * k + k];
@@ -882,7 +897,10 @@ impl Model {
         let k = self.bias.len();
         out.copy_from_slice(&self.bias);
         for &f in data.doc(d) {
-            for (o, w) in out.iter_mut().zip(&self.w[f as usize * k..f as usize * k + k]) {
+            for (o, w) in out
+                .iter_mut()
+                .zip(&self.w[f as usize * k..f as usize * k + k])
+            {
                 *o += w;
             }
         }
@@ -905,7 +923,9 @@ fn tune_priors(data: &Features, y: &[usize], k: usize, p: &LearnParams) -> Vec<f
             model.scores(data, d, &mut oof[d * k..d * k + k]);
         }
     }
-    let rows: Vec<usize> = (0..n).filter(|d| folds == INNER || d % INNER == 0).collect();
+    let rows: Vec<usize> = (0..n)
+        .filter(|d| folds == INNER || d % INNER == 0)
+        .collect();
     let macro_f1 = |shift: &[f64]| -> f64 {
         let mut tp = vec![0usize; k];
         let mut pred = vec![0usize; k];
@@ -1052,10 +1072,19 @@ mod tests {
         let mut v = Vec::new();
         let bugs = ["crash", "freeze", "error"];
         let wants = ["dark mode", "export", "offline sync"];
-        let fillers = ["today", "on my phone", "after the update", "again", "at work"];
+        let fillers = [
+            "today",
+            "on my phone",
+            "after the update",
+            "again",
+            "at work",
+        ];
         for i in 0..30 {
             let f = fillers[i % 5];
-            v.push((format!("it {} {f} {i}", bugs[i % 3]), Class::FaultCorrection));
+            v.push((
+                format!("it {} {f} {i}", bugs[i % 3]),
+                Class::FaultCorrection,
+            ));
             v.push((
                 format!("please add {} {f} {i}", wants[i % 3]),
                 Class::MarketDriven,

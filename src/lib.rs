@@ -18,12 +18,12 @@ pub use error::{ItemError, ParamsError, PolicyError, PolicyErrors};
 pub use item::{Channel, FeedbackItem, ParseChannelError};
 pub use policy::{Conditions, Keyword, POLICY_VERSION, Policy, Rule, Scope, Settings, TextField};
 mod evaluate;
-pub use evaluate::{ClassMetrics, Evaluation, EvaluationReport, LabelMap, LabelMapError, Miss};
 pub use evaluate::UnknownLabels;
+pub use evaluate::{ClassMetrics, Evaluation, EvaluationReport, LabelMap, LabelMapError, Miss};
 mod learn;
 pub use learn::{
-    ClassBalance, CrossValidation, FieldFeatures, FoldResult, LearnError, LearnParams, Labelled,
-    FeatureValues, Learner, PriorTuning,
+    ClassBalance, CrossValidation, FeatureValues, FieldFeatures, FoldResult, Labelled, LearnError,
+    LearnParams, Learner, PriorTuning,
 };
 mod report;
 pub use report::{ClassCarriers, RuleOverlap, RuleReport, RuleShare, RuleStats, RuleSummary};

@@ -86,12 +86,7 @@ impl LintWarning {
 
 impl fmt::Display for LintWarning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let classes = |c: &[Class]| {
-            c.iter()
-                .map(|c| c.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+        let classes = |c: &[Class]| c.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ");
         match self {
             LintWarning::KeywordInSeveralClasses {
                 terms,
@@ -217,11 +212,10 @@ pub fn lint(policy: &Policy) -> Vec<LintWarning> {
                 reason,
             });
         }
-        if let Some(by) = policy
-            .rules
-            .iter()
-            .enumerate()
-            .find(|&(o, other)| o != r && shadows(other, rule) && (o < r || !shadows(rule, other)))
+        if let Some(by) =
+            policy.rules.iter().enumerate().find(|&(o, other)| {
+                o != r && shadows(other, rule) && (o < r || !shadows(rule, other))
+            })
         {
             out.push(LintWarning::Shadowed {
                 rule: rule.id.clone(),
@@ -238,10 +232,7 @@ fn shadows(a: &Rule, b: &Rule) -> bool {
         return false;
     }
     let a_keys: Vec<Vec<String>> = a.keywords.iter().map(|k| key(&k.text)).collect();
-    let keywords_covered = b
-        .keywords
-        .iter()
-        .all(|k| a_keys.contains(&key(&k.text)));
+    let keywords_covered = b.keywords.iter().all(|k| a_keys.contains(&key(&k.text)));
     let scope_covered = match (a.field, b.field) {
         (Scope::Both, _) => true,
         (x, y) => x == y,
@@ -249,8 +240,8 @@ fn shadows(a: &Rule, b: &Rule) -> bool {
     // An exclusion of `a` could veto it where `b` fires, unless `b` has the
     // same exclusion looked for in the same text.
     let b_excl: Vec<Vec<String>> = b.exclude.iter().map(|e| key(e)).collect();
-    let exclusions_covered =
-        a.exclude.is_empty() || (a.field == b.field && a.exclude.iter().all(|e| b_excl.contains(&key(e))));
+    let exclusions_covered = a.exclude.is_empty()
+        || (a.field == b.field && a.exclude.iter().all(|e| b_excl.contains(&key(e))));
     let negation_covered = !a.negatable || b.negatable;
     keywords_covered
         && scope_covered
@@ -309,7 +300,9 @@ fn never_holds(w: &Conditions) -> Option<String> {
         }
         if let Some(not) = &w.not_channel {
             if ch.iter().all(|c| not.contains(c)) {
-                return Some("every channel in `when.channel` is also in `when.not_channel`".into());
+                return Some(
+                    "every channel in `when.channel` is also in `when.not_channel`".into(),
+                );
             }
         }
     }
@@ -335,7 +328,10 @@ fn never_holds(w: &Conditions) -> Option<String> {
         ("max_deal_value", w.max_deal_value),
     ] {
         if let Some(v) = v {
-            if v.is_nan() || (field == "min_deal_value" && v == f64::INFINITY) || (field == "max_deal_value" && v < 0.0) {
+            if v.is_nan()
+                || (field == "min_deal_value" && v == f64::INFINITY)
+                || (field == "max_deal_value" && v < 0.0)
+            {
                 return Some(format!("`when.{field}` is {v}, which no deal value meets"));
             }
         }
@@ -379,7 +375,9 @@ mod tests {
             Rule::new("b", Class::FaultCorrection)
                 .keyword("bug")
                 .exclude("not a bug"),
-            Rule::new("c", Class::FaultCorrection).keyword("bugs").keyword("freeze"),
+            Rule::new("c", Class::FaultCorrection)
+                .keyword("bugs")
+                .keyword("freeze"),
         ]));
         assert!(w.contains(&LintWarning::DuplicateKeyword {
             terms: "error".into(),
@@ -392,9 +390,10 @@ mod tests {
             rules: vec!["b".into(), "c".into()],
         }));
         // "not a bug" contains the keyword: intended, not reported.
-        assert!(!w
-            .iter()
-            .any(|w| matches!(w, LintWarning::ExclusionCancelsKeyword { .. })));
+        assert!(
+            !w.iter()
+                .any(|w| matches!(w, LintWarning::ExclusionCancelsKeyword { .. }))
+        );
     }
 
     #[test]
@@ -439,7 +438,9 @@ mod tests {
             // Different class: not shadowed (but the keyword is flagged).
             Rule::new("other", Class::MarketDriven).keyword("deal"),
             // A looser rule with an exclusion the narrow one lacks: not shadowed.
-            Rule::new("narrow2", Class::Opportunistic).keyword("rfp").exclude("no rfp"),
+            Rule::new("narrow2", Class::Opportunistic)
+                .keyword("rfp")
+                .exclude("no rfp"),
             Rule::new("broad2", Class::Opportunistic)
                 .keyword("rfp")
                 .keyword("tender")

@@ -287,7 +287,7 @@ impl RuleStats {
                         share: ratio(self.carried[r], correct),
                     })
                     .collect();
-                rules.sort_by(|a, b| b.items.cmp(&a.items));
+                rules.sort_by_key(|s| std::cmp::Reverse(s.items));
                 ClassCarriers {
                     class: c,
                     correct,
@@ -312,14 +312,17 @@ mod tests {
 
     fn classifier() -> Classifier {
         let mut p = Policy::empty();
-        p.rules.push(Rule::new("crash", Class::FaultCorrection).keyword("crash"));
+        p.rules
+            .push(Rule::new("crash", Class::FaultCorrection).keyword("crash"));
         p.rules.push(
             Rule::new("broken", Class::FaultCorrection)
                 .keyword("broken")
                 .exclude("not broken"),
         );
-        p.rules.push(Rule::new("add", Class::MarketDriven).keyword("please add"));
-        p.rules.push(Rule::new("gdpr", Class::Necessity).keyword("gdpr"));
+        p.rules
+            .push(Rule::new("add", Class::MarketDriven).keyword("please add"));
+        p.rules
+            .push(Rule::new("gdpr", Class::Necessity).keyword("gdpr"));
         Classifier::new(&p).unwrap()
     }
 

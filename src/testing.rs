@@ -145,7 +145,8 @@ mod tests {
 
     fn classifier() -> Classifier {
         let mut p = Policy::empty();
-        p.rules.push(Rule::new("feature-ask", Class::MarketDriven).keyword("add"));
+        p.rules
+            .push(Rule::new("feature-ask", Class::MarketDriven).keyword("add"));
         p.rules.push(
             Rule::new("crash", Class::FaultCorrection)
                 .keyword("crash")

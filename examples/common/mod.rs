@@ -12,12 +12,13 @@ pub struct BadLine {
     pub message: String,
 }
 
+/// Items read from JSON Lines: `(1-based line, item, raw JSON)`, and the bad lines.
+pub type ReadItems = (Vec<(usize, FeedbackItem, serde_json::Value)>, Vec<BadLine>);
+
 /// Reads JSON Lines from a file path, or stdin when the path is `-` or absent.
 /// Returns the items (with their 1-based line numbers and the raw JSON value)
 /// and the bad lines; blank lines are skipped.
-pub fn read_items(
-    path: Option<&str>,
-) -> std::io::Result<(Vec<(usize, FeedbackItem, serde_json::Value)>, Vec<BadLine>)> {
+pub fn read_items(path: Option<&str>) -> std::io::Result<ReadItems> {
     let reader: Box<dyn Read> = match path {
         None | Some("-") => Box::new(std::io::stdin()),
         Some(p) => Box::new(std::fs::File::open(p)?),
