@@ -580,6 +580,19 @@ impl Learner {
                 policy.rules.push(rule);
             }
         }
+        if policy.rules.is_empty() {
+            // Nothing told the classes apart (say, every text was empty):
+            // a token prior keeps the policy valid; precedence decides.
+            let class = classes[0];
+            let mut rule = Rule::new(format!("{}-{class}-prior", p.rule_prefix), class)
+                .weight(0.001)
+                .when(Conditions {
+                    min_votes: Some(0),
+                    ..Conditions::default()
+                });
+            rule.description = Some("no feature separated the classes".to_string());
+            policy.rules.push(rule);
+        }
         policy
     }
 }
@@ -1186,6 +1199,19 @@ mod tests {
             learner.cross_validate(&items, 1),
             Err(LearnError::BadFolds { .. })
         ));
+    }
+
+    #[test]
+    fn texts_without_words_still_give_a_valid_policy() {
+        let v = vec![
+            ("".to_string(), Class::Necessity),
+            ("!!".to_string(), Class::FaultCorrection),
+        ];
+        let policy = Learner::new(LearnParams::default())
+            .unwrap()
+            .learn(&labelled(&v))
+            .unwrap();
+        policy.validate().unwrap();
     }
 
     #[test]
