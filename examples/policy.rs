@@ -54,6 +54,7 @@ fn run() -> Result<ExitCode, String> {
         "values",
         "priors",
         "min-weight",
+        "balance",
     ])?;
     let Some(cmd) = args.positional.first().cloned() else {
         return Err(USAGE.to_string());
@@ -113,6 +114,7 @@ fn run() -> Result<ExitCode, String> {
                 "values",
                 "priors",
                 "min-weight",
+                "balance",
                 "strict",
                 "table",
             ])?;
@@ -260,7 +262,7 @@ fn learn(args: &common::Args, table: bool) -> Result<ExitCode, String> {
         params.l2 = v;
     }
     if let Some(v) = num("max-keywords")? {
-        params.max_keywords_per_class = v as usize;
+        params.max_keywords = v as usize;
     }
     if let Some(v) = num("min-weight")? {
         params.min_weight = v;
@@ -272,6 +274,9 @@ fn learn(args: &common::Args, table: bool) -> Result<ExitCode, String> {
     };
     if let Some(v) = choice("values")? {
         params.values = serde_json::from_value(v).map_err(|e| format!("--values: {e}"))?;
+    }
+    if let Some(v) = choice("balance")? {
+        params.balance = serde_json::from_value(v).map_err(|e| format!("--balance: {e}"))?;
     }
     if let Some(v) = choice("priors")? {
         params.priors = serde_json::from_value(v).map_err(|e| format!("--priors: {e}"))?;

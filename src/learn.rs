@@ -46,16 +46,17 @@ pub struct LearnParams {
     pub l2: f64,
     /// How classes of different sizes are weighted (default balanced).
     pub balance: ClassBalance,
-    /// Keyword weights below this are dropped from the written policy
-    /// (default 0.1; `>= 0`), which keeps it short and readable.
+    /// A word or phrase whose weights differ between classes by less than
+    /// this is dropped from the written policy, in every class at once
+    /// (default 0.02; `>= 0`), which keeps it shorter.
     pub min_weight: f64,
     /// Fit on at most this many words and phrases, the ones in the most
     /// items (default 50,000; at least 1). Bounds memory and time on large
     /// training sets.
     pub max_features: usize,
-    /// Keep at most this many keywords per class, the heaviest (default
-    /// 2000; at least 1).
-    pub max_keywords_per_class: usize,
+    /// Keep at most this many distinct words and phrases, those with the
+    /// heaviest weight (default 20,000; at least 1).
+    pub max_keywords: usize,
     /// Optimiser iterations, at most (default 150; at least 1).
     pub max_iterations: usize,
     /// Prefix of the learned rules' ids (default `"learned"`).
@@ -139,10 +140,10 @@ impl LearnParams {
         self.min_weight = v;
         self
     }
-    /// Sets [`max_keywords_per_class`](LearnParams#structfield.max_keywords_per_class).
+    /// Sets [`max_keywords`](LearnParams#structfield.max_keywords).
     #[must_use]
-    pub fn max_keywords_per_class(mut self, v: usize) -> Self {
-        self.max_keywords_per_class = v;
+    pub fn max_keywords(mut self, v: usize) -> Self {
+        self.max_keywords = v;
         self
     }
     /// Sets [`max_features`](LearnParams#structfield.max_features).
@@ -203,8 +204,8 @@ impl Default for LearnParams {
             min_doc_freq: 2,
             l2: 32.0,
             balance: ClassBalance::Balanced,
-            min_weight: 0.1,
-            max_keywords_per_class: 2000,
+            min_weight: 0.02,
+            max_keywords: 20_000,
             max_features: 50_000,
             max_iterations: 150,
             rule_prefix: "learned".to_string(),
@@ -400,10 +401,10 @@ impl Learner {
             p.min_weight,
         )?;
         range(
-            p.max_keywords_per_class >= 1,
-            "max_keywords_per_class",
+            p.max_keywords >= 1,
+            "max_keywords",
             "at least 1",
-            p.max_keywords_per_class as f64,
+            p.max_keywords as f64,
         )?;
         range(
             p.max_features >= 1,
@@ -518,18 +519,31 @@ impl Learner {
             ..Settings::default()
         };
         let bmin = model.bias.iter().copied().fold(f64::INFINITY, f64::min);
+        // Shifted weights: per feature, subtract its smallest class weight.
+        let shifted = |f: usize, ci: usize| {
+            let row = &model.w[f * k..f * k + k];
+            round(row[ci] - row.iter().copied().fold(f64::INFINITY, f64::min))
+        };
+        // Features are kept or dropped whole (in every class at once), so a
+        // kept feature's weights still differ between classes exactly as
+        // fitted: the heaviest `max_keywords` whose largest weight reaches
+        // `min_weight`.
+        let mut kept: Vec<(f64, u32)> = (0..data.names.len())
+            .map(|f| {
+                let top = (0..k).map(|ci| shifted(f, ci)).fold(0.0, f64::max);
+                (top, f as u32)
+            })
+            .filter(|&(top, _)| top >= p.min_weight && top > 0.0)
+            .collect();
+        kept.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        kept.truncate(p.max_keywords);
         for (ci, &class) in classes.iter().enumerate() {
-            // Shifted weights: per feature, subtract its smallest class weight.
-            let mut kws: Vec<(f64, u32)> = (0..data.names.len())
-                .filter_map(|f| {
-                    let row = &model.w[f * k..f * k + k];
-                    let min = row.iter().copied().fold(f64::INFINITY, f64::min);
-                    let w = round(row[ci] - min);
-                    (w > p.min_weight.max(0.0005)).then_some((w, f as u32))
-                })
+            let mut kws: Vec<(f64, u32)> = kept
+                .iter()
+                .map(|&(_, f)| (shifted(f as usize, ci), f))
+                .filter(|&(w, _)| w > 0.0)
                 .collect();
             kws.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-            kws.truncate(p.max_keywords_per_class);
             let prior = round(model.bias[ci] - bmin);
             if prior > 0.0 {
                 let mut rule = Rule::new(format!("{}-{class}-prior", p.rule_prefix), class)
