@@ -22,8 +22,8 @@ mod common;
 use std::process::ExitCode;
 
 use feedback_triage::{
-    Class, Classifier, Evidence, EvidenceKind, LabelMap, Labelled, LearnParams, Learner, Policy,
-    UnknownLabels,
+    Class, Classifier, Diff, Evidence, EvidenceKind, LabelMap, Labelled, LearnParams, Learner,
+    Policy, RuleStats, UnknownLabels, lint,
 };
 
 const USAGE: &str = "usage: policy <dump [--toml] | check FILE | report FILE.jsonl --labels MAP [--policy P] | lint [--policy P] | diff --policy A [--against B] FILE.jsonl | learn FILE.jsonl --labels MAP [--folds K] [--out FILE] [--merge-into P]> [--table]";
@@ -54,6 +54,7 @@ fn run() -> Result<ExitCode, String> {
         "values",
         "priors",
         "min-weight",
+        "balance",
     ])?;
     let Some(cmd) = args.positional.first().cloned() else {
         return Err(USAGE.to_string());
@@ -75,6 +76,31 @@ fn run() -> Result<ExitCode, String> {
             let path = positional(&args, 1, "check needs a FILE")?;
             check(path, table)
         }
+        "report" => {
+            args.check(&["labels", "policy", "strict", "table"])?;
+            report(&args, table)
+        }
+        "lint" => {
+            args.check(&["policy", "table"])?;
+            let policy = match args.value("policy") {
+                Some(p) => common::read_policy(p)?,
+                None => Policy::builtin(),
+            };
+            let warnings = lint(&policy);
+            if table {
+                for w in &warnings {
+                    println!("{w}");
+                }
+                println!("{} warning(s)", warnings.len());
+            } else {
+                println!("{}", to_json(&warnings)?);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        "diff" => {
+            args.check(&["policy", "against", "examples", "table"])?;
+            diff(&args, table)
+        }
         "learn" => {
             args.check(&[
                 "labels",
@@ -88,6 +114,7 @@ fn run() -> Result<ExitCode, String> {
                 "values",
                 "priors",
                 "min-weight",
+                "balance",
                 "strict",
                 "table",
             ])?;
@@ -145,7 +172,12 @@ fn check(path: &str, table: bool) -> Result<ExitCode, String> {
             println!("{path}: ok ({rules} rules)");
         }
         for e in &errors {
-            println!("{path}: {e}");
+            // Read errors already name the file.
+            if e.starts_with(path) {
+                println!("{e}");
+            } else {
+                println!("{path}: {e}");
+            }
         }
     } else {
         let v = serde_json::json!({ "file": path, "ok": errors.is_empty(), "rules": rules, "errors": errors });
@@ -159,12 +191,12 @@ fn check(path: &str, table: bool) -> Result<ExitCode, String> {
 }
 
 /// A labelled data file: items, line indexes and labels.
-struct Labelled_ {
+struct LabelledFile {
     items: Vec<(usize, feedback_triage::FeedbackItem, Option<String>)>,
     map: LabelMap,
 }
 
-fn read_labelled(args: &common::Args, path: &str) -> Result<Labelled_, String> {
+fn read_labelled(args: &common::Args, path: &str) -> Result<LabelledFile, String> {
     let map: LabelMap = args
         .value("labels")
         .ok_or("--labels MAP is required (e.g. Bug=fault_correction,Feature=market_driven)")?
@@ -187,7 +219,7 @@ fn read_labelled(args: &common::Args, path: &str) -> Result<Labelled_, String> {
             (line - 1, item, label)
         })
         .collect();
-    Ok(Labelled_ { items, map })
+    Ok(LabelledFile { items, map })
 }
 
 fn unknown_labels(args: &common::Args) -> UnknownLabels {
@@ -230,7 +262,7 @@ fn learn(args: &common::Args, table: bool) -> Result<ExitCode, String> {
         params.l2 = v;
     }
     if let Some(v) = num("max-keywords")? {
-        params.max_keywords_per_class = v as usize;
+        params.max_keywords = v as usize;
     }
     if let Some(v) = num("min-weight")? {
         params.min_weight = v;
@@ -242,6 +274,9 @@ fn learn(args: &common::Args, table: bool) -> Result<ExitCode, String> {
     };
     if let Some(v) = choice("values")? {
         params.values = serde_json::from_value(v).map_err(|e| format!("--values: {e}"))?;
+    }
+    if let Some(v) = choice("balance")? {
+        params.balance = serde_json::from_value(v).map_err(|e| format!("--balance: {e}"))?;
     }
     if let Some(v) = choice("priors")? {
         params.priors = serde_json::from_value(v).map_err(|e| format!("--priors: {e}"))?;
@@ -337,8 +372,160 @@ fn learn(args: &common::Args, table: bool) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-#[allow(dead_code)]
+fn report(args: &common::Args, table: bool) -> Result<ExitCode, String> {
+    let path = positional(args, 1, "report needs FILE.jsonl")?;
+    let classifier = load_classifier(args.value("policy"))?;
+    let data = read_labelled(args, path)?;
+    let mode = unknown_labels(args);
+    let mut stats = RuleStats::new(classifier.policy());
+    let mut unlabelled = 0usize;
+    for (index, item, label) in &data.items {
+        let truth = data
+            .map
+            .resolve(label.as_deref(), mode)
+            .map_err(|e| format!("{path}: line {}: {e}", index + 1))?;
+        if truth.is_none() {
+            unlabelled += 1;
+        }
+        let c = classifier
+            .classify(item)
+            .map_err(|e| format!("{path}: line {}: {e}", index + 1))?;
+        stats.add(truth, &c);
+    }
+    let r = stats.finish();
+    if !table {
+        println!(
+            "{}",
+            serde_json::json!({ "file": path, "unlabelled": unlabelled, "report": r })
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{path}: {} items, {} labelled ({unlabelled} without a mapped label)",
+        r.items, r.labelled
+    );
+    println!(
+        "  {:<34} {:<16} {:>6} {:>8} {:>6} {:>9} {:>9}  top overlaps",
+        "rule", "class", "fired", "coverage", "vetoed", "precision", "conflicts"
+    );
+    for s in &r.rules {
+        let overlaps: Vec<String> = s
+            .overlaps
+            .iter()
+            .map(|o| format!("{}({})", o.rule, o.items))
+            .collect();
+        println!(
+            "  {:<34} {:<16} {:>6} {:>8.3} {:>6} {:>9} {:>9}  {}",
+            common::cut(&s.rule, 34),
+            s.class.as_str(),
+            s.fired,
+            s.coverage,
+            s.vetoed,
+            s.precision.map_or("-".to_string(), |p| format!("{p:.3}")),
+            s.conflicts,
+            overlaps.join(" ")
+        );
+    }
+    if !r.never_fired.is_empty() {
+        println!("  never fired: {}", r.never_fired.join(", "));
+    }
+    for c in &r.classes {
+        let rules: Vec<String> = c
+            .rules
+            .iter()
+            .take(5)
+            .map(|s| format!("{} {:.0}%", s.rule, 100.0 * s.share))
+            .collect();
+        println!(
+            "  {} ({} correct) carried by: {}",
+            c.class,
+            c.correct,
+            rules.join(", ")
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn diff(args: &common::Args, table: bool) -> Result<ExitCode, String> {
+    let path = positional(args, 1, "diff needs FILE.jsonl")?;
+    let a_path = args
+        .value("policy")
+        .ok_or_else(|| format!("diff needs --policy A\n{USAGE}"))?;
+    let before = load_classifier(Some(a_path))?;
+    let after = load_classifier(args.value("against"))?;
+    let examples: usize = args
+        .value("examples")
+        .map(str::parse)
+        .transpose()
+        .map_err(|e| format!("--examples: {e}"))?
+        .unwrap_or(3);
+    let (items, bad) = common::read_items(Some(path)).map_err(|e| format!("{path}: {e}"))?;
+    common::report_bad(Some(path), &bad);
+    let mut d = Diff::new(examples);
+    for (line, item, _) in &items {
+        let a = before
+            .classify(item)
+            .map_err(|e| format!("{path}:{line}: {e}"))?;
+        let b = after
+            .classify(item)
+            .map_err(|e| format!("{path}:{line}: {e}"))?;
+        d.add(&item.id, &a, &b);
+    }
+    let d = d.finish();
+    let against = args.value("against").unwrap_or("<builtin>");
+    if !table {
+        println!(
+            "{}",
+            serde_json::json!({ "file": path, "policy": a_path, "against": against, "diff": d })
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{path}: {} of {} items change class from {a_path} to {against}",
+        d.changed, d.items
+    );
+    let name = |c: Option<Class>| c.map_or("none", Class::as_str);
+    print!("  {:<17}", "from \\ to");
+    for t in 0..6 {
+        print!(" {:>8}", cut_class(t));
+    }
+    println!();
+    for f in 0..6 {
+        if d.matrix[f].iter().sum::<usize>() == 0 {
+            continue;
+        }
+        print!("  {:<17}", cut_class(f));
+        for t in 0..6 {
+            print!(" {:>8}", d.matrix[f][t]);
+        }
+        println!();
+    }
+    for cell in &d.cells {
+        println!("  {} -> {}: {}", name(cell.from), name(cell.to), cell.count);
+        for e in &cell.examples {
+            println!("    {}", e.id);
+            println!("      before: {}", evidence_line(&e.before));
+            println!("      after:  {}", evidence_line(&e.after));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cut_class(i: usize) -> &'static str {
+    [
+        "necessity",
+        "opportunistic",
+        "fault",
+        "market",
+        "responsive",
+        "none",
+    ][i]
+}
+
 fn evidence_line(ev: &[Evidence]) -> String {
+    if !ev.iter().any(|e| e.contribution > 0.0) {
+        return "(no rule fired)".to_string();
+    }
     ev.iter()
         .filter(|e| e.contribution > 0.0)
         .map(|e| match &e.kind {
@@ -349,4 +536,7 @@ fn evidence_line(ev: &[Evidence]) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+        .chars()
+        .take(300)
+        .collect()
 }

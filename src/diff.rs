@@ -153,7 +153,7 @@ impl Diff {
             }
         }
         // Stable sort: ties keep matrix order.
-        cells.sort_by(|a, b| b.count.cmp(&a.count));
+        cells.sort_by_key(|c| std::cmp::Reverse(c.count));
         PolicyDiff {
             items: self.items,
             changed,

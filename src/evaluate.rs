@@ -355,3 +355,72 @@ impl Evaluation {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::Classifier;
+    use crate::policy::{Policy, Rule};
+
+    fn classifier() -> Classifier {
+        let mut p = Policy::empty();
+        p.rules
+            .push(Rule::new("crash", Class::FaultCorrection).keyword("crash"));
+        Classifier::new(&p).unwrap()
+    }
+
+    #[test]
+    fn items_without_a_true_class_are_skipped_and_counted() {
+        let c = classifier();
+        let map: LabelMap = "Bug=fault_correction".parse().unwrap();
+        let mut eval = Evaluation::new();
+        for (text, label) in [
+            ("it crashes", Some("Bug")),
+            ("hi", None),
+            ("x", Some("Praise")),
+        ] {
+            match map.resolve(label, UnknownLabels::Skip).unwrap() {
+                Some(truth) => eval.add("id", truth, &c.classify_text(text, "")),
+                None => eval.skip(),
+            }
+        }
+        eval.add("empty truth", &[], &c.classify_text("crash", ""));
+        let r = eval.finish();
+        assert_eq!((r.items, r.skipped), (1, 3));
+        assert_eq!(r.accuracy, 1.0);
+    }
+
+    #[test]
+    fn unknown_label_is_an_error_naming_it_when_strict() {
+        let map: LabelMap = "Bug=fault_correction".parse().unwrap();
+        let err = map
+            .resolve(Some("Feature"), UnknownLabels::Error)
+            .unwrap_err();
+        assert_eq!(err, LabelMapError::UnknownLabel("Feature".into()));
+        assert!(err.to_string().contains("\"Feature\""));
+        assert_eq!(map.resolve(Some("Feature"), UnknownLabels::Skip), Ok(None));
+    }
+
+    #[test]
+    fn label_map_reports_classes_left_empty() {
+        let map: LabelMap = "Bug=fault_correction,Feature=market_driven|responsiveness"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            map.missing_classes(),
+            vec![Class::Necessity, Class::Opportunistic]
+        );
+        assert!(LabelMap::identity().missing_classes().is_empty());
+    }
+
+    #[test]
+    fn misses_carry_their_evidence() {
+        let c = classifier();
+        let mut eval = Evaluation::new();
+        eval.add("1", &[Class::Necessity], &c.classify_text("crash", ""));
+        let r = eval.finish();
+        assert_eq!(r.misses.len(), 1);
+        assert_eq!(r.misses[0].predicted, Some(Class::FaultCorrection));
+        assert_eq!(r.misses[0].evidence[0].rule, "crash");
+    }
+}

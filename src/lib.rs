@@ -119,19 +119,40 @@
 
 mod class;
 mod classify;
+mod cluster;
 mod de;
+mod diff;
 mod error;
+mod evaluate;
 mod item;
+mod jobs;
+mod learn;
+mod lint;
 mod policy;
+mod report;
+pub mod testing;
 mod text;
 
 pub use class::{Class, ClassScores, ParseClassError};
 pub use classify::{Classification, Classifier, Evidence, EvidenceKind, Outcome};
+pub use cluster::{
+    Assignment, CandidateFeature, ClassMix, ClusterIndex, ClusterParams, Clusterer, Clustering,
+    DuplicateCheck, DuplicateDecision, GroupKind, SpecialCase, SpecialReason,
+};
+pub use diff::{Diff, DiffCell, DiffExample, PolicyDiff};
 pub use error::{ItemError, ParamsError, PolicyError, PolicyErrors};
+pub use evaluate::{
+    ClassMetrics, Evaluation, EvaluationReport, LabelMap, LabelMapError, Miss, UnknownLabels,
+};
 pub use item::{Channel, FeedbackItem, ParseChannelError};
+pub use jobs::{Job, JobKind, extract_jobs};
+pub use learn::{
+    ClassBalance, CrossValidation, FeatureValues, FieldFeatures, FoldResult, Labelled, LearnError,
+    LearnParams, Learner, PriorTuning,
+};
+pub use lint::{LintWarning, lint};
 pub use policy::{Conditions, Keyword, POLICY_VERSION, Policy, Rule, Scope, Settings, TextField};
-mod evaluate;
-pub use evaluate::{ClassMetrics, Evaluation, EvaluationReport, LabelMap, LabelMapError, Miss};
+pub use report::{ClassCarriers, RuleOverlap, RuleReport, RuleShare, RuleStats, RuleSummary};
 
 /// The normalised terms of a phrase, as the matcher sees them (a phrase in a
 /// script without spaces, or of symbols, is one lower-cased term). Not part of
@@ -167,25 +188,8 @@ mod autotraits {
         assert_all::<ItemError>();
         assert_all::<ParamsError>();
         assert_all::<Evaluation>();
+        assert_all::<Clusterer>();
+        assert_all::<Clustering>();
+        assert_all::<ClusterIndex>();
     }
 }
-mod jobs;
-pub use evaluate::UnknownLabels;
-pub use jobs::{Job, JobKind, extract_jobs};
-mod learn;
-pub use learn::{
-    ClassBalance, CrossValidation, FeatureValues, FieldFeatures, FoldResult, Labelled, LearnError,
-    LearnParams, Learner, PriorTuning,
-};
-mod report;
-pub use report::{ClassCarriers, RuleOverlap, RuleReport, RuleShare, RuleStats, RuleSummary};
-mod lint;
-pub use lint::{LintWarning, lint};
-mod diff;
-pub use diff::{Diff, DiffCell, DiffExample, PolicyDiff};
-mod cluster;
-pub mod testing;
-pub use cluster::{
-    Assignment, CandidateFeature, ClassMix, ClusterIndex, ClusterParams, Clusterer, Clustering,
-    DuplicateCheck, DuplicateDecision, GroupKind, SpecialCase, SpecialReason,
-};

@@ -287,7 +287,7 @@ impl RuleStats {
                         share: ratio(self.carried[r], correct),
                     })
                     .collect();
-                rules.sort_by(|a, b| b.items.cmp(&a.items));
+                rules.sort_by_key(|s| std::cmp::Reverse(s.items));
                 ClassCarriers {
                     class: c,
                     correct,

@@ -23,7 +23,7 @@
 //! ```text
 //! 1 of 2 cases misclassified:
 //!   "Add a dark mode": expected fault_correction, got market_driven (matched)
-//!     market-feature-request: "add" in title (+1.5)
+//!       market-ask: "add" in title (market_driven +1.5)
 //! ```
 
 use std::fmt;

@@ -46,3 +46,34 @@ fn learned_policy_round_trips_through_json_and_toml() {
     let json = serde_json::to_string(&p).unwrap();
     assert_eq!(serde_json::from_str::<Policy>(&json).unwrap(), p);
 }
+
+#[test]
+fn tool_types_are_send_sync_and_unwind_safe() {
+    use std::panic::{RefUnwindSafe, UnwindSafe};
+    fn assert_all<T: Send + Sync + UnwindSafe + RefUnwindSafe>() {}
+    assert_all::<feedback_triage::Learner>();
+    assert_all::<feedback_triage::LearnParams>();
+    assert_all::<feedback_triage::LearnError>();
+    assert_all::<feedback_triage::CrossValidation>();
+    assert_all::<feedback_triage::RuleStats>();
+    assert_all::<feedback_triage::RuleReport>();
+    assert_all::<feedback_triage::Diff>();
+    assert_all::<feedback_triage::PolicyDiff>();
+    assert_all::<feedback_triage::LintWarning>();
+    assert_all::<feedback_triage::testing::Failure>();
+}
+
+#[test]
+fn failure_message_format() {
+    use feedback_triage::{Class, Classifier, Policy, Rule};
+    let mut p = Policy::empty();
+    p.rules
+        .push(Rule::new("market-ask", Class::MarketDriven).keyword("add"));
+    let c = Classifier::new(&p).unwrap();
+    let f =
+        feedback_triage::testing::check_table(&c, &[("Add a dark mode", Class::FaultCorrection)]);
+    assert_eq!(
+        f[0].to_string(),
+        "\"Add a dark mode\": expected fault_correction, got market_driven (matched)\n    market-ask: \"add\" in title (market_driven +1.5)"
+    );
+}
