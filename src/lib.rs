@@ -132,6 +132,7 @@ mod policy;
 mod report;
 pub mod testing;
 mod text;
+mod triage;
 
 pub use class::{Class, ClassScores, ParseClassError};
 pub use classify::{Classification, Classifier, Evidence, EvidenceKind, Outcome};
@@ -153,6 +154,10 @@ pub use learn::{
 pub use lint::{LintWarning, lint};
 pub use policy::{Conditions, Keyword, POLICY_VERSION, Policy, Rule, Scope, Settings, TextField};
 pub use report::{ClassCarriers, RuleOverlap, RuleReport, RuleShare, RuleStats, RuleSummary};
+pub use triage::{
+    Alignment, Cadence, ChannelCount, ClassShare, FeatureJob, FeatureReport, Focus, MonthContact,
+    Signals, Sources, Triage, TriageParams, TriageReport,
+};
 
 /// The normalised terms of a phrase, as the matcher sees them (a phrase in a
 /// script without spaces, or of symbols, is one lower-cased term). Not part of
@@ -191,5 +196,7 @@ mod autotraits {
         assert_all::<Clusterer>();
         assert_all::<Clustering>();
         assert_all::<ClusterIndex>();
+        assert_all::<Triage>();
+        assert_all::<TriageReport>();
     }
 }

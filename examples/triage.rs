@@ -1,0 +1,367 @@
+//! The main job: a triage report over a whole backlog. Reads JSON Lines of
+//! feedback items and prints the report as JSON (default), a readable table
+//! (`--table`) or Markdown to paste into a document (`--markdown`).
+//!
+//! ```text
+//! cargo run --release --example triage -- --table examples/data/sample.jsonl
+//! cargo run --release --example triage -- --markdown backlog.jsonl > report.md
+//! cat backlog.jsonl | cargo run --release --example triage -- --policy my.toml --threshold 0.4
+//! ```
+//!
+//! Options: `--policy FILE` (JSON or TOML), `--threshold X` and
+//! `--min-customers N` (clustering), `--cadence N` (distinct customers per
+//! month below which a month is flagged). A line that cannot be read is
+//! reported on stderr with its line number; the others are still used, and
+//! the exit status is 1.
+
+mod common;
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::process::ExitCode;
+
+use feedback_triage::{
+    Class, Classifier, ClusterParams, Clusterer, Triage, TriageParams, TriageReport,
+};
+
+const USAGE: &str = "usage: triage [--table|--markdown] [--policy FILE] [--threshold X] [--min-customers N] [--cadence N] [FILE|-]";
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("triage: {e}\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> Result<bool, String> {
+    let args = common::Args::parse(&["policy", "threshold", "min-customers", "cadence"])?;
+    args.check(&[
+        "policy",
+        "threshold",
+        "min-customers",
+        "cadence",
+        "table",
+        "markdown",
+        "help",
+    ])?;
+    if args.has("help") {
+        println!("{USAGE}");
+        return Ok(true);
+    }
+    let classifier = match args.value("policy") {
+        Some(p) => Classifier::new(&common::read_policy(p)?).map_err(|e| format!("{p}: {e}"))?,
+        None => Classifier::builtin(),
+    };
+    let mut params = ClusterParams::default();
+    if let Some(t) = args.value("threshold") {
+        params.similarity_threshold = t.parse().map_err(|e| format!("--threshold: {e}"))?;
+    }
+    if let Some(m) = args.value("min-customers") {
+        params.min_distinct_customers = m.parse().map_err(|e| format!("--min-customers: {e}"))?;
+    }
+    let clusterer = Clusterer::new(params).map_err(|e| e.to_string())?;
+    let mut tparams = TriageParams::default();
+    if let Some(c) = args.value("cadence") {
+        tparams.min_customers_per_month = c.parse().map_err(|e| format!("--cadence: {e}"))?;
+    }
+    let triage = Triage::new(classifier, clusterer, tparams).map_err(|e| e.to_string())?;
+    let path = args.positional.first().map(String::as_str);
+    let (items, bad) =
+        common::read_items(path).map_err(|e| format!("{}: {e}", path.unwrap_or("<stdin>")))?;
+    common::report_bad(path, &bad);
+    let progress = common::stderr_is_terminal() && items.len() > 20_000;
+    if progress {
+        eprintln!("triage: {} items read, building the report...", items.len());
+    }
+    let items: Vec<_> = items.into_iter().map(|(_, item, _)| item).collect();
+    let report = triage.report(&items).map_err(|e| e.to_string())?;
+    if progress {
+        eprintln!("triage: done");
+    }
+    let text = if args.has("markdown") {
+        markdown(&report)
+    } else if args.has("table") {
+        table(&report)
+    } else {
+        serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n"
+    };
+    let out = std::io::stdout();
+    let mut out = out.lock();
+    out.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
+    if !bad.is_empty() {
+        eprintln!("triage: {} lines could not be read", bad.len());
+    }
+    Ok(bad.is_empty())
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.0}%", 100.0 * x)
+}
+
+fn class_name(c: Option<Class>) -> &'static str {
+    c.map_or("(no class)", Class::title)
+}
+
+fn table(r: &TriageReport) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "TRIAGE REPORT — {} requests\n", r.items);
+    let _ = writeln!(s, "Class mix");
+    for c in &r.class_mix {
+        if c.items > 0 {
+            let _ = writeln!(
+                s,
+                "  {:<18} {:>5} {:>5}  deal value {:>12.0}",
+                class_name(c.class),
+                c.items,
+                pct(c.share),
+                c.deal_value
+            );
+        }
+    }
+    let _ = writeln!(
+        s,
+        "\nCandidate common features (ranked by distinct customers, then deal value)"
+    );
+    let _ = writeln!(
+        s,
+        "  {:<11} {:>4} {:>5} {:>12}  {:<40} classes",
+        "id", "cust", "items", "deal value", "name"
+    );
+    for f in &r.features {
+        let x = &f.feature;
+        let mix: Vec<String> = Class::ALL
+            .iter()
+            .filter(|c| x.class_mix.get(**c) > 0)
+            .map(|c| format!("{} {}", c.as_str(), x.class_mix.get(*c)))
+            .collect();
+        let _ = writeln!(
+            s,
+            "  {:<11} {:>4} {:>5} {:>12.0}  {:<40} {}",
+            x.id,
+            x.distinct_customers,
+            x.members.len(),
+            x.deal_value,
+            common::cut(&x.name, 40),
+            mix.join(", ")
+        );
+        for j in &f.jobs {
+            let _ = writeln!(
+                s,
+                "  {:>36} job ({:?}, {}): {}",
+                "",
+                j.kind,
+                j.item,
+                common::cut(&j.text, 70)
+            );
+        }
+    }
+    let lone = r
+        .special_cases
+        .iter()
+        .filter(|c| c.members.len() == 1)
+        .count();
+    let _ = writeln!(
+        s,
+        "\nCustom special cases: {} ({} lone requests, {} groups from a single customer)",
+        r.special_cases.len(),
+        lone,
+        r.special_cases.len() - lone
+    );
+    for c in r.special_cases.iter().filter(|c| c.members.len() > 1) {
+        let _ = writeln!(
+            s,
+            "  {:<11} {:>3} items  {}  [{}]",
+            c.id,
+            c.members.len(),
+            common::cut(&c.name, 40),
+            c.members.join(", ")
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\nNo class (the classifier abstained): {}",
+        if r.abstained.is_empty() {
+            "none".to_string()
+        } else {
+            r.abstained.join(", ")
+        }
+    );
+    let g = &r.signals;
+    let _ = writeln!(s, "\nSignals");
+    let _ = writeln!(
+        s,
+        "  alignment of market, sales and customer inputs: {} of {} features draw on two or more ({})",
+        g.alignment.features_aligned,
+        g.alignment.features_considered,
+        g.alignment.share.map_or("n/a".into(), pct)
+    );
+    let _ = writeln!(
+        s,
+        "  market vs customer focus: {} items shared across customers ({}), {} custom asks",
+        g.focus.shared_items,
+        pct(g.focus.shared_share),
+        g.focus.custom_items
+    );
+    if let Some((c, k)) = &g.focus.top_customer {
+        let _ = writeln!(
+            s,
+            "  loudest customer: {c} with {k} items ({} of named)",
+            pct(g.focus.top_customer_share)
+        );
+    }
+    let chans: Vec<String> = g
+        .sources
+        .channels
+        .iter()
+        .map(|c| format!("{} {}", c.channel, c.items))
+        .collect();
+    let _ = writeln!(
+        s,
+        "  sources: {}; internal share {}",
+        chans.join(", "),
+        g.sources.internal_share.map_or("n/a".into(), pct)
+    );
+    let _ = writeln!(
+        s,
+        "  customer contact (distinct customers per month, flagged under {}):",
+        g.cadence.threshold
+    );
+    for m in &g.cadence.months {
+        let _ = writeln!(
+            s,
+            "    {} {:>3} customers {:>4} items{}",
+            m.month,
+            m.customers,
+            m.items,
+            if m.below { "  << below" } else { "" }
+        );
+    }
+    if g.cadence.undated > 0 {
+        let _ = writeln!(s, "    ({} items without a date)", g.cadence.undated);
+    }
+    s
+}
+
+fn markdown(r: &TriageReport) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "# Triage report\n\n{} requests.\n\n## Class mix\n",
+        r.items
+    );
+    let _ = writeln!(
+        s,
+        "| class | requests | share | deal value |\n|---|---:|---:|---:|"
+    );
+    for c in r.class_mix.iter().filter(|c| c.items > 0) {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {:.0} |",
+            class_name(c.class),
+            c.items,
+            pct(c.share),
+            c.deal_value
+        );
+    }
+    let _ = writeln!(s, "\n## Candidate common features\n");
+    let _ = writeln!(
+        s,
+        "| # | feature | customers | requests | deal value | classes | representative |\n|---:|---|---:|---:|---:|---|---|"
+    );
+    for (i, f) in r.features.iter().enumerate() {
+        let x = &f.feature;
+        let mix: Vec<String> = Class::ALL
+            .iter()
+            .filter(|c| x.class_mix.get(**c) > 0)
+            .map(|c| format!("{} {}", c.title(), x.class_mix.get(*c)))
+            .collect();
+        let _ = writeln!(
+            s,
+            "| {} | **{}** (`{}`) | {} | {} | {:.0} | {} | {} |",
+            i + 1,
+            x.name.replace('|', "/"),
+            x.id,
+            x.distinct_customers,
+            x.members.len(),
+            x.deal_value,
+            mix.join(", "),
+            x.representative
+        );
+    }
+    for f in r.features.iter().filter(|f| !f.jobs.is_empty()) {
+        let _ = writeln!(
+            s,
+            "\n**Jobs behind “{}”**\n",
+            f.feature.name.replace('|', "/")
+        );
+        for j in &f.jobs {
+            let _ = writeln!(s, "- {} ({})", j.text.replace('\n', " "), j.item);
+        }
+    }
+    let _ = writeln!(
+        s,
+        "\n## Custom special cases\n\n{} special cases ({} requests).",
+        r.special_cases.len(),
+        r.signals.focus.custom_items
+    );
+    let _ = writeln!(
+        s,
+        "\n## Not classified\n\n{}",
+        if r.abstained.is_empty() {
+            "None.".to_string()
+        } else {
+            r.abstained.join(", ")
+        }
+    );
+    let g = &r.signals;
+    let _ = writeln!(s, "\n## Signals\n");
+    let _ = writeln!(
+        s,
+        "- **Alignment** of market-driven, opportunistic and responsiveness inputs: {} of {} features draw on two or more ({}).",
+        g.alignment.features_aligned,
+        g.alignment.features_considered,
+        g.alignment.share.map_or("n/a".into(), pct)
+    );
+    let _ = writeln!(
+        s,
+        "- **Market vs customer focus**: {} of the backlog is shared across customers; {} requests are custom asks.",
+        pct(g.focus.shared_share),
+        g.focus.custom_items
+    );
+    let chans: Vec<String> = g
+        .sources
+        .channels
+        .iter()
+        .map(|c| format!("{} {}", c.channel, c.items))
+        .collect();
+    let _ = writeln!(
+        s,
+        "- **Sources**: {} (internal share {}).",
+        chans.join(", "),
+        g.sources.internal_share.map_or("n/a".into(), pct)
+    );
+    let below: Vec<&str> = g
+        .cadence
+        .months
+        .iter()
+        .filter(|m| m.below)
+        .map(|m| m.month.as_str())
+        .collect();
+    let _ = writeln!(
+        s,
+        "- **Customer contact**: {} of {} months under {} distinct customers{}.",
+        g.cadence.months_below,
+        g.cadence.months.len(),
+        g.cadence.threshold,
+        if below.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", below.join(", "))
+        }
+    );
+    s
+}

@@ -1,0 +1,548 @@
+//! The triage report: what a whole backlog says.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::class::Class;
+use crate::classify::Classifier;
+use crate::cluster::{CandidateFeature, ClassMix, Clusterer, Clustering, SpecialCase};
+use crate::error::{ItemError, ParamsError};
+use crate::item::{Channel, FeedbackItem};
+use crate::jobs::{JobKind, extract_jobs};
+
+/// Settings of the triage report (serde, with documented defaults).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct TriageParams {
+    /// A month in which fewer distinct customers were heard from is flagged
+    /// (default 4, from the essay's "at least four customers per month"; at
+    /// least 1).
+    pub min_customers_per_month: usize,
+    /// The most jobs listed per candidate feature (default 5; 0 to 100).
+    pub max_jobs_per_feature: usize,
+}
+
+impl Default for TriageParams {
+    fn default() -> Self {
+        TriageParams {
+            min_customers_per_month: 4,
+            max_jobs_per_feature: 5,
+        }
+    }
+}
+
+impl TriageParams {
+    /// Checks the ranges.
+    pub fn validate(&self) -> Result<(), ParamsError> {
+        if self.min_customers_per_month == 0 {
+            return Err(ParamsError::OutOfRange {
+                field: "min_customers_per_month",
+                expected: "at least 1",
+                value: 0.0,
+            });
+        }
+        if self.max_jobs_per_feature > 100 {
+            return Err(ParamsError::OutOfRange {
+                field: "max_jobs_per_feature",
+                expected: "from 0 to 100",
+                value: self.max_jobs_per_feature as f64,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Builds [`TriageReport`]s: a classifier, a clusterer and the report's own
+/// settings. Immutable and `Send + Sync`.
+///
+/// ```
+/// use feedback_triage::{Channel, FeedbackItem, Triage};
+///
+/// let items = vec![
+///     FeedbackItem::new("1").with_title("Export invoices to Excel").with_customer("Acme")
+///         .with_body("We need to export invoices so that finance can close the month."),
+///     FeedbackItem::new("2").with_title("Excel export of invoices").with_customer("Globex"),
+///     FeedbackItem::new("3").with_title("App crashes on login").with_channel(Channel::Support),
+/// ];
+/// let report = Triage::builtin().report(&items)?;
+/// assert_eq!(report.items, 3);
+/// assert_eq!(report.features.len(), 1);
+/// assert_eq!(report.features[0].jobs[0].text, "finance can close the month");
+/// # Ok::<(), feedback_triage::ItemError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Triage {
+    classifier: Classifier,
+    clusterer: Clusterer,
+    params: TriageParams,
+}
+
+impl Triage {
+    /// The builtin classifier, default clustering and default settings.
+    pub fn builtin() -> Triage {
+        Triage {
+            classifier: Classifier::builtin(),
+            clusterer: Clusterer::default(),
+            params: TriageParams::default(),
+        }
+    }
+
+    /// A triage with this classifier, clusterer and settings. The clusterer
+    /// is given the same classifier, so class mixes agree.
+    pub fn new(
+        classifier: Classifier,
+        clusterer: Clusterer,
+        params: TriageParams,
+    ) -> Result<Triage, ParamsError> {
+        params.validate()?;
+        Ok(Triage {
+            clusterer: clusterer.with_classifier(classifier.clone()),
+            classifier,
+            params,
+        })
+    }
+
+    /// The settings.
+    pub fn params(&self) -> &TriageParams {
+        &self.params
+    }
+
+    /// Builds the report. Fails on an invalid item or a repeated id (the
+    /// error names it). The report does not depend on the order of `items`.
+    pub fn report(&self, items: &[FeedbackItem]) -> Result<TriageReport, ItemError> {
+        let clustering = self.clusterer.cluster(items)?;
+        let classes: Vec<Option<Class>> = self
+            .classifier
+            .classify_batch(items)
+            .into_iter()
+            .map(|r| r.map(|c| c.class))
+            .collect::<Result<_, _>>()?;
+        Ok(self.assemble(items, &classes, clustering))
+    }
+
+    fn assemble(
+        &self,
+        items: &[FeedbackItem],
+        classes: &[Option<Class>],
+        clustering: Clustering,
+    ) -> TriageReport {
+        let by_id: BTreeMap<&str, usize> = items
+            .iter()
+            .enumerate()
+            .map(|(i, it)| (it.id.as_str(), i))
+            .collect();
+        let n = items.len();
+
+        // Class mix.
+        let mut counts = [0usize; 6];
+        let mut value = [0.0f64; 6];
+        for (item, class) in items.iter().zip(classes) {
+            let k = class.map_or(5, Class::index);
+            counts[k] += 1;
+            value[k] += item.deal_value.unwrap_or(0.0);
+        }
+        let share = |c: usize| if n == 0 { 0.0 } else { c as f64 / n as f64 };
+        let class_mix = Class::ALL
+            .iter()
+            .map(|c| ClassShare {
+                class: Some(*c),
+                items: counts[c.index()],
+                share: share(counts[c.index()]),
+                deal_value: value[c.index()],
+            })
+            .chain(std::iter::once(ClassShare {
+                class: None,
+                items: counts[5],
+                share: share(counts[5]),
+                deal_value: value[5],
+            }))
+            .collect();
+        let mut abstained: Vec<String> = items
+            .iter()
+            .zip(classes)
+            .filter(|(_, c)| c.is_none())
+            .map(|(i, _)| i.id.clone())
+            .collect();
+        abstained.sort();
+
+        // Features with their jobs.
+        let features: Vec<FeatureReport> = clustering
+            .features
+            .into_iter()
+            .map(|feature| {
+                let mut jobs = Vec::new();
+                for id in &feature.members {
+                    let Some(&i) = by_id.get(id.as_str()) else {
+                        continue;
+                    };
+                    for job in extract_jobs(&items[i].title, &items[i].body) {
+                        jobs.push(FeatureJob {
+                            item: id.clone(),
+                            kind: job.kind,
+                            text: job.text,
+                        });
+                    }
+                }
+                // Outcomes first, then actions, then situations; then by item id.
+                jobs.sort_by(|a, b| {
+                    a.kind
+                        .cmp(&b.kind)
+                        .then_with(|| a.item.cmp(&b.item))
+                        .then_with(|| a.text.cmp(&b.text))
+                });
+                jobs.dedup_by(|a, b| a.text.eq_ignore_ascii_case(&b.text));
+                jobs.truncate(self.params.max_jobs_per_feature);
+                FeatureReport { feature, jobs }
+            })
+            .collect();
+
+        let signals = Signals {
+            alignment: alignment(&features),
+            focus: focus(n, &features, &clustering.special_cases, items),
+            sources: sources(items),
+            cadence: cadence(items, self.params.min_customers_per_month),
+        };
+        TriageReport {
+            items: n,
+            class_mix,
+            features,
+            special_cases: clustering.special_cases,
+            abstained,
+            signals,
+        }
+    }
+}
+
+/// What a backlog says, as one serde value.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct TriageReport {
+    /// The number of items.
+    pub items: usize,
+    /// Per class (and a last row, `class: null`, for the unclassified):
+    /// items, share of the backlog, deal value.
+    pub class_mix: Vec<ClassShare>,
+    /// Candidate common features, ranked as by the clusterer, with the jobs
+    /// their members state.
+    pub features: Vec<FeatureReport>,
+    /// Custom special cases: lone requests and groups from too few customers.
+    pub special_cases: Vec<SpecialCase>,
+    /// Ids of the items the classifier abstained on (no rule fired), sorted:
+    /// listed, not hidden.
+    pub abstained: Vec<String>,
+    /// Portfolio signals.
+    pub signals: Signals,
+}
+
+/// One row of the class mix.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ClassShare {
+    /// The class; `None` for items without a class.
+    pub class: Option<Class>,
+    /// How many items.
+    pub items: usize,
+    /// Their share of the backlog, in `[0, 1]`.
+    pub share: f64,
+    /// The sum of their deal values.
+    pub deal_value: f64,
+}
+
+/// A candidate feature and the jobs behind it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct FeatureReport {
+    /// The feature, as the clusterer found it.
+    #[serde(flatten)]
+    pub feature: CandidateFeature,
+    /// Jobs its members state (outcomes first), one per distinct wording.
+    pub jobs: Vec<FeatureJob>,
+}
+
+/// A job stated by one member of a feature.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct FeatureJob {
+    /// The member's id.
+    pub item: String,
+    /// Outcome, action or situation.
+    pub kind: JobKind,
+    /// The job, quoted.
+    pub text: String,
+}
+
+/// Portfolio signals from the domain essays, each documented with how it is
+/// computed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Signals {
+    /// How closely market-driven, opportunistic and responsiveness inputs
+    /// line up.
+    pub alignment: Alignment,
+    /// Customer focus versus market focus.
+    pub focus: Focus,
+    /// Where requests come from.
+    pub sources: Sources,
+    /// How regularly customers are heard from.
+    pub cadence: Cadence,
+}
+
+/// "The more closely aligned 3, 4 and 5 are, the more value the product team
+/// delivers to sales and customers": among the candidate features that draw
+/// on at least one of market driven, opportunistic and responsiveness, the
+/// share that draw on two or more of them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Alignment {
+    /// Features with members in at least one of the three classes.
+    pub features_considered: usize,
+    /// Of those, features with members in two or three of them.
+    pub features_aligned: usize,
+    /// `features_aligned / features_considered`; `None` when no feature counts.
+    pub share: Option<f64>,
+}
+
+/// Customer focus versus market focus: how much of the backlog is custom asks
+/// of single customers, and how much is shared across customers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Focus {
+    /// Items in candidate features (asked by several customers).
+    pub shared_items: usize,
+    /// Items in special cases (one customer's ask, or a lone request).
+    pub custom_items: usize,
+    /// `shared_items / items` (0 for an empty backlog).
+    pub shared_share: f64,
+    /// The customer with the most items, and how many (ties by name).
+    pub top_customer: Option<(String, usize)>,
+    /// The top customer's share of the items that name a customer.
+    pub top_customer_share: f64,
+}
+
+/// Where requests come from: per channel, and internal versus external.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Sources {
+    /// Items per channel, in [`Channel::ALL`] order, channels with items only.
+    pub channels: Vec<ChannelCount>,
+    /// Items from the `internal` channel.
+    pub internal: usize,
+    /// Items from any other known channel.
+    pub external: usize,
+    /// Items whose channel is unknown.
+    pub unknown: usize,
+    /// `internal / (internal + external)`; `None` when no channel is known.
+    pub internal_share: Option<f64>,
+}
+
+/// Items of one channel.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ChannelCount {
+    /// The channel.
+    pub channel: Channel,
+    /// How many items.
+    pub items: usize,
+    /// Their share of the backlog.
+    pub share: f64,
+}
+
+/// Customer contact cadence: distinct customers heard from per month, for
+/// items whose `created` starts with `YYYY-MM`. Every month from the first to
+/// the last is listed, months without any contact included, and months under
+/// the threshold are flagged.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Cadence {
+    /// The threshold (distinct customers per month).
+    pub threshold: usize,
+    /// One row per month, oldest first.
+    pub months: Vec<MonthContact>,
+    /// How many months are under the threshold.
+    pub months_below: usize,
+    /// Items without a usable date (not counted in any month).
+    pub undated: usize,
+}
+
+/// One month of contact.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct MonthContact {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Distinct named customers heard from.
+    pub customers: usize,
+    /// Items that month.
+    pub items: usize,
+    /// True when `customers < threshold`.
+    pub below: bool,
+}
+
+fn alignment(features: &[FeatureReport]) -> Alignment {
+    let mut considered = 0;
+    let mut aligned = 0;
+    for f in features {
+        let mix: &ClassMix = &f.feature.class_mix;
+        let present = [
+            Class::MarketDriven,
+            Class::Opportunistic,
+            Class::Responsiveness,
+        ]
+        .iter()
+        .filter(|c| mix.get(**c) > 0)
+        .count();
+        if present > 0 {
+            considered += 1;
+            if present >= 2 {
+                aligned += 1;
+            }
+        }
+    }
+    Alignment {
+        features_considered: considered,
+        features_aligned: aligned,
+        share: (considered > 0).then(|| aligned as f64 / considered as f64),
+    }
+}
+
+fn focus(
+    n: usize,
+    features: &[FeatureReport],
+    special: &[SpecialCase],
+    items: &[FeedbackItem],
+) -> Focus {
+    let shared: usize = features.iter().map(|f| f.feature.members.len()).sum();
+    let custom: usize = special.iter().map(|s| s.members.len()).sum();
+    let mut per_customer: BTreeMap<&str, usize> = BTreeMap::new();
+    for item in items {
+        if let Some(c) = item
+            .customer
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            *per_customer.entry(c).or_default() += 1;
+        }
+    }
+    let named: usize = per_customer.values().sum();
+    // Most items first; ties by name (BTreeMap order, first wins).
+    let top = per_customer
+        .iter()
+        .fold(None::<(&str, usize)>, |best, (c, k)| match best {
+            Some((_, b)) if b >= *k => best,
+            _ => Some((c, *k)),
+        });
+    Focus {
+        shared_items: shared,
+        custom_items: custom,
+        shared_share: if n == 0 {
+            0.0
+        } else {
+            shared as f64 / n as f64
+        },
+        top_customer_share: match top {
+            Some((_, k)) if named > 0 => k as f64 / named as f64,
+            _ => 0.0,
+        },
+        top_customer: top.map(|(c, k)| (c.to_string(), k)),
+    }
+}
+
+fn sources(items: &[FeedbackItem]) -> Sources {
+    let n = items.len();
+    let mut counts: BTreeMap<Channel, usize> = BTreeMap::new();
+    for item in items {
+        *counts.entry(item.channel).or_default() += 1;
+    }
+    let get = |c: Channel| counts.get(&c).copied().unwrap_or(0);
+    let internal = get(Channel::Internal);
+    let unknown = get(Channel::Unknown);
+    let external = n - internal - unknown;
+    Sources {
+        channels: Channel::ALL
+            .iter()
+            .filter(|c| get(**c) > 0)
+            .map(|c| ChannelCount {
+                channel: *c,
+                items: get(*c),
+                share: get(*c) as f64 / n as f64,
+            })
+            .collect(),
+        internal,
+        external,
+        unknown,
+        internal_share: (internal + external > 0)
+            .then(|| internal as f64 / (internal + external) as f64),
+    }
+}
+
+/// `(year, month)` from a date that starts with `YYYY-MM`.
+fn month_of(date: &str) -> Option<(u32, u32)> {
+    let b = date.trim().as_bytes();
+    if b.len() < 7
+        || b[4] != b'-'
+        || !b[..4].iter().all(u8::is_ascii_digit)
+        || !b[5..7].iter().all(u8::is_ascii_digit)
+    {
+        return None;
+    }
+    let year = (b[..4]
+        .iter()
+        .fold(0u32, |a, d| a * 10 + u32::from(d - b'0'))) as u32;
+    let month = u32::from(b[5] - b'0') * 10 + u32::from(b[6] - b'0');
+    (1..=12).contains(&month).then_some((year, month))
+}
+
+/// The most months listed (a range beyond it, from a typo such as year 0201,
+/// is cut to the last `MAX_MONTHS` months).
+const MAX_MONTHS: u32 = 600;
+
+fn cadence(items: &[FeedbackItem], threshold: usize) -> Cadence {
+    let mut months: BTreeMap<(u32, u32), (BTreeSet<&str>, usize)> = BTreeMap::new();
+    let mut undated = 0;
+    for item in items {
+        match item.created.as_deref().and_then(month_of) {
+            Some(m) => {
+                let e = months.entry(m).or_default();
+                e.1 += 1;
+                if let Some(c) = item
+                    .customer
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                {
+                    e.0.insert(c);
+                }
+            }
+            None => undated += 1,
+        }
+    }
+    let mut rows = Vec::new();
+    if let (Some((&first, _)), Some((&last, _))) =
+        (months.first_key_value(), months.last_key_value())
+    {
+        let index = |(y, m): (u32, u32)| y * 12 + (m - 1);
+        let (lo, hi) = (
+            index(first).max(index(last).saturating_sub(MAX_MONTHS - 1)),
+            index(last),
+        );
+        for k in lo..=hi {
+            let key = (k / 12, k % 12 + 1);
+            let (customers, count) = months.get(&key).map_or((0, 0), |(c, n)| (c.len(), *n));
+            rows.push(MonthContact {
+                month: format!("{:04}-{:02}", key.0, key.1),
+                customers,
+                items: count,
+                below: customers < threshold,
+            });
+        }
+    }
+    Cadence {
+        threshold,
+        months_below: rows.iter().filter(|r| r.below).count(),
+        months: rows,
+        undated,
+    }
+}

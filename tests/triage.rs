@@ -1,0 +1,208 @@
+//! The triage report: class mix, features with jobs, special cases, listed
+//! abstentions, and the portfolio signals, on hand-made backlogs with known
+//! answers; order independence; typed errors.
+
+use feedback_triage::{
+    Channel, Class, Classifier, ClusterParams, Clusterer, FeedbackItem, ItemError, Triage,
+    TriageParams,
+};
+
+fn item(id: &str, customer: &str, title: &str, body: &str, created: &str) -> FeedbackItem {
+    let mut i = FeedbackItem::new(id)
+        .with_title(title)
+        .with_body(body)
+        .with_created(created);
+    if !customer.is_empty() {
+        i = i.with_customer(customer);
+    }
+    i
+}
+
+fn backlog() -> Vec<FeedbackItem> {
+    vec![
+        item(
+            "a1",
+            "Acme",
+            "Export invoices to Excel",
+            "We need to export invoices so that finance can close the month.",
+            "2026-01-05",
+        ),
+        item(
+            "a2",
+            "Globex",
+            "Excel export of invoices",
+            "Please add an invoice export to Excel.",
+            "2026-01-20",
+        ),
+        item(
+            "a3",
+            "Initech",
+            "Invoices: export to Excel",
+            "It would be nice to export the invoices to Excel in order to reconcile payments.",
+            "2026-03-02",
+        ),
+        item(
+            "b1",
+            "Acme",
+            "App crashes when uploading a photo",
+            "Steps to reproduce: open the app, upload a photo, crash.",
+            "2026-01-07",
+        ),
+        item(
+            "c1",
+            "Umbrella",
+            "GDPR deletion request",
+            "Erase all personal data of our former employee.",
+            "2026-03-15",
+        )
+        .with_channel(Channel::Regulator),
+        item(
+            "d1",
+            "Hooli",
+            "We lose the deal without SSO",
+            "The prospect needs SAML before signing.",
+            "2026-03-20",
+        )
+        .with_channel(Channel::Sales)
+        .with_deal_value(50_000.0),
+        item("e1", "", "see attached", "", "not a date"),
+    ]
+}
+
+#[test]
+fn the_report_puts_it_all_together() {
+    let r = Triage::builtin().report(&backlog()).unwrap();
+    assert_eq!(r.items, 7);
+    // Class mix: one row per class plus the unclassified, shares summing to 1.
+    assert_eq!(r.class_mix.len(), 6);
+    let total: f64 = r.class_mix.iter().map(|c| c.share).sum();
+    assert!((total - 1.0).abs() < 1e-9);
+    let row = |c: Option<Class>| r.class_mix.iter().find(|x| x.class == c).unwrap();
+    assert_eq!(row(Some(Class::Opportunistic)).deal_value, 50_000.0);
+    assert_eq!(row(Some(Class::Necessity)).items, 1);
+    // Abstentions are listed, not hidden: exactly the items with no class.
+    let classifier = Classifier::builtin();
+    let expected: Vec<String> = backlog()
+        .iter()
+        .filter(|i| classifier.classify(i).unwrap().class.is_none())
+        .map(|i| i.id.clone())
+        .collect();
+    assert!(expected.contains(&"e1".to_string()));
+    assert_eq!(r.abstained, expected);
+    assert_eq!(row(None).items, expected.len());
+    // The invoice export is the one common feature, with its jobs.
+    assert_eq!(r.features.len(), 1, "{:#?}", r.features);
+    let f = &r.features[0];
+    assert_eq!(f.feature.members, ["a1", "a2", "a3"]);
+    assert_eq!(f.feature.distinct_customers, 3);
+    let jobs: Vec<&str> = f.jobs.iter().map(|j| j.text.as_str()).collect();
+    assert!(jobs.contains(&"finance can close the month"), "{jobs:?}");
+    assert!(jobs.contains(&"reconcile payments"), "{jobs:?}");
+    // Every id is in exactly one group.
+    let mut ids: Vec<&str> = r
+        .features
+        .iter()
+        .flat_map(|f| f.feature.members.iter())
+        .chain(r.special_cases.iter().flat_map(|s| s.members.iter()))
+        .map(String::as_str)
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["a1", "a2", "a3", "b1", "c1", "d1", "e1"]);
+}
+
+#[test]
+fn signals_are_computed_as_documented() {
+    let r = Triage::builtin().report(&backlog()).unwrap();
+    let s = &r.signals;
+    // Focus: 3 of 7 items shared across customers; Acme is the loudest (2 of 6 named).
+    assert_eq!(s.focus.shared_items, 3);
+    assert_eq!(s.focus.custom_items, 4);
+    assert!((s.focus.shared_share - 3.0 / 7.0).abs() < 1e-9);
+    assert_eq!(s.focus.top_customer, Some(("Acme".to_string(), 2)));
+    // Sources: 1 regulator + 1 sales external, 0 internal, 5 unknown.
+    assert_eq!(
+        (s.sources.internal, s.sources.external, s.sources.unknown),
+        (0, 2, 5)
+    );
+    assert_eq!(s.sources.internal_share, Some(0.0));
+    // Cadence: January to March listed, February empty; all under 4 customers.
+    let months: Vec<(&str, usize, usize)> = s
+        .cadence
+        .months
+        .iter()
+        .map(|m| (m.month.as_str(), m.customers, m.items))
+        .collect();
+    assert_eq!(
+        months,
+        [("2026-01", 2, 3), ("2026-02", 0, 0), ("2026-03", 3, 3)]
+    );
+    assert_eq!(s.cadence.months_below, 3);
+    assert_eq!(s.cadence.undated, 1);
+    // Alignment: the one feature mixes responsiveness and market-driven asks or not;
+    // either way the share is aligned / considered.
+    let a = &s.alignment;
+    assert!(a.features_aligned <= a.features_considered);
+    assert_eq!(a.share.is_some(), a.features_considered > 0);
+}
+
+#[test]
+fn the_cadence_threshold_is_a_parameter() {
+    let mut params = TriageParams::default();
+    params.min_customers_per_month = 2;
+    let t = Triage::new(Classifier::builtin(), Clusterer::default(), params).unwrap();
+    let r = t.report(&backlog()).unwrap();
+    let below: Vec<&str> = r
+        .signals
+        .cadence
+        .months
+        .iter()
+        .filter(|m| m.below)
+        .map(|m| m.month.as_str())
+        .collect();
+    assert_eq!(below, ["2026-02"]);
+    let mut bad = TriageParams::default();
+    bad.min_customers_per_month = 0;
+    let err = Triage::new(Classifier::builtin(), Clusterer::default(), bad).unwrap_err();
+    assert!(err.to_string().contains("min_customers_per_month"));
+}
+
+#[test]
+fn the_report_does_not_depend_on_item_order() {
+    let items = backlog();
+    let t = Triage::builtin();
+    let forward = t.report(&items).unwrap();
+    let mut reversed = items.clone();
+    reversed.reverse();
+    assert_eq!(t.report(&reversed).unwrap(), forward);
+    let mut rotated = items;
+    rotated.rotate_left(3);
+    assert_eq!(t.report(&rotated).unwrap(), forward);
+}
+
+#[test]
+fn bad_batches_are_typed_errors() {
+    let mut items = backlog();
+    items.push(FeedbackItem::new("a1").with_title("again"));
+    match Triage::builtin().report(&items) {
+        Err(ItemError::DuplicateId { id }) => assert_eq!(id, "a1"),
+        other => panic!("{other:?}"),
+    }
+    let bad = vec![FeedbackItem::new("x").with_deal_value(-1.0)];
+    assert!(matches!(
+        Triage::builtin().report(&bad),
+        Err(ItemError::InvalidDealValue { .. })
+    ));
+    let empty = Triage::builtin().report(&[]).unwrap();
+    assert_eq!(empty.items, 0);
+    assert!(empty.signals.cadence.months.is_empty());
+    assert_eq!(empty.signals.alignment.share, None);
+}
+
+#[test]
+fn a_looser_clusterer_finds_more_shared_demand() {
+    let strict = Clusterer::new(ClusterParams::default().min_distinct_customers(4)).unwrap();
+    let t = Triage::new(Classifier::builtin(), strict, TriageParams::default()).unwrap();
+    let r = t.report(&backlog()).unwrap();
+    assert!(r.features.is_empty());
+    assert_eq!(r.signals.focus.shared_items, 0);
+}
