@@ -488,9 +488,9 @@ fn month_of(date: &str) -> Option<(u32, u32)> {
     {
         return None;
     }
-    let year = (b[..4]
+    let year = b[..4]
         .iter()
-        .fold(0u32, |a, d| a * 10 + u32::from(d - b'0'))) as u32;
+        .fold(0u32, |a, d| a * 10 + u32::from(d - b'0'));
     let month = u32::from(b[5] - b'0') * 10 + u32::from(b[6] - b'0');
     (1..=12).contains(&month).then_some((year, month))
 }
