@@ -34,13 +34,12 @@ fn main() {
     };
     let texts = common::shared_texts("../shared/data");
     println!(
-        "triage report, {} texts ({}), parallel feature {}",
+        "triage report, {} texts (cycled with small variations), parallel feature {}",
         if texts.is_empty() {
             "synthetic".to_string()
         } else {
             format!("{} real", texts.len())
         },
-        "cycled with small variations",
         if cfg!(feature = "parallel") {
             "on"
         } else {
