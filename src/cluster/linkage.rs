@@ -101,10 +101,16 @@ pub(crate) fn average_linkage(
         }
         let now = value(&links, &size, e.a, e.b);
         if now < e.value {
-            if now >= threshold {
-                heap.push(Entry { value: now, ..e });
+            if now < threshold {
+                continue;
             }
-            continue;
+            let fresh = Entry { value: now, ..e };
+            // Re-queue unless it would come straight back out: merging now is
+            // what a push followed by a pop would do, minus two heap moves.
+            if heap.peek().is_some_and(|top| *top > fresh) {
+                heap.push(fresh);
+                continue;
+            }
         }
         // Merge the group with fewer links into the one with more (ties: into
         // the smaller id), so each link moves O(log n) times.
