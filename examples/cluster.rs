@@ -75,9 +75,11 @@ fn run() -> Result<bool, String> {
     } else {
         lines(&mut out, &clustering)
     };
-    written
-        .and_then(|()| out.flush())
-        .map_err(|e| e.to_string())?;
+    match written.and_then(|()| out.flush()) {
+        // A closed pipe (`| head`) is not an error of ours.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other.map_err(|e| e.to_string())?,
+    }
     Ok(bad.is_empty())
 }
 

@@ -17,6 +17,11 @@ use super::vectors::{SparseVec, dot};
 /// ratio alone would starve every term.
 pub(crate) const MIN_DF_CAP: usize = 64;
 
+/// Verified similarities below this count as 0 (no edge): they are noise at
+/// any sensible threshold, and dropping them keeps the graph small. Fixed, so
+/// that the graph does not depend on the threshold.
+pub(crate) const MIN_EDGE: f32 = 0.05;
+
 /// A verified similar pair `(i, j, cosine)` with `i < j`.
 pub(crate) type Edge = (u32, u32, f32);
 
@@ -151,7 +156,7 @@ pub(crate) fn fast_edges(
             let keep = j > i32_ || cands[j as usize].binary_search(&i32_).is_err();
             if keep {
                 let s = dot(&vectors[i], &vectors[j as usize]);
-                if s > 0.0 {
+                if s >= MIN_EDGE {
                     edges.push((i32_.min(j), i32_.max(j), s));
                 }
             }
@@ -168,7 +173,7 @@ pub(crate) fn exhaustive_edges(vectors: &[SparseVec]) -> Vec<Edge> {
     for i in 0..vectors.len() {
         for j in i + 1..vectors.len() {
             let s = dot(&vectors[i], &vectors[j]);
-            if s > 0.0 {
+            if s >= MIN_EDGE {
                 edges.push((i as u32, j as u32, s));
             }
         }

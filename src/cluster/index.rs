@@ -72,6 +72,12 @@ impl ClusterIndex {
     /// Where `item` belongs: the group with the highest mean similarity to
     /// it, when that reaches `similarity_threshold` (ties by the group's
     /// position in the clustering); otherwise a new request.
+    ///
+    /// The mean is over all members. For groups larger than
+    /// `max_candidates_per_item` a re-run is more lenient (its linkage only
+    /// expects that many verified neighbours per item), so a borderline item
+    /// reported as new may join such a group on a re-run; an item assigned
+    /// here joins it on a re-run too, unless other merges intervene.
     pub fn assign(&self, item: &FeedbackItem) -> Assignment {
         let p = self.clusterer.params();
         let v = self.corpus.vectorize(item, p.max_terms_per_item);

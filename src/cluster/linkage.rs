@@ -64,19 +64,21 @@ pub(crate) fn average_linkage(
     let capacity = per_item.map_or(f64::INFINITY, |k| k as f64 * CAPACITY_FACTOR);
     let mut links: Vec<FxHashMap<u32, f64>> = vec![FxHashMap::default(); n];
     let mut size = vec![1u32; n];
-    let mut heap = BinaryHeap::new();
+    let mut initial = Vec::new();
     for &(i, j, s) in edges {
         let s = f64::from(s);
         *links[i as usize].entry(j).or_insert(0.0) += s;
         *links[j as usize].entry(i).or_insert(0.0) += s;
         if s >= threshold {
-            heap.push(Entry {
+            initial.push(Entry {
                 value: s,
                 a: i,
                 b: j,
             });
         }
     }
+    // Heapify in O(E) rather than E pushes.
+    let mut heap = BinaryHeap::from(initial);
     // parent[g] = the group g was merged into (u32::MAX while alive).
     let mut parent = vec![u32::MAX; n];
     let value = |links: &[FxHashMap<u32, f64>], size: &[u32], a: u32, b: u32| {
@@ -99,10 +101,16 @@ pub(crate) fn average_linkage(
         }
         let now = value(&links, &size, e.a, e.b);
         if now < e.value {
-            if now >= threshold {
-                heap.push(Entry { value: now, ..e });
+            if now < threshold {
+                continue;
             }
-            continue;
+            let fresh = Entry { value: now, ..e };
+            // Re-queue unless it would come straight back out: merging now is
+            // what a push followed by a pop would do, minus two heap moves.
+            if heap.peek().is_some_and(|top| *top > fresh) {
+                heap.push(fresh);
+                continue;
+            }
         }
         // Merge the group with fewer links into the one with more (ties: into
         // the smaller id), so each link moves O(log n) times.
