@@ -215,7 +215,8 @@ pub(crate) fn normalize_word(word: &str, out: &mut String) {
 fn normalize_into(word: &str, out: &mut Vec<u8>) {
     let start = out.len();
     if word.is_ascii() {
-        out.extend(word.bytes().map(|b| b.to_ascii_lowercase()));
+        out.extend_from_slice(word.as_bytes());
+        out[start..].make_ascii_lowercase();
     } else {
         let mut tmp = [0u8; 4];
         for c in word.chars() {
