@@ -1,8 +1,9 @@
 //! Make sense of what customers, sales people, the support desk and regulators
 //! ask of a product: classify each request into one of five product input
-//! classes with an explainable rule-plus-keyword policy, and (see the other
-//! modules as they land) group similar custom requests into candidate common
-//! features. The library does no I/O: callers hand it values and it returns
+//! classes with an explainable rule-plus-keyword policy, group similar custom
+//! requests into candidate common features ranked by how many customers stand
+//! behind them, and put both together in a triage report over a whole
+//! backlog. The library does no I/O: callers hand it values and it returns
 //! values.
 //!
 //! # Overview
@@ -20,8 +21,18 @@
 //!   `Send + Sync`, cheap to clone. [`Classifier::classify`] returns a
 //!   [`Classification`]: the class, every class's score, a confidence, an
 //!   [`Outcome`] and the [`Evidence`].
-//! * [`Evaluation`] and [`LabelMap`]: precision, recall, F1 and the
-//!   confusion matrix of a classifier against labelled items.
+//! * [`Clusterer`] ([`ClusterParams`]): groups near-duplicate and paraphrased
+//!   requests into a [`Clustering`] of ranked [`CandidateFeature`]s and
+//!   [`SpecialCase`]s; [`ClusterIndex`] places new requests and decides
+//!   duplicates ([`DuplicateDecision`]).
+//! * [`Triage`]: the [`TriageReport`] over a backlog — class mix, features
+//!   with the jobs to be done their members state ([`extract_jobs`]), special
+//!   cases, abstentions, and portfolio [`Signals`].
+//! * Tools to test and improve a policy: [`Evaluation`] and [`LabelMap`]
+//!   (precision, recall, F1, confusion), [`RuleStats`] (per-rule coverage,
+//!   overlap, conflicts, precision), [`lint()`], [`Diff`], [`Learner`]
+//!   (keywords learned from labelled requests, as an editable policy), and
+//!   [`testing`] for a team's own `#[test]`s.
 //!
 //! # Example: classify a request
 //!
@@ -64,6 +75,43 @@
 //! assert_eq!(c.class, Some(Class::Necessity));
 //! assert!(c.secondary.contains(&Class::Opportunistic));
 //! # Ok::<(), feedback_triage::PolicyErrors>(())
+//! ```
+//!
+//! # Example: candidate common features
+//!
+//! ```
+//! use feedback_triage::{Clusterer, FeedbackItem};
+//!
+//! let items = vec![
+//!     FeedbackItem::new("1").with_title("Export invoices to Excel").with_customer("Acme"),
+//!     FeedbackItem::new("2").with_title("Excel export of invoices").with_customer("Globex"),
+//!     FeedbackItem::new("3").with_title("Dark mode").with_customer("Acme"),
+//! ];
+//! let clustering = Clusterer::default().cluster(&items)?;
+//! assert_eq!(clustering.features[0].members, ["1", "2"]);
+//! assert_eq!(clustering.features[0].distinct_customers, 2);
+//! assert_eq!(clustering.special_cases[0].members, ["3"]);
+//! # Ok::<(), feedback_triage::ItemError>(())
+//! ```
+//!
+//! # Example: a triage report
+//!
+//! ```
+//! use feedback_triage::{Channel, FeedbackItem, Triage};
+//!
+//! let items = vec![
+//!     FeedbackItem::new("1").with_title("Export invoices to Excel").with_customer("Acme")
+//!         .with_body("I need to export invoices so that finance can close the month.")
+//!         .with_created("2026-03-02"),
+//!     FeedbackItem::new("2").with_title("Excel export of invoices").with_customer("Globex")
+//!         .with_created("2026-03-09"),
+//!     FeedbackItem::new("3").with_title("Audit log for SOX").with_channel(Channel::Regulator),
+//! ];
+//! let report = Triage::builtin().report(&items)?;
+//! assert_eq!(report.features.len(), 1);
+//! assert_eq!(report.features[0].jobs[0].text, "finance can close the month");
+//! assert_eq!(report.signals.cadence.months[0].customers, 2);
+//! # Ok::<(), feedback_triage::ItemError>(())
 //! ```
 //!
 //! # How a decision is made
@@ -111,7 +159,10 @@
 //! # Crate features
 //!
 //! * `parallel`: batch work on all cores with rayon
-//!   ([`Classifier::classify_batch`]); results are identical.
+//!   ([`Classifier::classify_batch`], the clustering's candidate and
+//!   verification phases, and so the triage report); results are identical to
+//!   the single-threaded path. Without the feature, the classifier and
+//!   clusterer are still `Send + Sync` and usable from the caller's threads.
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
 #![forbid(unsafe_code)]
