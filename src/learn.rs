@@ -506,22 +506,33 @@ impl Learner {
         let tune = p.priors == PriorTuning::MacroF1 && items.len() >= 30;
         let mut chosen = (p.l2, masked(p.min_doc_freq), None::<Vec<f64>>);
         if search {
+            let candidates: Vec<(usize, f64)> = min_dfs
+                .iter()
+                .flat_map(|&m| [p.l2, p.l2 / 4.0, p.l2 * 4.0].map(|l2| (m, l2)))
+                .collect();
+            let score = |&(m, l2): &(usize, f64)| {
+                let (oof, rows) = out_of_fold(&data, &masked(m), &y, k, l2, p);
+                if tune {
+                    best_shift(&oof, &rows, &y, k)
+                } else {
+                    let zero = vec![0.0; k];
+                    let f1 = macro_f1(&oof, &rows, &y, &zero);
+                    (zero, f1)
+                }
+            };
+            #[cfg(feature = "parallel")]
+            let scored: Vec<(Vec<f64>, f64)> = {
+                use rayon::prelude::*;
+                candidates.par_iter().map(score).collect()
+            };
+            #[cfg(not(feature = "parallel"))]
+            let scored: Vec<(Vec<f64>, f64)> = candidates.iter().map(score).collect();
+            // The first best candidate, in order: deterministic either way.
             let mut best = f64::NEG_INFINITY;
-            for &m in &min_dfs {
-                let scale = masked(m);
-                for l2 in [p.l2, p.l2 / 4.0, p.l2 * 4.0] {
-                    let (oof, rows) = out_of_fold(&data, &scale, &y, k, l2, p);
-                    let (shift, f1) = if tune {
-                        best_shift(&oof, &rows, &y, k)
-                    } else {
-                        let zero = vec![0.0; k];
-                        let f1 = macro_f1(&oof, &rows, &y, &zero);
-                        (zero, f1)
-                    };
-                    if f1 > best + 1e-9 {
-                        best = f1;
-                        chosen = (l2, scale.clone(), tune.then_some(shift));
-                    }
+            for (&(m, l2), (shift, f1)) in candidates.iter().zip(scored) {
+                if f1 > best + 1e-9 {
+                    best = f1;
+                    chosen = (l2, masked(m), tune.then_some(shift));
                 }
             }
         } else if tune {
