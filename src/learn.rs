@@ -1291,6 +1291,38 @@ mod tests {
     }
 
     #[test]
+    fn search_is_deterministic_and_picks_a_candidate() {
+        let v = set();
+        let items = labelled(&v);
+        let learn = |search: Search| {
+            Learner::new(LearnParams::default().l2(8.0).search(search))
+                .unwrap()
+                .learn(&items)
+                .unwrap()
+        };
+        let a = learn(Search::InnerCv);
+        assert_eq!(a, learn(Search::InnerCv));
+        a.validate().unwrap();
+        let l2s: Vec<&str> = a
+            .rules
+            .iter()
+            .filter_map(|r| r.description.as_deref())
+            .filter_map(|d| d.split("(l2 ").nth(1))
+            .collect();
+        assert!(!l2s.is_empty());
+        for l2 in l2s {
+            assert!(["8)", "2)", "32)"].contains(&l2), "{l2}");
+        }
+        let off = learn(Search::Off);
+        assert!(
+            off.rules
+                .iter()
+                .filter_map(|r| r.description.as_deref())
+                .any(|d| d.ends_with("(l2 8)"))
+        );
+    }
+
+    #[test]
     fn surface_forms_renormalise() {
         let v = vec![
             ("Crashes on start".to_string(), Class::FaultCorrection),
