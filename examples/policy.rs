@@ -53,6 +53,7 @@ fn run() -> Result<ExitCode, String> {
         "max-keywords",
         "values",
         "priors",
+        "search",
         "min-weight",
         "balance",
     ])?;
@@ -113,6 +114,7 @@ fn run() -> Result<ExitCode, String> {
                 "max-keywords",
                 "values",
                 "priors",
+                "search",
                 "min-weight",
                 "balance",
                 "strict",
@@ -277,6 +279,9 @@ fn learn(args: &common::Args, table: bool) -> Result<ExitCode, String> {
     }
     if let Some(v) = choice("balance")? {
         params.balance = serde_json::from_value(v).map_err(|e| format!("--balance: {e}"))?;
+    }
+    if let Some(v) = choice("search")? {
+        params.search = serde_json::from_value(v).map_err(|e| format!("--search: {e}"))?;
     }
     if let Some(v) = choice("priors")? {
         params.priors = serde_json::from_value(v).map_err(|e| format!("--priors: {e}"))?;

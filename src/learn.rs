@@ -70,7 +70,34 @@ pub struct LearnParams {
     /// Whether words in titles also count as title words of their own
     /// (default [`FieldFeatures::TitleApart`]).
     pub fields: FieldFeatures,
+    /// Whether `l2` and `min_doc_freq` are chosen by inner cross-validation
+    /// on the training items (default [`Search::InnerCv`]).
+    pub search: Search,
 }
+
+/// How [`LearnParams::l2`] and [`LearnParams::min_doc_freq`] are set.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Search {
+    /// As given.
+    Off,
+    /// Chosen among `l2` × {1, 1/4, 4} and `min_doc_freq` × {1, 1/2}
+    /// (rounded down, at least 1), six candidates, by the macro-F1 of three
+    /// inner folds of the training items only (after the prior tuning of
+    /// [`PriorTuning`], which reuses the same out-of-fold scores). Ties keep
+    /// the earlier candidate, the given values first, so the choice is
+    /// deterministic. The search costs 18 fits instead of the 3 of prior
+    /// tuning alone, so it runs only from 30 to 20,000 training items
+    /// ([`SEARCH_MAX_ITEMS`]); above that the given values are used (with so
+    /// many items the data outweigh the penalty and rare words anyway). The
+    /// default.
+    #[default]
+    InnerCv,
+}
+
+/// The most training items for which [`Search::InnerCv`] runs.
+pub const SEARCH_MAX_ITEMS: usize = 20_000;
 
 /// The value a present word or phrase has while the model is fitted. The
 /// written keyword weight is the fitted weight times this value, so the
@@ -176,6 +203,12 @@ impl LearnParams {
         self.values = v;
         self
     }
+    /// Sets [`search`](LearnParams#structfield.search).
+    #[must_use]
+    pub fn search(mut self, v: Search) -> Self {
+        self.search = v;
+        self
+    }
     /// Sets [`priors`](LearnParams#structfield.priors).
     #[must_use]
     pub fn priors(mut self, v: PriorTuning) -> Self {
@@ -212,6 +245,7 @@ impl Default for LearnParams {
             fields: FieldFeatures::TitleApart,
             priors: PriorTuning::MacroF1,
             values: FeatureValues::Idf,
+            search: Search::InnerCv,
         }
     }
 }
@@ -292,7 +326,9 @@ pub enum LearnError {
 /// (rules with `field: title`), see [`FieldFeatures`]; the penalty is scaled
 /// by inverse document frequency, see [`FeatureValues`]; training items are
 /// weighted so that classes count alike ([`ClassBalance`]) and the priors are
-/// then tuned for macro-F1 ([`PriorTuning`]).
+/// then tuned for macro-F1 ([`PriorTuning`]). Up to 20,000 items, `l2` and
+/// `min_doc_freq` are first chosen by inner cross-validation on the training
+/// items only ([`Search`]).
 ///
 /// The result is an ordinary policy: save it as JSON or TOML, edit it, or
 /// [`merge`](Policy::merge) it into a hand-written one (whose rules and
@@ -301,7 +337,9 @@ pub enum LearnError {
 ///
 /// Cost: one pass to tokenize, then L-BFGS over at most `max_features`
 /// features, linear in the items per iteration; 100,000 items take a few
-/// seconds (see `benches/learn.rs`).
+/// seconds (see `benches/learn.rs`; above [`SEARCH_MAX_ITEMS`] there is no
+/// search, below it the search's 18 inner fits run on all cores with the
+/// `parallel` feature).
 ///
 /// ```
 /// use feedback_triage::{Class, Classifier, Labelled, LearnParams, Learner};
@@ -429,7 +467,18 @@ impl Learner {
     /// Learns a policy from the items: one rule per class and phrase length,
     /// plus a prior rule per class. The result validates and compiles.
     pub fn learn(&self, items: &[Labelled<'_>]) -> Result<Policy, LearnError> {
-        let data = Features::build(items, &self.params);
+        let p = &self.params;
+        let search = p.search == Search::InnerCv && (30..=SEARCH_MAX_ITEMS).contains(&items.len());
+        let min_dfs = if search {
+            vec![p.min_doc_freq, (p.min_doc_freq / 2).max(1)]
+        } else {
+            vec![p.min_doc_freq]
+        };
+        let built = LearnParams {
+            min_doc_freq: min_dfs.iter().copied().min().unwrap_or(1),
+            ..p.clone()
+        };
+        let data = Features::build(items, &built);
         let classes: Vec<Class> = Class::ALL
             .into_iter()
             .filter(|c| items.iter().any(|i| i.class == *c))
@@ -445,14 +494,57 @@ impl Learner {
             .map(|i| classes.iter().position(|c| *c == i.class).unwrap_or(0))
             .collect();
         let all: Vec<usize> = (0..items.len()).collect();
-        let mut model = fit(&data, &y, &all, k, &self.params);
-        if self.params.priors == PriorTuning::MacroF1 && items.len() >= 30 {
-            let shift = tune_priors(&data, &y, k, &self.params);
-            for (b, s) in model.bias.iter_mut().zip(shift) {
-                *b += s;
+        // Features below a candidate's document frequency get the value 0,
+        // so they take no weight and are not written.
+        let masked = |m: usize| -> Vec<f64> {
+            data.scale
+                .iter()
+                .zip(&data.df)
+                .map(|(&s, &df)| if df as usize >= m { s } else { 0.0 })
+                .collect()
+        };
+        let tune = p.priors == PriorTuning::MacroF1 && items.len() >= 30;
+        let mut chosen = (p.l2, masked(p.min_doc_freq), None::<Vec<f64>>);
+        if search {
+            let candidates: Vec<(usize, f64)> = min_dfs
+                .iter()
+                .flat_map(|&m| [p.l2, p.l2 / 4.0, p.l2 * 4.0].map(|l2| (m, l2)))
+                .collect();
+            let score = |&(m, l2): &(usize, f64)| {
+                let (oof, rows) = out_of_fold(&data, &masked(m), &y, k, l2, p);
+                if tune {
+                    best_shift(&oof, &rows, &y, k)
+                } else {
+                    let zero = vec![0.0; k];
+                    let f1 = macro_f1(&oof, &rows, &y, &zero);
+                    (zero, f1)
+                }
+            };
+            #[cfg(feature = "parallel")]
+            let scored: Vec<(Vec<f64>, f64)> = {
+                use rayon::prelude::*;
+                candidates.par_iter().map(score).collect()
+            };
+            #[cfg(not(feature = "parallel"))]
+            let scored: Vec<(Vec<f64>, f64)> = candidates.iter().map(score).collect();
+            // The first best candidate, in order: deterministic either way.
+            let mut best = f64::NEG_INFINITY;
+            for (&(m, l2), (shift, f1)) in candidates.iter().zip(scored) {
+                if f1 > best + 1e-9 {
+                    best = f1;
+                    chosen = (l2, masked(m), tune.then_some(shift));
+                }
             }
+        } else if tune {
+            let (oof, rows) = out_of_fold(&data, &chosen.1, &y, k, p.l2, p);
+            chosen.2 = Some(best_shift(&oof, &rows, &y, k).0);
         }
-        Ok(self.to_policy(&data, &model, &classes, items.len()))
+        let (l2, scale, shift) = chosen;
+        let mut model = fit(&data, &scale, &y, &all, k, l2, p);
+        for (b, s) in model.bias.iter_mut().zip(shift.unwrap_or_default()) {
+            *b += s;
+        }
+        Ok(self.to_policy(&data, &model, &classes, items.len(), l2))
     }
 
     /// K-fold cross-validation: fold `f` holds the items whose
@@ -508,7 +600,14 @@ impl Learner {
         })
     }
 
-    fn to_policy(&self, data: &Features, model: &Model, classes: &[Class], n: usize) -> Policy {
+    fn to_policy(
+        &self,
+        data: &Features,
+        model: &Model,
+        classes: &[Class],
+        n: usize,
+        l2: f64,
+    ) -> Policy {
         let p = &self.params;
         let k = classes.len();
         let round = |w: f64| (w * 1000.0).round() / 1000.0;
@@ -588,8 +687,7 @@ impl Learner {
                 rule.keywords = keywords;
                 rule.description = Some(format!(
                     "learned from {n} items: {len}-word keywords, weights are shifted \
-                     log-odds of a logistic regression (l2 {})",
-                    p.l2
+                     log-odds of a logistic regression (l2 {l2})"
                 ));
                 policy.rules.push(rule);
             }
@@ -625,6 +723,8 @@ struct Features {
     title: Vec<bool>,
     /// The value of each feature when present.
     scale: Vec<f64>,
+    /// The number of training items with each feature.
+    df: Vec<u32>,
 }
 
 const NO: u32 = u32::MAX;
@@ -747,6 +847,7 @@ impl Features {
         let mut lens = Vec::new();
         let mut title = Vec::new();
         let mut scale = Vec::new();
+        let mut sel_df = Vec::new();
         // The `max_features` most frequent n-grams (ties: first seen).
         let mut eligible: Vec<u32> = (0..gram_keys.len() as u32)
             .filter(|&g| df[g as usize] as usize >= p.min_doc_freq)
@@ -775,6 +876,7 @@ impl Features {
             names.push(name);
             lens.push(expect as u8);
             title.push(key[3] == 1);
+            sel_df.push(df[g]);
             scale.push(match p.values {
                 FeatureValues::Binary => 1.0,
                 FeatureValues::Idf => {
@@ -820,6 +922,7 @@ impl Features {
             lens,
             title,
             scale,
+            df: sel_df,
         }
     }
 
@@ -837,7 +940,16 @@ struct Model {
 /// Fits the multinomial logistic regression with L-BFGS.
 /// `y[d]` is item `d`'s class index among `k`; only the items in `rows`
 /// are used.
-fn fit(data: &Features, y: &[usize], rows: &[usize], k: usize, p: &LearnParams) -> Model {
+/// `scale` is each feature's value (`data.scale`, or 0 to leave it out).
+fn fit(
+    data: &Features,
+    scale: &[f64],
+    y: &[usize],
+    rows: &[usize],
+    k: usize,
+    l2: f64,
+    p: &LearnParams,
+) -> Model {
     let nf = data.names.len();
     let mut counts = vec![0usize; k];
     for &d in rows {
@@ -858,7 +970,6 @@ fn fit(data: &Features, y: &[usize], rows: &[usize], k: usize, p: &LearnParams) 
             .collect(),
     };
     let dim = nf * k + k;
-    let l2 = p.l2;
     let mut grad_buf = vec![0.0; k];
     let mut eval = |x: &[f64], g: &mut [f64]| -> f64 {
         g.fill(0.0);
@@ -870,7 +981,7 @@ fn fit(data: &Features, y: &[usize], rows: &[usize], k: usize, p: &LearnParams) 
             let doc = data.doc(d);
             for &f in doc {
                 let row = &w[f as usize * k..f as usize * k + k];
-                let x = data.scale[f as usize];
+                let x = scale[f as usize];
                 for c in 0..k {
                     z[c] += x * row[c];
                 }
@@ -889,7 +1000,7 @@ fn fit(data: &Features, y: &[usize], rows: &[usize], k: usize, p: &LearnParams) 
             }
             for &f in doc {
                 let row = &mut g[f as usize * k..f as usize * k + k];
-                let x = data.scale[f as usize];
+                let x = scale[f as usize];
                 for c in 0..k {
                     row[c] += x * z[c];
                 }
@@ -910,7 +1021,7 @@ fn fit(data: &Features, y: &[usize], rows: &[usize], k: usize, p: &LearnParams) 
     let w = w
         .iter()
         .enumerate()
-        .map(|(i, v)| v * data.scale[i / k])
+        .map(|(i, v)| v * scale[i / k])
         .collect();
     Model {
         w,
@@ -934,18 +1045,24 @@ impl Model {
     }
 }
 
-/// Per-class prior shifts that maximise macro-F1 on out-of-fold scores (three
-/// inner folds by position; above 20,000 items, only the first), found by coordinate ascent over a grid of
-/// `[-1.5, 1.5]` in steps of 0.05.
-fn tune_priors(data: &Features, y: &[usize], k: usize, p: &LearnParams) -> Vec<f64> {
+/// Out-of-fold scores of three inner folds by position (above 20,000 items,
+/// only the first fold is held out: one third estimates well enough), and
+/// the rows that have them.
+fn out_of_fold(
+    data: &Features,
+    scale: &[f64],
+    y: &[usize],
+    k: usize,
+    l2: f64,
+    p: &LearnParams,
+) -> (Vec<f64>, Vec<usize>) {
     const INNER: usize = 3;
     let n = y.len();
-    // On large sets one held-out third estimates the shifts well enough.
     let folds = if n > 20_000 { 1 } else { INNER };
     let mut oof = vec![0.0; n * k];
     for f in 0..folds {
         let train: Vec<usize> = (0..n).filter(|d| d % INNER != f).collect();
-        let model = fit(data, y, &train, k, p);
+        let model = fit(data, scale, y, &train, k, l2, p);
         for d in (0..n).filter(|d| d % INNER == f) {
             model.scores(data, d, &mut oof[d * k..d * k + k]);
         }
@@ -953,43 +1070,53 @@ fn tune_priors(data: &Features, y: &[usize], k: usize, p: &LearnParams) -> Vec<f
     let rows: Vec<usize> = (0..n)
         .filter(|d| folds == INNER || d % INNER == 0)
         .collect();
-    let macro_f1 = |shift: &[f64]| -> f64 {
-        let mut tp = vec![0usize; k];
-        let mut pred = vec![0usize; k];
-        let mut support = vec![0usize; k];
-        for &d in &rows {
-            let row = &oof[d * k..d * k + k];
-            let mut best = 0;
-            for c in 1..k {
-                if row[c] + shift[c] > row[best] + shift[best] {
-                    best = c;
-                }
-            }
-            pred[best] += 1;
-            support[y[d]] += 1;
-            if best == y[d] {
-                tp[y[d]] += 1;
-            }
-        }
-        let mut sum = 0.0;
-        let mut present = 0;
-        for c in 0..k {
-            if support[c] > 0 {
-                present += 1;
-                sum += 2.0 * tp[c] as f64 / (support[c] + pred[c]) as f64;
+    (oof, rows)
+}
+
+/// Macro-F1 of the arg-max of the scores plus `shift` over `rows`.
+fn macro_f1(oof: &[f64], rows: &[usize], y: &[usize], shift: &[f64]) -> f64 {
+    let k = shift.len();
+    let mut tp = vec![0usize; k];
+    let mut pred = vec![0usize; k];
+    let mut support = vec![0usize; k];
+    for &d in rows {
+        let row = &oof[d * k..d * k + k];
+        let mut best = 0;
+        for c in 1..k {
+            if row[c] + shift[c] > row[best] + shift[best] {
+                best = c;
             }
         }
-        sum / present.max(1) as f64
-    };
+        pred[best] += 1;
+        support[y[d]] += 1;
+        if best == y[d] {
+            tp[y[d]] += 1;
+        }
+    }
+    let mut sum = 0.0;
+    let mut present = 0;
+    for c in 0..k {
+        if support[c] > 0 {
+            present += 1;
+            sum += 2.0 * tp[c] as f64 / (support[c] + pred[c]) as f64;
+        }
+    }
+    sum / present.max(1) as f64
+}
+
+/// Per-class prior shifts that maximise macro-F1 on out-of-fold scores,
+/// found by coordinate ascent over a grid of `[-1.5, 1.5]` in steps of 0.05,
+/// and that macro-F1.
+fn best_shift(oof: &[f64], rows: &[usize], y: &[usize], k: usize) -> (Vec<f64>, f64) {
     let mut shift = vec![0.0; k];
-    let mut best = macro_f1(&shift);
+    let mut best = macro_f1(oof, rows, y, &shift);
     for _ in 0..3 {
         for c in 1..k {
             let keep = shift[c];
             let mut arg = keep;
             for step in -30..=30 {
                 shift[c] = f64::from(step) * 0.05;
-                let v = macro_f1(&shift);
+                let v = macro_f1(oof, rows, y, &shift);
                 if v > best + 1e-9 {
                     best = v;
                     arg = shift[c];
@@ -998,7 +1125,7 @@ fn tune_priors(data: &Features, y: &[usize], k: usize, p: &LearnParams) -> Vec<f
             shift[c] = arg;
         }
     }
-    shift
+    (shift, best)
 }
 
 /// Minimises a smooth convex function with L-BFGS (memory 10) and a
@@ -1160,6 +1287,38 @@ mod tests {
         assert_eq!(
             c.classify_text("Please add dark mode", "").class,
             Some(Class::MarketDriven)
+        );
+    }
+
+    #[test]
+    fn search_is_deterministic_and_picks_a_candidate() {
+        let v = set();
+        let items = labelled(&v);
+        let learn = |search: Search| {
+            Learner::new(LearnParams::default().l2(8.0).search(search))
+                .unwrap()
+                .learn(&items)
+                .unwrap()
+        };
+        let a = learn(Search::InnerCv);
+        assert_eq!(a, learn(Search::InnerCv));
+        a.validate().unwrap();
+        let l2s: Vec<&str> = a
+            .rules
+            .iter()
+            .filter_map(|r| r.description.as_deref())
+            .filter_map(|d| d.split("(l2 ").nth(1))
+            .collect();
+        assert!(!l2s.is_empty());
+        for l2 in l2s {
+            assert!(["8)", "2)", "32)"].contains(&l2), "{l2}");
+        }
+        let off = learn(Search::Off);
+        assert!(
+            off.rules
+                .iter()
+                .filter_map(|r| r.description.as_deref())
+                .any(|d| d.ends_with("(l2 8)"))
         );
     }
 

@@ -200,7 +200,7 @@ pub use item::{Channel, FeedbackItem, ParseChannelError};
 pub use jobs::{Job, JobKind, extract_jobs};
 pub use learn::{
     ClassBalance, CrossValidation, FeatureValues, FieldFeatures, FoldResult, Labelled, LearnError,
-    LearnParams, Learner, PriorTuning,
+    LearnParams, Learner, PriorTuning, SEARCH_MAX_ITEMS, Search,
 };
 pub use lint::{LintWarning, lint};
 pub use policy::{Conditions, Keyword, POLICY_VERSION, Policy, Rule, Scope, Settings, TextField};
