@@ -116,10 +116,24 @@ impl Corpus {
             }
             raw.push(tf);
         }
-        c.vectors = raw
-            .into_iter()
-            .map(|tf| c.weigh(tf, 0, max_terms))
-            .collect();
+        // Each vector depends only on its own counts and the finished `df`:
+        // with the `parallel` feature they are weighed on all cores, in item
+        // order.
+        #[cfg(feature = "parallel")]
+        {
+            use rayon::prelude::*;
+            c.vectors = raw
+                .into_par_iter()
+                .map(|tf| c.weigh(tf, 0, max_terms))
+                .collect();
+        }
+        #[cfg(not(feature = "parallel"))]
+        {
+            c.vectors = raw
+                .into_iter()
+                .map(|tf| c.weigh(tf, 0, max_terms))
+                .collect();
+        }
         c
     }
 
