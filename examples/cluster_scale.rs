@@ -32,7 +32,11 @@ fn main() -> Result<(), String> {
     println!(
         "{n} items built; {} after loading; parallel feature {}{}",
         peak(),
-        if cfg!(feature = "parallel") { "on" } else { "off" },
+        if cfg!(feature = "parallel") {
+            "on"
+        } else {
+            "off"
+        },
         threads()
     );
     let t0 = Instant::now();
