@@ -188,8 +188,12 @@ pub(crate) fn average_linkage(
             *links[keep as usize].entry(c).or_insert(0.0) += s;
             let v = value(&links, &size, keep, c);
             keep_bound = keep_bound.max(v);
-            // c's link to `gone` became its link to `keep`: its entry is now
-            // a bound over both.
+            // c's link to `gone` became its link to `keep`. A live entry of
+            // c worth more still bounds it (an exact one is checked when it
+            // surfaces); otherwise c's entry becomes a bound over both.
+            if v < bound[c as usize] {
+                continue;
+            }
             let cb = bound[c as usize].max(v);
             version[c as usize] += 1;
             bound[c as usize] = cb;
@@ -202,8 +206,12 @@ pub(crate) fn average_linkage(
             }
         }
         version[keep as usize] += 1;
-        bound[keep as usize] = keep_bound;
-        if keep_bound >= threshold && !links[keep as usize].is_empty() {
+        bound[keep as usize] = if links[keep as usize].is_empty() {
+            f64::NEG_INFINITY
+        } else {
+            keep_bound
+        };
+        if bound[keep as usize] >= threshold {
             heap.push(Queued {
                 entry: loose(keep_bound),
                 group: keep,
