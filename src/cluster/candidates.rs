@@ -187,6 +187,10 @@ pub(crate) fn fast_edges(
     #[cfg(not(feature = "parallel"))]
     let mut edges: Vec<Edge> = (0..n).flat_map(verify).collect();
     drop(cands);
+    // Pairs are unique, so an unstable sort is deterministic.
+    #[cfg(feature = "parallel")]
+    rayon::slice::ParallelSliceMut::par_sort_unstable_by_key(&mut edges[..], |a| (a.0, a.1));
+    #[cfg(not(feature = "parallel"))]
     edges.sort_unstable_by_key(|a| (a.0, a.1));
     edges
 }
