@@ -65,18 +65,20 @@ impl PartialOrd for Entry {
 /// it.
 pub(crate) fn average_linkage(
     n: usize,
-    edges: &[Edge],
+    edges: Vec<Edge>,
     threshold: f64,
     per_item: Option<usize>,
 ) -> Vec<u32> {
     let capacity = per_item.map_or(f64::INFINITY, |k| k as f64 * CAPACITY_FACTOR);
     let mut links: Vec<FxHashMap<u32, f64>> = vec![FxHashMap::default(); n];
     let mut size = vec![1u32; n];
-    for &(i, j, s) in edges {
+    for &(i, j, s) in &edges {
         let s = f64::from(s);
         *links[i as usize].entry(j).or_insert(0.0) += s;
         *links[j as usize].entry(i).or_insert(0.0) += s;
     }
+    // The links hold everything from here on.
+    drop(edges);
     let value = |links: &[FxHashMap<u32, f64>], size: &[u32], a: u32, b: u32| {
         let sum = links[a as usize].get(&b).copied().unwrap_or(0.0);
         let (sa, sb) = (f64::from(size[a as usize]), f64::from(size[b as usize]));
@@ -255,13 +257,16 @@ mod tests {
     fn a_chain_does_not_glue() {
         // 0-1-2-3 chained by strong single links: pairs merge, the chain does not.
         let edges = [(0, 1, 0.9), (1, 2, 0.6), (2, 3, 0.9)];
-        let g = average_linkage(4, &edges, 0.5, Some(30));
+        let g = average_linkage(4, edges.to_vec(), 0.5, Some(30));
         assert_eq!(g, vec![0, 0, 2, 2]);
     }
 
     #[test]
     fn cliques_merge() {
         let edges = [(0, 1, 0.8), (0, 2, 0.7), (1, 2, 0.75), (3, 4, 0.2)];
-        assert_eq!(average_linkage(5, &edges, 0.5, None), vec![0, 0, 0, 3, 4]);
+        assert_eq!(
+            average_linkage(5, edges.to_vec(), 0.5, None),
+            vec![0, 0, 0, 3, 4]
+        );
     }
 }
