@@ -111,7 +111,9 @@
 //! # Crate features
 //!
 //! * `parallel`: batch work on all cores with rayon
-//!   ([`Classifier::classify_batch`]); results are identical.
+//!   ([`Classifier::classify_batch`], and the term vectors, candidate search
+//!   and pair verification of [`Clusterer::cluster`]); results are
+//!   identical whatever the number of threads.
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
 #![forbid(unsafe_code)]

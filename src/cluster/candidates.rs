@@ -181,8 +181,8 @@ pub(crate) fn fast_edges(
     #[cfg(feature = "parallel")]
     let mut edges: Vec<Edge> = {
         use rayon::prelude::*;
-        let per_item: Vec<Vec<Edge>> = (0..n).into_par_iter().map(verify).collect();
-        per_item.concat()
+        // Rayon's collect keeps the item order.
+        (0..n).into_par_iter().flat_map_iter(verify).collect()
     };
     #[cfg(not(feature = "parallel"))]
     let mut edges: Vec<Edge> = (0..n).flat_map(verify).collect();

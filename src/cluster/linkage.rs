@@ -14,10 +14,12 @@
 //! stops it, so a higher threshold stops earlier on the same sequence: raising
 //! the threshold only ever splits groups.
 //!
-//! Pairs are taken best first with a lazy max-heap: when a group grows, links
-//! that grew are pushed again and links that shrank are re-scored when they
-//! surface. Ties are broken by the smaller group ids, so the result depends
-//! only on the graph.
+//! Pairs are taken best first with a lazy max-heap holding one entry per
+//! group: its best link, or an upper bound on all its links after a merge
+//! touched it. A bound is resolved by scanning the group's links when it
+//! surfaces, so a group that keeps growing costs one scan per merge rather
+//! than re-queuing every link that weakened. Ties are broken by the smaller
+//! group ids, so the result depends only on the graph.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
