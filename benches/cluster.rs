@@ -11,7 +11,8 @@
 //!   ones the index skips by design. Also one timed run at
 //!   10k and 100k and their ratio.
 //!
-//! `cargo bench --bench cluster`. Sample sizes are small so the whole run
+//! `cargo bench --bench cluster` (add `--features parallel` for the
+//! multi-threaded candidate and verification phases). Sample sizes are small so the whole run
 //! takes a couple of minutes. The 1M point and peak memory:
 //! `cargo run --release --example cluster_scale`.
 
@@ -60,8 +61,13 @@ fn figures(texts: &[(String, String)]) {
     };
     let (t10, t100) = (time(10_000), time(100_000));
     println!(
-        "cluster 10k: {t10:.2} s, 100k: {t100:.2} s, ratio {:.1}",
-        t100 / t10
+        "cluster 10k: {t10:.2} s, 100k: {t100:.2} s, ratio {:.1} (parallel feature {})",
+        t100 / t10,
+        if cfg!(feature = "parallel") {
+            "on: RAYON_NUM_THREADS sets the threads"
+        } else {
+            "off"
+        }
     );
 }
 

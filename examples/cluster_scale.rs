@@ -3,7 +3,11 @@
 //! ```text
 //! cargo run --release --example cluster_scale               # 1,000,000 items
 //! cargo run --release --example cluster_scale -- --n 200000
+//! cargo run --release --example cluster_scale --features parallel -- --n 100000
 //! ```
+//!
+//! With the `parallel` feature, `RAYON_NUM_THREADS` sets the number of
+//! threads (default: all cores).
 //!
 //! Items are the texts of `../shared/data` (`--data DIR`) cycled with small
 //! variations, or synthetic texts when absent. Peak memory is the process's
@@ -25,7 +29,16 @@ fn main() -> Result<(), String> {
         .map_err(|e| format!("--n: {e}"))?;
     let texts = common::shared_texts(args.value("data").unwrap_or("../shared/data"));
     let items = common::scale_items(n, &texts);
-    println!("{n} items built; {} after loading", peak());
+    println!(
+        "{n} items built; {} after loading; parallel feature {}{}",
+        peak(),
+        if cfg!(feature = "parallel") {
+            "on"
+        } else {
+            "off"
+        },
+        threads()
+    );
     let t0 = Instant::now();
     let c = Clusterer::default()
         .cluster(&items)
@@ -50,4 +63,14 @@ fn peak() -> String {
                 .map(|l| l.trim_start_matches("VmHWM:").trim().to_string())
         })
         .unwrap_or_else(|| "unknown".into())
+}
+
+#[cfg(feature = "parallel")]
+fn threads() -> String {
+    format!(" ({} threads)", rayon::current_num_threads())
+}
+
+#[cfg(not(feature = "parallel"))]
+fn threads() -> String {
+    String::new()
 }

@@ -159,10 +159,11 @@
 //! # Crate features
 //!
 //! * `parallel`: batch work on all cores with rayon
-//!   ([`Classifier::classify_batch`], the clustering's candidate and
-//!   verification phases, and so the triage report); results are identical to
-//!   the single-threaded path. Without the feature, the classifier and
-//!   clusterer are still `Send + Sync` and usable from the caller's threads.
+//!   ([`Classifier::classify_batch`], the term vectors, candidate search and
+//!   pair verification of [`Clusterer::cluster`], and so [`Triage::report`]);
+//!   results are identical whatever the number of threads. Without the
+//!   feature, the classifier and clusterer are still `Send + Sync` and usable
+//!   from the caller's own threads.
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
 #![forbid(unsafe_code)]

@@ -328,3 +328,113 @@ fn send_sync() {
     assert_all::<Clustering>();
     assert_all::<ClusterParams>();
 }
+
+/// A few hundred varied requests: themes sharing words, with noise words,
+/// customers and bodies, so groups of many sizes and near ties appear.
+#[cfg(feature = "parallel")]
+fn varied_items(n: usize) -> Vec<FeedbackItem> {
+    const THEMES: [&str; 12] = [
+        "export reports to excel",
+        "dark mode for the editor",
+        "single sign-on with saml",
+        "slack notifications for new comments",
+        "bulk edit of tasks",
+        "calendar sync with outlook",
+        "api rate limit is too low",
+        "mobile app crashes on login",
+        "custom fields on invoices",
+        "two factor authentication by sms",
+        "search is slow on large projects",
+        "keyboard shortcuts for navigation",
+    ];
+    const NOISE: [&str; 16] = [
+        "please",
+        "urgent",
+        "customers",
+        "team",
+        "weekly",
+        "report",
+        "editor",
+        "login",
+        "mobile",
+        "invoice",
+        "search",
+        "export",
+        "sync",
+        "comments",
+        "fields",
+        "projects",
+    ];
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    (0..n)
+        .map(|i| {
+            let theme = THEMES[(next() % THEMES.len() as u64) as usize];
+            let mut words: Vec<&str> = theme.split(' ').filter(|_| next() % 4 != 0).collect();
+            for _ in 0..next() % 4 {
+                words.push(NOISE[(next() % NOISE.len() as u64) as usize]);
+            }
+            let mut it = FeedbackItem::new(format!("{i:04}")).with_title(words.join(" "));
+            if next() % 3 == 0 {
+                let other = THEMES[(next() % THEMES.len() as u64) as usize];
+                it = it.with_body(format!("also {other}"));
+            }
+            if next() % 2 == 0 {
+                it = it.with_customer(format!("c{}", next() % 40));
+            }
+            it
+        })
+        .collect()
+}
+
+#[cfg(feature = "parallel")]
+fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+        .install(f)
+}
+
+#[cfg(feature = "parallel")]
+#[test]
+fn parallel_result_does_not_depend_on_threads() {
+    let items = varied_items(400);
+    // Small candidate lists and windows too, so the bounded search matters.
+    for params in [
+        ClusterParams::default(),
+        ClusterParams::default()
+            .max_candidates_per_item(5)
+            .max_postings_per_term(8),
+    ] {
+        let cl = Clusterer::new(params).unwrap();
+        let one = in_pool(1, || cl.cluster(&items).unwrap());
+        let four = in_pool(4, || cl.cluster(&items).unwrap());
+        assert_eq!(one, four);
+        assert!(one.features.len() >= 5, "{}", one.features.len());
+        let (with_index, _) = in_pool(4, || cl.cluster_with_index(&items).unwrap());
+        assert_eq!(one, with_index);
+    }
+}
+
+#[cfg(feature = "parallel")]
+#[test]
+fn parallel_matches_exhaustive_on_clear_input() {
+    let cl = Clusterer::default();
+    let items = sample();
+    for threads in [1, 4] {
+        let (fast, all) = in_pool(threads, || {
+            (
+                cl.cluster(&items).unwrap(),
+                cl.cluster_exhaustive(&items).unwrap(),
+            )
+        });
+        assert_eq!(fast, all);
+        assert_eq!(partition(&fast).len(), 3);
+    }
+}

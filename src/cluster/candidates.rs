@@ -117,12 +117,15 @@ impl Accumulator {
         };
         if self.touched.len() > k {
             self.touched.select_nth_unstable_by(k, cmp);
-            self.touched.truncate(k);
         }
-        self.touched.sort_unstable_by(cmp);
+        // Sort the kept ones, then clear every touched score (not only the
+        // kept ones: a stale partial score would leak into the next item).
+        let kept = self.touched.len().min(k);
+        self.touched[..kept].sort_unstable_by(cmp);
         for &j in &self.touched {
             self.scores[j as usize] = 0.0;
         }
+        self.touched.truncate(kept);
         out.append(&mut self.touched);
     }
 }
@@ -138,30 +141,56 @@ pub(crate) fn fast_edges(
 ) -> Vec<Edge> {
     let n = vectors.len();
     let postings = Postings::new(vectors, df, max_df);
-    let mut acc = Accumulator::new(n);
-    let mut cands: Vec<Vec<u32>> = Vec::with_capacity(n);
-    let mut out = Vec::new();
-    for (i, v) in vectors.iter().enumerate() {
-        acc.top(&postings, v, Some(i as u32), window, k, &mut out);
-        let mut c = out.clone();
-        c.sort_unstable();
-        cands.push(c);
-    }
-    let mut edges = Vec::new();
-    for (i, c) in cands.iter().enumerate() {
+    // Each item's candidates, sorted by index. Items are independent: with
+    // the `parallel` feature they are searched on all cores (one accumulator
+    // per worker) and collected in item order, so the result is the same.
+    let search = |acc: &mut Accumulator, i: usize| {
+        let mut out = Vec::new();
+        acc.top(&postings, &vectors[i], Some(i as u32), window, k, &mut out);
+        out.sort_unstable();
+        out.shrink_to_fit();
+        out
+    };
+    #[cfg(feature = "parallel")]
+    let cands: Vec<Vec<u32>> = {
+        use rayon::prelude::*;
+        (0..n)
+            .into_par_iter()
+            .map_init(|| Accumulator::new(n), search)
+            .collect()
+    };
+    #[cfg(not(feature = "parallel"))]
+    let cands: Vec<Vec<u32>> = {
+        let mut acc = Accumulator::new(n);
+        (0..n).map(|i| search(&mut acc, i)).collect()
+    };
+    // Each item's verified pairs; each pair once: from the smaller index, or
+    // from the larger when the smaller did not keep it. Concatenated in item
+    // order (and sorted below), whatever the number of workers.
+    let verify = |i: usize| -> Vec<Edge> {
         let i32_ = i as u32;
-        for &j in c {
-            // Each pair once: from the smaller index, or from the larger
-            // when the smaller did not keep it.
-            let keep = j > i32_ || cands[j as usize].binary_search(&i32_).is_err();
-            if keep {
+        cands[i]
+            .iter()
+            .filter(|&&j| j > i32_ || cands[j as usize].binary_search(&i32_).is_err())
+            .filter_map(|&j| {
                 let s = dot(&vectors[i], &vectors[j as usize]);
-                if s >= MIN_EDGE {
-                    edges.push((i32_.min(j), i32_.max(j), s));
-                }
-            }
-        }
-    }
+                (s >= MIN_EDGE).then_some((i32_.min(j), i32_.max(j), s))
+            })
+            .collect()
+    };
+    #[cfg(feature = "parallel")]
+    let mut edges: Vec<Edge> = {
+        use rayon::prelude::*;
+        // Rayon's collect keeps the item order.
+        (0..n).into_par_iter().flat_map_iter(verify).collect()
+    };
+    #[cfg(not(feature = "parallel"))]
+    let mut edges: Vec<Edge> = (0..n).flat_map(verify).collect();
+    drop(cands);
+    // Pairs are unique, so an unstable sort is deterministic.
+    #[cfg(feature = "parallel")]
+    rayon::slice::ParallelSliceMut::par_sort_unstable_by_key(&mut edges[..], |a| (a.0, a.1));
+    #[cfg(not(feature = "parallel"))]
     edges.sort_unstable_by_key(|a| (a.0, a.1));
     edges
 }

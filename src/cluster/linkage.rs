@@ -14,10 +14,12 @@
 //! stops it, so a higher threshold stops earlier on the same sequence: raising
 //! the threshold only ever splits groups.
 //!
-//! Pairs are taken best first with a lazy max-heap: when a group grows, links
-//! that grew are pushed again and links that shrank are re-scored when they
-//! surface. Ties are broken by the smaller group ids, so the result depends
-//! only on the graph.
+//! Pairs are taken best first with a lazy max-heap holding one entry per
+//! group: its best link, or an upper bound on all its links after a merge
+//! touched it. A bound is resolved by scanning the group's links when it
+//! surfaces, so a group that keeps growing costs one scan per merge rather
+//! than re-queuing every link that weakened. Ties are broken by the smaller
+//! group ids, so the result depends only on the graph.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -47,6 +49,14 @@ impl Ord for Entry {
     }
 }
 
+/// A group's entry in the queue; `entry.a == entry.b` marks a bound.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Queued {
+    entry: Entry,
+    group: u32,
+    version: u32,
+}
+
 impl PartialOrd for Entry {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
@@ -57,30 +67,20 @@ impl PartialOrd for Entry {
 /// it.
 pub(crate) fn average_linkage(
     n: usize,
-    edges: &[Edge],
+    edges: Vec<Edge>,
     threshold: f64,
     per_item: Option<usize>,
 ) -> Vec<u32> {
     let capacity = per_item.map_or(f64::INFINITY, |k| k as f64 * CAPACITY_FACTOR);
     let mut links: Vec<FxHashMap<u32, f64>> = vec![FxHashMap::default(); n];
     let mut size = vec![1u32; n];
-    let mut initial = Vec::new();
-    for &(i, j, s) in edges {
+    for &(i, j, s) in &edges {
         let s = f64::from(s);
         *links[i as usize].entry(j).or_insert(0.0) += s;
         *links[j as usize].entry(i).or_insert(0.0) += s;
-        if s >= threshold {
-            initial.push(Entry {
-                value: s,
-                a: i,
-                b: j,
-            });
-        }
     }
-    // Heapify in O(E) rather than E pushes.
-    let mut heap = BinaryHeap::from(initial);
-    // parent[g] = the group g was merged into (u32::MAX while alive).
-    let mut parent = vec![u32::MAX; n];
+    // The links hold everything from here on.
+    drop(edges);
     let value = |links: &[FxHashMap<u32, f64>], size: &[u32], a: u32, b: u32| {
         let sum = links[a as usize].get(&b).copied().unwrap_or(0.0);
         let (sa, sb) = (f64::from(size[a as usize]), f64::from(size[b as usize]));
@@ -88,38 +88,90 @@ pub(crate) fn average_linkage(
         // merged group of m items at most a share capacity / (m - 1) of the
         // pairs can carry an edge: the mean is taken over that many pairs.
         // The denominator never shrinks as groups grow, so links that did not
-        // move only ever weaken (the lazy heap relies on it).
+        // move only ever weaken (the bounds below rely on it).
         let share = (capacity / (sa + sb - 1.0)).min(1.0);
         sum / (sa * sb * share)
     };
-    while let Some(e) = heap.pop() {
-        if e.value < threshold {
+    // A group's best link: the largest value, ties by the smaller pair.
+    let best = |links: &[FxHashMap<u32, f64>], size: &[u32], g: u32| -> Option<Entry> {
+        let mut top: Option<Entry> = None;
+        for &c in links[g as usize].keys() {
+            let e = Entry {
+                value: value(links, size, g, c),
+                a: g.min(c),
+                b: g.max(c),
+            };
+            if top.as_ref().is_none_or(|t| e > *t) {
+                top = Some(e);
+            }
+        }
+        top
+    };
+    // The queue holds one live entry per group: either its exact best link
+    // (`Slot::Exact`) or an upper bound on the value of all its links
+    // (`Slot::Bound`, ordered before any exact entry of the same value so
+    // that it is resolved first). A group is rescanned only when its entry
+    // surfaces, so a growing group costs one scan per merge rather than a
+    // heap operation per link.
+    let mut version = vec![0u32; n];
+    let mut bound = vec![f64::NEG_INFINITY; n];
+    let mut initial = Vec::new();
+    for g in 0..n as u32 {
+        if let Some(e) = best(&links, &size, g)
+            && e.value >= threshold
+        {
+            bound[g as usize] = e.value;
+            initial.push(Queued {
+                entry: e,
+                group: g,
+                version: 0,
+            });
+        }
+    }
+    // Heapify in O(n) rather than n pushes.
+    let mut heap = BinaryHeap::from(initial);
+    // parent[g] = the group g was merged into (u32::MAX while alive).
+    let mut parent = vec![u32::MAX; n];
+    let loose = |value: f64| Entry { value, a: 0, b: 0 };
+    while let Some(q) = heap.pop() {
+        if q.entry.value < threshold {
             break;
         }
-        if parent[e.a as usize] != u32::MAX || parent[e.b as usize] != u32::MAX {
+        let g = q.group;
+        if parent[g as usize] != u32::MAX || version[g as usize] != q.version {
             continue;
         }
-        let now = value(&links, &size, e.a, e.b);
-        if now < e.value {
-            if now < threshold {
-                continue;
+        let exact = q.entry.a != q.entry.b;
+        let partner = if q.entry.a == g { q.entry.b } else { q.entry.a };
+        let still = exact
+            && parent[partner as usize] == u32::MAX
+            && value(&links, &size, q.entry.a, q.entry.b) == q.entry.value;
+        if !still {
+            // Resolve the bound (or the stale best) with a scan.
+            version[g as usize] += 1;
+            match best(&links, &size, g) {
+                Some(e) if e.value >= threshold => {
+                    bound[g as usize] = e.value;
+                    heap.push(Queued {
+                        entry: e,
+                        group: g,
+                        version: version[g as usize],
+                    });
+                }
+                _ => bound[g as usize] = f64::NEG_INFINITY,
             }
-            let fresh = Entry { value: now, ..e };
-            // Re-queue unless it would come straight back out: merging now is
-            // what a push followed by a pop would do, minus two heap moves.
-            if heap.peek().is_some_and(|top| *top > fresh) {
-                heap.push(fresh);
-                continue;
-            }
+            continue;
         }
+        let (a, b) = (q.entry.a, q.entry.b);
+        let merged = q.entry.value;
         // Merge the group with fewer links into the one with more (ties: into
         // the smaller id), so each link moves O(log n) times.
         let (keep, gone) = {
-            let (la, lb) = (links[e.a as usize].len(), links[e.b as usize].len());
-            if la > lb || (la == lb && e.a < e.b) {
-                (e.a, e.b)
+            let (la, lb) = (links[a as usize].len(), links[b as usize].len());
+            if la > lb || (la == lb && a < b) {
+                (a, b)
             } else {
-                (e.b, e.a)
+                (b, a)
             }
         };
         parent[gone as usize] = keep;
@@ -130,19 +182,45 @@ pub(crate) fn average_linkage(
         // hash order.
         let mut moved: Vec<(u32, f64)> = moved.into_iter().filter(|l| l.0 != keep).collect();
         moved.sort_unstable_by_key(|l| l.0);
+        // Every link of both groups was at most `merged` before; the links
+        // that did not move only weakened.
+        let mut keep_bound = merged;
         for (c, s) in moved {
             let lc = &mut links[c as usize];
             lc.remove(&gone);
             *lc.entry(keep).or_insert(0.0) += s;
             *links[keep as usize].entry(c).or_insert(0.0) += s;
             let v = value(&links, &size, keep, c);
-            if v >= threshold {
-                heap.push(Entry {
-                    value: v,
-                    a: keep.min(c),
-                    b: keep.max(c),
+            keep_bound = keep_bound.max(v);
+            // c's link to `gone` became its link to `keep`. A live entry of
+            // c worth more still bounds it (an exact one is checked when it
+            // surfaces); otherwise c's entry becomes a bound over both.
+            if v < bound[c as usize] {
+                continue;
+            }
+            let cb = bound[c as usize].max(v);
+            version[c as usize] += 1;
+            bound[c as usize] = cb;
+            if cb >= threshold {
+                heap.push(Queued {
+                    entry: loose(cb),
+                    group: c,
+                    version: version[c as usize],
                 });
             }
+        }
+        version[keep as usize] += 1;
+        bound[keep as usize] = if links[keep as usize].is_empty() {
+            f64::NEG_INFINITY
+        } else {
+            keep_bound
+        };
+        if bound[keep as usize] >= threshold {
+            heap.push(Queued {
+                entry: loose(keep_bound),
+                group: keep,
+                version: version[keep as usize],
+            });
         }
     }
     // Resolve each item's root (with path compression), then name groups by
@@ -181,13 +259,16 @@ mod tests {
     fn a_chain_does_not_glue() {
         // 0-1-2-3 chained by strong single links: pairs merge, the chain does not.
         let edges = [(0, 1, 0.9), (1, 2, 0.6), (2, 3, 0.9)];
-        let g = average_linkage(4, &edges, 0.5, Some(30));
+        let g = average_linkage(4, edges.to_vec(), 0.5, Some(30));
         assert_eq!(g, vec![0, 0, 2, 2]);
     }
 
     #[test]
     fn cliques_merge() {
         let edges = [(0, 1, 0.8), (0, 2, 0.7), (1, 2, 0.75), (3, 4, 0.2)];
-        assert_eq!(average_linkage(5, &edges, 0.5, None), vec![0, 0, 0, 3, 4]);
+        assert_eq!(
+            average_linkage(5, edges.to_vec(), 0.5, None),
+            vec![0, 0, 0, 3, 4]
+        );
     }
 }

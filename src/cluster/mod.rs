@@ -444,7 +444,7 @@ impl Clusterer {
         let edges = self.edges(&corpus, mode);
         let roots = linkage::average_linkage(
             sorted.len(),
-            &edges,
+            edges,
             self.params.similarity_threshold,
             match mode {
                 Mode::Fast => Some(self.params.max_candidates_per_item),

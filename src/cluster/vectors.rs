@@ -92,34 +92,84 @@ impl Corpus {
             uniform,
             ..Corpus::default()
         };
-        let mut buf = Analyzed::default();
         let mut raw: Vec<Vec<(u32, f32)>> = Vec::with_capacity(items.len());
         let mut scratch: Vec<(u32, f32)> = Vec::new();
-        for item in items {
-            scratch.clear();
-            for_each_term(&mut buf, item, |term, _, w| {
-                let id = match c.vocab.get(term) {
-                    Some(&id) => id,
-                    None => {
-                        let id = c.terms.len() as u32;
-                        c.vocab.insert(term.into(), id);
-                        c.terms.push(term.into());
-                        c.df.push(0);
-                        id
-                    }
-                };
-                scratch.push((id, w));
-            });
-            let tf = merge_counts(&mut scratch);
+        // Term ids in order of first appearance, item by item.
+        let add = |c: &mut Corpus, term: &str, w: f32, scratch: &mut Vec<(u32, f32)>| {
+            let id = match c.vocab.get(term) {
+                Some(&id) => id,
+                None => {
+                    let id = c.terms.len() as u32;
+                    c.vocab.insert(term.into(), id);
+                    c.terms.push(term.into());
+                    c.df.push(0);
+                    id
+                }
+            };
+            scratch.push((id, w));
+        };
+        let mut finish = |c: &mut Corpus, scratch: &mut Vec<(u32, f32)>| {
+            let tf = merge_counts(scratch);
             for &(id, _) in &tf {
                 c.df[id as usize] += 1;
             }
             raw.push(tf);
+            scratch.clear();
+        };
+        // With the `parallel` feature each chunk of items is analysed on all
+        // cores (the terms of an item concatenated, with their end offsets),
+        // then numbered in item order as without it.
+        #[cfg(feature = "parallel")]
+        for chunk in items.chunks(4096) {
+            use rayon::prelude::*;
+            let analysed: Vec<(String, Vec<(usize, f32)>)> = chunk
+                .par_iter()
+                .map_init(Analyzed::default, |buf, item| {
+                    let (mut text, mut ends) = (String::new(), Vec::new());
+                    for_each_term(buf, item, |term, _, w| {
+                        text.push_str(term);
+                        ends.push((text.len(), w));
+                    });
+                    (text, ends)
+                })
+                .collect();
+            for (text, ends) in analysed {
+                let mut start = 0;
+                for (end, w) in ends {
+                    add(&mut c, &text[start..end], w, &mut scratch);
+                    start = end;
+                }
+                finish(&mut c, &mut scratch);
+            }
         }
-        c.vectors = raw
-            .into_iter()
-            .map(|tf| c.weigh(tf, 0, max_terms))
-            .collect();
+        #[cfg(not(feature = "parallel"))]
+        {
+            let mut buf = Analyzed::default();
+            for item in items {
+                for_each_term(&mut buf, item, |term, _, w| {
+                    add(&mut c, term, w, &mut scratch)
+                });
+                finish(&mut c, &mut scratch);
+            }
+        }
+        // Each vector depends only on its own counts and the finished `df`:
+        // with the `parallel` feature they are weighed on all cores, in item
+        // order.
+        #[cfg(feature = "parallel")]
+        {
+            use rayon::prelude::*;
+            c.vectors = raw
+                .into_par_iter()
+                .map(|tf| c.weigh(tf, 0, max_terms))
+                .collect();
+        }
+        #[cfg(not(feature = "parallel"))]
+        {
+            c.vectors = raw
+                .into_iter()
+                .map(|tf| c.weigh(tf, 0, max_terms))
+                .collect();
+        }
         c
     }
 
