@@ -438,3 +438,30 @@ fn parallel_matches_exhaustive_on_clear_input() {
         assert_eq!(partition(&fast).len(), 3);
     }
 }
+
+#[test]
+fn near_identical_titles_are_at_least_worth_a_review() {
+    use feedback_triage::{Clusterer, DuplicateDecision, FeedbackItem};
+    let c = Clusterer::default();
+    let a = FeedbackItem::new("a")
+        .with_title("NameNode crashes on startup after upgrade")
+        .with_body("Log attached: java.io.IOException at FSImage.loadFSImage line 812");
+    let b = FeedbackItem::new("b")
+        .with_title("Namenode crashes on start-up after upgrde")
+        .with_body(
+            "Seen on our staging cluster, the web UI never comes up; restarting did not help",
+        );
+    let check = c.compare(&a, &b).unwrap();
+    let t = check.title_similarity.expect("both titles are long enough");
+    assert!(t >= 0.9, "{t}");
+    assert_ne!(check.decision, DuplicateDecision::Different, "{check:?}");
+    // Different titles and bodies stay different; short titles say nothing.
+    let d = FeedbackItem::new("d")
+        .with_title("Add dark mode to the editor")
+        .with_body("Please.");
+    let check = c.compare(&a, &d).unwrap();
+    assert_eq!(check.decision, DuplicateDecision::Different);
+    assert!(check.title_similarity.unwrap() < 0.5);
+    let short = FeedbackItem::new("s").with_title("Crash");
+    assert_eq!(c.compare(&a, &short).unwrap().title_similarity, None);
+}

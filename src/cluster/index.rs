@@ -19,6 +19,9 @@ pub struct ClusterIndex {
     clusterer: Clusterer,
     corpus: Corpus,
     ids: Vec<String>,
+    /// Titles cut to `TITLE_CHARS` characters, for the title similarity of
+    /// duplicate decisions.
+    titles: Vec<String>,
     item_group: Vec<u32>,
     groups: Vec<(String, GroupKind)>,
     means: Vec<SparseVec>,
@@ -51,6 +54,11 @@ impl ClusterIndex {
             item_postings: Postings::new(&corpus.vectors, &corpus.df, max_df),
             group_postings,
             ids: g.items.iter().map(|it| it.id.clone()).collect(),
+            titles: g
+                .items
+                .iter()
+                .map(|it| super::cap_title(&it.title))
+                .collect(),
             item_group,
             groups,
             means,
@@ -150,16 +158,17 @@ impl ClusterIndex {
                 let g = self.item_group[j as usize] as usize;
                 self.clusterer.check(
                     &self.corpus,
-                    item,
+                    (item, &self.titles[j as usize]),
                     &v,
                     &self.corpus.vectors[j as usize],
                     Some(self.ids[j as usize].clone()),
                     Some(self.groups[g].0.clone()),
                 )
             }
-            None => self
-                .clusterer
-                .check(&self.corpus, item, &v, &SparseVec::new(), None, None),
+            None => {
+                self.clusterer
+                    .check(&self.corpus, (item, ""), &v, &SparseVec::new(), None, None)
+            }
         })
     }
 
@@ -170,6 +179,13 @@ impl ClusterIndex {
         b.validate()?;
         let m = self.clusterer.params().max_terms_per_item;
         let (va, vb) = (self.corpus.vectorize(a, m), self.corpus.vectorize(b, m));
-        Ok(self.clusterer.check(&self.corpus, a, &va, &vb, None, None))
+        Ok(self.clusterer.check(
+            &self.corpus,
+            (a, &super::cap_title(&b.title)),
+            &va,
+            &vb,
+            None,
+            None,
+        ))
     }
 }

@@ -384,23 +384,29 @@ impl Clusterer {
         b.validate()?;
         let corpus = Corpus::build(&[a, b], self.params.max_terms_per_item, true);
         let (va, vb) = (&corpus.vectors[0], &corpus.vectors[1]);
-        Ok(self.check(&corpus, a, va, vb, None, None))
+        Ok(self.check(&corpus, (a, &cap_title(&b.title)), va, vb, None, None))
     }
 
-    fn decide(&self, similarity: f64) -> DuplicateDecision {
-        if similarity >= self.params.duplicate_threshold {
+    /// Three bands from the term similarity; near-identical titles (a typo,
+    /// a reordered word) lift a pair to at least the band their title
+    /// similarity reaches: `TITLE_SAME` for same, `TITLE_REVIEW` for review.
+    fn decide(&self, similarity: f64, title: Option<f64>) -> DuplicateDecision {
+        let title = title.unwrap_or(0.0);
+        if similarity >= self.params.duplicate_threshold || title >= TITLE_SAME {
             DuplicateDecision::Same
-        } else if similarity >= self.params.review_threshold {
+        } else if similarity >= self.params.review_threshold || title >= TITLE_REVIEW {
             DuplicateDecision::Review
         } else {
             DuplicateDecision::Different
         }
     }
 
+    /// The decision for `a` against another item whose vector is `vb` and
+    /// whose (capped) title is `other_title`.
     fn check(
         &self,
         corpus: &Corpus,
-        a: &FeedbackItem,
+        (a, other_title): (&FeedbackItem, &str),
         va: &SparseVec,
         vb: &SparseVec,
         matched: Option<String>,
@@ -411,9 +417,11 @@ impl Clusterer {
             .into_iter()
             .take(KEY_TERMS)
             .collect();
+        let title_similarity = title_similarity(&cap_title(&a.title), other_title);
         DuplicateCheck {
-            decision: self.decide(similarity),
+            decision: self.decide(similarity, title_similarity),
             similarity,
+            title_similarity,
             shared_terms: surfaces(corpus, &shared, &[a]),
             matched,
             group,
@@ -762,4 +770,36 @@ mod tests {
             ClusterParams::default().similarity_threshold
         );
     }
+}
+
+/// Titles are compared on at most this many characters (edit distance is
+/// quadratic in length).
+const TITLE_CHARS: usize = 100;
+/// Titles shorter than this carry too little to decide anything.
+const TITLE_MIN_CHARS: usize = 12;
+/// Title similarity from which two requests are the same.
+const TITLE_SAME: f64 = 0.92;
+/// Title similarity from which a pair is worth a review.
+const TITLE_REVIEW: f64 = 0.8;
+
+/// A title lower-cased, white space collapsed, cut to `TITLE_CHARS` characters.
+pub(crate) fn cap_title(title: &str) -> String {
+    let mut out = String::new();
+    for word in title.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(word.chars().flat_map(char::to_lowercase));
+        if out.chars().count() >= TITLE_CHARS {
+            break;
+        }
+    }
+    out.chars().take(TITLE_CHARS).collect()
+}
+
+/// Normalised Levenshtein similarity of two capped titles (strsim), or
+/// `None` when either is too short to say anything.
+fn title_similarity(a: &str, b: &str) -> Option<f64> {
+    let (na, nb) = (a.chars().count(), b.chars().count());
+    (na >= TITLE_MIN_CHARS && nb >= TITLE_MIN_CHARS).then(|| strsim::normalized_levenshtein(a, b))
 }

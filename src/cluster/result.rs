@@ -245,6 +245,12 @@ pub struct DuplicateCheck {
     pub decision: DuplicateDecision,
     /// Cosine similarity of the two term vectors, in `[0, 1]`.
     pub similarity: f64,
+    /// Edit-distance similarity of the two titles (lower-cased, at most 100
+    /// characters; normalised Levenshtein), when both have at least 12
+    /// characters. Near-identical titles ("Crash on startup after upgrde" /
+    /// "Crash on start-up after upgrade") lift the decision to review (0.8)
+    /// or same (0.92) even when the bodies differ.
+    pub title_similarity: Option<f64>,
     /// Terms both texts use, strongest first, in the first item's words.
     pub shared_terms: Vec<String>,
     /// The most similar existing item, when checking against a
