@@ -89,7 +89,36 @@ fn main() -> ExitCode {
         );
         drop((small, large));
     }
-    // CLUSTERING CASES PLACEHOLDER: print the clusterer's figures here at merge.
+    println!("\nclustering (Clusterer::default, one timed run each)");
+    let clusterer = feedback_triage::Clusterer::default();
+    for case in adversarial::CASES {
+        reset_peak();
+        let (small, small_size) = case.at(1);
+        let (large, large_size) = case.at(10);
+        let time = |items: &[feedback_triage::FeedbackItem]| {
+            let start = Instant::now();
+            std::hint::black_box(adversarial::run_cluster(&clusterer, items));
+            start.elapsed()
+        };
+        let (t1, t10) = (time(&small), time(&large));
+        let ratio = t10.as_secs_f64() / t1.as_secs_f64().max(1e-9);
+        let flag = if ratio > MAX_RATIO {
+            ok = false;
+            "  <-- over 15"
+        } else {
+            ""
+        };
+        println!(
+            "{:<24} {:>12} {:>11.2?} {:>12} {:>11.2?} {:>6.1}  {}{flag}",
+            case.name,
+            human(small_size, case.unit),
+            t1,
+            human(large_size, case.unit),
+            t10,
+            ratio,
+            peak_memory()
+        );
+    }
 
     if ok {
         ExitCode::SUCCESS

@@ -9,8 +9,7 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 SECONDS_PER_TARGET="${1:-60}"
-TARGETS="${TARGETS:-policy_parse classify_items item_parse}"
-# CLUSTERING TARGET PLACEHOLDER: add cluster_items to TARGETS at merge.
+TARGETS="${TARGETS:-policy_parse classify_items item_parse cluster_items}"
 JOBS="${JOBS:-1}"
 
 seed() {
@@ -22,7 +21,7 @@ seed() {
             [ -f "$f" ] && cp -n "$f" "$dir/seed-$(basename "$f")"
         done
         ;;
-    classify_items | item_parse)
+    classify_items | item_parse | cluster_items)
         if [ -f ../examples/data/sample.jsonl ]; then
             n=0
             while IFS= read -r line; do

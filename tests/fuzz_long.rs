@@ -120,6 +120,40 @@ fn policy_run(cases: u32) -> u32 {
     runs.get()
 }
 
+fn cluster_run(cases: u32) -> (u32, usize) {
+    let clustered = Cell::new(0usize);
+    let runs = Cell::new(0u32);
+    runner(cases)
+        .run(&prop::collection::vec(any::<u8>(), 0..4096), |bytes| {
+            let mut u = Unstructured::new(&bytes);
+            if let Ok(input) = fuzz_input::ClusterIn::arbitrary(&mut u) {
+                clustered.set(clustered.get() + fuzz_input::run_cluster(&input));
+            }
+            runs.set(runs.get() + 1);
+            Ok(())
+        })
+        .unwrap();
+    (runs.get(), clustered.get())
+}
+
+#[test]
+fn cluster_invariants_short() {
+    let (runs, _) = cluster_run(128);
+    assert_eq!(runs, 128);
+}
+
+#[test]
+#[ignore = "long run: FUZZ_CASES=N cargo test --release --test fuzz_long -- --ignored"]
+fn cluster_invariants_long() {
+    let n = cases(20_000);
+    let start = std::time::Instant::now();
+    let (runs, clustered) = cluster_run(n);
+    eprintln!(
+        "cluster_invariants_long: {runs} cases, {clustered} items clustered in {:.1?}",
+        start.elapsed()
+    );
+}
+
 #[test]
 fn classify_invariants_short() {
     let (runs, _) = classify_run(256);

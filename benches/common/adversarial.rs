@@ -179,6 +179,10 @@ pub const CASES: &[Case] = &[
     },
 ];
 
-// CLUSTERING CASES PLACEHOLDER: add the clusterer's adversarial cases here at
-// merge (100k identical requests, 100k sharing one common word, 10k
-// emoji-only, ...), with their own `run` over the clusterer.
+/// Clusters the items (the same cases as for classification) and returns a
+/// checksum: the number of groups, after checking every item is placed.
+pub fn run_cluster(clusterer: &feedback_triage::Clusterer, items: &[FeedbackItem]) -> usize {
+    let c = clusterer.cluster(items).expect("valid, unique items");
+    assert_eq!(c.len(), items.len());
+    c.features.len() + c.special_cases.len()
+}

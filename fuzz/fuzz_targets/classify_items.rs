@@ -11,7 +11,3 @@ mod fuzz_input;
 fuzz_target!(|input: fuzz_input::Input| {
     fuzz_input::run(&input);
 });
-
-// CLUSTERING TARGET PLACEHOLDER: add fuzz_targets/cluster_items.rs at merge
-// (arbitrary items -> clusterer; invariants: every item in exactly one
-// cluster, deterministic output, no panic). Not written here on purpose.

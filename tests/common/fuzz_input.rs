@@ -6,8 +6,8 @@
 
 use arbitrary::Arbitrary;
 use feedback_triage::{
-    Channel, Class, Classification, Classifier, Conditions, EvidenceKind, FeedbackItem, Outcome,
-    Policy, Rule, Scope, TextField,
+    Assignment, Channel, Class, Classification, Classifier, ClusterParams, Clusterer, Conditions,
+    EvidenceKind, FeedbackItem, Outcome, Policy, Rule, Scope, TextField,
 };
 
 /// Words the generated phrases and texts are drawn from, so that rules fire:
@@ -414,4 +414,125 @@ pub fn check(policy: &Policy, item: &FeedbackItem, c: &Classification) {
             _ => {}
         }
     }
+}
+
+/// Input of the clustering target: parameters in their valid ranges, items
+/// with a few customers, and the items to place afterwards with the index.
+#[derive(Arbitrary, Debug, Clone)]
+pub struct ClusterIn {
+    pub threshold: u8,
+    pub min_customers: u8,
+    pub max_candidates: u8,
+    pub items: Vec<ItemIn>,
+    pub customers: Vec<u8>,
+    pub probes: Vec<ItemIn>,
+}
+
+impl ClusterIn {
+    fn params(&self) -> ClusterParams {
+        ClusterParams::default()
+            .similarity_threshold(0.01 + 0.98 * f64::from(self.threshold) / 255.0)
+            .min_distinct_customers(1 + usize::from(self.min_customers % 4))
+            .max_candidates_per_item(1 + usize::from(self.max_candidates % 50))
+    }
+
+    fn to_items(&self, list: &[ItemIn], prefix: &str) -> Vec<FeedbackItem> {
+        let wrapped = Input {
+            settings: SettingsIn {
+                title_weight: None,
+                fit_ratio: None,
+                ambiguity_ratio: None,
+                confidence_scale: None,
+                precedence_rotation: 0,
+                negation_window: None,
+                negation_cues: None,
+                fallback: None,
+            },
+            rules: Vec::new(),
+            items: list.to_vec(),
+        };
+        wrapped
+            .items()
+            .into_iter()
+            .enumerate()
+            .filter(|(_, it)| it.validate().is_ok())
+            .map(|(i, mut it)| {
+                it.id = format!("{prefix}-{i}");
+                if let Some(&c) = self.customers.get(i) {
+                    if c % 5 != 0 {
+                        it.customer = Some(format!("customer-{}", c % 7));
+                    }
+                }
+                it
+            })
+            .collect()
+    }
+}
+
+/// Clusters the input's items and checks the invariants: every id in
+/// exactly one group, member lists sorted, counts and values consistent,
+/// features backed by enough customers, the same result in reverse order,
+/// and the index placing new items without panicking. Returns the number of
+/// items clustered.
+pub fn run_cluster(input: &ClusterIn) -> usize {
+    let params = input.params();
+    let min_customers = params.min_distinct_customers;
+    let clusterer = Clusterer::new(params).expect("params are built in range");
+    let items = input.to_items(&input.items, "item");
+    let (clustering, index) = clusterer
+        .cluster_with_index(&items)
+        .expect("valid, unique items");
+    let mut seen: Vec<&str> = Vec::new();
+    for f in &clustering.features {
+        assert!(f.members.len() >= 2 && f.members.windows(2).all(|w| w[0] < w[1]));
+        assert!(f.distinct_customers <= f.members.len());
+        assert!(f.distinct_customers >= min_customers);
+        assert!(f.deal_value.is_finite() && f.deal_value >= 0.0);
+        assert!(f.cohesion.is_finite() && (0.0..=1.0).contains(&f.cohesion));
+        assert!(f.members.contains(&f.representative));
+        seen.extend(f.members.iter().map(String::as_str));
+    }
+    for c in &clustering.special_cases {
+        assert!(!c.members.is_empty() && c.members.windows(2).all(|w| w[0] < w[1]));
+        assert!(c.distinct_customers <= c.members.len());
+        assert!(c.members.contains(&c.representative));
+        seen.extend(c.members.iter().map(String::as_str));
+    }
+    seen.sort_unstable();
+    let mut ids: Vec<&str> = items.iter().map(|i| i.id.as_str()).collect();
+    ids.sort_unstable();
+    assert_eq!(seen, ids, "every input id exactly once");
+    let mut reversed = items.clone();
+    reversed.reverse();
+    assert_eq!(
+        clusterer.cluster(&reversed).expect("same items"),
+        clustering,
+        "order independence"
+    );
+    let groups: Vec<&str> = clustering
+        .features
+        .iter()
+        .map(|f| f.id.as_str())
+        .chain(clustering.special_cases.iter().map(|c| c.id.as_str()))
+        .collect();
+    for probe in input.to_items(&input.probes, "probe").iter().take(4) {
+        match index.assign(probe) {
+            Assignment::Joins { id, similarity, .. } => {
+                assert!(groups.contains(&id.as_str()));
+                assert!((0.0..=1.0).contains(&similarity));
+            }
+            Assignment::New {
+                closest: Some((id, s)),
+            } => {
+                assert!(groups.contains(&id.as_str()) && s.is_finite());
+            }
+            _ => {}
+        }
+        let check = index.find_duplicate(probe).expect("valid probe");
+        assert!((0.0..=1.0).contains(&check.similarity));
+        if let Some(t) = check.title_similarity {
+            assert!((0.0..=1.0).contains(&t));
+        }
+    }
+    items.len()
 }
