@@ -12,9 +12,9 @@
 mod adversarial;
 
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use feedback_triage::Classifier;
+use feedback_triage::{Classifier, Clusterer, FeedbackItem};
 
 const MAX_RATIO: f64 = 15.0;
 
@@ -38,17 +38,6 @@ fn reset_peak() {
     }
 }
 
-fn best_of_3(f: impl Fn() -> usize) -> Duration {
-    (0..3)
-        .map(|_| {
-            let start = Instant::now();
-            std::hint::black_box(f());
-            start.elapsed()
-        })
-        .min()
-        .unwrap_or_default()
-}
-
 fn human(n: usize, unit: &str) -> String {
     match unit {
         "bytes" if n >= 1 << 20 => format!("{:.1} MB", n as f64 / (1 << 20) as f64),
@@ -57,8 +46,9 @@ fn human(n: usize, unit: &str) -> String {
     }
 }
 
-fn main() -> ExitCode {
-    let classifier = Classifier::builtin();
+/// Times `work` on every case at 1x and 10x (best of `tries` runs), prints
+/// one row per case, and returns false if a 10x/1x ratio is over the limit.
+fn table(work: &dyn Fn(&[FeedbackItem]) -> usize, tries: usize) -> bool {
     println!(
         "{:<24} {:>12} {:>11} {:>12} {:>11} {:>6}  peak memory (VmHWM)",
         "case", "1x size", "1x time", "10x size", "10x time", "ratio"
@@ -68,8 +58,17 @@ fn main() -> ExitCode {
         reset_peak();
         let (small, small_size) = case.at(1);
         let (large, large_size) = case.at(10);
-        let t1 = best_of_3(|| adversarial::run(&classifier, &small));
-        let t10 = best_of_3(|| adversarial::run(&classifier, &large));
+        let best = |items: &[FeedbackItem]| {
+            (0..tries)
+                .map(|_| {
+                    let start = Instant::now();
+                    std::hint::black_box(work(items));
+                    start.elapsed()
+                })
+                .min()
+                .unwrap_or_default()
+        };
+        let (t1, t10) = (best(&small), best(&large));
         let ratio = t10.as_secs_f64() / t1.as_secs_f64().max(1e-9);
         let flag = if ratio > MAX_RATIO {
             ok = false;
@@ -87,38 +86,17 @@ fn main() -> ExitCode {
             ratio,
             peak_memory()
         );
-        drop((small, large));
     }
+    ok
+}
+
+fn main() -> ExitCode {
+    let classifier = Classifier::builtin();
+    println!("classification (best of 3 runs)");
+    let mut ok = table(&|items| adversarial::run(&classifier, items), 3);
     println!("\nclustering (Clusterer::default, one timed run each)");
-    let clusterer = feedback_triage::Clusterer::default();
-    for case in adversarial::CASES {
-        reset_peak();
-        let (small, small_size) = case.at(1);
-        let (large, large_size) = case.at(10);
-        let time = |items: &[feedback_triage::FeedbackItem]| {
-            let start = Instant::now();
-            std::hint::black_box(adversarial::run_cluster(&clusterer, items));
-            start.elapsed()
-        };
-        let (t1, t10) = (time(&small), time(&large));
-        let ratio = t10.as_secs_f64() / t1.as_secs_f64().max(1e-9);
-        let flag = if ratio > MAX_RATIO {
-            ok = false;
-            "  <-- over 15"
-        } else {
-            ""
-        };
-        println!(
-            "{:<24} {:>12} {:>11.2?} {:>12} {:>11.2?} {:>6.1}  {}{flag}",
-            case.name,
-            human(small_size, case.unit),
-            t1,
-            human(large_size, case.unit),
-            t10,
-            ratio,
-            peak_memory()
-        );
-    }
+    let clusterer = Clusterer::default();
+    ok &= table(&|items| adversarial::run_cluster(&clusterer, items), 1);
 
     if ok {
         ExitCode::SUCCESS

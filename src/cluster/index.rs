@@ -89,17 +89,7 @@ impl ClusterIndex {
     pub fn assign(&self, item: &FeedbackItem) -> Assignment {
         let p = self.clusterer.params();
         let v = self.corpus.vectorize(item, p.max_terms_per_item);
-        let mut acc = Accumulator::new(self.means.len());
-        let mut cands = Vec::new();
-        acc.top(
-            &self.group_postings,
-            &v,
-            None,
-            p.max_postings_per_term,
-            p.max_candidates_per_item,
-            &mut cands,
-        );
-        cands.sort_unstable();
+        let cands = self.candidates(&self.group_postings, self.means.len(), &v);
         let best = cands
             .iter()
             .map(|&g| (g, vectors::dot(&v, &self.means[g as usize])))
@@ -128,23 +118,31 @@ impl ClusterIndex {
         }
     }
 
-    /// Compares `item` with the indexed items: the most similar one (ties by
-    /// id), the group it belongs to, and a three-way decision.
-    pub fn find_duplicate(&self, item: &FeedbackItem) -> Result<DuplicateCheck, ItemError> {
-        item.validate()?;
+    /// The best `max_candidates_per_item` of `n` indexed vectors (items or
+    /// groups) for `v` by shared informative terms, sorted by index.
+    fn candidates(&self, postings: &Postings, n: usize, v: &SparseVec) -> Vec<u32> {
         let p = self.clusterer.params();
-        let v = self.corpus.vectorize(item, p.max_terms_per_item);
-        let mut acc = Accumulator::new(self.ids.len());
+        let mut acc = Accumulator::new(n);
         let mut cands = Vec::new();
         acc.top(
-            &self.item_postings,
-            &v,
+            postings,
+            v,
             None,
             p.max_postings_per_term,
             p.max_candidates_per_item,
             &mut cands,
         );
         cands.sort_unstable();
+        cands
+    }
+
+    /// Compares `item` with the indexed items: the most similar one (ties by
+    /// id), the group it belongs to, and a three-way decision.
+    pub fn find_duplicate(&self, item: &FeedbackItem) -> Result<DuplicateCheck, ItemError> {
+        item.validate()?;
+        let p = self.clusterer.params();
+        let v = self.corpus.vectorize(item, p.max_terms_per_item);
+        let cands = self.candidates(&self.item_postings, self.ids.len(), &v);
         let best = cands
             .iter()
             .filter(|&&j| self.ids[j as usize] != item.id)
