@@ -21,7 +21,8 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use feedback_triage::{
-    Class, Classifier, ClusterParams, Clusterer, Triage, TriageParams, TriageReport,
+    Class, ClassMix, Classifier, ClusterParams, Clusterer, Sources, Triage, TriageParams,
+    TriageReport,
 };
 
 const USAGE: &str = "usage: triage [--table|--markdown] [--policy FILE] [--threshold X] [--min-customers N] [--cadence N] [FILE|-]";
@@ -102,6 +103,35 @@ fn pct(x: f64) -> String {
     format!("{:.0}%", 100.0 * x)
 }
 
+/// A feature's class mix in words ("market_driven 1, responsiveness 2").
+fn class_mix(mix: &ClassMix, name: fn(Class) -> &'static str) -> String {
+    let parts: Vec<String> = Class::ALL
+        .iter()
+        .filter(|c| mix.get(**c) > 0)
+        .map(|c| format!("{} {}", name(*c), mix.get(*c)))
+        .collect();
+    parts.join(", ")
+}
+
+/// Items per channel ("support 11, sales 6").
+fn channels(sources: &Sources) -> String {
+    let parts: Vec<String> = sources
+        .channels
+        .iter()
+        .map(|c| format!("{} {}", c.channel, c.items))
+        .collect();
+    parts.join(", ")
+}
+
+/// Ids joined with commas, or `none` when there are none.
+fn listed(ids: &[String], none: &str) -> String {
+    if ids.is_empty() {
+        none.to_string()
+    } else {
+        ids.join(", ")
+    }
+}
+
 fn class_name(c: Option<Class>) -> &'static str {
     c.map_or("(no class)", Class::title)
 }
@@ -133,11 +163,6 @@ fn table(r: &TriageReport) -> String {
     );
     for f in &r.features {
         let x = &f.feature;
-        let mix: Vec<String> = Class::ALL
-            .iter()
-            .filter(|c| x.class_mix.get(**c) > 0)
-            .map(|c| format!("{} {}", c.as_str(), x.class_mix.get(*c)))
-            .collect();
         let _ = writeln!(
             s,
             "  {:<11} {:>4} {:>5} {:>12.0}  {:<40} {}",
@@ -146,7 +171,7 @@ fn table(r: &TriageReport) -> String {
             x.members.len(),
             x.deal_value,
             common::cut(&x.name, 40),
-            mix.join(", ")
+            class_mix(&x.class_mix, Class::as_str)
         );
         for j in &f.jobs {
             let _ = writeln!(
@@ -184,11 +209,7 @@ fn table(r: &TriageReport) -> String {
     let _ = writeln!(
         s,
         "\nNo class (the classifier abstained): {}",
-        if r.abstained.is_empty() {
-            "none".to_string()
-        } else {
-            r.abstained.join(", ")
-        }
+        listed(&r.abstained, "none")
     );
     let g = &r.signals;
     let _ = writeln!(s, "\nSignals");
@@ -213,16 +234,10 @@ fn table(r: &TriageReport) -> String {
             pct(g.focus.top_customer_share)
         );
     }
-    let chans: Vec<String> = g
-        .sources
-        .channels
-        .iter()
-        .map(|c| format!("{} {}", c.channel, c.items))
-        .collect();
     let _ = writeln!(
         s,
         "  sources: {}; internal share {}",
-        chans.join(", "),
+        channels(&g.sources),
         g.sources.internal_share.map_or("n/a".into(), pct)
     );
     let _ = writeln!(
@@ -274,11 +289,6 @@ fn markdown(r: &TriageReport) -> String {
     );
     for (i, f) in r.features.iter().enumerate() {
         let x = &f.feature;
-        let mix: Vec<String> = Class::ALL
-            .iter()
-            .filter(|c| x.class_mix.get(**c) > 0)
-            .map(|c| format!("{} {}", c.title(), x.class_mix.get(*c)))
-            .collect();
         let _ = writeln!(
             s,
             "| {} | **{}** (`{}`) | {} | {} | {:.0} | {} | {} |",
@@ -288,7 +298,7 @@ fn markdown(r: &TriageReport) -> String {
             x.distinct_customers,
             x.members.len(),
             x.deal_value,
-            mix.join(", "),
+            class_mix(&x.class_mix, Class::title),
             x.representative
         );
     }
@@ -311,11 +321,7 @@ fn markdown(r: &TriageReport) -> String {
     let _ = writeln!(
         s,
         "\n## Not classified\n\n{}",
-        if r.abstained.is_empty() {
-            "None.".to_string()
-        } else {
-            r.abstained.join(", ")
-        }
+        listed(&r.abstained, "None.")
     );
     let g = &r.signals;
     let _ = writeln!(s, "\n## Signals\n");
@@ -332,16 +338,10 @@ fn markdown(r: &TriageReport) -> String {
         pct(g.focus.shared_share),
         g.focus.custom_items
     );
-    let chans: Vec<String> = g
-        .sources
-        .channels
-        .iter()
-        .map(|c| format!("{} {}", c.channel, c.items))
-        .collect();
     let _ = writeln!(
         s,
         "- **Sources**: {} (internal share {}).",
-        chans.join(", "),
+        channels(&g.sources),
         g.sources.internal_share.map_or("n/a".into(), pct)
     );
     let below: Vec<&str> = g

@@ -4,34 +4,14 @@
 //! acceptance. Inputs too big to commit (a 5 MB policy, a 10 MB title) are
 //! generated here.
 
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use feedback_triage::{Classifier, FeedbackItem, Policy};
-use serde::Deserialize;
 
-#[derive(Deserialize)]
-struct Manifest {
-    case: Vec<Case>,
-}
+#[path = "common/bad_manifest.rs"]
+mod bad_manifest;
 
-#[derive(Deserialize)]
-struct Case {
-    kind: String,
-    file: String,
-    stage: String,
-    contains: Vec<String>,
-    note: String,
-}
-
-fn dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bad")
-}
-
-fn manifest() -> Manifest {
-    let text = std::fs::read_to_string(dir().join("MANIFEST.toml")).expect("manifest");
-    toml::from_str(&text).expect("manifest parses")
-}
+use bad_manifest::{dir, manifest};
 
 /// Where a policy failed, and the message.
 #[derive(Debug, PartialEq)]

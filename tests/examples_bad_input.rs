@@ -9,27 +9,13 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use serde::Deserialize;
+#[path = "common/bad_manifest.rs"]
+mod bad_manifest;
 
-#[derive(Deserialize)]
-struct Manifest {
-    case: Vec<Case>,
-}
-
-#[derive(Deserialize)]
-struct Case {
-    kind: String,
-    file: String,
-    contains: Vec<String>,
-}
+use bad_manifest::manifest;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn manifest() -> Manifest {
-    let text = std::fs::read_to_string(root().join("tests/data/bad/MANIFEST.toml")).unwrap();
-    toml::from_str(&text).unwrap()
 }
 
 /// Runs the example, or returns None (and says so) when it does not exist.
