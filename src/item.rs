@@ -218,7 +218,10 @@ impl FeedbackItem {
     /// Checks the invariants that the type cannot express: a non-empty id and
     /// a finite, non-negative deal value.
     pub fn validate(&self) -> Result<(), ItemError> {
-        if self.id.trim().is_empty() {
+        // Nearly every id starts with a visible ASCII character: skip the
+        // Unicode trim for those.
+        let visible = self.id.as_bytes().first().is_some_and(u8::is_ascii_graphic);
+        if !visible && self.id.trim().is_empty() {
             return Err(ItemError::EmptyId);
         }
         if let Some(v) = self.deal_value {

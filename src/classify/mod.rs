@@ -1,6 +1,7 @@
 //! The compiled classifier.
 
 mod result;
+mod terms;
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -11,9 +12,7 @@ use crate::class::{Class, ClassScores};
 use crate::error::{ItemError, PolicyErrors};
 use crate::item::FeedbackItem;
 use crate::policy::{Conditions, Policy, Rule, TextField};
-use crate::text::{self, Analyzed, FxHashMap};
-
-const NONE: u32 = u32::MAX;
+use crate::text::{self, FxHashMap};
 
 /// A compiled, immutable policy: classifies items and explains each decision.
 ///
@@ -42,10 +41,17 @@ pub struct Classifier {
 #[derive(Debug)]
 struct Compiled {
     policy: Policy,
-    /// Normalised term -> term id.
-    terms: FxHashMap<Box<[u8]>, u32>,
-    /// Term id -> phrases starting with it, longest first.
-    by_first: Vec<Vec<u32>>,
+    /// Normalised term -> term id, while compiling.
+    term_ids: FxHashMap<Box<[u8]>, u32>,
+    /// The same, built for lookups.
+    terms: terms::TermTable,
+    /// Term id -> the one-word phrases that are this term.
+    single: Vec<Vec<u32>>,
+    /// Term id -> it is the first word of a phrase of two or more words.
+    starts_long: Vec<bool>,
+    /// (first, second) term ids -> the phrases of two or more words starting
+    /// with them, longest first.
+    pairs: FxHashMap<(u32, u32), Vec<u32>>,
     phrases: Vec<Phrase>,
     /// Phrases in scripts without spaces, matched as substrings.
     substrings: Vec<(Box<str>, u32)>,
@@ -76,29 +82,41 @@ struct Hit {
     cue: Option<std::ops::Range<usize>>,
 }
 
+/// A word of the scanned field that is a policy term: only these are kept.
+#[derive(Clone, Copy, Debug)]
+struct Term {
+    /// Term id.
+    id: u32,
+    /// Position among all the field's words.
+    index: u32,
+    /// Which clause of the field it is in.
+    clause: u32,
+    start: usize,
+    end: usize,
+}
+
 /// Reusable per-thread buffers, so classifying allocates nothing per token.
 #[derive(Default)]
 struct Scratch {
-    text: Analyzed,
-    ids: Vec<u32>,
+    /// The field's words that are policy terms, in order.
+    terms: Vec<Term>,
     /// Per phrase: bit 0 title hit, 1 body hit, 2 title negated, 3 body negated.
     seen: Vec<u8>,
     /// Per rule: the token index up to which its last match reaches.
-    covered: Vec<usize>,
+    covered: Vec<u32>,
     hits: Vec<Hit>,
     /// Hit indices sorted by rule, field and position.
     order: Vec<usize>,
 }
 
-/// Buffers above this many tokens are dropped after use rather than kept:
-/// one 10 MB request must not pin ~60 MB in every thread that saw it.
+/// Buffers above this many terms are dropped after use rather than kept:
+/// one 10 MB request must not pin tens of MB in every thread that saw it.
 const KEEP_TOKENS: usize = 1 << 16;
 
 impl Scratch {
     fn shrink_after_huge_input(&mut self) {
-        if self.text.tokens.capacity() > KEEP_TOKENS || self.ids.capacity() > KEEP_TOKENS {
-            self.text = Analyzed::default();
-            self.ids = Vec::new();
+        if self.terms.capacity() > KEEP_TOKENS {
+            self.terms = Vec::new();
         }
     }
 }
@@ -167,8 +185,11 @@ impl Compiled {
     fn new(policy: Policy) -> Compiled {
         let mut c = Compiled {
             policy: Policy::empty(),
-            terms: FxHashMap::default(),
-            by_first: Vec::new(),
+            term_ids: FxHashMap::default(),
+            terms: terms::TermTable::new(&[]),
+            single: Vec::new(),
+            starts_long: Vec::new(),
+            pairs: FxHashMap::default(),
             phrases: Vec::new(),
             substrings: Vec::new(),
             substring_first: Vec::new(),
@@ -201,7 +222,7 @@ impl Compiled {
         }
         // Longest phrase first, then policy order: deterministic.
         let phrases = &c.phrases;
-        for list in &mut c.by_first {
+        for list in c.pairs.values_mut() {
             list.sort_by_key(|&p| (std::cmp::Reverse(phrases[p as usize].terms.len()), p));
         }
         c.substring_first = c
@@ -211,6 +232,17 @@ impl Compiled {
             .collect();
         c.substring_first.sort_unstable();
         c.substring_first.dedup();
+        let table: Vec<(&[u8], u32, bool)> = c
+            .term_ids
+            .iter()
+            .map(|(t, &id)| (&**t, id, text::stems_to_itself(t)))
+            .collect();
+        c.terms = terms::TermTable::new(&table);
+        c.single.resize_with(c.term_ids.len(), Vec::new);
+        c.starts_long = vec![false; c.term_ids.len()];
+        for &(first, _) in c.pairs.keys() {
+            c.starts_long[first as usize] = true;
+        }
         c.policy = policy;
         c
     }
@@ -231,18 +263,22 @@ impl Compiled {
         let terms: Box<[u32]> = text::phrase_terms(phrase)
             .into_iter()
             .map(|t| {
-                let next = self.terms.len() as u32;
+                let next = self.term_ids.len() as u32;
                 *self
-                    .terms
+                    .term_ids
                     .entry(t.into_bytes().into_boxed_slice())
                     .or_insert(next)
             })
             .collect();
-        if let Some(&first) = terms.first() {
-            if self.by_first.len() <= first as usize {
-                self.by_first.resize_with(first as usize + 1, Vec::new);
+        match *terms {
+            [] => {}
+            [only] => {
+                if self.single.len() <= only as usize {
+                    self.single.resize_with(only as usize + 1, Vec::new);
+                }
+                self.single[only as usize].push(id);
             }
-            self.by_first[first as usize].push(id);
+            [first, second, ..] => self.pairs.entry((first, second)).or_default().push(id),
         }
         self.phrases.push(Phrase { terms, owner });
     }
@@ -290,46 +326,90 @@ impl Compiled {
             TextField::Title => (1u8, 4u8),
             TextField::Body => (2u8, 8u8),
         };
-        let window = self.policy.settings.negation_window;
-        s.text.analyze(text);
-        s.ids.clear();
-        s.ids.extend(s.text.tokens.iter().map(|t| {
-            self.terms
-                .get(s.text.norm_bytes(t))
-                .copied()
-                .unwrap_or(NONE)
-        }));
+        let window = self.policy.settings.negation_window as u32;
+        s.terms.clear();
+        let (mut index, mut clause) = (0u32, 0u32);
+        // Stemming never shortens a word by more than this many bytes.
+        let longest = self.terms.max_len() + 8;
+        text::for_each_word(text, |mut w| {
+            clause += u32::from(w.clause_start && index > 0);
+            let found = if w.len() > longest {
+                None
+            } else {
+                let first = match w.packed() {
+                    Some(p) => self.terms.get_packed(p, w.len()),
+                    None => self.terms.get(w.folded()),
+                };
+                match first {
+                    // Spelled like a term that is its own stem: no stemming.
+                    Some(f) if f.fixed || w.is_normalised() => Some(f.id),
+                    found => {
+                        if w.stem() {
+                            self.terms.get(w.folded()).map(|f| f.id)
+                        } else {
+                            found.map(|f| f.id)
+                        }
+                    }
+                }
+            };
+            if let Some(id) = found {
+                s.terms.push(Term {
+                    id,
+                    index,
+                    clause,
+                    start: w.start,
+                    end: w.end,
+                });
+            }
+            index = index.saturating_add(1);
+        });
         s.covered.clear();
         s.covered.resize(self.policy.rules.len(), 0);
-        let tokens = &s.text.tokens;
-        let n = tokens.len();
-        let mut clause = 0;
-        let mut last_cue: Option<(usize, usize)> = None;
+        let terms = &s.terms;
+        let n = terms.len();
+        // The last negation cue seen: its first and last term.
+        let mut last_cue: Option<(Term, Term)> = None;
         for i in 0..n {
-            if tokens[i].clause_start {
-                clause = i;
-            }
-            let id = s.ids[i];
-            if id == NONE {
+            let t = terms[i];
+            // Phrases of two or more words first (longest first), then the
+            // word alone: the order in which a rule's longer match covers
+            // its shorter ones.
+            // Most words are terms only as the inner words of phrases.
+            let short = &self.single[t.id as usize];
+            let starts_long = self.starts_long[t.id as usize];
+            if !starts_long && short.is_empty() {
                 continue;
             }
-            let Some(list) = self.by_first.get(id as usize) else {
-                continue;
-            };
-            for &p in list {
+            let long = terms
+                .get(i + 1)
+                .filter(|u| starts_long && u.index == t.index + 1 && u.clause == t.clause)
+                .and_then(|u| self.pairs.get(&(t.id, u.id)));
+            for &p in long.into_iter().flatten().chain(short) {
                 let ph = &self.phrases[p as usize];
                 let len = ph.terms.len();
-                if i + len > n
-                    || s.ids[i..i + len] != *ph.terms
-                    || tokens[i + 1..i + len].iter().any(|t| t.clause_start)
+                // A phrase is consecutive words of one clause; its first two
+                // words are known to match.
+                if len > 2
+                    && (i + len > n || {
+                        let last = terms[i + len - 1];
+                        last.index - t.index != len as u32 - 1
+                            || last.clause != t.clause
+                            || terms[i + 2..i + len]
+                                .iter()
+                                .zip(&ph.terms[2..])
+                                .any(|(t, &id)| t.id != id)
+                    })
                 {
                     continue;
                 }
-                let span = tokens[i].start..tokens[i + len - 1].end;
+                let last = terms[i + len - 1];
+                let span = t.start..last.end;
                 match ph.owner {
                     Owner::Cue => {
-                        if last_cue.is_none_or(|(st, e)| st != i || e < i + len) {
-                            last_cue = Some((i, i + len));
+                        if last_cue
+                            .is_none_or(|(st, e)| st.index != t.index || e.index < last.index)
+                        {
+                            last_cue = Some((t, last));
                         }
                     }
                     Owner::Exclude { rule, .. } => {
@@ -345,12 +425,18 @@ impl Compiled {
                     }
                     Owner::Keyword { rule, .. } => {
                         let r = self.rule(rule);
-                        if !r.field.covers(field) || i < s.covered[rule as usize] {
+                        if !r.field.covers(field) || t.index < s.covered[rule as usize] {
                             continue;
                         }
-                        s.covered[rule as usize] = i + len;
-                        let cue = last_cue.filter(|&(st, e)| {
-                            r.negatable && window > 0 && e <= i && st >= clause && i - e < window
+                        s.covered[rule as usize] = last.index + 1;
+                        // A cue negates a keyword that follows it closely in
+                        // the same clause.
+                        let cue = last_cue.filter(|(st, e)| {
+                            r.negatable
+                                && window > 0
+                                && e.index < t.index
+                                && st.clause == t.clause
+                                && t.index - e.index <= window
                         });
                         let bit = if cue.is_some() { neg_bit } else { ok_bit };
                         if s.seen[p as usize] & bit == 0 {
@@ -359,7 +445,7 @@ impl Compiled {
                                 phrase: p,
                                 field,
                                 span,
-                                cue: cue.map(|(st, e)| tokens[st].start..tokens[e - 1].end),
+                                cue: cue.map(|(st, e)| st.start..e.end),
                             });
                         }
                     }
@@ -707,14 +793,11 @@ mod tests {
     fn scratch_is_not_pinned_by_a_huge_input() {
         let c = Classifier::builtin();
         let big = "the app crashes again ".repeat(50_000);
-        c.classify_text("", &big);
-        SCRATCH.with(|s| {
-            let s = s.borrow();
-            assert!(s.text.tokens.capacity() <= KEEP_TOKENS);
-            assert!(s.ids.capacity() <= KEEP_TOKENS);
-        });
+        let before = c.classify_text("", &big);
+        assert_eq!(before.class, Some(Class::FaultCorrection));
+        SCRATCH.with(|s| assert!(s.borrow().terms.capacity() <= KEEP_TOKENS));
         // Small inputs keep their buffers for reuse.
         c.classify_text("", "the app crashes");
-        SCRATCH.with(|s| assert!(s.borrow().text.tokens.capacity() > 0));
+        SCRATCH.with(|s| assert!(s.borrow().terms.capacity() > 0));
     }
 }

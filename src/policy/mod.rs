@@ -441,7 +441,22 @@ pub struct Conditions {
 impl Conditions {
     /// True when no condition is set.
     pub fn is_empty(&self) -> bool {
-        *self == Conditions::default()
+        // Field by field: the classifier asks this for every rule of every
+        // item, so no temporary `Conditions` is built.
+        let Conditions {
+            channel,
+            not_channel,
+            min_deal_value,
+            max_deal_value,
+            tags,
+            min_votes,
+        } = self;
+        channel.is_none()
+            && not_channel.is_none()
+            && min_deal_value.is_none()
+            && max_deal_value.is_none()
+            && tags.is_none()
+            && min_votes.is_none()
     }
 }
 

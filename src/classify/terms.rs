@@ -1,0 +1,184 @@
+//! The classifier's term table: normalised policy terms to term ids, looked
+//! up once per word of every text, so built for that.
+//!
+//! Terms of up to 16 bytes (nearly all) are packed into two integers and kept
+//! in an open-addressing table: a lookup is one multiply and a compare of two
+//! words, with no hashing loop and no `memcmp`. Longer terms sit in a plain
+//! map. The table's probe sequences depend only on the policy's terms, so an
+//! adversarial text cannot make a lookup slower than the longest run of
+//! occupied slots, which the load factor keeps short.
+
+use crate::text::FxHashMap;
+
+/// Longest term packed inline.
+const INLINE: usize = 16;
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Slot {
+    k0: u64,
+    k1: u64,
+    /// Term length in bytes; 0 marks an empty slot (terms are never empty).
+    len: u32,
+    id: u32,
+}
+
+/// What a lookup found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Found {
+    /// The term id.
+    pub id: u32,
+    /// Stemming the term gives the term itself: a word spelled like it is
+    /// this term without being stemmed.
+    pub fixed: bool,
+}
+
+#[derive(Debug)]
+pub(super) struct TermTable {
+    /// Per slot: 0 when empty, else a fingerprint of its term's hash. Small
+    /// enough to stay in the L1 cache, so a word that is no term (nearly
+    /// half of all words) never touches `slots`.
+    tags: Box<[u16]>,
+    slots: Box<[Slot]>,
+    shift: u32,
+    long: FxHashMap<Box<[u8]>, u32>,
+    /// Per term id: see [`Found::fixed`].
+    fixed: Vec<bool>,
+    /// Longest term, in bytes.
+    max_len: usize,
+}
+
+/// `key` (at most 16 bytes) packed little-endian, zero-padded.
+fn pack(key: &[u8]) -> u128 {
+    let mut b = [0u8; INLINE];
+    b[..key.len()].copy_from_slice(key);
+    u128::from_le_bytes(b)
+}
+
+fn split(packed: u128) -> (u64, u64) {
+    (packed as u64, (packed >> 64) as u64)
+}
+
+impl TermTable {
+    /// Builds the table from `(term, id, fixed)` triples; ids are dense.
+    pub fn new(terms: &[(&[u8], u32, bool)]) -> TermTable {
+        let inline = terms.iter().filter(|t| t.0.len() <= INLINE).count();
+        // Load factor at most 1/2.
+        let size = (2 * inline).next_power_of_two().max(16);
+        let mut table = TermTable {
+            tags: vec![0; size].into_boxed_slice(),
+            slots: vec![Slot::default(); size].into_boxed_slice(),
+            shift: 64 - size.trailing_zeros(),
+            long: FxHashMap::default(),
+            fixed: vec![false; terms.len()],
+            max_len: terms.iter().map(|t| t.0.len()).max().unwrap_or(0),
+        };
+        for &(term, id, fixed) in terms {
+            if let Some(f) = table.fixed.get_mut(id as usize) {
+                *f = fixed;
+            }
+            if term.is_empty() {
+                continue;
+            }
+            if term.len() > INLINE {
+                table.long.insert(term.into(), id);
+                continue;
+            }
+            let (k0, k1) = split(pack(term));
+            let mask = table.slots.len() - 1;
+            let (mut at, tag) = table.home(k0, k1);
+            while table.tags[at] != 0 {
+                at = (at + 1) & mask;
+            }
+            table.tags[at] = tag;
+            table.slots[at] = Slot {
+                k0,
+                k1,
+                len: term.len() as u32,
+                id,
+            };
+        }
+        table
+    }
+
+    /// The first slot to probe, and the term's nonzero tag.
+    #[inline]
+    fn home(&self, k0: u64, k1: u64) -> (usize, u16) {
+        let h = (k0 ^ k1.rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        ((h >> self.shift) as usize, (h as u16 >> 1) | 1)
+    }
+
+    /// The longest term, in bytes.
+    pub fn max_len(&self) -> usize {
+        self.max_len
+    }
+
+    /// The term spelled `key`, if any.
+    pub fn get(&self, key: &[u8]) -> Option<Found> {
+        if key.len() > INLINE {
+            let id = *self.long.get(key)?;
+            return Some(self.found(id));
+        }
+        self.get_packed(pack(key), key.len())
+    }
+
+    /// The term of `len` bytes whose bytes, packed as by [`Word::packed`],
+    /// are `packed`.
+    ///
+    /// [`Word::packed`]: crate::text::Word::packed
+    #[inline(always)]
+    pub fn get_packed(&self, packed: u128, len: usize) -> Option<Found> {
+        if len == 0 {
+            return None;
+        }
+        let (k0, k1) = split(packed);
+        let mask = self.slots.len() - 1;
+        let (mut at, tag) = self.home(k0, k1);
+        loop {
+            let t = self.tags[at];
+            if t == 0 {
+                return None;
+            }
+            if t == tag {
+                let s = &self.slots[at];
+                if s.k0 == k0 && s.k1 == k1 && s.len as usize == len {
+                    return Some(self.found(s.id));
+                }
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    fn found(&self, id: u32) -> Found {
+        Found {
+            id,
+            fixed: self.fixed.get(id as usize).copied().unwrap_or(false),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_every_term_and_nothing_else() {
+        let words: Vec<String> = (0..500)
+            .map(|i| format!("w{i}"))
+            .chain(["a".into(), "exactly16bytes!!".into(), "x".repeat(40)])
+            .collect();
+        let terms: Vec<(&[u8], u32, bool)> = words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (w.as_bytes(), i as u32, i % 2 == 0))
+            .collect();
+        let t = TermTable::new(&terms);
+        for (i, w) in words.iter().enumerate() {
+            let f = t.get(w.as_bytes()).unwrap();
+            assert_eq!((f.id, f.fixed), (i as u32, i % 2 == 0), "{w}");
+        }
+        for miss in ["", "w500", "w1\0", "exactly16bytes!", "x", &"x".repeat(39)] {
+            assert_eq!(t.get(miss.as_bytes()), None, "{miss:?}");
+        }
+        assert_eq!(t.max_len(), 40);
+    }
+}
