@@ -345,7 +345,11 @@ impl Compiled {
                     Some(f) if f.fixed || w.is_normalised() => Some(f.id),
                     found => {
                         if w.stem() {
-                            self.terms.get(w.folded()).map(|f| f.id)
+                            match w.packed() {
+                                Some(p) => self.terms.get_packed(p, w.len()),
+                                None => self.terms.get(w.folded()),
+                            }
+                            .map(|f| f.id)
                         } else {
                             found.map(|f| f.id)
                         }
