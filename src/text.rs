@@ -177,15 +177,33 @@ impl Word<'_> {
     }
 }
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = ONES * 0x80;
+
+/// The high bit of each of eight ASCII bytes whose value is in `lo..=hi`.
+#[inline]
+fn bytes_in(x: u64, lo: u8, hi: u8) -> u64 {
+    // No byte is above 0x7f, so no addition carries into the next byte.
+    x.wrapping_add(ONES * (0x80 - u64::from(lo)))
+        & !x.wrapping_add(ONES * (0x80 - u64::from(hi) - 1))
+        & HIGH
+}
+
+/// The high bit of each of eight ASCII bytes that is not a letter, a digit
+/// or `_` (see `CLASS`).
+#[inline]
+fn non_word_bytes(x: u64) -> u64 {
+    let letters = bytes_in(x | (ONES * 0x20), b'a', b'z');
+    let digits = bytes_in(x, b'0', b'9');
+    let t = x ^ (ONES * u64::from(b'_'));
+    let underscores = !(((t & !HIGH).wrapping_add(!HIGH)) | t) & HIGH;
+    !(letters | digits | underscores) & HIGH
+}
+
 /// Lower-cases the ASCII letters among eight ASCII bytes at once.
 #[inline]
 fn lower8(x: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    // No byte is above 0x7f, so no addition carries into the next byte.
-    let at_least_a = x.wrapping_add(ONES * (0x80 - u64::from(b'A')));
-    let above_z = x.wrapping_add(ONES * (0x80 - u64::from(b'Z') - 1));
-    let upper = at_least_a & !above_z & (ONES * 0x80);
-    x | (upper >> 2)
+    x | (bytes_in(x, b'A', b'Z') >> 2)
 }
 
 /// The low `len` bytes of `x` (all of them from 16 on).
@@ -346,6 +364,17 @@ impl WordScan {
             }
             let start = i;
             loop {
+                // To the end of the run of word bytes: eight at a time, then
+                // one by one.
+                while let Some(x) = b.get(i..i + 8).filter(|_| i + 8 <= to) {
+                    let x = u64::from_le_bytes(x.try_into().unwrap_or_default());
+                    let non_word = non_word_bytes(x);
+                    if non_word != 0 {
+                        i += non_word.trailing_zeros() as usize / 8;
+                        break;
+                    }
+                    i += 8;
+                }
                 while i < to && CLASS[b[i] as usize] & WORD != 0 {
                     i += 1;
                 }
@@ -1071,11 +1100,30 @@ mod tests {
         }
 
         #[test]
-        fn ascii_fast_path_follows_the_specification(text in "([ -~\n\r\t]|[a-zA-Z]{1,4}[.':,;][a-z0-9]|[0-9]{1,3}[.,;'][0-9]|[A-Za-z]{1,9}('s|ed|ing|ies|es)?|[a-zA-Z]{13,15}(y|s|ed|'s)|_{1,3}|[a-z]{45,60}){0,30}") {
+        fn ascii_fast_path_follows_the_specification(text in "([ -~\n\r\t]|[a-zA-Z]{1,4}[.':,;][a-z0-9]|[0-9]{1,3}[.,;'][0-9]|[A-Za-z]{1,9}('s|ed|ing|ies|es)?|[a-zA-Z]{13,15}(y|s|ed|'s)|[a-zA-Z0-9_]{7,20}|_{1,3}|[a-z]{45,60}){0,30}") {
             proptest::prop_assert_eq!(scanned(&text), spec(&text));
             // Mixed with a non-ASCII chunk, the ASCII chunks still agree.
             let mixed = format!("{text} é {text}");
             proptest::prop_assert_eq!(scanned(&mixed), spec(&mixed));
+        }
+    }
+
+    #[test]
+    fn eight_byte_classes_match_the_table() {
+        for c in 0u8..0x80 {
+            for pos in 0..8 {
+                let x = u64::from_le_bytes([b'a', b'Z', b'_', b'0', b' ', b'.', b'9', b'q'])
+                    & !(0xff << (8 * pos))
+                    | (u64::from(c) << (8 * pos));
+                let bytes = x.to_le_bytes();
+                let want: u64 = (0..8)
+                    .filter(|&k| CLASS[bytes[k] as usize] & WORD == 0)
+                    .map(|k| 0x80 << (8 * k))
+                    .sum();
+                assert_eq!(non_word_bytes(x), want, "{c:#x} at {pos}");
+                let lower = u64::from_le_bytes(bytes.map(|b| b.to_ascii_lowercase()));
+                assert_eq!(lower8(x), lower, "{c:#x} at {pos}");
+            }
         }
     }
 
