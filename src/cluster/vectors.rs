@@ -30,8 +30,13 @@ pub(crate) fn capped(s: &str, max: usize) -> &str {
     &s[..end]
 }
 
-/// True for a normalised term worth comparing: not a stop word, not a bare
-/// number, and not a single Latin letter or digit.
+/// True for a normalised term worth comparing: not a stop word, not a single
+/// Latin letter or digit, and, when it has no letter, a number of at least
+/// two characters (a version such as `3.3.4`, an issue or error number, a
+/// year). Numbers tell apart requests that differ only in them ("upgrade X
+/// to 3.3" and "to 3.4", "backport 17796" and "backport 18671"); dropping
+/// them cost duplicate bug reports a third of their best ARI, and keeping
+/// them changed the intent sets by under 0.003.
 pub(crate) fn is_content_term(term: &str) -> bool {
     let mut chars = term.chars();
     let Some(first) = chars.next() else {
@@ -40,7 +45,7 @@ pub(crate) fn is_content_term(term: &str) -> bool {
     if chars.next().is_none() && first.is_ascii() {
         return false;
     }
-    if term.chars().all(|c| !c.is_alphabetic()) {
+    if term.chars().all(|c| !c.is_alphabetic()) && !term.chars().any(|c| c.is_numeric()) {
         return false;
     }
     !text::is_stop_term(term)
@@ -292,7 +297,10 @@ mod tests {
         assert!(is_content_term("export"));
         assert!(is_content_term("崩"));
         assert!(!is_content_term("x"));
-        assert!(!is_content_term("2024"));
+        assert!(!is_content_term("7"));
+        assert!(!is_content_term("__"));
+        assert!(is_content_term("2024"));
+        assert!(is_content_term("3.3.4"));
         assert!(!is_content_term("the"));
         assert!(!is_content_term(""));
     }
