@@ -11,9 +11,12 @@ use crate::text::{self, Analyzed, FxHashMap};
 /// 10 MB paste costs no more than a page of text.
 pub(crate) const MAX_TEXT_BYTES: usize = 16 * 1024;
 
-/// Words in the title count this many times. A heavier title (2 or 3) did
-/// worse on duplicate bug reports, so titles and bodies weigh the same.
-const TITLE_WEIGHT: f32 = 1.0;
+/// Words in the title count this many times (before the sublinear tf, so a
+/// title word weighs about twice a body word). A title states what a long
+/// report is about; on Hadoop's duplicate bug reports a weight of 3 raised the
+/// best ARI from 0.102 to 0.117 (2: 0.112, 5: 0.117, 8: 0.111). Items with no
+/// title (the intent sets) are unaffected.
+const TITLE_WEIGHT: f32 = 3.0;
 
 /// A sparse unit vector: `(term id, weight)` sorted by term id.
 pub(crate) type SparseVec = Vec<(u32, f32)>;
@@ -303,6 +306,16 @@ mod tests {
         assert!(is_content_term("3.3.4"));
         assert!(!is_content_term("the"));
         assert!(!is_content_term(""));
+    }
+
+    #[test]
+    fn title_words_outweigh_body_words() {
+        let a = FeedbackItem::new("a")
+            .with_title("Quota alerts")
+            .with_body("Webhook retries");
+        let c = Corpus::build(&[&a], 32, true);
+        let w = |t: &str| c.vectors[0][c.vocab[t] as usize].1;
+        assert!(w("quota") > 1.5 * w("webhook"), "{:?}", c.vectors[0]);
     }
 
     #[test]
