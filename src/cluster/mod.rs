@@ -5,8 +5,8 @@
 //! 1. validate the items, sort them by id (so input order never matters) and
 //!    reject duplicate ids;
 //! 2. turn each into a unit term vector (the crate's one tokenizer and
-//!    stemmer, stop words and bare numbers dropped, sublinear tf × idf, the
-//!    `max_terms_per_item` strongest terms kept);
+//!    stemmer, stop words and single letters or digits dropped, sublinear
+//!    tf × idf, the `max_terms_per_item` strongest terms kept);
 //! 3. find candidate pairs through an inverted index of informative terms
 //!    (see `candidates`), verified with the cosine similarity;
 //! 4. merge groups by average linkage (see `linkage`) while the mean

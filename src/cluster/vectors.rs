@@ -11,9 +11,12 @@ use crate::text::{self, Analyzed, FxHashMap};
 /// 10 MB paste costs no more than a page of text.
 pub(crate) const MAX_TEXT_BYTES: usize = 16 * 1024;
 
-/// Words in the title count this many times. A heavier title (2 or 3) did
-/// worse on duplicate bug reports, so titles and bodies weigh the same.
-const TITLE_WEIGHT: f32 = 1.0;
+/// Words in the title count this many times (before the sublinear tf, so a
+/// title word weighs about twice a body word). A title states what a long
+/// report is about; on Hadoop's duplicate bug reports a weight of 3 raised the
+/// best ARI from 0.102 to 0.117 (2: 0.112, 5: 0.117, 8: 0.111). Items with no
+/// title (the intent sets) are unaffected.
+const TITLE_WEIGHT: f32 = 3.0;
 
 /// A sparse unit vector: `(term id, weight)` sorted by term id.
 pub(crate) type SparseVec = Vec<(u32, f32)>;
@@ -30,8 +33,13 @@ pub(crate) fn capped(s: &str, max: usize) -> &str {
     &s[..end]
 }
 
-/// True for a normalised term worth comparing: not a stop word, not a bare
-/// number, and not a single Latin letter or digit.
+/// True for a normalised term worth comparing: not a stop word, not a single
+/// Latin letter or digit, and, when it has no letter, a number of at least
+/// two characters (a version such as `3.3.4`, an issue or error number, a
+/// year). Numbers tell apart requests that differ only in them ("upgrade X
+/// to 3.3" and "to 3.4", "backport 17796" and "backport 18671"); dropping
+/// them cost duplicate bug reports a third of their best ARI, and keeping
+/// them changed the intent sets by under 0.003.
 pub(crate) fn is_content_term(term: &str) -> bool {
     let mut chars = term.chars();
     let Some(first) = chars.next() else {
@@ -40,7 +48,7 @@ pub(crate) fn is_content_term(term: &str) -> bool {
     if chars.next().is_none() && first.is_ascii() {
         return false;
     }
-    if term.chars().all(|c| !c.is_alphabetic()) {
+    if term.chars().all(|c| !c.is_alphabetic()) && !term.chars().any(|c| c.is_numeric()) {
         return false;
     }
     !text::is_stop_term(term)
@@ -292,9 +300,22 @@ mod tests {
         assert!(is_content_term("export"));
         assert!(is_content_term("崩"));
         assert!(!is_content_term("x"));
-        assert!(!is_content_term("2024"));
+        assert!(!is_content_term("7"));
+        assert!(!is_content_term("__"));
+        assert!(is_content_term("2024"));
+        assert!(is_content_term("3.3.4"));
         assert!(!is_content_term("the"));
         assert!(!is_content_term(""));
+    }
+
+    #[test]
+    fn title_words_outweigh_body_words() {
+        let a = FeedbackItem::new("a")
+            .with_title("Quota alerts")
+            .with_body("Webhook retries");
+        let c = Corpus::build(&[&a], 32, true);
+        let w = |t: &str| c.vectors[0][c.vocab[t] as usize].1;
+        assert!(w("quota") > 1.5 * w("webhook"), "{:?}", c.vectors[0]);
     }
 
     #[test]
