@@ -5,7 +5,7 @@
 //! sparse binary features with L-BFGS. Up to 20,000 items the default
 //! inner-CV search of `l2` and `min_doc_freq` makes 19 fits (about 5.5 s at
 //! 10,000 items on one core; the `parallel` feature spreads them); above, two
-//! fits with the default macro-F1 prior tuning (about 5.2 s at 100,000). The
+//! fits with the default macro-F1 prior tuning (about 5.4 s at 100,000). The
 //! items are synthetic (a Zipf-like vocabulary with a few class-specific
 //! words), so the bench needs no data.
 //!

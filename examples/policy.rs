@@ -9,6 +9,7 @@
 //! cargo run --example policy -- diff --policy A [--against B] FILE.jsonl [--examples N]
 //! cargo run --release --example policy -- learn FILE.jsonl --labels MAP [--folds K]
 //!         [--out FILE] [--merge-into P] [--max-ngram N] [--min-df N] [--l2 X]
+//!         [--length-norm B]
 //! ```
 //!
 //! Output is JSON for scripts; `--table` prints it for people instead. A
@@ -55,6 +56,7 @@ fn run() -> Result<ExitCode, String> {
         "priors",
         "search",
         "min-weight",
+        "length-norm",
         "balance",
     ])?;
     let Some(cmd) = args.positional.first().cloned() else {
@@ -116,6 +118,7 @@ fn run() -> Result<ExitCode, String> {
                 "priors",
                 "search",
                 "min-weight",
+                "length-norm",
                 "balance",
                 "strict",
                 "table",
@@ -268,6 +271,9 @@ fn learn(args: &common::Args, table: bool) -> Result<ExitCode, String> {
     }
     if let Some(v) = num("min-weight")? {
         params.min_weight = v;
+    }
+    if let Some(v) = num("length-norm")? {
+        params.length_norm = v;
     }
     let choice = |name: &str| -> Result<Option<serde_json::Value>, String> {
         Ok(args

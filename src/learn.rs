@@ -73,6 +73,14 @@ pub struct LearnParams {
     /// Whether `l2` and `min_doc_freq` are chosen by inner cross-validation
     /// on the training items (default [`Search::InnerCv`]).
     pub search: Search,
+    /// Length normalisation `beta` (default 0.1; finite, `>= 0`; 0 turns it
+    /// off). While fitting, an item's features are worth `1 / (1 + beta ×
+    /// L)`, `L` being how many of its words and phrases occur in at least
+    /// two training items, so a long text does not pile up evidence just by
+    /// being long (as the length normalisation of TF-IDF models does). The
+    /// written policy is exactly equivalent: each such keyword's weight
+    /// includes `beta ×` its class's prior.
+    pub length_norm: f64,
 }
 
 /// How [`LearnParams::l2`] and [`LearnParams::min_doc_freq`] are set.
@@ -209,6 +217,12 @@ impl LearnParams {
         self.search = v;
         self
     }
+    /// Sets [`length_norm`](LearnParams#structfield.length_norm).
+    #[must_use]
+    pub fn length_norm(mut self, v: f64) -> Self {
+        self.length_norm = v;
+        self
+    }
     /// Sets [`priors`](LearnParams#structfield.priors).
     #[must_use]
     pub fn priors(mut self, v: PriorTuning) -> Self {
@@ -246,6 +260,7 @@ impl Default for LearnParams {
             priors: PriorTuning::MacroF1,
             values: FeatureValues::Idf,
             search: Search::InnerCv,
+            length_norm: 0.1,
         }
     }
 }
@@ -333,7 +348,13 @@ pub enum LearnError {
 /// The result is an ordinary policy: save it as JSON or TOML, edit it, or
 /// [`merge`](Policy::merge) it into a hand-written one (whose rules and
 /// settings keep precedence). The learned rules have ids
-/// `{rule_prefix}-{class}-{words|phrases-N|title-words|title-phrases-N|prior}`.
+/// `{rule_prefix}-{class}-{words|phrases-N|title-words|title-phrases-N|prior}`,
+/// and `…-phrases-N-part-M` when phrases that could run into each other
+/// ("great app", "app crashes") had to go to separate rules: within one rule
+/// the classifier does not let matches overlap, and the model counted every
+/// phrase, so the split keeps the policy's scores exactly the model's. With
+/// [`length_norm`](LearnParams#structfield.length_norm) the model is length
+/// normalised, which the policy expresses exactly too (see that field).
 ///
 /// Cost: one pass to tokenize, then L-BFGS over at most `max_features`
 /// features, linear in the items per iteration; 100,000 items take a few
@@ -433,6 +454,12 @@ impl Learner {
         )?;
         range(p.l2.is_finite() && p.l2 > 0.0, "l2", "finite and > 0", p.l2)?;
         range(
+            p.length_norm.is_finite() && p.length_norm >= 0.0,
+            "length_norm",
+            "finite and >= 0",
+            p.length_norm,
+        )?;
+        range(
             p.min_weight.is_finite() && p.min_weight >= 0.0,
             "min_weight",
             "finite and >= 0",
@@ -496,12 +523,14 @@ impl Learner {
         let all: Vec<usize> = (0..items.len()).collect();
         // Features below a candidate's document frequency get the value 0,
         // so they take no weight and are not written.
-        let masked = |m: usize| -> Vec<f64> {
-            data.scale
+        let masked = |m: usize| -> Prepared {
+            let scale: Vec<f64> = data
+                .scale
                 .iter()
                 .zip(&data.df)
                 .map(|(&s, &df)| if df as usize >= m { s } else { 0.0 })
-                .collect()
+                .collect();
+            Prepared::new(&data, scale, m, p.length_norm, p.max_keywords)
         };
         let tune = p.priors == PriorTuning::MacroF1 && items.len() >= 30;
         let mut chosen = (p.l2, masked(p.min_doc_freq), None::<Vec<f64>>);
@@ -511,7 +540,8 @@ impl Learner {
                 .flat_map(|&m| [p.l2, p.l2 / 4.0, p.l2 * 4.0].map(|l2| (m, l2)))
                 .collect();
             let score = |&(m, l2): &(usize, f64)| {
-                let (oof, rows) = out_of_fold(&data, &masked(m), &y, k, l2, p);
+                let prep = masked(m);
+                let (oof, rows) = out_of_fold(&data, &prep, &y, k, l2, p);
                 if tune {
                     best_shift(&oof, &rows, &y, k)
                 } else {
@@ -536,15 +566,16 @@ impl Learner {
                 }
             }
         } else if tune {
-            let (oof, rows) = out_of_fold(&data, &chosen.1, &y, k, p.l2, p);
+            let prep = &chosen.1;
+            let (oof, rows) = out_of_fold(&data, prep, &y, k, p.l2, p);
             chosen.2 = Some(best_shift(&oof, &rows, &y, k).0);
         }
-        let (l2, scale, shift) = chosen;
-        let mut model = fit(&data, &scale, &y, &all, k, l2, p);
+        let (l2, prep, shift) = chosen;
+        let mut model = fit(&data, &prep, &y, &all, k, l2, p);
         for (b, s) in model.bias.iter_mut().zip(shift.unwrap_or_default()) {
             *b += s;
         }
-        Ok(self.to_policy(&data, &model, &classes, items.len(), l2))
+        Ok(self.to_policy(&data, &model, &prep, &classes, items.len(), l2))
     }
 
     /// K-fold cross-validation: fold `f` holds the items whose
@@ -604,6 +635,7 @@ impl Learner {
         &self,
         data: &Features,
         model: &Model,
+        prep: &Prepared,
         classes: &[Class],
         n: usize,
         l2: f64,
@@ -619,9 +651,19 @@ impl Learner {
         };
         let bmin = model.bias.iter().copied().fold(f64::INFINITY, f64::min);
         // Shifted weights: per feature, subtract its smallest class weight.
+        // A counted feature also carries its share of the length term:
+        // `beta × bias` per class (see `Prepared`).
+        let weight = |f: usize, ci: usize| {
+            let w = model.w[f * k + ci];
+            if prep.counted[f] {
+                w + prep.beta * model.bias[ci]
+            } else {
+                w
+            }
+        };
         let shifted = |f: usize, ci: usize| {
-            let row = &model.w[f * k..f * k + k];
-            round(row[ci] - row.iter().copied().fold(f64::INFINITY, f64::min))
+            let least = (0..k).map(|c| weight(f, c)).fold(f64::INFINITY, f64::min);
+            round(weight(f, ci) - least)
         };
         // Features are kept or dropped whole (in every class at once), so a
         // kept feature's weights still differ between classes exactly as
@@ -632,9 +674,15 @@ impl Learner {
                 let top = (0..k).map(|ci| shifted(f, ci)).fold(0.0, f64::max);
                 (top, f as u32)
             })
-            .filter(|&(top, _)| top >= p.min_weight && top > 0.0)
+            .filter(|&(top, f)| prep.counted[f as usize] || (top >= p.min_weight && top > 0.0))
             .collect();
-        kept.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        // Counted features first: they are at most `max_keywords`.
+        kept.sort_by(|a, b| {
+            prep.counted[b.1 as usize]
+                .cmp(&prep.counted[a.1 as usize])
+                .then(b.0.total_cmp(&a.0))
+                .then(a.1.cmp(&b.1))
+        });
         kept.truncate(p.max_keywords);
         for (ci, &class) in classes.iter().enumerate() {
             let mut kws: Vec<(f64, u32)> = kept
@@ -660,36 +708,42 @@ impl Learner {
                 .into_iter()
                 .flat_map(|t| (1..=p.max_ngram).map(move |l| (t, l)))
             {
-                let keywords: Vec<Keyword> = kws
+                let selected: Vec<(f64, u32)> = kws
                     .iter()
+                    .copied()
                     .filter(|(_, f)| {
                         data.lens[*f as usize] as usize == len && data.title[*f as usize] == title
                     })
-                    .map(|&(w, f)| Keyword {
-                        text: data.names[f as usize].clone(),
-                        weight: w,
-                    })
                     .collect();
-                if keywords.is_empty() {
-                    continue;
+                for (part, group) in non_overlapping(data, &selected, len).iter().enumerate() {
+                    let keywords: Vec<Keyword> = group
+                        .iter()
+                        .map(|&(w, f)| Keyword {
+                            text: data.names[f as usize].clone(),
+                            weight: w,
+                        })
+                        .collect();
+                    let mut what = match (title, len) {
+                        (false, 1) => "words".to_string(),
+                        (false, _) => format!("phrases-{len}"),
+                        (true, 1) => "title-words".to_string(),
+                        (true, _) => format!("title-phrases-{len}"),
+                    };
+                    if part > 0 {
+                        what = format!("{what}-part-{}", part + 1);
+                    }
+                    let mut rule = Rule::new(format!("{}-{class}-{what}", p.rule_prefix), class)
+                        .not_negatable();
+                    if title {
+                        rule = rule.field(Scope::Title);
+                    }
+                    rule.keywords = keywords;
+                    rule.description = Some(format!(
+                        "learned from {n} items: {len}-word keywords, weights are shifted \
+                         log-odds of a logistic regression (l2 {l2})"
+                    ));
+                    policy.rules.push(rule);
                 }
-                let what = match (title, len) {
-                    (false, 1) => "words".to_string(),
-                    (false, _) => format!("phrases-{len}"),
-                    (true, 1) => "title-words".to_string(),
-                    (true, _) => format!("title-phrases-{len}"),
-                };
-                let mut rule =
-                    Rule::new(format!("{}-{class}-{what}", p.rule_prefix), class).not_negatable();
-                if title {
-                    rule = rule.field(Scope::Title);
-                }
-                rule.keywords = keywords;
-                rule.description = Some(format!(
-                    "learned from {n} items: {len}-word keywords, weights are shifted \
-                     log-odds of a logistic regression (l2 {l2})"
-                ));
-                policy.rules.push(rule);
             }
         }
         if policy.rules.is_empty() {
@@ -709,6 +763,48 @@ impl Learner {
     }
 }
 
+/// Splits same-length phrases into groups that can never overlap in a text.
+///
+/// Within one rule the classifier matches keywords left to right without
+/// overlap: a phrase matched at word `i` hides the rule's phrases that start
+/// inside it. The model counted every phrase present, so phrases that could
+/// chain ("great app" then "app crashes") go to different groups (rules),
+/// first fit in the given order: a phrase joins the first group with no
+/// phrase whose last `m` words are its first `m` words, or the other way
+/// round. Single words never overlap: one group.
+fn non_overlapping(data: &Features, kws: &[(f64, u32)], len: usize) -> Vec<Vec<(f64, u32)>> {
+    if kws.is_empty() {
+        return Vec::new();
+    }
+    if len < 2 {
+        return vec![kws.to_vec()];
+    }
+    // Per group: its phrases' proper prefixes and suffixes.
+    type Ends = std::collections::HashSet<Vec<u32>>;
+    type Group = (Vec<(f64, u32)>, Ends, Ends);
+    let mut groups: Vec<Group> = Vec::new();
+    for &(w, f) in kws {
+        let t = &data.terms[f as usize][..len];
+        let fits = |prefixes: &Ends, suffixes: &Ends| {
+            (1..len).all(|m| !prefixes.contains(&t[len - m..]) && !suffixes.contains(&t[..m]))
+        };
+        let at = match groups.iter().position(|(_, pre, suf)| fits(pre, suf)) {
+            Some(at) => at,
+            None => {
+                groups.push((Vec::new(), Ends::default(), Ends::default()));
+                groups.len() - 1
+            }
+        };
+        let g = &mut groups[at];
+        g.0.push((w, f));
+        for m in 1..len {
+            g.1.insert(t[..m].to_vec());
+            g.2.insert(t[len - m..].to_vec());
+        }
+    }
+    groups.into_iter().map(|g| g.0).collect()
+}
+
 /// The training items as binary feature sets.
 struct Features {
     /// Per item, offsets into `ids`.
@@ -719,6 +815,8 @@ struct Features {
     names: Vec<String>,
     /// Words in each feature.
     lens: Vec<u8>,
+    /// The term ids of each feature's words (unused slots [`NO`]).
+    terms: Vec<[u32; 3]>,
     /// Whether each feature is a title-only feature.
     title: Vec<bool>,
     /// The value of each feature when present.
@@ -845,6 +943,7 @@ impl Features {
         let mut remap = vec![NO; gram_keys.len()];
         let mut names = Vec::new();
         let mut lens = Vec::new();
+        let mut terms_of = Vec::new();
         let mut title = Vec::new();
         let mut scale = Vec::new();
         let mut sel_df = Vec::new();
@@ -875,6 +974,7 @@ impl Features {
             remap[g] = names.len() as u32;
             names.push(name);
             lens.push(expect as u8);
+            terms_of.push([key[0], key[1], key[2]]);
             title.push(key[3] == 1);
             sel_df.push(df[g]);
             scale.push(match p.values {
@@ -920,6 +1020,7 @@ impl Features {
             ids,
             names,
             lens,
+            terms: terms_of,
             title,
             scale,
             df: sel_df,
@@ -928,6 +1029,52 @@ impl Features {
 
     fn doc(&self, d: usize) -> &[u32] {
         &self.ids[self.offsets[d]..self.offsets[d + 1]]
+    }
+}
+
+/// The features' values and the items' length factors for one candidate.
+///
+/// With `beta > 0` the model is length-normalised: an item's features are
+/// worth `1 / (1 + beta × L)`, where `L` is how many *counted* features it
+/// has (those in at least two training items, at most `max_keywords` of
+/// them, the most frequent). Its scores `bias + S / (1 + beta × L)` have the
+/// same arg-max as `(1 + beta × L) × bias + S`, which a policy expresses
+/// exactly: the prior rules keep `bias`, and every counted keyword's weight
+/// for class `c` gets `beta × bias[c]` added.
+struct Prepared {
+    scale: Vec<f64>,
+    norm: Vec<f64>,
+    counted: Vec<bool>,
+    beta: f64,
+}
+
+impl Prepared {
+    fn new(data: &Features, scale: Vec<f64>, min_df: usize, beta: f64, max: usize) -> Prepared {
+        let nf = scale.len();
+        let mut counted = vec![false; nf];
+        if beta > 0.0 {
+            let mut ids: Vec<usize> = (0..nf)
+                .filter(|&f| scale[f] > 0.0 && data.df[f] as usize >= min_df.max(2))
+                .collect();
+            ids.sort_by(|&a, &b| data.df[b].cmp(&data.df[a]).then(a.cmp(&b)));
+            ids.truncate(max);
+            for f in ids {
+                counted[f] = true;
+            }
+        }
+        let n = data.offsets.len() - 1;
+        let norm = (0..n)
+            .map(|d| {
+                let l = data.doc(d).iter().filter(|&&f| counted[f as usize]).count();
+                1.0 / (1.0 + beta * l as f64)
+            })
+            .collect();
+        Prepared {
+            scale,
+            norm,
+            counted,
+            beta,
+        }
     }
 }
 
@@ -940,10 +1087,11 @@ struct Model {
 /// Fits the multinomial logistic regression with L-BFGS.
 /// `y[d]` is item `d`'s class index among `k`; only the items in `rows`
 /// are used.
-/// `scale` is each feature's value (`data.scale`, or 0 to leave it out).
+/// `prep` holds each feature's value (0 to leave it out) and each item's
+/// length factor.
 fn fit(
     data: &Features,
-    scale: &[f64],
+    prep: &Prepared,
     y: &[usize],
     rows: &[usize],
     k: usize,
@@ -981,7 +1129,7 @@ fn fit(
             let doc = data.doc(d);
             for &f in doc {
                 let row = &w[f as usize * k..f as usize * k + k];
-                let x = scale[f as usize];
+                let x = prep.scale[f as usize] * prep.norm[d];
                 for c in 0..k {
                     z[c] += x * row[c];
                 }
@@ -1000,7 +1148,7 @@ fn fit(
             }
             for &f in doc {
                 let row = &mut g[f as usize * k..f as usize * k + k];
-                let x = scale[f as usize];
+                let x = prep.scale[f as usize] * prep.norm[d];
                 for c in 0..k {
                     row[c] += x * z[c];
                 }
@@ -1021,7 +1169,7 @@ fn fit(
     let w = w
         .iter()
         .enumerate()
-        .map(|(i, v)| v * scale[i / k])
+        .map(|(i, v)| v * prep.scale[i / k])
         .collect();
     Model {
         w,
@@ -1030,10 +1178,10 @@ fn fit(
 }
 
 impl Model {
-    /// The linear scores of item `d`.
-    fn scores(&self, data: &Features, d: usize, out: &mut [f64]) {
+    /// The linear scores of item `d`, whose length factor is `norm`.
+    fn scores(&self, data: &Features, d: usize, norm: f64, out: &mut [f64]) {
         let k = self.bias.len();
-        out.copy_from_slice(&self.bias);
+        out.fill(0.0);
         for &f in data.doc(d) {
             for (o, w) in out
                 .iter_mut()
@@ -1041,6 +1189,9 @@ impl Model {
             {
                 *o += w;
             }
+        }
+        for (o, b) in out.iter_mut().zip(&self.bias) {
+            *o = *o * norm + b;
         }
     }
 }
@@ -1050,7 +1201,7 @@ impl Model {
 /// the rows that have them.
 fn out_of_fold(
     data: &Features,
-    scale: &[f64],
+    prep: &Prepared,
     y: &[usize],
     k: usize,
     l2: f64,
@@ -1062,9 +1213,9 @@ fn out_of_fold(
     let mut oof = vec![0.0; n * k];
     for f in 0..folds {
         let train: Vec<usize> = (0..n).filter(|d| d % INNER != f).collect();
-        let model = fit(data, scale, y, &train, k, l2, p);
+        let model = fit(data, prep, y, &train, k, l2, p);
         for d in (0..n).filter(|d| d % INNER == f) {
-            model.scores(data, d, &mut oof[d * k..d * k + k]);
+            model.scores(data, d, prep.norm[d], &mut oof[d * k..d * k + k]);
         }
     }
     let rows: Vec<usize> = (0..n)
@@ -1277,8 +1428,19 @@ mod tests {
         }
         assert!(words(Class::MarketDriven).contains(&"please".to_string()));
         assert!(words(Class::Responsiveness).contains(&"love".to_string()));
-        // Item numbers occur once each: below min_doc_freq, never keywords.
-        assert!(!fault.iter().any(|w| w.chars().all(|c| c.is_ascii_digit())));
+        // Item numbers occur in one item of each class: they tell nothing
+        // apart, so without length normalisation they are not keywords
+        // (with it, every frequent word carries its share of the length
+        // term, numbers too).
+        let plain = Learner::new(LearnParams::default().length_norm(0.0))
+            .unwrap()
+            .learn(&labelled(&v))
+            .unwrap();
+        assert!(!plain.rules.iter().any(|r| {
+            r.keywords
+                .iter()
+                .any(|k| k.text.chars().all(|c| c.is_ascii_digit()))
+        }));
         let c = Classifier::new(&policy).unwrap();
         assert_eq!(
             c.classify_text("crashed again", "").class,
@@ -1320,6 +1482,118 @@ mod tests {
                 .filter_map(|r| r.description.as_deref())
                 .any(|d| d.ends_with("(l2 8)"))
         );
+    }
+
+    /// Texts where phrases chain ("app crash" then "crash on" then "on
+    /// start"), of varied length.
+    fn chained() -> Vec<(String, Class)> {
+        let words = [
+            "app", "crash", "on", "start", "add", "dark", "mode", "love", "it",
+        ];
+        let mut v = Vec::new();
+        let mut x = 7u64;
+        for i in 0..90 {
+            let class = [
+                Class::FaultCorrection,
+                Class::MarketDriven,
+                Class::Responsiveness,
+            ][i % 3];
+            let mut t = Vec::new();
+            for _ in 0..(3 + i % 11) {
+                x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                let w = (x >> 33) as usize % words.len();
+                // Each class leans on three of the words.
+                let w = if (x >> 20) % 2 == 0 {
+                    (i % 3) * 3 + w % 3
+                } else {
+                    w
+                };
+                t.push(words[w]);
+            }
+            v.push((t.join(" "), class));
+        }
+        v
+    }
+
+    #[test]
+    fn the_policy_scores_as_the_model_does() {
+        let v = chained();
+        let items = labelled(&v);
+        let classes = [
+            Class::FaultCorrection,
+            Class::MarketDriven,
+            Class::Responsiveness,
+        ];
+        let y: Vec<usize> = items
+            .iter()
+            .map(|i| classes.iter().position(|c| *c == i.class).unwrap())
+            .collect();
+        let all: Vec<usize> = (0..items.len()).collect();
+        for beta in [0.0, 0.1, 1.0] {
+            let p = LearnParams::default()
+                .min_doc_freq(1)
+                .min_weight(0.0)
+                .length_norm(beta);
+            let learner = Learner::new(p.clone()).unwrap();
+            let data = Features::build(&items, &p);
+            let prep = Prepared::new(&data, data.scale.clone(), 1, beta, p.max_keywords);
+            let model = fit(&data, &prep, &y, &all, 3, 1.0, &p);
+            let policy = learner.to_policy(&data, &model, &prep, &classes, items.len(), 1.0);
+            let c = Classifier::new(&policy).unwrap();
+            let mut out = [0.0; 3];
+            let mut margins = 0;
+            for (d, it) in items.iter().enumerate() {
+                model.scores(&data, d, prep.norm[d], &mut out);
+                let mut order = [0, 1, 2];
+                order.sort_by(|a, b| out[*b].total_cmp(&out[*a]));
+                // Weights are rounded to 0.001: skip near ties.
+                if (out[order[0]] - out[order[1]]) / prep.norm[d] < 0.05 {
+                    continue;
+                }
+                margins += 1;
+                let got = c.classify_text(it.title, "");
+                assert_eq!(
+                    got.class,
+                    Some(classes[order[0]]),
+                    "beta {beta}: {}",
+                    it.title
+                );
+            }
+            assert!(margins > 60, "{margins}");
+        }
+    }
+
+    #[test]
+    fn phrases_of_one_rule_never_overlap() {
+        let v = chained();
+        let policy = Learner::new(LearnParams::default().min_doc_freq(1))
+            .unwrap()
+            .learn(&labelled(&v))
+            .unwrap();
+        let mut parts = 0;
+        for rule in &policy.rules {
+            let phrases: Vec<Vec<String>> = rule
+                .keywords
+                .iter()
+                .map(|k| text::phrase_terms(&k.text))
+                .collect();
+            parts += usize::from(rule.id.contains("-part-"));
+            for (i, a) in phrases.iter().enumerate() {
+                // A phrase running into itself ("on on") is counted once
+                // anyway; only distinct phrases hide each other.
+                for b in phrases.iter().skip(i + 1).chain(&phrases[..i]) {
+                    for m in 1..a.len().min(b.len()) {
+                        assert!(
+                            a[a.len() - m..] != b[..m],
+                            "{}: {a:?} runs into {b:?}",
+                            rule.id
+                        );
+                    }
+                }
+            }
+        }
+        // The texts chain phrases, so some rules had to be split.
+        assert!(parts > 0);
     }
 
     #[test]
@@ -1400,5 +1674,9 @@ mod tests {
             ..LearnParams::default()
         });
         assert!(bad.unwrap_err().to_string().contains("max_ngram"));
+        for v in [-0.1, f64::NAN, f64::INFINITY] {
+            let bad = Learner::new(LearnParams::default().length_norm(v));
+            assert!(bad.unwrap_err().to_string().contains("length_norm"));
+        }
     }
 }
