@@ -74,8 +74,8 @@ fn run() -> Result<bool, String> {
                     EvidenceKind::Keyword { phrase, .. } => format!("{phrase:?}"),
                     EvidenceKind::Negated { phrase, .. } => format!("not {phrase:?}"),
                     EvidenceKind::Excluded { phrase, .. } => format!("vetoed by {phrase:?}"),
-                    EvidenceKind::Condition { description } => description.clone(),
-                    _ => e.rule.clone(),
+                    EvidenceKind::Condition { description } => description.to_string(),
+                    _ => e.rule.to_string(),
                 })
                 .collect();
             let title = if item.title.is_empty() {

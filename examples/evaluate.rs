@@ -218,7 +218,7 @@ fn print_report(path: &str, note: &str, r: &EvaluationReport) {
                 feedback_triage::EvidenceKind::Keyword { phrase, .. } => {
                     format!("{}:{phrase}", e.rule)
                 }
-                _ => e.rule.clone(),
+                _ => e.rule.to_string(),
             })
             .collect();
         println!(

@@ -190,7 +190,7 @@ impl RuleStats {
         self.scratch.clear();
         let mut last_vetoed = usize::MAX;
         for e in &result.evidence {
-            let Some(&r) = self.index.get(&e.rule) else {
+            let Some(&r) = self.index.get(&*e.rule) else {
                 continue;
             };
             if matches!(e.kind, EvidenceKind::Excluded { .. }) {

@@ -3,6 +3,7 @@
 mod result;
 mod terms;
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::sync::Arc;
 
@@ -45,6 +46,8 @@ struct Compiled {
     term_ids: FxHashMap<Box<[u8]>, u32>,
     /// The same, built for lookups.
     terms: terms::TermTable,
+    /// Per rule: its conditions in words, for evidence.
+    descriptions: Vec<String>,
     /// Term id -> the one-word phrases that are this term.
     single: Vec<Vec<u32>>,
     /// Term id -> it is the first word of a phrase of two or more words.
@@ -107,6 +110,9 @@ struct Scratch {
     hits: Vec<Hit>,
     /// Hit indices sorted by rule, field and position.
     order: Vec<usize>,
+    /// (keyword index, value, evidence index) of the keywords counted so far
+    /// for the rule being decided.
+    best: Vec<(u32, f64, usize)>,
 }
 
 /// Buffers above this many terms are dropped after use rather than kept:
@@ -120,6 +126,9 @@ impl Scratch {
         }
     }
 }
+
+/// The classifier of the embedded policy, compiled once per process.
+static BUILTIN: std::sync::OnceLock<Classifier> = std::sync::OnceLock::new();
 
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
@@ -137,7 +146,6 @@ impl Classifier {
 
     /// The classifier for the embedded default policy ([`Policy::builtin`]).
     pub fn builtin() -> Classifier {
-        static BUILTIN: std::sync::OnceLock<Classifier> = std::sync::OnceLock::new();
         BUILTIN
             .get_or_init(|| {
                 // A test proves the builtin policy validates; compile it
@@ -187,6 +195,7 @@ impl Compiled {
             policy: Policy::empty(),
             term_ids: FxHashMap::default(),
             terms: terms::TermTable::new(&[]),
+            descriptions: policy.rules.iter().map(|r| describe(&r.when)).collect(),
             single: Vec::new(),
             starts_long: Vec::new(),
             pairs: FxHashMap::default(),
@@ -309,7 +318,7 @@ impl Compiled {
         s.seen.resize(self.phrases.len(), 0);
         self.scan(title, TextField::Title, s);
         self.scan(body, TextField::Body, s);
-        let result = self.decide(item, &s.hits, &mut s.order);
+        let result = self.decide(item, &s.hits, &mut s.order, &mut s.best);
         for h in &s.hits {
             s.seen[h.phrase as usize] = 0;
         }
@@ -491,9 +500,11 @@ impl Compiled {
         item: Option<&FeedbackItem>,
         hits: &[Hit],
         order: &mut Vec<usize>,
+        best: &mut Vec<(u32, f64, usize)>,
     ) -> Classification {
         let settings = &self.policy.settings;
         let nrules = self.policy.rules.len();
+        let names = Names::of(self);
         // Group hits by rule, in rule order, then field, then position.
         order.clear();
         order.extend(0..hits.len());
@@ -508,10 +519,8 @@ impl Compiled {
 
         let mut scores = ClassScores::default();
         let mut evidence = Vec::with_capacity(hits.len() + 1);
-        let mut decisive: Vec<Class> = Vec::new();
-        // (keyword index, value, evidence index) of the keywords counted so far
-        // for the current rule; reused across rules.
-        let mut best: Vec<(u32, f64, usize)> = Vec::new();
+        // Per class (by index): a decisive rule of that class fired.
+        let mut decisive = [false; Class::ALL.len()];
         let mut at = 0;
         for r in 0..nrules {
             let rule = &self.policy.rules[r];
@@ -535,11 +544,11 @@ impl Compiled {
                     });
             if let Some((index, h)) = excluded {
                 evidence.push(Evidence {
-                    rule: rule.id.clone(),
+                    rule: names.lend(|c| &c.policy.rules[r].id),
                     class: rule.class,
                     contribution: 0.0,
                     kind: EvidenceKind::Excluded {
-                        phrase: rule.exclude[index as usize].clone(),
+                        phrase: names.lend(|c| &c.policy.rules[r].exclude[index as usize]),
                         field: h.field,
                         span: h.span.clone(),
                     },
@@ -549,7 +558,7 @@ impl Compiled {
             let first = evidence.len();
             if !rule.when.is_empty() {
                 evidence.push(Evidence {
-                    rule: rule.id.clone(),
+                    rule: names.lend(|c| &c.policy.rules[r].id),
                     class: rule.class,
                     contribution: if rule.keywords.is_empty() {
                         rule.weight
@@ -557,7 +566,7 @@ impl Compiled {
                         0.0
                     },
                     kind: EvidenceKind::Condition {
-                        description: describe(&rule.when),
+                        description: names.lend(|c| &c.descriptions[r]),
                     },
                 });
             }
@@ -569,7 +578,7 @@ impl Compiled {
                 let Owner::Keyword { index, .. } = self.phrases[h.phrase as usize].owner else {
                     continue;
                 };
-                let phrase = rule.keywords[index as usize].text.clone();
+                let phrase = names.lend(|c| &c.policy.rules[r].keywords[index as usize].text);
                 let kind = match &h.cue {
                     Some(cue) => EvidenceKind::Negated {
                         phrase,
@@ -584,7 +593,7 @@ impl Compiled {
                     },
                 };
                 evidence.push(Evidence {
-                    rule: rule.id.clone(),
+                    rule: names.lend(|c| &c.policy.rules[r].id),
                     class: rule.class,
                     contribution: 0.0,
                     kind,
@@ -621,9 +630,7 @@ impl Compiled {
             };
             if fired {
                 scores[rule.class] += total;
-                if rule.decisive && !decisive.contains(&rule.class) {
-                    decisive.push(rule.class);
-                }
+                decisive[rule.class.index()] |= rule.decisive;
             } else if let Some(Evidence {
                 kind: EvidenceKind::Condition { .. },
                 ..
@@ -639,7 +646,7 @@ impl Compiled {
     fn verdict(
         &self,
         scores: ClassScores,
-        decisive: Vec<Class>,
+        decisive: [bool; Class::ALL.len()],
         evidence: Vec<Evidence>,
     ) -> Classification {
         let settings = &self.policy.settings;
@@ -657,7 +664,7 @@ impl Compiled {
         let by_precedence = |allowed: &dyn Fn(Class) -> bool| {
             settings.precedence.iter().copied().find(|&c| allowed(c))
         };
-        let (primary, outcome) = match by_precedence(&|c| decisive.contains(&c)) {
+        let (primary, outcome) = match by_precedence(&|c| decisive[c.index()]) {
             Some(c) => (c, Outcome::Decided),
             None => (
                 by_precedence(&fits).unwrap_or(Class::ALL[0]),
@@ -705,6 +712,34 @@ impl Compiled {
             scores,
             secondary,
             evidence,
+        }
+    }
+}
+
+/// Where evidence gets its names from.
+#[derive(Clone, Copy)]
+struct Names<'a> {
+    this: &'a Compiled,
+    /// `this`, when it is the process-wide builtin classifier: its names live
+    /// as long as the process and are lent rather than copied.
+    forever: Option<&'static Compiled>,
+}
+
+impl<'a> Names<'a> {
+    fn of(this: &'a Compiled) -> Names<'a> {
+        let builtin = BUILTIN.get().map(|c| &*c.inner);
+        Names {
+            this,
+            forever: builtin.filter(|b| std::ptr::eq(*b, this)),
+        }
+    }
+
+    /// The name `get` picks out of the compiled policy: borrowed for ever when
+    /// it can be, else copied.
+    fn lend(self, get: impl for<'c> Fn(&'c Compiled) -> &'c str) -> Cow<'static, str> {
+        match self.forever {
+            Some(c) => Cow::Borrowed(get(c)),
+            None => Cow::Owned(get(self.this).to_owned()),
         }
     }
 }
@@ -789,6 +824,25 @@ fn describe(w: &Conditions) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The embedded policy lends its names to evidence; another policy's are
+    /// copied (it may be dropped before the result).
+    #[test]
+    fn builtin_evidence_borrows_its_names() {
+        let text = "The app crashes when I export";
+        let builtin = Classifier::builtin().classify_text(text, "");
+        assert!(!builtin.evidence.is_empty());
+        for e in &builtin.evidence {
+            assert!(matches!(e.rule, Cow::Borrowed(_)), "{e:?}");
+            if let EvidenceKind::Keyword { phrase, .. } = &e.kind {
+                assert!(matches!(phrase, Cow::Borrowed(_)), "{e:?}");
+            }
+        }
+        // The same policy compiled anew is not the process-wide one.
+        let own = Classifier::new(&Policy::builtin()).unwrap().classify_text(text, "");
+        assert_eq!(own, builtin);
+        assert!(own.evidence.iter().all(|e| matches!(e.rule, Cow::Owned(_))));
+    }
 
     /// A huge request's token buffers are not kept in the thread's scratch
     /// (found by examples/adversarial: the peak memory stayed at the 10 MB

@@ -1,5 +1,6 @@
 //! What classifying one item returns.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
@@ -78,11 +79,16 @@ impl std::fmt::Display for Outcome {
 }
 
 /// One piece of evidence: which rule, what it matched, and what it added.
+///
+/// Names (the rule id, the phrase) are [`Cow`]s: the embedded default
+/// policy lives as long as the process, so its evidence borrows them and
+/// classifying allocates nothing per match; a policy of your own lends
+/// copies. Compare them with `==` against a `&str` as with a `String`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Evidence {
     /// The rule's id.
-    pub rule: String,
+    pub rule: Cow<'static, str>,
     /// The rule's class.
     pub class: Class,
     /// What this piece added to the class's score (0 for vetoed or negated
@@ -101,7 +107,7 @@ pub enum EvidenceKind {
     /// A keyword or phrase was found.
     Keyword {
         /// The keyword as written in the policy.
-        phrase: String,
+        phrase: Cow<'static, str>,
         /// Where it was found.
         field: TextField,
         /// Byte span in that field's original text (on char boundaries).
@@ -111,7 +117,7 @@ pub enum EvidenceKind {
     /// ("no longer crashes").
     Negated {
         /// The keyword as written in the policy.
-        phrase: String,
+        phrase: Cow<'static, str>,
         /// Where it was found.
         field: TextField,
         /// Byte span of the keyword.
@@ -122,7 +128,7 @@ pub enum EvidenceKind {
     /// An exclusion phrase was found, so the rule did not fire.
     Excluded {
         /// The exclusion as written in the policy.
-        phrase: String,
+        phrase: Cow<'static, str>,
         /// Where it was found.
         field: TextField,
         /// Byte span in that field's original text.
@@ -131,6 +137,6 @@ pub enum EvidenceKind {
     /// The rule's metadata conditions held.
     Condition {
         /// The conditions, in words ("channel is one of regulator").
-        description: String,
+        description: Cow<'static, str>,
     },
 }
