@@ -839,7 +839,9 @@ mod tests {
             }
         }
         // The same policy compiled anew is not the process-wide one.
-        let own = Classifier::new(&Policy::builtin()).unwrap().classify_text(text, "");
+        let own = Classifier::new(&Policy::builtin())
+            .unwrap()
+            .classify_text(text, "");
         assert_eq!(own, builtin);
         assert!(own.evidence.iter().all(|e| matches!(e.rule, Cow::Owned(_))));
     }
