@@ -50,6 +50,8 @@ struct Compiled {
     descriptions: Vec<String>,
     /// Term id -> the one-word phrases that are this term.
     single: Vec<Vec<u32>>,
+    /// The most words in one phrase (at least 1).
+    max_phrase: usize,
     /// Term id -> it is the first word of a phrase of two or more words.
     starts_long: Vec<bool>,
     /// (first, second) term ids -> the phrases of two or more words starting
@@ -101,8 +103,13 @@ struct Term {
 /// Reusable per-thread buffers, so classifying allocates nothing per token.
 #[derive(Default)]
 struct Scratch {
-    /// The field's words that are policy terms, in order.
+    /// The field's words that are policy terms, in order, not yet matched.
     terms: Vec<Term>,
+    /// The last negation cue seen in the field: its first and last term.
+    last_cue: Option<(Term, Term)>,
+    /// Match in chunks of this many terms; 0 means [`CHUNK`]. Tests set it
+    /// small to prove the chunks do not change a result.
+    chunk: usize,
     /// Per phrase: bit 0 title hit, 1 body hit, 2 title negated, 3 body negated.
     seen: Vec<u8>,
     /// Per rule: the token index up to which its last match reaches.
@@ -115,17 +122,9 @@ struct Scratch {
     best: Vec<(u32, f64, usize)>,
 }
 
-/// Buffers above this many terms are dropped after use rather than kept:
-/// one 10 MB request must not pin tens of MB in every thread that saw it.
-const KEEP_TOKENS: usize = 1 << 16;
-
-impl Scratch {
-    fn shrink_after_huge_input(&mut self) {
-        if self.terms.capacity() > KEEP_TOKENS {
-            self.terms = Vec::new();
-        }
-    }
-}
+/// Terms are matched in chunks of about this many, so the buffer of a
+/// field's terms stays small however long the text.
+const CHUNK: usize = 1024;
 
 /// The classifier of the embedded policy, compiled once per process.
 static BUILTIN: std::sync::OnceLock<Classifier> = std::sync::OnceLock::new();
@@ -198,6 +197,7 @@ impl Compiled {
             descriptions: policy.rules.iter().map(|r| describe(&r.when)).collect(),
             single: Vec::new(),
             starts_long: Vec::new(),
+            max_phrase: 1,
             pairs: FxHashMap::default(),
             phrases: Vec::new(),
             substrings: Vec::new(),
@@ -248,6 +248,13 @@ impl Compiled {
             .collect();
         c.terms = terms::TermTable::new(&table);
         c.single.resize_with(c.term_ids.len(), Vec::new);
+        c.max_phrase = c
+            .phrases
+            .iter()
+            .map(|p| p.terms.len())
+            .max()
+            .unwrap_or(1)
+            .max(1);
         c.starts_long = vec![false; c.term_ids.len()];
         for &(first, _) in c.pairs.keys() {
             c.starts_long[first as usize] = true;
@@ -322,7 +329,6 @@ impl Compiled {
         for h in &s.hits {
             s.seen[h.phrase as usize] = 0;
         }
-        s.shrink_after_huge_input();
         result
     }
 
@@ -331,12 +337,10 @@ impl Compiled {
         if text.is_empty() {
             return;
         }
-        let (ok_bit, neg_bit) = match field {
-            TextField::Title => (1u8, 4u8),
-            TextField::Body => (2u8, 8u8),
-        };
-        let window = self.policy.settings.negation_window as u32;
         s.terms.clear();
+        s.last_cue = None;
+        s.covered.clear();
+        s.covered.resize(self.policy.rules.len(), 0);
         let (mut index, mut clause) = (0u32, 0u32);
         // Stemming never shortens a word by more than this many bytes.
         let longest = self.terms.max_len() + 8;
@@ -373,16 +377,64 @@ impl Compiled {
                     start: w.start,
                     end: w.end,
                 });
+                // Match in chunks, keeping the longest phrase's worth of
+                // terms to look ahead into: memory stays bounded and warm
+                // however long the text.
+                let chunk = if s.chunk == 0 { CHUNK } else { s.chunk };
+                if s.terms.len() >= chunk.max(self.max_phrase) {
+                    let upto = s.terms.len() + 1 - self.max_phrase;
+                    self.match_terms(field, upto, s);
+                }
             }
             index = index.saturating_add(1);
         });
-        s.covered.clear();
-        s.covered.resize(self.policy.rules.len(), 0);
+        self.match_terms(field, s.terms.len(), s);
+        let ok_bit = match field {
+            TextField::Title => 1u8,
+            TextField::Body => 2u8,
+        };
+        // Scripts without spaces: first occurrence of each phrase.
+        let first = &self.substring_first;
+        if !first.is_empty()
+            && !text.is_ascii()
+            && text
+                .chars()
+                .any(|c| !c.is_ascii() && first.binary_search(&c).is_ok())
+        {
+            for (pat, p) in &self.substrings {
+                let rule = match self.phrases[*p as usize].owner {
+                    Owner::Keyword { rule, .. } | Owner::Exclude { rule, .. } => rule,
+                    Owner::Cue => continue,
+                };
+                if !self.rule(rule).field.covers(field) || s.seen[*p as usize] & ok_bit != 0 {
+                    continue;
+                }
+                if let Some(pos) = text.find(&**pat) {
+                    s.seen[*p as usize] |= ok_bit;
+                    s.hits.push(Hit {
+                        phrase: *p,
+                        field,
+                        span: pos..pos + pat.len(),
+                        cue: None,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Finds the phrases that start at the first `upto` of the kept terms
+    /// (whose lookahead is complete), then drops those terms.
+    fn match_terms(&self, field: TextField, upto: usize, s: &mut Scratch) {
+        let (ok_bit, neg_bit) = match field {
+            TextField::Title => (1u8, 4u8),
+            TextField::Body => (2u8, 8u8),
+        };
+        let window = self.policy.settings.negation_window as u32;
         let terms = &s.terms;
         let n = terms.len();
         // The last negation cue seen: its first and last term.
-        let mut last_cue: Option<(Term, Term)> = None;
-        for i in 0..n {
+        let mut last_cue = s.last_cue;
+        for i in 0..upto.min(n) {
             let t = terms[i];
             // Phrases of two or more words first (longest first), then the
             // word alone: the order in which a rule's longer match covers
@@ -465,33 +517,8 @@ impl Compiled {
                 }
             }
         }
-        // Scripts without spaces: first occurrence of each phrase.
-        let first = &self.substring_first;
-        if !first.is_empty()
-            && !text.is_ascii()
-            && text
-                .chars()
-                .any(|c| !c.is_ascii() && first.binary_search(&c).is_ok())
-        {
-            for (pat, p) in &self.substrings {
-                let rule = match self.phrases[*p as usize].owner {
-                    Owner::Keyword { rule, .. } | Owner::Exclude { rule, .. } => rule,
-                    Owner::Cue => continue,
-                };
-                if !self.rule(rule).field.covers(field) || s.seen[*p as usize] & ok_bit != 0 {
-                    continue;
-                }
-                if let Some(pos) = text.find(&**pat) {
-                    s.seen[*p as usize] |= ok_bit;
-                    s.hits.push(Hit {
-                        phrase: *p,
-                        field,
-                        span: pos..pos + pat.len(),
-                        cue: None,
-                    });
-                }
-            }
-        }
+        s.last_cue = last_cue;
+        s.terms.drain(..upto.min(n));
     }
 
     /// Turns the matches into scores, evidence and a decision.
@@ -846,6 +873,31 @@ mod tests {
         assert!(own.evidence.iter().all(|e| matches!(e.rule, Cow::Owned(_))));
     }
 
+    proptest::proptest! {
+        /// Matching in chunks of any size gives the result of matching
+        /// the whole field at once.
+        #[test]
+        fn chunks_do_not_change_the_result(
+            words in proptest::collection::vec(
+                "not|no longer|crash|crashes|app|the|steps to reproduce|dark mode|please add|GDPR|\\.|won't|data|\n",
+                0..60,
+            ),
+            chunk in 1usize..8,
+        ) {
+            let text = words.join(" ");
+            let c = Classifier::builtin();
+            let whole = c.inner.classify_with(&text, &text, None, &mut Scratch {
+                chunk: usize::MAX,
+                ..Scratch::default()
+            });
+            let chunked = c.inner.classify_with(&text, &text, None, &mut Scratch {
+                chunk,
+                ..Scratch::default()
+            });
+            proptest::prop_assert_eq!(chunked, whole);
+        }
+    }
+
     /// A huge request's token buffers are not kept in the thread's scratch
     /// (found by examples/adversarial: the peak memory stayed at the 10 MB
     /// case's for the rest of the process).
@@ -855,7 +907,7 @@ mod tests {
         let big = "the app crashes again ".repeat(50_000);
         let before = c.classify_text("", &big);
         assert_eq!(before.class, Some(Class::FaultCorrection));
-        SCRATCH.with(|s| assert!(s.borrow().terms.capacity() <= KEEP_TOKENS));
+        SCRATCH.with(|s| assert!(s.borrow().terms.capacity() <= 2 * CHUNK));
         // Small inputs keep their buffers for reuse.
         c.classify_text("", "the app crashes");
         SCRATCH.with(|s| assert!(s.borrow().terms.capacity() > 0));
