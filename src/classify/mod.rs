@@ -50,6 +50,8 @@ struct Compiled {
     descriptions: Vec<String>,
     /// Term id -> the one-word phrases that are this term.
     single: Vec<Vec<u32>>,
+    /// The rules without keywords (they fire on conditions alone), in order.
+    keywordless: Vec<usize>,
     /// The most words in one phrase (at least 1).
     max_phrase: usize,
     /// Term id -> it is the first word of a phrase of two or more words.
@@ -198,6 +200,13 @@ impl Compiled {
             single: Vec::new(),
             starts_long: Vec::new(),
             max_phrase: 1,
+            keywordless: policy
+                .rules
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.keywords.is_empty())
+                .map(|(i, _)| i)
+                .collect(),
             pairs: FxHashMap::default(),
             phrases: Vec::new(),
             substrings: Vec::new(),
@@ -549,7 +558,23 @@ impl Compiled {
         // Per class (by index): a decisive rule of that class fired.
         let mut decisive = [false; Class::ALL.len()];
         let mut at = 0;
-        for r in 0..nrules {
+        // Only rules with matches, and rules without keywords, can fire: visit
+        // those, in rule order.
+        let mut keywordless = self.keywordless.iter().copied().peekable();
+        loop {
+            let next_hit = order.get(at).map(|&h| key(&hits[h]).0 as usize);
+            let r = match (next_hit, keywordless.peek().copied()) {
+                (Some(a), Some(b)) => a.min(b),
+                (Some(a), None) => a,
+                (None, Some(b)) => b,
+                (None, None) => break,
+            };
+            if r >= nrules {
+                break;
+            }
+            if keywordless.peek() == Some(&r) {
+                keywordless.next();
+            }
             let rule = &self.policy.rules[r];
             let start = at;
             while at < order.len() && key(&hits[order[at]]).0 == r as u32 {
