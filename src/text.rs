@@ -536,7 +536,30 @@ fn consonants(w: &[u8]) -> u64 {
     mask
 }
 
-/// Porter's questions about the prefixes of one word, from its consonant mask.
+/// Porter's questions about the prefixes of the word being stemmed.
+trait Letters {
+    /// Letter `i` is a consonant.
+    fn is_cons(&self, w: &[u8], i: usize) -> bool;
+
+    /// Porter's measure m of the first `k` letters: the number of
+    /// vowel-consonant sequences.
+    fn measure(&self, w: &[u8], k: usize) -> u32;
+
+    /// The first `k` letters hold a vowel.
+    fn has_vowel(&self, w: &[u8], k: usize) -> bool;
+
+    /// The first `k` letters end consonant-vowel-consonant, the last not w,
+    /// x or y.
+    fn cvc(&self, w: &[u8], k: usize) -> bool {
+        k >= 3
+            && self.is_cons(w, k - 3)
+            && !self.is_cons(w, k - 2)
+            && self.is_cons(w, k - 1)
+            && !matches!(w[k - 1], b'w' | b'x' | b'y')
+    }
+}
+
+/// The answers from the word's consonant mask, computed once.
 #[derive(Clone, Copy)]
 struct Shape(u64);
 
@@ -544,14 +567,14 @@ impl Shape {
     fn low(k: usize) -> u64 {
         1u64.checked_shl(k as u32).map_or(!0, |b| b - 1)
     }
+}
 
-    fn is_cons(self, i: usize) -> bool {
+impl Letters for Shape {
+    fn is_cons(&self, _: &[u8], i: usize) -> bool {
         i < 64 && self.0 >> i & 1 == 1
     }
 
-    /// Porter's measure m of the first `k` letters: the number of
-    /// vowel-consonant sequences.
-    fn measure(self, k: usize) -> u32 {
+    fn measure(&self, _: &[u8], k: usize) -> u32 {
         if k < 2 {
             return 0;
         }
@@ -559,25 +582,20 @@ impl Shape {
         (vowels & (self.0 >> 1) & Shape::low(k - 1)).count_ones()
     }
 
-    fn has_vowel(self, k: usize) -> bool {
+    fn has_vowel(&self, _: &[u8], k: usize) -> bool {
         !self.0 & Shape::low(k) != 0
-    }
-
-    /// The first `k` letters end consonant-vowel-consonant, the last not w,
-    /// x or y.
-    fn cvc(self, w: &[u8], k: usize) -> bool {
-        k >= 3
-            && self.is_cons(k - 3)
-            && !self.is_cons(k - 2)
-            && self.is_cons(k - 1)
-            && !matches!(w[k - 1], b'w' | b'x' | b'y')
     }
 }
 
 /// Porter steps 1a, 1b, 1c and 5a on `buf[..n]`; returns the new length.
 /// `buf` has room for one more byte than `n`.
-fn porter_light(buf: &mut [u8], mut n: usize) -> usize {
+fn porter_light(buf: &mut [u8], n: usize) -> usize {
     let shape = Shape(consonants(&buf[..n]));
+    porter_with(buf, n, &shape)
+}
+
+/// [`porter_light`] with the letters' answers from `shape`.
+fn porter_with(buf: &mut [u8], mut n: usize, shape: &impl Letters) -> usize {
     let ends = |buf: &[u8], n: usize, s: &[u8]| n >= s.len() && &buf[n - s.len()..n] == s;
     // Step 1a: plurals. Words of three letters and -us/-is/-ss words are kept.
     if ends(buf, n, b"sses") || ends(buf, n, b"ies") {
@@ -592,7 +610,7 @@ fn porter_light(buf: &mut [u8], mut n: usize) -> usize {
     }
     // Step 1b: -eed, -ed, -ing.
     if ends(buf, n, b"eed") {
-        if shape.measure(n - 3) > 0 {
+        if shape.measure(buf, n - 3) > 0 {
             n -= 1;
         }
     } else {
@@ -603,19 +621,19 @@ fn porter_light(buf: &mut [u8], mut n: usize) -> usize {
         } else {
             0
         };
-        if suffix > 0 && n - suffix >= 2 && shape.has_vowel(n - suffix) {
+        if suffix > 0 && n - suffix >= 2 && shape.has_vowel(buf, n - suffix) {
             n -= suffix;
             if ends(buf, n, b"at") || ends(buf, n, b"bl") || ends(buf, n, b"iz") {
                 buf[n] = b'e';
                 n += 1;
             } else if n >= 2
                 && buf[n - 1] == buf[n - 2]
-                && shape.is_cons(n - 1)
+                && shape.is_cons(buf, n - 1)
                 && !matches!(buf[n - 1], b'l' | b's' | b'z')
             {
                 n -= 1;
-            } else if (shape.measure(n) == 1 && shape.cvc(buf, n))
-                || (n == 2 && !shape.is_cons(0) && shape.is_cons(1))
+            } else if (shape.measure(buf, n) == 1 && shape.cvc(buf, n))
+                || (n == 2 && !shape.is_cons(buf, 0) && shape.is_cons(buf, 1))
             {
                 // A short stem gets its e back: hoped -> hope, used -> use.
                 buf[n] = b'e';
@@ -624,12 +642,12 @@ fn porter_light(buf: &mut [u8], mut n: usize) -> usize {
         }
     }
     // Step 1c: y -> i after a vowel-bearing stem.
-    if n > 2 && buf[n - 1] == b'y' && shape.has_vowel(n - 1) {
+    if n > 2 && buf[n - 1] == b'y' && shape.has_vowel(buf, n - 1) {
         buf[n - 1] = b'i';
     }
     // Step 5a: a final e.
     if n > 2 && buf[n - 1] == b'e' {
-        let m = shape.measure(n - 1);
+        let m = shape.measure(buf, n - 1);
         if m > 1 || (m == 1 && !shape.cvc(buf, n - 1)) {
             n -= 1;
         }
@@ -962,133 +980,47 @@ pub(crate) type FxHashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDef
 mod tests {
     use super::*;
 
-    // The stemmer as first written, letter by letter: the reference the
-    // mask-based one is checked against.
-    fn is_cons(w: &[u8], i: usize) -> bool {
-        match w[i] {
-            b'a' | b'e' | b'i' | b'o' | b'u' => false,
-            // A y after a consonant is a vowel; only the letter before decides,
-            // and a run of y's alternates.
-            b'y' => i == 0 || !is_cons_nonrec(w, i - 1),
-            _ => true,
-        }
-    }
+    /// Porter's letter questions as first written, reading the buffer as it
+    /// is when asked: the reference the mask answers are checked against.
+    struct ByLetter;
 
-    fn is_cons_nonrec(w: &[u8], mut i: usize) -> bool {
-        // Walk back over a run of y's to the first letter that is not a y.
-        let mut ys = 0;
-        while w[i] == b'y' {
-            if i == 0 {
-                // The run starts the word: its first y is a consonant.
-                return ys % 2 == 0;
+    impl Letters for ByLetter {
+        fn is_cons(&self, w: &[u8], i: usize) -> bool {
+            match w[i] {
+                b'a' | b'e' | b'i' | b'o' | b'u' => false,
+                // A y after a consonant is a vowel.
+                b'y' => i == 0 || !self.is_cons(w, i - 1),
+                _ => true,
             }
-            ys += 1;
-            i -= 1;
         }
-        let base = !matches!(w[i], b'a' | b'e' | b'i' | b'o' | b'u');
-        // Each y flips: after a consonant it is a vowel, after a vowel a consonant.
-        if ys % 2 == 0 { base } else { !base }
-    }
 
-    /// Porter's measure m of `w`: the number of vowel-consonant sequences.
-    fn measure(w: &[u8]) -> usize {
-        let n = w.len();
-        let mut i = 0;
-        while i < n && is_cons(w, i) {
-            i += 1;
-        }
-        let mut m = 0;
-        loop {
-            while i < n && !is_cons(w, i) {
+        fn measure(&self, w: &[u8], k: usize) -> u32 {
+            let mut i = 0;
+            while i < k && self.is_cons(w, i) {
                 i += 1;
             }
-            if i >= n {
-                return m;
-            }
-            while i < n && is_cons(w, i) {
-                i += 1;
-            }
-            m += 1;
-            if i >= n {
-                return m;
-            }
-        }
-    }
-
-    fn has_vowel(w: &[u8]) -> bool {
-        (0..w.len()).any(|i| !is_cons(w, i))
-    }
-
-    /// consonant-vowel-consonant ending, the last not w, x or y.
-    fn cvc(w: &[u8]) -> bool {
-        let n = w.len();
-        n >= 3
-            && is_cons(w, n - 3)
-            && !is_cons(w, n - 2)
-            && is_cons(w, n - 1)
-            && !matches!(w[n - 1], b'w' | b'x' | b'y')
-    }
-
-    /// Porter steps 1a, 1b, 1c and 5a on `buf[..n]`; returns the new length.
-    /// `buf` has room for one more byte than `n`.
-    fn porter_reference(buf: &mut [u8], mut n: usize) -> usize {
-        let ends = |buf: &[u8], n: usize, s: &[u8]| n >= s.len() && &buf[n - s.len()..n] == s;
-        // Step 1a: plurals. Words of three letters and -us/-is/-ss words are kept.
-        if ends(buf, n, b"sses") || ends(buf, n, b"ies") {
-            n -= 2;
-        } else if n > 3
-            && ends(buf, n, b"s")
-            && !ends(buf, n, b"ss")
-            && !ends(buf, n, b"us")
-            && !ends(buf, n, b"is")
-        {
-            n -= 1;
-        }
-        // Step 1b: -eed, -ed, -ing.
-        if ends(buf, n, b"eed") {
-            if measure(&buf[..n - 3]) > 0 {
-                n -= 1;
-            }
-        } else {
-            let suffix = if ends(buf, n, b"ed") {
-                2
-            } else if ends(buf, n, b"ing") {
-                3
-            } else {
-                0
-            };
-            if suffix > 0 && n - suffix >= 2 && has_vowel(&buf[..n - suffix]) {
-                n -= suffix;
-                if ends(buf, n, b"at") || ends(buf, n, b"bl") || ends(buf, n, b"iz") {
-                    buf[n] = b'e';
-                    n += 1;
-                } else if n >= 2
-                    && buf[n - 1] == buf[n - 2]
-                    && is_cons(buf, n - 1)
-                    && !matches!(buf[n - 1], b'l' | b's' | b'z')
-                {
-                    n -= 1;
-                } else if (measure(&buf[..n]) == 1 && cvc(&buf[..n]))
-                    || (n == 2 && !is_cons(buf, 0) && is_cons(buf, 1))
-                {
-                    // A short stem gets its e back: hoped -> hope, used -> use.
-                    buf[n] = b'e';
-                    n += 1;
+            let mut m = 0;
+            loop {
+                while i < k && !self.is_cons(w, i) {
+                    i += 1;
                 }
+                if i >= k {
+                    return m;
+                }
+                while i < k && self.is_cons(w, i) {
+                    i += 1;
+                }
+                m += 1;
             }
         }
-        // Step 1c: y -> i after a vowel-bearing stem.
-        if n > 2 && buf[n - 1] == b'y' && has_vowel(&buf[..n - 1]) {
-            buf[n - 1] = b'i';
+
+        fn has_vowel(&self, w: &[u8], k: usize) -> bool {
+            (0..k).any(|i| !self.is_cons(w, i))
         }
-        // Step 5a: a final e.
-        if n > 2 && buf[n - 1] == b'e' {
-            let m = measure(&buf[..n - 1]);
-            if m > 1 || (m == 1 && !cvc(&buf[..n - 1])) {
-                n -= 1;
-            }
-        }
-        n
+    }
+
+    fn porter_reference(buf: &mut [u8], n: usize) -> usize {
+        porter_with(buf, n, &ByLetter)
     }
 
     fn norm(w: &str) -> String {
