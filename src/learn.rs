@@ -95,17 +95,18 @@ pub enum Search {
     #[default]
     Off,
     /// Chosen among `l2` × {1, 1/4, 4} and `min_doc_freq` × {1, 1/2}
-    /// (rounded down, at least 1), six candidates, by the macro-F1 of three
+    /// (rounded down, at least 1), six candidates (three when
+    /// `min_doc_freq` is 1), by the macro-F1 of three
     /// inner folds of the training items only (after the prior tuning of
     /// [`PriorTuning`], which reuses the same out-of-fold scores). Ties keep
     /// the earlier candidate, the given values first, so the choice is
-    /// deterministic. The search costs 18 fits instead of the 3 of prior
-    /// tuning alone, so it runs only from 30 to 20,000 training items
+    /// deterministic. The search costs 18 fits (9 when `min_doc_freq` is 1)
+    /// instead of the 3 of prior tuning alone, so it runs only from 30 to 20,000 training items
     /// ([`SEARCH_MAX_ITEMS`]); above that the given values are used (with so
     /// many items the data outweigh the penalty and rare words anyway). On
     /// the GitHub issues and the security bug reports it scored no better
-    /// than the fixed defaults (see [`LearnParams::default`]), at five
-    /// times the cost.
+    /// than the fixed defaults (see [`LearnParams::default`]), at more than
+    /// twice the cost.
     InnerCv,
 }
 
@@ -383,8 +384,9 @@ pub enum LearnError {
 /// Cost: one pass to tokenize, then L-BFGS over at most `max_features`
 /// features, linear in the items per iteration; 100,000 items take a few
 /// seconds (see `benches/learn.rs`: four fits by default, three of them on
-/// two thirds of the items to tune the priors; with [`Search::InnerCv`], up
-/// to [`SEARCH_MAX_ITEMS`], 18 inner fits instead of three, run on all
+/// two thirds of the items to tune the priors, two above 20,000 items where
+/// one inner fold is enough; with [`Search::InnerCv`], up
+/// to [`SEARCH_MAX_ITEMS`], up to 18 inner fits instead of three, run on all
 /// cores with the `parallel` feature).
 ///
 /// ```
@@ -522,7 +524,9 @@ impl Learner {
         let p = &self.params;
         let search = p.search == Search::InnerCv && (30..=SEARCH_MAX_ITEMS).contains(&items.len());
         let min_dfs = if search {
-            vec![p.min_doc_freq, (p.min_doc_freq / 2).max(1)]
+            let mut v = vec![p.min_doc_freq, (p.min_doc_freq / 2).max(1)];
+            v.dedup();
+            v
         } else {
             vec![p.min_doc_freq]
         };
