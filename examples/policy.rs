@@ -9,8 +9,12 @@
 //! cargo run --example policy -- diff --policy A [--against B] FILE.jsonl [--examples N]
 //! cargo run --release --example policy -- learn FILE.jsonl --labels MAP [--folds K]
 //!         [--out FILE] [--merge-into P] [--max-ngram N] [--min-df N] [--l2 X]
-//!         [--length-norm B]
+//!         [--length-norm B] [--search off|inner_cv]
 //! ```
+//!
+//! `learn` uses `LearnParams::default()` (min-df 1, l2 0.5, length-norm 0.2,
+//! search off: chosen on the GitHub and security sets, see its docs) unless
+//! a flag says otherwise.
 //!
 //! Output is JSON for scripts; `--table` prints it for people instead. A
 //! policy file is JSON or TOML, by extension. `--against` defaults to the
