@@ -42,7 +42,7 @@ pub struct Classifier {
 #[derive(Debug)]
 struct Compiled {
     policy: Policy,
-    /// Normalised term -> term id, while compiling.
+    /// Normalised term -> term id, while compiling (empty afterwards).
     term_ids: FxHashMap<Box<[u8]>, u32>,
     /// The same, built for lookups.
     terms: terms::TermTable,
@@ -250,13 +250,14 @@ impl Compiled {
             .collect();
         c.substring_first.sort_unstable();
         c.substring_first.dedup();
-        let table: Vec<(&[u8], u32, bool)> = c
-            .term_ids
+        // The map served compiling; lookups use the table.
+        let term_ids = std::mem::take(&mut c.term_ids);
+        let table: Vec<(&[u8], u32, bool)> = term_ids
             .iter()
             .map(|(t, &id)| (&**t, id, text::stems_to_itself(t)))
             .collect();
         c.terms = terms::TermTable::new(&table);
-        c.single.resize_with(c.term_ids.len(), Vec::new);
+        c.single.resize_with(term_ids.len(), Vec::new);
         c.max_phrase = c
             .phrases
             .iter()
@@ -264,7 +265,7 @@ impl Compiled {
             .max()
             .unwrap_or(1)
             .max(1);
-        c.starts_long = vec![false; c.term_ids.len()];
+        c.starts_long = vec![false; term_ids.len()];
         for &(first, _) in c.pairs.keys() {
             c.starts_long[first as usize] = true;
         }
@@ -351,34 +352,9 @@ impl Compiled {
         s.covered.clear();
         s.covered.resize(self.policy.rules.len(), 0);
         let (mut index, mut clause) = (0u32, 0u32);
-        // Stemming never shortens a word by more than this many bytes.
-        let longest = self.terms.max_len() + 8;
         text::for_each_word(text, |mut w| {
             clause += u32::from(w.clause_start && index > 0);
-            let found = if w.len() > longest {
-                None
-            } else {
-                let first = match w.packed() {
-                    Some(p) => self.terms.get_packed(p, w.len()),
-                    None => self.terms.get(w.folded()),
-                };
-                match first {
-                    // Spelled like a term that is its own stem: no stemming.
-                    Some(f) if f.fixed || w.is_normalised() => Some(f.id),
-                    found => {
-                        if w.stem() {
-                            match w.packed() {
-                                Some(p) => self.terms.get_packed(p, w.len()),
-                                None => self.terms.get(w.folded()),
-                            }
-                            .map(|f| f.id)
-                        } else {
-                            found.map(|f| f.id)
-                        }
-                    }
-                }
-            };
-            if let Some(id) = found {
+            if let Some(id) = self.terms.of_word(&mut w) {
                 s.terms.push(Term {
                     id,
                     index,
@@ -398,10 +374,7 @@ impl Compiled {
             index = index.saturating_add(1);
         });
         self.match_terms(field, s.terms.len(), s);
-        let ok_bit = match field {
-            TextField::Title => 1u8,
-            TextField::Body => 2u8,
-        };
+        let (ok_bit, _) = seen_bits(field);
         // Scripts without spaces: first occurrence of each phrase.
         let first = &self.substring_first;
         if !first.is_empty()
@@ -434,10 +407,7 @@ impl Compiled {
     /// Finds the phrases that start at the first `upto` of the kept terms
     /// (whose lookahead is complete), then drops those terms.
     fn match_terms(&self, field: TextField, upto: usize, s: &mut Scratch) {
-        let (ok_bit, neg_bit) = match field {
-            TextField::Title => (1u8, 4u8),
-            TextField::Body => (2u8, 8u8),
-        };
+        let (ok_bit, neg_bit) = seen_bits(field);
         let window = self.policy.settings.negation_window as u32;
         let terms = &s.terms;
         let n = terms.len();
@@ -765,6 +735,14 @@ impl Compiled {
             secondary,
             evidence,
         }
+    }
+}
+
+/// The bits of [`Scratch::seen`] for a match in `field`: plain, negated.
+fn seen_bits(field: TextField) -> (u8, u8) {
+    match field {
+        TextField::Title => (1, 4),
+        TextField::Body => (2, 8),
     }
 }
 

@@ -8,7 +8,7 @@
 //! adversarial text cannot make a lookup slower than the longest run of
 //! occupied slots, which the load factor keeps short.
 
-use crate::text::FxHashMap;
+use crate::text::{FxHashMap, Word};
 
 /// Longest term packed inline.
 const INLINE: usize = 16;
@@ -24,7 +24,7 @@ struct Slot {
 
 /// What a lookup found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct Found {
+struct Found {
     /// The term id.
     pub id: u32,
     /// Stemming the term gives the term itself: a word spelled like it is
@@ -107,13 +107,34 @@ impl TermTable {
         ((h >> self.shift) as usize, (h as u16 >> 1) | 1)
     }
 
-    /// The longest term, in bytes.
-    pub fn max_len(&self) -> usize {
-        self.max_len
+    /// The term a word of a text stands for: its folded form when that is
+    /// a term that is its own stem (no stemming needed), else its stem.
+    pub fn of_word(&self, w: &mut Word<'_>) -> Option<u32> {
+        // Stemming never shortens a word by more than this many bytes.
+        if w.len() > self.max_len + 8 {
+            return None;
+        }
+        match self.get_word(w) {
+            Some(f) if f.fixed || w.is_normalised() => Some(f.id),
+            found => {
+                if w.stem() {
+                    self.get_word(w).map(|f| f.id)
+                } else {
+                    found.map(|f| f.id)
+                }
+            }
+        }
+    }
+
+    fn get_word(&self, w: &mut Word<'_>) -> Option<Found> {
+        match w.packed() {
+            Some(p) => self.get_packed(p, w.len()),
+            None => self.get(w.folded()),
+        }
     }
 
     /// The term spelled `key`, if any.
-    pub fn get(&self, key: &[u8]) -> Option<Found> {
+    fn get(&self, key: &[u8]) -> Option<Found> {
         if key.len() > INLINE {
             let id = *self.long.get(key)?;
             return Some(self.found(id));
@@ -126,7 +147,7 @@ impl TermTable {
     ///
     /// [`Word::packed`]: crate::text::Word::packed
     #[inline(always)]
-    pub fn get_packed(&self, packed: u128, len: usize) -> Option<Found> {
+    fn get_packed(&self, packed: u128, len: usize) -> Option<Found> {
         if len == 0 {
             return None;
         }
@@ -179,6 +200,6 @@ mod tests {
         for miss in ["", "w500", "w1\0", "exactly16bytes!", "x", &"x".repeat(39)] {
             assert_eq!(t.get(miss.as_bytes()), None, "{miss:?}");
         }
-        assert_eq!(t.max_len(), 40);
+        assert_eq!(t.max_len, 40);
     }
 }
