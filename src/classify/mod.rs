@@ -524,7 +524,7 @@ impl Compiled {
         order.sort_by_key(|&i| key(&hits[i]));
 
         let mut scores = ClassScores::default();
-        let mut evidence = Vec::with_capacity(hits.len() + 1);
+        let mut evidence = Vec::with_capacity(hits.len());
         // Per class (by index): a decisive rule of that class fired.
         let mut decisive = [false; Class::ALL.len()];
         let mut at = 0;
