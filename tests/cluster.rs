@@ -465,3 +465,56 @@ fn near_identical_titles_are_at_least_worth_a_review() {
     let short = FeedbackItem::new("s").with_title("Crash");
     assert_eq!(c.compare(&a, &short).unwrap().title_similarity, None);
 }
+
+/// A word of letters only, different for each `i` (ending in `k`, so the
+/// stemmer leaves it alone).
+fn letters(mut i: usize) -> String {
+    let mut s = String::from("zq");
+    loop {
+        s.push((b'a' + (i % 26) as u8) as char);
+        i /= 26;
+        if i == 0 {
+            break;
+        }
+    }
+    s.push('k');
+    s
+}
+
+#[test]
+fn sparse_data_raises_the_threshold_and_the_index_uses_it() {
+    // 600 requests with nothing in common: D = 0, so the linkage merges at
+    // 0.8 × 600 / 1100 ≈ 0.436 instead of 0.15.
+    let mut items: Vec<FeedbackItem> = (0..600)
+        .map(|i| {
+            let t = format!(
+                "{} {} {}",
+                letters(3 * i),
+                letters(3 * i + 1),
+                letters(3 * i + 2)
+            );
+            item(&format!("s{i:03}"), &t, None)
+        })
+        .collect();
+    // A pair sharing one word of three: similar at about 0.3.
+    items.push(item("p1", "alpha bravo charlie", None));
+    items.push(item("p2", "alpha delta echo", None));
+    let cl = Clusterer::default();
+    let (c, index) = cl.cluster_with_index(&items).unwrap();
+    assert!(index.threshold() > 0.4, "{}", index.threshold());
+    assert!(c.features.is_empty(), "{:?}", c.features);
+    let off = Clusterer::new(ClusterParams::default().adaptive_weight(0.0)).unwrap();
+    assert_eq!(off.cluster(&items).unwrap().features.len(), 1);
+    assert_eq!(off.cluster_with_index(&items).unwrap().1.threshold(), 0.15);
+
+    // A new request like p1 as p2 is: new, as a re-run says.
+    let new = item("p3", "alpha foxtrot golf", None);
+    assert!(matches!(index.assign(&new), Assignment::New { .. }));
+    items.push(new);
+    assert!(cl.cluster(&items).unwrap().features.is_empty());
+    // Both paths use the same threshold.
+    assert_eq!(
+        partition(&cl.cluster(&items).unwrap()),
+        partition(&cl.cluster_exhaustive(&items).unwrap())
+    );
+}

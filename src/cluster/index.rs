@@ -27,6 +27,8 @@ pub struct ClusterIndex {
     means: Vec<SparseVec>,
     item_postings: Postings,
     group_postings: Postings,
+    /// The threshold the clustering's linkage used.
+    threshold: f64,
 }
 
 impl ClusterIndex {
@@ -53,6 +55,7 @@ impl ClusterIndex {
         ClusterIndex {
             item_postings: Postings::new(&corpus.vectors, &corpus.df, max_df),
             group_postings,
+            threshold: g.threshold,
             ids: g.items.iter().map(|it| it.id.clone()).collect(),
             titles: g
                 .items
@@ -67,6 +70,13 @@ impl ClusterIndex {
         }
     }
 
+    /// The threshold the clustering merged groups at: `similarity_threshold`,
+    /// raised by the adaptation (see
+    /// [`ClusterParams::adaptive_weight`](crate::ClusterParams::adaptive_weight)).
+    pub fn threshold(&self) -> f64 {
+        self.threshold
+    }
+
     /// The number of items indexed.
     pub fn len(&self) -> usize {
         self.ids.len()
@@ -78,7 +88,7 @@ impl ClusterIndex {
     }
 
     /// Where `item` belongs: the group with the highest mean similarity to
-    /// it, when that reaches `similarity_threshold` (ties by the group's
+    /// it, when that reaches the clustering's [`threshold`](Self::threshold) (ties by the group's
     /// position in the clustering); otherwise a new request.
     ///
     /// The mean is over all members. For groups larger than
@@ -98,7 +108,7 @@ impl ClusterIndex {
                 _ => Some((g, s)),
             });
         match best {
-            Some((g, s)) if f64::from(s) >= p.similarity_threshold => {
+            Some((g, s)) if f64::from(s) >= self.threshold => {
                 let (id, kind) = &self.groups[g as usize];
                 let shared: Vec<u32> = vectors::shared(&v, &self.means[g as usize])
                     .into_iter()

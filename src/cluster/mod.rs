@@ -40,8 +40,8 @@ const KEY_TERMS: usize = 8;
 /// Clustering parameters as data, with defaults meant to work on real data
 /// without tuning per data set. They were chosen on the mean over intent
 /// queries (Banking77, CLINC150) and duplicate bug reports (Hadoop), one
-/// setting for all; a data set of near-verbatim duplicates among many
-/// singletons is better served by a higher `similarity_threshold` (0.5-0.7).
+/// setting for all. On a data set where most items stand alone (duplicate
+/// bug reports) the threshold rises by itself (`adaptive_weight`).
 ///
 /// Unknown fields are rejected when deserialising, and missing ones take their
 /// default. [`Clusterer::new`] checks every range.
@@ -90,6 +90,19 @@ pub struct ClusterParams {
     /// ([`DuplicateDecision::Review`]). In `(0, duplicate_threshold]`;
     /// default `0.4`.
     pub review_threshold: f64,
+    /// Adapts the threshold to the data: the linkage uses
+    /// `max(similarity_threshold, adaptive_weight × n / (n + adaptive_prior_items) × (1 − D))`,
+    /// where `n` is the number of items and `D` the median over the items of
+    /// each item's best similarity among its candidates (as found by the
+    /// index, so `0` for an item without one). Where most items have a close
+    /// neighbour (paraphrased queries) the threshold stays as given; where
+    /// most stand alone (duplicate bug reports) only close pairs merge. In
+    /// `[0, 1]`; `0` switches the adaptation off; default `0.8`.
+    pub adaptive_weight: f64,
+    /// Shrinks the adaptation on few items, where every best neighbour is
+    /// weak by chance (see `adaptive_weight`; it counts half at this many
+    /// items). In `0..=1000000`; default 500.
+    pub adaptive_prior_items: usize,
 }
 
 impl Default for ClusterParams {
@@ -104,6 +117,8 @@ impl Default for ClusterParams {
             label_terms: 3,
             duplicate_threshold: 0.75,
             review_threshold: 0.4,
+            adaptive_weight: 0.8,
+            adaptive_prior_items: 500,
         }
     }
 }
@@ -143,6 +158,10 @@ setters! {
     duplicate_threshold: f64;
     /// Sets [`ClusterParams::review_threshold`].
     review_threshold: f64;
+    /// Sets [`ClusterParams::adaptive_weight`].
+    adaptive_weight: f64;
+    /// Sets [`ClusterParams::adaptive_prior_items`].
+    adaptive_prior_items: usize;
 }
 
 impl ClusterParams {
@@ -209,6 +228,20 @@ impl ClusterParams {
         count("label_terms", self.label_terms, 1, KEY_TERMS, "in 1..=8")?;
         unit("duplicate_threshold", self.duplicate_threshold)?;
         unit("review_threshold", self.review_threshold)?;
+        if !(self.adaptive_weight.is_finite() && (0.0..=1.0).contains(&self.adaptive_weight)) {
+            return Err(ParamsError::OutOfRange {
+                field: "adaptive_weight",
+                expected: "in [0, 1]",
+                value: self.adaptive_weight,
+            });
+        }
+        count(
+            "adaptive_prior_items",
+            self.adaptive_prior_items,
+            0,
+            1_000_000,
+            "in 0..=1000000",
+        )?;
         if self.review_threshold > self.duplicate_threshold {
             return Err(ParamsError::OutOfRange {
                 field: "review_threshold",
@@ -265,6 +298,8 @@ struct Grouped<'a> {
     corpus: Corpus,
     /// Per group: member indices (ascending).
     groups: Vec<Vec<u32>>,
+    /// The threshold the linkage used (see `adaptive_weight`).
+    threshold: f64,
 }
 
 /// One group as assembled, with what the index needs.
@@ -450,10 +485,18 @@ impl Clusterer {
         let sorted = sorted_items(items)?;
         let corpus = Corpus::build(&sorted, self.params.max_terms_per_item, false);
         let edges = self.edges(&corpus, mode);
+        // Both paths adapt from the fast path's candidates, so that they use
+        // the same threshold.
+        let threshold = match mode {
+            Mode::Fast => self.effective_threshold(sorted.len(), &edges),
+            Mode::Exhaustive => {
+                self.effective_threshold(sorted.len(), &self.edges(&corpus, Mode::Fast))
+            }
+        };
         let roots = linkage::average_linkage(
             sorted.len(),
             edges,
-            self.params.similarity_threshold,
+            threshold,
             match mode {
                 Mode::Fast => Some(self.params.max_candidates_per_item),
                 Mode::Exhaustive => None,
@@ -473,7 +516,26 @@ impl Clusterer {
             items: sorted,
             corpus,
             groups,
+            threshold,
         })
+    }
+
+    /// The threshold the linkage uses on `n` items with these candidate
+    /// edges (see [`ClusterParams::adaptive_weight`]). O(n + edges).
+    fn effective_threshold(&self, n: usize, edges: &[Edge]) -> f64 {
+        let t = self.params.similarity_threshold;
+        let weight = self.params.adaptive_weight;
+        if weight <= 0.0 || n == 0 {
+            return t;
+        }
+        let mut best = vec![0.0f32; n];
+        for &(i, j, s) in edges {
+            best[i as usize] = best[i as usize].max(s);
+            best[j as usize] = best[j as usize].max(s);
+        }
+        let d = f64::from(*best.select_nth_unstable_by(n / 2, f32::total_cmp).1).clamp(0.0, 1.0);
+        let shrink = n as f64 / (n + self.params.adaptive_prior_items) as f64;
+        t.max(weight * shrink * (1.0 - d)).min(1.0)
     }
 
     fn assemble(&self, g: &Grouped<'_>) -> (Clustering, Vec<GroupInfo>) {
@@ -767,6 +829,18 @@ mod tests {
                 "duplicate_threshold",
             ),
             (
+                ClusterParams::default().adaptive_weight(1.5),
+                "adaptive_weight",
+            ),
+            (
+                ClusterParams::default().adaptive_weight(f64::NAN),
+                "adaptive_weight",
+            ),
+            (
+                ClusterParams::default().adaptive_prior_items(2_000_000),
+                "adaptive_prior_items",
+            ),
+            (
                 ClusterParams::default()
                     .review_threshold(0.9)
                     .duplicate_threshold(0.8),
@@ -781,6 +855,23 @@ mod tests {
             );
             assert!(err.to_string().contains(field));
         }
+    }
+
+    #[test]
+    fn adaptation_rises_on_sparse_data_and_shrinks_on_few_items() {
+        let c = Clusterer::default();
+        // No candidate pairs: D = 0, so the threshold is 0.8 × n / (n + 500).
+        assert!((c.effective_threshold(500, &[]) - 0.4).abs() < 1e-9);
+        assert_eq!(c.effective_threshold(20, &[]), 0.15);
+        // Every item with a close neighbour: the threshold as given.
+        let edges: Vec<Edge> = (0..1000).map(|i| (2 * i, 2 * i + 1, 0.9)).collect();
+        assert_eq!(c.effective_threshold(2000, &edges), 0.15);
+        // Switched off.
+        let off = Clusterer::new(ClusterParams::default().adaptive_weight(0.0)).unwrap();
+        assert_eq!(off.effective_threshold(5000, &[]), 0.15);
+        // Monotone in the threshold.
+        let high = Clusterer::new(ClusterParams::default().similarity_threshold(0.6)).unwrap();
+        assert_eq!(high.effective_threshold(500, &[]), 0.6);
     }
 
     #[test]
