@@ -133,7 +133,9 @@
 //! exact ASCII fast path), case-folded, and plain English words are reduced by
 //! the first steps of Porter's stemmer, so `crash` matches "crashes",
 //! "crashed" and "crashing", and "fix" does not match "fixture". Phrases match
-//! word by word, within a sentence. A negation cue shortly before a keyword
+//! word by word, within a sentence. Each distinct keyword counts once per
+//! request, and a rule's matches do not overlap: a keyword that starts inside
+//! a longer match already counted for the same rule is skipped. A negation cue shortly before a keyword
 //! ("no longer crashes", "not a bug") cancels it, and is shown as
 //! [`EvidenceKind::Negated`]. Keywords in scripts written without spaces
 //! (Chinese, Japanese, Thai) and emoji match as substrings. Every span is a

@@ -855,6 +855,22 @@ fn describe(w: &Conditions) -> String {
 mod tests {
     use super::*;
 
+    /// As the README says: the longer match covers the keywords inside it.
+    #[test]
+    fn a_rules_matches_do_not_overlap() {
+        let r = Classifier::builtin().classify_text("", "Steps to reproduce the crash");
+        let template: Vec<&str> = r
+            .evidence
+            .iter()
+            .filter(|e| e.rule == "fault-report-template")
+            .filter_map(|e| match &e.kind {
+                EvidenceKind::Keyword { phrase, .. } => Some(&**phrase),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(template, ["steps to reproduce"]);
+    }
+
     /// The embedded policy lends its names to evidence; another policy's are
     /// copied (it may be dropped before the result).
     #[test]
