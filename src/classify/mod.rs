@@ -122,6 +122,8 @@ struct Scratch {
     /// (keyword index, value, evidence index) of the keywords counted so far
     /// for the rule being decided.
     best: Vec<(u32, f64, usize)>,
+    /// Words already looked up, across calls.
+    memo: terms::WordMemo,
 }
 
 /// Terms are matched in chunks of about this many, so the buffer of a
@@ -354,7 +356,7 @@ impl Compiled {
         let (mut index, mut clause) = (0u32, 0u32);
         text::for_each_word(text, |mut w| {
             clause += u32::from(w.clause_start && index > 0);
-            if let Some(id) = self.terms.of_word(&mut w) {
+            if let Some(id) = s.memo.of_word(&self.terms, &mut w) {
                 s.terms.push(Term {
                     id,
                     index,

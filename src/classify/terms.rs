@@ -8,6 +8,8 @@
 //! adversarial text cannot make a lookup slower than the longest run of
 //! occupied slots, which the load factor keeps short.
 
+use std::sync::atomic::{AtomicU32, Ordering};
+
 use crate::text::{FxHashMap, Word};
 
 /// Longest term packed inline.
@@ -45,7 +47,76 @@ pub(super) struct TermTable {
     fixed: Vec<bool>,
     /// Longest term, in bytes.
     max_len: usize,
+    /// Unique in the process (never 0): tells a [`WordMemo`]'s entries for
+    /// this table from those of another.
+    uid: u32,
 }
+
+/// A per-thread memo of [`TermTable::of_word`] for short ASCII words, which
+/// spares the stemmer and the second lookup for the words a text repeats
+/// (most of them, in any language: word frequencies are Zipfian). Entries
+/// name the table they belong to, so one memo serves every classifier a
+/// thread uses; a word that is not in the memo simply takes the full path,
+/// so the memo changes only the speed of a lookup, never its answer.
+#[derive(Debug, Default)]
+pub(super) struct WordMemo {
+    /// Empty until first used, then a power of two long.
+    slots: Vec<MemoSlot>,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct MemoSlot {
+    /// The folded word, packed as by `Word::packed` (at most 8 bytes; word
+    /// bytes are never 0, so the packing alone tells words apart).
+    key: u64,
+    /// The table's uid; 0 marks an empty slot.
+    owner: u32,
+    /// The term id plus one, or 0 for no term.
+    term: u32,
+}
+
+/// Slots in a [`WordMemo`] (direct-mapped, 16 bytes each).
+const MEMO_SLOTS: usize = 4096;
+
+impl WordMemo {
+    /// [`TermTable::of_word`], remembered for words of at most 8 bytes
+    /// (most words) when the table has a uid.
+    #[inline]
+    pub fn of_word(&mut self, table: &TermTable, w: &mut Word<'_>) -> Option<u32> {
+        let key = match w.packed() {
+            Some(p) if p >> 64 == 0 && table.uid != 0 && !w.is_normalised() => p as u64,
+            _ => return table.of_word(w),
+        };
+        if self.slots.is_empty() {
+            self.slots = vec![MemoSlot::default(); MEMO_SLOTS];
+        }
+        let h = (key ^ u64::from(table.uid)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let at = (h >> 32) as usize & (self.slots.len() - 1);
+        let slot = &mut self.slots[at];
+        if slot.owner == table.uid && slot.key == key {
+            return slot.term.checked_sub(1);
+        }
+        let found = table.of_word(w);
+        *slot = MemoSlot {
+            key,
+            owner: table.uid,
+            // Term ids are below the number of terms, far from `u32::MAX`.
+            term: found.map_or(0, |id| id.saturating_add(1)),
+        };
+        found
+    }
+}
+
+/// A new uid for a [`TermTable`]: unique in the process, or 0 (no memo) once
+/// four billion tables have been built.
+fn next_uid() -> u32 {
+    NEXT_UID
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |u| u.checked_add(1))
+        .unwrap_or(0)
+}
+
+/// The next [`TermTable::uid`].
+static NEXT_UID: AtomicU32 = AtomicU32::new(1);
 
 /// `key` (at most 16 bytes) packed little-endian, zero-padded.
 fn pack(key: &[u8]) -> u128 {
@@ -71,6 +142,7 @@ impl TermTable {
             long: FxHashMap::default(),
             fixed: vec![false; terms.len()],
             max_len: terms.iter().map(|t| t.0.len()).max().unwrap_or(0),
+            uid: next_uid(),
         };
         for &(term, id, fixed) in terms {
             if let Some(f) = table.fixed.get_mut(id as usize) {
@@ -201,5 +273,80 @@ mod tests {
             assert_eq!(t.get(miss.as_bytes()), None, "{miss:?}");
         }
         assert_eq!(t.max_len, 40);
+    }
+
+    /// Two tables that disagree on the same words: "crash" is a term of one
+    /// (so "crashes" stems to it) and not of the other.
+    fn two_tables() -> (TermTable, TermTable) {
+        let a: Vec<(&[u8], u32, bool)> = vec![
+            (b"crash", 0, true),
+            (b"export", 1, true),
+            (b"slow", 2, true),
+            (b"performance", 3, true),
+        ];
+        let b: Vec<(&[u8], u32, bool)> = vec![(b"export", 0, true), (b"pdf", 1, true)];
+        (TermTable::new(&a), TermTable::new(&b))
+    }
+
+    fn direct(t: &TermTable, text: &str) -> Vec<Option<u32>> {
+        let mut out = Vec::new();
+        crate::text::for_each_word(text, |mut w| out.push(t.of_word(&mut w)));
+        out
+    }
+
+    fn memoised(m: &mut WordMemo, t: &TermTable, text: &str) -> Vec<Option<u32>> {
+        let mut out = Vec::new();
+        crate::text::for_each_word(text, |mut w| out.push(m.of_word(t, &mut w)));
+        out
+    }
+
+    #[test]
+    fn tables_have_distinct_uids() {
+        let (a, b) = two_tables();
+        assert!(a.uid != 0 && b.uid != 0 && a.uid != b.uid);
+    }
+
+    proptest::proptest! {
+        /// The memo changes the speed of a lookup, never its answer: not
+        /// on a repeated word, not on a slot shared by two words, not when
+        /// one thread alternates between tables.
+        #[test]
+        fn memo_never_changes_an_answer(
+            texts in proptest::collection::vec(
+                "(crash|crashes|Crashed|export|exports|slow|slowly|pdf|PDFs|a|x[a-z]{0,3}|[a-z]{9,12}|performance|performances|performative|q[0-9]{1,6}| |, ){0,30}",
+                1..8,
+            ),
+            slots in 0usize..3,
+        ) {
+            let (a, b) = two_tables();
+            // A tiny memo makes words and tables share slots.
+            let mut memo = WordMemo { slots: vec![MemoSlot::default(); 1 << slots] };
+            for text in &texts {
+                // Twice: the second pass is answered from the memo.
+                for _ in 0..2 {
+                    // Word by word, each looked up in both tables in turn.
+                    for word in text.split(' ') {
+                        for t in [&a, &b] {
+                            proptest::prop_assert_eq!(memoised(&mut memo, t, word), direct(t, word));
+                        }
+                    }
+                    proptest::prop_assert_eq!(memoised(&mut memo, &a, text), direct(&a, text));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn memo_keeps_tables_apart() {
+        let (a, b) = two_tables();
+        let mut memo = WordMemo {
+            slots: vec![MemoSlot::default(); 1],
+        };
+        for _ in 0..2 {
+            assert_eq!(memoised(&mut memo, &a, "crashes"), [Some(0)]);
+            assert_eq!(memoised(&mut memo, &b, "crashes"), [None]);
+            assert_eq!(memoised(&mut memo, &b, "pdf"), [Some(1)]);
+            assert_eq!(memoised(&mut memo, &a, "pdf"), [None]);
+        }
     }
 }
