@@ -217,18 +217,33 @@ fn mask_low(x: u128, len: usize) -> u128 {
 
 /// The ASCII bytes `b[start..start + len]` (`len <= 16`) lower-cased and
 /// packed little-endian, zero-padded.
-#[inline]
+#[inline(always)]
 fn fold_packed(b: &[u8], start: usize, len: usize) -> u128 {
-    let x = match b.get(start..start + 16) {
-        Some(s) => u128::from_le_bytes(s.try_into().unwrap_or_default()),
-        None => {
-            let mut t = [0u8; 16];
-            t[..len].copy_from_slice(&b[start..start + len]);
-            u128::from_le_bytes(t)
-        }
+    let lo = lower8(load_low(b, start, len.min(8)));
+    let hi = if len > 8 {
+        lower8(load_low(b, start + 8, len - 8))
+    } else {
+        0
     };
-    let x = mask_low(x, len);
-    u128::from(lower8(x as u64)) | (u128::from(lower8((x >> 64) as u64)) << 64)
+    u128::from(lo) | (u128::from(hi) << 64)
+}
+
+/// The bytes `b[at..at + n]` (`n <= 8`) packed little-endian, zero-padded.
+#[inline(always)]
+fn load_low(b: &[u8], at: usize, n: usize) -> u64 {
+    match b.get(at..at + 8) {
+        Some(s) => {
+            let x = u64::from_le_bytes(s.try_into().unwrap_or_default());
+            x & u64::MAX.checked_shr(64 - 8 * n as u32).unwrap_or(0)
+        }
+        None => {
+            let mut t = [0u8; 8];
+            if let Some(src) = b.get(at..at + n) {
+                t[..n].copy_from_slice(src);
+            }
+            u64::from_le_bytes(t)
+        }
+    }
 }
 
 /// ASCII words up to this length are normalised in a stack buffer; longer
@@ -241,6 +256,7 @@ const ALPHA: u8 = 2; // letter
 const DIGIT: u8 = 4;
 const CLAUSE: u8 = 8; // . ! ? ; : \n
 const SPACE: u8 = 16; // ASCII white space that separates chunks
+const JOIN: u8 = 32; // may join two letters or two digits into one word
 
 const CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
@@ -262,6 +278,9 @@ const CLASS: [u8; 256] = {
         }
         if matches!(c, b' ' | b'\t' | b'\n' | b'\r') {
             k |= SPACE;
+        }
+        if matches!(c, b'.' | b'\'' | b':' | b',' | b';') {
+            k |= JOIN;
         }
         t[i] = k;
         i += 1;
@@ -366,19 +385,24 @@ impl WordScan {
             loop {
                 // To the end of the run of word bytes: eight at a time, then
                 // one by one.
+                let mut ended = false;
                 while let Some(x) = b.get(i..i + 8).filter(|_| i + 8 <= to) {
                     let x = u64::from_le_bytes(x.try_into().unwrap_or_default());
                     let non_word = non_word_bytes(x);
                     if non_word != 0 {
                         i += non_word.trailing_zeros() as usize / 8;
+                        ended = true;
                         break;
                     }
                     i += 8;
                 }
-                while i < to && CLASS[b[i] as usize] & WORD != 0 {
-                    i += 1;
+                if !ended {
+                    while i < to && CLASS[b[i] as usize] & WORD != 0 {
+                        i += 1;
+                    }
                 }
-                if i + 1 < to {
+                // Punctuation between two letters or two digits may join them.
+                if i + 1 < to && CLASS[b[i] as usize] & JOIN != 0 {
                     let (prev, mid, next) =
                         (CLASS[b[i - 1] as usize], b[i], CLASS[b[i + 1] as usize]);
                     let joins = (prev & next & ALPHA != 0 && matches!(mid, b'.' | b'\'' | b':'))

@@ -354,27 +354,31 @@ impl Compiled {
         s.covered.clear();
         s.covered.resize(self.policy.rules.len(), 0);
         let (mut index, mut clause) = (0u32, 0u32);
-        text::for_each_word(text, |mut w| {
-            clause += u32::from(w.clause_start && index > 0);
-            if let Some(id) = s.memo.of_word(&self.terms, &mut w) {
-                s.terms.push(Term {
-                    id,
-                    index,
-                    clause,
-                    start: w.start,
-                    end: w.end,
-                });
-                // Match in chunks, keeping the longest phrase's worth of
-                // terms to look ahead into: memory stays bounded and warm
-                // however long the text.
-                let chunk = if s.chunk == 0 { CHUNK } else { s.chunk };
-                if s.terms.len() >= chunk.max(self.max_phrase) {
-                    let upto = s.terms.len() + 1 - self.max_phrase;
-                    self.match_terms(field, upto, s);
+        // Match in chunks, keeping the longest phrase's worth of terms to
+        // look ahead into: memory stays bounded and warm however long the
+        // text.
+        let chunk = if s.chunk == 0 { CHUNK } else { s.chunk }.max(self.max_phrase);
+        text::for_each_word(
+            text,
+            #[inline(always)]
+            |mut w| {
+                clause += u32::from(w.clause_start && index > 0);
+                if let Some(id) = s.memo.of_word(&self.terms, &mut w) {
+                    s.terms.push(Term {
+                        id,
+                        index,
+                        clause,
+                        start: w.start,
+                        end: w.end,
+                    });
+                    if s.terms.len() >= chunk {
+                        let upto = s.terms.len() + 1 - self.max_phrase;
+                        self.match_terms(field, upto, s);
+                    }
                 }
-            }
-            index = index.saturating_add(1);
-        });
+                index = index.saturating_add(1);
+            },
+        );
         self.match_terms(field, s.terms.len(), s);
         let (ok_bit, _) = seen_bits(field);
         // Scripts without spaces: first occurrence of each phrase.

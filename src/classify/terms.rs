@@ -66,39 +66,55 @@ pub(super) struct WordMemo {
 
 #[derive(Clone, Copy, Debug, Default)]
 struct MemoSlot {
-    /// The folded word, packed as by `Word::packed` (at most 8 bytes; word
-    /// bytes are never 0, so the packing alone tells words apart).
-    key: u64,
+    /// The folded word, packed as by `Word::packed` (word bytes are never
+    /// 0, so the packing alone tells words apart).
+    k0: u64,
+    k1: u64,
     /// The table's uid; 0 marks an empty slot.
     owner: u32,
     /// The term id plus one, or 0 for no term.
     term: u32,
 }
 
-/// Slots in a [`WordMemo`] (direct-mapped, 16 bytes each).
-const MEMO_SLOTS: usize = 4096;
+/// Slots in a [`WordMemo`] (direct-mapped, 24 bytes each).
+const MEMO_SLOTS: usize = 8192;
 
 impl WordMemo {
-    /// [`TermTable::of_word`], remembered for words of at most 8 bytes
-    /// (most words) when the table has a uid.
-    #[inline]
+    /// [`TermTable::of_word`], remembered for ASCII words of at most 16
+    /// bytes (nearly all words) when the table has a uid.
+    #[inline(always)]
     pub fn of_word(&mut self, table: &TermTable, w: &mut Word<'_>) -> Option<u32> {
-        let key = match w.packed() {
-            Some(p) if p >> 64 == 0 && table.uid != 0 && !w.is_normalised() => p as u64,
+        let (k0, k1) = match w.packed() {
+            Some(p) if table.uid != 0 && !w.is_normalised() => split(p),
             _ => return table.of_word(w),
         };
+        let h =
+            (k0 ^ k1.rotate_left(29) ^ u64::from(table.uid)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let at = (h >> 32) as usize & self.slots.len().wrapping_sub(1);
+        match self.slots.get(at) {
+            Some(s) if s.owner == table.uid && s.k0 == k0 && s.k1 == k1 => s.term.checked_sub(1),
+            _ => self.miss(table, w, (k0, k1), h),
+        }
+    }
+
+    /// Looks the word up in `table` and remembers the answer.
+    #[cold]
+    #[inline(never)]
+    fn miss(
+        &mut self,
+        table: &TermTable,
+        w: &mut Word<'_>,
+        (k0, k1): (u64, u64),
+        h: u64,
+    ) -> Option<u32> {
         if self.slots.is_empty() {
             self.slots = vec![MemoSlot::default(); MEMO_SLOTS];
         }
-        let h = (key ^ u64::from(table.uid)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        let at = (h >> 32) as usize & (self.slots.len() - 1);
-        let slot = &mut self.slots[at];
-        if slot.owner == table.uid && slot.key == key {
-            return slot.term.checked_sub(1);
-        }
         let found = table.of_word(w);
-        *slot = MemoSlot {
-            key,
+        let at = (h >> 32) as usize & (self.slots.len() - 1);
+        self.slots[at] = MemoSlot {
+            k0,
+            k1,
             owner: table.uid,
             // Term ids are below the number of terms, far from `u32::MAX`.
             term: found.map_or(0, |id| id.saturating_add(1)),
