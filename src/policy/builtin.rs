@@ -4,7 +4,7 @@
 //! library: written from the class meanings in `CLASSES.md`, one rule per
 //! family of signals a product team would recognise. Weights follow how
 //! specific a signal is: a CVE number says more than the word "wrong"; weak
-//! signals (a platform's name, "doesn't") get small weights and mostly back up
+//! signals ("doesn't", "deprecated", "secure") get small weights and mostly back up
 //! stronger ones. Metadata rules (channel, deal value) are added here.
 
 use super::{Conditions, POLICY_VERSION, Policy, Rule, Settings};
