@@ -51,16 +51,16 @@ struct Compiled {
     terms: terms::TermTable,
     /// Per rule: its conditions in words, for evidence.
     descriptions: Vec<String>,
-    /// Term id -> the one-word phrases that are this term.
+    /// Term id -> the one-word phrases that are this term (while compiling).
     single: Vec<Vec<u32>>,
     /// The rules without keywords (they fire on conditions alone), in order.
     keywordless: Vec<usize>,
     /// The most words in one phrase (at least 1).
     max_phrase: usize,
-    /// Term id -> it is the first word of a phrase of two or more words.
-    starts_long: Vec<bool>,
+    /// `single` and `pairs`, built for matching.
+    index: terms::PhraseIndex,
     /// (first, second) term ids -> the phrases of two or more words starting
-    /// with them, longest first.
+    /// with them, longest first (while compiling).
     pairs: FxHashMap<(u32, u32), Vec<u32>>,
     phrases: Vec<Phrase>,
     /// Phrases in scripts without spaces, matched as substrings.
@@ -203,7 +203,7 @@ impl Compiled {
             terms: terms::TermTable::new(&[]),
             descriptions: policy.rules.iter().map(|r| describe(&r.when)).collect(),
             single: Vec::new(),
-            starts_long: Vec::new(),
+            index: terms::PhraseIndex::default(),
             max_phrase: 1,
             keywordless: policy
                 .rules
@@ -270,10 +270,11 @@ impl Compiled {
             .max()
             .unwrap_or(1)
             .max(1);
-        c.starts_long = vec![false; term_ids.len()];
-        for &(first, _) in c.pairs.keys() {
-            c.starts_long[first as usize] = true;
-        }
+        // The maps served compiling; matching uses the index.
+        let single = std::mem::take(&mut c.single);
+        let pairs = std::mem::take(&mut c.pairs);
+        let pairs: Vec<((u32, u32), &[u32])> = pairs.iter().map(|(&k, v)| (k, &v[..])).collect();
+        c.index = terms::PhraseIndex::new(&single, &pairs);
         c.policy = policy;
         c
     }
@@ -428,16 +429,17 @@ impl Compiled {
             // word alone: the order in which a rule's longer match covers
             // its shorter ones.
             // Most words are terms only as the inner words of phrases.
-            let short = &self.single[t.id as usize];
-            let starts_long = self.starts_long[t.id as usize];
-            if !starts_long && short.is_empty() {
+            let info = self.index.info[t.id as usize];
+            if !info.starts_long && info.single_len == 0 {
                 continue;
             }
-            let long = terms
-                .get(i + 1)
-                .filter(|u| starts_long && u.index == t.index + 1 && u.clause == t.clause)
-                .and_then(|u| self.pairs.get(&(t.id, u.id)));
-            for &p in long.into_iter().flatten().chain(short) {
+            let long = match terms.get(i + 1) {
+                Some(u) if info.starts_long && u.index == t.index + 1 && u.clause == t.clause => {
+                    self.index.pairs(t.id, u.id)
+                }
+                _ => &[],
+            };
+            for &p in long.iter().chain(self.index.single(info)) {
                 let ph = &self.phrases[p as usize];
                 let len = ph.terms.len();
                 // A phrase is consecutive words of one clause; its first two

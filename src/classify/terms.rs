@@ -265,6 +265,101 @@ impl TermTable {
     }
 }
 
+/// What the matcher needs to know of a term, in one small entry.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct TermInfo {
+    /// The one-word phrases that are this term: `PhraseIndex::lists[start..start + len]`.
+    pub single_start: u32,
+    pub single_len: u32,
+    /// The term is the first word of a phrase of two or more words.
+    pub starts_long: bool,
+}
+
+/// The phrases the matcher may start at a term, built once from the
+/// compiler's maps: per term a [`TermInfo`], and an open-addressing table
+/// from a term's first two words to the phrases of two or more words that
+/// start with them (longest first). All phrase lists live in one array.
+#[derive(Debug, Default)]
+pub(super) struct PhraseIndex {
+    pub info: Vec<TermInfo>,
+    lists: Vec<u32>,
+    /// `(first << 32) | second`; `u64::MAX` marks an empty slot (term ids are
+    /// far below `u32::MAX`).
+    pair_keys: Box<[u64]>,
+    /// Per slot: `(start, len)` in `lists`.
+    pair_lists: Box<[(u32, u32)]>,
+    shift: u32,
+}
+
+impl PhraseIndex {
+    /// `single[t]`: the one-word phrases of term `t`; `pairs`: the phrases
+    /// of two or more words by their first two terms, in matching order.
+    pub fn new(single: &[Vec<u32>], pairs: &[((u32, u32), &[u32])]) -> PhraseIndex {
+        let size = (2 * pairs.len()).next_power_of_two().max(16);
+        let mut x = PhraseIndex {
+            info: vec![TermInfo::default(); single.len()],
+            lists: Vec::new(),
+            pair_keys: vec![u64::MAX; size].into_boxed_slice(),
+            pair_lists: vec![(0, 0); size].into_boxed_slice(),
+            shift: 64 - size.trailing_zeros(),
+        };
+        for (t, list) in single.iter().enumerate() {
+            x.info[t].single_start = x.lists.len() as u32;
+            x.info[t].single_len = list.len() as u32;
+            x.lists.extend_from_slice(list);
+        }
+        for &((first, second), list) in pairs {
+            if let Some(info) = x.info.get_mut(first as usize) {
+                info.starts_long = true;
+            }
+            let key = (u64::from(first) << 32) | u64::from(second);
+            let mut at = x.home(key);
+            while x.pair_keys[at] != u64::MAX {
+                at = (at + 1) & (size - 1);
+            }
+            x.pair_keys[at] = key;
+            x.pair_lists[at] = (x.lists.len() as u32, list.len() as u32);
+            x.lists.extend_from_slice(list);
+        }
+        x
+    }
+
+    #[inline]
+    fn home(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    /// The one-word phrases of a term.
+    #[inline]
+    pub fn single(&self, info: TermInfo) -> &[u32] {
+        let start = info.single_start as usize;
+        self.lists
+            .get(start..start + info.single_len as usize)
+            .unwrap_or(&[])
+    }
+
+    /// The phrases of two or more words that start with `first second`.
+    #[inline]
+    pub fn pairs(&self, first: u32, second: u32) -> &[u32] {
+        let key = (u64::from(first) << 32) | u64::from(second);
+        let mask = self.pair_keys.len() - 1;
+        let mut at = self.home(key);
+        loop {
+            match self.pair_keys[at] {
+                k if k == key => {
+                    let (start, len) = self.pair_lists[at];
+                    return self
+                        .lists
+                        .get(start as usize..(start + len) as usize)
+                        .unwrap_or(&[]);
+                }
+                u64::MAX => return &[],
+                _ => at = (at + 1) & mask,
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
