@@ -86,6 +86,8 @@ enum Owner {
 /// A match found in one field.
 #[derive(Clone, Debug)]
 struct Hit {
+    /// The rule the phrase belongs to.
+    rule: u32,
     phrase: u32,
     field: TextField,
     span: std::ops::Range<usize>,
@@ -120,8 +122,6 @@ struct Scratch {
     /// Per rule: the token index up to which its last match reaches.
     covered: Vec<u32>,
     hits: Vec<Hit>,
-    /// Hit indices sorted by rule, field and position.
-    order: Vec<usize>,
     /// (keyword index, value, evidence index) of the keywords counted so far
     /// for the rule being decided.
     best: Vec<(u32, f64, usize)>,
@@ -341,7 +341,7 @@ impl Compiled {
         s.seen.resize(self.phrases.len(), 0);
         self.scan(title, TextField::Title, s);
         self.scan(body, TextField::Body, s);
-        let result = self.decide(item, &s.hits, &mut s.order, &mut s.best);
+        let result = self.decide(item, &mut s.hits, &mut s.best);
         for h in &s.hits {
             s.seen[h.phrase as usize] = 0;
         }
@@ -404,6 +404,7 @@ impl Compiled {
                 if let Some(pos) = text.find(&**pat) {
                     s.seen[*p as usize] |= ok_bit;
                     s.hits.push(Hit {
+                        rule,
                         phrase: *p,
                         field,
                         span: pos..pos + pat.len(),
@@ -471,6 +472,7 @@ impl Compiled {
                         if self.rule(rule).field.covers(field) && s.seen[p as usize] & ok_bit == 0 {
                             s.seen[p as usize] |= ok_bit;
                             s.hits.push(Hit {
+                                rule,
                                 phrase: p,
                                 field,
                                 span,
@@ -497,6 +499,7 @@ impl Compiled {
                         if s.seen[p as usize] & bit == 0 {
                             s.seen[p as usize] |= bit;
                             s.hits.push(Hit {
+                                rule,
                                 phrase: p,
                                 field,
                                 span,
@@ -515,24 +518,16 @@ impl Compiled {
     fn decide(
         &self,
         item: Option<&FeedbackItem>,
-        hits: &[Hit],
-        order: &mut Vec<usize>,
+        hits: &mut [Hit],
         best: &mut Vec<(u32, f64, usize)>,
     ) -> Classification {
         let settings = &self.policy.settings;
         let nrules = self.policy.rules.len();
         let names = Names::of(self);
-        // Group hits by rule, in rule order, then field, then position.
-        order.clear();
-        order.extend(0..hits.len());
-        let key = |h: &Hit| {
-            let rule = match self.phrases[h.phrase as usize].owner {
-                Owner::Keyword { rule, .. } | Owner::Exclude { rule, .. } => rule,
-                Owner::Cue => u32::MAX,
-            };
-            (rule, h.field, h.span.start, h.phrase)
-        };
-        order.sort_by_key(|&i| key(&hits[i]));
+        // Group hits by rule, in rule order, then field, then position (no
+        // two hits share all four).
+        hits.sort_unstable_by_key(|h| (h.rule, h.field, h.span.start, h.phrase));
+        let hits = &*hits;
 
         let mut scores = ClassScores::default();
         let mut evidence = Vec::with_capacity(hits.len());
@@ -543,7 +538,7 @@ impl Compiled {
         // those, in rule order.
         let mut keywordless = self.keywordless.iter().copied().peekable();
         loop {
-            let next_hit = order.get(at).map(|&h| key(&hits[h]).0 as usize);
+            let next_hit = hits.get(at).map(|h| h.rule as usize);
             let r = match (next_hit, keywordless.peek().copied()) {
                 (Some(a), Some(b)) => a.min(b),
                 (Some(a), None) => a,
@@ -558,10 +553,10 @@ impl Compiled {
             }
             let rule = &self.policy.rules[r];
             let start = at;
-            while at < order.len() && key(&hits[order[at]]).0 == r as u32 {
+            while at < hits.len() && hits[at].rule == r as u32 {
                 at += 1;
             }
-            let rule_hits = &order[start..at];
+            let rule_hits = &hits[start..at];
             if (rule_hits.is_empty() && !rule.keywords.is_empty())
                 || !conditions_hold(&rule.when, item)
             {
@@ -571,8 +566,8 @@ impl Compiled {
             let excluded =
                 rule_hits
                     .iter()
-                    .find_map(|&h| match self.phrases[hits[h].phrase as usize].owner {
-                        Owner::Exclude { index, .. } => Some((index, &hits[h])),
+                    .find_map(|h| match self.phrases[h.phrase as usize].owner {
+                        Owner::Exclude { index, .. } => Some((index, h)),
                         _ => None,
                     });
             if let Some((index, h)) = excluded {
@@ -606,8 +601,7 @@ impl Compiled {
             // Each distinct keyword counts once, at its best field factor.
             best.clear();
             let mut total = 0.0;
-            for &h in rule_hits {
-                let h = &hits[h];
+            for h in rule_hits {
                 let Owner::Keyword { index, .. } = self.phrases[h.phrase as usize].owner else {
                     continue;
                 };
