@@ -497,11 +497,11 @@ mod tests {
     }
 
     #[test]
-    fn builtin_policy_has_no_cancelling_exclusions_or_impossible_conditions() {
+    fn builtin_policy_lints_clean() {
+        // No keyword listed twice for a class (it would count twice), none
+        // voting for two classes, no cancelling exclusion, no impossible
+        // condition.
         let w = lint(&Policy::builtin());
-        assert!(!w.iter().any(|w| matches!(
-            w,
-            LintWarning::ExclusionCancelsKeyword { .. } | LintWarning::ConditionsNeverHold { .. }
-        )));
+        assert!(w.is_empty(), "{w:#?}");
     }
 }
