@@ -4,8 +4,10 @@
 //! Terms found in a single item cannot link anything, and terms found in more
 //! than `max_document_ratio` of the items (with a floor of [`MIN_DF_CAP`]) are
 //! too common to say two requests are alike; neither generates candidates
-//! (both still count in the verified similarity). Each item scans at most
-//! `max_postings_per_term` entries of each of its terms' lists, sums the
+//! (both still count in the verified similarity). Lists are ordered by a
+//! stable hash of the item ids (see [`Postings`]), and each item scans at most
+//! `max_postings_per_term` entries of each of its terms' lists, a window
+//! around its own place in the list, sums the
 //! partial dot products, keeps its `max_candidates_per_item` best, and each
 //! kept pair is verified with the full cosine similarity. The work per item is
 //! therefore bounded by `max_terms_per_item × max_postings_per_term`, whatever
@@ -25,27 +27,53 @@ pub(crate) const MIN_EDGE: f32 = 0.05;
 /// A verified similar pair `(i, j, cosine)` with `i < j`.
 pub(crate) type Edge = (u32, u32, f32);
 
-/// Term id -> items that contain it with their weight, in item order, for
-/// terms that may generate candidates.
+/// Term id -> items that contain it with their weight, for terms that may
+/// generate candidates.
+///
+/// Items are placed in *slots*: the order of a stable 64-bit hash of each
+/// item's id (see [`super::id_hash`]; ties by index), and every list is sorted
+/// by slot. An item scanning a window of a long list therefore sees a
+/// pseudo-random sample of the term's items, whatever the data set's id
+/// scheme: ids that follow the labels (item `n` and `n + 1` asking the same
+/// thing) cannot leak into the candidates. The order depends on the ids only,
+/// never on the input order. Scores are accumulated per slot, so a window of
+/// a common term touches a narrow band of slots (good for the cache).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Postings {
+    /// Per term: `(slot, weight)` sorted by slot.
     lists: Vec<Vec<(u32, f32)>>,
+    /// Slot -> item index.
+    items: Vec<u32>,
+    /// Item index -> slot.
+    slots: Vec<u32>,
 }
 
 impl Postings {
     /// Indexes `vectors` for the terms whose document frequency lies in
-    /// `2..=max_df`.
-    pub fn new(vectors: &[SparseVec], df: &[u32], max_df: usize) -> Postings {
+    /// `2..=max_df`; `keys[i]` is item `i`'s id hash, which orders the slots
+    /// (ties by index).
+    pub fn new(vectors: &[SparseVec], keys: &[u64], df: &[u32], max_df: usize) -> Postings {
+        assert_eq!(vectors.len(), keys.len(), "one key per vector");
+        let mut items: Vec<u32> = (0..vectors.len() as u32).collect();
+        items.sort_unstable_by_key(|&i| (keys[i as usize], i));
+        let mut slots = vec![0u32; vectors.len()];
+        for (s, &i) in items.iter().enumerate() {
+            slots[i as usize] = s as u32;
+        }
         let mut lists: Vec<Vec<(u32, f32)>> = vec![Vec::new(); df.len()];
-        for (i, v) in vectors.iter().enumerate() {
-            for &(t, w) in v {
+        for (s, &i) in items.iter().enumerate() {
+            for &(t, w) in &vectors[i as usize] {
                 let d = df[t as usize] as usize;
                 if (2..=max_df).contains(&d) {
-                    lists[t as usize].push((i as u32, w));
+                    lists[t as usize].push((s as u32, w));
                 }
             }
         }
-        Postings { lists }
+        Postings {
+            lists,
+            items,
+            slots,
+        }
     }
 
     /// The slice of term `t`'s list an item at list position `pos` scans: all
@@ -64,7 +92,7 @@ impl Postings {
     }
 }
 
-/// Reusable accumulator of partial scores.
+/// Reusable accumulator of partial scores, indexed by slot.
 #[derive(Debug)]
 pub(crate) struct Accumulator {
     scores: Vec<f32>,
@@ -79,8 +107,9 @@ impl Accumulator {
         }
     }
 
-    /// The up to `k` entries with the best partial dot product with `v`
-    /// (ties by index), excluding `skip`. `self_index` locates the windows.
+    /// The up to `k` items with the best partial dot product with `v` (ties
+    /// by slot), as item indices, excluding the item `skip`, whose slot
+    /// locates the windows.
     pub fn top(
         &mut self,
         postings: &Postings,
@@ -91,12 +120,13 @@ impl Accumulator {
         out: &mut Vec<u32>,
     ) {
         out.clear();
+        let skip = skip.map(|i| postings.slots[i as usize]);
         for &(t, w) in v {
-            let pos = skip.and_then(|i| {
+            let pos = skip.and_then(|s| {
                 postings
                     .lists
                     .get(t as usize)
-                    .and_then(|l| l.binary_search_by_key(&i, |e| e.0).ok())
+                    .and_then(|l| l.binary_search_by_key(&s, |e| e.0).ok())
             });
             for &(j, wj) in postings.window(t, pos, window) {
                 if Some(j) == skip {
@@ -125,8 +155,12 @@ impl Accumulator {
         for &j in &self.touched {
             self.scores[j as usize] = 0.0;
         }
-        self.touched.truncate(kept);
-        out.append(&mut self.touched);
+        out.extend(
+            self.touched[..kept]
+                .iter()
+                .map(|&s| postings.items[s as usize]),
+        );
+        self.touched.clear();
     }
 }
 
@@ -134,13 +168,14 @@ impl Accumulator {
 /// candidates, the union over both directions, with their cosine (> 0).
 pub(crate) fn fast_edges(
     vectors: &[SparseVec],
+    keys: &[u64],
     df: &[u32],
     max_df: usize,
     window: usize,
     k: usize,
 ) -> Vec<Edge> {
     let n = vectors.len();
-    let postings = Postings::new(vectors, df, max_df);
+    let postings = Postings::new(vectors, keys, df, max_df);
     // Each item's candidates, sorted by index. Items are independent: with
     // the `parallel` feature they are searched on all cores (one accumulator
     // per worker) and collected in item order, so the result is the same.
@@ -208,4 +243,83 @@ pub(crate) fn exhaustive_edges(vectors: &[SparseVec]) -> Vec<Edge> {
         }
     }
     edges
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Items `0..n`, each with term 0 (weight `w`) and its own term `1 + i`.
+    fn vectors(n: usize) -> Vec<SparseVec> {
+        (0..n)
+            .map(|i| vec![(0, 0.6), (1 + i as u32, 0.8)])
+            .collect()
+    }
+
+    #[test]
+    fn lists_follow_the_key_order_not_the_index_order() {
+        let v = vectors(4);
+        let mut df = vec![1u32; 5];
+        df[0] = 4;
+        // Keys put item 3 first, then 1, then 0 and 2 (tied: by index).
+        let p = Postings::new(&v, &[7, 5, 7, 1], &df, 10);
+        assert_eq!(p.items, [3, 1, 0, 2]);
+        assert_eq!(p.slots, [2, 1, 3, 0]);
+        let slots: Vec<u32> = p.lists[0].iter().map(|e| e.0).collect();
+        assert_eq!(slots, [0, 1, 2, 3]);
+        // Terms with a document frequency of 1 are not indexed.
+        assert!(p.lists[1..].iter().all(Vec::is_empty));
+    }
+
+    #[test]
+    fn the_window_is_placed_by_slot_and_answers_item_indices() {
+        let n = 10;
+        let v = vectors(n);
+        let mut df = vec![1u32; n + 1];
+        df[0] = n as u32;
+        // Keys reverse the order: item 9 has slot 0, item 0 slot 9.
+        let keys: Vec<u64> = (0..n as u64).rev().collect();
+        let p = Postings::new(&v, &keys, &df, n);
+        let mut acc = Accumulator::new(n);
+        let mut out = Vec::new();
+        // Item 0 sits at the end of the list: a window of 3 covers slots 7..10,
+        // that is items 2, 1 and itself.
+        acc.top(&p, &v[0], Some(0), 3, 10, &mut out);
+        out.sort_unstable();
+        assert_eq!(out, [1, 2]);
+        // Item 9 sits at the start.
+        acc.top(&p, &v[9], Some(9), 3, 10, &mut out);
+        out.sort_unstable();
+        assert_eq!(out, [7, 8]);
+        // Without a position the window is the middle of the list, and every
+        // score was cleared in between.
+        acc.top(&p, &v[0], None, 2, 10, &mut out);
+        out.sort_unstable();
+        assert_eq!(out, [4, 5]);
+        assert!(acc.scores.iter().all(|&s| s == 0.0));
+    }
+
+    #[test]
+    fn fast_edges_do_not_depend_on_the_index_order_of_equal_keys() {
+        // The same items indexed in two orders, with keys that follow the
+        // items: the same pairs, up to renaming.
+        let n = 50;
+        let v = vectors(n);
+        let mut df = vec![1u32; n + 1];
+        df[0] = n as u32;
+        let keys: Vec<u64> = (0..n as u64).map(|i| (i * 37) % 101).collect();
+        let a = fast_edges(&v, &keys, &df, n, 6, 4);
+        let rev: Vec<SparseVec> = v.iter().rev().cloned().collect();
+        let rev_keys: Vec<u64> = keys.iter().rev().copied().collect();
+        let b = fast_edges(&rev, &rev_keys, &df, n, 6, 4);
+        let flip = |e: &Edge| {
+            let (i, j) = (n as u32 - 1 - e.0, n as u32 - 1 - e.1);
+            (i.min(j), i.max(j))
+        };
+        let mut b: Vec<(u32, u32)> = b.iter().map(flip).collect();
+        b.sort_unstable();
+        let a: Vec<(u32, u32)> = a.iter().map(|e| (e.0, e.1)).collect();
+        assert!(!a.is_empty());
+        assert_eq!(a, b);
+    }
 }

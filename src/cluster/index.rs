@@ -51,9 +51,17 @@ impl ClusterIndex {
         }
         // Any term can point to a group: a term used once among the items is
         // still shared by the new item and that group.
-        let group_postings = Postings::new(&means, &vec![2; corpus.df.len()], max_df);
+        // Long lists are ordered by a hash of the group's or item's id, as in
+        // the clustering's candidate search.
+        let group_keys: Vec<u64> = groups.iter().map(|g| super::id_hash(&g.0)).collect();
+        let group_postings = Postings::new(&means, &group_keys, &vec![2; corpus.df.len()], max_df);
         ClusterIndex {
-            item_postings: Postings::new(&corpus.vectors, &corpus.df, max_df),
+            item_postings: Postings::new(
+                &corpus.vectors,
+                &super::id_keys(&g.items),
+                &corpus.df,
+                max_df,
+            ),
             group_postings,
             threshold: g.threshold,
             ids: g.items.iter().map(|it| it.id.clone()).collect(),
