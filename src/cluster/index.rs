@@ -166,7 +166,12 @@ impl ClusterIndex {
             .filter(|&&j| self.ids[j as usize] != item.id)
             .map(|&j| (j, vectors::dot(&v, &self.corpus.vectors[j as usize])))
             .fold(None::<(u32, f32)>, |best, (j, s)| match best {
-                Some((_, b)) if b >= s => best,
+                // Items are indexed in hash order: ties go to the smaller id.
+                Some((b, bs))
+                    if bs > s || (bs == s && self.ids[b as usize] < self.ids[j as usize]) =>
+                {
+                    best
+                }
                 _ => Some((j, s)),
             });
         Ok(match best {

@@ -2,8 +2,10 @@
 //!
 //! The pipeline, each step bounded per item so the whole is near-linear:
 //!
-//! 1. validate the items, sort them by id (so input order never matters) and
-//!    reject duplicate ids;
+//! 1. validate the items, reject duplicate ids and put the items in the order
+//!    of a stable hash of their id ([`id_hash`], ties by id): input order
+//!    never matters, and neither does the data set's id scheme (ids that
+//!    follow the labels must not steer the bounded candidate search);
 //! 2. turn each into a unit term vector (the crate's one tokenizer and
 //!    stemmer, stop words and single letters or digits dropped, sublinear
 //!    tf × idf, the `max_terms_per_item` strongest terms kept);
@@ -296,7 +298,8 @@ enum Mode {
 struct Grouped<'a> {
     items: Vec<&'a FeedbackItem>,
     corpus: Corpus,
-    /// Per group: member indices (ascending).
+    /// Per group: member indices in id order; groups in the order of their
+    /// first member's id.
     groups: Vec<Vec<u32>>,
     /// The threshold the linkage used (see `adaptive_weight`).
     threshold: f64,
@@ -381,34 +384,33 @@ impl Clusterer {
         Ok(self.assemble(&grouped).0)
     }
 
-    /// The pairs `(id, id, similarity)` with similarity at least the
-    /// threshold that the fast path (or, with `exhaustive`, a comparison of
-    /// every pair) finds. For benchmarks.
+    /// The pairs `(id, id, similarity)` (the smaller id first, sorted) with
+    /// similarity at least the threshold that the fast path (or, with
+    /// `exhaustive`, a comparison of every pair) finds. For benchmarks.
     #[doc(hidden)]
     pub fn similar_pairs(
         &self,
         items: &[FeedbackItem],
         exhaustive: bool,
     ) -> Result<Vec<(String, String, f64)>, ItemError> {
-        let sorted = sorted_items(items)?;
-        let corpus = Corpus::build(&sorted, self.params.max_terms_per_item, false);
+        let ordered = ordered_items(items)?;
+        let corpus = Corpus::build(&ordered, self.params.max_terms_per_item, false);
         let mode = if exhaustive {
             Mode::Exhaustive
         } else {
             Mode::Fast
         };
-        Ok(self
-            .edges(&sorted, &corpus, mode)
+        let mut pairs: Vec<(String, String, f64)> = self
+            .edges(&ordered, &corpus, mode)
             .into_iter()
             .filter(|e| f64::from(e.2) >= self.params.similarity_threshold)
             .map(|(i, j, s)| {
-                (
-                    sorted[i as usize].id.clone(),
-                    sorted[j as usize].id.clone(),
-                    f64::from(s),
-                )
+                let (a, b) = (&ordered[i as usize].id, &ordered[j as usize].id);
+                (a.min(b).clone(), a.max(b).clone(), f64::from(s))
             })
-            .collect())
+            .collect();
+        pairs.sort_unstable_by(|x, y| (&x.0, &x.1).cmp(&(&y.0, &y.1)));
+        Ok(pairs)
     }
 
     /// Decides whether two items are the same request. Without a corpus every
@@ -468,8 +470,8 @@ impl Clusterer {
         ((self.params.max_document_ratio * n as f64).ceil() as usize).max(MIN_DF_CAP)
     }
 
-    /// Candidate edges between `items` (sorted by id), whose vectors are
-    /// `corpus`'s.
+    /// Candidate edges between `items` (see `ordered_items`), whose vectors
+    /// are `corpus`'s.
     fn edges(&self, items: &[&FeedbackItem], corpus: &Corpus, mode: Mode) -> Vec<Edge> {
         match mode {
             Mode::Fast => candidates::fast_edges(
@@ -485,19 +487,19 @@ impl Clusterer {
     }
 
     fn group<'a>(&self, items: &'a [FeedbackItem], mode: Mode) -> Result<Grouped<'a>, ItemError> {
-        let sorted = sorted_items(items)?;
-        let corpus = Corpus::build(&sorted, self.params.max_terms_per_item, false);
-        let edges = self.edges(&sorted, &corpus, mode);
+        let ordered = ordered_items(items)?;
+        let corpus = Corpus::build(&ordered, self.params.max_terms_per_item, false);
+        let edges = self.edges(&ordered, &corpus, mode);
         // Both paths adapt from the fast path's candidates, so that they use
         // the same threshold.
         let threshold = match mode {
-            Mode::Fast => self.effective_threshold(sorted.len(), &edges),
+            Mode::Fast => self.effective_threshold(ordered.len(), &edges),
             Mode::Exhaustive => {
-                self.effective_threshold(sorted.len(), &self.edges(&sorted, &corpus, Mode::Fast))
+                self.effective_threshold(ordered.len(), &self.edges(&ordered, &corpus, Mode::Fast))
             }
         };
         let roots = linkage::average_linkage(
-            sorted.len(),
+            ordered.len(),
             edges,
             threshold,
             match mode {
@@ -505,7 +507,7 @@ impl Clusterer {
                 Mode::Exhaustive => None,
             },
         );
-        let mut slot = vec![u32::MAX; sorted.len()];
+        let mut slot = vec![u32::MAX; ordered.len()];
         let mut groups: Vec<Vec<u32>> = Vec::new();
         for (i, &r) in roots.iter().enumerate() {
             let s = &mut slot[r as usize];
@@ -515,8 +517,15 @@ impl Clusterer {
             }
             groups[*s as usize].push(i as u32);
         }
+        // Members in id order, groups in the order of their first member's
+        // id: what follows (float sums, ties) never sees the hash order.
+        let id = |i: &u32| &ordered[*i as usize].id;
+        for members in &mut groups {
+            members.sort_unstable_by(|a, b| id(a).cmp(id(b)));
+        }
+        groups.sort_unstable_by(|a, b| id(&a[0]).cmp(id(&b[0])));
         Ok(Grouped {
-            items: sorted,
+            items: ordered,
             corpus,
             groups,
             threshold,
@@ -685,19 +694,27 @@ impl Clusterer {
     }
 }
 
-/// Validates the items, sorts them by id and rejects repeated ids.
-fn sorted_items(items: &[FeedbackItem]) -> Result<Vec<&FeedbackItem>, ItemError> {
+/// Validates the items, rejects repeated ids (naming the smallest) and puts
+/// the items in the order of [`id_hash`] of their id, ties by id: the order
+/// the whole pipeline works in.
+fn ordered_items(items: &[FeedbackItem]) -> Result<Vec<&FeedbackItem>, ItemError> {
     for it in items {
         it.validate()?;
     }
-    let mut sorted: Vec<&FeedbackItem> = items.iter().collect();
-    sorted.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-    if let Some(w) = sorted.windows(2).find(|w| w[0].id == w[1].id) {
+    let mut keyed: Vec<(u64, &FeedbackItem)> =
+        items.iter().map(|it| (id_hash(&it.id), it)).collect();
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)));
+    // Equal ids have equal hashes, so they are neighbours.
+    if let Some(w) = keyed
+        .windows(2)
+        .filter(|w| w[0].1.id == w[1].1.id)
+        .min_by(|a, b| a[0].1.id.cmp(&b[0].1.id))
+    {
         return Err(ItemError::DuplicateId {
-            id: w[0].id.clone(),
+            id: w[0].1.id.clone(),
         });
     }
-    Ok(sorted)
+    Ok(keyed.into_iter().map(|e| e.1).collect())
 }
 
 /// Each item's [`id_hash`], in order.
