@@ -92,24 +92,72 @@ impl Postings {
     }
 }
 
-/// Reusable accumulator of partial scores, indexed by slot.
+/// Reusable accumulator of partial scores, indexed by slot, with a cursor
+/// per term that finds an item's place in the term's list.
 #[derive(Debug)]
 pub(crate) struct Accumulator {
     scores: Vec<f32>,
     touched: Vec<u32>,
+    /// Selection keys of the touched slots (see [`Accumulator::top`]).
+    keys: Vec<u64>,
+    /// Per term: the list position of the first entry at or after the slot
+    /// searched last, valid when the term's `epoch` is the current one.
+    cursor: Vec<u32>,
+    epoch: Vec<u32>,
+    current: u32,
+    /// The slot searched last (cursors only move forward).
+    last: Option<u32>,
 }
 
 impl Accumulator {
+    /// An accumulator for `n` indexed items (or groups).
     pub fn new(n: usize) -> Accumulator {
         Accumulator {
             scores: vec![0.0; n],
             touched: Vec::new(),
+            keys: Vec::new(),
+            cursor: Vec::new(),
+            epoch: Vec::new(),
+            current: 0,
+            last: None,
         }
+    }
+
+    /// The position of `slot` in term `t`'s list, if it is there. Searches
+    /// in increasing slot order move each cursor forward, so a pass over all
+    /// items costs O(total list length) instead of a binary search (a cache
+    /// miss per step on long lists) per item and term; any other order is
+    /// still answered correctly.
+    fn position(&mut self, postings: &Postings, t: u32, slot: u32) -> Option<usize> {
+        let list = postings.lists.get(t as usize)?;
+        if self.last.is_some_and(|l| slot <= l) {
+            // Going back: every cursor is stale.
+            self.current = self.current.wrapping_add(1);
+        }
+        self.last = Some(slot);
+        if self.cursor.len() < postings.lists.len() {
+            self.cursor.resize(postings.lists.len(), 0);
+            self.epoch
+                .resize(postings.lists.len(), self.current.wrapping_sub(1));
+        }
+        let t = t as usize;
+        let mut p = if self.epoch[t] == self.current {
+            self.cursor[t] as usize
+        } else {
+            self.epoch[t] = self.current;
+            list.partition_point(|e| e.0 < slot)
+        };
+        while p < list.len() && list[p].0 < slot {
+            p += 1;
+        }
+        self.cursor[t] = p as u32;
+        (p < list.len() && list[p].0 == slot).then_some(p)
     }
 
     /// The up to `k` items with the best partial dot product with `v` (ties
     /// by slot), as item indices, excluding the item `skip`, whose slot
-    /// locates the windows.
+    /// locates the windows (without one, each window is the middle of its
+    /// list).
     pub fn top(
         &mut self,
         postings: &Postings,
@@ -122,12 +170,7 @@ impl Accumulator {
         out.clear();
         let skip = skip.map(|i| postings.slots[i as usize]);
         for &(t, w) in v {
-            let pos = skip.and_then(|s| {
-                postings
-                    .lists
-                    .get(t as usize)
-                    .and_then(|l| l.binary_search_by_key(&s, |e| e.0).ok())
-            });
+            let pos = skip.and_then(|s| self.position(postings, t, s));
             for &(j, wj) in postings.window(t, pos, window) {
                 if Some(j) == skip {
                     continue;
@@ -139,28 +182,27 @@ impl Accumulator {
                 *s += w * wj;
             }
         }
-        let scores = &self.scores;
-        let cmp = |a: &u32, b: &u32| {
-            scores[*b as usize]
-                .total_cmp(&scores[*a as usize])
-                .then(a.cmp(b))
-        };
-        if self.touched.len() > k {
-            self.touched.select_nth_unstable_by(k, cmp);
-        }
-        // Sort the kept ones, then clear every touched score (not only the
-        // kept ones: a stale partial score would leak into the next item).
-        let kept = self.touched.len().min(k);
-        self.touched[..kept].sort_unstable_by(cmp);
+        // Best score first, ties by slot, as one integer per slot: weights
+        // are positive, so a score's bits order like the score. Every
+        // touched score is cleared (a stale partial score would leak into
+        // the next item).
+        self.keys.clear();
         for &j in &self.touched {
-            self.scores[j as usize] = 0.0;
+            let s = std::mem::take(&mut self.scores[j as usize]);
+            self.keys
+                .push((u64::from(!s.to_bits()) << 32) | u64::from(j));
         }
-        out.extend(
-            self.touched[..kept]
-                .iter()
-                .map(|&s| postings.items[s as usize]),
-        );
         self.touched.clear();
+        if self.keys.len() > k {
+            self.keys.select_nth_unstable(k);
+            self.keys.truncate(k);
+        }
+        self.keys.sort_unstable();
+        out.extend(
+            self.keys
+                .iter()
+                .map(|&key| postings.items[(key & 0xFFFF_FFFF) as usize]),
+        );
     }
 }
 
@@ -176,29 +218,46 @@ pub(crate) fn fast_edges(
 ) -> Vec<Edge> {
     let n = vectors.len();
     let postings = Postings::new(vectors, keys, df, max_df);
-    // Each item's candidates, sorted by index. Items are independent: with
-    // the `parallel` feature they are searched on all cores (one accumulator
-    // per worker) and collected in item order, so the result is the same.
-    let search = |acc: &mut Accumulator, i: usize| {
+    // Each item's candidates, sorted by index. Items are searched in slot
+    // order (so the cursors only move forward) and are independent: with the
+    // `parallel` feature, chunks of slots are searched on all cores (one
+    // accumulator per worker), so the result is the same.
+    let search = |acc: &mut Accumulator, slot: usize| {
+        let i = postings.items[slot] as usize;
         let mut out = Vec::new();
         acc.top(&postings, &vectors[i], Some(i as u32), window, k, &mut out);
         out.sort_unstable();
         out.shrink_to_fit();
-        out
+        (i, out)
     };
+    let mut cands: Vec<Vec<u32>> = vec![Vec::new(); n];
     #[cfg(feature = "parallel")]
-    let cands: Vec<Vec<u32>> = {
+    {
         use rayon::prelude::*;
-        (0..n)
+        const CHUNK: usize = 1024;
+        let found: Vec<Vec<(usize, Vec<u32>)>> = (0..n.div_ceil(CHUNK))
             .into_par_iter()
-            .map_init(|| Accumulator::new(n), search)
-            .collect()
-    };
+            .map_init(
+                || Accumulator::new(n),
+                |acc, c| {
+                    (c * CHUNK..n.min((c + 1) * CHUNK))
+                        .map(|slot| search(acc, slot))
+                        .collect()
+                },
+            )
+            .collect();
+        for (i, out) in found.into_iter().flatten() {
+            cands[i] = out;
+        }
+    }
     #[cfg(not(feature = "parallel"))]
-    let cands: Vec<Vec<u32>> = {
+    {
         let mut acc = Accumulator::new(n);
-        (0..n).map(|i| search(&mut acc, i)).collect()
-    };
+        for slot in 0..n {
+            let (i, out) = search(&mut acc, slot);
+            cands[i] = out;
+        }
+    }
     // Each item's verified pairs; each pair once: from the smaller index, or
     // from the larger when the smaller did not keep it. Concatenated in item
     // order (and sorted below), whatever the number of workers.
@@ -297,6 +356,104 @@ mod tests {
         out.sort_unstable();
         assert_eq!(out, [4, 5]);
         assert!(acc.scores.iter().all(|&s| s == 0.0));
+    }
+
+    /// `n` items over `terms` terms, deterministic pseudo-random weights.
+    fn random_vectors(n: usize, terms: u32) -> Vec<SparseVec> {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        (0..n)
+            .map(|_| {
+                let mut v: SparseVec = (0..1 + next() % 6)
+                    .map(|_| {
+                        (
+                            (next() % u64::from(terms)) as u32,
+                            0.1 + (next() % 90) as f32 / 100.0,
+                        )
+                    })
+                    .collect();
+                v.sort_unstable_by_key(|e| e.0);
+                v.dedup_by_key(|e| e.0);
+                v
+            })
+            .collect()
+    }
+
+    fn df_of(vectors: &[SparseVec], terms: u32) -> Vec<u32> {
+        let mut df = vec![0u32; terms as usize];
+        for v in vectors {
+            for &(t, _) in v {
+                df[t as usize] += 1;
+            }
+        }
+        df
+    }
+
+    #[test]
+    fn searches_in_any_order_give_the_same_answers() {
+        let (n, terms) = (300, 12);
+        let v = random_vectors(n, terms);
+        let df = df_of(&v, terms);
+        let keys: Vec<u64> = (0..n as u64).map(|i| (i * 7919) % 307).collect();
+        let p = Postings::new(&v, &keys, &df, n);
+        // Each item alone on a fresh accumulator (no cursor to reuse).
+        let alone: Vec<Vec<u32>> = (0..n)
+            .map(|i| {
+                let mut out = Vec::new();
+                Accumulator::new(n).top(&p, &v[i], Some(i as u32), 25, 7, &mut out);
+                out
+            })
+            .collect();
+        assert!(alone.iter().any(|c| c.len() == 7));
+        // One accumulator, in slot order, backwards, and in index order.
+        let orders: [Vec<usize>; 3] = [
+            p.items.iter().map(|&i| i as usize).collect(),
+            p.items.iter().rev().map(|&i| i as usize).collect(),
+            (0..n).collect(),
+        ];
+        for order in orders {
+            let mut acc = Accumulator::new(n);
+            let mut out = Vec::new();
+            for &i in &order {
+                acc.top(&p, &v[i], Some(i as u32), 25, 7, &mut out);
+                assert_eq!(out, alone[i], "item {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_best_partial_scores_are_kept_best_first() {
+        let (n, terms) = (200, 5);
+        let v = random_vectors(n, terms);
+        let df = df_of(&v, terms);
+        let keys: Vec<u64> = (0..n as u64).collect();
+        let p = Postings::new(&v, &keys, &df, n);
+        let mut acc = Accumulator::new(n);
+        let mut out = Vec::new();
+        for i in 0..n {
+            // Whole lists (window n): the partial score is the dot product.
+            acc.top(&p, &v[i], Some(i as u32), n, 10, &mut out);
+            let mut want: Vec<(f32, u32)> = (0..n as u32)
+                .filter(|&j| j != i as u32)
+                .map(|j| (dot(&v[i], &v[j as usize]), j))
+                .filter(|e| e.0 > 0.0)
+                .collect();
+            want.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            let want: Vec<u32> = want.iter().take(10).map(|e| e.1).collect();
+            // Sums in another order may differ in the last bit: compare
+            // scores, and the sets where no tie is near.
+            let got: Vec<f32> = out.iter().map(|&j| dot(&v[i], &v[j as usize])).collect();
+            let exp: Vec<f32> = want.iter().map(|&j| dot(&v[i], &v[j as usize])).collect();
+            assert_eq!(got.len(), exp.len());
+            for (g, e) in got.iter().zip(&exp) {
+                assert!((g - e).abs() < 1e-5, "item {i}: {got:?} vs {exp:?}");
+            }
+        }
     }
 
     #[test]
