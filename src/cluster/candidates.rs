@@ -5,13 +5,14 @@
 //! than `max_document_ratio` of the items (with a floor of [`MIN_DF_CAP`]) are
 //! too common to say two requests are alike; neither generates candidates
 //! (both still count in the verified similarity). Lists are ordered by a
-//! stable hash of the item ids (see [`Postings`]), and each item scans at most
-//! `max_postings_per_term` entries of each of its terms' lists, a window
-//! around its own place in the list, sums the
+//! stable hash of the item ids (see [`Postings`]). Each item searches through
+//! its `max_search_terms_per_item` strongest indexed terms and scans at most
+//! `max_postings_per_term` entries of each of their lists, a window around
+//! its own place in the list, sums the
 //! partial dot products, keeps its `max_candidates_per_item` best, and each
 //! kept pair is verified with the full cosine similarity. The work per item is
-//! therefore bounded by `max_terms_per_item × max_postings_per_term`, whatever
-//! the number of items.
+//! therefore bounded by `max_search_terms_per_item × max_postings_per_term`,
+//! whatever the number of items.
 
 use super::vectors::{SparseVec, dot};
 
@@ -100,6 +101,8 @@ pub(crate) struct Accumulator {
     touched: Vec<u32>,
     /// Selection keys of the touched slots (see [`Accumulator::top`]).
     keys: Vec<u64>,
+    /// The terms an item searches through.
+    terms: Vec<(u32, f32)>,
     /// Per term: the list position of the first entry at or after the slot
     /// searched last, valid when the term's `epoch` is the current one.
     cursor: Vec<u32>,
@@ -116,6 +119,7 @@ impl Accumulator {
             scores: vec![0.0; n],
             touched: Vec::new(),
             keys: Vec::new(),
+            terms: Vec::new(),
             cursor: Vec::new(),
             epoch: Vec::new(),
             current: 0,
@@ -154,22 +158,41 @@ impl Accumulator {
         (p < list.len() && list[p].0 == slot).then_some(p)
     }
 
-    /// The up to `k` items with the best partial dot product with `v` (ties
-    /// by slot), as item indices, excluding the item `skip`, whose slot
-    /// locates the windows (without one, each window is the middle of its
-    /// list).
+    /// The up to `k` items with the best partial dot product with `v` over
+    /// its `search_terms` strongest indexed terms (ties by slot), as item
+    /// indices, excluding the item `skip`, whose slot locates the windows
+    /// (without one, each window is the middle of its list).
+    #[allow(clippy::too_many_arguments)]
     pub fn top(
         &mut self,
         postings: &Postings,
         v: &SparseVec,
         skip: Option<u32>,
         window: usize,
+        search_terms: usize,
         k: usize,
         out: &mut Vec<u32>,
     ) {
         out.clear();
         let skip = skip.map(|i| postings.slots[i as usize]);
-        for &(t, w) in v {
+        // The strongest indexed terms (ties by term id), visited in term
+        // order so that the float sums do not depend on the weights' order.
+        let mut terms = std::mem::take(&mut self.terms);
+        terms.clear();
+        terms.extend(v.iter().filter(|e| {
+            postings
+                .lists
+                .get(e.0 as usize)
+                .is_some_and(|l| !l.is_empty())
+        }));
+        if terms.len() > search_terms {
+            terms.select_nth_unstable_by(search_terms, |a, b| {
+                b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+            });
+            terms.truncate(search_terms);
+            terms.sort_unstable_by_key(|e| e.0);
+        }
+        for &(t, w) in &terms {
             let pos = skip.and_then(|s| self.position(postings, t, s));
             for &(j, wj) in postings.window(t, pos, window) {
                 if Some(j) == skip {
@@ -182,6 +205,7 @@ impl Accumulator {
                 *s += w * wj;
             }
         }
+        self.terms = terms;
         // Best score first, ties by slot, as one integer per slot: weights
         // are positive, so a score's bits order like the score. Every
         // touched score is cleared (a stale partial score would leak into
@@ -214,6 +238,7 @@ pub(crate) fn fast_edges(
     df: &[u32],
     max_df: usize,
     window: usize,
+    search_terms: usize,
     k: usize,
 ) -> Vec<Edge> {
     let n = vectors.len();
@@ -225,7 +250,15 @@ pub(crate) fn fast_edges(
     let search = |acc: &mut Accumulator, slot: usize| {
         let i = postings.items[slot] as usize;
         let mut out = Vec::new();
-        acc.top(&postings, &vectors[i], Some(i as u32), window, k, &mut out);
+        acc.top(
+            &postings,
+            &vectors[i],
+            Some(i as u32),
+            window,
+            search_terms,
+            k,
+            &mut out,
+        );
         out.sort_unstable();
         out.shrink_to_fit();
         (i, out)
@@ -343,19 +376,45 @@ mod tests {
         let mut out = Vec::new();
         // Item 0 sits at the end of the list: a window of 3 covers slots 7..10,
         // that is items 2, 1 and itself.
-        acc.top(&p, &v[0], Some(0), 3, 10, &mut out);
+        acc.top(&p, &v[0], Some(0), 3, 32, 10, &mut out);
         out.sort_unstable();
         assert_eq!(out, [1, 2]);
         // Item 9 sits at the start.
-        acc.top(&p, &v[9], Some(9), 3, 10, &mut out);
+        acc.top(&p, &v[9], Some(9), 3, 32, 10, &mut out);
         out.sort_unstable();
         assert_eq!(out, [7, 8]);
         // Without a position the window is the middle of the list, and every
         // score was cleared in between.
-        acc.top(&p, &v[0], None, 2, 10, &mut out);
+        acc.top(&p, &v[0], None, 2, 32, 10, &mut out);
         out.sort_unstable();
         assert_eq!(out, [4, 5]);
         assert!(acc.scores.iter().all(|&s| s == 0.0));
+    }
+
+    #[test]
+    fn items_search_through_their_strongest_indexed_terms() {
+        // Item 0: term 0 (weight 0.2), 1 (0.5), 2 (0.6, in no other item) and
+        // 3 (0.4). Items 1..=3 hold one of terms 0, 1 and 3 each.
+        let v: Vec<SparseVec> = vec![
+            vec![(0, 0.2), (1, 0.5), (2, 0.6), (3, 0.4)],
+            vec![(0, 1.0)],
+            vec![(1, 1.0)],
+            vec![(3, 1.0)],
+        ];
+        let df = [2, 2, 1, 2];
+        let p = Postings::new(&v, &[0, 1, 2, 3], &df, 10);
+        let mut acc = Accumulator::new(4);
+        let mut out = Vec::new();
+        let mut search = |terms| {
+            acc.top(&p, &v[0], Some(0), 10, terms, 10, &mut out);
+            out.clone()
+        };
+        // Term 2 generates nothing, so it does not take a place: one term
+        // means term 1, two mean terms 1 and 3.
+        assert_eq!(search(1), [2]);
+        assert_eq!(search(2), [2, 3]);
+        assert_eq!(search(3), [2, 3, 1]);
+        assert_eq!(search(100), [2, 3, 1]);
     }
 
     /// `n` items over `terms` terms, deterministic pseudo-random weights.
@@ -405,7 +464,7 @@ mod tests {
         let alone: Vec<Vec<u32>> = (0..n)
             .map(|i| {
                 let mut out = Vec::new();
-                Accumulator::new(n).top(&p, &v[i], Some(i as u32), 25, 7, &mut out);
+                Accumulator::new(n).top(&p, &v[i], Some(i as u32), 25, 3, 7, &mut out);
                 out
             })
             .collect();
@@ -420,7 +479,7 @@ mod tests {
             let mut acc = Accumulator::new(n);
             let mut out = Vec::new();
             for &i in &order {
-                acc.top(&p, &v[i], Some(i as u32), 25, 7, &mut out);
+                acc.top(&p, &v[i], Some(i as u32), 25, 3, 7, &mut out);
                 assert_eq!(out, alone[i], "item {i}");
             }
         }
@@ -437,7 +496,7 @@ mod tests {
         let mut out = Vec::new();
         for i in 0..n {
             // Whole lists (window n): the partial score is the dot product.
-            acc.top(&p, &v[i], Some(i as u32), n, 10, &mut out);
+            acc.top(&p, &v[i], Some(i as u32), n, 32, 10, &mut out);
             let mut want: Vec<(f32, u32)> = (0..n as u32)
                 .filter(|&j| j != i as u32)
                 .map(|j| (dot(&v[i], &v[j as usize]), j))
@@ -465,10 +524,10 @@ mod tests {
         let mut df = vec![1u32; n + 1];
         df[0] = n as u32;
         let keys: Vec<u64> = (0..n as u64).map(|i| (i * 37) % 101).collect();
-        let a = fast_edges(&v, &keys, &df, n, 6, 4);
+        let a = fast_edges(&v, &keys, &df, n, 6, 32, 4);
         let rev: Vec<SparseVec> = v.iter().rev().cloned().collect();
         let rev_keys: Vec<u64> = keys.iter().rev().copied().collect();
-        let b = fast_edges(&rev, &rev_keys, &df, n, 6, 4);
+        let b = fast_edges(&rev, &rev_keys, &df, n, 6, 32, 4);
         let flip = |e: &Edge| {
             let (i, j) = (n as u32 - 1 - e.0, n as u32 - 1 - e.1);
             (i.min(j), i.max(j))

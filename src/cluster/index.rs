@@ -147,6 +147,7 @@ impl ClusterIndex {
             v,
             None,
             p.max_postings_per_term,
+            p.max_search_terms_per_item,
             p.max_candidates_per_item,
             &mut cands,
         );

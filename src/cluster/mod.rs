@@ -83,6 +83,12 @@ pub struct ClusterParams {
     /// Each term scans at most this many entries of its index list per item.
     /// In `1..=100000`; default 400.
     pub max_postings_per_term: usize,
+    /// Each item looks for candidates through at most this many of its
+    /// terms: the strongest of those that generate candidates (all its terms
+    /// still count in the verified similarity). A neighbour shares the
+    /// strong terms; the weak ones add work, not candidates. In
+    /// `1..=1000`; default 8.
+    pub max_search_terms_per_item: usize,
     /// Words in a feature's name. In `1..=8`; default 3.
     pub label_terms: usize,
     /// Similarity from which two requests are the same
@@ -116,6 +122,7 @@ impl Default for ClusterParams {
             max_terms_per_item: 32,
             max_document_ratio: 0.05,
             max_postings_per_term: 400,
+            max_search_terms_per_item: 8,
             label_terms: 3,
             duplicate_threshold: 0.75,
             review_threshold: 0.4,
@@ -154,6 +161,8 @@ setters! {
     max_document_ratio: f64;
     /// Sets [`ClusterParams::max_postings_per_term`].
     max_postings_per_term: usize;
+    /// Sets [`ClusterParams::max_search_terms_per_item`].
+    max_search_terms_per_item: usize;
     /// Sets [`ClusterParams::label_terms`].
     label_terms: usize;
     /// Sets [`ClusterParams::duplicate_threshold`].
@@ -226,6 +235,13 @@ impl ClusterParams {
             1,
             100_000,
             "in 1..=100000",
+        )?;
+        count(
+            "max_search_terms_per_item",
+            self.max_search_terms_per_item,
+            1,
+            1000,
+            "in 1..=1000",
         )?;
         count("label_terms", self.label_terms, 1, KEY_TERMS, "in 1..=8")?;
         unit("duplicate_threshold", self.duplicate_threshold)?;
@@ -480,6 +496,7 @@ impl Clusterer {
                 &corpus.df,
                 self.max_df(corpus.n),
                 self.params.max_postings_per_term,
+                self.params.max_search_terms_per_item,
                 self.params.max_candidates_per_item,
             ),
             Mode::Exhaustive => candidates::exhaustive_edges(&corpus.vectors),
@@ -870,6 +887,14 @@ mod tests {
             (
                 ClusterParams::default().max_postings_per_term(0),
                 "max_postings_per_term",
+            ),
+            (
+                ClusterParams::default().max_search_terms_per_item(0),
+                "max_search_terms_per_item",
+            ),
+            (
+                ClusterParams::default().max_search_terms_per_item(1001),
+                "max_search_terms_per_item",
             ),
             (ClusterParams::default().label_terms(0), "label_terms"),
             (
