@@ -78,13 +78,15 @@ pub(crate) fn average_linkage(
         degree[i as usize] += 1;
         degree[j as usize] += 1;
     }
-    let mut links: Vec<FxHashMap<u32, f64>> = degree
+    // Sums are kept in f32, as the similarities are: the maps hold half the
+    // bytes of f64 sums, which matters at a million items (they are the
+    // largest structure); values are computed in f64.
+    let mut links: Vec<FxHashMap<u32, f32>> = degree
         .into_iter()
         .map(|d| FxHashMap::with_capacity_and_hasher(d as usize, Default::default()))
         .collect();
     let mut size = vec![1u32; n];
     for &(i, j, s) in &edges {
-        let s = f64::from(s);
         *links[i as usize].entry(j).or_insert(0.0) += s;
         *links[j as usize].entry(i).or_insert(0.0) += s;
     }
@@ -92,7 +94,8 @@ pub(crate) fn average_linkage(
     drop(edges);
     // The value of a link between groups `a` and `b` whose similarities sum
     // to `sum`.
-    let mean = |size: &[u32], a: u32, b: u32, sum: f64| {
+    let mean = |size: &[u32], a: u32, b: u32, sum: f32| {
+        let sum = f64::from(sum);
         let (sa, sb) = (f64::from(size[a as usize]), f64::from(size[b as usize]));
         // Only about `capacity` neighbours per item were verified, so in a
         // merged group of m items at most a share capacity / (m - 1) of the
@@ -102,7 +105,7 @@ pub(crate) fn average_linkage(
         let share = (capacity / (sa + sb - 1.0)).min(1.0);
         sum / (sa * sb * share)
     };
-    let value = |links: &[FxHashMap<u32, f64>], size: &[u32], a: u32, b: u32| {
+    let value = |links: &[FxHashMap<u32, f32>], size: &[u32], a: u32, b: u32| {
         mean(
             size,
             a,
@@ -111,7 +114,7 @@ pub(crate) fn average_linkage(
         )
     };
     // A group's best link: the largest value, ties by the smaller pair.
-    let best = |links: &[FxHashMap<u32, f64>], size: &[u32], g: u32| -> Option<Entry> {
+    let best = |links: &[FxHashMap<u32, f32>], size: &[u32], g: u32| -> Option<Entry> {
         let mut top: Option<Entry> = None;
         for (&c, &sum) in &links[g as usize] {
             let e = Entry {
@@ -198,7 +201,7 @@ pub(crate) fn average_linkage(
         links[keep as usize].remove(&gone);
         // Visit the moved links in id order: float sums must not depend on
         // hash order.
-        let mut moved: Vec<(u32, f64)> = moved.into_iter().filter(|l| l.0 != keep).collect();
+        let mut moved: Vec<(u32, f32)> = moved.into_iter().filter(|l| l.0 != keep).collect();
         moved.sort_unstable_by_key(|l| l.0);
         // Every link of both groups was at most `merged` before; the links
         // that did not move only weakened.
