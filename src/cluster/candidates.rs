@@ -194,10 +194,9 @@ impl Accumulator {
         }
         for &(t, w) in &terms {
             let pos = skip.and_then(|s| self.position(postings, t, s));
+            // The item's own entry is scored too (one test fewer per
+            // entry) and left out below.
             for &(j, wj) in postings.window(t, pos, window) {
-                if Some(j) == skip {
-                    continue;
-                }
                 let s = &mut self.scores[j as usize];
                 if *s == 0.0 {
                     self.touched.push(j);
@@ -213,8 +212,10 @@ impl Accumulator {
         self.keys.clear();
         for &j in &self.touched {
             let s = std::mem::take(&mut self.scores[j as usize]);
-            self.keys
-                .push((u64::from(!s.to_bits()) << 32) | u64::from(j));
+            if Some(j) != skip {
+                self.keys
+                    .push((u64::from(!s.to_bits()) << 32) | u64::from(j));
+            }
         }
         self.touched.clear();
         if self.keys.len() > k {
