@@ -104,6 +104,31 @@ fn duplicate_ids_are_a_typed_error() {
 }
 
 #[test]
+fn members_are_in_id_order_and_the_smallest_repeated_id_is_named() {
+    // The pipeline works in the order of a hash of the ids; what it reports
+    // does not show it.
+    let items: Vec<FeedbackItem> = (0..20)
+        .map(|i| {
+            item(
+                &format!("r{i:02}"),
+                "Export reports to Excel",
+                Some(&format!("c{i}")),
+            )
+        })
+        .collect();
+    let c = Clusterer::default().cluster(&items).unwrap();
+    assert_eq!(c.features.len(), 1);
+    let want: Vec<String> = (0..20).map(|i| format!("r{i:02}")).collect();
+    assert_eq!(c.features[0].members, want);
+    let mut repeated = items.clone();
+    for id in ["r07", "r15", "r03"] {
+        repeated.push(item(id, "again", None));
+    }
+    let err = Clusterer::default().cluster(&repeated).unwrap_err();
+    assert_eq!(err, ItemError::DuplicateId { id: "r03".into() });
+}
+
+#[test]
 fn empty_input() {
     let c = Clusterer::default().cluster(&[]).unwrap();
     assert!(c.is_empty());

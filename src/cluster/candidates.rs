@@ -4,12 +4,15 @@
 //! Terms found in a single item cannot link anything, and terms found in more
 //! than `max_document_ratio` of the items (with a floor of [`MIN_DF_CAP`]) are
 //! too common to say two requests are alike; neither generates candidates
-//! (both still count in the verified similarity). Each item scans at most
-//! `max_postings_per_term` entries of each of its terms' lists, sums the
+//! (both still count in the verified similarity). Lists are ordered by a
+//! stable hash of the item ids (see [`Postings`]). Each item searches through
+//! its `max_search_terms_per_item` strongest indexed terms and scans at most
+//! `max_postings_per_term` entries of each of their lists, a window around
+//! its own place in the list, sums the
 //! partial dot products, keeps its `max_candidates_per_item` best, and each
 //! kept pair is verified with the full cosine similarity. The work per item is
-//! therefore bounded by `max_terms_per_item × max_postings_per_term`, whatever
-//! the number of items.
+//! therefore bounded by `max_search_terms_per_item × max_postings_per_term`,
+//! whatever the number of items.
 
 use super::vectors::{SparseVec, dot};
 
@@ -25,27 +28,53 @@ pub(crate) const MIN_EDGE: f32 = 0.05;
 /// A verified similar pair `(i, j, cosine)` with `i < j`.
 pub(crate) type Edge = (u32, u32, f32);
 
-/// Term id -> items that contain it with their weight, in item order, for
-/// terms that may generate candidates.
+/// Term id -> items that contain it with their weight, for terms that may
+/// generate candidates.
+///
+/// Items are placed in *slots*: the order of a stable 64-bit hash of each
+/// item's id (see [`super::id_hash`]; ties by index), and every list is sorted
+/// by slot. An item scanning a window of a long list therefore sees a
+/// pseudo-random sample of the term's items, whatever the data set's id
+/// scheme: ids that follow the labels (item `n` and `n + 1` asking the same
+/// thing) cannot leak into the candidates. The order depends on the ids only,
+/// never on the input order. Scores are accumulated per slot, so a window of
+/// a common term touches a narrow band of slots (good for the cache).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Postings {
+    /// Per term: `(slot, weight)` sorted by slot.
     lists: Vec<Vec<(u32, f32)>>,
+    /// Slot -> item index.
+    items: Vec<u32>,
+    /// Item index -> slot.
+    slots: Vec<u32>,
 }
 
 impl Postings {
     /// Indexes `vectors` for the terms whose document frequency lies in
-    /// `2..=max_df`.
-    pub fn new(vectors: &[SparseVec], df: &[u32], max_df: usize) -> Postings {
+    /// `2..=max_df`; `keys[i]` is item `i`'s id hash, which orders the slots
+    /// (ties by index).
+    pub fn new(vectors: &[SparseVec], keys: &[u64], df: &[u32], max_df: usize) -> Postings {
+        assert_eq!(vectors.len(), keys.len(), "one key per vector");
+        let mut items: Vec<u32> = (0..vectors.len() as u32).collect();
+        items.sort_unstable_by_key(|&i| (keys[i as usize], i));
+        let mut slots = vec![0u32; vectors.len()];
+        for (s, &i) in items.iter().enumerate() {
+            slots[i as usize] = s as u32;
+        }
         let mut lists: Vec<Vec<(u32, f32)>> = vec![Vec::new(); df.len()];
-        for (i, v) in vectors.iter().enumerate() {
-            for &(t, w) in v {
+        for (s, &i) in items.iter().enumerate() {
+            for &(t, w) in &vectors[i as usize] {
                 let d = df[t as usize] as usize;
                 if (2..=max_df).contains(&d) {
-                    lists[t as usize].push((i as u32, w));
+                    lists[t as usize].push((s as u32, w));
                 }
             }
         }
-        Postings { lists }
+        Postings {
+            lists,
+            items,
+            slots,
+        }
     }
 
     /// The slice of term `t`'s list an item at list position `pos` scans: all
@@ -64,44 +93,110 @@ impl Postings {
     }
 }
 
-/// Reusable accumulator of partial scores.
+/// Reusable accumulator of partial scores, indexed by slot, with a cursor
+/// per term that finds an item's place in the term's list.
 #[derive(Debug)]
 pub(crate) struct Accumulator {
     scores: Vec<f32>,
     touched: Vec<u32>,
+    /// Selection keys of the touched slots (see [`Accumulator::top`]).
+    keys: Vec<u64>,
+    /// The terms an item searches through.
+    terms: Vec<(u32, f32)>,
+    /// Per term: the list position of the first entry at or after the slot
+    /// searched last, valid when the term's `epoch` is the current one.
+    cursor: Vec<u32>,
+    epoch: Vec<u32>,
+    current: u32,
+    /// The slot searched last (cursors only move forward).
+    last: Option<u32>,
 }
 
 impl Accumulator {
+    /// An accumulator for `n` indexed items (or groups).
     pub fn new(n: usize) -> Accumulator {
         Accumulator {
             scores: vec![0.0; n],
             touched: Vec::new(),
+            keys: Vec::new(),
+            terms: Vec::new(),
+            cursor: Vec::new(),
+            epoch: Vec::new(),
+            current: 0,
+            last: None,
         }
     }
 
-    /// The up to `k` entries with the best partial dot product with `v`
-    /// (ties by index), excluding `skip`. `self_index` locates the windows.
+    /// The position of `slot` in term `t`'s list, if it is there. Searches
+    /// in increasing slot order move each cursor forward, so a pass over all
+    /// items costs O(total list length) instead of a binary search (a cache
+    /// miss per step on long lists) per item and term; any other order is
+    /// still answered correctly.
+    fn position(&mut self, postings: &Postings, t: u32, slot: u32) -> Option<usize> {
+        let list = postings.lists.get(t as usize)?;
+        if self.last.is_some_and(|l| slot <= l) {
+            // Going back: every cursor is stale.
+            self.current = self.current.wrapping_add(1);
+        }
+        self.last = Some(slot);
+        if self.cursor.len() < postings.lists.len() {
+            self.cursor.resize(postings.lists.len(), 0);
+            self.epoch
+                .resize(postings.lists.len(), self.current.wrapping_sub(1));
+        }
+        let t = t as usize;
+        let mut p = if self.epoch[t] == self.current {
+            self.cursor[t] as usize
+        } else {
+            self.epoch[t] = self.current;
+            list.partition_point(|e| e.0 < slot)
+        };
+        while p < list.len() && list[p].0 < slot {
+            p += 1;
+        }
+        self.cursor[t] = p as u32;
+        (p < list.len() && list[p].0 == slot).then_some(p)
+    }
+
+    /// The up to `k` items with the best partial dot product with `v` over
+    /// its `search_terms` strongest indexed terms (ties by slot), as item
+    /// indices, excluding the item `skip`, whose slot locates the windows
+    /// (without one, each window is the middle of its list).
+    #[allow(clippy::too_many_arguments)]
     pub fn top(
         &mut self,
         postings: &Postings,
         v: &SparseVec,
         skip: Option<u32>,
         window: usize,
+        search_terms: usize,
         k: usize,
         out: &mut Vec<u32>,
     ) {
         out.clear();
-        for &(t, w) in v {
-            let pos = skip.and_then(|i| {
-                postings
-                    .lists
-                    .get(t as usize)
-                    .and_then(|l| l.binary_search_by_key(&i, |e| e.0).ok())
+        let skip = skip.map(|i| postings.slots[i as usize]);
+        // The strongest indexed terms (ties by term id), visited in term
+        // order so that the float sums do not depend on the weights' order.
+        let mut terms = std::mem::take(&mut self.terms);
+        terms.clear();
+        terms.extend(v.iter().filter(|e| {
+            postings
+                .lists
+                .get(e.0 as usize)
+                .is_some_and(|l| !l.is_empty())
+        }));
+        if terms.len() > search_terms {
+            terms.select_nth_unstable_by(search_terms, |a, b| {
+                b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
             });
+            terms.truncate(search_terms);
+            terms.sort_unstable_by_key(|e| e.0);
+        }
+        for &(t, w) in &terms {
+            let pos = skip.and_then(|s| self.position(postings, t, s));
+            // The item's own entry is scored too (one test fewer per
+            // entry) and left out below.
             for &(j, wj) in postings.window(t, pos, window) {
-                if Some(j) == skip {
-                    continue;
-                }
                 let s = &mut self.scores[j as usize];
                 if *s == 0.0 {
                     self.touched.push(j);
@@ -109,24 +204,30 @@ impl Accumulator {
                 *s += w * wj;
             }
         }
-        let scores = &self.scores;
-        let cmp = |a: &u32, b: &u32| {
-            scores[*b as usize]
-                .total_cmp(&scores[*a as usize])
-                .then(a.cmp(b))
-        };
-        if self.touched.len() > k {
-            self.touched.select_nth_unstable_by(k, cmp);
-        }
-        // Sort the kept ones, then clear every touched score (not only the
-        // kept ones: a stale partial score would leak into the next item).
-        let kept = self.touched.len().min(k);
-        self.touched[..kept].sort_unstable_by(cmp);
+        self.terms = terms;
+        // Best score first, ties by slot, as one integer per slot: weights
+        // are positive, so a score's bits order like the score. Every
+        // touched score is cleared (a stale partial score would leak into
+        // the next item).
+        self.keys.clear();
         for &j in &self.touched {
-            self.scores[j as usize] = 0.0;
+            let s = std::mem::take(&mut self.scores[j as usize]);
+            if Some(j) != skip {
+                self.keys
+                    .push((u64::from(!s.to_bits()) << 32) | u64::from(j));
+            }
         }
-        self.touched.truncate(kept);
-        out.append(&mut self.touched);
+        self.touched.clear();
+        if self.keys.len() > k {
+            self.keys.select_nth_unstable(k);
+            self.keys.truncate(k);
+        }
+        self.keys.sort_unstable();
+        out.extend(
+            self.keys
+                .iter()
+                .map(|&key| postings.items[(key & 0xFFFF_FFFF) as usize]),
+        );
     }
 }
 
@@ -134,36 +235,63 @@ impl Accumulator {
 /// candidates, the union over both directions, with their cosine (> 0).
 pub(crate) fn fast_edges(
     vectors: &[SparseVec],
+    keys: &[u64],
     df: &[u32],
     max_df: usize,
     window: usize,
+    search_terms: usize,
     k: usize,
 ) -> Vec<Edge> {
     let n = vectors.len();
-    let postings = Postings::new(vectors, df, max_df);
-    // Each item's candidates, sorted by index. Items are independent: with
-    // the `parallel` feature they are searched on all cores (one accumulator
-    // per worker) and collected in item order, so the result is the same.
-    let search = |acc: &mut Accumulator, i: usize| {
+    let postings = Postings::new(vectors, keys, df, max_df);
+    // Each item's candidates, sorted by index. Items are searched in slot
+    // order (so the cursors only move forward) and are independent: with the
+    // `parallel` feature, chunks of slots are searched on all cores (one
+    // accumulator per worker), so the result is the same.
+    let search = |acc: &mut Accumulator, slot: usize| {
+        let i = postings.items[slot] as usize;
         let mut out = Vec::new();
-        acc.top(&postings, &vectors[i], Some(i as u32), window, k, &mut out);
+        acc.top(
+            &postings,
+            &vectors[i],
+            Some(i as u32),
+            window,
+            search_terms,
+            k,
+            &mut out,
+        );
         out.sort_unstable();
         out.shrink_to_fit();
-        out
+        (i, out)
     };
+    let mut cands: Vec<Vec<u32>> = vec![Vec::new(); n];
     #[cfg(feature = "parallel")]
-    let cands: Vec<Vec<u32>> = {
+    {
         use rayon::prelude::*;
-        (0..n)
+        const CHUNK: usize = 1024;
+        let found: Vec<Vec<(usize, Vec<u32>)>> = (0..n.div_ceil(CHUNK))
             .into_par_iter()
-            .map_init(|| Accumulator::new(n), search)
-            .collect()
-    };
+            .map_init(
+                || Accumulator::new(n),
+                |acc, c| {
+                    (c * CHUNK..n.min((c + 1) * CHUNK))
+                        .map(|slot| search(acc, slot))
+                        .collect()
+                },
+            )
+            .collect();
+        for (i, out) in found.into_iter().flatten() {
+            cands[i] = out;
+        }
+    }
     #[cfg(not(feature = "parallel"))]
-    let cands: Vec<Vec<u32>> = {
+    {
         let mut acc = Accumulator::new(n);
-        (0..n).map(|i| search(&mut acc, i)).collect()
-    };
+        for slot in 0..n {
+            let (i, out) = search(&mut acc, slot);
+            cands[i] = out;
+        }
+    }
     // Each item's verified pairs; each pair once: from the smaller index, or
     // from the larger when the smaller did not keep it. Concatenated in item
     // order (and sorted below), whatever the number of workers.
@@ -208,4 +336,207 @@ pub(crate) fn exhaustive_edges(vectors: &[SparseVec]) -> Vec<Edge> {
         }
     }
     edges
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Items `0..n`, each with term 0 (weight `w`) and its own term `1 + i`.
+    fn vectors(n: usize) -> Vec<SparseVec> {
+        (0..n)
+            .map(|i| vec![(0, 0.6), (1 + i as u32, 0.8)])
+            .collect()
+    }
+
+    #[test]
+    fn lists_follow_the_key_order_not_the_index_order() {
+        let v = vectors(4);
+        let mut df = vec![1u32; 5];
+        df[0] = 4;
+        // Keys put item 3 first, then 1, then 0 and 2 (tied: by index).
+        let p = Postings::new(&v, &[7, 5, 7, 1], &df, 10);
+        assert_eq!(p.items, [3, 1, 0, 2]);
+        assert_eq!(p.slots, [2, 1, 3, 0]);
+        let slots: Vec<u32> = p.lists[0].iter().map(|e| e.0).collect();
+        assert_eq!(slots, [0, 1, 2, 3]);
+        // Terms with a document frequency of 1 are not indexed.
+        assert!(p.lists[1..].iter().all(Vec::is_empty));
+    }
+
+    #[test]
+    fn the_window_is_placed_by_slot_and_answers_item_indices() {
+        let n = 10;
+        let v = vectors(n);
+        let mut df = vec![1u32; n + 1];
+        df[0] = n as u32;
+        // Keys reverse the order: item 9 has slot 0, item 0 slot 9.
+        let keys: Vec<u64> = (0..n as u64).rev().collect();
+        let p = Postings::new(&v, &keys, &df, n);
+        let mut acc = Accumulator::new(n);
+        let mut out = Vec::new();
+        // Item 0 sits at the end of the list: a window of 3 covers slots 7..10,
+        // that is items 2, 1 and itself.
+        acc.top(&p, &v[0], Some(0), 3, 32, 10, &mut out);
+        out.sort_unstable();
+        assert_eq!(out, [1, 2]);
+        // Item 9 sits at the start.
+        acc.top(&p, &v[9], Some(9), 3, 32, 10, &mut out);
+        out.sort_unstable();
+        assert_eq!(out, [7, 8]);
+        // Without a position the window is the middle of the list, and every
+        // score was cleared in between.
+        acc.top(&p, &v[0], None, 2, 32, 10, &mut out);
+        out.sort_unstable();
+        assert_eq!(out, [4, 5]);
+        assert!(acc.scores.iter().all(|&s| s == 0.0));
+    }
+
+    #[test]
+    fn items_search_through_their_strongest_indexed_terms() {
+        // Item 0: term 0 (weight 0.2), 1 (0.5), 2 (0.6, in no other item) and
+        // 3 (0.4). Items 1..=3 hold one of terms 0, 1 and 3 each.
+        let v: Vec<SparseVec> = vec![
+            vec![(0, 0.2), (1, 0.5), (2, 0.6), (3, 0.4)],
+            vec![(0, 1.0)],
+            vec![(1, 1.0)],
+            vec![(3, 1.0)],
+        ];
+        let df = [2, 2, 1, 2];
+        let p = Postings::new(&v, &[0, 1, 2, 3], &df, 10);
+        let mut acc = Accumulator::new(4);
+        let mut out = Vec::new();
+        let mut search = |terms| {
+            acc.top(&p, &v[0], Some(0), 10, terms, 10, &mut out);
+            out.clone()
+        };
+        // Term 2 generates nothing, so it does not take a place: one term
+        // means term 1, two mean terms 1 and 3.
+        assert_eq!(search(1), [2]);
+        assert_eq!(search(2), [2, 3]);
+        assert_eq!(search(3), [2, 3, 1]);
+        assert_eq!(search(100), [2, 3, 1]);
+    }
+
+    /// `n` items over `terms` terms, deterministic pseudo-random weights.
+    fn random_vectors(n: usize, terms: u32) -> Vec<SparseVec> {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        (0..n)
+            .map(|_| {
+                let mut v: SparseVec = (0..1 + next() % 6)
+                    .map(|_| {
+                        (
+                            (next() % u64::from(terms)) as u32,
+                            0.1 + (next() % 90) as f32 / 100.0,
+                        )
+                    })
+                    .collect();
+                v.sort_unstable_by_key(|e| e.0);
+                v.dedup_by_key(|e| e.0);
+                v
+            })
+            .collect()
+    }
+
+    fn df_of(vectors: &[SparseVec], terms: u32) -> Vec<u32> {
+        let mut df = vec![0u32; terms as usize];
+        for v in vectors {
+            for &(t, _) in v {
+                df[t as usize] += 1;
+            }
+        }
+        df
+    }
+
+    #[test]
+    fn searches_in_any_order_give_the_same_answers() {
+        let (n, terms) = (300, 12);
+        let v = random_vectors(n, terms);
+        let df = df_of(&v, terms);
+        let keys: Vec<u64> = (0..n as u64).map(|i| (i * 7919) % 307).collect();
+        let p = Postings::new(&v, &keys, &df, n);
+        // Each item alone on a fresh accumulator (no cursor to reuse).
+        let alone: Vec<Vec<u32>> = (0..n)
+            .map(|i| {
+                let mut out = Vec::new();
+                Accumulator::new(n).top(&p, &v[i], Some(i as u32), 25, 3, 7, &mut out);
+                out
+            })
+            .collect();
+        assert!(alone.iter().any(|c| c.len() == 7));
+        // One accumulator, in slot order, backwards, and in index order.
+        let orders: [Vec<usize>; 3] = [
+            p.items.iter().map(|&i| i as usize).collect(),
+            p.items.iter().rev().map(|&i| i as usize).collect(),
+            (0..n).collect(),
+        ];
+        for order in orders {
+            let mut acc = Accumulator::new(n);
+            let mut out = Vec::new();
+            for &i in &order {
+                acc.top(&p, &v[i], Some(i as u32), 25, 3, 7, &mut out);
+                assert_eq!(out, alone[i], "item {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_best_partial_scores_are_kept_best_first() {
+        let (n, terms) = (200, 5);
+        let v = random_vectors(n, terms);
+        let df = df_of(&v, terms);
+        let keys: Vec<u64> = (0..n as u64).collect();
+        let p = Postings::new(&v, &keys, &df, n);
+        let mut acc = Accumulator::new(n);
+        let mut out = Vec::new();
+        for i in 0..n {
+            // Whole lists (window n): the partial score is the dot product.
+            acc.top(&p, &v[i], Some(i as u32), n, 32, 10, &mut out);
+            let mut want: Vec<(f32, u32)> = (0..n as u32)
+                .filter(|&j| j != i as u32)
+                .map(|j| (dot(&v[i], &v[j as usize]), j))
+                .filter(|e| e.0 > 0.0)
+                .collect();
+            want.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            let want: Vec<u32> = want.iter().take(10).map(|e| e.1).collect();
+            // Sums in another order may differ in the last bit: compare
+            // scores, and the sets where no tie is near.
+            let got: Vec<f32> = out.iter().map(|&j| dot(&v[i], &v[j as usize])).collect();
+            let exp: Vec<f32> = want.iter().map(|&j| dot(&v[i], &v[j as usize])).collect();
+            assert_eq!(got.len(), exp.len());
+            for (g, e) in got.iter().zip(&exp) {
+                assert!((g - e).abs() < 1e-5, "item {i}: {got:?} vs {exp:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn fast_edges_do_not_depend_on_the_index_order_of_equal_keys() {
+        // The same items indexed in two orders, with keys that follow the
+        // items: the same pairs, up to renaming.
+        let n = 50;
+        let v = vectors(n);
+        let mut df = vec![1u32; n + 1];
+        df[0] = n as u32;
+        let keys: Vec<u64> = (0..n as u64).map(|i| (i * 37) % 101).collect();
+        let a = fast_edges(&v, &keys, &df, n, 6, 32, 4);
+        let rev: Vec<SparseVec> = v.iter().rev().cloned().collect();
+        let rev_keys: Vec<u64> = keys.iter().rev().copied().collect();
+        let b = fast_edges(&rev, &rev_keys, &df, n, 6, 32, 4);
+        let flip = |e: &Edge| {
+            let (i, j) = (n as u32 - 1 - e.0, n as u32 - 1 - e.1);
+            (i.min(j), i.max(j))
+        };
+        let mut b: Vec<(u32, u32)> = b.iter().map(flip).collect();
+        b.sort_unstable();
+        let a: Vec<(u32, u32)> = a.iter().map(|e| (e.0, e.1)).collect();
+        assert!(!a.is_empty());
+        assert_eq!(a, b);
+    }
 }

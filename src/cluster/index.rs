@@ -51,9 +51,17 @@ impl ClusterIndex {
         }
         // Any term can point to a group: a term used once among the items is
         // still shared by the new item and that group.
-        let group_postings = Postings::new(&means, &vec![2; corpus.df.len()], max_df);
+        // Long lists are ordered by a hash of the group's or item's id, as in
+        // the clustering's candidate search.
+        let group_keys: Vec<u64> = groups.iter().map(|g| super::id_hash(&g.0)).collect();
+        let group_postings = Postings::new(&means, &group_keys, &vec![2; corpus.df.len()], max_df);
         ClusterIndex {
-            item_postings: Postings::new(&corpus.vectors, &corpus.df, max_df),
+            item_postings: Postings::new(
+                &corpus.vectors,
+                &super::id_keys(&g.items),
+                &corpus.df,
+                max_df,
+            ),
             group_postings,
             threshold: g.threshold,
             ids: g.items.iter().map(|it| it.id.clone()).collect(),
@@ -139,6 +147,7 @@ impl ClusterIndex {
             v,
             None,
             p.max_postings_per_term,
+            p.max_search_terms_per_item,
             p.max_candidates_per_item,
             &mut cands,
         );
@@ -158,7 +167,12 @@ impl ClusterIndex {
             .filter(|&&j| self.ids[j as usize] != item.id)
             .map(|&j| (j, vectors::dot(&v, &self.corpus.vectors[j as usize])))
             .fold(None::<(u32, f32)>, |best, (j, s)| match best {
-                Some((_, b)) if b >= s => best,
+                // Items are indexed in hash order: ties go to the smaller id.
+                Some((b, bs))
+                    if bs > s || (bs == s && self.ids[b as usize] < self.ids[j as usize]) =>
+                {
+                    best
+                }
                 _ => Some((j, s)),
             });
         Ok(match best {

@@ -72,17 +72,30 @@ pub(crate) fn average_linkage(
     per_item: Option<usize>,
 ) -> Vec<u32> {
     let capacity = per_item.map_or(f64::INFINITY, |k| k as f64 * CAPACITY_FACTOR);
-    let mut links: Vec<FxHashMap<u32, f64>> = vec![FxHashMap::default(); n];
+    // Each item's links, sized for its number of edges up front.
+    let mut degree = vec![0u32; n];
+    for &(i, j, _) in &edges {
+        degree[i as usize] += 1;
+        degree[j as usize] += 1;
+    }
+    // Sums are kept in f32, as the similarities are: the maps hold half the
+    // bytes of f64 sums, which matters at a million items (they are the
+    // largest structure); values are computed in f64.
+    let mut links: Vec<FxHashMap<u32, f32>> = degree
+        .into_iter()
+        .map(|d| FxHashMap::with_capacity_and_hasher(d as usize, Default::default()))
+        .collect();
     let mut size = vec![1u32; n];
     for &(i, j, s) in &edges {
-        let s = f64::from(s);
         *links[i as usize].entry(j).or_insert(0.0) += s;
         *links[j as usize].entry(i).or_insert(0.0) += s;
     }
     // The links hold everything from here on.
     drop(edges);
-    let value = |links: &[FxHashMap<u32, f64>], size: &[u32], a: u32, b: u32| {
-        let sum = links[a as usize].get(&b).copied().unwrap_or(0.0);
+    // The value of a link between groups `a` and `b` whose similarities sum
+    // to `sum`.
+    let mean = |size: &[u32], a: u32, b: u32, sum: f32| {
+        let sum = f64::from(sum);
         let (sa, sb) = (f64::from(size[a as usize]), f64::from(size[b as usize]));
         // Only about `capacity` neighbours per item were verified, so in a
         // merged group of m items at most a share capacity / (m - 1) of the
@@ -92,12 +105,20 @@ pub(crate) fn average_linkage(
         let share = (capacity / (sa + sb - 1.0)).min(1.0);
         sum / (sa * sb * share)
     };
+    let value = |links: &[FxHashMap<u32, f32>], size: &[u32], a: u32, b: u32| {
+        mean(
+            size,
+            a,
+            b,
+            links[a as usize].get(&b).copied().unwrap_or(0.0),
+        )
+    };
     // A group's best link: the largest value, ties by the smaller pair.
-    let best = |links: &[FxHashMap<u32, f64>], size: &[u32], g: u32| -> Option<Entry> {
+    let best = |links: &[FxHashMap<u32, f32>], size: &[u32], g: u32| -> Option<Entry> {
         let mut top: Option<Entry> = None;
-        for &c in links[g as usize].keys() {
+        for (&c, &sum) in &links[g as usize] {
             let e = Entry {
-                value: value(links, size, g, c),
+                value: mean(size, g, c, sum),
                 a: g.min(c),
                 b: g.max(c),
             };
@@ -180,7 +201,7 @@ pub(crate) fn average_linkage(
         links[keep as usize].remove(&gone);
         // Visit the moved links in id order: float sums must not depend on
         // hash order.
-        let mut moved: Vec<(u32, f64)> = moved.into_iter().filter(|l| l.0 != keep).collect();
+        let mut moved: Vec<(u32, f32)> = moved.into_iter().filter(|l| l.0 != keep).collect();
         moved.sort_unstable_by_key(|l| l.0);
         // Every link of both groups was at most `merged` before; the links
         // that did not move only weakened.
@@ -189,8 +210,9 @@ pub(crate) fn average_linkage(
             let lc = &mut links[c as usize];
             lc.remove(&gone);
             *lc.entry(keep).or_insert(0.0) += s;
-            *links[keep as usize].entry(c).or_insert(0.0) += s;
-            let v = value(&links, &size, keep, c);
+            let sum = links[keep as usize].entry(c).or_insert(0.0);
+            *sum += s;
+            let v = mean(&size, keep, c, *sum);
             keep_bound = keep_bound.max(v);
             // c's link to `gone` became its link to `keep`. A live entry of
             // c worth more still bounds it (an exact one is checked when it

@@ -2,8 +2,10 @@
 //!
 //! The pipeline, each step bounded per item so the whole is near-linear:
 //!
-//! 1. validate the items, sort them by id (so input order never matters) and
-//!    reject duplicate ids;
+//! 1. validate the items, reject duplicate ids and put the items in the order
+//!    of a stable hash of their id ([`id_hash`], ties by id): input order
+//!    never matters, and neither does the data set's id scheme (ids that
+//!    follow the labels must not steer the bounded candidate search);
 //! 2. turn each into a unit term vector (the crate's one tokenizer and
 //!    stemmer, stop words and single letters or digits dropped, sublinear
 //!    tf × idf, the `max_terms_per_item` strongest terms kept);
@@ -81,6 +83,12 @@ pub struct ClusterParams {
     /// Each term scans at most this many entries of its index list per item.
     /// In `1..=100000`; default 400.
     pub max_postings_per_term: usize,
+    /// Each item looks for candidates through at most this many of its
+    /// terms: the strongest of those that generate candidates (all its terms
+    /// still count in the verified similarity). A neighbour shares the
+    /// strong terms; the weak ones add work, not candidates. In
+    /// `1..=1000`; default 8.
+    pub max_search_terms_per_item: usize,
     /// Words in a feature's name. In `1..=8`; default 3.
     pub label_terms: usize,
     /// Similarity from which two requests are the same
@@ -114,6 +122,7 @@ impl Default for ClusterParams {
             max_terms_per_item: 32,
             max_document_ratio: 0.05,
             max_postings_per_term: 400,
+            max_search_terms_per_item: 8,
             label_terms: 3,
             duplicate_threshold: 0.75,
             review_threshold: 0.4,
@@ -152,6 +161,8 @@ setters! {
     max_document_ratio: f64;
     /// Sets [`ClusterParams::max_postings_per_term`].
     max_postings_per_term: usize;
+    /// Sets [`ClusterParams::max_search_terms_per_item`].
+    max_search_terms_per_item: usize;
     /// Sets [`ClusterParams::label_terms`].
     label_terms: usize;
     /// Sets [`ClusterParams::duplicate_threshold`].
@@ -225,6 +236,13 @@ impl ClusterParams {
             100_000,
             "in 1..=100000",
         )?;
+        count(
+            "max_search_terms_per_item",
+            self.max_search_terms_per_item,
+            1,
+            1000,
+            "in 1..=1000",
+        )?;
         count("label_terms", self.label_terms, 1, KEY_TERMS, "in 1..=8")?;
         unit("duplicate_threshold", self.duplicate_threshold)?;
         unit("review_threshold", self.review_threshold)?;
@@ -296,7 +314,8 @@ enum Mode {
 struct Grouped<'a> {
     items: Vec<&'a FeedbackItem>,
     corpus: Corpus,
-    /// Per group: member indices (ascending).
+    /// Per group: member indices in id order; groups in the order of their
+    /// first member's id.
     groups: Vec<Vec<u32>>,
     /// The threshold the linkage used (see `adaptive_weight`).
     threshold: f64,
@@ -381,34 +400,33 @@ impl Clusterer {
         Ok(self.assemble(&grouped).0)
     }
 
-    /// The pairs `(id, id, similarity)` with similarity at least the
-    /// threshold that the fast path (or, with `exhaustive`, a comparison of
-    /// every pair) finds. For benchmarks.
+    /// The pairs `(id, id, similarity)` (the smaller id first, sorted) with
+    /// similarity at least the threshold that the fast path (or, with
+    /// `exhaustive`, a comparison of every pair) finds. For benchmarks.
     #[doc(hidden)]
     pub fn similar_pairs(
         &self,
         items: &[FeedbackItem],
         exhaustive: bool,
     ) -> Result<Vec<(String, String, f64)>, ItemError> {
-        let sorted = sorted_items(items)?;
-        let corpus = Corpus::build(&sorted, self.params.max_terms_per_item, false);
+        let ordered = ordered_items(items)?;
+        let corpus = Corpus::build(&ordered, self.params.max_terms_per_item, false);
         let mode = if exhaustive {
             Mode::Exhaustive
         } else {
             Mode::Fast
         };
-        Ok(self
-            .edges(&corpus, mode)
+        let mut pairs: Vec<(String, String, f64)> = self
+            .edges(&ordered, &corpus, mode)
             .into_iter()
             .filter(|e| f64::from(e.2) >= self.params.similarity_threshold)
             .map(|(i, j, s)| {
-                (
-                    sorted[i as usize].id.clone(),
-                    sorted[j as usize].id.clone(),
-                    f64::from(s),
-                )
+                let (a, b) = (&ordered[i as usize].id, &ordered[j as usize].id);
+                (a.min(b).clone(), a.max(b).clone(), f64::from(s))
             })
-            .collect())
+            .collect();
+        pairs.sort_unstable_by(|x, y| (&x.0, &x.1).cmp(&(&y.0, &y.1)));
+        Ok(pairs)
     }
 
     /// Decides whether two items are the same request. Without a corpus every
@@ -468,13 +486,17 @@ impl Clusterer {
         ((self.params.max_document_ratio * n as f64).ceil() as usize).max(MIN_DF_CAP)
     }
 
-    fn edges(&self, corpus: &Corpus, mode: Mode) -> Vec<Edge> {
+    /// Candidate edges between `items` (see `ordered_items`), whose vectors
+    /// are `corpus`'s.
+    fn edges(&self, items: &[&FeedbackItem], corpus: &Corpus, mode: Mode) -> Vec<Edge> {
         match mode {
             Mode::Fast => candidates::fast_edges(
                 &corpus.vectors,
+                &id_keys(items),
                 &corpus.df,
                 self.max_df(corpus.n),
                 self.params.max_postings_per_term,
+                self.params.max_search_terms_per_item,
                 self.params.max_candidates_per_item,
             ),
             Mode::Exhaustive => candidates::exhaustive_edges(&corpus.vectors),
@@ -482,19 +504,19 @@ impl Clusterer {
     }
 
     fn group<'a>(&self, items: &'a [FeedbackItem], mode: Mode) -> Result<Grouped<'a>, ItemError> {
-        let sorted = sorted_items(items)?;
-        let corpus = Corpus::build(&sorted, self.params.max_terms_per_item, false);
-        let edges = self.edges(&corpus, mode);
+        let ordered = ordered_items(items)?;
+        let corpus = Corpus::build(&ordered, self.params.max_terms_per_item, false);
+        let edges = self.edges(&ordered, &corpus, mode);
         // Both paths adapt from the fast path's candidates, so that they use
         // the same threshold.
         let threshold = match mode {
-            Mode::Fast => self.effective_threshold(sorted.len(), &edges),
+            Mode::Fast => self.effective_threshold(ordered.len(), &edges),
             Mode::Exhaustive => {
-                self.effective_threshold(sorted.len(), &self.edges(&corpus, Mode::Fast))
+                self.effective_threshold(ordered.len(), &self.edges(&ordered, &corpus, Mode::Fast))
             }
         };
         let roots = linkage::average_linkage(
-            sorted.len(),
+            ordered.len(),
             edges,
             threshold,
             match mode {
@@ -502,7 +524,7 @@ impl Clusterer {
                 Mode::Exhaustive => None,
             },
         );
-        let mut slot = vec![u32::MAX; sorted.len()];
+        let mut slot = vec![u32::MAX; ordered.len()];
         let mut groups: Vec<Vec<u32>> = Vec::new();
         for (i, &r) in roots.iter().enumerate() {
             let s = &mut slot[r as usize];
@@ -512,8 +534,15 @@ impl Clusterer {
             }
             groups[*s as usize].push(i as u32);
         }
+        // Members in id order, groups in the order of their first member's
+        // id: what follows (float sums, ties) never sees the hash order.
+        let id = |i: &u32| &ordered[*i as usize].id;
+        for members in &mut groups {
+            members.sort_unstable_by(|a, b| id(a).cmp(id(b)));
+        }
+        groups.sort_unstable_by(|a, b| id(&a[0]).cmp(id(&b[0])));
         Ok(Grouped {
-            items: sorted,
+            items: ordered,
             corpus,
             groups,
             threshold,
@@ -682,19 +711,32 @@ impl Clusterer {
     }
 }
 
-/// Validates the items, sorts them by id and rejects repeated ids.
-fn sorted_items(items: &[FeedbackItem]) -> Result<Vec<&FeedbackItem>, ItemError> {
+/// Validates the items, rejects repeated ids (naming the smallest) and puts
+/// the items in the order of [`id_hash`] of their id, ties by id: the order
+/// the whole pipeline works in.
+fn ordered_items(items: &[FeedbackItem]) -> Result<Vec<&FeedbackItem>, ItemError> {
     for it in items {
         it.validate()?;
     }
-    let mut sorted: Vec<&FeedbackItem> = items.iter().collect();
-    sorted.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-    if let Some(w) = sorted.windows(2).find(|w| w[0].id == w[1].id) {
+    let mut keyed: Vec<(u64, &FeedbackItem)> =
+        items.iter().map(|it| (id_hash(&it.id), it)).collect();
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)));
+    // Equal ids have equal hashes, so they are neighbours.
+    if let Some(w) = keyed
+        .windows(2)
+        .filter(|w| w[0].1.id == w[1].1.id)
+        .min_by(|a, b| a[0].1.id.cmp(&b[0].1.id))
+    {
         return Err(ItemError::DuplicateId {
-            id: w[0].id.clone(),
+            id: w[0].1.id.clone(),
         });
     }
-    Ok(sorted)
+    Ok(keyed.into_iter().map(|e| e.1).collect())
+}
+
+/// Each item's [`id_hash`], in order.
+fn id_keys(items: &[&FeedbackItem]) -> Vec<u64> {
+    items.iter().map(|it| id_hash(&it.id)).collect()
 }
 
 /// Distinct customers; each item without one is a customer of its own.
@@ -709,17 +751,40 @@ fn distinct_customers(items: &[&FeedbackItem]) -> usize {
     named.len() + unknown
 }
 
+/// FNV-1a 64-bit offset basis.
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// Feeds `bytes` into the 64-bit FNV-1a hash `h`.
+fn fnv1a(mut h: u64, bytes: &[u8]) -> u64 {
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// A stable 64-bit hash of an id: FNV-1a, then MurmurHash3's 64-bit
+/// finaliser. FNV-1a alone barely moves the high bits when only the last
+/// character changes (`item-1`, `item-2`, ... would stay neighbours when
+/// sorted by it); the finaliser spreads every input bit over the whole word.
+/// Fixed and portable, so the candidate search is the same on every run and
+/// machine. It orders the index's postings lists (see `candidates`).
+pub(crate) fn id_hash(id: &str) -> u64 {
+    let mut h = fnv1a(FNV_OFFSET, id.as_bytes());
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
 /// `prefix-xxxxxxxx` from a 64-bit FNV-1a hash of the sorted member ids (each
 /// followed by the byte 0xFF, which UTF-8 never contains), folded to 32 bits.
 /// Fixed and portable: the same members give the same id on every run.
 fn group_id(prefix: &str, sorted_ids: &[String]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for id in sorted_ids {
-        for &b in id.as_bytes().iter().chain(&[0xFF]) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
+    let h = sorted_ids
+        .iter()
+        .fold(FNV_OFFSET, |h, id| fnv1a(fnv1a(h, id.as_bytes()), &[0xFF]));
     format!("{prefix}-{:08x}", (h ^ (h >> 32)) as u32)
 }
 
@@ -823,6 +888,14 @@ mod tests {
                 ClusterParams::default().max_postings_per_term(0),
                 "max_postings_per_term",
             ),
+            (
+                ClusterParams::default().max_search_terms_per_item(0),
+                "max_search_terms_per_item",
+            ),
+            (
+                ClusterParams::default().max_search_terms_per_item(1001),
+                "max_search_terms_per_item",
+            ),
             (ClusterParams::default().label_terms(0), "label_terms"),
             (
                 ClusterParams::default().duplicate_threshold(-1.0),
@@ -872,6 +945,35 @@ mod tests {
         // Monotone in the threshold.
         let high = Clusterer::new(ClusterParams::default().similarity_threshold(0.6)).unwrap();
         assert_eq!(high.effective_threshold(500, &[]), 0.6);
+    }
+
+    #[test]
+    fn id_hashes_are_fixed_and_scatter_sequential_ids() {
+        // Fixed values (checked against an independent implementation): a
+        // change of hash would silently change every result.
+        assert_eq!(id_hash("a"), id_hash("a"));
+        assert_ne!(id_hash("a"), id_hash("b"));
+        assert_eq!(id_hash(""), 0xefd0_1f60_ba99_2926);
+        assert_eq!(id_hash("item-0000001"), 0xc2f9_bcca_8ca4_19ff);
+        // Sequential ids, as many data sets number their rows (often by
+        // label): in hash order, an id's neighbour is almost never one of
+        // its numeric neighbours. FNV-1a alone keeps most of them adjacent.
+        let n = 2000usize;
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by_key(|&i| id_hash(&format!("set-train-{i}")));
+        let close = order
+            .windows(2)
+            .filter(|w| w[0].abs_diff(w[1]) <= 10)
+            .count();
+        // About 2 × 10 / 2000 of the 1999 pairs by chance.
+        assert!(close < 60, "{close} neighbours in hash order are close ids");
+        let mut fnv_order: Vec<usize> = (0..n).collect();
+        fnv_order.sort_by_key(|&i| fnv1a(FNV_OFFSET, format!("set-train-{i}").as_bytes()));
+        let fnv_close = fnv_order
+            .windows(2)
+            .filter(|w| w[0].abs_diff(w[1]) <= 10)
+            .count();
+        assert!(fnv_close > 200, "{fnv_close}");
     }
 
     #[test]

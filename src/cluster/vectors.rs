@@ -79,7 +79,8 @@ pub(crate) struct Corpus {
     /// Number of items counted in `df`.
     pub n: usize,
     /// Normalised term -> term id. Ids are given in order of first
-    /// appearance over the items in id order, so they are deterministic.
+    /// appearance over the items in the order they are given (the
+    /// clustering's hash-of-id order), so they are deterministic.
     pub vocab: FxHashMap<Box<str>, u32>,
     /// Term id -> normalised term.
     pub terms: Vec<Box<str>>,
@@ -92,8 +93,8 @@ pub(crate) struct Corpus {
 }
 
 impl Corpus {
-    /// Analyses `items` (already sorted by id) and builds their vectors,
-    /// keeping at most `max_terms` terms per item.
+    /// Analyses `items` (in the clustering's order, see `ordered_items`) and
+    /// builds their vectors, keeping at most `max_terms` terms per item.
     pub fn build(items: &[&FeedbackItem], max_terms: usize, uniform: bool) -> Corpus {
         let mut c = Corpus {
             n: items.len(),
