@@ -212,6 +212,43 @@ fn duplicate_bands() {
     assert!(check.group.as_deref().unwrap().starts_with("F-"));
 }
 
+/// Index queries reuse one scratch accumulator per thread: alternating
+/// between a large and a small index on one thread gives the answers a fresh
+/// thread gives for each query alone.
+#[test]
+fn index_queries_do_not_leak_between_indexes() {
+    let cl = Clusterer::default();
+    let mut big = sample();
+    for i in 0..300 {
+        let topic = ["export", "dark", "sso", "invoice", "calendar"][i % 5];
+        big.push(item(
+            &format!("b{i}"),
+            &format!("{topic} request number {i}"),
+            None,
+        ));
+    }
+    let (_, large) = cl.cluster_with_index(&big).unwrap();
+    let (_, small) = cl.cluster_with_index(&sample()).unwrap();
+    let queries = [
+        item("q1", "Export the reports to Excel", None),
+        item("q2", "dark mode request", None),
+        item("q3", "SAML single sign-on", None),
+        item("q4", "calendar request number 7", None),
+    ];
+    for q in &queries {
+        for index in [&large, &small, &large] {
+            let (a, d) = (index.assign(q), index.find_duplicate(q).unwrap());
+            let (fresh_a, fresh_d) = std::thread::scope(|s| {
+                s.spawn(|| (index.assign(q), index.find_duplicate(q).unwrap()))
+                    .join()
+                    .unwrap()
+            });
+            assert_eq!(a, fresh_a, "{}", q.id);
+            assert_eq!(d, fresh_d, "{}", q.id);
+        }
+    }
+}
+
 #[test]
 fn clustering_round_trips_through_serde() {
     let c = Clusterer::default().cluster(&sample()).unwrap();

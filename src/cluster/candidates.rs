@@ -127,6 +127,14 @@ impl Accumulator {
         }
     }
 
+    /// Makes room for `n` indexed items (scores stay zero between searches,
+    /// so one accumulator serves indexes of any size).
+    pub fn ensure(&mut self, n: usize) {
+        if self.scores.len() < n {
+            self.scores.resize(n, 0.0);
+        }
+    }
+
     /// The position of `slot` in term `t`'s list, if it is there. Searches
     /// in increasing slot order move each cursor forward, so a pass over all
     /// items costs O(total list length) instead of a binary search (a cache

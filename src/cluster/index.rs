@@ -6,6 +6,11 @@ use super::{Assignment, Clusterer, DuplicateCheck, GroupInfo, GroupKind, Grouped
 use crate::error::ItemError;
 use crate::item::FeedbackItem;
 
+thread_local! {
+    /// The accumulator of this thread's index queries.
+    static QUERY: std::cell::RefCell<Accumulator> = std::cell::RefCell::new(Accumulator::new(0));
+}
+
 /// A clustering's vectors and statistics, kept to place new items without a
 /// full re-run. Built by [`Clusterer::cluster_with_index`]; immutable, so one
 /// index serves many threads.
@@ -138,19 +143,28 @@ impl ClusterIndex {
 
     /// The best `max_candidates_per_item` of `n` indexed vectors (items or
     /// groups) for `v` by shared informative terms, sorted by index.
+    ///
+    /// The accumulator is the thread's own and reused, so a query costs the
+    /// entries it scans, not the size of the index.
     fn candidates(&self, postings: &Postings, n: usize, v: &SparseVec) -> Vec<u32> {
         let p = self.clusterer.params();
-        let mut acc = Accumulator::new(n);
         let mut cands = Vec::new();
-        acc.top(
-            postings,
-            v,
-            None,
-            p.max_postings_per_term,
-            p.max_search_terms_per_item,
-            p.max_candidates_per_item,
-            &mut cands,
-        );
+        let search = |acc: &mut Accumulator, cands: &mut Vec<u32>| {
+            acc.ensure(n);
+            acc.top(
+                postings,
+                v,
+                None,
+                p.max_postings_per_term,
+                p.max_search_terms_per_item,
+                p.max_candidates_per_item,
+                cands,
+            );
+        };
+        QUERY.with(|acc| match acc.try_borrow_mut() {
+            Ok(mut acc) => search(&mut acc, &mut cands),
+            Err(_) => search(&mut Accumulator::new(n), &mut cands),
+        });
         cands.sort_unstable();
         cands
     }
