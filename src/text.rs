@@ -157,15 +157,9 @@ impl Word<'_> {
         // Every step but y -> i changes the length; that one the last byte.
         let changed = self.len != n || self.buf.get(self.len.wrapping_sub(1)).copied() != last;
         if changed {
-            // Repack from the buffer; `packed` was set only for words of at
-            // most 16 bytes, written to a buffer of more than 16.
-            self.packed = match (self.packed, self.buf.get(..16)) {
-                (Some(_), Some(head)) => {
-                    let x = u128::from_le_bytes(head.try_into().unwrap_or_default());
-                    Some(mask_low(x, self.len))
-                }
-                _ => None,
-            };
+            // Repack from the buffer (`packed` was set only for words of at
+            // most 16 bytes; folding the folded bytes changes nothing).
+            self.packed = self.packed.map(|_| fold_packed(self.buf, 0, self.len));
         }
         changed
     }
@@ -204,15 +198,6 @@ fn non_word_bytes(x: u64) -> u64 {
 #[inline]
 fn lower8(x: u64) -> u64 {
     x | (bytes_in(x, b'A', b'Z') >> 2)
-}
-
-/// The low `len` bytes of `x` (all of them from 16 on).
-#[inline]
-fn mask_low(x: u128, len: usize) -> u128 {
-    match 1u128.checked_shl(8 * len as u32) {
-        Some(bit) => x & (bit - 1),
-        None => x,
-    }
 }
 
 /// The ASCII bytes `b[start..start + len]` (`len <= 16`) lower-cased and

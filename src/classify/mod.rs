@@ -45,23 +45,16 @@ pub struct Classifier {
 #[derive(Debug)]
 struct Compiled {
     policy: Policy,
-    /// Normalised term -> term id, while compiling (empty afterwards).
-    term_ids: FxHashMap<Box<[u8]>, u32>,
-    /// The same, built for lookups.
+    /// Normalised term -> term id.
     terms: terms::TermTable,
     /// Per rule: its conditions in words, for evidence.
     descriptions: Vec<String>,
-    /// Term id -> the one-word phrases that are this term (while compiling).
-    single: Vec<Vec<u32>>,
     /// The rules without keywords (they fire on conditions alone), in order.
     keywordless: Vec<usize>,
     /// The most words in one phrase (at least 1).
     max_phrase: usize,
-    /// `single` and `pairs`, built for matching.
+    /// Per term: the phrases that may start at it.
     index: terms::PhraseIndex,
-    /// (first, second) term ids -> the phrases of two or more words starting
-    /// with them, longest first (while compiling).
-    pairs: FxHashMap<(u32, u32), Vec<u32>>,
     phrases: Vec<Phrase>,
     /// Phrases in scripts without spaces, matched as substrings.
     substrings: Vec<(Box<str>, u32)>,
@@ -195,14 +188,24 @@ impl Classifier {
     }
 }
 
+/// What compiling collects before it builds the lookup structures.
+#[derive(Default)]
+struct Builder {
+    /// Normalised term -> term id.
+    term_ids: FxHashMap<Box<[u8]>, u32>,
+    /// Term id -> the one-word phrases that are this term.
+    single: Vec<Vec<u32>>,
+    /// (first, second) term ids -> the phrases of two or more words starting
+    /// with them, longest first.
+    pairs: FxHashMap<(u32, u32), Vec<u32>>,
+}
+
 impl Compiled {
     fn new(policy: Policy) -> Compiled {
         let mut c = Compiled {
             policy: Policy::empty(),
-            term_ids: FxHashMap::default(),
             terms: terms::TermTable::new(&[]),
             descriptions: policy.rules.iter().map(|r| describe(&r.when)).collect(),
-            single: Vec::new(),
             index: terms::PhraseIndex::default(),
             max_phrase: 1,
             keywordless: policy
@@ -212,15 +215,16 @@ impl Compiled {
                 .filter(|(_, r)| r.keywords.is_empty())
                 .map(|(i, _)| i)
                 .collect(),
-            pairs: FxHashMap::default(),
             phrases: Vec::new(),
             substrings: Vec::new(),
             substring_first: Vec::new(),
         };
+        let mut b = Builder::default();
         for (r, rule) in policy.rules.iter().enumerate() {
             let r = r as u32;
             for (i, k) in rule.keywords.iter().enumerate() {
                 c.add_phrase(
+                    &mut b,
                     &k.text,
                     Owner::Keyword {
                         rule: r,
@@ -230,6 +234,7 @@ impl Compiled {
             }
             for (i, e) in rule.exclude.iter().enumerate() {
                 c.add_phrase(
+                    &mut b,
                     e,
                     Owner::Exclude {
                         rule: r,
@@ -240,12 +245,12 @@ impl Compiled {
         }
         if policy.settings.negation_window > 0 {
             for cue in &policy.settings.negation_cues {
-                c.add_phrase(cue, Owner::Cue);
+                c.add_phrase(&mut b, cue, Owner::Cue);
             }
         }
         // Longest phrase first, then policy order: deterministic.
         let phrases = &c.phrases;
-        for list in c.pairs.values_mut() {
+        for list in b.pairs.values_mut() {
             list.sort_by_key(|&p| (std::cmp::Reverse(phrases[p as usize].terms.len()), p));
         }
         c.substring_first = c
@@ -255,14 +260,15 @@ impl Compiled {
             .collect();
         c.substring_first.sort_unstable();
         c.substring_first.dedup();
-        // The map served compiling; lookups use the table.
-        let term_ids = std::mem::take(&mut c.term_ids);
-        let table: Vec<(&[u8], u32, bool)> = term_ids
+        // The builder's maps served compiling; matching uses the table and
+        // the index.
+        let table: Vec<(&[u8], u32, bool)> = b
+            .term_ids
             .iter()
             .map(|(t, &id)| (&**t, id, text::stems_to_itself(t)))
             .collect();
         c.terms = terms::TermTable::new(&table);
-        c.single.resize_with(term_ids.len(), Vec::new);
+        b.single.resize_with(b.term_ids.len(), Vec::new);
         c.max_phrase = c
             .phrases
             .iter()
@@ -270,16 +276,13 @@ impl Compiled {
             .max()
             .unwrap_or(1)
             .max(1);
-        // The maps served compiling; matching uses the index.
-        let single = std::mem::take(&mut c.single);
-        let pairs = std::mem::take(&mut c.pairs);
-        let pairs: Vec<((u32, u32), &[u32])> = pairs.iter().map(|(&k, v)| (k, &v[..])).collect();
-        c.index = terms::PhraseIndex::new(&single, &pairs);
+        let pairs: Vec<((u32, u32), &[u32])> = b.pairs.iter().map(|(&k, v)| (k, &v[..])).collect();
+        c.index = terms::PhraseIndex::new(&b.single, &pairs);
         c.policy = policy;
         c
     }
 
-    fn add_phrase(&mut self, phrase: &str, owner: Owner) {
+    fn add_phrase(&mut self, b: &mut Builder, phrase: &str, owner: Owner) {
         let id = self.phrases.len() as u32;
         if text::is_substring_phrase(phrase) {
             let pat: String = phrase.trim().chars().flat_map(char::to_lowercase).collect();
@@ -295,9 +298,8 @@ impl Compiled {
         let terms: Box<[u32]> = text::phrase_terms(phrase)
             .into_iter()
             .map(|t| {
-                let next = self.term_ids.len() as u32;
-                *self
-                    .term_ids
+                let next = b.term_ids.len() as u32;
+                *b.term_ids
                     .entry(t.into_bytes().into_boxed_slice())
                     .or_insert(next)
             })
@@ -305,12 +307,12 @@ impl Compiled {
         match *terms {
             [] => {}
             [only] => {
-                if self.single.len() <= only as usize {
-                    self.single.resize_with(only as usize + 1, Vec::new);
+                if b.single.len() <= only as usize {
+                    b.single.resize_with(only as usize + 1, Vec::new);
                 }
-                self.single[only as usize].push(id);
+                b.single[only as usize].push(id);
             }
-            [first, second, ..] => self.pairs.entry((first, second)).or_default().push(id),
+            [first, second, ..] => b.pairs.entry((first, second)).or_default().push(id),
         }
         self.phrases.push(Phrase { terms, owner });
     }
