@@ -19,6 +19,10 @@ thread_local! {
 /// they had been added to it. [`assign`](Self::assign) gives the group a full
 /// re-run would put the item in whenever the threshold decides clearly (the
 /// re-run's statistics shift by one item, and other merges can follow).
+///
+/// Each thread that queries an index keeps one scratch score per indexed
+/// item of the largest index it has queried (4 bytes each), so a query costs
+/// the entries it scans rather than the size of the index.
 #[derive(Clone, Debug)]
 pub struct ClusterIndex {
     clusterer: Clusterer,
