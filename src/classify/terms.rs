@@ -289,6 +289,10 @@ pub(super) struct PhraseIndex {
     /// Per slot: `(start, len)` in `lists`.
     pair_lists: Box<[(u32, u32)]>,
     shift: u32,
+    /// One bit per hash of a pair of words that starts a phrase: most
+    /// adjacent terms start none ("it is", "to the"), and this small filter
+    /// says so without probing the table.
+    pair_bits: Box<[u64]>,
 }
 
 impl PhraseIndex {
@@ -302,6 +306,9 @@ impl PhraseIndex {
             pair_keys: vec![u64::MAX; size].into_boxed_slice(),
             pair_lists: vec![(0, 0); size].into_boxed_slice(),
             shift: 64 - size.trailing_zeros(),
+            // 32 bits per pair: about 3% of the pairs that start nothing
+            // pass the filter.
+            pair_bits: vec![0; size / 4].into_boxed_slice(),
         };
         for (t, list) in single.iter().enumerate() {
             x.info[t].single_start = x.lists.len() as u32;
@@ -313,6 +320,8 @@ impl PhraseIndex {
                 info.starts_long = true;
             }
             let key = (u64::from(first) << 32) | u64::from(second);
+            let (word, bit) = x.filter_bit(key);
+            x.pair_bits[word] |= bit;
             let mut at = x.home(key);
             while x.pair_keys[at] != u64::MAX {
                 at = (at + 1) & (size - 1);
@@ -329,6 +338,14 @@ impl PhraseIndex {
         (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
     }
 
+    /// The word of `pair_bits` and the bit in it that stand for `key`.
+    #[inline]
+    fn filter_bit(&self, key: u64) -> (usize, u64) {
+        let h = key.wrapping_mul(0xD6E8_FEB8_6659_FD93);
+        let word = (h >> 38) as usize & (self.pair_bits.len().wrapping_sub(1));
+        (word, 1 << (h >> 58))
+    }
+
     /// The one-word phrases of a term.
     #[inline]
     pub fn single(&self, info: TermInfo) -> &[u32] {
@@ -338,9 +355,20 @@ impl PhraseIndex {
             .unwrap_or(&[])
     }
 
+    /// False when no phrase starts with `first second`; true when one may
+    /// (rarely, when none does).
+    #[inline(always)]
+    pub fn may_start(&self, first: u32, second: u32) -> bool {
+        let (word, bit) = self.filter_bit((u64::from(first) << 32) | u64::from(second));
+        self.pair_bits.get(word).copied().unwrap_or(0) & bit != 0
+    }
+
     /// The phrases of two or more words that start with `first second`.
     #[inline]
     pub fn pairs(&self, first: u32, second: u32) -> &[u32] {
+        if !self.may_start(first, second) {
+            return &[];
+        }
         let key = (u64::from(first) << 32) | u64::from(second);
         let mask = self.pair_keys.len() - 1;
         let mut at = self.home(key);
