@@ -88,7 +88,7 @@ struct Hit {
 }
 
 /// A word of the scanned field that is a policy term: only these are kept.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 struct Term {
     /// Term id.
     id: u32,
@@ -103,12 +103,17 @@ struct Term {
 /// Reusable per-thread buffers, so classifying allocates nothing per token.
 #[derive(Default)]
 struct Scratch {
-    /// The field's words that are policy terms, in order, not yet matched.
+    /// The field's words that are policy terms, in order, not yet matched:
+    /// `terms[..nterms]`. The entries beyond are room to write the next
+    /// word into before knowing whether it is a term, so that keeping a
+    /// term takes no branch.
     terms: Vec<Term>,
+    nterms: usize,
     /// The last negation cue seen in the field: its first and last term.
     last_cue: Option<(Term, Term)>,
-    /// Match in chunks of this many terms; 0 means [`CHUNK`]. Tests set it
-    /// small to prove the chunks do not change a result.
+    /// Match in chunks of this many terms; 0 (or more than [`CHUNK`])
+    /// means [`CHUNK`]. Tests set it small to prove the chunks do not change
+    /// a result.
     chunk: usize,
     /// Per phrase: bit 0 title hit, 1 body hit, 2 title negated, 3 body negated.
     seen: Vec<u8>,
@@ -357,7 +362,7 @@ impl Compiled {
         if text.is_empty() {
             return;
         }
-        s.terms.clear();
+        s.nterms = 0;
         s.last_cue = None;
         s.covered.clear();
         s.covered.resize(self.policy.rules.len(), 0);
@@ -365,29 +370,38 @@ impl Compiled {
         // Match in chunks, keeping the longest phrase's worth of terms to
         // look ahead into: memory stays bounded and warm however long the
         // text.
-        let chunk = if s.chunk == 0 { CHUNK } else { s.chunk }.max(self.max_phrase);
+        let chunk = match s.chunk {
+            0 => CHUNK,
+            c => c.min(CHUNK),
+        }
+        .max(self.max_phrase);
         text::for_each_word(
             text,
             #[inline(always)]
             |mut w| {
                 clause += u32::from(w.clause_start && index > 0);
-                if let Some(id) = s.memo.of_word(&self.terms, &mut w) {
-                    s.terms.push(Term {
-                        id,
+                let found = s.memo.of_word(&self.terms, &mut w);
+                if s.nterms == s.terms.len() {
+                    s.terms.push(Term::default());
+                }
+                if let Some(slot) = s.terms.get_mut(s.nterms) {
+                    *slot = Term {
+                        id: found.unwrap_or(0),
                         index,
                         clause,
                         start: w.start,
                         end: w.end,
-                    });
-                    if s.terms.len() >= chunk {
-                        let upto = s.terms.len() + 1 - self.max_phrase;
-                        self.match_terms(field, upto, s);
-                    }
+                    };
+                }
+                s.nterms += usize::from(found.is_some());
+                if s.nterms >= chunk {
+                    let upto = s.nterms + 1 - self.max_phrase;
+                    self.match_terms(field, upto, s);
                 }
                 index = index.saturating_add(1);
             },
         );
-        self.match_terms(field, s.terms.len(), s);
+        self.match_terms(field, s.nterms, s);
         let (ok_bit, _) = seen_bits(field);
         // Scripts without spaces: first occurrence of each phrase.
         let first = &self.substring_first;
@@ -424,7 +438,7 @@ impl Compiled {
     fn match_terms(&self, field: TextField, upto: usize, s: &mut Scratch) {
         let (ok_bit, neg_bit) = seen_bits(field);
         let window = self.policy.settings.negation_window as u32;
-        let terms = &s.terms;
+        let terms = &s.terms[..s.nterms];
         let n = terms.len();
         // The last negation cue seen: its first and last term.
         let mut last_cue = s.last_cue;
@@ -533,7 +547,8 @@ impl Compiled {
             }
         }
         s.last_cue = last_cue;
-        s.terms.drain(..upto);
+        s.terms.copy_within(upto..n, 0);
+        s.nterms = n - upto;
     }
 
     /// Turns the matches into scores, evidence and a decision.
@@ -933,7 +948,7 @@ mod tests {
             let text = words.join(" ");
             let c = Classifier::builtin();
             let whole = c.inner.classify_with(&text, &text, None, &mut Scratch {
-                chunk: usize::MAX,
+                chunk: CHUNK,
                 ..Scratch::default()
             });
             let chunked = c.inner.classify_with(&text, &text, None, &mut Scratch {
