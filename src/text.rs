@@ -356,7 +356,8 @@ impl WordScan {
 
     /// The words of the ASCII chunk `text[from..to]`.
     fn ascii(&mut self, text: &str, from: usize, to: usize, f: &mut impl FnMut(Word<'_>)) {
-        let b = text.as_bytes();
+        // Cut at `to`, so that every index below `to` is known in bounds.
+        let b = &text.as_bytes()[..to];
         let mut buf = [0u8; SHORT + 1];
         let mut i = from;
         while i < to {
@@ -371,7 +372,7 @@ impl WordScan {
                 // To the end of the run of word bytes: eight at a time, then
                 // one by one.
                 let mut ended = false;
-                while let Some(x) = b.get(i..i + 8).filter(|_| i + 8 <= to) {
+                while let Some(x) = b.get(i..i + 8) {
                     let x = u64::from_le_bytes(x.try_into().unwrap_or_default());
                     let non_word = non_word_bytes(x);
                     if non_word != 0 {
@@ -407,10 +408,11 @@ impl WordScan {
             let clause_start = std::mem::take(&mut self.clause);
             let mut len = i - start;
             if len <= SHORT {
-                // Possessive: "user's" -> "user".
-                if len >= 3 && b[i - 2] == b'\'' && b[i - 1] | 0x20 == b's' {
-                    len -= 2;
-                }
+                // Possessive: "user's" -> "user". Without branches: the
+                // length of a word is not predictable.
+                let tail = u16::from_le_bytes([b[i.saturating_sub(2)], b[i - 1]]);
+                let possessive = (len >= 3) & (tail | 0x2000 == u16::from_le_bytes(*b"'s"));
+                len -= 2 * usize::from(possessive);
                 f(Word {
                     start,
                     end: i,
