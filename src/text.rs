@@ -368,6 +368,8 @@ impl WordScan {
                 continue;
             }
             let start = i;
+            // A join happened: only then can the word hold an apostrophe.
+            let mut joined = false;
             loop {
                 // To the end of the run of word bytes: eight at a time, then
                 // one by one.
@@ -395,6 +397,7 @@ impl WordScan {
                         || (prev & next & DIGIT != 0 && matches!(mid, b'.' | b'\'' | b',' | b';'));
                     if joins {
                         i += 1;
+                        joined = true;
                         continue;
                     }
                 }
@@ -408,11 +411,11 @@ impl WordScan {
             let clause_start = std::mem::take(&mut self.clause);
             let mut len = i - start;
             if len <= SHORT {
-                // Possessive: "user's" -> "user". Without branches: the
-                // length of a word is not predictable.
-                let tail = u16::from_le_bytes([b[i.saturating_sub(2)], b[i - 1]]);
-                let possessive = (len >= 3) & (tail | 0x2000 == u16::from_le_bytes(*b"'s"));
-                len -= 2 * usize::from(possessive);
+                // Possessive: "user's" -> "user" (the apostrophe joined the
+                // word).
+                if joined && len >= 3 && b[i - 2] == b'\'' && b[i - 1] | 0x20 == b's' {
+                    len -= 2;
+                }
                 f(Word {
                     start,
                     end: i,
