@@ -122,6 +122,25 @@ impl Word<'_> {
         self.filled = true;
     }
 
+    /// The same word, on this one's buffer, for a call off the hot path: the
+    /// caller's word then never has its address taken, so it can live in
+    /// registers. What the call does to the copy (filling, stemming) is not
+    /// seen in this word.
+    #[inline(always)]
+    pub fn reborrow(&mut self) -> Word<'_> {
+        Word {
+            start: self.start,
+            end: self.end,
+            clause_start: self.clause_start,
+            buf: &mut *self.buf,
+            src: self.src,
+            len: self.len,
+            filled: self.filled,
+            stemmed: self.stemmed,
+            packed: self.packed,
+        }
+    }
+
     /// The length of [`Word::folded`] in bytes.
     pub fn len(&self) -> usize {
         self.len

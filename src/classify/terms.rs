@@ -98,12 +98,14 @@ const MEMO_LONG: usize = 2048;
 
 impl WordMemo {
     /// [`TermTable::of_word`], remembered for ASCII words of at most 16
-    /// bytes (nearly all words) when the table has a uid.
+    /// bytes (nearly all words) when the table has a uid. Leaves `w` as it
+    /// was (lookups work on a [`Word::reborrow`], so that the scanner's word
+    /// stays in registers).
     #[inline(always)]
     pub fn of_word(&mut self, table: &TermTable, w: &mut Word<'_>) -> Option<u32> {
         let (k0, k1) = match w.packed() {
             Some(p) if table.uid != 0 && !w.is_normalised() => split(p),
-            _ => return table.of_word(w),
+            _ => return table.of_word(&mut w.reborrow()),
         };
         let h =
             (k0 ^ k1.rotate_left(29) ^ u64::from(table.uid)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
@@ -121,7 +123,7 @@ impl WordMemo {
         };
         match hit {
             Some(term) => term.checked_sub(1),
-            None => self.miss(table, w, (k0, k1), h),
+            None => self.miss(table, &mut w.reborrow(), (k0, k1), h),
         }
     }
 
