@@ -235,11 +235,9 @@ fn fold_packed(b: &[u8], start: usize, len: usize) -> u128 {
 /// The bytes `b[at..at + n]` (`n <= 8`) packed little-endian, zero-padded.
 #[inline(always)]
 fn load_low(b: &[u8], at: usize, n: usize) -> u64 {
-    match b.get(at..at + 8) {
-        Some(s) => {
-            let x = u64::from_le_bytes(s.try_into().unwrap_or_default());
-            x & u64::MAX.checked_shr(64 - 8 * n as u32).unwrap_or(0)
-        }
+    match b.get(at..).and_then(<[u8]>::first_chunk::<8>) {
+        // The low `n` bytes (two shifts, each below 64, also for n = 0).
+        Some(s) => u64::from_le_bytes(*s) & !(u64::MAX << (4 * n) << (4 * n)),
         None => {
             let mut t = [0u8; 8];
             if let Some(src) = b.get(at..at + n) {
@@ -379,10 +377,12 @@ impl WordScan {
         let b = &text.as_bytes()[..to];
         let mut buf = [0u8; SHORT + 1];
         let mut i = from;
+        // `self.clause`, kept in a register.
+        let mut clause = self.clause;
         while i < to {
             let k = CLASS[b[i] as usize];
             if k & WORD == 0 {
-                self.clause |= k & CLAUSE != 0;
+                clause |= k & CLAUSE != 0;
                 i += 1;
                 continue;
             }
@@ -393,8 +393,8 @@ impl WordScan {
                 // To the end of the run of word bytes: eight at a time, then
                 // one by one.
                 let mut ended = false;
-                while let Some(x) = b.get(i..i + 8) {
-                    let x = u64::from_le_bytes(x.try_into().unwrap_or_default());
+                while let Some(x) = b.get(i..).and_then(<[u8]>::first_chunk::<8>) {
+                    let x = u64::from_le_bytes(*x);
                     let non_word = non_word_bytes(x);
                     if non_word != 0 {
                         i += non_word.trailing_zeros() as usize / 8;
@@ -427,7 +427,7 @@ impl WordScan {
             if b[start] == b'_' && b[start..i].iter().all(|&c| c == b'_') {
                 continue;
             }
-            let clause_start = std::mem::take(&mut self.clause);
+            let clause_start = std::mem::take(&mut clause);
             let mut len = i - start;
             if len <= SHORT {
                 // Possessive: "user's" -> "user" (the apostrophe joined the
@@ -464,6 +464,7 @@ impl WordScan {
             }
             self.prev_end = i;
         }
+        self.clause = clause;
     }
 }
 
