@@ -92,7 +92,8 @@ struct MemoSlot {
 }
 
 /// Slots in a [`WordMemo`] (direct-mapped): for words of at most 8 bytes
-/// (16 bytes each), and for longer ones (24 bytes each).
+/// (16 bytes each), and for longer ones (24 bytes each); 304 KB per thread
+/// in all.
 const MEMO_SHORT: usize = 16384;
 const MEMO_LONG: usize = 2048;
 
