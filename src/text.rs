@@ -122,6 +122,25 @@ impl Word<'_> {
         self.filled = true;
     }
 
+    /// The same word, on this one's buffer, for a call off the hot path: the
+    /// caller's word then never has its address taken, so it can live in
+    /// registers. What the call does to the copy (filling, stemming) is not
+    /// seen in this word.
+    #[inline(always)]
+    pub fn reborrow(&mut self) -> Word<'_> {
+        Word {
+            start: self.start,
+            end: self.end,
+            clause_start: self.clause_start,
+            buf: &mut *self.buf,
+            src: self.src,
+            len: self.len,
+            filled: self.filled,
+            stemmed: self.stemmed,
+            packed: self.packed,
+        }
+    }
+
     /// The length of [`Word::folded`] in bytes.
     pub fn len(&self) -> usize {
         self.len
@@ -216,11 +235,9 @@ fn fold_packed(b: &[u8], start: usize, len: usize) -> u128 {
 /// The bytes `b[at..at + n]` (`n <= 8`) packed little-endian, zero-padded.
 #[inline(always)]
 fn load_low(b: &[u8], at: usize, n: usize) -> u64 {
-    match b.get(at..at + 8) {
-        Some(s) => {
-            let x = u64::from_le_bytes(s.try_into().unwrap_or_default());
-            x & u64::MAX.checked_shr(64 - 8 * n as u32).unwrap_or(0)
-        }
+    match b.get(at..).and_then(<[u8]>::first_chunk::<8>) {
+        // The low `n` bytes (two shifts, each below 64, also for n = 0).
+        Some(s) => u64::from_le_bytes(*s) & !(u64::MAX << (4 * n) << (4 * n)),
         None => {
             let mut t = [0u8; 8];
             if let Some(src) = b.get(at..at + n) {
@@ -356,23 +373,28 @@ impl WordScan {
 
     /// The words of the ASCII chunk `text[from..to]`.
     fn ascii(&mut self, text: &str, from: usize, to: usize, f: &mut impl FnMut(Word<'_>)) {
-        let b = text.as_bytes();
+        // Cut at `to`, so that every index below `to` is known in bounds.
+        let b = &text.as_bytes()[..to];
         let mut buf = [0u8; SHORT + 1];
         let mut i = from;
+        // `self.clause`, kept in a register.
+        let mut clause = self.clause;
         while i < to {
             let k = CLASS[b[i] as usize];
             if k & WORD == 0 {
-                self.clause |= k & CLAUSE != 0;
+                clause |= k & CLAUSE != 0;
                 i += 1;
                 continue;
             }
             let start = i;
+            // A join happened: only then can the word hold an apostrophe.
+            let mut joined = false;
             loop {
                 // To the end of the run of word bytes: eight at a time, then
                 // one by one.
                 let mut ended = false;
-                while let Some(x) = b.get(i..i + 8).filter(|_| i + 8 <= to) {
-                    let x = u64::from_le_bytes(x.try_into().unwrap_or_default());
+                while let Some(x) = b.get(i..).and_then(<[u8]>::first_chunk::<8>) {
+                    let x = u64::from_le_bytes(*x);
                     let non_word = non_word_bytes(x);
                     if non_word != 0 {
                         i += non_word.trailing_zeros() as usize / 8;
@@ -394,6 +416,7 @@ impl WordScan {
                         || (prev & next & DIGIT != 0 && matches!(mid, b'.' | b'\'' | b',' | b';'));
                     if joins {
                         i += 1;
+                        joined = true;
                         continue;
                     }
                 }
@@ -404,11 +427,12 @@ impl WordScan {
             if b[start] == b'_' && b[start..i].iter().all(|&c| c == b'_') {
                 continue;
             }
-            let clause_start = std::mem::take(&mut self.clause);
+            let clause_start = std::mem::take(&mut clause);
             let mut len = i - start;
             if len <= SHORT {
-                // Possessive: "user's" -> "user".
-                if len >= 3 && b[i - 2] == b'\'' && b[i - 1] | 0x20 == b's' {
+                // Possessive: "user's" -> "user" (the apostrophe joined the
+                // word).
+                if joined && len >= 3 && b[i - 2] == b'\'' && b[i - 1] | 0x20 == b's' {
                     len -= 2;
                 }
                 f(Word {
@@ -440,6 +464,7 @@ impl WordScan {
             }
             self.prev_end = i;
         }
+        self.clause = clause;
     }
 }
 

@@ -58,42 +58,73 @@ pub(super) struct TermTable {
 /// name the table they belong to, so one memo serves every classifier a
 /// thread uses; a word that is not in the memo simply takes the full path,
 /// so the memo changes only the speed of a lookup, never its answer.
+///
+/// Words of at most 8 bytes (nearly all) have slots of their own, of 16
+/// bytes: four to a cache line, and safe from the conflicts of the longer
+/// words.
 #[derive(Debug, Default)]
 pub(super) struct WordMemo {
-    /// Empty until first used, then a power of two long.
-    slots: Vec<MemoSlot>,
+    /// Words of at most 8 bytes. Empty until first used, then a power of
+    /// two long (as `long`).
+    short: Vec<ShortSlot>,
+    /// Words of 9 to 16 bytes.
+    long: Vec<MemoSlot>,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
-struct MemoSlot {
+struct ShortSlot {
     /// The folded word, packed as by `Word::packed` (word bytes are never
     /// 0, so the packing alone tells words apart).
     k0: u64,
-    k1: u64,
     /// The table's uid; 0 marks an empty slot.
     owner: u32,
     /// The term id plus one, or 0 for no term.
     term: u32,
 }
 
-/// Slots in a [`WordMemo`] (direct-mapped, 24 bytes each).
-const MEMO_SLOTS: usize = 8192;
+#[derive(Clone, Copy, Debug, Default)]
+struct MemoSlot {
+    /// As in [`ShortSlot`], with the word's second eight bytes.
+    k0: u64,
+    k1: u64,
+    owner: u32,
+    term: u32,
+}
+
+/// Slots in a [`WordMemo`] (direct-mapped): for words of at most 8 bytes
+/// (16 bytes each), and for longer ones (24 bytes each); 304 KB per thread
+/// in all.
+const MEMO_SHORT: usize = 16384;
+const MEMO_LONG: usize = 2048;
 
 impl WordMemo {
     /// [`TermTable::of_word`], remembered for ASCII words of at most 16
-    /// bytes (nearly all words) when the table has a uid.
+    /// bytes (nearly all words) when the table has a uid. Leaves `w` as it
+    /// was (lookups work on a [`Word::reborrow`], so that the scanner's word
+    /// stays in registers).
     #[inline(always)]
     pub fn of_word(&mut self, table: &TermTable, w: &mut Word<'_>) -> Option<u32> {
         let (k0, k1) = match w.packed() {
             Some(p) if table.uid != 0 && !w.is_normalised() => split(p),
-            _ => return table.of_word(w),
+            _ => return table.of_word(&mut w.reborrow()),
         };
         let h =
             (k0 ^ k1.rotate_left(29) ^ u64::from(table.uid)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        let at = (h >> 32) as usize & self.slots.len().wrapping_sub(1);
-        match self.slots.get(at) {
-            Some(s) if s.owner == table.uid && s.k0 == k0 && s.k1 == k1 => s.term.checked_sub(1),
-            _ => self.miss(table, w, (k0, k1), h),
+        let h = (h >> 32) as usize;
+        let hit = if k1 == 0 {
+            match self.short.get(h & self.short.len().wrapping_sub(1)) {
+                Some(s) if s.owner == table.uid && s.k0 == k0 => Some(s.term),
+                _ => None,
+            }
+        } else {
+            match self.long.get(h & self.long.len().wrapping_sub(1)) {
+                Some(s) if s.owner == table.uid && s.k0 == k0 && s.k1 == k1 => Some(s.term),
+                _ => None,
+            }
+        };
+        match hit {
+            Some(term) => term.checked_sub(1),
+            None => self.miss(table, &mut w.reborrow(), (k0, k1), h),
         }
     }
 
@@ -105,20 +136,30 @@ impl WordMemo {
         table: &TermTable,
         w: &mut Word<'_>,
         (k0, k1): (u64, u64),
-        h: u64,
+        h: usize,
     ) -> Option<u32> {
-        if self.slots.is_empty() {
-            self.slots = vec![MemoSlot::default(); MEMO_SLOTS];
+        if self.short.is_empty() {
+            self.short = vec![ShortSlot::default(); MEMO_SHORT];
+            self.long = vec![MemoSlot::default(); MEMO_LONG];
         }
         let found = table.of_word(w);
-        let at = (h >> 32) as usize & (self.slots.len() - 1);
-        self.slots[at] = MemoSlot {
-            k0,
-            k1,
-            owner: table.uid,
+        let (owner, term) = (
+            table.uid,
             // Term ids are below the number of terms, far from `u32::MAX`.
-            term: found.map_or(0, |id| id.saturating_add(1)),
-        };
+            found.map_or(0, |id| id.saturating_add(1)),
+        );
+        if k1 == 0 {
+            let at = h & (self.short.len() - 1);
+            self.short[at] = ShortSlot { k0, owner, term };
+        } else {
+            let at = h & (self.long.len() - 1);
+            self.long[at] = MemoSlot {
+                k0,
+                k1,
+                owner,
+                term,
+            };
+        }
         found
     }
 }
@@ -459,7 +500,10 @@ mod tests {
         ) {
             let (a, b) = two_tables();
             // A tiny memo makes words and tables share slots.
-            let mut memo = WordMemo { slots: vec![MemoSlot::default(); 1 << slots] };
+            let mut memo = WordMemo {
+                short: vec![ShortSlot::default(); 1 << slots],
+                long: vec![MemoSlot::default(); 1 << slots],
+            };
             for text in &texts {
                 // Twice: the second pass is answered from the memo.
                 for _ in 0..2 {
@@ -479,7 +523,8 @@ mod tests {
     fn memo_keeps_tables_apart() {
         let (a, b) = two_tables();
         let mut memo = WordMemo {
-            slots: vec![MemoSlot::default(); 1],
+            short: vec![ShortSlot::default(); 1],
+            long: vec![MemoSlot::default(); 1],
         };
         for _ in 0..2 {
             assert_eq!(memoised(&mut memo, &a, "crashes"), [Some(0)]);
