@@ -533,4 +533,32 @@ mod tests {
             assert_eq!(memoised(&mut memo, &a, "pdf"), [None]);
         }
     }
+
+    /// The pair filter never hides a phrase: every pair that starts one
+    /// passes, and its phrases are found; most pairs that start none are
+    /// turned away without probing the table.
+    #[test]
+    fn pair_filter_keeps_every_phrase_start() {
+        let single: Vec<Vec<u32>> = vec![Vec::new(); 3000];
+        let lists: Vec<((u32, u32), Vec<u32>)> = (0..2000u32)
+            .map(|i| ((i * 7 % 3000, i * 13 % 3000), vec![i, i + 5000]))
+            .collect();
+        let pairs: Vec<((u32, u32), &[u32])> = lists.iter().map(|(k, v)| (*k, &v[..])).collect();
+        let x = PhraseIndex::new(&single, &pairs);
+        for ((first, second), list) in &lists {
+            assert!(x.may_start(*first, *second));
+            assert_eq!(x.pairs(*first, *second), &list[..]);
+        }
+        let starts: std::collections::HashSet<(u32, u32)> = lists.iter().map(|l| l.0).collect();
+        let absent: Vec<(u32, u32)> = (0..3000u32)
+            .flat_map(|a| (0..20u32).map(move |b| (a, b * 149 % 3000)))
+            .filter(|p| !starts.contains(p))
+            .collect();
+        for &(a, b) in &absent {
+            assert_eq!(x.pairs(a, b), &[] as &[u32]);
+        }
+        let passed = absent.iter().filter(|&&(a, b)| x.may_start(a, b)).count();
+        assert!(passed * 10 < absent.len(), "{passed} of {}", absent.len());
+        assert!(!PhraseIndex::default().may_start(0, 0));
+    }
 }

@@ -1,0 +1,345 @@
+//! Deciding: from the matches of one item to its scores, evidence and
+//! class.
+
+use std::borrow::Cow;
+
+use super::{BUILTIN, Compiled, Hit, Owner};
+use crate::class::{Class, ClassScores};
+use crate::classify::{Classification, Evidence, EvidenceKind, Outcome};
+use crate::item::FeedbackItem;
+use crate::policy::{Conditions, TextField};
+
+impl Compiled {
+    /// Turns the matches into scores, evidence and a decision.
+    pub(super) fn decide(
+        &self,
+        item: Option<&FeedbackItem>,
+        hits: &mut [Hit],
+        best: &mut Vec<(u32, f64, usize)>,
+    ) -> Classification {
+        let settings = &self.policy.settings;
+        let nrules = self.policy.rules.len();
+        let names = Names::of(self);
+        // Group hits by rule, in rule order, then field, then position (no
+        // two hits share all four).
+        hits.sort_unstable_by_key(|h| (h.rule, h.field, h.span.start, h.phrase));
+        let hits = &*hits;
+
+        let mut scores = ClassScores::default();
+        let mut evidence = Vec::with_capacity(hits.len());
+        // Per class (by index): a decisive rule of that class fired.
+        let mut decisive = [false; Class::ALL.len()];
+        let mut at = 0;
+        // Only rules with matches, and rules without keywords, can fire: visit
+        // those, in rule order.
+        let mut keywordless = self.keywordless.iter().copied().peekable();
+        loop {
+            let next_hit = hits.get(at).map(|h| h.rule as usize);
+            let r = match (next_hit, keywordless.peek().copied()) {
+                (Some(a), Some(b)) => a.min(b),
+                (Some(a), None) => a,
+                (None, Some(b)) => b,
+                (None, None) => break,
+            };
+            if r >= nrules {
+                break;
+            }
+            if keywordless.peek() == Some(&r) {
+                keywordless.next();
+            }
+            let rule = &self.policy.rules[r];
+            let start = at;
+            while at < hits.len() && hits[at].rule == r as u32 {
+                at += 1;
+            }
+            let rule_hits = &hits[start..at];
+            if (rule_hits.is_empty() && !rule.keywords.is_empty())
+                || !conditions_hold(&rule.when, item)
+            {
+                continue;
+            }
+            // An exclusion vetoes the rule.
+            let excluded =
+                rule_hits
+                    .iter()
+                    .find_map(|h| match self.phrases[h.phrase as usize].owner {
+                        Owner::Exclude { index, .. } => Some((index, h)),
+                        _ => None,
+                    });
+            if let Some((index, h)) = excluded {
+                evidence.push(Evidence {
+                    rule: names.lend(|c| &c.policy.rules[r].id),
+                    class: rule.class,
+                    contribution: 0.0,
+                    kind: EvidenceKind::Excluded {
+                        phrase: names.lend(|c| &c.policy.rules[r].exclude[index as usize]),
+                        field: h.field,
+                        span: h.span.clone(),
+                    },
+                });
+                continue;
+            }
+            let first = evidence.len();
+            if !rule.when.is_empty() {
+                evidence.push(Evidence {
+                    rule: names.lend(|c| &c.policy.rules[r].id),
+                    class: rule.class,
+                    contribution: if rule.keywords.is_empty() {
+                        rule.weight
+                    } else {
+                        0.0
+                    },
+                    kind: EvidenceKind::Condition {
+                        description: names.lend(|c| &c.descriptions[r]),
+                    },
+                });
+            }
+            // Each distinct keyword counts once, at its best field factor.
+            best.clear();
+            let mut total = 0.0;
+            for h in rule_hits {
+                let Owner::Keyword { index, .. } = self.phrases[h.phrase as usize].owner else {
+                    continue;
+                };
+                let phrase = names.lend(|c| &c.policy.rules[r].keywords[index as usize].text);
+                let kind = match &h.cue {
+                    Some(cue) => EvidenceKind::Negated {
+                        phrase,
+                        field: h.field,
+                        span: h.span.clone(),
+                        cue: cue.clone(),
+                    },
+                    None => EvidenceKind::Keyword {
+                        phrase,
+                        field: h.field,
+                        span: h.span.clone(),
+                    },
+                };
+                evidence.push(Evidence {
+                    rule: names.lend(|c| &c.policy.rules[r].id),
+                    class: rule.class,
+                    contribution: 0.0,
+                    kind,
+                });
+                if h.cue.is_some() {
+                    continue;
+                }
+                let factor = match h.field {
+                    TextField::Title => settings.title_weight,
+                    TextField::Body => 1.0,
+                };
+                let value = rule.weight * rule.keywords[index as usize].weight * factor;
+                let here = evidence.len() - 1;
+                match best.iter_mut().find(|b| b.0 == index) {
+                    Some(b) if b.1 < value => {
+                        total += value - b.1;
+                        evidence[b.2].contribution = 0.0;
+                        evidence[here].contribution = value;
+                        *b = (index, value, here);
+                    }
+                    Some(_) => {}
+                    None => {
+                        total += value;
+                        evidence[here].contribution = value;
+                        best.push((index, value, here));
+                    }
+                }
+            }
+            let fired = if rule.keywords.is_empty() {
+                total = rule.weight;
+                true
+            } else {
+                !best.is_empty()
+            };
+            if fired {
+                scores[rule.class] += total;
+                decisive[rule.class.index()] |= rule.decisive;
+            } else if let Some(Evidence {
+                kind: EvidenceKind::Condition { .. },
+                ..
+            }) = evidence.get(first)
+            {
+                // Only negated matches: the conditions alone did not fire the rule.
+                evidence.remove(first);
+            }
+        }
+        self.verdict(scores, decisive, evidence)
+    }
+
+    fn verdict(
+        &self,
+        scores: ClassScores,
+        decisive: [bool; Class::ALL.len()],
+        evidence: Vec<Evidence>,
+    ) -> Classification {
+        let settings = &self.policy.settings;
+        let Some((_, top)) = scores.best() else {
+            return Classification {
+                class: settings.fallback,
+                outcome: Outcome::NoMatch,
+                confidence: 0.0,
+                scores,
+                secondary: Vec::new(),
+                evidence,
+            };
+        };
+        let fits = |c: Class| scores[c] > 0.0 && scores[c] >= settings.fit_ratio * top;
+        let by_precedence = |allowed: &dyn Fn(Class) -> bool| {
+            settings.precedence.iter().copied().find(|&c| allowed(c))
+        };
+        let (primary, outcome) = match by_precedence(&|c| decisive[c.index()]) {
+            Some(c) => (c, Outcome::Decided),
+            None => (
+                by_precedence(&fits).unwrap_or(Class::ALL[0]),
+                Outcome::Matched,
+            ),
+        };
+        let mut secondary: Vec<Class> = Class::ALL
+            .into_iter()
+            .filter(|&c| c != primary && fits(c))
+            .collect();
+        // Best first; ties by precedence.
+        let rank = |c: &Class| settings.precedence.iter().position(|p| p == c);
+        secondary.sort_by(|a, b| {
+            scores[*b]
+                .total_cmp(&scores[*a])
+                .then(rank(a).cmp(&rank(b)))
+        });
+        let p = scores[primary];
+        let other = Class::ALL
+            .into_iter()
+            .filter(|&c| c != primary)
+            .map(|c| scores[c])
+            .fold(0.0, f64::max);
+        let close = other > 0.0 && p.min(other) >= settings.ambiguity_ratio * p.max(other);
+        let outcome = if outcome == Outcome::Matched && close {
+            Outcome::Ambiguous
+        } else {
+            outcome
+        };
+        let strength = 1.0 - (-p / settings.confidence_scale).exp();
+        let share = if p + other > 0.0 {
+            p / (p + other)
+        } else {
+            0.0
+        };
+        let confidence = (strength * share).clamp(0.0, 1.0);
+        Classification {
+            class: Some(primary),
+            outcome,
+            confidence: if confidence.is_finite() {
+                confidence
+            } else {
+                0.0
+            },
+            scores,
+            secondary,
+            evidence,
+        }
+    }
+}
+
+/// Where evidence gets its names from.
+#[derive(Clone, Copy)]
+struct Names<'a> {
+    this: &'a Compiled,
+    /// `this`, when it is the process-wide builtin classifier: its names live
+    /// as long as the process and are lent rather than copied.
+    forever: Option<&'static Compiled>,
+}
+
+impl<'a> Names<'a> {
+    fn of(this: &'a Compiled) -> Names<'a> {
+        let builtin = BUILTIN.get().map(|c| &*c.inner);
+        Names {
+            this,
+            forever: builtin.filter(|b| std::ptr::eq(*b, this)),
+        }
+    }
+
+    /// The name `get` picks out of the compiled policy: borrowed for ever when
+    /// it can be, else copied.
+    fn lend(self, get: impl for<'c> Fn(&'c Compiled) -> &'c str) -> Cow<'static, str> {
+        match self.forever {
+            Some(c) => Cow::Borrowed(get(c)),
+            None => Cow::Owned(get(self.this).to_owned()),
+        }
+    }
+}
+
+fn conditions_hold(w: &Conditions, item: Option<&FeedbackItem>) -> bool {
+    if w.is_empty() {
+        return true;
+    }
+    // Text-only classification knows no metadata: only conditions that an
+    // unknown channel satisfies can hold.
+    let default_item;
+    let item = match item {
+        Some(i) => i,
+        None => {
+            default_item = FeedbackItem::default();
+            &default_item
+        }
+    };
+    if let Some(ch) = &w.channel {
+        if !ch.contains(&item.channel) {
+            return false;
+        }
+    }
+    if let Some(not) = &w.not_channel {
+        if not.contains(&item.channel) {
+            return false;
+        }
+    }
+    if let Some(min) = w.min_deal_value {
+        if item.deal_value.is_none_or(|v| v < min) {
+            return false;
+        }
+    }
+    if let Some(max) = w.max_deal_value {
+        if item.deal_value.is_some_and(|v| v > max) {
+            return false;
+        }
+    }
+    if let Some(tags) = &w.tags {
+        if !tags.iter().any(|t| {
+            item.tags
+                .iter()
+                .any(|it| it.trim().eq_ignore_ascii_case(t.trim()))
+        }) {
+            return false;
+        }
+    }
+    if let Some(min) = w.min_votes {
+        if item.votes < min {
+            return false;
+        }
+    }
+    true
+}
+
+/// The conditions in words, for evidence.
+pub(super) fn describe(w: &Conditions) -> String {
+    let list =
+        |v: &[crate::item::Channel]| v.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ");
+    let mut parts = Vec::new();
+    if let Some(ch) = &w.channel {
+        parts.push(format!("channel is one of {}", list(ch)));
+    }
+    if let Some(ch) = &w.not_channel {
+        parts.push(format!("channel is none of {}", list(ch)));
+    }
+    if let Some(v) = w.min_deal_value {
+        parts.push(format!("deal value is at least {v}"));
+    }
+    if let Some(v) = w.max_deal_value {
+        parts.push(format!("deal value is at most {v}"));
+    }
+    if let Some(t) = &w.tags {
+        parts.push(format!("has a tag among {}", t.join(", ")));
+    }
+    if let Some(v) = w.min_votes {
+        parts.push(format!("has at least {v} votes"));
+    }
+    parts.join(" and ")
+}
