@@ -238,12 +238,27 @@ fn load_low(b: &[u8], at: usize, n: usize) -> u64 {
     match b.get(at..).and_then(<[u8]>::first_chunk::<8>) {
         // The low `n` bytes (two shifts, each below 64, also for n = 0).
         Some(s) => u64::from_le_bytes(*s) & !(u64::MAX << (4 * n) << (4 * n)),
+        // Near the end of `b`: the last eight bytes shifted down, rather
+        // than a copy through memory, whose narrow stores the wide load
+        // that follows would have to wait for (the last word of every
+        // text comes this way).
         None => {
-            let mut t = [0u8; 8];
-            if let Some(src) = b.get(at..at + n) {
-                t[..n].copy_from_slice(src);
+            let Some(word) = at.checked_add(n).and_then(|end| b.get(at..end)) else {
+                return 0;
+            };
+            match b
+                .len()
+                .checked_sub(8)
+                .and_then(|s| b.get(s..)?.first_chunk::<8>())
+            {
+                Some(last) => {
+                    // `at > b.len() - 8`, so the shift is 1 to 8 bytes.
+                    let shift = 4 * (at + 8 - b.len()) as u32;
+                    (u64::from_le_bytes(*last) >> shift >> shift)
+                        & !(u64::MAX << (4 * n) << (4 * n))
+                }
+                None => word.iter().rev().fold(0, |x, &c| (x << 8) | u64::from(c)),
             }
-            u64::from_le_bytes(t)
         }
     }
 }
