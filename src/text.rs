@@ -410,11 +410,23 @@ impl WordScan {
                 let mut ended = false;
                 while let Some(x) = b.get(i..).and_then(<[u8]>::first_chunk::<8>) {
                     let x = u64::from_le_bytes(*x);
-                    let non_word = non_word_bytes(x);
-                    if non_word != 0 {
-                        i += non_word.trailing_zeros() as usize / 8;
-                        ended = true;
-                        break;
+                    // Most words end at a byte that is no letter, digit or
+                    // `_`: find the first non-letter, and test digits and
+                    // `_` only when it is one of them.
+                    let non_letter = !bytes_in(x | (ONES * 0x20), b'a', b'z') & HIGH;
+                    if non_letter != 0 {
+                        let at = i + non_letter.trailing_zeros() as usize / 8;
+                        if b.get(at).is_some_and(|&c| CLASS[c as usize] & WORD == 0) {
+                            i = at;
+                            ended = true;
+                            break;
+                        }
+                        let non_word = non_word_bytes(x);
+                        if non_word != 0 {
+                            i += non_word.trailing_zeros() as usize / 8;
+                            ended = true;
+                            break;
+                        }
                     }
                     i += 8;
                 }
