@@ -3,11 +3,39 @@
 
 use std::borrow::Cow;
 
-use super::{BUILTIN, Compiled, Hit, Owner};
+use super::{BUILTIN, Compiled, Hit, Owner, Phrase};
 use crate::class::{Class, ClassScores};
 use crate::classify::{Classification, Evidence, EvidenceKind, Outcome};
 use crate::item::FeedbackItem;
-use crate::policy::{Conditions, TextField};
+use crate::policy::{Conditions, Policy, TextField};
+
+/// What deciding needs of each rule, read once from the policy rather than
+/// for every item.
+#[derive(Debug, Default)]
+pub(super) struct Facts {
+    /// Per rule.
+    rules: Vec<RuleFacts>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct RuleFacts {
+    /// The rule has conditions (else they hold for every item).
+    conditional: bool,
+}
+
+impl Facts {
+    pub(super) fn new(policy: &Policy, _phrases: &[Phrase]) -> Facts {
+        Facts {
+            rules: policy
+                .rules
+                .iter()
+                .map(|r| RuleFacts {
+                    conditional: !r.when.is_empty(),
+                })
+                .collect(),
+        }
+    }
+}
 
 impl Compiled {
     /// Turns the matches into scores, evidence and a decision.
@@ -48,13 +76,14 @@ impl Compiled {
                 keywordless.next();
             }
             let rule = &self.policy.rules[r];
+            let facts = self.facts.rules[r];
             let start = at;
             while at < hits.len() && hits[at].rule == r as u32 {
                 at += 1;
             }
             let rule_hits = &hits[start..at];
             if (rule_hits.is_empty() && !rule.keywords.is_empty())
-                || !conditions_hold(&rule.when, item)
+                || (facts.conditional && !conditions_hold(&rule.when, item))
             {
                 continue;
             }
@@ -267,10 +296,8 @@ impl<'a> Names<'a> {
     }
 }
 
+/// Whether conditions hold (the caller skips empty ones: they always do).
 fn conditions_hold(w: &Conditions, item: Option<&FeedbackItem>) -> bool {
-    if w.is_empty() {
-        return true;
-    }
     // Text-only classification knows no metadata: only conditions that an
     // unknown channel satisfies can hold.
     let default_item;
