@@ -9,28 +9,68 @@ use crate::classify::{Classification, Evidence, EvidenceKind, Outcome};
 use crate::item::FeedbackItem;
 use crate::policy::{Conditions, Policy, TextField};
 
-/// What deciding needs of each rule, read once from the policy rather than
-/// for every item.
+/// What deciding needs of each rule and phrase, read once from the policy
+/// rather than for every item.
 #[derive(Debug, Default)]
 pub(super) struct Facts {
     /// Per rule.
     rules: Vec<RuleFacts>,
+    /// Per phrase (as [`Compiled::phrases`]).
+    phrases: Vec<PhraseFacts>,
 }
 
 #[derive(Clone, Copy, Debug)]
 struct RuleFacts {
+    class: Class,
+    weight: f64,
+    decisive: bool,
+    /// The rule has no keywords: it fires on its conditions alone.
+    keywordless: bool,
     /// The rule has conditions (else they hold for every item).
     conditional: bool,
 }
 
+#[derive(Clone, Copy, Debug)]
+enum PhraseFacts {
+    /// The rule's keyword `index`, worth `value` (the rule's weight times the
+    /// keyword's) in the body.
+    Keyword {
+        index: u32,
+        value: f64,
+    },
+    /// The rule's exclusion `index`.
+    Exclude {
+        index: u32,
+    },
+    Cue,
+}
+
 impl Facts {
-    pub(super) fn new(policy: &Policy, _phrases: &[Phrase]) -> Facts {
+    pub(super) fn new(policy: &Policy, phrases: &[Phrase]) -> Facts {
         Facts {
             rules: policy
                 .rules
                 .iter()
                 .map(|r| RuleFacts {
+                    class: r.class,
+                    weight: r.weight,
+                    decisive: r.decisive,
+                    keywordless: r.keywords.is_empty(),
                     conditional: !r.when.is_empty(),
+                })
+                .collect(),
+            phrases: phrases
+                .iter()
+                .map(|p| match p.owner {
+                    Owner::Keyword { rule, index } => {
+                        let rule = &policy.rules[rule as usize];
+                        PhraseFacts::Keyword {
+                            index,
+                            value: rule.weight * rule.keywords[index as usize].weight,
+                        }
+                    }
+                    Owner::Exclude { index, .. } => PhraseFacts::Exclude { index },
+                    Owner::Cue => PhraseFacts::Cue,
                 })
                 .collect(),
         }
@@ -48,6 +88,7 @@ impl Compiled {
         let settings = &self.policy.settings;
         let nrules = self.policy.rules.len();
         let names = Names::of(self);
+        let phrases = &self.facts.phrases[..];
         // Group hits by rule, in rule order, then field, then position (no
         // two hits share all four).
         hits.sort_unstable_by_key(|h| (h.rule, h.field, h.span.start, h.phrase));
@@ -75,29 +116,27 @@ impl Compiled {
             if keywordless.peek() == Some(&r) {
                 keywordless.next();
             }
-            let rule = &self.policy.rules[r];
-            let facts = self.facts.rules[r];
+            let rule = self.facts.rules[r];
             let start = at;
             while at < hits.len() && hits[at].rule == r as u32 {
                 at += 1;
             }
+            // Not empty unless the rule is keywordless.
             let rule_hits = &hits[start..at];
-            if (rule_hits.is_empty() && !rule.keywords.is_empty())
-                || (facts.conditional && !conditions_hold(&rule.when, item))
-            {
+            if rule.conditional && !conditions_hold(&self.policy.rules[r].when, item) {
                 continue;
             }
+            let id = || names.lend(|c| &c.policy.rules[r].id);
             // An exclusion vetoes the rule.
-            let excluded =
-                rule_hits
-                    .iter()
-                    .find_map(|h| match self.phrases[h.phrase as usize].owner {
-                        Owner::Exclude { index, .. } => Some((index, h)),
-                        _ => None,
-                    });
+            let excluded = rule_hits
+                .iter()
+                .find_map(|h| match phrases[h.phrase as usize] {
+                    PhraseFacts::Exclude { index } => Some((index, h)),
+                    _ => None,
+                });
             if let Some((index, h)) = excluded {
                 evidence.push(Evidence {
-                    rule: names.lend(|c| &c.policy.rules[r].id),
+                    rule: id(),
                     class: rule.class,
                     contribution: 0.0,
                     kind: EvidenceKind::Excluded {
@@ -109,15 +148,11 @@ impl Compiled {
                 continue;
             }
             let first = evidence.len();
-            if !rule.when.is_empty() {
+            if rule.conditional {
                 evidence.push(Evidence {
-                    rule: names.lend(|c| &c.policy.rules[r].id),
+                    rule: id(),
                     class: rule.class,
-                    contribution: if rule.keywords.is_empty() {
-                        rule.weight
-                    } else {
-                        0.0
-                    },
+                    contribution: if rule.keywordless { rule.weight } else { 0.0 },
                     kind: EvidenceKind::Condition {
                         description: names.lend(|c| &c.descriptions[r]),
                     },
@@ -127,7 +162,7 @@ impl Compiled {
             best.clear();
             let mut total = 0.0;
             for h in rule_hits {
-                let Owner::Keyword { index, .. } = self.phrases[h.phrase as usize].owner else {
+                let PhraseFacts::Keyword { index, value } = phrases[h.phrase as usize] else {
                     continue;
                 };
                 let phrase = names.lend(|c| &c.policy.rules[r].keywords[index as usize].text);
@@ -145,7 +180,7 @@ impl Compiled {
                     },
                 };
                 evidence.push(Evidence {
-                    rule: names.lend(|c| &c.policy.rules[r].id),
+                    rule: id(),
                     class: rule.class,
                     contribution: 0.0,
                     kind,
@@ -157,7 +192,7 @@ impl Compiled {
                     TextField::Title => settings.title_weight,
                     TextField::Body => 1.0,
                 };
-                let value = rule.weight * rule.keywords[index as usize].weight * factor;
+                let value = value * factor;
                 let here = evidence.len() - 1;
                 match best.iter_mut().find(|b| b.0 == index) {
                     Some(b) if b.1 < value => {
@@ -174,7 +209,7 @@ impl Compiled {
                     }
                 }
             }
-            let fired = if rule.keywords.is_empty() {
+            let fired = if rule.keywordless {
                 total = rule.weight;
                 true
             } else {
@@ -288,6 +323,7 @@ impl<'a> Names<'a> {
 
     /// The name `get` picks out of the compiled policy: borrowed for ever when
     /// it can be, else copied.
+    #[inline]
     fn lend(self, get: impl for<'c> Fn(&'c Compiled) -> &'c str) -> Cow<'static, str> {
         match self.forever {
             Some(c) => Cow::Borrowed(get(c)),
