@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use super::{BUILTIN, Compiled, Hit, Owner, Phrase};
 use crate::class::{Class, ClassScores};
 use crate::classify::{Classification, Evidence, EvidenceKind, Outcome};
-use crate::item::FeedbackItem;
+use crate::item::{Channel, FeedbackItem};
 use crate::policy::{Conditions, Policy, TextField};
 
 /// What deciding needs of each rule and phrase, read once from the policy
@@ -333,48 +333,44 @@ impl<'a> Names<'a> {
 }
 
 /// Whether conditions hold (the caller skips empty ones: they always do).
+#[inline(always)]
 fn conditions_hold(w: &Conditions, item: Option<&FeedbackItem>) -> bool {
     // Text-only classification knows no metadata: only conditions that an
-    // unknown channel satisfies can hold.
-    let default_item;
-    let item = match item {
-        Some(i) => i,
-        None => {
-            default_item = FeedbackItem::default();
-            &default_item
-        }
+    // unknown channel satisfies can hold (those of a default item).
+    let (channel, deal_value, tags, votes) = match item {
+        Some(i) => (i.channel, i.deal_value, &i.tags[..], i.votes),
+        None => (Channel::default(), None, &[][..], 0),
     };
     if let Some(ch) = &w.channel {
-        if !ch.contains(&item.channel) {
+        if !ch.contains(&channel) {
             return false;
         }
     }
     if let Some(not) = &w.not_channel {
-        if not.contains(&item.channel) {
+        if not.contains(&channel) {
             return false;
         }
     }
     if let Some(min) = w.min_deal_value {
-        if item.deal_value.is_none_or(|v| v < min) {
+        if deal_value.is_none_or(|v| v < min) {
             return false;
         }
     }
     if let Some(max) = w.max_deal_value {
-        if item.deal_value.is_some_and(|v| v > max) {
+        if deal_value.is_some_and(|v| v > max) {
             return false;
         }
     }
-    if let Some(tags) = &w.tags {
-        if !tags.iter().any(|t| {
-            item.tags
-                .iter()
+    if let Some(want) = &w.tags {
+        if !want.iter().any(|t| {
+            tags.iter()
                 .any(|it| it.trim().eq_ignore_ascii_case(t.trim()))
         }) {
             return false;
         }
     }
     if let Some(min) = w.min_votes {
-        if item.votes < min {
+        if votes < min {
             return false;
         }
     }
