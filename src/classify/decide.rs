@@ -247,34 +247,47 @@ impl Compiled {
                 evidence,
             };
         };
-        let fits = |c: Class| scores[c] > 0.0 && scores[c] >= settings.fit_ratio * top;
-        let by_precedence = |allowed: &dyn Fn(Class) -> bool| {
-            settings.precedence.iter().copied().find(|&c| allowed(c))
-        };
-        let (primary, outcome) = match by_precedence(&|c| decisive[c.index()]) {
+        let limit = settings.fit_ratio * top;
+        let fits = scores.0.map(|s| s > 0.0 && s >= limit);
+        // A decisive class, else a fitting one, by precedence.
+        let (primary, outcome) = match settings
+            .precedence
+            .iter()
+            .copied()
+            .find(|c| decisive[c.index()])
+        {
             Some(c) => (c, Outcome::Decided),
             None => (
-                by_precedence(&fits).unwrap_or(Class::ALL[0]),
+                settings
+                    .precedence
+                    .iter()
+                    .copied()
+                    .find(|c| fits[c.index()])
+                    .unwrap_or(Class::ALL[0]),
                 Outcome::Matched,
             ),
         };
-        let mut secondary: Vec<Class> = Class::ALL
-            .into_iter()
-            .filter(|&c| c != primary && fits(c))
-            .collect();
-        // Best first; ties by precedence.
-        let rank = |c: &Class| settings.precedence.iter().position(|p| p == c);
-        secondary.sort_by(|a, b| {
-            scores[*b]
-                .total_cmp(&scores[*a])
-                .then(rank(a).cmp(&rank(b)))
-        });
+        // The other fitting classes, and the best other score.
+        let mut secondary = Vec::new();
+        let mut other = 0.0;
+        for c in Class::ALL {
+            if c != primary {
+                if fits[c.index()] {
+                    secondary.push(c);
+                }
+                other = f64::max(other, scores[c]);
+            }
+        }
+        if secondary.len() > 1 {
+            // Best first; ties by precedence.
+            let rank = |c: &Class| settings.precedence.iter().position(|p| p == c);
+            secondary.sort_by(|a, b| {
+                scores[*b]
+                    .total_cmp(&scores[*a])
+                    .then(rank(a).cmp(&rank(b)))
+            });
+        }
         let p = scores[primary];
-        let other = Class::ALL
-            .into_iter()
-            .filter(|&c| c != primary)
-            .map(|c| scores[c])
-            .fold(0.0, f64::max);
         let close = other > 0.0 && p.min(other) >= settings.ambiguity_ratio * p.max(other);
         let outcome = if outcome == Outcome::Matched && close {
             Outcome::Ambiguous
