@@ -3,11 +3,79 @@
 
 use std::borrow::Cow;
 
-use super::{BUILTIN, Compiled, Hit, Owner};
+use super::{BUILTIN, Compiled, Hit, Owner, Phrase};
 use crate::class::{Class, ClassScores};
 use crate::classify::{Classification, Evidence, EvidenceKind, Outcome};
-use crate::item::FeedbackItem;
-use crate::policy::{Conditions, TextField};
+use crate::item::{Channel, FeedbackItem};
+use crate::policy::{Conditions, Policy, TextField};
+
+/// What deciding needs of each rule and phrase, read once from the policy
+/// rather than for every item.
+#[derive(Debug, Default)]
+pub(super) struct Facts {
+    /// Per rule.
+    rules: Vec<RuleFacts>,
+    /// Per phrase (as [`Compiled::phrases`]).
+    phrases: Vec<PhraseFacts>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct RuleFacts {
+    class: Class,
+    weight: f64,
+    decisive: bool,
+    /// The rule has no keywords: it fires on its conditions alone.
+    keywordless: bool,
+    /// The rule has conditions (else they hold for every item).
+    conditional: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum PhraseFacts {
+    /// The rule's keyword `index`, worth `value` (the rule's weight times the
+    /// keyword's) in the body.
+    Keyword {
+        index: u32,
+        value: f64,
+    },
+    /// The rule's exclusion `index`.
+    Exclude {
+        index: u32,
+    },
+    Cue,
+}
+
+impl Facts {
+    pub(super) fn new(policy: &Policy, phrases: &[Phrase]) -> Facts {
+        Facts {
+            rules: policy
+                .rules
+                .iter()
+                .map(|r| RuleFacts {
+                    class: r.class,
+                    weight: r.weight,
+                    decisive: r.decisive,
+                    keywordless: r.keywords.is_empty(),
+                    conditional: !r.when.is_empty(),
+                })
+                .collect(),
+            phrases: phrases
+                .iter()
+                .map(|p| match p.owner {
+                    Owner::Keyword { rule, index } => {
+                        let rule = &policy.rules[rule as usize];
+                        PhraseFacts::Keyword {
+                            index,
+                            value: rule.weight * rule.keywords[index as usize].weight,
+                        }
+                    }
+                    Owner::Exclude { index, .. } => PhraseFacts::Exclude { index },
+                    Owner::Cue => PhraseFacts::Cue,
+                })
+                .collect(),
+        }
+    }
+}
 
 impl Compiled {
     /// Turns the matches into scores, evidence and a decision.
@@ -20,6 +88,7 @@ impl Compiled {
         let settings = &self.policy.settings;
         let nrules = self.policy.rules.len();
         let names = Names::of(self);
+        let phrases = &self.facts.phrases[..];
         // Group hits by rule, in rule order, then field, then position (no
         // two hits share all four).
         hits.sort_unstable_by_key(|h| (h.rule, h.field, h.span.start, h.phrase));
@@ -47,28 +116,27 @@ impl Compiled {
             if keywordless.peek() == Some(&r) {
                 keywordless.next();
             }
-            let rule = &self.policy.rules[r];
+            let rule = self.facts.rules[r];
             let start = at;
             while at < hits.len() && hits[at].rule == r as u32 {
                 at += 1;
             }
+            // Not empty unless the rule is keywordless.
             let rule_hits = &hits[start..at];
-            if (rule_hits.is_empty() && !rule.keywords.is_empty())
-                || !conditions_hold(&rule.when, item)
-            {
+            if rule.conditional && !conditions_hold(&self.policy.rules[r].when, item) {
                 continue;
             }
+            let id = || names.lend(|c| &c.policy.rules[r].id);
             // An exclusion vetoes the rule.
-            let excluded =
-                rule_hits
-                    .iter()
-                    .find_map(|h| match self.phrases[h.phrase as usize].owner {
-                        Owner::Exclude { index, .. } => Some((index, h)),
-                        _ => None,
-                    });
+            let excluded = rule_hits
+                .iter()
+                .find_map(|h| match phrases[h.phrase as usize] {
+                    PhraseFacts::Exclude { index } => Some((index, h)),
+                    _ => None,
+                });
             if let Some((index, h)) = excluded {
                 evidence.push(Evidence {
-                    rule: names.lend(|c| &c.policy.rules[r].id),
+                    rule: id(),
                     class: rule.class,
                     contribution: 0.0,
                     kind: EvidenceKind::Excluded {
@@ -80,15 +148,11 @@ impl Compiled {
                 continue;
             }
             let first = evidence.len();
-            if !rule.when.is_empty() {
+            if rule.conditional {
                 evidence.push(Evidence {
-                    rule: names.lend(|c| &c.policy.rules[r].id),
+                    rule: id(),
                     class: rule.class,
-                    contribution: if rule.keywords.is_empty() {
-                        rule.weight
-                    } else {
-                        0.0
-                    },
+                    contribution: if rule.keywordless { rule.weight } else { 0.0 },
                     kind: EvidenceKind::Condition {
                         description: names.lend(|c| &c.descriptions[r]),
                     },
@@ -98,7 +162,7 @@ impl Compiled {
             best.clear();
             let mut total = 0.0;
             for h in rule_hits {
-                let Owner::Keyword { index, .. } = self.phrases[h.phrase as usize].owner else {
+                let PhraseFacts::Keyword { index, value } = phrases[h.phrase as usize] else {
                     continue;
                 };
                 let phrase = names.lend(|c| &c.policy.rules[r].keywords[index as usize].text);
@@ -116,7 +180,7 @@ impl Compiled {
                     },
                 };
                 evidence.push(Evidence {
-                    rule: names.lend(|c| &c.policy.rules[r].id),
+                    rule: id(),
                     class: rule.class,
                     contribution: 0.0,
                     kind,
@@ -128,7 +192,7 @@ impl Compiled {
                     TextField::Title => settings.title_weight,
                     TextField::Body => 1.0,
                 };
-                let value = rule.weight * rule.keywords[index as usize].weight * factor;
+                let value = value * factor;
                 let here = evidence.len() - 1;
                 match best.iter_mut().find(|b| b.0 == index) {
                     Some(b) if b.1 < value => {
@@ -145,7 +209,7 @@ impl Compiled {
                     }
                 }
             }
-            let fired = if rule.keywords.is_empty() {
+            let fired = if rule.keywordless {
                 total = rule.weight;
                 true
             } else {
@@ -183,34 +247,47 @@ impl Compiled {
                 evidence,
             };
         };
-        let fits = |c: Class| scores[c] > 0.0 && scores[c] >= settings.fit_ratio * top;
-        let by_precedence = |allowed: &dyn Fn(Class) -> bool| {
-            settings.precedence.iter().copied().find(|&c| allowed(c))
-        };
-        let (primary, outcome) = match by_precedence(&|c| decisive[c.index()]) {
+        let limit = settings.fit_ratio * top;
+        let fits = scores.0.map(|s| s > 0.0 && s >= limit);
+        // A decisive class, else a fitting one, by precedence.
+        let (primary, outcome) = match settings
+            .precedence
+            .iter()
+            .copied()
+            .find(|c| decisive[c.index()])
+        {
             Some(c) => (c, Outcome::Decided),
             None => (
-                by_precedence(&fits).unwrap_or(Class::ALL[0]),
+                settings
+                    .precedence
+                    .iter()
+                    .copied()
+                    .find(|c| fits[c.index()])
+                    .unwrap_or(Class::ALL[0]),
                 Outcome::Matched,
             ),
         };
-        let mut secondary: Vec<Class> = Class::ALL
-            .into_iter()
-            .filter(|&c| c != primary && fits(c))
-            .collect();
-        // Best first; ties by precedence.
-        let rank = |c: &Class| settings.precedence.iter().position(|p| p == c);
-        secondary.sort_by(|a, b| {
-            scores[*b]
-                .total_cmp(&scores[*a])
-                .then(rank(a).cmp(&rank(b)))
-        });
+        // The other fitting classes, and the best other score.
+        let mut secondary = Vec::new();
+        let mut other = 0.0;
+        for c in Class::ALL {
+            if c != primary {
+                if fits[c.index()] {
+                    secondary.push(c);
+                }
+                other = f64::max(other, scores[c]);
+            }
+        }
+        if secondary.len() > 1 {
+            // Best first; ties by precedence.
+            let rank = |c: &Class| settings.precedence.iter().position(|p| p == c);
+            secondary.sort_by(|a, b| {
+                scores[*b]
+                    .total_cmp(&scores[*a])
+                    .then(rank(a).cmp(&rank(b)))
+            });
+        }
         let p = scores[primary];
-        let other = Class::ALL
-            .into_iter()
-            .filter(|&c| c != primary)
-            .map(|c| scores[c])
-            .fold(0.0, f64::max);
         let close = other > 0.0 && p.min(other) >= settings.ambiguity_ratio * p.max(other);
         let outcome = if outcome == Outcome::Matched && close {
             Outcome::Ambiguous
@@ -259,6 +336,7 @@ impl<'a> Names<'a> {
 
     /// The name `get` picks out of the compiled policy: borrowed for ever when
     /// it can be, else copied.
+    #[inline]
     fn lend(self, get: impl for<'c> Fn(&'c Compiled) -> &'c str) -> Cow<'static, str> {
         match self.forever {
             Some(c) => Cow::Borrowed(get(c)),
@@ -267,51 +345,45 @@ impl<'a> Names<'a> {
     }
 }
 
+/// Whether conditions hold (the caller skips empty ones: they always do).
+#[inline(always)]
 fn conditions_hold(w: &Conditions, item: Option<&FeedbackItem>) -> bool {
-    if w.is_empty() {
-        return true;
-    }
     // Text-only classification knows no metadata: only conditions that an
-    // unknown channel satisfies can hold.
-    let default_item;
-    let item = match item {
-        Some(i) => i,
-        None => {
-            default_item = FeedbackItem::default();
-            &default_item
-        }
+    // unknown channel satisfies can hold (those of a default item).
+    let (channel, deal_value, tags, votes) = match item {
+        Some(i) => (i.channel, i.deal_value, &i.tags[..], i.votes),
+        None => (Channel::default(), None, &[][..], 0),
     };
     if let Some(ch) = &w.channel {
-        if !ch.contains(&item.channel) {
+        if !ch.contains(&channel) {
             return false;
         }
     }
     if let Some(not) = &w.not_channel {
-        if not.contains(&item.channel) {
+        if not.contains(&channel) {
             return false;
         }
     }
     if let Some(min) = w.min_deal_value {
-        if item.deal_value.is_none_or(|v| v < min) {
+        if deal_value.is_none_or(|v| v < min) {
             return false;
         }
     }
     if let Some(max) = w.max_deal_value {
-        if item.deal_value.is_some_and(|v| v > max) {
+        if deal_value.is_some_and(|v| v > max) {
             return false;
         }
     }
-    if let Some(tags) = &w.tags {
-        if !tags.iter().any(|t| {
-            item.tags
-                .iter()
+    if let Some(want) = &w.tags {
+        if !want.iter().any(|t| {
+            tags.iter()
                 .any(|it| it.trim().eq_ignore_ascii_case(t.trim()))
         }) {
             return false;
         }
     }
     if let Some(min) = w.min_votes {
-        if item.votes < min {
+        if votes < min {
             return false;
         }
     }

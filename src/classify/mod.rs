@@ -50,6 +50,8 @@ struct Compiled {
     descriptions: Vec<String>,
     /// The rules without keywords (they fire on conditions alone), in order.
     keywordless: Vec<usize>,
+    /// What deciding needs of each rule and phrase, read once from the policy.
+    facts: decide::Facts,
     /// The most words in one phrase (at least 1).
     max_phrase: usize,
     /// Per term: the phrases that may start at it.
@@ -225,6 +227,7 @@ impl Compiled {
                 .filter(|(_, r)| r.keywords.is_empty())
                 .map(|(i, _)| i)
                 .collect(),
+            facts: decide::Facts::default(),
             phrases: Vec::new(),
             substrings: Vec::new(),
             substring_first: Vec::new(),
@@ -288,6 +291,7 @@ impl Compiled {
             .max(1);
         let pairs: Vec<((u32, u32), &[u32])> = b.pairs.iter().map(|(&k, v)| (k, &v[..])).collect();
         c.index = terms::PhraseIndex::new(&b.single, &pairs);
+        c.facts = decide::Facts::new(&policy, &c.phrases);
         c.policy = policy;
         c
     }
