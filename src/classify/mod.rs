@@ -121,8 +121,9 @@ struct Scratch {
     /// Per rule: the token index up to which its last match reaches.
     covered: Vec<u32>,
     hits: Vec<Hit>,
-    /// The positions in `terms` at which a phrase may start.
-    starts: Vec<u32>,
+    /// The positions in `terms` at which a phrase may start, and whether
+    /// one of two or more words may (else only a one-word phrase does).
+    starts: Vec<(u32, bool)>,
     /// (keyword index, value, evidence index) of the keywords counted so far
     /// for the rule being decided.
     best: Vec<(u32, f64, usize)>,
@@ -453,7 +454,7 @@ impl Compiled {
         // ("it is", "to the"), and telling which without a branch per test
         // spares mispredicted branches, the main cost on short texts.
         let upto = upto.min(n);
-        s.starts.resize(upto, 0);
+        s.starts.resize(upto, (0, false));
         let mut found = 0;
         for i in 0..upto {
             let t = terms[i];
@@ -466,21 +467,20 @@ impl Compiled {
                 & (next.2 == t.clause)
                 & self.index.may_start(t.id, next.0);
             if let Some(slot) = s.starts.get_mut(found) {
-                *slot = i as u32;
+                *slot = (i as u32, pair);
             }
             found += usize::from(pair | (info.single_len != 0));
         }
-        for &i in &s.starts[..found] {
+        for &(i, pair) in &s.starts[..found] {
             let i = i as usize;
             let t = terms[i];
             let info = self.index.info[t.id as usize];
             // Phrases of two or more words first (longest first), then the
             // word alone: the order in which a rule's longer match covers
-            // its shorter ones.
+            // its shorter ones. The first pass found the next word adjacent
+            // and the pair past the filter.
             let long = match terms.get(i + 1) {
-                Some(u) if info.starts_long && u.index == t.index + 1 && u.clause == t.clause => {
-                    self.index.pairs(t.id, u.id)
-                }
+                Some(u) if pair => self.index.probe(t.id, u.id),
                 _ => &[],
             };
             for &p in long.iter().chain(self.index.single(info)) {

@@ -405,11 +405,19 @@ impl PhraseIndex {
     }
 
     /// The phrases of two or more words that start with `first second`.
-    #[inline]
-    pub fn pairs(&self, first: u32, second: u32) -> &[u32] {
+    #[cfg(test)]
+    fn pairs(&self, first: u32, second: u32) -> &[u32] {
         if !self.may_start(first, second) {
             return &[];
         }
+        self.probe(first, second)
+    }
+
+    /// The phrases of two or more words that start with `first second`,
+    /// found by probing the table (once [`PhraseIndex::may_start`] said
+    /// they may exist).
+    #[inline]
+    pub fn probe(&self, first: u32, second: u32) -> &[u32] {
         let key = (u64::from(first) << 32) | u64::from(second);
         let mask = self.pair_keys.len() - 1;
         let mut at = self.home(key);
