@@ -394,104 +394,146 @@ impl WordScan {
         let mut i = from;
         // `self.clause`, kept in a register.
         let mut clause = self.clause;
+        // The classes of the separator bytes since the last word, or-ed
+        // together (cheaper per byte than testing each for a clause end).
+        let mut gap = 0u8;
         while i < to {
             let k = CLASS[b[i] as usize];
             if k & WORD == 0 {
-                clause |= k & CLAUSE != 0;
+                gap |= k;
                 i += 1;
                 continue;
             }
             let start = i;
-            // A join happened: only then can the word hold an apostrophe.
-            let mut joined = false;
-            loop {
-                // To the end of the run of word bytes: eight at a time, then
-                // one by one.
-                let mut ended = false;
-                while let Some(x) = b.get(i..).and_then(<[u8]>::first_chunk::<8>) {
-                    let x = u64::from_le_bytes(*x);
-                    // Most words end at a byte that is no letter, digit or
-                    // `_`: find the first non-letter, and test digits and
-                    // `_` only when it is one of them.
-                    let non_letter = !bytes_in(x | (ONES * 0x20), b'a', b'z') & HIGH;
-                    if non_letter != 0 {
-                        let at = i + non_letter.trailing_zeros() as usize / 8;
-                        if b.get(at).is_some_and(|&c| CLASS[c as usize] & WORD == 0) {
-                            i = at;
-                            ended = true;
-                            break;
-                        }
-                        let non_word = non_word_bytes(x);
-                        if non_word != 0 {
-                            i += non_word.trailing_zeros() as usize / 8;
-                            ended = true;
-                            break;
-                        }
-                    }
-                    i += 8;
+            // The common word: letters only, fewer than eight, ended by a
+            // byte that cannot continue it. It is found and folded from one
+            // eight-byte load.
+            let fast = b.get(i..).and_then(<[u8]>::first_chunk::<8>).and_then(|x| {
+                let x = u64::from_le_bytes(*x);
+                let letters = bytes_in(x | (ONES * 0x20), b'a', b'z');
+                let n = (!letters & HIGH).trailing_zeros() as usize / 8;
+                let c = *b.get(i + n)?;
+                let end = CLASS[c as usize];
+                // A word byte continues the word; `.`, `'` or `:` joins two
+                // letters (digits join only after a digit).
+                let joins = end & JOIN != 0
+                    && matches!(c, b'.' | b'\'' | b':')
+                    && b.get(i + n + 1)
+                        .is_some_and(|&c| CLASS[c as usize] & ALPHA != 0);
+                (n > 0 && end & WORD == 0 && !joins).then(|| {
+                    // Letters lower-cased (a letter's bit 0x20 set), and only
+                    // the word's `n` bytes kept (two shifts, as `n` may be 8).
+                    let folded = (x | (letters >> 2)) & !(u64::MAX << (4 * n) << (4 * n));
+                    (n, u128::from(folded))
+                })
+            });
+            let (len, packed) = match fast {
+                Some((n, packed)) => {
+                    i += n;
+                    (n, Some(packed))
                 }
-                if !ended {
-                    while i < to && CLASS[b[i] as usize] & WORD != 0 {
-                        i += 1;
+                None => {
+                    // A join happened: only then can the word hold an
+                    // apostrophe.
+                    let mut joined = false;
+                    loop {
+                        // To the end of the run of word bytes: eight at a
+                        // time, then one by one.
+                        let mut ended = false;
+                        while let Some(x) = b.get(i..).and_then(<[u8]>::first_chunk::<8>) {
+                            let x = u64::from_le_bytes(*x);
+                            // Most words end at a byte that is no letter,
+                            // digit or `_`: find the first non-letter, and
+                            // test digits and `_` only when it is one of them.
+                            let non_letter = !bytes_in(x | (ONES * 0x20), b'a', b'z') & HIGH;
+                            if non_letter != 0 {
+                                let at = i + non_letter.trailing_zeros() as usize / 8;
+                                if b.get(at).is_some_and(|&c| CLASS[c as usize] & WORD == 0) {
+                                    i = at;
+                                    ended = true;
+                                    break;
+                                }
+                                let non_word = non_word_bytes(x);
+                                if non_word != 0 {
+                                    i += non_word.trailing_zeros() as usize / 8;
+                                    ended = true;
+                                    break;
+                                }
+                            }
+                            i += 8;
+                        }
+                        if !ended {
+                            while i < to && CLASS[b[i] as usize] & WORD != 0 {
+                                i += 1;
+                            }
+                        }
+                        // Punctuation between two letters or two digits may
+                        // join them.
+                        if i + 1 < to && CLASS[b[i] as usize] & JOIN != 0 {
+                            let (prev, mid, next) =
+                                (CLASS[b[i - 1] as usize], b[i], CLASS[b[i + 1] as usize]);
+                            let joins = (prev & next & ALPHA != 0
+                                && matches!(mid, b'.' | b'\'' | b':'))
+                                || (prev & next & DIGIT != 0
+                                    && matches!(mid, b'.' | b'\'' | b',' | b';'));
+                            if joins {
+                                i += 1;
+                                joined = true;
+                                continue;
+                            }
+                        }
+                        break;
                     }
-                }
-                // Punctuation between two letters or two digits may join them.
-                if i + 1 < to && CLASS[b[i] as usize] & JOIN != 0 {
-                    let (prev, mid, next) =
-                        (CLASS[b[i - 1] as usize], b[i], CLASS[b[i + 1] as usize]);
-                    let joins = (prev & next & ALPHA != 0 && matches!(mid, b'.' | b'\'' | b':'))
-                        || (prev & next & DIGIT != 0 && matches!(mid, b'.' | b'\'' | b',' | b';'));
-                    if joins {
-                        i += 1;
-                        joined = true;
+                    // A run of underscores alone is not a word (a join needs
+                    // a letter or digit on each side, so none happened).
+                    if b[start] == b'_' && b[start..i].iter().all(|&c| c == b'_') {
                         continue;
                     }
+                    let mut len = i - start;
+                    if len > SHORT {
+                        let clause_start = clause | (gap & CLAUSE != 0);
+                        (clause, gap) = (false, 0);
+                        self.heap.clear();
+                        normalize_into(&text[start..i], &mut self.heap);
+                        let len = self.heap.len();
+                        f(Word {
+                            start,
+                            end: i,
+                            clause_start,
+                            buf: &mut self.heap,
+                            src: &[],
+                            len,
+                            filled: true,
+                            stemmed: true,
+                            packed: None,
+                        });
+                        self.prev_end = i;
+                        continue;
+                    }
+                    // Possessive: "user's" -> "user" (the apostrophe joined
+                    // the word).
+                    if joined && len >= 3 && b[i - 2] == b'\'' && b[i - 1] | 0x20 == b's' {
+                        len -= 2;
+                    }
+                    (len, (len <= 16).then(|| fold_packed(b, start, len)))
                 }
-                break;
-            }
-            // A run of underscores alone is not a word (a join needs a
-            // letter or digit on each side, so none happened).
-            if b[start] == b'_' && b[start..i].iter().all(|&c| c == b'_') {
-                continue;
-            }
-            let clause_start = std::mem::take(&mut clause);
-            let mut len = i - start;
-            if len <= SHORT {
-                // Possessive: "user's" -> "user" (the apostrophe joined the
-                // word).
-                if joined && len >= 3 && b[i - 2] == b'\'' && b[i - 1] | 0x20 == b's' {
-                    len -= 2;
-                }
-                f(Word {
-                    start,
-                    end: i,
-                    clause_start,
-                    buf: &mut buf,
-                    src: &b[start..start + len],
-                    len,
-                    filled: false,
-                    stemmed: false,
-                    packed: (len <= 16).then(|| fold_packed(b, start, len)),
-                });
-            } else {
-                self.heap.clear();
-                normalize_into(&text[start..i], &mut self.heap);
-                let len = self.heap.len();
-                f(Word {
-                    start,
-                    end: i,
-                    clause_start,
-                    buf: &mut self.heap,
-                    src: &[],
-                    len,
-                    filled: true,
-                    stemmed: true,
-                    packed: None,
-                });
-            }
+            };
+            let clause_start = clause | (gap & CLAUSE != 0);
+            (clause, gap) = (false, 0);
+            f(Word {
+                start,
+                end: i,
+                clause_start,
+                buf: &mut buf,
+                src: &b[start..start + len],
+                len,
+                filled: false,
+                stemmed: false,
+                packed,
+            });
             self.prev_end = i;
         }
-        self.clause = clause;
+        self.clause = clause | (gap & CLAUSE != 0);
     }
 }
 
