@@ -232,6 +232,17 @@ fn fold_packed(b: &[u8], start: usize, len: usize) -> u128 {
     u128::from(lo) | (u128::from(hi) << 64)
 }
 
+/// `LOW_BYTES[n]` keeps the low `n` bytes of a `u64` (`n <= 8`).
+const LOW_BYTES: [u64; 9] = {
+    let mut t = [u64::MAX; 9];
+    let mut n = 0;
+    while n < 8 {
+        t[n] = (1 << (8 * n)) - 1;
+        n += 1;
+    }
+    t
+};
+
 /// The bytes `b[at..at + n]` (`n <= 8`) packed little-endian, zero-padded.
 #[inline(always)]
 fn load_low(b: &[u8], at: usize, n: usize) -> u64 {
@@ -422,8 +433,8 @@ impl WordScan {
                         .is_some_and(|&c| CLASS[c as usize] & ALPHA != 0);
                 (n > 0 && end & WORD == 0 && !joins).then(|| {
                     // Letters lower-cased (a letter's bit 0x20 set), and only
-                    // the word's `n` bytes kept (two shifts, as `n` may be 8).
-                    let folded = (x | (letters >> 2)) & !(u64::MAX << (4 * n) << (4 * n));
+                    // the word's `n` bytes kept.
+                    let folded = (x | (letters >> 2)) & LOW_BYTES[n];
                     (n, u128::from(folded))
                 })
             });

@@ -387,19 +387,18 @@ impl Compiled {
             text,
             #[inline(always)]
             |mut w| {
-                clause += u32::from(w.clause_start && index > 0);
+                clause += u32::from(w.clause_start & (index > 0));
                 let found = s.memo.of_word(&self.terms, &mut w);
-                if s.nterms == s.terms.len() {
-                    s.terms.push(Term::default());
-                }
-                if let Some(slot) = s.terms.get_mut(s.nterms) {
-                    *slot = Term {
-                        id: found.unwrap_or(0),
-                        index,
-                        clause,
-                        start: w.start,
-                        end: w.end,
-                    };
+                let term = Term {
+                    id: found.unwrap_or(0),
+                    index,
+                    clause,
+                    start: w.start,
+                    end: w.end,
+                };
+                match s.terms.get_mut(s.nterms) {
+                    Some(slot) => *slot = term,
+                    None => s.terms.push(term),
                 }
                 s.nterms += usize::from(found.is_some());
                 if s.nterms >= chunk {

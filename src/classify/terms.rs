@@ -108,18 +108,20 @@ impl WordMemo {
             Some(p) if table.uid != 0 && !w.is_normalised() => split(p),
             _ => return table.of_word(&mut w.reborrow()),
         };
-        let h =
-            (k0 ^ k1.rotate_left(29) ^ u64::from(table.uid)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        let h = (h >> 32) as usize;
-        let hit = if k1 == 0 {
+        // The hash of (k0, k1, uid); `k1` is 0 for a short word.
+        let mix = |x: u64| (x.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize;
+        let uid = u64::from(table.uid);
+        let (hit, h) = if k1 == 0 {
+            let h = mix(k0 ^ uid);
             match self.short.get(h & self.short.len().wrapping_sub(1)) {
-                Some(s) if s.owner == table.uid && s.k0 == k0 => Some(s.term),
-                _ => None,
+                Some(s) if s.owner == table.uid && s.k0 == k0 => (Some(s.term), h),
+                _ => (None, h),
             }
         } else {
+            let h = mix(k0 ^ k1.rotate_left(29) ^ uid);
             match self.long.get(h & self.long.len().wrapping_sub(1)) {
-                Some(s) if s.owner == table.uid && s.k0 == k0 && s.k1 == k1 => Some(s.term),
-                _ => None,
+                Some(s) if s.owner == table.uid && s.k0 == k0 && s.k1 == k1 => (Some(s.term), h),
+                _ => (None, h),
             }
         };
         match hit {
