@@ -94,6 +94,11 @@ pub(crate) struct Word<'a> {
     /// break) lies between this word and the previous one; always true for
     /// the first word.
     pub clause_start: bool,
+    /// The word's position among the text's words (saturating).
+    pub index: u32,
+    /// The clause the word is in: the number of clause starts before it,
+    /// not counting the first word's.
+    pub clause: u32,
     /// The folded word is `buf[..len]` once `filled`; before that, `src`
     /// lower-cased. `buf` has room for one more byte.
     buf: &'a mut [u8],
@@ -132,6 +137,8 @@ impl Word<'_> {
             start: self.start,
             end: self.end,
             clause_start: self.clause_start,
+            index: self.index,
+            clause: self.clause,
             buf: &mut *self.buf,
             src: self.src,
             len: self.len,
@@ -329,6 +336,8 @@ const CLASS: [u8; 256] = {
 pub(crate) fn for_each_word(text: &str, mut f: impl FnMut(Word<'_>)) {
     let mut s = WordScan {
         clause: true,
+        words: 0,
+        clauses: 0,
         prev_end: 0,
         heap: Vec::new(),
     };
@@ -355,10 +364,16 @@ pub(crate) fn for_each_word(text: &str, mut f: impl FnMut(Word<'_>)) {
                 s.heap.clear();
                 normalize_into(word, &mut s.heap);
                 let len = s.heap.len();
+                let clause_start = std::mem::take(&mut s.clause);
+                s.clauses += u32::from(clause_start & (s.words > 0));
+                let index = s.words;
+                s.words = s.words.saturating_add(1);
                 f(Word {
                     start: ws,
                     end: we,
-                    clause_start: std::mem::take(&mut s.clause),
+                    clause_start,
+                    index,
+                    clause: s.clauses,
                     buf: &mut s.heap,
                     src: &[],
                     len,
@@ -381,6 +396,10 @@ pub(crate) fn for_each_word(text: &str, mut f: impl FnMut(Word<'_>)) {
 struct WordScan {
     /// A clause boundary was passed since the last word.
     clause: bool,
+    /// Words handed over so far (saturating).
+    words: u32,
+    /// Clause starts so far, not counting the first word's.
+    clauses: u32,
     /// End of the last word handed over.
     prev_end: usize,
     /// Buffer for words not normalised on the stack.
@@ -405,6 +424,8 @@ impl WordScan {
         let mut i = from;
         // `self.clause`, kept in a register.
         let mut clause = self.clause;
+        // `self.words` and `self.clauses`, kept in registers.
+        let (mut words, mut clauses) = (self.words, self.clauses);
         // The classes of the separator bytes since the last word, or-ed
         // together (cheaper per byte than testing each for a clause end).
         let mut gap = 0u8;
@@ -504,6 +525,9 @@ impl WordScan {
                     if len > SHORT {
                         let clause_start = clause | (gap & CLAUSE != 0);
                         (clause, gap) = (false, 0);
+                        clauses += u32::from(clause_start & (words > 0));
+                        let index = words;
+                        words = words.saturating_add(1);
                         self.heap.clear();
                         normalize_into(&text[start..i], &mut self.heap);
                         let len = self.heap.len();
@@ -511,6 +535,8 @@ impl WordScan {
                             start,
                             end: i,
                             clause_start,
+                            index,
+                            clause: clauses,
                             buf: &mut self.heap,
                             src: &[],
                             len,
@@ -531,10 +557,15 @@ impl WordScan {
             };
             let clause_start = clause | (gap & CLAUSE != 0);
             (clause, gap) = (false, 0);
+            clauses += u32::from(clause_start & (words > 0));
+            let index = words;
+            words = words.saturating_add(1);
             f(Word {
                 start,
                 end: i,
                 clause_start,
+                index,
+                clause: clauses,
                 buf: &mut buf,
                 src: &b[start..start + len],
                 len,
@@ -545,6 +576,7 @@ impl WordScan {
             self.prev_end = i;
         }
         self.clause = clause | (gap & CLAUSE != 0);
+        (self.words, self.clauses) = (words, clauses);
     }
 }
 

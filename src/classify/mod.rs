@@ -374,7 +374,6 @@ impl Compiled {
         s.last_cue = None;
         s.covered.clear();
         s.covered.resize(self.policy.rules.len(), 0);
-        let (mut index, mut clause) = (0u32, 0u32);
         // Match in chunks, keeping the longest phrase's worth of terms to
         // look ahead into: memory stays bounded and warm however long the
         // text.
@@ -387,12 +386,11 @@ impl Compiled {
             text,
             #[inline(always)]
             |mut w| {
-                clause += u32::from(w.clause_start & (index > 0));
                 let found = s.memo.of_word(&self.terms, &mut w);
                 let term = Term {
                     id: found.unwrap_or(0),
-                    index,
-                    clause,
+                    index: w.index,
+                    clause: w.clause,
                     start: w.start,
                     end: w.end,
                 };
@@ -405,7 +403,6 @@ impl Compiled {
                     let upto = s.nterms + 1 - self.max_phrase;
                     self.match_terms(field, upto, s);
                 }
-                index = index.saturating_add(1);
             },
         );
         self.match_terms(field, s.nterms, s);
