@@ -333,7 +333,9 @@ const CLASS: [u8; 256] = {
 /// letters, digits and `_`; a `.`, `'` or `:` between two letters, and a `.`,
 /// `'`, `,` or `;` between two digits, stays inside the word; a run with no
 /// letter or digit is not a word). Property tests prove both equalities.
-pub(crate) fn for_each_word(text: &str, mut f: impl FnMut(Word<'_>)) {
+///
+/// Returns whether `text` is all ASCII, which it had to find out anyway.
+pub(crate) fn for_each_word(text: &str, mut f: impl FnMut(Word<'_>)) -> bool {
     let mut s = WordScan {
         clause: true,
         words: 0,
@@ -343,7 +345,7 @@ pub(crate) fn for_each_word(text: &str, mut f: impl FnMut(Word<'_>)) {
     };
     if text.is_ascii() {
         s.ascii(text, 0, text.len(), &mut f);
-        return;
+        return true;
     }
     let bytes = text.as_bytes();
     let mut at = 0;
@@ -390,6 +392,7 @@ pub(crate) fn for_each_word(text: &str, mut f: impl FnMut(Word<'_>)) {
             at += 1;
         }
     }
+    false
 }
 
 /// The state of [`for_each_word`] between chunks.

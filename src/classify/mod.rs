@@ -382,7 +382,7 @@ impl Compiled {
             c => c.min(CHUNK),
         }
         .max(self.max_phrase);
-        text::for_each_word(
+        let ascii = text::for_each_word(
             text,
             #[inline(always)]
             |mut w| {
@@ -410,7 +410,7 @@ impl Compiled {
         // Scripts without spaces: first occurrence of each phrase.
         let first = &self.substring_first;
         if !first.is_empty()
-            && !text.is_ascii()
+            && !ascii
             && text
                 .chars()
                 .any(|c| !c.is_ascii() && first.binary_search(&c).is_ok())
