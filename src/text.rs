@@ -1050,7 +1050,8 @@ const STOP_WORDS: &[&str] = &[
 
 /// True when a normalised term is a stop word (see `STOP_WORDS`).
 pub(crate) fn is_stop_term(term: &str) -> bool {
-    static SET: std::sync::OnceLock<std::collections::HashSet<String>> = std::sync::OnceLock::new();
+    type FxHashSet = std::collections::HashSet<String, BuildHasherDefault<FxHasher>>;
+    static SET: std::sync::OnceLock<FxHashSet> = std::sync::OnceLock::new();
     SET.get_or_init(|| {
         STOP_WORDS
             .iter()
