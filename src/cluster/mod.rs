@@ -791,7 +791,7 @@ fn group_id(prefix: &str, sorted_ids: &[String]) -> String {
 /// The readable word for each term id: the surface form the given items use
 /// most (lower-cased; ties by the smaller string).
 fn surfaces(corpus: &Corpus, ids: &[u32], items: &[&FeedbackItem]) -> Vec<String> {
-    let wanted: Vec<&str> = ids.iter().map(|&t| &*corpus.terms[t as usize]).collect();
+    let wanted: Vec<&str> = ids.iter().map(|&t| corpus.vocab.term(t)).collect();
     let mut counts: Vec<Vec<(String, usize)>> = vec![Vec::new(); ids.len()];
     let mut buf = Analyzed::default();
     for it in items {

@@ -73,17 +73,132 @@ pub(crate) fn for_each_term(
     }
 }
 
+/// Interned terms, numbered from 0 in the order they are first interned.
+///
+/// The text of every term lives in one string and the index holds only
+/// numbers, so a vocabulary of a million terms (every request brings a new
+/// number or name) costs a few allocations, not two million, and finding a
+/// term reads one slot and, when its fingerprint matches, its text.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Vocab {
+    /// The terms' text, end to end.
+    text: String,
+    /// Term id -> the end of its text in `text` (it starts where the
+    /// previous term ends).
+    ends: Vec<usize>,
+    /// Open addressing, a power of two long (or empty): per slot, the upper
+    /// 32 bits of the term's hash and, below, its id plus one; 0 is empty.
+    slots: Vec<u64>,
+}
+
+impl Vocab {
+    /// The number of terms.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// The text of term `id` (empty for an id past the end).
+    pub fn term(&self, id: u32) -> &str {
+        let id = id as usize;
+        let end = self.ends.get(id).copied().unwrap_or(0);
+        let start = match id.checked_sub(1) {
+            Some(prev) => self.ends.get(prev).copied().unwrap_or(end),
+            None => 0,
+        };
+        self.text.get(start..end).unwrap_or("")
+    }
+
+    /// The id of `term`, if it was interned.
+    pub fn get(&self, term: &str) -> Option<u32> {
+        let (at, _) = self.find(term, Self::hash(term));
+        self.slots.get(at?).and_then(|&s| (s as u32).checked_sub(1))
+    }
+
+    /// The id of `term`, interning it first when it is new.
+    pub fn intern(&mut self, term: &str) -> u32 {
+        // Grow at a load of 1/2, so that probe runs stay short.
+        if 2 * (self.len() + 1) > self.slots.len() {
+            self.grow();
+        }
+        let h = Self::hash(term);
+        match self.find(term, h) {
+            (Some(at), false) => {
+                let id = self.len() as u32;
+                self.text.push_str(term);
+                self.ends.push(self.text.len());
+                if let Some(slot) = self.slots.get_mut(at) {
+                    *slot = (h & !u64::from(u32::MAX)) | u64::from(id + 1);
+                }
+                id
+            }
+            (Some(at), true) => self.slots.get(at).map_or(0, |&s| (s as u32) - 1),
+            // Not reached: the table was grown to have free slots.
+            (None, _) => u32::MAX,
+        }
+    }
+
+    /// The slot that holds `term` (and `true`), or the empty slot where it
+    /// would go (and `false`); `None` when the table is empty.
+    fn find(&self, term: &str, h: u64) -> (Option<usize>, bool) {
+        let mask = self.slots.len().wrapping_sub(1);
+        if self.slots.is_empty() {
+            return (None, false);
+        }
+        let mut at = h as usize & mask;
+        loop {
+            let s = self.slots[at];
+            if s == 0 {
+                return (Some(at), false);
+            }
+            if (s ^ h) >> 32 == 0 && self.term((s as u32).wrapping_sub(1)) == term {
+                return (Some(at), true);
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    fn grow(&mut self) {
+        let size = (2 * self.slots.len()).max(64);
+        let old = std::mem::replace(&mut self.slots, vec![0; size]);
+        for s in old.into_iter().filter(|&s| s != 0) {
+            let id = (s as u32).wrapping_sub(1);
+            // The upper half of the hash is in the slot; the lower half
+            // (where the probe starts) is recomputed from the text.
+            let h = Self::hash(self.term(id));
+            let mut at = h as usize & (size - 1);
+            while self.slots[at] != 0 {
+                at = (at + 1) & (size - 1);
+            }
+            self.slots[at] = s;
+        }
+    }
+
+    /// FxHash of the bytes, then a finaliser so that every bit of the hash
+    /// depends on every byte (the probe starts at the low bits, the
+    /// fingerprint is the high ones).
+    fn hash(term: &str) -> u64 {
+        use std::hash::Hasher;
+        let mut f = text::FxHasher::default();
+        f.write(term.as_bytes());
+        f.write_usize(term.len());
+        let mut h = f.finish();
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
+    }
+}
+
 /// The vocabulary and statistics of a set of items, with their vectors.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Corpus {
     /// Number of items counted in `df`.
     pub n: usize,
-    /// Normalised term -> term id. Ids are given in order of first
+    /// Normalised term <-> term id. Ids are given in order of first
     /// appearance over the items in the order they are given (the
     /// clustering's hash-of-id order), so they are deterministic.
-    pub vocab: FxHashMap<Box<str>, u32>,
-    /// Term id -> normalised term.
-    pub terms: Vec<Box<str>>,
+    pub vocab: Vocab,
     /// Term id -> number of items containing it.
     pub df: Vec<u32>,
     /// One unit vector per item.
@@ -105,16 +220,10 @@ impl Corpus {
         let mut scratch: Vec<(u32, f32)> = Vec::new();
         // Term ids in order of first appearance, item by item.
         let add = |c: &mut Corpus, term: &str, w: f32, scratch: &mut Vec<(u32, f32)>| {
-            let id = match c.vocab.get(term) {
-                Some(&id) => id,
-                None => {
-                    let id = c.terms.len() as u32;
-                    c.vocab.insert(term.into(), id);
-                    c.terms.push(term.into());
-                    c.df.push(0);
-                    id
-                }
-            };
+            let id = c.vocab.intern(term);
+            if id as usize == c.df.len() {
+                c.df.push(0);
+            }
             scratch.push((id, w));
         };
         let mut finish = |c: &mut Corpus, scratch: &mut Vec<(u32, f32)>| {
@@ -216,7 +325,7 @@ impl Corpus {
             }
         }
         // Unseen words stay in the norm but can never be shared.
-        v.retain(|e| (e.0 as usize) < self.terms.len());
+        v.retain(|e| (e.0 as usize) < self.vocab.len());
         v
     }
 
@@ -226,10 +335,10 @@ impl Corpus {
         let mut buf = Analyzed::default();
         let mut scratch = Vec::new();
         let mut unseen: FxHashMap<String, u32> = FxHashMap::default();
-        let base = self.terms.len() as u32;
+        let base = self.vocab.len() as u32;
         for_each_term(&mut buf, item, |term, _, w| {
             let id = match self.vocab.get(term) {
-                Some(&id) => id,
+                Some(id) => id,
                 None => {
                     let next = base + unseen.len() as u32;
                     *unseen.entry(term.to_string()).or_insert(next)
@@ -315,8 +424,32 @@ mod tests {
             .with_title("Quota alerts")
             .with_body("Webhook retries");
         let c = Corpus::build(&[&a], 32, true);
-        let w = |t: &str| c.vectors[0][c.vocab[t] as usize].1;
+        let w = |t: &str| c.vectors[0][c.vocab.get(t).unwrap() as usize].1;
         assert!(w("quota") > 1.5 * w("webhook"), "{:?}", c.vectors[0]);
+    }
+
+    proptest::proptest! {
+        /// The interner numbers terms in order of first appearance and gives
+        /// each back, as a map from term to the next free id would.
+        #[test]
+        fn vocab_interns_like_a_map(
+            terms in proptest::collection::vec("[a-c]{0,3}|[a-z0-9]{1,12}|é[a-z]{0,2}", 0..400),
+        ) {
+            let mut v = Vocab::default();
+            let mut reference: std::collections::HashMap<&str, u32> = Default::default();
+            for t in &terms {
+                let next = reference.len() as u32;
+                let want = *reference.entry(t.as_str()).or_insert(next);
+                proptest::prop_assert_eq!(v.intern(t), want);
+                proptest::prop_assert_eq!(v.len(), reference.len());
+            }
+            for (t, &id) in &reference {
+                proptest::prop_assert_eq!(v.get(t), Some(id));
+                proptest::prop_assert_eq!(v.term(id), *t);
+            }
+            proptest::prop_assert_eq!(v.get("not-a-term-here"), None);
+            proptest::prop_assert_eq!(v.term(u32::MAX), "");
+        }
     }
 
     #[test]
