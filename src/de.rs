@@ -52,8 +52,8 @@ where
 }
 
 /// Reads a map value that is a list, naming the element at fault
-/// (`field `keywords[2]``) or the list (`field `keywords``); `prefix` goes
-/// before either (`rule "x": `).
+/// (``field `keywords[2]` ``) or the list (``field `keywords` ``); `prefix`
+/// goes before either (`rule "x": `).
 pub(crate) fn list<'de, A, T>(map: &mut A, prefix: &str, name: &str) -> Result<Vec<T>, A::Error>
 where
     A: MapAccess<'de>,
