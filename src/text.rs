@@ -96,8 +96,8 @@ pub(crate) struct Word<'a> {
     pub clause_start: bool,
     /// The word's position among the text's words (saturating).
     pub index: u32,
-    /// The clause the word is in: the number of clause starts before it,
-    /// not counting the first word's.
+    /// The clause the word is in: the number of clause starts up to and
+    /// including its own, not counting the first word's.
     pub clause: u32,
     /// The folded word is `buf[..len]` once `filled`; before that, `src`
     /// lower-cased. `buf` has room for one more byte.
@@ -454,7 +454,7 @@ impl WordScan {
                 continue;
             }
             let start = i;
-            // The common word: letters only, fewer than eight, ended by a
+            // The common word: letters only, at most eight, ended by a
             // byte that cannot continue it. It is found and folded from one
             // eight-byte load.
             let fast = b.get(i..).and_then(<[u8]>::first_chunk::<8>).and_then(|x| {
@@ -1093,8 +1093,10 @@ pub(crate) fn is_substring_phrase(phrase: &str) -> bool {
 }
 
 /// A fast, deterministic hasher for short keys (FxHash's mixing step). Not
-/// resistant to hash flooding: keys are policy terms, chosen by the policy's
-/// author, and text tokens are only looked up.
+/// resistant to hash flooding: the classifier's tables hold policy terms,
+/// chosen by the policy's author, and only look text up; clustering's
+/// vocabulary does hold text tokens, so words crafted to collide could make
+/// its probes long (slower, never wrong).
 #[derive(Clone, Copy, Default)]
 pub(crate) struct FxHasher {
     hash: u64,
@@ -1279,7 +1281,11 @@ mod tests {
     /// that the packed form, where given, is the folded or stemmed word.
     fn scanned(text: &str) -> Vec<(usize, usize, Vec<u8>, bool)> {
         let mut out = Vec::new();
+        let mut clause = 0;
         for_each_word(text, |mut w| {
+            // Position and clause number, counted as the matcher needs them.
+            clause += u32::from(w.clause_start && !out.is_empty());
+            assert_eq!((w.index, w.clause), (out.len() as u32, clause));
             let packed = w.packed();
             let folded = w.folded().to_vec();
             assert!(packed.is_none() || packed == pack(&folded), "{folded:?}");

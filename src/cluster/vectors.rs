@@ -114,7 +114,10 @@ impl Vocab {
         self.slots.get(at?).and_then(|&s| (s as u32).checked_sub(1))
     }
 
-    /// The id of `term`, interning it first when it is new.
+    /// The id of `term`, interning it first when it is new. Past
+    /// `u32::MAX - 1` terms (some 64 GB of index) a new term is not kept and
+    /// gets `u32::MAX`, which the vectors treat as a word the corpus has
+    /// not seen.
     pub fn intern(&mut self, term: &str) -> u32 {
         // Grow at a load of 1/2, so that probe runs stay short.
         if 2 * (self.len() + 1) > self.slots.len() {
@@ -123,7 +126,12 @@ impl Vocab {
         let h = Self::hash(term);
         match self.find(term, h) {
             (Some(at), false) => {
-                let id = self.len() as u32;
+                let Some(id) = u32::try_from(self.len())
+                    .ok()
+                    .filter(|&id| id < u32::MAX - 1)
+                else {
+                    return u32::MAX;
+                };
                 self.text.push_str(term);
                 self.ends.push(self.text.len());
                 if let Some(slot) = self.slots.get_mut(at) {
@@ -131,7 +139,10 @@ impl Vocab {
                 }
                 id
             }
-            (Some(at), true) => self.slots.get(at).map_or(0, |&s| (s as u32) - 1),
+            (Some(at), true) => self
+                .slots
+                .get(at)
+                .map_or(0, |&s| (s as u32).wrapping_sub(1)),
             // Not reached: the table was grown to have free slots.
             (None, _) => u32::MAX,
         }
