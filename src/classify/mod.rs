@@ -4,7 +4,7 @@ mod decide;
 mod result;
 mod terms;
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::sync::Arc;
 
 pub use result::{Classification, Evidence, EvidenceKind, Outcome};
@@ -139,7 +139,11 @@ const CHUNK: usize = 1024;
 static BUILTIN: std::sync::OnceLock<Classifier> = std::sync::OnceLock::new();
 
 thread_local! {
-    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+    /// Taken out while a call classifies, and put back after: the call
+    /// then returns its result straight to the caller, not through the
+    /// thread-local's closure (a copy of the result, and a stall where its
+    /// narrow writes are read back wide).
+    static SCRATCH: Cell<Option<Box<Scratch>>> = const { Cell::new(None) };
 }
 
 impl Classifier {
@@ -337,12 +341,12 @@ impl Compiled {
     }
 
     fn classify(&self, title: &str, body: &str, item: Option<&FeedbackItem>) -> Classification {
-        SCRATCH.with(|s| match s.try_borrow_mut() {
-            Ok(mut s) => self.classify_with(title, body, item, &mut s),
-            // Re-entrant use on one thread (not possible through this API,
-            // but cheap to guard): use fresh buffers.
-            Err(_) => self.classify_with(title, body, item, &mut Scratch::default()),
-        })
+        // Another call on this thread holding the buffers (not possible
+        // through this API) would leave none here: then fresh ones serve.
+        let mut s = SCRATCH.take().unwrap_or_default();
+        let result = self.classify_with(title, body, item, &mut s);
+        SCRATCH.set(Some(s));
+        result
     }
 
     fn classify_with(
@@ -640,9 +644,15 @@ mod tests {
         let big = "the app crashes again ".repeat(50_000);
         let before = c.classify_text("", &big);
         assert_eq!(before.class, Some(Class::FaultCorrection));
-        SCRATCH.with(|s| assert!(s.borrow().terms.capacity() <= 2 * CHUNK));
+        let capacity = || {
+            let s = SCRATCH.take().expect("the buffers are back after a call");
+            let capacity = s.terms.capacity();
+            SCRATCH.set(Some(s));
+            capacity
+        };
+        assert!(capacity() <= 2 * CHUNK);
         // Small inputs keep their buffers for reuse.
         c.classify_text("", "the app crashes");
-        SCRATCH.with(|s| assert!(s.borrow().terms.capacity() > 0));
+        assert!(capacity() > 0);
     }
 }
