@@ -131,6 +131,16 @@ struct Scratch {
     memo: terms::WordMemo,
 }
 
+/// The thread's buffers while a call uses them: put back when dropped (also
+/// when unwinding).
+struct Lent(Option<Box<Scratch>>);
+
+impl Drop for Lent {
+    fn drop(&mut self) {
+        SCRATCH.set(self.0.take());
+    }
+}
+
 /// Terms are matched in chunks of about this many, so the buffer of a
 /// field's terms stays small however long the text.
 const CHUNK: usize = 1024;
@@ -343,10 +353,11 @@ impl Compiled {
     fn classify(&self, title: &str, body: &str, item: Option<&FeedbackItem>) -> Classification {
         // Another call on this thread holding the buffers (not possible
         // through this API) would leave none here: then fresh ones serve.
-        let mut s = SCRATCH.take().unwrap_or_default();
-        let result = self.classify_with(title, body, item, &mut s);
-        SCRATCH.set(Some(s));
-        result
+        let mut lent = Lent(SCRATCH.take());
+        let s = lent.0.get_or_insert_with(Box::default);
+        // The last expression, built where the caller wants it; the buffers
+        // go back after.
+        self.classify_with(title, body, item, s)
     }
 
     fn classify_with(
@@ -362,11 +373,11 @@ impl Compiled {
         s.seen.resize(self.phrases.len(), 0);
         self.scan(title, TextField::Title, s);
         self.scan(body, TextField::Body, s);
-        let result = self.decide(item, &mut s.hits, &mut s.best);
         for h in &s.hits {
             s.seen[h.phrase as usize] = 0;
         }
-        result
+        // Last, so that the result is built where the caller wants it.
+        self.decide(item, &mut s.hits, &mut s.best)
     }
 
     /// Finds the matches of every phrase in one field.
