@@ -366,10 +366,9 @@ pub(crate) fn for_each_word(text: &str, mut f: impl FnMut(Word<'_>)) -> bool {
                 s.heap.clear();
                 normalize_into(word, &mut s.heap);
                 let len = s.heap.len();
-                let clause_start = std::mem::take(&mut s.clause);
-                s.clauses += u32::from(clause_start & (s.words > 0));
-                let index = s.words;
-                s.words = s.words.saturating_add(1);
+                // `gap` already folded the separators into `s.clause`.
+                let (clause_start, index) =
+                    begin_word(&mut s.clause, &mut 0, &mut s.words, &mut s.clauses);
                 f(Word {
                     start: ws,
                     end: we,
@@ -540,11 +539,8 @@ impl WordScan {
                     }
                     let mut len = i - start;
                     if len > SHORT {
-                        let clause_start = clause | (gap & CLAUSE != 0);
-                        (clause, gap) = (false, 0);
-                        clauses += u32::from(clause_start & (words > 0));
-                        let index = words;
-                        words = words.saturating_add(1);
+                        let (clause_start, index) =
+                            begin_word(&mut clause, &mut gap, &mut words, &mut clauses);
                         self.heap.clear();
                         normalize_into(&text[start..i], &mut self.heap);
                         let len = self.heap.len();
@@ -572,11 +568,7 @@ impl WordScan {
                     (len, (len <= 16).then(|| fold_packed(b, start, len)))
                 }
             };
-            let clause_start = clause | (gap & CLAUSE != 0);
-            (clause, gap) = (false, 0);
-            clauses += u32::from(clause_start & (words > 0));
-            let index = words;
-            words = words.saturating_add(1);
+            let (clause_start, index) = begin_word(&mut clause, &mut gap, &mut words, &mut clauses);
             f(Word {
                 start,
                 end: i,
@@ -595,6 +587,20 @@ impl WordScan {
         self.clause = clause | (gap & CLAUSE != 0);
         (self.words, self.clauses) = (words, clauses);
     }
+}
+
+/// Starts a word: whether a clause boundary (the
+/// pending flag, or a clause byte among the separators in `gap`) comes
+/// before it, and its position; clears the boundary state and counts the
+/// word and its clause (the first word's clause start is not counted).
+#[inline(always)]
+fn begin_word(clause: &mut bool, gap: &mut u8, words: &mut u32, clauses: &mut u32) -> (bool, u32) {
+    let clause_start = *clause | (*gap & CLAUSE != 0);
+    (*clause, *gap) = (false, 0);
+    *clauses += u32::from(clause_start & (*words > 0));
+    let index = *words;
+    *words = words.saturating_add(1);
+    (clause_start, index)
 }
 
 /// The normalised words of a phrase, as the matcher sees them.
