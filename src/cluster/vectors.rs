@@ -240,7 +240,11 @@ impl Corpus {
         let mut finish = |c: &mut Corpus, scratch: &mut Vec<(u32, f32)>| {
             let tf = merge_counts(scratch);
             for &(id, _) in &tf {
-                c.df[id as usize] += 1;
+                // A term the vocabulary could not number (`u32::MAX`, see
+                // `Vocab::intern`) has no count: it weighs as unseen.
+                if let Some(d) = c.df.get_mut(id as usize) {
+                    *d += 1;
+                }
             }
             raw.push(tf);
             scratch.clear();
