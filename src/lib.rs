@@ -189,7 +189,7 @@ mod text;
 mod triage;
 
 pub use class::{Class, ClassScores, ParseClassError};
-pub use classify::{Classification, Classifier, Evidence, EvidenceKind, Outcome};
+pub use classify::{Band, Classification, Classifier, Evidence, EvidenceKind, Outcome};
 pub use cluster::{
     Assignment, CandidateFeature, ClassMix, ClusterIndex, ClusterParams, Clusterer, Clustering,
     DuplicateCheck, DuplicateDecision, GroupKind, SpecialCase, SpecialReason,
@@ -206,7 +206,9 @@ pub use learn::{
     LearnParams, Learner, PriorTuning, SEARCH_MAX_ITEMS, Search,
 };
 pub use lint::{LintWarning, lint};
-pub use policy::{Conditions, Keyword, POLICY_VERSION, Policy, Rule, Scope, Settings, TextField};
+pub use policy::{
+    Conditions, ConfidenceModel, Keyword, POLICY_VERSION, Policy, Rule, Scope, Settings, TextField,
+};
 pub use report::{ClassCarriers, RuleOverlap, RuleReport, RuleShare, RuleStats, RuleSummary};
 pub use triage::{
     Alignment, Cadence, ChannelCount, ClassShare, FeatureJob, FeatureReport, Focus, MonthContact,

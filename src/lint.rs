@@ -138,6 +138,13 @@ fn key(phrase: &str) -> Vec<String> {
 /// fixed order: per-keyword findings sorted by keyword, then per-rule findings
 /// in policy order. The policy need not be valid.
 ///
+/// In a policy whose scores are log-odds (`confidence_model = "softmax"`,
+/// as in the embedded default's learned layer), a word that weighs for
+/// several classes, or that several rules of one class count, is how a
+/// linear model works, as is a rule that adds to a class whenever another
+/// does: those warnings are given only between rules that are not learned,
+/// that is whose ids do not start with `learned-`.
+///
 /// ```
 /// use feedback_triage::{lint, Class, LintWarning, Policy, Rule};
 ///
@@ -155,7 +162,11 @@ pub fn lint(policy: &Policy) -> Vec<LintWarning> {
     let mut out = Vec::new();
     // Keyword -> (rule index) listings.
     let mut by_key: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let log_odds = policy.settings.confidence_model == crate::policy::ConfidenceModel::Softmax;
     for (r, rule) in policy.rules.iter().enumerate() {
+        if log_odds && rule.id.starts_with("learned-") {
+            continue;
+        }
         for k in &rule.keywords {
             let terms = key(&k.text);
             if !terms.is_empty() {
@@ -212,11 +223,13 @@ pub fn lint(policy: &Policy) -> Vec<LintWarning> {
                 reason,
             });
         }
-        if let Some(by) =
-            policy.rules.iter().enumerate().find(|&(o, other)| {
-                o != r && shadows(other, rule) && (o < r || !shadows(rule, other))
-            })
-        {
+        let learned = |rule: &Rule| log_odds && rule.id.starts_with("learned-");
+        if learned(rule) {
+            continue;
+        }
+        if let Some(by) = policy.rules.iter().enumerate().find(|&(o, other)| {
+            o != r && !learned(other) && shadows(other, rule) && (o < r || !shadows(rule, other))
+        }) {
             out.push(LintWarning::Shadowed {
                 rule: rule.id.clone(),
                 by: by.1.id.clone(),

@@ -73,6 +73,7 @@ impl fmt::Display for Failure {
                     write!(f, "excluded by {phrase:?} in {}", field_name(*field))?
                 }
                 EvidenceKind::Condition { description } => write!(f, "{description}")?,
+                EvidenceKind::OtherKeywords { count } => write!(f, "{count} more keywords")?,
             }
             write!(f, " ({} +{})", e.class, e.contribution)?;
         }

@@ -159,3 +159,116 @@ fn spans_survive_case_folding_that_changes_lengths() {
     };
     assert_eq!(&title[span.clone()], "CRASHED");
 }
+
+/// A rule of the generated policies: (class, scope, keywords as (first
+/// word, second word or none, weight)).
+type TestRule = (u8, u8, Vec<(u8, u8, u8)>);
+
+/// A policy of weighted one- and two-word keywords over a small vocabulary,
+/// in rules of each scope; `bag` makes them bags of words (not negatable),
+/// else they take the general path (negatable, with negation turned off so
+/// the two mean the same).
+fn weighted_policy(rules: &[TestRule], bag: bool) -> Policy {
+    const WORDS: [&str; 8] = [
+        "export", "crash", "law", "deal", "theme", "slow", "pdf", "sso",
+    ];
+    let mut p = Policy::empty();
+    p.settings.negation_window = 0;
+    p.settings.title_weight = 1.5;
+    for (i, (class, scope, keywords)) in rules.iter().enumerate() {
+        let mut r = Rule::new(format!("r{i}"), Class::ALL[*class as usize % 5])
+            .field([Scope::Both, Scope::Title, Scope::Body][*scope as usize % 3]);
+        let mut seen = std::collections::BTreeSet::new();
+        for &(a, b, w) in keywords {
+            // Pairs of words only where the second word is no keyword of the
+            // rule alone: a longer match covers its words only on the
+            // general path.
+            let text = if b % 3 == 0 {
+                format!("{} {}", WORDS[a as usize % 8], WORDS[b as usize % 8])
+            } else {
+                WORDS[a as usize % 8].to_string()
+            };
+            if seen.insert(text.clone()) {
+                r = r.weighted_keyword(text, f64::from(w % 20 + 1) / 4.0);
+            }
+        }
+        if !bag {
+            p.rules.push(r);
+        } else {
+            p.rules.push(r.not_negatable());
+        }
+    }
+    p
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Bag-of-words rules (compiled into shared phrases with cells) score
+    /// exactly as the general path does, and their evidence lists at most
+    /// five keywords per rule plus one entry for the rest, summing to the
+    /// rule's part of the score.
+    #[test]
+    fn bag_rules_score_as_plain_rules(
+        rules in prop::collection::vec(
+            (0u8..5, 0u8..3, prop::collection::vec((0u8..8, 0u8..8, any::<u8>()), 1..10)),
+            1..6,
+        ),
+        title in prop::collection::vec(0usize..8, 0..10),
+        body in prop::collection::vec(0usize..8, 0..20),
+    ) {
+        const WORDS: [&str; 8] = ["export", "crash", "law", "deal", "theme", "slow", "pdf", "sso"];
+        let title: Vec<&str> = title.iter().map(|&i| WORDS[i]).collect();
+        let body: Vec<&str> = body.iter().map(|&i| WORDS[i]).collect();
+        let (title, body) = (title.join(" "), body.join(" "));
+        // Scores are compared unless a rule has pairs that may overlap
+        // (only the general path lets one cover the other).
+        let plain = Classifier::new(&weighted_policy(&rules, false)).unwrap();
+        let bag = Classifier::new(&weighted_policy(&rules, true)).unwrap();
+        let a = plain.classify_text(&title, &body);
+        let b = bag.classify_text(&title, &body);
+        for class in Class::ALL {
+            prop_assert!((a.scores[class] - b.scores[class]).abs() < 1e-9 || overlapping_pairs(&rules),
+                "{class}: {} vs {}", a.scores[class], b.scores[class]);
+        }
+        let mut per_rule = std::collections::BTreeMap::<String, (usize, f64)>::new();
+        for e in &b.evidence {
+            let entry = per_rule.entry(e.rule.to_string()).or_default();
+            if matches!(e.kind, EvidenceKind::Keyword { .. }) {
+                entry.0 += 1;
+            }
+            entry.1 += e.contribution;
+        }
+        let total: f64 = per_rule.values().map(|v| v.1).sum();
+        let score: f64 = b.scores.iter().map(|(_, s)| s).sum();
+        prop_assert!((total - score).abs() < 1e-6, "{total} vs {score}");
+        prop_assert!(per_rule.values().all(|v| v.0 <= 5));
+    }
+}
+
+/// Whether a rule of the test policy has a two-word keyword that shares a
+/// word with another of its keywords: on the general path the longer match
+/// covers the shorter (or overlapping) one, while a bag rule counts every
+/// keyword found, as the learned weights were fitted.
+fn overlapping_pairs(rules: &[TestRule]) -> bool {
+    rules.iter().any(|(_, _, kws)| {
+        let words: Vec<Vec<u8>> = kws
+            .iter()
+            .map(|k| {
+                if k.1 % 3 == 0 {
+                    vec![k.0 % 8, k.1 % 8]
+                } else {
+                    vec![k.0 % 8]
+                }
+            })
+            .collect();
+        words.iter().enumerate().any(|(i, a)| {
+            a.len() == 2
+                && (a[0] == a[1]
+                    || words
+                        .iter()
+                        .enumerate()
+                        .any(|(j, b)| i != j && b != a && b.iter().any(|w| a.contains(w))))
+        })
+    })
+}

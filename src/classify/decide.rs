@@ -3,11 +3,11 @@
 
 use std::borrow::Cow;
 
-use super::{BUILTIN, Compiled, Hit, Owner, Phrase};
+use super::{BUILTIN, Compiled, Owner, Phrase, Scratch, bag};
 use crate::class::{Class, ClassScores};
-use crate::classify::{Classification, Evidence, EvidenceKind, Outcome};
+use crate::classify::{Band, Classification, Evidence, EvidenceKind, Outcome};
 use crate::item::{Channel, FeedbackItem};
-use crate::policy::{Conditions, Policy, TextField};
+use crate::policy::{Conditions, ConfidenceModel, Policy, TextField};
 
 /// What deciding needs of each rule and phrase, read once from the policy
 /// rather than for every item.
@@ -28,6 +28,9 @@ struct RuleFacts {
     keywordless: bool,
     /// The rule has conditions (else they hold for every item).
     conditional: bool,
+    /// The rule has no keywords and its conditions hold for every item: a
+    /// prior, which sets a class's baseline but makes no match by itself.
+    prior: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -57,6 +60,7 @@ impl Facts {
                     decisive: r.decisive,
                     keywordless: r.keywords.is_empty(),
                     conditional: !r.when.is_empty(),
+                    prior: r.keywords.is_empty() && r.when.hold_always(),
                 })
                 .collect(),
             phrases: phrases
@@ -70,7 +74,7 @@ impl Facts {
                         }
                     }
                     Owner::Exclude { index, .. } => PhraseFacts::Exclude { index },
-                    Owner::Cue => PhraseFacts::Cue,
+                    Owner::Cue | Owner::Bag { .. } => PhraseFacts::Cue,
                 })
                 .collect(),
         }
@@ -79,12 +83,15 @@ impl Facts {
 
 impl Compiled {
     /// Turns the matches into scores, evidence and a decision.
-    pub(super) fn decide(
-        &self,
-        item: Option<&FeedbackItem>,
-        hits: &mut [Hit],
-        best: &mut Vec<(u32, f64, usize)>,
-    ) -> Classification {
+    pub(super) fn decide(&self, item: Option<&FeedbackItem>, s: &mut Scratch) -> Classification {
+        let Scratch {
+            hits,
+            bag,
+            acc,
+            touched,
+            best,
+            ..
+        } = s;
         let settings = &self.policy.settings;
         let nrules = self.policy.rules.len();
         let names = Names::of(self);
@@ -93,22 +100,32 @@ impl Compiled {
         // two hits share all four).
         hits.sort_unstable_by_key(|h| (h.rule, h.field, h.span.start, h.phrase));
         let hits = &*hits;
+        let bag = &*bag;
+        // The rules with bag keywords, in rule order.
+        touched.sort_unstable();
+        let mut touched = touched.iter().map(|&r| r as usize).peekable();
 
         let mut scores = ClassScores::default();
         let mut evidence = Vec::with_capacity(hits.len());
         // Per class (by index): a decisive rule of that class fired.
         let mut decisive = [false; Class::ALL.len()];
+        // Per class, what rules other than priors added.
+        let mut evidenced = [0.0f64; Class::ALL.len()];
         let mut at = 0;
         // Only rules with matches, and rules without keywords, can fire: visit
         // those, in rule order.
         let mut keywordless = self.keywordless.iter().copied().peekable();
         loop {
             let next_hit = hits.get(at).map(|h| h.rule as usize);
-            let r = match (next_hit, keywordless.peek().copied()) {
-                (Some(a), Some(b)) => a.min(b),
-                (Some(a), None) => a,
-                (None, Some(b)) => b,
-                (None, None) => break,
+            let Some(r) = [
+                next_hit,
+                touched.peek().copied(),
+                keywordless.peek().copied(),
+            ]
+            .into_iter()
+            .flatten()
+            .min() else {
+                break;
             };
             if r >= nrules {
                 break;
@@ -116,12 +133,19 @@ impl Compiled {
             if keywordless.peek() == Some(&r) {
                 keywordless.next();
             }
+            let bag_acc = match touched.peek() {
+                Some(&t) if t == r => {
+                    touched.next();
+                    acc.get(r).copied()
+                }
+                _ => None,
+            };
             let rule = self.facts.rules[r];
             let start = at;
             while at < hits.len() && hits[at].rule == r as u32 {
                 at += 1;
             }
-            // Not empty unless the rule is keywordless.
+            // Not both empty unless the rule is keywordless.
             let rule_hits = &hits[start..at];
             if rule.conditional && !conditions_hold(&self.policy.rules[r].when, item) {
                 continue;
@@ -209,13 +233,20 @@ impl Compiled {
                     }
                 }
             }
+            if let Some(a) = &bag_acc {
+                total += self.bag_evidence(r, a, bag, &names, &mut evidence);
+            }
             let fired = if rule.keywordless {
                 total = rule.weight;
                 true
             } else {
-                !best.is_empty()
+                !best.is_empty() || bag_acc.is_some()
             };
             if fired {
+                if !rule.prior {
+                    // Above zero even for a rule of weight 0.
+                    evidenced[rule.class.index()] += total.max(f64::MIN_POSITIVE);
+                }
                 scores[rule.class] += total;
                 decisive[rule.class.index()] |= rule.decisive;
             } else if let Some(Evidence {
@@ -227,7 +258,50 @@ impl Compiled {
                 evidence.remove(first);
             }
         }
-        self.verdict(scores, decisive, evidence)
+        let best = evidenced.iter().copied().fold(0.0, f64::max);
+        // A decisive rule always makes a match.
+        let matched = decisive.contains(&true) || (best > 0.0 && best >= settings.min_score);
+        self.verdict(scores, decisive, evidence, matched)
+    }
+
+    /// The evidence of a bag rule's keywords (its strongest, then the
+    /// rest in one entry), and their sum.
+    fn bag_evidence(
+        &self,
+        r: usize,
+        acc: &bag::Acc,
+        hits: &[bag::Hit],
+        names: &Names<'_>,
+        evidence: &mut Vec<Evidence>,
+    ) -> f64 {
+        let class = self.facts.rules[r].class;
+        let id = || names.lend(|c| &c.policy.rules[r].id);
+        let mut shown = 0.0;
+        for &(value, hit, cell) in acc.shown() {
+            let h = &hits[hit as usize];
+            let index = self.cells(h.phrase)[cell as usize].index as usize;
+            shown += value;
+            evidence.push(Evidence {
+                rule: id(),
+                class,
+                contribution: value,
+                kind: EvidenceKind::Keyword {
+                    phrase: names.lend(|c| &c.policy.rules[r].keywords[index].text),
+                    field: h.field,
+                    span: h.span.clone(),
+                },
+            });
+        }
+        let rest = acc.count as usize - acc.shown().len();
+        if rest > 0 {
+            evidence.push(Evidence {
+                rule: id(),
+                class,
+                contribution: (acc.total - shown).max(0.0),
+                kind: EvidenceKind::OtherKeywords { count: rest },
+            });
+        }
+        acc.total
     }
 
     fn verdict(
@@ -235,13 +309,16 @@ impl Compiled {
         scores: ClassScores,
         decisive: [bool; Class::ALL.len()],
         evidence: Vec<Evidence>,
+        matched: bool,
     ) -> Classification {
         let settings = &self.policy.settings;
-        let Some((_, top)) = scores.best() else {
+        let best = scores.best().filter(|_| matched);
+        let Some((_, top)) = best else {
             return Classification {
                 class: settings.fallback,
                 outcome: Outcome::NoMatch,
                 confidence: 0.0,
+                band: Band::Low,
                 scores,
                 secondary: Vec::new(),
                 evidence,
@@ -288,27 +365,42 @@ impl Compiled {
             });
         }
         let p = scores[primary];
-        let close = other > 0.0 && p.min(other) >= settings.ambiguity_ratio * p.max(other);
+        let (confidence, close) = match settings.confidence_model {
+            ConfidenceModel::Share => {
+                let close = other > 0.0 && p.min(other) >= settings.ambiguity_ratio * p.max(other);
+                let strength = 1.0 - (-p / settings.confidence_scale).exp();
+                let share = if p + other > 0.0 {
+                    p / (p + other)
+                } else {
+                    0.0
+                };
+                (strength * share, close)
+            }
+            ConfidenceModel::Softmax => {
+                // exp((s_c - s_p) / T) summed: 1 for the primary, the others
+                // relative to it (at most 1 each unless a decisive rule or
+                // precedence chose a lower class), so nothing overflows.
+                let t = settings.confidence_scale;
+                let sum: f64 = scores.0.iter().map(|s| ((s - p) / t).exp()).sum();
+                let runner_up = ((other - p) / t).exp();
+                (1.0 / sum, runner_up >= settings.ambiguity_ratio)
+            }
+        };
         let outcome = if outcome == Outcome::Matched && close {
             Outcome::Ambiguous
         } else {
             outcome
         };
-        let strength = 1.0 - (-p / settings.confidence_scale).exp();
-        let share = if p + other > 0.0 {
-            p / (p + other)
+        let confidence = if confidence.is_finite() {
+            confidence.clamp(0.0, 1.0)
         } else {
             0.0
         };
-        let confidence = (strength * share).clamp(0.0, 1.0);
         Classification {
             class: Some(primary),
             outcome,
-            confidence: if confidence.is_finite() {
-                confidence
-            } else {
-                0.0
-            },
+            confidence,
+            band: Band::of(confidence, settings.band_high, settings.band_medium),
             scores,
             secondary,
             evidence,

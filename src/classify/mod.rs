@@ -1,5 +1,6 @@
 //! The compiled classifier.
 
+mod bag;
 mod decide;
 mod result;
 mod terms;
@@ -7,7 +8,7 @@ mod terms;
 use std::cell::Cell;
 use std::sync::Arc;
 
-pub use result::{Classification, Evidence, EvidenceKind, Outcome};
+pub use result::{Band, Classification, Evidence, EvidenceKind, Outcome};
 
 use crate::error::{ItemError, PolicyErrors};
 use crate::item::FeedbackItem;
@@ -57,6 +58,10 @@ struct Compiled {
     /// Per term: the phrases that may start at it.
     index: terms::PhraseIndex,
     phrases: Vec<Phrase>,
+    /// What each bag phrase ([`Owner::Bag`]) adds to which rule:
+    /// `bag_cells[start..start + len]` for `bag_entries[entry]`.
+    bag_cells: Vec<bag::Cell>,
+    bag_entries: Vec<(u32, u32)>,
     /// Phrases in scripts without spaces, matched as substrings.
     substrings: Vec<(Box<str>, u32)>,
     /// The distinct first characters of `substrings`, sorted: a text none of
@@ -72,9 +77,19 @@ struct Phrase {
 
 #[derive(Clone, Copy, Debug)]
 enum Owner {
-    Keyword { rule: u32, index: u32 },
-    Exclude { rule: u32, index: u32 },
+    Keyword {
+        rule: u32,
+        index: u32,
+    },
+    Exclude {
+        rule: u32,
+        index: u32,
+    },
     Cue,
+    /// The keywords of bag rules spelled this way ([`bag`]).
+    Bag {
+        entry: u32,
+    },
 }
 
 /// A match found in one field.
@@ -121,6 +136,12 @@ struct Scratch {
     /// Per rule: the token index up to which its last match reaches.
     covered: Vec<u32>,
     hits: Vec<Hit>,
+    /// The phrases of bag rules found, once per field.
+    bag: Vec<bag::Hit>,
+    /// Per rule: the sum of its bag keywords; zero but for `touched`.
+    acc: Vec<bag::Acc>,
+    /// The rules with a bag keyword found.
+    touched: Vec<u32>,
     /// The positions in `terms` at which a phrase may start, and whether
     /// one of two or more words may (else only a one-word phrase does).
     starts: Vec<(u32, bool)>,
@@ -221,6 +242,21 @@ struct Builder {
     /// (first, second) term ids -> the phrases of two or more words starting
     /// with them, longest first.
     pairs: FxHashMap<(u32, u32), Vec<u32>>,
+    /// A bag phrase's terms -> its entry.
+    bag_phrases: FxHashMap<Box<[u32]>, u32>,
+    /// Per bag entry: its cells.
+    bag_cells: Vec<Vec<bag::Cell>>,
+}
+
+impl Builder {
+    /// The id of a normalised term, new on first use.
+    fn term_id(&mut self, term: String) -> u32 {
+        let next = self.term_ids.len() as u32;
+        *self
+            .term_ids
+            .entry(term.into_bytes().into_boxed_slice())
+            .or_insert(next)
+    }
 }
 
 impl Compiled {
@@ -243,6 +279,8 @@ impl Compiled {
                 .map(|(i, _)| i)
                 .collect(),
             facts: decide::Facts::default(),
+            bag_cells: Vec::new(),
+            bag_entries: Vec::new(),
             phrases: Vec::new(),
             substrings: Vec::new(),
             substring_first: Vec::new(),
@@ -250,7 +288,19 @@ impl Compiled {
         let mut b = Builder::default();
         for (r, rule) in policy.rules.iter().enumerate() {
             let r = r as u32;
+            let is_bag = bag::is_bag(rule);
             for (i, k) in rule.keywords.iter().enumerate() {
+                if is_bag {
+                    let cell = bag::Cell {
+                        rule: r,
+                        index: i as u32,
+                        value: rule.weight * k.weight,
+                        field: rule.field,
+                    };
+                    if c.add_bag_keyword(&mut b, &k.text, cell) {
+                        continue;
+                    }
+                }
                 c.add_phrase(
                     &mut b,
                     &k.text,
@@ -275,6 +325,11 @@ impl Compiled {
             for cue in &policy.settings.negation_cues {
                 c.add_phrase(&mut b, cue, Owner::Cue);
             }
+        }
+        for cells in b.bag_cells.drain(..) {
+            let start = c.bag_cells.len() as u32;
+            c.bag_entries.push((start, cells.len() as u32));
+            c.bag_cells.extend(cells);
         }
         // Longest phrase first, then policy order: deterministic.
         let phrases = &c.phrases;
@@ -311,6 +366,31 @@ impl Compiled {
         c
     }
 
+    /// Adds a keyword of a bag rule to the bag phrase of its words, made
+    /// on first use. False for a phrase in a script without spaces, which
+    /// is matched as a plain keyword.
+    fn add_bag_keyword(&mut self, b: &mut Builder, phrase: &str, cell: bag::Cell) -> bool {
+        if text::is_substring_phrase(phrase) {
+            return false;
+        }
+        let terms: Box<[u32]> = text::phrase_terms(phrase)
+            .into_iter()
+            .map(|t| b.term_id(t))
+            .collect();
+        if terms.is_empty() {
+            return true;
+        }
+        if let Some(&entry) = b.bag_phrases.get(&terms) {
+            b.bag_cells[entry as usize].push(cell);
+            return true;
+        }
+        let entry = b.bag_cells.len() as u32;
+        b.bag_cells.push(vec![cell]);
+        b.bag_phrases.insert(terms.clone(), entry);
+        self.index_phrase(b, terms, Owner::Bag { entry });
+        true
+    }
+
     fn add_phrase(&mut self, b: &mut Builder, phrase: &str, owner: Owner) {
         let id = self.phrases.len() as u32;
         if text::is_substring_phrase(phrase) {
@@ -326,13 +406,14 @@ impl Compiled {
         }
         let terms: Box<[u32]> = text::phrase_terms(phrase)
             .into_iter()
-            .map(|t| {
-                let next = b.term_ids.len() as u32;
-                *b.term_ids
-                    .entry(t.into_bytes().into_boxed_slice())
-                    .or_insert(next)
-            })
+            .map(|t| b.term_id(t))
             .collect();
+        self.index_phrase(b, terms, owner);
+    }
+
+    /// Adds a phrase of words (term ids) to the index.
+    fn index_phrase(&mut self, b: &mut Builder, terms: Box<[u32]>, owner: Owner) {
+        let id = self.phrases.len() as u32;
         match *terms {
             [] => {}
             [only] => {
@@ -344,6 +425,17 @@ impl Compiled {
             [first, second, ..] => b.pairs.entry((first, second)).or_default().push(id),
         }
         self.phrases.push(Phrase { terms, owner });
+    }
+
+    /// The cells of a bag phrase (none for another phrase).
+    fn cells(&self, phrase: u32) -> &[bag::Cell] {
+        match self.phrases.get(phrase as usize).map(|p| p.owner) {
+            Some(Owner::Bag { entry }) => {
+                let (start, len) = self.bag_entries[entry as usize];
+                &self.bag_cells[start as usize..(start + len) as usize]
+            }
+            _ => &[],
+        }
     }
 
     fn rule(&self, r: u32) -> &Rule {
@@ -368,6 +460,14 @@ impl Compiled {
         s: &mut Scratch,
     ) -> Classification {
         s.hits.clear();
+        s.bag.clear();
+        // The previous call's sums (of any classifier) go back to zero.
+        for r in s.touched.drain(..) {
+            if let Some(a) = s.acc.get_mut(r as usize) {
+                *a = bag::Acc::default();
+            }
+        }
+        s.acc.resize(self.policy.rules.len(), bag::Acc::default());
         // `seen` is all zeros between calls: only the entries of this call's
         // hits are set, and they are reset below.
         s.seen.resize(self.phrases.len(), 0);
@@ -376,8 +476,21 @@ impl Compiled {
         for h in &s.hits {
             s.seen[h.phrase as usize] = 0;
         }
+        for b in &mut s.bag {
+            b.seen = s.seen[b.phrase as usize] & 3;
+        }
+        for b in &s.bag {
+            s.seen[b.phrase as usize] = 0;
+        }
+        bag::accumulate(
+            &s.bag,
+            |p| self.cells(p),
+            self.policy.settings.title_weight,
+            &mut s.acc,
+            &mut s.touched,
+        );
         // Last, so that the result is built where the caller wants it.
-        self.decide(item, &mut s.hits, &mut s.best)
+        self.decide(item, s)
     }
 
     /// Finds the matches of every phrase in one field.
@@ -433,7 +546,7 @@ impl Compiled {
             for (pat, p) in &self.substrings {
                 let rule = match self.phrases[*p as usize].owner {
                     Owner::Keyword { rule, .. } | Owner::Exclude { rule, .. } => rule,
-                    Owner::Cue => continue,
+                    Owner::Cue | Owner::Bag { .. } => continue,
                 };
                 if !self.rule(rule).field.covers(field) || s.seen[*p as usize] & ok_bit != 0 {
                     continue;
@@ -531,6 +644,18 @@ impl Compiled {
                                 field,
                                 span,
                                 cue: None,
+                            });
+                        }
+                    }
+                    Owner::Bag { .. } => {
+                        let seen = &mut s.seen[p as usize];
+                        if *seen & ok_bit == 0 {
+                            *seen |= ok_bit;
+                            s.bag.push(bag::Hit {
+                                phrase: p,
+                                field,
+                                span,
+                                seen: 0,
                             });
                         }
                     }

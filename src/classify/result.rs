@@ -30,10 +30,18 @@ pub struct Classification {
     pub class: Option<Class>,
     /// How the decision was reached; never a silent guess.
     pub outcome: Outcome,
-    /// How sure the classifier is, in `[0, 1]`: `strength × share`, where
-    /// `strength = 1 - exp(-primary score / confidence_scale)` and
-    /// `share = primary / (primary + best other score)`.
+    /// How sure the classifier is, in `[0, 1]`, by the policy's
+    /// [`ConfidenceModel`](crate::ConfidenceModel): with `share` (the default
+    /// for a policy of your own), `strength × share`, where `strength = 1 -
+    /// exp(-primary score / confidence_scale)` and `share = primary /
+    /// (primary + best other score)`; with `softmax` (the embedded default),
+    /// the primary class's softmax probability.
     pub confidence: f64,
+    /// The confidence band, by the policy's `band_high` and `band_medium`
+    /// thresholds; the embedded default's were chosen by cross-validation so
+    /// that `high` is right at least 90% of the time. A result without a
+    /// class is `low`.
+    pub band: Band,
     /// The score of every class (finite, `>= 0`).
     pub scores: ClassScores,
     /// Other classes that fit (score at least `fit_ratio` of the top), best first.
@@ -41,6 +49,48 @@ pub struct Classification {
     /// Why: every rule that fired or was vetoed, in rule order, then field,
     /// then position.
     pub evidence: Vec<Evidence>,
+}
+
+/// How sure a [`Classification`] is, in three bands for routing (apply a
+/// `high` label automatically, ask a person otherwise).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Band {
+    /// Confidence below the policy's `band_medium`, or no class.
+    Low,
+    /// Confidence at least `band_medium`, below `band_high`.
+    Medium,
+    /// Confidence at least `band_high`.
+    High,
+}
+
+impl Band {
+    /// The band of `confidence` under thresholds `high >= medium`.
+    pub(crate) fn of(confidence: f64, high: f64, medium: f64) -> Band {
+        if confidence >= high {
+            Band::High
+        } else if confidence >= medium {
+            Band::Medium
+        } else {
+            Band::Low
+        }
+    }
+
+    /// The snake_case name used in JSON.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Band::Low => "low",
+            Band::Medium => "medium",
+            Band::High => "high",
+        }
+    }
+}
+
+impl std::fmt::Display for Band {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// How a [`Classification`] was decided.
@@ -133,6 +183,14 @@ pub enum EvidenceKind {
         field: TextField,
         /// Byte span in that field's original text.
         span: Range<usize>,
+    },
+    /// More keywords of a bag-of-words rule (one without conditions,
+    /// exclusions or negation, such as the embedded default's learned
+    /// layer) than its evidence lists: a rule lists its five strongest
+    /// keywords found, and this entry carries what the others added.
+    OtherKeywords {
+        /// How many keywords this entry stands for.
+        count: usize,
     },
     /// The rule's metadata conditions held.
     Condition {

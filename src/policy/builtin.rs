@@ -7,11 +7,122 @@
 //! signals ("doesn't", "deprecated", "secure") get small weights and mostly back up
 //! stronger ones. Metadata rules (channel, deal value) are added here.
 
-use super::{Conditions, POLICY_VERSION, Policy, Rule, Settings};
+use super::{Conditions, ConfidenceModel, POLICY_VERSION, Policy, Rule, Scope, Settings};
 use crate::class::Class;
 use crate::item::Channel;
 
 const RULES: &str = include_str!("builtin.rules");
+
+/// The learned layer: per-class word and phrase weights fitted by
+/// `scripts/fit-default-policy.sh` (the `fit_default` example), plus the
+/// decision settings chosen with them by cross-validation.
+const LEARNED: &str = include_str!("learned.rules");
+
+/// The learned layer, parsed: its rules and its settings.
+struct Layer {
+    rules: Vec<Rule>,
+    settings: Vec<(String, f64)>,
+}
+
+/// Parses `learned.rules`: `settings KEY VALUE...`, `prior ID CLASS WEIGHT`,
+/// and `rule ID CLASS SCOPE` followed by `WEIGHT PHRASE` lines. Any other
+/// line is an error naming it (the file is part of the library: the tests
+/// check that it parses).
+fn parse_layer(text: &str) -> Result<Layer, String> {
+    let mut layer = Layer {
+        rules: Vec::new(),
+        settings: Vec::new(),
+    };
+    for (n, line) in text.lines().enumerate() {
+        let bad = |what: &str| format!("learned.rules line {}: {what}: {line:?}", n + 1);
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (head, rest) = line.split_once(' ').unwrap_or((line, ""));
+        let class = |s: Option<&str>| {
+            s.and_then(|c| c.parse::<Class>().ok())
+                .ok_or_else(|| bad("unknown class"))
+        };
+        let number = |s: Option<&str>| {
+            s.and_then(|w| w.parse::<f64>().ok())
+                .filter(|w| w.is_finite())
+                .ok_or_else(|| bad("not a number"))
+        };
+        match head {
+            "settings" => {
+                let parts: Vec<&str> = rest.split_whitespace().collect();
+                if parts.len() % 2 != 0 {
+                    return Err(bad("settings need KEY VALUE pairs"));
+                }
+                for pair in parts.chunks(2) {
+                    layer
+                        .settings
+                        .push((pair[0].to_string(), number(Some(pair[1]))?));
+                }
+            }
+            "prior" => {
+                let mut p = rest.split_whitespace();
+                let id = p.next().ok_or_else(|| bad("no id"))?;
+                let class = class(p.next())?;
+                let weight = number(p.next())?;
+                let mut rule = Rule::new(id, class).weight(weight).when(Conditions {
+                    min_votes: Some(0),
+                    ..Conditions::default()
+                });
+                rule.description = Some(format!("learned prior of {class}; always holds"));
+                layer.rules.push(rule);
+            }
+            "rule" => {
+                let mut p = rest.split_whitespace();
+                let id = p.next().ok_or_else(|| bad("no id"))?;
+                let class = class(p.next())?;
+                let scope = match p.next() {
+                    Some("both") => Scope::Both,
+                    Some("title") => Scope::Title,
+                    Some("body") => Scope::Body,
+                    _ => return Err(bad("scope is not both, title or body")),
+                };
+                let mut rule = Rule::new(id, class).field(scope).not_negatable();
+                rule.description = Some(format!("learned words and phrases of {class}"));
+                layer.rules.push(rule);
+            }
+            _ => {
+                let weight = number(Some(head))?;
+                let rule = layer
+                    .rules
+                    .last_mut()
+                    .filter(|r| r.when.min_votes.is_none())
+                    .ok_or_else(|| bad("a keyword outside a rule"))?;
+                if rest.is_empty() {
+                    return Err(bad("a weight without a phrase"));
+                }
+                rule.keywords.push(super::Keyword {
+                    text: rest.to_string(),
+                    weight,
+                });
+            }
+        }
+    }
+    Ok(layer)
+}
+
+/// Applies the layer's settings; an unknown key is an error.
+fn apply(settings: &mut Settings, pairs: &[(String, f64)]) -> Result<(), String> {
+    for (key, value) in pairs {
+        let v = *value;
+        match key.as_str() {
+            "fit_ratio" => settings.fit_ratio = v,
+            "title_weight" => settings.title_weight = v,
+            "min_score" => settings.min_score = v,
+            "confidence_scale" => settings.confidence_scale = v,
+            "band_high" => settings.band_high = v,
+            "band_medium" => settings.band_medium = v,
+            other => return Err(format!("learned.rules: unknown setting {other:?}")),
+        }
+    }
+    Ok(())
+}
 
 /// Parses `builtin.rules`. The file is part of the library, so a malformed
 /// line is a bug caught by the tests (which check the parsed policy is
@@ -104,9 +215,20 @@ pub(super) fn policy() -> Policy {
         )
         .decisive(),
     );
+    let mut settings = Settings::default();
+    // The layer is part of the library and its test checks that it parses
+    // and applies; should it ever not, the hand-written rules still stand.
+    if let Ok(layer) = parse_layer(LEARNED) {
+        let mut with = settings.clone();
+        if apply(&mut with, &layer.settings).is_ok() {
+            settings = with;
+            settings.confidence_model = ConfidenceModel::Softmax;
+            rules.extend(layer.rules);
+        }
+    }
     Policy {
         version: POLICY_VERSION,
-        settings: Settings::default(),
+        settings,
         rules,
     }
 }
@@ -115,13 +237,17 @@ pub(super) fn policy() -> Policy {
 mod tests {
     use super::*;
 
+    /// The id prefix of the learned layer's rules.
+    const LEARNED_PREFIX: &str = "learned-";
+
     #[test]
     fn the_rules_file_parses_completely_and_validates() {
         let policy = policy();
         policy.validate().unwrap();
         // Every `rule` line became a rule, and every rule has keywords or conditions.
         let declared = RULES.lines().filter(|l| l.starts_with("rule ")).count();
-        assert_eq!(policy.rules.len(), declared + 3);
+        let layer = parse_layer(LEARNED).unwrap();
+        assert_eq!(policy.rules.len(), declared + 3 + layer.rules.len());
         for line in RULES.lines().filter(|l| l.starts_with("rule ")) {
             let parts: Vec<&str> = line.split_whitespace().collect();
             assert_eq!(parts.len(), 4, "{line}");
@@ -144,5 +270,43 @@ mod tests {
             })
             .count();
         assert!(keywords > 500 && commas > 0);
+    }
+
+    #[test]
+    fn the_learned_layer_parses_applies_and_covers_every_class() {
+        let layer = parse_layer(LEARNED).unwrap();
+        let mut settings = Settings::default();
+        apply(&mut settings, &layer.settings).unwrap();
+        assert!(layer.settings.iter().any(|(k, _)| k == "band_high"));
+        for class in Class::ALL {
+            assert!(
+                layer
+                    .rules
+                    .iter()
+                    .any(|r| r.class == class && r.keywords.len() > 10),
+                "{class}"
+            );
+        }
+        assert!(layer.rules.iter().all(|r| r.id.starts_with(LEARNED_PREFIX)));
+        let policy = policy();
+        assert_eq!(policy.settings.confidence_model, ConfidenceModel::Softmax);
+        assert_eq!(policy.settings.band_high, settings.band_high);
+    }
+
+    #[test]
+    fn a_bad_layer_line_is_an_error_naming_it() {
+        for text in [
+            "rule learned-x nonsense both\n",
+            "rule learned-x necessity sideways\n",
+            "1.0 orphan\n",
+            "prior learned-p necessity heavy\n",
+            "settings fit_ratio\n",
+            "rule learned-x necessity both\nNaN word\n",
+        ] {
+            let e = parse_layer(text).err().unwrap_or_default();
+            assert!(e.contains("line "), "{text:?}: {e}");
+        }
+        let mut s = Settings::default();
+        assert!(apply(&mut s, &[("colour".to_string(), 1.0)]).is_err());
     }
 }

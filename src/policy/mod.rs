@@ -103,8 +103,25 @@ pub struct Settings {
     /// (default 0.9; in `(0, 1]`).
     pub ambiguity_ratio: f64,
     /// Scale of the confidence's strength term, `1 - exp(-score / scale)`
-    /// (default 2.0; `> 0`).
+    /// with [`ConfidenceModel::Share`], or the softmax temperature with
+    /// [`ConfidenceModel::Softmax`] (default 2.0; `> 0`).
     pub confidence_scale: f64,
+    /// The least score, priors aside, that the best class needs for a match
+    /// (default 0: any rule that fires makes one). Below it the outcome is
+    /// [`Outcome::NoMatch`](crate::Outcome::NoMatch): with a learned layer,
+    /// where nearly every word weighs a little, this keeps text with no
+    /// request in it ("see attached") unclassified (finite, `>= 0`).
+    pub min_score: f64,
+    /// How scores become a confidence (default [`ConfidenceModel::Share`]).
+    pub confidence_model: ConfidenceModel,
+    /// A result whose confidence is at least this is in the
+    /// [`Band::High`](crate::Band::High) band (default 0.7; in `[0, 1]`, at
+    /// least `band_medium`).
+    pub band_high: f64,
+    /// A result whose confidence is at least this (and below `band_high`)
+    /// is in the [`Band::Medium`](crate::Band::Medium) band, else in
+    /// [`Band::Low`](crate::Band::Low) (default 0.4; in `[0, 1]`).
+    pub band_medium: f64,
     /// The order in which fitting classes win (default: necessity,
     /// opportunistic, fault_correction, market_driven, responsiveness). Must
     /// list each class once.
@@ -127,6 +144,10 @@ impl Default for Settings {
             fit_ratio: 0.5,
             ambiguity_ratio: 0.9,
             confidence_scale: 2.0,
+            min_score: 0.0,
+            confidence_model: ConfidenceModel::Share,
+            band_high: 0.7,
+            band_medium: 0.4,
             precedence: Class::ALL.to_vec(),
             negation_cues: [
                 "not",
@@ -150,6 +171,25 @@ impl Default for Settings {
             fallback: None,
         }
     }
+}
+
+/// How a [`Settings`]' scores become a confidence.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ConfidenceModel {
+    /// `strength × share`: `strength = 1 - exp(-primary / confidence_scale)`
+    /// grows with the evidence, `share = primary / (primary + best other)`
+    /// falls when another class is close. Suits hand-written policies,
+    /// whose scores are sums of keyword weights (the default).
+    #[default]
+    Share,
+    /// The softmax probability of the primary class, `exp(s_p / T) / Σ
+    /// exp(s_c / T)` over all five classes, `T` being `confidence_scale`.
+    /// Suits policies whose scores are log-odds, such as learned ones;
+    /// [`Outcome::Ambiguous`](crate::Outcome::Ambiguous) then compares the
+    /// runner-up's probability with the primary's.
+    Softmax,
 }
 
 /// Which text a rule looks at.
@@ -439,6 +479,29 @@ pub struct Conditions {
 }
 
 impl Conditions {
+    /// Whether the conditions hold for every item: none are set, or only
+    /// `min_votes = 0`. A rule without keywords whose conditions always hold
+    /// is a *prior*: it adds its weight to its class for every item (as the
+    /// learned policies' `*-prior` rules do) but does not make a match by
+    /// itself, so text in which nothing else fires still gets
+    /// [`Outcome::NoMatch`](crate::Outcome::NoMatch).
+    pub fn hold_always(&self) -> bool {
+        let Conditions {
+            channel,
+            not_channel,
+            min_deal_value,
+            max_deal_value,
+            tags,
+            min_votes,
+        } = self;
+        channel.is_none()
+            && not_channel.is_none()
+            && min_deal_value.is_none()
+            && max_deal_value.is_none()
+            && tags.is_none()
+            && min_votes.is_none_or(|v| v == 0)
+    }
+
     /// True when no condition is set.
     pub fn is_empty(&self) -> bool {
         // Field by field: the classifier asks this for every rule of every
@@ -468,6 +531,10 @@ const SETTINGS_KEYS: &[&str] = &[
     "fit_ratio",
     "ambiguity_ratio",
     "confidence_scale",
+    "min_score",
+    "confidence_model",
+    "band_high",
+    "band_medium",
     "precedence",
     "negation_cues",
     "negation_window",
@@ -541,6 +608,10 @@ impl<'de> Deserialize<'de> for Settings {
                         "fit_ratio" => s.fit_ratio = de_value(&mut map, &ctx)?,
                         "ambiguity_ratio" => s.ambiguity_ratio = de_value(&mut map, &ctx)?,
                         "confidence_scale" => s.confidence_scale = de_value(&mut map, &ctx)?,
+                        "min_score" => s.min_score = de_value(&mut map, &ctx)?,
+                        "confidence_model" => s.confidence_model = de_value(&mut map, &ctx)?,
+                        "band_high" => s.band_high = de_value(&mut map, &ctx)?,
+                        "band_medium" => s.band_medium = de_value(&mut map, &ctx)?,
                         "precedence" => s.precedence = crate::de::list(&mut map, "", &key)?,
                         "negation_cues" => s.negation_cues = crate::de::list(&mut map, "", &key)?,
                         "negation_window" => s.negation_window = de_value(&mut map, &ctx)?,

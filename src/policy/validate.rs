@@ -109,6 +109,20 @@ fn settings(policy: &Policy, errors: &mut Vec<PolicyError>) {
             s.confidence_scale.to_string(),
         );
     }
+    if !(s.min_score.is_finite() && s.min_score >= 0.0) {
+        bad("min_score", "finite and >= 0", s.min_score.to_string());
+    }
+    let unit = |v: f64| (0.0..=1.0).contains(&v);
+    if !unit(s.band_medium) {
+        bad("band_medium", "in [0, 1]", s.band_medium.to_string());
+    }
+    if !(unit(s.band_high) && s.band_high >= s.band_medium) {
+        bad(
+            "band_high",
+            "in [0, 1] and at least band_medium",
+            s.band_high.to_string(),
+        );
+    }
     let mut sorted = s.precedence.clone();
     sorted.sort();
     sorted.dedup();

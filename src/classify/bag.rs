@@ -1,0 +1,131 @@
+//! Bag-of-words rules: rules whose keywords simply add up as found (no
+//! conditions, exclusions or negation, not decisive), such as the embedded
+//! default's learned layer of thousands of weighted words and word pairs.
+//!
+//! Compiling gives every distinct keyword text of these rules one phrase,
+//! whose *cells* say what it adds to which rule: a word that five learned
+//! rules weigh is matched once, not five times. Deciding adds the cells up
+//! per rule in one pass and keeps each rule's strongest keywords for its
+//! evidence, so neither the work nor the evidence grows with the number of
+//! rules a word belongs to.
+
+use std::ops::Range;
+
+use crate::policy::{Rule, Scope, TextField};
+
+/// The keywords of a bag rule listed in its evidence (its strongest found);
+/// the rest are summed into one [`EvidenceKind::OtherKeywords`].
+///
+/// [`EvidenceKind::OtherKeywords`]: crate::EvidenceKind::OtherKeywords
+pub(super) const SHOWN: usize = 5;
+
+/// Whether a rule's keywords are compiled as a bag of words.
+pub(super) fn is_bag(rule: &Rule) -> bool {
+    rule.when.is_empty()
+        && rule.exclude.is_empty()
+        && !rule.negatable
+        && !rule.decisive
+        && !rule.keywords.is_empty()
+}
+
+/// What one bag phrase adds to one rule.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Cell {
+    pub rule: u32,
+    /// The keyword's index in the rule.
+    pub index: u32,
+    /// The rule's weight times the keyword's (in the body).
+    pub value: f64,
+    /// The fields the rule reads.
+    pub field: Scope,
+}
+
+/// The first match of a bag phrase in one field.
+#[derive(Clone, Debug)]
+pub(super) struct Hit {
+    pub phrase: u32,
+    pub field: TextField,
+    pub span: Range<usize>,
+    /// The fields the phrase was found in, once both are scanned: bit 0
+    /// the title, bit 1 the body.
+    pub seen: u8,
+}
+
+/// One rule's sum over the item's bag phrases.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Acc {
+    pub total: f64,
+    /// Keywords counted.
+    pub count: u32,
+    /// The strongest keywords: (value, hit, cell), best first.
+    pub top: [(f64, u32, u32); SHOWN],
+    pub ntop: u8,
+}
+
+impl Acc {
+    /// Counts a keyword worth `value`, found by hit `hit` through cell `cell`.
+    #[inline]
+    fn add(&mut self, value: f64, hit: u32, cell: u32) {
+        self.total += value;
+        self.count += 1;
+        let n = usize::from(self.ntop);
+        // Hits come in text order: an equal value found later ranks after.
+        let at = self.top[..n].partition_point(|t| t.0 >= value);
+        if at < SHOWN {
+            let end = n.min(SHOWN - 1);
+            self.top.copy_within(at..end, at + 1);
+            self.top[at] = (value, hit, cell);
+            self.ntop = (n + 1).min(SHOWN) as u8;
+        }
+    }
+
+    /// The best (value, hit, cell) entries.
+    pub fn shown(&self) -> &[(f64, u32, u32)] {
+        &self.top[..usize::from(self.ntop)]
+    }
+}
+
+/// Adds every bag hit's cells to the rules' sums. `acc` has one entry per
+/// rule, zero for every rule not in `touched`; the rules newly touched are
+/// pushed to `touched`, unsorted.
+pub(super) fn accumulate<'a>(
+    hits: &[Hit],
+    cells_of: impl Fn(u32) -> &'a [Cell],
+    title_weight: f64,
+    acc: &mut [Acc],
+    touched: &mut Vec<u32>,
+) {
+    for (i, h) in hits.iter().enumerate() {
+        for (c, cell) in cells_of(h.phrase).iter().enumerate() {
+            // A phrase found in both fields has a hit in each: only the one
+            // in the cell's best field counts it.
+            match best_field(h.seen, cell.field, title_weight) {
+                Some((factor, field)) if field == h.field => {
+                    let Some(a) = acc.get_mut(cell.rule as usize) else {
+                        continue;
+                    };
+                    if a.count == 0 {
+                        touched.push(cell.rule);
+                    }
+                    a.add(cell.value * factor, i as u32, c as u32);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The factor a keyword found in the fields `seen` (bit 0 title, bit 1
+/// body) counts at for a rule reading `field`, and the field it counts in:
+/// its best, as for every keyword.
+#[inline]
+pub(super) fn best_field(seen: u8, field: Scope, title_weight: f64) -> Option<(f64, TextField)> {
+    let title = seen & 1 != 0 && field.covers(TextField::Title);
+    let body = seen & 2 != 0 && field.covers(TextField::Body);
+    match (title, body) {
+        (true, true) if title_weight >= 1.0 => Some((title_weight, TextField::Title)),
+        (true, true) | (false, true) => Some((1.0, TextField::Body)),
+        (true, false) => Some((title_weight, TextField::Title)),
+        (false, false) => None,
+    }
+}
