@@ -9,7 +9,7 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 SECONDS_PER_TARGET="${1:-60}"
-TARGETS="${TARGETS:-policy_parse classify_items item_parse cluster_items}"
+TARGETS="${TARGETS:-policy_parse classify_items item_parse cluster_items learn_items}"
 JOBS="${JOBS:-1}"
 
 seed() {
@@ -21,7 +21,7 @@ seed() {
             [ -f "$f" ] && cp -n "$f" "$dir/seed-$(basename "$f")"
         done
         ;;
-    classify_items | item_parse | cluster_items)
+    classify_items | item_parse | cluster_items | learn_items)
         if [ -f ../examples/data/sample.jsonl ]; then
             n=0
             while IFS= read -r line; do

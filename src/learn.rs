@@ -5,8 +5,12 @@ use serde::{Deserialize, Serialize};
 use crate::class::Class;
 use crate::classify::Classifier;
 use crate::error::ParamsError;
+use crate::error::PolicyErrors;
 use crate::evaluate::{Evaluation, EvaluationReport};
-use crate::policy::{Conditions, Keyword, Policy, Rule, Scope, Settings};
+use crate::policy::{
+    Conditions, Keyword, MAX_PHRASES, MAX_RULES, MAX_WEIGHT, Policy, Rule, Scope, Settings,
+    phrase_fits,
+};
 use crate::text::{self, Analyzed, FxHashMap};
 
 /// How training items of frequent and rare classes are weighted.
@@ -337,6 +341,11 @@ pub enum LearnError {
         /// The number of items.
         items: usize,
     },
+    /// The learned policy does not validate. The learner keeps only
+    /// keywords within the policy limits, so this is a bug in the learner;
+    /// it is an error rather than a panic so that no input can crash it.
+    #[error("the learned policy does not validate (a bug in the learner): {0}")]
+    InvalidPolicy(PolicyErrors),
 }
 
 /// Learns policies from labelled texts.
@@ -604,7 +613,9 @@ impl Learner {
         for (b, s) in model.bias.iter_mut().zip(shift.unwrap_or_default()) {
             *b += s;
         }
-        Ok(self.to_policy(&data, &model, &prep, &classes, items.len(), l2))
+        let policy = self.to_policy(&data, &model, &prep, &classes, items.len(), l2);
+        policy.validate().map_err(LearnError::InvalidPolicy)?;
+        Ok(policy)
     }
 
     /// K-fold cross-validation: fold `f` holds the items whose
@@ -633,7 +644,7 @@ impl Learner {
                 });
             }
             let policy = self.learn(&train)?;
-            let classifier = Classifier::new(&policy).expect("a learned policy always validates");
+            let classifier = Classifier::new(&policy).map_err(LearnError::InvalidPolicy)?;
             let mut eval = Evaluation::new().max_misses(0);
             for (n, t) in test.iter().enumerate() {
                 let c = classifier.classify_text(t.title, t.body);
@@ -671,7 +682,14 @@ impl Learner {
     ) -> Policy {
         let p = &self.params;
         let k = classes.len();
-        let round = |w: f64| (w * 1000.0).round() / 1000.0;
+        // Rounded to three decimals and kept within the policy's weight
+        // limit (only a degenerate fit, say with a tiny `l2` and many
+        // iterations, comes near it); a weight that is not a number is 0,
+        // so it is not written.
+        let round = |w: f64| {
+            let w = (w * 1000.0).round() / 1000.0;
+            if w.is_nan() { 0.0 } else { w.min(MAX_WEIGHT) }
+        };
         let mut policy = Policy::empty();
         policy.settings = Settings {
             title_weight: 1.0,
@@ -712,7 +730,9 @@ impl Learner {
                 .then(b.0.total_cmp(&a.0))
                 .then(a.1.cmp(&b.1))
         });
-        kept.truncate(p.max_keywords);
+        // Every class may write every kept feature: the policy's limit on
+        // keywords over all rules bounds them too.
+        kept.truncate(p.max_keywords.min(MAX_PHRASES / k));
         for (ci, &class) in classes.iter().enumerate() {
             let mut kws: Vec<(f64, u32)> = kept
                 .iter()
@@ -801,6 +821,10 @@ impl Learner {
 /// first fit in the given order: a phrase joins the first group with no
 /// phrase whose last `m` words are its first `m` words, or the other way
 /// round. Single words never overlap: one group.
+///
+/// At most [`MAX_GROUPS`] groups are made, so that the policy stays within
+/// its limit on rules; a phrase that fits none of them is left out (only
+/// text crafted to chain hundreds of phrases comes near it).
 fn non_overlapping(data: &Features, kws: &[(f64, u32)], len: usize) -> Vec<Vec<(f64, u32)>> {
     if kws.is_empty() {
         return Vec::new();
@@ -819,6 +843,7 @@ fn non_overlapping(data: &Features, kws: &[(f64, u32)], len: usize) -> Vec<Vec<(
         };
         let at = match groups.iter().position(|(_, pre, suf)| fits(pre, suf)) {
             Some(at) => at,
+            None if groups.len() == MAX_GROUPS => continue,
             None => {
                 groups.push((Vec::new(), Ends::default(), Ends::default()));
                 groups.len() - 1
@@ -833,6 +858,11 @@ fn non_overlapping(data: &Features, kws: &[(f64, u32)], len: usize) -> Vec<Vec<(
     }
     groups.into_iter().map(|g| g.0).collect()
 }
+
+/// The most rules [`non_overlapping`] splits one class's phrases of one
+/// length and field into: with five classes, a prior rule each and two
+/// fields × three lengths, the rules stay within the policy limit.
+const MAX_GROUPS: usize = (MAX_RULES / Class::ALL.len() - 1) / 6;
 
 /// The training items as binary feature sets.
 struct Features {
@@ -997,7 +1027,9 @@ impl Features {
             let name = words.join(" ");
             let terms = text::phrase_terms(&name);
             let expect = key[..3].iter().take_while(|&&t| t != NO).count();
-            if terms.len() != expect || text::is_substring_phrase(&name) {
+            // A feature must re-normalise to its own terms and be a valid
+            // keyword (a word of hundreds of characters is not).
+            if terms.len() != expect || text::is_substring_phrase(&name) || !phrase_fits(&name) {
                 continue;
             }
             remap[g] = names.len() as u32;

@@ -141,3 +141,52 @@ fn an_unknown_option_is_an_error_not_ignored() {
     let (_, err, ok) = run("classify", &["--tabel", SAMPLE]);
     assert!(!ok && err.contains("--tabel"));
 }
+
+/// The reported panic, from the command line: 20 of 40 training items carry
+/// a 250-character token; `policy learn --folds 5` cross-validates, and the
+/// written policy passes `policy check`.
+#[test]
+fn policy_learn_on_a_250_character_token_cross_validates_and_checks() {
+    let dir = std::env::temp_dir().join(format!("ft-learn-long-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let long = "x".repeat(250);
+    let mut lines = String::new();
+    for i in 0..40 {
+        let (label, body) = if i % 2 == 0 {
+            ("Bug", "the app crashes when saving")
+        } else {
+            ("Feature", "please add dark mode support")
+        };
+        let body = if i < 20 {
+            format!("{body} {long}")
+        } else {
+            body.to_string()
+        };
+        let row = serde_json::json!({"id": format!("R{i}"), "title": format!("item {i}"), "body": body, "label": label});
+        lines.push_str(&format!("{row}\n"));
+    }
+    let data = dir.join("long.jsonl");
+    std::fs::write(&data, lines).unwrap();
+    let out = dir.join("learned.json");
+    let (stdout, err, ok) = run(
+        "policy",
+        &[
+            "learn",
+            data.to_str().unwrap(),
+            "--labels",
+            "Bug=fault_correction,Feature=market_driven",
+            "--folds",
+            "5",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{err}");
+    let report: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(report["cross_validation"]["folds"], 5, "{report}");
+    let (stdout, err, ok) = run("policy", &["check", out.to_str().unwrap()]);
+    assert!(ok, "{stdout} {err}");
+    let check: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(check["ok"], true);
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -1,7 +1,8 @@
 //! Stable fallback for the cargo-fuzz targets (for machines without nightly):
 //! proptest feeds random bytes through the same structured input and
 //! invariant checks as fuzz/fuzz_targets/classify_items.rs, and mutated bad
-//! policies through parsing and compiling like fuzz_targets/policy_parse.rs.
+//! policies through parsing and compiling like fuzz_targets/policy_parse.rs,
+//! and labelled texts through the learner like fuzz_targets/learn_items.rs.
 //!
 //! ```text
 //! FUZZ_CASES=200000 cargo test --release --test fuzz_long -- --ignored --nocapture
@@ -185,6 +186,40 @@ fn policy_parsing_long() {
     let runs = policy_run(n);
     eprintln!(
         "policy_parsing_long: {runs} cases in {:.1?}",
+        start.elapsed()
+    );
+}
+
+fn learn_run(cases: u32) -> (u32, usize) {
+    let learned = Cell::new(0usize);
+    let runs = Cell::new(0u32);
+    runner(cases)
+        .run(&prop::collection::vec(any::<u8>(), 0..4096), |bytes| {
+            let mut u = Unstructured::new(&bytes);
+            if let Ok(input) = fuzz_input::LearnIn::arbitrary(&mut u) {
+                learned.set(learned.get() + fuzz_input::run_learn(&input));
+            }
+            runs.set(runs.get() + 1);
+            Ok(())
+        })
+        .unwrap();
+    (runs.get(), learned.get())
+}
+
+#[test]
+fn learn_invariants_short() {
+    let (runs, _) = learn_run(256);
+    assert_eq!(runs, 256);
+}
+
+#[test]
+#[ignore = "long run: FUZZ_CASES=N cargo test --release --test fuzz_long -- --ignored"]
+fn learn_invariants_long() {
+    let n = cases(20_000);
+    let start = std::time::Instant::now();
+    let (runs, learned) = learn_run(n);
+    eprintln!(
+        "learn_invariants_long: {runs} cases, {learned} training items in {:.1?}",
         start.elapsed()
     );
 }

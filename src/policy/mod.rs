@@ -3,6 +3,8 @@
 mod builtin;
 mod validate;
 
+pub(crate) use validate::{MAX_PHRASES, MAX_RULES, MAX_WEIGHT, phrase_fits};
+
 use std::fmt;
 
 use serde::de::{self, MapAccess, Visitor};

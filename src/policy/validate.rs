@@ -11,12 +11,14 @@ use crate::text;
 pub(crate) const MAX_PHRASE_WORDS: usize = 8;
 /// The most characters a keyword, exclusion or negation phrase may have.
 pub(crate) const MAX_PHRASE_CHARS: usize = 200;
-const MAX_RULES: usize = 20_000;
+/// The most rules a policy may have.
+pub(crate) const MAX_RULES: usize = 20_000;
 /// The largest weight (rule, keyword, title factor). With at most
 /// `MAX_PHRASES` keywords, a class score stays below 1e6 × 1e6 × 1e6 × 5e5,
 /// far from overflowing to infinity.
 pub(crate) const MAX_WEIGHT: f64 = 1e6;
-const MAX_PHRASES: usize = 500_000;
+/// The most keywords and exclusions, over all rules, a policy may have.
+pub(crate) const MAX_PHRASES: usize = 500_000;
 
 pub(super) fn validate(policy: &Policy) -> Result<(), PolicyErrors> {
     let mut errors = Vec::new();
@@ -153,6 +155,14 @@ fn settings(policy: &Policy, errors: &mut Vec<PolicyError>) {
             );
         }
     }
+}
+
+/// Whether a phrase is a valid keyword, exclusion or negation cue: 1 to
+/// [`MAX_PHRASE_WORDS`] words as the matcher sees them and at most
+/// [`MAX_PHRASE_CHARS`] characters (the learner keeps only such phrases).
+pub(crate) fn phrase_fits(phrase: &str) -> bool {
+    let (words, chars) = measure(phrase);
+    words > 0 && words <= MAX_PHRASE_WORDS && chars <= MAX_PHRASE_CHARS
 }
 
 /// Words (as the matcher sees them) and characters in a phrase.

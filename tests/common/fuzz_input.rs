@@ -536,3 +536,107 @@ pub fn run_cluster(input: &ClusterIn) -> usize {
     }
     items.len()
 }
+
+/// A piece of a learner's training text: as for classification, plus long
+/// runs of one character (past the policies' limit on a keyword's length).
+#[derive(Arbitrary, Debug, Clone)]
+pub enum LearnPieceIn {
+    Piece(PieceIn),
+    Long(char, u16),
+}
+
+/// Input of the learner target: a few texts, combined into up to 64
+/// labelled items (so that short inputs still give a training set), and
+/// parameters in their valid ranges.
+#[derive(Arbitrary, Debug, Clone)]
+pub struct LearnIn {
+    pub texts: Vec<(Vec<LearnPieceIn>, u8)>,
+    pub items: u8,
+    pub max_ngram: u8,
+    pub min_doc_freq: u8,
+    pub folds: u8,
+    pub search: bool,
+    pub values: u8,
+}
+
+fn learn_text(pieces: &[LearnPieceIn]) -> String {
+    let mut s = String::new();
+    for p in pieces.iter().take(32) {
+        match p {
+            LearnPieceIn::Piece(p) => s.push_str(&text(std::slice::from_ref(p))),
+            LearnPieceIn::Long(c, n) => s.extend(std::iter::repeat_n(*c, usize::from(*n % 600))),
+        }
+    }
+    s
+}
+
+/// Learns a policy from the input's texts and cross-validates it, checking
+/// that nothing panics, that every learned policy validates and compiles,
+/// and that the only errors are the documented ones for too few classes or
+/// bad folds. Returns the number of training items.
+pub fn run_learn(input: &LearnIn) -> usize {
+    use feedback_triage::{FeatureValues, Labelled, LearnError, LearnParams, Learner, Search};
+    let pieces: Vec<(String, u8)> = input
+        .texts
+        .iter()
+        .take(16)
+        .map(|(t, c)| (learn_text(t), *c))
+        .collect();
+    let m = pieces.len();
+    // Item `i` takes its title from text `i mod m`, its body from another
+    // text, and a class that also varies with the round `i / m`.
+    let texts: Vec<(String, String, Class)> = (0..if m == 0 {
+        0
+    } else {
+        usize::from(input.items % 65)
+    })
+        .map(|i| {
+            let (title, c) = &pieces[i % m];
+            let body = &pieces[(i / m + 3 * i) % m].0;
+            let round = u8::try_from(i / m).unwrap_or(0);
+            (
+                title.clone(),
+                body.clone(),
+                class(c.wrapping_add(round % 2)),
+            )
+        })
+        .collect();
+    let items: Vec<Labelled<'_>> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, (t, b, c))| Labelled::new(i, t, b, *c))
+        .collect();
+    let values = [
+        FeatureValues::Binary,
+        FeatureValues::Idf,
+        FeatureValues::LogOdds,
+    ];
+    let params = LearnParams::default()
+        .max_ngram(1 + usize::from(input.max_ngram % 3))
+        .min_doc_freq(1 + usize::from(input.min_doc_freq % 3))
+        .values(values[usize::from(input.values) % values.len()])
+        .search(if input.search {
+            Search::InnerCv
+        } else {
+            Search::Off
+        });
+    let learner = Learner::new(params).expect("params are built in range");
+    match learner.learn(&items) {
+        Ok(policy) => {
+            policy.validate().expect("a learned policy validates");
+            let classifier = Classifier::new(&policy).expect("a learned policy compiles");
+            for i in &items {
+                let c = classifier.classify_text(i.title, i.body);
+                assert!((0.0..=1.0).contains(&c.confidence));
+            }
+        }
+        Err(LearnError::TooFewClasses { .. }) => {}
+        Err(e) => panic!("learn: {e}"),
+    }
+    match learner.cross_validate(&items, 2 + usize::from(input.folds % 4)) {
+        Ok(cv) => assert!(cv.mean_accuracy.is_finite()),
+        Err(LearnError::TooFewClasses { .. } | LearnError::BadFolds { .. }) => {}
+        Err(e) => panic!("cross-validation: {e}"),
+    }
+    items.len()
+}
