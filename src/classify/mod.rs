@@ -3,6 +3,7 @@
 mod bag;
 mod decide;
 mod result;
+mod substrings;
 mod terms;
 
 use std::cell::Cell;
@@ -62,11 +63,9 @@ struct Compiled {
     /// `bag_cells[start..start + len]` for `bag_entries[entry]`.
     bag_cells: Vec<bag::Cell>,
     bag_entries: Vec<(u32, u32)>,
-    /// Phrases in scripts without spaces, matched as substrings.
-    substrings: Vec<(Box<str>, u32)>,
-    /// The distinct first characters of `substrings`, sorted: a text none of
-    /// whose characters is here needs no substring search.
-    substring_first: Vec<char>,
+    /// Keywords and exclusions in scripts without spaces, matched as
+    /// substrings.
+    substrings: substrings::Substrings,
 }
 
 #[derive(Debug)]
@@ -150,6 +149,12 @@ struct Scratch {
     best: Vec<(u32, f64, usize)>,
     /// Words already looked up, across calls.
     memo: terms::WordMemo,
+    /// The substring search's buffers.
+    marks: substrings::Marks,
+    /// Tests set it to search substrings one phrase at a time (the
+    /// reference the automaton must agree with).
+    #[cfg(test)]
+    substrings_one_by_one: bool,
 }
 
 /// The thread's buffers while a call uses them: put back when dropped (also
@@ -282,8 +287,7 @@ impl Compiled {
             bag_cells: Vec::new(),
             bag_entries: Vec::new(),
             phrases: Vec::new(),
-            substrings: Vec::new(),
-            substring_first: Vec::new(),
+            substrings: substrings::Substrings::default(),
         };
         let mut b = Builder::default();
         for (r, rule) in policy.rules.iter().enumerate() {
@@ -336,13 +340,7 @@ impl Compiled {
         for list in b.pairs.values_mut() {
             list.sort_by_key(|&p| (std::cmp::Reverse(phrases[p as usize].terms.len()), p));
         }
-        c.substring_first = c
-            .substrings
-            .iter()
-            .filter_map(|(p, _)| p.chars().next())
-            .collect();
-        c.substring_first.sort_unstable();
-        c.substring_first.dedup();
+        c.substrings.finish();
         // The builder's maps served compiling; matching uses the table and
         // the index.
         let table: Vec<(&[u8], u32, bool)> = b
@@ -394,9 +392,10 @@ impl Compiled {
     fn add_phrase(&mut self, b: &mut Builder, phrase: &str, owner: Owner) {
         let id = self.phrases.len() as u32;
         if text::is_substring_phrase(phrase) {
-            let pat: String = phrase.trim().chars().flat_map(char::to_lowercase).collect();
-            if !pat.is_empty() {
-                self.substrings.push((pat.into_boxed_str(), id));
+            // A cue in such a script negates nothing (cues are matched as
+            // words): only keywords and exclusions are searched for.
+            if !matches!(owner, Owner::Cue) {
+                self.substrings.push(phrase, id);
             }
             self.phrases.push(Phrase {
                 terms: Box::new([]),
@@ -534,35 +533,49 @@ impl Compiled {
             },
         );
         self.match_terms(field, s.nterms, s);
-        let (ok_bit, _) = seen_bits(field);
         // Scripts without spaces: first occurrence of each phrase.
-        let first = &self.substring_first;
-        if !first.is_empty()
-            && !ascii
-            && text
-                .chars()
-                .any(|c| !c.is_ascii() && first.binary_search(&c).is_ok())
-        {
-            for (pat, p) in &self.substrings {
-                let rule = match self.phrases[*p as usize].owner {
-                    Owner::Keyword { rule, .. } | Owner::Exclude { rule, .. } => rule,
-                    Owner::Cue | Owner::Bag { .. } => continue,
-                };
-                if !self.rule(rule).field.covers(field) || s.seen[*p as usize] & ok_bit != 0 {
-                    continue;
-                }
-                if let Some(pos) = text.find(&**pat) {
-                    s.seen[*p as usize] |= ok_bit;
-                    s.hits.push(Hit {
-                        rule,
-                        phrase: *p,
-                        field,
-                        span: pos..pos + pat.len(),
-                        cue: None,
-                    });
-                }
+        if self.substrings.may_occur(text, ascii) {
+            let (seen, hits) = (&mut s.seen, &mut s.hits);
+            #[cfg(test)]
+            if s.substrings_one_by_one {
+                return self.substrings.one_by_one(text, |p, span| {
+                    self.substring_hit(field, p, span, seen, hits)
+                });
             }
+            self.substrings
+                .first_occurrences(text, &mut s.marks, |p, span| {
+                    self.substring_hit(field, p, span, seen, hits)
+                });
         }
+    }
+
+    /// Records the first occurrence of substring phrase `p` in `field`,
+    /// unless its rule does not look at the field or it is already recorded.
+    fn substring_hit(
+        &self,
+        field: TextField,
+        p: u32,
+        span: std::ops::Range<usize>,
+        seen: &mut [u8],
+        hits: &mut Vec<Hit>,
+    ) {
+        let (ok_bit, _) = seen_bits(field);
+        let rule = match self.phrases[p as usize].owner {
+            Owner::Keyword { rule, .. } | Owner::Exclude { rule, .. } => rule,
+            // Bag phrases are never substring phrases (see `add_bag_keyword`).
+            Owner::Cue | Owner::Bag { .. } => return,
+        };
+        if !self.rule(rule).field.covers(field) || seen[p as usize] & ok_bit != 0 {
+            return;
+        }
+        seen[p as usize] |= ok_bit;
+        hits.push(Hit {
+            rule,
+            phrase: p,
+            field,
+            span,
+            cue: None,
+        });
     }
 
     /// Finds the phrases that start at the first `upto` of the kept terms
@@ -768,6 +781,46 @@ mod tests {
                 ..Scratch::default()
             });
             proptest::prop_assert_eq!(chunked, whole);
+        }
+    }
+
+    proptest::proptest! {
+        /// With a policy of overlapping, repeated and nested keywords and
+        /// exclusions in scripts without spaces, scoped to the title, the
+        /// body or both, the automaton gives the classification of a search
+        /// per phrase.
+        #[test]
+        fn substring_automaton_classifies_as_one_search_per_phrase(
+            rules in proptest::collection::vec(
+                (
+                    proptest::collection::vec("[数据丢失崩溃👍İ]{1,4}", 1..6),
+                    proptest::collection::vec("[数据丢失崩溃👍]{1,3}", 0..2),
+                    0usize..3,
+                    0usize..5,
+                ),
+                1..8,
+            ),
+            title in "[数据丢失崩溃👍İ a。]{0,30}",
+            body in "[数据丢失崩溃👍İ a。]{0,120}",
+        ) {
+            use crate::policy::Scope;
+            let mut policy = Policy::empty();
+            for (i, (kws, excl, scope, class)) in rules.iter().enumerate() {
+                let mut rule = Rule::new(format!("r{i}"), Class::ALL[*class])
+                    .field([Scope::Both, Scope::Title, Scope::Body][*scope]);
+                for k in kws {
+                    rule = rule.keyword(k.as_str());
+                }
+                rule.exclude = excl.clone();
+                policy.rules.push(rule);
+            }
+            let c = Classifier::new(&policy).unwrap();
+            let fast = c.inner.classify_with(&title, &body, None, &mut Scratch::default());
+            let slow = c.inner.classify_with(&title, &body, None, &mut Scratch {
+                substrings_one_by_one: true,
+                ..Scratch::default()
+            });
+            proptest::prop_assert_eq!(fast, slow);
         }
     }
 
