@@ -11,7 +11,13 @@ use crate::policy::{
     Conditions, Keyword, MAX_PHRASES, MAX_RULES, MAX_WEIGHT, Policy, Rule, Scope, Settings,
     phrase_fits,
 };
-use crate::text::{self, Analyzed, FxHashMap};
+use crate::text::{self, Analyzed};
+// The learner's maps are keyed by training text (words, n-grams of their
+// ids): the standard, randomly keyed hash, so that text crafted to collide
+// cannot make them quadratic. Nothing is read from them in an order that
+// shows in a policy (`spellings` is scanned for a maximum with ties broken
+// by the string), so the key never changes a result.
+use std::collections::HashMap;
 
 /// How training items of frequent and rare classes are weighted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -890,12 +896,12 @@ impl Features {
     fn build(items: &[Labelled<'_>], p: &LearnParams) -> Features {
         // Raw words are interned first, so each distinct spelling is
         // normalised once; surfaces are counted per raw word.
-        let mut raw_ids: FxHashMap<&str, u32> = FxHashMap::default();
+        let mut raw_ids: HashMap<&str, u32> = HashMap::default();
         let mut raw_term: Vec<u32> = Vec::new();
         let mut raw_count: Vec<u32> = Vec::new();
         let mut raw_text: Vec<&str> = Vec::new();
-        let mut term_ids: FxHashMap<Box<str>, u32> = FxHashMap::default();
-        let mut gram_ids: FxHashMap<[u32; 4], u32> = FxHashMap::default();
+        let mut term_ids: HashMap<Box<str>, u32> = HashMap::default();
+        let mut gram_ids: HashMap<[u32; 4], u32> = HashMap::default();
         let mut gram_keys: Vec<[u32; 4]> = Vec::new();
         let mut df: Vec<u32> = Vec::new();
         let mut dfc: Vec<[u32; 5]> = Vec::new();
@@ -980,7 +986,7 @@ impl Features {
         }
         // The most frequent lower-case surface of each term (ties: the
         // smaller string). Only distinct raw words are visited.
-        let mut spellings: FxHashMap<(u32, String), u32> = FxHashMap::default();
+        let mut spellings: HashMap<(u32, String), u32> = HashMap::default();
         for (r, &t) in raw_term.iter().enumerate() {
             if t != NO {
                 *spellings

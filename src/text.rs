@@ -1099,10 +1099,13 @@ pub(crate) fn is_substring_phrase(phrase: &str) -> bool {
 }
 
 /// A fast, deterministic hasher for short keys (FxHash's mixing step). Not
-/// resistant to hash flooding: the classifier's tables hold policy terms,
-/// chosen by the policy's author, and only look text up; clustering's
-/// vocabulary does hold text tokens, so words crafted to collide could make
-/// its probes long (slower, never wrong).
+/// resistant to hash flooding, so no table keyed by request text uses it
+/// (the clustering's vocabulary and the learner's maps use the standard,
+/// randomly keyed hash). Its tables hold keys that text cannot choose: the
+/// classifier's hold policy terms, chosen by the policy's author, and only
+/// look text up (a lookup's probes are bounded by the table, built from the
+/// policy); the stop-word set is fixed; the clustering's link maps are keyed
+/// by group numbers (positions in the clustering's order).
 #[derive(Clone, Copy, Default)]
 pub(crate) struct FxHasher {
     hash: u64,

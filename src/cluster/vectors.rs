@@ -4,7 +4,7 @@
 //! cosine similarity).
 
 use crate::item::FeedbackItem;
-use crate::text::{self, Analyzed, FxHashMap};
+use crate::text::{self, Analyzed};
 
 /// At most this many bytes of a title and of a body are read. A request that
 /// long has said what it is about; the cap bounds the work per item, so a
@@ -79,6 +79,11 @@ pub(crate) fn for_each_term(
 /// numbers, so a vocabulary of a million terms (every request brings a new
 /// number or name) costs a few allocations, not two million, and finding a
 /// term reads one slot and, when its fingerprint matches, its text.
+///
+/// Terms come from request text, so the hash is keyed with a random key per
+/// vocabulary (SipHash through the standard library's `RandomState`):
+/// words crafted to collide cannot make the probes long. The key never
+/// shows in a result: ids follow the order of interning, not the table.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Vocab {
     /// The terms' text, end to end.
@@ -89,6 +94,8 @@ pub(crate) struct Vocab {
     /// Open addressing, a power of two long (or empty): per slot, the upper
     /// 32 bits of the term's hash and, below, its id plus one; 0 is empty.
     slots: Vec<u64>,
+    /// The hash's random key.
+    keys: std::hash::RandomState,
 }
 
 impl Vocab {
@@ -110,7 +117,7 @@ impl Vocab {
 
     /// The id of `term`, if it was interned.
     pub fn get(&self, term: &str) -> Option<u32> {
-        let (at, _) = self.find(term, Self::hash(term));
+        let (at, _) = self.find(term, self.hash(term));
         self.slots.get(at?).and_then(|&s| (s as u32).checked_sub(1))
     }
 
@@ -123,7 +130,7 @@ impl Vocab {
         if 2 * (self.len() + 1) > self.slots.len() {
             self.grow();
         }
-        let h = Self::hash(term);
+        let h = self.hash(term);
         match self.find(term, h) {
             (Some(at), false) => {
                 let Some(id) = u32::try_from(self.len())
@@ -175,7 +182,7 @@ impl Vocab {
             let id = (s as u32).wrapping_sub(1);
             // The upper half of the hash is in the slot; the lower half
             // (where the probe starts) is recomputed from the text.
-            let h = Self::hash(self.term(id));
+            let h = self.hash(self.term(id));
             let mut at = h as usize & (size - 1);
             while self.slots[at] != 0 {
                 at = (at + 1) & (size - 1);
@@ -184,20 +191,11 @@ impl Vocab {
         }
     }
 
-    /// FxHash of the bytes, then a finaliser so that every bit of the hash
-    /// depends on every byte (the probe starts at the low bits, the
-    /// fingerprint is the high ones).
-    fn hash(term: &str) -> u64 {
-        use std::hash::Hasher;
-        let mut f = text::FxHasher::default();
-        f.write(term.as_bytes());
-        f.write_usize(term.len());
-        let mut h = f.finish();
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-        h ^ (h >> 33)
+    /// The keyed hash of a term (every bit depends on every byte: the probe
+    /// starts at the low bits, the fingerprint is the high ones).
+    fn hash(&self, term: &str) -> u64 {
+        use std::hash::BuildHasher;
+        self.keys.hash_one(term)
     }
 }
 
@@ -349,7 +347,8 @@ impl Corpus {
     pub fn vectorize(&self, item: &FeedbackItem, max_terms: usize) -> SparseVec {
         let mut buf = Analyzed::default();
         let mut scratch = Vec::new();
-        let mut unseen: FxHashMap<String, u32> = FxHashMap::default();
+        // Keyed by request text: the standard, randomly keyed hash.
+        let mut unseen: std::collections::HashMap<String, u32> = Default::default();
         let base = self.vocab.len() as u32;
         for_each_term(&mut buf, item, |term, _, w| {
             let id = match self.vocab.get(term) {
