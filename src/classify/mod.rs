@@ -157,13 +157,19 @@ struct Scratch {
     substrings_one_by_one: bool,
 }
 
-/// The thread's buffers while a call uses them: put back when dropped (also
-/// when unwinding).
+/// The thread's buffers while a call uses them: put back when dropped,
+/// except when unwinding.
 struct Lent(Option<Box<Scratch>>);
 
 impl Drop for Lent {
     fn drop(&mut self) {
-        SCRATCH.set(self.0.take());
+        // A call that panicked may have left marks set (`seen`, the
+        // substring marks) or the memo half updated, and later calls rely
+        // on them being clear: such buffers are dropped, and the thread's
+        // next call starts with fresh ones.
+        if !std::thread::panicking() {
+            SCRATCH.set(self.0.take());
+        }
     }
 }
 
@@ -173,6 +179,13 @@ const CHUNK: usize = 1024;
 
 /// The classifier of the embedded policy, compiled once per process.
 static BUILTIN: std::sync::OnceLock<Classifier> = std::sync::OnceLock::new();
+
+#[cfg(test)]
+thread_local! {
+    /// Makes the thread's next call panic after scanning, before the marks
+    /// are cleared (a test hook).
+    static PANIC_AFTER_SCAN: Cell<bool> = const { Cell::new(false) };
+}
 
 thread_local! {
     /// Taken out while a call classifies, and put back after: the call
@@ -472,6 +485,10 @@ impl Compiled {
         s.seen.resize(self.phrases.len(), 0);
         self.scan(title, TextField::Title, s);
         self.scan(body, TextField::Body, s);
+        #[cfg(test)]
+        if PANIC_AFTER_SCAN.replace(false) {
+            panic!("a test's panic, with the marks of the scan set");
+        }
         for h in &s.hits {
             s.seen[h.phrase as usize] = 0;
         }
@@ -822,6 +839,34 @@ mod tests {
             });
             proptest::prop_assert_eq!(fast, slow);
         }
+    }
+
+    /// A panic in the middle of a call (caught by the caller) does not
+    /// leave the thread's buffers with marks set: the thread's next calls
+    /// find the same keywords as a fresh thread does.
+    #[test]
+    fn a_caught_panic_leaves_no_marks_behind() {
+        let c = Classifier::builtin();
+        let (title, body) = (
+            "The app crashes on export",
+            "应用崩溃 after the update, crashes again",
+        );
+        let fresh = c.classify_text(title, body);
+        let swapped = c.classify_text(body, title);
+        assert!(fresh.evidence.len() >= 3, "{fresh:?}");
+        std::thread::spawn(move || {
+            // The thread's buffers exist and are warm before the panic.
+            assert_eq!(c.classify_text(title, body), fresh);
+            PANIC_AFTER_SCAN.set(true);
+            let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                c.classify_text(title, body)
+            }));
+            assert!(caught.is_err());
+            assert_eq!(c.classify_text(title, body), fresh);
+            assert_eq!(c.classify_text(body, title), swapped);
+        })
+        .join()
+        .unwrap();
     }
 
     /// A huge request's token buffers are not kept in the thread's scratch

@@ -125,22 +125,48 @@ fn apply(settings: &mut Settings, pairs: &[(String, f64)]) -> Result<(), String>
 }
 
 /// Parses `builtin.rules`. The file is part of the library, so a malformed
-/// line is a bug caught by the tests (which check the parsed policy is
-/// complete and valid); parsing itself never panics.
+/// line is a bug that the tests catch ([`parse_checked`] names it); should
+/// one ever ship, the policy has no rules from the file rather than wrong
+/// ones, and parsing itself never panics.
 fn parse(text: &str) -> Vec<Rule> {
-    // Join continuation lines (starting with white space) to their key line.
-    let mut lines: Vec<String> = Vec::new();
-    for line in text.lines() {
+    parse_checked(text).unwrap_or_default()
+}
+
+/// A line of `builtin.rules` that does not parse: its 1-based number and
+/// what is wrong with it.
+#[derive(Debug, PartialEq)]
+struct BadLine {
+    line: usize,
+    message: String,
+}
+
+/// Parses `builtin.rules`, or names the first line that does not parse: a
+/// `rule` line whose class is unknown, whose weight is not a number, or
+/// that has missing or extra fields; a key other than `rule`, `about`,
+/// `keywords` and `exclude`; or one of the latter before any `rule` line.
+fn parse_checked(text: &str) -> Result<Vec<Rule>, BadLine> {
+    // Join continuation lines (starting with white space) to their key line,
+    // keeping the key line's number.
+    let mut lines: Vec<(usize, String)> = Vec::new();
+    for (n, line) in text.lines().enumerate() {
         if line.trim().is_empty() || line.trim_start().starts_with('#') {
             continue;
         }
         if line.starts_with(char::is_whitespace) {
-            if let Some(last) = lines.last_mut() {
-                last.push(' ');
-                last.push_str(line.trim());
+            match lines.last_mut() {
+                Some((_, last)) => {
+                    last.push(' ');
+                    last.push_str(line.trim());
+                }
+                None => {
+                    return Err(BadLine {
+                        line: n + 1,
+                        message: "a continuation line before any key line".into(),
+                    });
+                }
             }
         } else {
-            lines.push(line.trim().to_string());
+            lines.push((n + 1, line.trim().to_string()));
         }
     }
     let mut rules: Vec<Rule> = Vec::new();
@@ -151,17 +177,23 @@ fn parse(text: &str) -> Vec<Rule> {
             .map(String::from)
             .collect()
     };
-    for line in lines {
+    for (n, line) in lines {
+        let bad = |message: String| BadLine { line: n, message };
         let (key, value) = line.split_once(' ').unwrap_or((line.as_str(), ""));
         match (key, rules.last_mut()) {
             ("rule", _) => {
-                let mut parts = value.split_whitespace();
-                let id = parts.next().unwrap_or_default();
-                let class = parts
-                    .next()
-                    .and_then(|c| c.parse::<Class>().ok())
-                    .unwrap_or(Class::Responsiveness);
-                let weight = parts.next().and_then(|w| w.parse().ok()).unwrap_or(1.0);
+                let parts: Vec<&str> = value.split_whitespace().collect();
+                let [id, class, weight] = parts[..] else {
+                    return Err(bad(format!(
+                        "`rule` needs `ID CLASS WEIGHT`, got {value:?}"
+                    )));
+                };
+                let class = class
+                    .parse::<Class>()
+                    .map_err(|e| bad(format!("rule {id}: class {class:?}: {e}")))?;
+                let weight = weight
+                    .parse::<f64>()
+                    .map_err(|e| bad(format!("rule {id}: weight {weight:?}: {e}")))?;
                 rules.push(Rule::new(id, class).weight(weight));
             }
             ("about", Some(rule)) => rule.description = Some(value.to_string()),
@@ -169,10 +201,13 @@ fn parse(text: &str) -> Vec<Rule> {
                 .keywords
                 .extend(list(value).into_iter().map(super::Keyword::new)),
             ("exclude", Some(rule)) => rule.exclude.extend(list(value)),
-            _ => {}
+            ("about" | "keywords" | "exclude", None) => {
+                return Err(bad(format!("`{key}` before any `rule` line")));
+            }
+            _ => return Err(bad(format!("unknown key {key:?}"))),
         }
     }
-    rules
+    Ok(rules)
 }
 
 pub(super) fn policy() -> Policy {
@@ -242,6 +277,9 @@ mod tests {
 
     #[test]
     fn the_rules_file_parses_completely_and_validates() {
+        if let Err(e) = parse_checked(RULES) {
+            panic!("builtin.rules line {}: {}", e.line, e.message);
+        }
         let policy = policy();
         policy.validate().unwrap();
         // Every `rule` line became a rule, and every rule has keywords or conditions.
@@ -308,5 +346,50 @@ mod tests {
         }
         let mut s = Settings::default();
         assert!(apply(&mut s, &[("colour".to_string(), 1.0)]).is_err());
+    }
+
+    /// A bad line is an error naming the line, never a guess (an unknown
+    /// class used to become responsiveness, a bad weight 1.0, an unknown key
+    /// was skipped).
+    #[test]
+    fn a_bad_line_is_an_error_that_names_it() {
+        let cases = [
+            (
+                "rule a necesity 2.0\nkeywords gdpr",
+                1,
+                "class \"necesity\"",
+            ),
+            (
+                "# c\n\nrule a necessity heavy\nkeywords gdpr",
+                3,
+                "weight \"heavy\"",
+            ),
+            ("rule a necessity\nkeywords gdpr", 1, "ID CLASS WEIGHT"),
+            (
+                "rule a necessity 2.0 3.0\nkeywords gdpr",
+                1,
+                "ID CLASS WEIGHT",
+            ),
+            ("keywords gdpr", 1, "before any `rule`"),
+            ("  gdpr, ccpa", 1, "continuation"),
+            (
+                "rule a necessity 2.0\nkeyword gdpr",
+                2,
+                "unknown key \"keyword\"",
+            ),
+        ];
+        for (text, line, needle) in cases {
+            let e = parse_checked(text).unwrap_err();
+            assert_eq!(e.line, line, "{text:?}: {e:?}");
+            assert!(e.message.contains(needle), "{text:?}: {e:?}");
+            // The lenient wrapper gives no rules rather than wrong ones.
+            assert!(parse(text).is_empty());
+        }
+        let rules =
+            parse_checked("rule a necessity 2.5\nkeywords gdpr,\n  ccpa\nexclude x").unwrap();
+        assert_eq!(rules.len(), 1);
+        assert_eq!((rules[0].class, rules[0].weight), (Class::Necessity, 2.5));
+        assert_eq!(rules[0].keywords.len(), 2);
+        assert_eq!(rules[0].exclude, ["x"]);
     }
 }
