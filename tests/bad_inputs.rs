@@ -4,8 +4,6 @@
 //! acceptance. Inputs too big to commit (a 5 MB policy, a 10 MB title) are
 //! generated here.
 
-use std::time::{Duration, Instant};
-
 use feedback_triage::{Classifier, FeedbackItem, Policy};
 
 #[path = "common/bad_manifest.rs"]
@@ -116,8 +114,10 @@ fn every_bad_file_is_in_the_manifest() {
     }
 }
 
-/// A 5 MB policy: 30,000 rules, past the limit of 20,000. Rejected quickly
-/// with the count named.
+/// A 5 MB policy: 30,000 rules, past the limit of 20,000. Rejected with the
+/// count named. (How the time to read and check a policy grows with its
+/// size is measured by `cargo run --release --example adversarial`, not
+/// here: a timed unit test proves little on a shared machine.)
 #[test]
 fn five_megabyte_policy_is_rejected_quickly() {
     let mut json = String::from("{\"version\": 1, \"rules\": [");
@@ -133,18 +133,15 @@ fn five_megabyte_policy_is_rejected_quickly() {
     }
     json.push_str("]}");
     assert!(json.len() >= 5 * 1024 * 1024);
-    let start = Instant::now();
     let policy: Policy = serde_json::from_str(&json).expect("parses");
-    let err = Classifier::new(&policy).unwrap_err().to_string();
+    let errors = Classifier::new(&policy).unwrap_err();
+    let err = errors.to_string();
     assert!(
         err.contains(&format!("{i} rules")) && err.contains("20000"),
         "{err}"
     );
-    assert!(
-        start.elapsed() < Duration::from_secs(30),
-        "{:?}",
-        start.elapsed()
-    );
+    // Only the count is wrong: one error, not one per rule.
+    assert_eq!(errors.len(), 1, "{err}");
 
     // The same in TOML, with one bad rule in the middle: it is named.
     let mut toml_text = String::from("version = 1\n");
@@ -169,7 +166,10 @@ fn five_megabyte_policy_is_rejected_quickly() {
     );
 }
 
-/// A 10 MB title is valid: accepted, classified, with spans inside it.
+/// A 10 MB title is valid: accepted and classified, with the evidence of
+/// the sentence it repeats. (That the time grows linearly, 1 MB to
+/// 10 MB, is measured by `cargo run --release --example adversarial`, case
+/// "one huge request", not by a timed unit test.)
 #[test]
 fn ten_megabyte_title_is_classified() {
     let mut title = String::with_capacity(10 * 1024 * 1024 + 64);
@@ -178,17 +178,14 @@ fn ten_megabyte_title_is_classified() {
     }
     let json = serde_json::to_string(&serde_json::json!({"id": "huge", "title": title})).unwrap();
     let item: FeedbackItem = serde_json::from_str(&json).expect("a long title is valid");
-    let start = Instant::now();
     let c = Classifier::builtin().classify(&item).expect("classifies");
-    assert!(
-        start.elapsed() < Duration::from_secs(60),
-        "{:?}",
-        start.elapsed()
-    );
     assert!(c.class.is_some());
-    for e in &c.evidence {
-        if let feedback_triage::EvidenceKind::Keyword { span, .. } = &e.kind {
-            assert!(span.end <= item.title.len());
-        }
+    // The text repeats one sentence: the huge title gives the evidence of
+    // that sentence alone, each keyword reported once, at its first match.
+    let one = Classifier::builtin().classify_text("the export crashes again and we lose data ", "");
+    assert_eq!(c.class, one.class);
+    assert_eq!(c.evidence.len(), one.evidence.len());
+    for (e, o) in c.evidence.iter().zip(&one.evidence) {
+        assert_eq!((&e.rule, &e.kind), (&o.rule, &o.kind));
     }
 }

@@ -150,10 +150,49 @@ fn hostile_texts_do_not_panic() {
     let (c, index) = Clusterer::default().cluster_with_index(&items).unwrap();
     assert_eq!(all_ids(&c).len(), items.len());
     assert!(partition(&c).contains(&vec!["big".to_string(), "big2".to_string()]));
+    let group_of = |id: &str| {
+        c.features
+            .iter()
+            .map(|f| (&f.id, &f.members))
+            .chain(c.special_cases.iter().map(|s| (&s.id, &s.members)))
+            .find(|(_, m)| m.iter().any(|m| m == id))
+            .map(|(g, _)| g.clone())
+            .unwrap()
+    };
+    // An indexed item placed again joins its own group, unless it has no
+    // term to compare (the numbers of "nowords" are terms): then it is new
+    // and close to nothing.
     for it in &items {
-        let _ = index.assign(it);
-        let _ = index.find_duplicate(it).unwrap();
+        let wordless = ["empty", "ws"].contains(&it.id.as_str());
+        match index.assign(it) {
+            Assignment::Joins { id, similarity, .. } => {
+                assert!(!wordless, "{}", it.id);
+                assert_eq!(id, group_of(&it.id), "{}", it.id);
+                assert!((0.0..=1.0).contains(&similarity), "{similarity}");
+            }
+            Assignment::New { closest } => {
+                assert!(wordless, "{} is new: {closest:?}", it.id);
+                assert_eq!(closest, None, "{}", it.id);
+            }
+            other => panic!("{other:?}"),
+        }
+        let check = index.find_duplicate(it).unwrap();
+        assert!((0.0..=1.0).contains(&check.similarity), "{check:?}");
+        if wordless {
+            assert_eq!(check.decision, DuplicateDecision::Different, "{check:?}");
+            assert_eq!(check.matched, None, "{check:?}");
+        }
     }
+    // The identical huge texts find each other; so do the mixed scripts.
+    for (a, b) in [("big", "big2"), ("big2", "big"), ("mixed", "mixed2")] {
+        let it = items.iter().find(|i| i.id == a).unwrap();
+        let check = index.find_duplicate(it).unwrap();
+        assert_eq!(check.matched.as_deref(), Some(b), "{check:?}");
+        assert_eq!(check.group, Some(group_of(b)));
+    }
+    let big = index.find_duplicate(&items[0]).unwrap();
+    assert_eq!(big.decision, DuplicateDecision::Same);
+    assert!(big.similarity > 0.999, "{big:?}");
 }
 
 #[test]

@@ -170,3 +170,55 @@ fn null_when_means_no_conditions() {
     let e = json_err(r#"{"version": 1, "rules": [{"id": "a", "class": "necessity", "when": 3}]}"#);
     assert!(e.contains("\"a\"") && e.contains("`when`"), "{e}");
 }
+
+/// Issue 24: a policy of thousands of keywords in a script without spaces
+/// was matched with one search per keyword (time keywords x text). With one
+/// automaton over them all, every keyword present is still found, once, at
+/// its first occurrence, and no other. (Time per MB: `cargo run --release
+/// --example substring_scale`.)
+#[test]
+fn thousands_of_substring_keywords_find_exactly_those_present() {
+    // 3,000 distinct keywords of two ideographs: U+4E00 + i, U+5E00 + i.
+    let kw = |i: u32| -> String {
+        [0x4E00 + i, 0x5E00 + i]
+            .into_iter()
+            .map(|c| char::from_u32(c).unwrap())
+            .collect()
+    };
+    let mut policy = Policy::empty();
+    for (c, class) in Class::ALL.into_iter().enumerate() {
+        let mut rule = Rule::new(format!("cjk-{class}"), class);
+        for i in (c as u32..3_000).step_by(Class::ALL.len()) {
+            rule = rule.keyword(kw(i).as_str());
+        }
+        policy.rules.push(rule);
+    }
+    let classifier = Classifier::new(&policy).unwrap();
+    // Keywords 7, 1234 and 2999 (twice), between characters of no keyword.
+    let filler = "。".repeat(50);
+    let body = format!(
+        "{filler}{}{filler}{}{filler}{}{filler}{}{filler}",
+        kw(7),
+        kw(2999),
+        kw(1234),
+        kw(2999)
+    );
+    let c = classifier.classify_text("", &body);
+    let mut found: Vec<(String, usize)> = c
+        .evidence
+        .iter()
+        .filter_map(|e| match &e.kind {
+            feedback_triage::EvidenceKind::Keyword { phrase, span, .. } => {
+                Some((phrase.to_string(), span.start))
+            }
+            _ => None,
+        })
+        .collect();
+    found.sort();
+    let mut expected: Vec<(String, usize)> = [7, 2999, 1234]
+        .into_iter()
+        .map(|i| (kw(i), body.find(&kw(i)).unwrap()))
+        .collect();
+    expected.sort();
+    assert_eq!(found, expected);
+}

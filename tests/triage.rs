@@ -138,11 +138,85 @@ fn signals_are_computed_as_documented() {
     );
     assert_eq!(s.cadence.months_below, 3);
     assert_eq!(s.cadence.undated, 1);
-    // Alignment: the one feature mixes responsiveness and market-driven asks or not;
-    // either way the share is aligned / considered.
-    let a = &s.alignment;
-    assert!(a.features_aligned <= a.features_considered);
-    assert_eq!(a.share.is_some(), a.features_considered > 0);
+    // Alignment depends on the classes the default policy gives the three
+    // invoice requests: see `alignment_counts_features_drawing_on_two_of_the_three_classes`
+    // for known answers with a policy of the test's own.
+}
+
+/// Alignment, with a policy of the test's own so that each member's class is
+/// known: among the features with members in market driven, opportunistic
+/// or responsiveness, the share with members in two or three of them.
+#[test]
+fn alignment_counts_features_drawing_on_two_of_the_three_classes() {
+    use feedback_triage::{Policy, Rule};
+    let mut policy = Policy::empty();
+    for (id, class, word) in [
+        ("md", Class::MarketDriven, "competitors"),
+        ("resp", Class::Responsiveness, "annoying"),
+        ("opp", Class::Opportunistic, "renewal"),
+        ("nec", Class::Necessity, "auditors"),
+    ] {
+        policy.rules.push(Rule::new(id, class).keyword(word));
+    }
+    let t = Triage::new(
+        Classifier::new(&policy).unwrap(),
+        Clusterer::default(),
+        TriageParams::default(),
+    )
+    .unwrap();
+    let invoices = "export invoices to excel spreadsheet";
+    let dark = "dark mode theme for the editor";
+    let audit = "audit log of admin changes";
+    let items = vec![
+        // Market driven and responsiveness: aligned.
+        item(
+            "a1",
+            "Acme",
+            invoices,
+            "our competitors have it",
+            "2026-01-05",
+        ),
+        item(
+            "a2",
+            "Globex",
+            invoices,
+            "so annoying without it",
+            "2026-01-06",
+        ),
+        item(
+            "a3",
+            "Initech",
+            invoices,
+            "competitors offer it",
+            "2026-01-07",
+        ),
+        // Opportunistic alone: considered, not aligned.
+        item("b1", "Acme", dark, "needed for the renewal", "2026-01-08"),
+        item("b2", "Hooli", dark, "part of our renewal", "2026-01-09"),
+        // Necessity alone: not considered.
+        item("c1", "Umbrella", audit, "our auditors ask", "2026-01-10"),
+        item(
+            "c2",
+            "Globex",
+            audit,
+            "the auditors require it",
+            "2026-01-11",
+        ),
+    ];
+    let r = t.report(&items).unwrap();
+    let mut groups: Vec<Vec<&str>> = r
+        .features
+        .iter()
+        .map(|f| f.feature.members.iter().map(String::as_str).collect())
+        .collect();
+    groups.sort();
+    assert_eq!(
+        groups,
+        [vec!["a1", "a2", "a3"], vec!["b1", "b2"], vec!["c1", "c2"]]
+    );
+    let a = &r.signals.alignment;
+    assert_eq!((a.features_considered, a.features_aligned), (2, 1));
+    assert_eq!(a.share, Some(0.5));
 }
 
 #[test]
