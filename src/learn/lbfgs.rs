@@ -1,0 +1,95 @@
+//! The optimiser.
+
+/// Minimises a smooth convex function with L-BFGS (memory 10) and a
+/// backtracking Armijo line search. Deterministic.
+pub(super) fn lbfgs(
+    dim: usize,
+    max_iter: usize,
+    f: &mut dyn FnMut(&[f64], &mut [f64]) -> f64,
+) -> Vec<f64> {
+    const M: usize = 10;
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+    let mut x = vec![0.0; dim];
+    let mut g = vec![0.0; dim];
+    let mut fx = f(&x, &mut g);
+    let mut s_hist: Vec<Vec<f64>> = Vec::new();
+    let mut y_hist: Vec<Vec<f64>> = Vec::new();
+    let mut d = vec![0.0; dim];
+    let mut x_new = vec![0.0; dim];
+    let mut g_new = vec![0.0; dim];
+    for _ in 0..max_iter {
+        // Two-loop recursion: d = -H g.
+        d.copy_from_slice(&g);
+        let mut alpha = vec![0.0; s_hist.len()];
+        for i in (0..s_hist.len()).rev() {
+            let rho = 1.0 / dot(&y_hist[i], &s_hist[i]);
+            alpha[i] = rho * dot(&s_hist[i], &d);
+            for (dj, yj) in d.iter_mut().zip(&y_hist[i]) {
+                *dj -= alpha[i] * yj;
+            }
+        }
+        if let (Some(s), Some(y)) = (s_hist.last(), y_hist.last()) {
+            let gamma = dot(s, y) / dot(y, y);
+            d.iter_mut().for_each(|v| *v *= gamma);
+        } else {
+            let norm = dot(&g, &g).sqrt().max(1e-12);
+            d.iter_mut().for_each(|v| *v /= norm);
+        }
+        for i in 0..s_hist.len() {
+            let rho = 1.0 / dot(&y_hist[i], &s_hist[i]);
+            let beta = rho * dot(&y_hist[i], &d);
+            for (dj, sj) in d.iter_mut().zip(&s_hist[i]) {
+                *dj += (alpha[i] - beta) * sj;
+            }
+        }
+        d.iter_mut().for_each(|v| *v = -*v);
+        let mut slope = dot(&g, &d);
+        if slope >= 0.0 {
+            // Not a descent direction: restart from the gradient.
+            s_hist.clear();
+            y_hist.clear();
+            for (dj, gj) in d.iter_mut().zip(&g) {
+                *dj = -gj;
+            }
+            slope = -dot(&g, &g);
+        }
+        let mut step = 1.0;
+        let mut accepted = false;
+        for _ in 0..30 {
+            for i in 0..dim {
+                x_new[i] = x[i] + step * d[i];
+            }
+            let f_new = f(&x_new, &mut g_new);
+            if f_new <= fx + 1e-4 * step * slope {
+                // Reuse the oldest pair's buffers once the memory is full.
+                let (mut s, mut yv) = if s_hist.len() == M {
+                    (s_hist.remove(0), y_hist.remove(0))
+                } else {
+                    (vec![0.0; dim], vec![0.0; dim])
+                };
+                for i in 0..dim {
+                    s[i] = x_new[i] - x[i];
+                    yv[i] = g_new[i] - g[i];
+                }
+                if dot(&s, &yv) > 1e-12 {
+                    s_hist.push(s);
+                    y_hist.push(yv);
+                }
+                let decrease = fx - f_new;
+                std::mem::swap(&mut x, &mut x_new);
+                std::mem::swap(&mut g, &mut g_new);
+                fx = f_new;
+                accepted = true;
+                if decrease <= 1e-10 * fx.abs().max(1.0) {
+                    return x;
+                }
+                break;
+            }
+            step *= 0.5;
+        }
+        if !accepted || dot(&g, &g).sqrt() < 1e-6 {
+            break;
+        }
+    }
+    x
+}
