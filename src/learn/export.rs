@@ -19,62 +19,23 @@ impl Learner {
         l2: f64,
     ) -> Policy {
         let p = &self.params;
-        let k = classes.len();
-        // Rounded to three decimals and kept within the policy's weight
-        // limit (only a degenerate fit, say with a tiny `l2` and many
-        // iterations, comes near it); a weight that is not a number is 0,
-        // so it is not written.
-        let round = |w: f64| {
-            let w = (w * 1000.0).round() / 1000.0;
-            if w.is_nan() { 0.0 } else { w.min(MAX_WEIGHT) }
-        };
         let mut policy = Policy::empty();
         policy.settings = Settings {
             title_weight: 1.0,
             fit_ratio: 1.0,
             ..Settings::default()
         };
+        let weights = Shifted {
+            model,
+            prep,
+            k: classes.len(),
+        };
         let bmin = model.bias.iter().copied().fold(f64::INFINITY, f64::min);
-        // Shifted weights: per feature, subtract its smallest class weight.
-        // A counted feature also carries its share of the length term:
-        // `beta × bias` per class (see `Prepared`).
-        let weight = |f: usize, ci: usize| {
-            let w = model.w[f * k + ci];
-            if prep.counted[f] {
-                w + prep.beta * model.bias[ci]
-            } else {
-                w
-            }
-        };
-        let shifted = |f: usize, ci: usize| {
-            let least = (0..k).map(|c| weight(f, c)).fold(f64::INFINITY, f64::min);
-            round(weight(f, ci) - least)
-        };
-        // Features are kept or dropped whole (in every class at once), so a
-        // kept feature's weights still differ between classes exactly as
-        // fitted: the heaviest `max_keywords` whose largest weight reaches
-        // `min_weight`.
-        let mut kept: Vec<(f64, u32)> = (0..data.names.len())
-            .map(|f| {
-                let top = (0..k).map(|ci| shifted(f, ci)).fold(0.0, f64::max);
-                (top, f as u32)
-            })
-            .filter(|&(top, f)| prep.counted[f as usize] || (top >= p.min_weight && top > 0.0))
-            .collect();
-        // Counted features first: they are at most `max_keywords`.
-        kept.sort_by(|a, b| {
-            prep.counted[b.1 as usize]
-                .cmp(&prep.counted[a.1 as usize])
-                .then(b.0.total_cmp(&a.0))
-                .then(a.1.cmp(&b.1))
-        });
-        // Every class may write every kept feature: the policy's limit on
-        // keywords over all rules bounds them too.
-        kept.truncate(p.max_keywords.min(MAX_PHRASES / k));
+        let kept = self.kept(&weights, data.names.len());
         for (ci, &class) in classes.iter().enumerate() {
             let mut kws: Vec<(f64, u32)> = kept
                 .iter()
-                .map(|&(_, f)| (shifted(f as usize, ci), f))
+                .map(|&(_, f)| (weights.shifted(f as usize, ci), f))
                 .filter(|&(w, _)| w > 0.0)
                 .collect();
             kws.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
@@ -91,47 +52,7 @@ impl Learner {
                 ));
                 policy.rules.push(rule);
             }
-            for (title, len) in [false, true]
-                .into_iter()
-                .flat_map(|t| (1..=p.max_ngram).map(move |l| (t, l)))
-            {
-                let selected: Vec<(f64, u32)> = kws
-                    .iter()
-                    .copied()
-                    .filter(|(_, f)| {
-                        data.lens[*f as usize] as usize == len && data.title[*f as usize] == title
-                    })
-                    .collect();
-                for (part, group) in non_overlapping(data, &selected, len).iter().enumerate() {
-                    let keywords: Vec<Keyword> = group
-                        .iter()
-                        .map(|&(w, f)| Keyword {
-                            text: data.names[f as usize].clone(),
-                            weight: w,
-                        })
-                        .collect();
-                    let mut what = match (title, len) {
-                        (false, 1) => "words".to_string(),
-                        (false, _) => format!("phrases-{len}"),
-                        (true, 1) => "title-words".to_string(),
-                        (true, _) => format!("title-phrases-{len}"),
-                    };
-                    if part > 0 {
-                        what = format!("{what}-part-{}", part + 1);
-                    }
-                    let mut rule = Rule::new(format!("{}-{class}-{what}", p.rule_prefix), class)
-                        .not_negatable();
-                    if title {
-                        rule = rule.field(Scope::Title);
-                    }
-                    rule.keywords = keywords;
-                    rule.description = Some(format!(
-                        "learned from {n} items: {len}-word keywords, weights are shifted \
-                         log-odds of a logistic regression (l2 {l2})"
-                    ));
-                    policy.rules.push(rule);
-                }
-            }
+            self.keyword_rules(&mut policy, data, &kws, class, n, l2);
         }
         if policy.rules.is_empty() {
             // Nothing told the classes apart (say, every text was empty):
@@ -147,6 +68,129 @@ impl Learner {
             policy.rules.push(rule);
         }
         policy
+    }
+
+    /// The features written, as (largest shifted weight, feature).
+    ///
+    /// Features are kept or dropped whole (in every class at once), so a
+    /// kept feature's weights still differ between classes exactly as
+    /// fitted: the heaviest `max_keywords` whose largest weight reaches
+    /// `min_weight`.
+    fn kept(&self, weights: &Shifted<'_>, features: usize) -> Vec<(f64, u32)> {
+        let p = &self.params;
+        let (prep, k) = (weights.prep, weights.k);
+        let mut kept: Vec<(f64, u32)> = (0..features)
+            .map(|f| {
+                let top = (0..k).map(|ci| weights.shifted(f, ci)).fold(0.0, f64::max);
+                (top, f as u32)
+            })
+            .filter(|&(top, f)| prep.counted[f as usize] || (top >= p.min_weight && top > 0.0))
+            .collect();
+        // Counted features first: they are at most `max_keywords`.
+        kept.sort_by(|a, b| {
+            prep.counted[b.1 as usize]
+                .cmp(&prep.counted[a.1 as usize])
+                .then(b.0.total_cmp(&a.0))
+                .then(a.1.cmp(&b.1))
+        });
+        // Every class may write every kept feature: the policy's limit on
+        // keywords over all rules bounds them too.
+        kept.truncate(p.max_keywords.min(MAX_PHRASES / k));
+        kept
+    }
+
+    /// Writes one class's keywords `kws` (heaviest first) as rules, one per
+    /// field and phrase length (more where phrases could overlap).
+    fn keyword_rules(
+        &self,
+        policy: &mut Policy,
+        data: &Features,
+        kws: &[(f64, u32)],
+        class: Class,
+        n: usize,
+        l2: f64,
+    ) {
+        let p = &self.params;
+        for (title, len) in [false, true]
+            .into_iter()
+            .flat_map(|t| (1..=p.max_ngram).map(move |l| (t, l)))
+        {
+            let selected: Vec<(f64, u32)> = kws
+                .iter()
+                .copied()
+                .filter(|(_, f)| {
+                    data.lens[*f as usize] as usize == len && data.title[*f as usize] == title
+                })
+                .collect();
+            for (part, group) in non_overlapping(data, &selected, len).iter().enumerate() {
+                let keywords: Vec<Keyword> = group
+                    .iter()
+                    .map(|&(w, f)| Keyword {
+                        text: data.names[f as usize].clone(),
+                        weight: w,
+                    })
+                    .collect();
+                let mut what = match (title, len) {
+                    (false, 1) => "words".to_string(),
+                    (false, _) => format!("phrases-{len}"),
+                    (true, 1) => "title-words".to_string(),
+                    (true, _) => format!("title-phrases-{len}"),
+                };
+                if part > 0 {
+                    what = format!("{what}-part-{}", part + 1);
+                }
+                let mut rule =
+                    Rule::new(format!("{}-{class}-{what}", p.rule_prefix), class).not_negatable();
+                if title {
+                    rule = rule.field(Scope::Title);
+                }
+                rule.keywords = keywords;
+                rule.description = Some(format!(
+                    "learned from {n} items: {len}-word keywords, weights are shifted \
+                     log-odds of a logistic regression (l2 {l2})"
+                ));
+                policy.rules.push(rule);
+            }
+        }
+    }
+}
+
+/// Rounded to three decimals and kept within the policy's weight limit
+/// (only a degenerate fit, say with a tiny `l2` and many iterations, comes
+/// near it); a weight that is not a number is 0, so it is not written.
+fn round(w: f64) -> f64 {
+    let w = (w * 1000.0).round() / 1000.0;
+    if w.is_nan() { 0.0 } else { w.min(MAX_WEIGHT) }
+}
+
+/// A fitted model's weights as a policy writes them.
+struct Shifted<'m> {
+    model: &'m Model,
+    prep: &'m Prepared,
+    /// The number of classes.
+    k: usize,
+}
+
+impl Shifted<'_> {
+    /// The weight of feature `f` for class `ci`. A counted feature also
+    /// carries its share of the length term: `beta × bias` per class (see
+    /// `Prepared`).
+    fn weight(&self, f: usize, ci: usize) -> f64 {
+        let w = self.model.w[f * self.k + ci];
+        if self.prep.counted[f] {
+            w + self.prep.beta * self.model.bias[ci]
+        } else {
+            w
+        }
+    }
+
+    /// The weight of feature `f` for class `ci` less its smallest class
+    /// weight, rounded.
+    fn shifted(&self, f: usize, ci: usize) -> f64 {
+        let least = (0..self.k)
+            .map(|c| self.weight(f, c))
+            .fold(f64::INFINITY, f64::min);
+        round(self.weight(f, ci) - least)
     }
 }
 

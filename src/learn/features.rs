@@ -35,137 +35,23 @@ pub(super) const NO: u32 = u32::MAX;
 
 impl Features {
     pub(super) fn build(items: &[Labelled<'_>], p: &LearnParams) -> Features {
-        // Raw words are interned first, so each distinct spelling is
-        // normalised once; surfaces are counted per raw word.
-        let mut raw_ids: HashMap<&str, u32> = HashMap::default();
-        let mut raw_term: Vec<u32> = Vec::new();
-        let mut raw_count: Vec<u32> = Vec::new();
-        let mut raw_text: Vec<&str> = Vec::new();
-        let mut term_ids: HashMap<Box<str>, u32> = HashMap::default();
-        let mut gram_ids: HashMap<[u32; 4], u32> = HashMap::default();
-        let mut gram_keys: Vec<[u32; 4]> = Vec::new();
-        let mut df: Vec<u32> = Vec::new();
-        let mut dfc: Vec<[u32; 5]> = Vec::new();
-        let mut class_n = [0usize; 5];
-        for i in items {
-            class_n[i.class.index()] += 1;
-        }
-        let mut doc_offsets = Vec::with_capacity(items.len() + 1);
-        let mut doc_grams: Vec<u32> = Vec::new();
-        let mut a = Analyzed::default();
-        let mut norm = String::new();
-        let mut seq: Vec<(u32, bool)> = Vec::new();
-        doc_offsets.push(0);
-        for item in items {
-            let start = doc_grams.len();
-            for (fi, field) in [item.title, item.body].into_iter().enumerate() {
-                a.analyze(field);
-                seq.clear();
-                for t in &a.tokens {
-                    let word = &field[t.start..t.end];
-                    let id = match raw_ids.get(word) {
-                        Some(&id) => id,
-                        None => {
-                            let id = raw_term.len() as u32;
-                            norm.clear();
-                            text::normalize_word(word, &mut norm);
-                            let term = if norm.is_empty() || text::is_substring_phrase(word) {
-                                NO
-                            } else {
-                                let next = term_ids.len() as u32;
-                                *term_ids.entry(norm.as_str().into()).or_insert(next)
-                            };
-                            raw_ids.insert(word, id);
-                            raw_term.push(term);
-                            raw_count.push(0);
-                            raw_text.push(word);
-                            id
-                        }
-                    };
-                    raw_count[id as usize] += 1;
-                    seq.push((raw_term[id as usize], t.clause_start));
-                }
-                for i in 0..seq.len() {
-                    let mut key = [NO, NO, NO, 0];
-                    for len in 1..=p.max_ngram {
-                        let j = i + len - 1;
-                        if j >= seq.len() || seq[j].0 == NO || (len > 1 && seq[j].1) {
-                            break;
-                        }
-                        key[len - 1] = seq[j].0;
-                        // Title words are also features of their own.
-                        let titled = fi == 0 && p.fields == FieldFeatures::TitleApart;
-                        for scope in [0, 1].into_iter().take(1 + usize::from(titled)) {
-                            key[3] = scope;
-                            let next = gram_keys.len() as u32;
-                            let g = *gram_ids.entry(key).or_insert(next);
-                            if g == next {
-                                gram_keys.push(key);
-                                df.push(0);
-                                dfc.push([0; 5]);
-                            }
-                            doc_grams.push(g);
-                        }
-                    }
-                }
-            }
-            let grams = &mut doc_grams[start..];
-            grams.sort_unstable();
-            let mut w = 0;
-            for r in 0..grams.len() {
-                if r == 0 || grams[r] != grams[w - 1] {
-                    grams[w] = grams[r];
-                    w += 1;
-                }
-            }
-            doc_grams.truncate(start + w);
-            for &g in &doc_grams[start..] {
-                df[g as usize] += 1;
-                dfc[g as usize][item.class.index()] += 1;
-            }
-            doc_offsets.push(doc_grams.len());
-        }
-        // The most frequent lower-case surface of each term (ties: the
-        // smaller string). Only distinct raw words are visited.
-        let mut spellings: HashMap<(u32, String), u32> = HashMap::default();
-        for (r, &t) in raw_term.iter().enumerate() {
-            if t != NO {
-                *spellings
-                    .entry((t, raw_text[r].to_lowercase()))
-                    .or_insert(0) += raw_count[r];
-            }
-        }
-        let mut surface: Vec<Option<(u32, String)>> = vec![None; term_ids.len()];
-        for ((t, lower), count) in spellings {
-            let slot = &mut surface[t as usize];
-            if slot
-                .as_ref()
-                .is_none_or(|(c, s)| count > *c || (count == *c && lower < *s))
-            {
-                *slot = Some((count, lower));
-            }
-        }
+        let counted = Counted::count(items, p);
+        let surface = counted.surfaces();
+        let mut features = Features {
+            offsets: Vec::with_capacity(items.len() + 1),
+            ids: Vec::new(),
+            names: Vec::new(),
+            lens: Vec::new(),
+            terms: Vec::new(),
+            title: Vec::new(),
+            scale: Vec::new(),
+            df: Vec::new(),
+        };
         // Select features by document frequency; check each re-normalises.
-        let mut remap = vec![NO; gram_keys.len()];
-        let mut names = Vec::new();
-        let mut lens = Vec::new();
-        let mut terms_of = Vec::new();
-        let mut title = Vec::new();
-        let mut scale = Vec::new();
-        let mut sel_df = Vec::new();
-        // The `max_features` most frequent n-grams (ties: first seen).
-        let mut eligible: Vec<u32> = (0..gram_keys.len() as u32)
-            .filter(|&g| df[g as usize] as usize >= p.min_doc_freq)
-            .collect();
-        if eligible.len() > p.max_features {
-            let order = |a: &u32, b: &u32| df[*b as usize].cmp(&df[*a as usize]).then(a.cmp(b));
-            eligible.select_nth_unstable_by(p.max_features, order);
-            eligible.truncate(p.max_features);
-            eligible.sort_unstable();
-        }
-        for g in eligible {
+        let mut remap = vec![NO; counted.gram_keys.len()];
+        for g in counted.eligible(p) {
             let g = g as usize;
-            let key = &gram_keys[g];
+            let key = &counted.gram_keys[g];
             let words: Vec<&str> = key[..3]
                 .iter()
                 .take_while(|&&t| t != NO)
@@ -179,63 +65,239 @@ impl Features {
             if terms.len() != expect || text::is_substring_phrase(&name) || !phrase_fits(&name) {
                 continue;
             }
-            remap[g] = names.len() as u32;
-            names.push(name);
-            lens.push(expect as u8);
-            terms_of.push([key[0], key[1], key[2]]);
-            title.push(key[3] == 1);
-            sel_df.push(df[g]);
-            scale.push(match p.values {
-                FeatureValues::Binary => 1.0,
-                FeatureValues::Idf => {
-                    ((1.0 + items.len() as f64) / (1.0 + f64::from(df[g]))).ln() + 1.0
-                }
-                FeatureValues::LogOdds => {
-                    // The largest smoothed log ratio, over the classes, of
-                    // the share of the class's items that have the feature
-                    // to the share of the other items that do.
-                    let n = items.len() as f64;
-                    let all = f64::from(df[g]);
-                    let mut best: f64 = 0.0;
-                    for c in 0..5 {
-                        let nc = class_n[c] as f64;
-                        if nc == 0.0 || nc == n {
-                            continue;
-                        }
-                        let in_c = f64::from(dfc[g][c]);
-                        let r = ((in_c + 0.5) / (nc + 1.0)).ln()
-                            - ((all - in_c + 0.5) / (n - nc + 1.0)).ln();
-                        best = best.max(r.abs());
-                    }
-                    best.max(0.05)
-                }
-            });
+            remap[g] = features.names.len() as u32;
+            features.names.push(name);
+            features.lens.push(expect as u8);
+            features.terms.push([key[0], key[1], key[2]]);
+            features.title.push(key[3] == 1);
+            features.df.push(counted.df[g]);
+            features.scale.push(counted.value(g, p.values, items.len()));
         }
-        let mut offsets = Vec::with_capacity(items.len() + 1);
-        let mut ids = Vec::new();
-        offsets.push(0);
+        features.offsets.push(0);
         for d in 0..items.len() {
-            ids.extend(
-                doc_grams[doc_offsets[d]..doc_offsets[d + 1]]
+            features.ids.extend(
+                counted
+                    .doc(d)
                     .iter()
                     .map(|&g| remap[g as usize])
                     .filter(|&f| f != NO),
             );
-            offsets.push(ids.len());
+            features.offsets.push(features.ids.len());
         }
-        Features {
-            offsets,
-            ids,
-            names,
-            lens,
-            terms: terms_of,
-            title,
-            scale,
-            df: sel_df,
-        }
+        features
     }
 
     pub(super) fn doc(&self, d: usize) -> &[u32] {
         &self.ids[self.offsets[d]..self.offsets[d + 1]]
+    }
+}
+
+/// Every n-gram of the training items, before selection.
+struct Counted<'t> {
+    /// Raw words (as written) by first occurrence: each is normalised once.
+    raw_ids: HashMap<&'t str, u32>,
+    /// The term id of each raw word ([`NO`] if it has none).
+    raw_term: Vec<u32>,
+    /// How often each raw word occurs.
+    raw_count: Vec<u32>,
+    /// Each raw word.
+    raw_text: Vec<&'t str>,
+    /// Normalised terms.
+    term_ids: HashMap<Box<str>, u32>,
+    /// N-grams: up to three term ids and a scope (1: title-only).
+    gram_ids: HashMap<[u32; 4], u32>,
+    /// Each n-gram's key.
+    gram_keys: Vec<[u32; 4]>,
+    /// The number of items with each n-gram.
+    df: Vec<u32>,
+    /// The number of items of each class with each n-gram.
+    dfc: Vec<[u32; 5]>,
+    /// The number of items of each class.
+    class_n: [usize; 5],
+    /// Per item, offsets into `doc_grams`.
+    doc_offsets: Vec<usize>,
+    /// The distinct n-grams of every item, concatenated.
+    doc_grams: Vec<u32>,
+}
+
+impl<'t> Counted<'t> {
+    fn count(items: &[Labelled<'t>], p: &LearnParams) -> Counted<'t> {
+        let mut c = Counted {
+            raw_ids: HashMap::default(),
+            raw_term: Vec::new(),
+            raw_count: Vec::new(),
+            raw_text: Vec::new(),
+            term_ids: HashMap::default(),
+            gram_ids: HashMap::default(),
+            gram_keys: Vec::new(),
+            df: Vec::new(),
+            dfc: Vec::new(),
+            class_n: [0usize; 5],
+            doc_offsets: Vec::with_capacity(items.len() + 1),
+            doc_grams: Vec::new(),
+        };
+        for i in items {
+            c.class_n[i.class.index()] += 1;
+        }
+        let mut a = Analyzed::default();
+        let mut norm = String::new();
+        let mut seq: Vec<(u32, bool)> = Vec::new();
+        c.doc_offsets.push(0);
+        for item in items {
+            let start = c.doc_grams.len();
+            for (fi, field) in [item.title, item.body].into_iter().enumerate() {
+                a.analyze(field);
+                seq.clear();
+                for t in &a.tokens {
+                    let id = c.raw_id(&field[t.start..t.end], &mut norm);
+                    c.raw_count[id as usize] += 1;
+                    seq.push((c.raw_term[id as usize], t.clause_start));
+                }
+                // Title words are also features of their own.
+                let titled = fi == 0 && p.fields == FieldFeatures::TitleApart;
+                c.push_grams(&seq, p.max_ngram, titled);
+            }
+            c.close_item(start, item.class.index());
+        }
+        c
+    }
+
+    /// The id of a raw word, interned (and normalised) on first sight.
+    fn raw_id(&mut self, word: &'t str, norm: &mut String) -> u32 {
+        if let Some(&id) = self.raw_ids.get(word) {
+            return id;
+        }
+        let id = self.raw_term.len() as u32;
+        norm.clear();
+        text::normalize_word(word, norm);
+        let term = if norm.is_empty() || text::is_substring_phrase(word) {
+            NO
+        } else {
+            let next = self.term_ids.len() as u32;
+            *self.term_ids.entry(norm.as_str().into()).or_insert(next)
+        };
+        self.raw_ids.insert(word, id);
+        self.raw_term.push(term);
+        self.raw_count.push(0);
+        self.raw_text.push(word);
+        id
+    }
+
+    /// Adds the n-grams of one field's terms (with whether each starts a
+    /// clause) to the current item; with `titled`, also as title-only.
+    fn push_grams(&mut self, seq: &[(u32, bool)], max_ngram: usize, titled: bool) {
+        for i in 0..seq.len() {
+            let mut key = [NO, NO, NO, 0];
+            for len in 1..=max_ngram {
+                let j = i + len - 1;
+                if j >= seq.len() || seq[j].0 == NO || (len > 1 && seq[j].1) {
+                    break;
+                }
+                key[len - 1] = seq[j].0;
+                for scope in [0, 1].into_iter().take(1 + usize::from(titled)) {
+                    key[3] = scope;
+                    let next = self.gram_keys.len() as u32;
+                    let g = *self.gram_ids.entry(key).or_insert(next);
+                    if g == next {
+                        self.gram_keys.push(key);
+                        self.df.push(0);
+                        self.dfc.push([0; 5]);
+                    }
+                    self.doc_grams.push(g);
+                }
+            }
+        }
+    }
+
+    /// Ends the item whose n-grams start at `start`: keeps each once and
+    /// counts it.
+    fn close_item(&mut self, start: usize, class: usize) {
+        let grams = &mut self.doc_grams[start..];
+        grams.sort_unstable();
+        let mut w = 0;
+        for r in 0..grams.len() {
+            if r == 0 || grams[r] != grams[w - 1] {
+                grams[w] = grams[r];
+                w += 1;
+            }
+        }
+        self.doc_grams.truncate(start + w);
+        for &g in &self.doc_grams[start..] {
+            self.df[g as usize] += 1;
+            self.dfc[g as usize][class] += 1;
+        }
+        self.doc_offsets.push(self.doc_grams.len());
+    }
+
+    /// The distinct n-grams of item `d`.
+    fn doc(&self, d: usize) -> &[u32] {
+        &self.doc_grams[self.doc_offsets[d]..self.doc_offsets[d + 1]]
+    }
+
+    /// The most frequent lower-case surface of each term, with its count
+    /// (ties: the smaller string). Only distinct raw words are visited.
+    fn surfaces(&self) -> Vec<Option<(u32, String)>> {
+        let mut spellings: HashMap<(u32, String), u32> = HashMap::default();
+        for (r, &t) in self.raw_term.iter().enumerate() {
+            if t != NO {
+                *spellings
+                    .entry((t, self.raw_text[r].to_lowercase()))
+                    .or_insert(0) += self.raw_count[r];
+            }
+        }
+        let mut surface: Vec<Option<(u32, String)>> = vec![None; self.term_ids.len()];
+        for ((t, lower), count) in spellings {
+            let slot = &mut surface[t as usize];
+            if slot
+                .as_ref()
+                .is_none_or(|(c, s)| count > *c || (count == *c && lower < *s))
+            {
+                *slot = Some((count, lower));
+            }
+        }
+        surface
+    }
+
+    /// The n-grams in at least `min_doc_freq` items, at most the
+    /// `max_features` most frequent (ties: first seen), in id order.
+    fn eligible(&self, p: &LearnParams) -> Vec<u32> {
+        let df = &self.df;
+        let mut eligible: Vec<u32> = (0..self.gram_keys.len() as u32)
+            .filter(|&g| df[g as usize] as usize >= p.min_doc_freq)
+            .collect();
+        if eligible.len() > p.max_features {
+            let order = |a: &u32, b: &u32| df[*b as usize].cmp(&df[*a as usize]).then(a.cmp(b));
+            eligible.select_nth_unstable_by(p.max_features, order);
+            eligible.truncate(p.max_features);
+            eligible.sort_unstable();
+        }
+        eligible
+    }
+
+    /// The value of n-gram `g` when present, among `n` items.
+    fn value(&self, g: usize, values: FeatureValues, n: usize) -> f64 {
+        match values {
+            FeatureValues::Binary => 1.0,
+            FeatureValues::Idf => ((1.0 + n as f64) / (1.0 + f64::from(self.df[g]))).ln() + 1.0,
+            FeatureValues::LogOdds => {
+                // The largest smoothed log ratio, over the classes, of
+                // the share of the class's items that have the feature
+                // to the share of the other items that do.
+                let n = n as f64;
+                let all = f64::from(self.df[g]);
+                let mut best: f64 = 0.0;
+                for c in 0..5 {
+                    let nc = self.class_n[c] as f64;
+                    if nc == 0.0 || nc == n {
+                        continue;
+                    }
+                    let in_c = f64::from(self.dfc[g][c]);
+                    let r = ((in_c + 0.5) / (nc + 1.0)).ln()
+                        - ((all - in_c + 0.5) / (n - nc + 1.0)).ln();
+                    best = best.max(r.abs());
+                }
+                best.max(0.05)
+            }
+        }
     }
 }

@@ -8,7 +8,6 @@ pub(super) fn lbfgs(
     f: &mut dyn FnMut(&[f64], &mut [f64]) -> f64,
 ) -> Vec<f64> {
     const M: usize = 10;
-    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
     let mut x = vec![0.0; dim];
     let mut g = vec![0.0; dim];
     let mut fx = f(&x, &mut g);
@@ -18,31 +17,7 @@ pub(super) fn lbfgs(
     let mut x_new = vec![0.0; dim];
     let mut g_new = vec![0.0; dim];
     for _ in 0..max_iter {
-        // Two-loop recursion: d = -H g.
-        d.copy_from_slice(&g);
-        let mut alpha = vec![0.0; s_hist.len()];
-        for i in (0..s_hist.len()).rev() {
-            let rho = 1.0 / dot(&y_hist[i], &s_hist[i]);
-            alpha[i] = rho * dot(&s_hist[i], &d);
-            for (dj, yj) in d.iter_mut().zip(&y_hist[i]) {
-                *dj -= alpha[i] * yj;
-            }
-        }
-        if let (Some(s), Some(y)) = (s_hist.last(), y_hist.last()) {
-            let gamma = dot(s, y) / dot(y, y);
-            d.iter_mut().for_each(|v| *v *= gamma);
-        } else {
-            let norm = dot(&g, &g).sqrt().max(1e-12);
-            d.iter_mut().for_each(|v| *v /= norm);
-        }
-        for i in 0..s_hist.len() {
-            let rho = 1.0 / dot(&y_hist[i], &s_hist[i]);
-            let beta = rho * dot(&y_hist[i], &d);
-            for (dj, sj) in d.iter_mut().zip(&s_hist[i]) {
-                *dj += (alpha[i] - beta) * sj;
-            }
-        }
-        d.iter_mut().for_each(|v| *v = -*v);
+        direction(&g, &s_hist, &y_hist, &mut d);
         let mut slope = dot(&g, &d);
         if slope >= 0.0 {
             // Not a descent direction: restart from the gradient.
@@ -92,4 +67,37 @@ pub(super) fn lbfgs(
         }
     }
     x
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>()
+}
+
+/// The search direction `d = -H g` by the two-loop recursion over the
+/// stored steps `s` and gradient changes `y` (oldest first).
+fn direction(g: &[f64], s_hist: &[Vec<f64>], y_hist: &[Vec<f64>], d: &mut [f64]) {
+    d.copy_from_slice(g);
+    let mut alpha = vec![0.0; s_hist.len()];
+    for i in (0..s_hist.len()).rev() {
+        let rho = 1.0 / dot(&y_hist[i], &s_hist[i]);
+        alpha[i] = rho * dot(&s_hist[i], d);
+        for (dj, yj) in d.iter_mut().zip(&y_hist[i]) {
+            *dj -= alpha[i] * yj;
+        }
+    }
+    if let (Some(s), Some(y)) = (s_hist.last(), y_hist.last()) {
+        let gamma = dot(s, y) / dot(y, y);
+        d.iter_mut().for_each(|v| *v *= gamma);
+    } else {
+        let norm = dot(g, g).sqrt().max(1e-12);
+        d.iter_mut().for_each(|v| *v /= norm);
+    }
+    for i in 0..s_hist.len() {
+        let rho = 1.0 / dot(&y_hist[i], &s_hist[i]);
+        let beta = rho * dot(&y_hist[i], d);
+        for (dj, sj) in d.iter_mut().zip(&s_hist[i]) {
+            *dj += (alpha[i] - beta) * sj;
+        }
+    }
+    d.iter_mut().for_each(|v| *v = -*v);
 }

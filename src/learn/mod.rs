@@ -289,56 +289,17 @@ impl Learner {
             .map(|i| classes.iter().position(|c| *c == i.class).unwrap_or(0))
             .collect();
         let all: Vec<usize> = (0..items.len()).collect();
-        // Features below a candidate's document frequency get the value 0,
-        // so they take no weight and are not written.
-        let masked = |m: usize| -> Prepared {
-            let scale: Vec<f64> = data
-                .scale
-                .iter()
-                .zip(&data.df)
-                .map(|(&s, &df)| if df as usize >= m { s } else { 0.0 })
-                .collect();
-            Prepared::new(&data, scale, m, p.length_norm, p.max_keywords)
-        };
         let tune = p.priors == PriorTuning::MacroF1 && items.len() >= 30;
-        let mut chosen = (p.l2, masked(p.min_doc_freq), None::<Vec<f64>>);
-        if search {
-            let candidates: Vec<(usize, f64)> = min_dfs
-                .iter()
-                .flat_map(|&m| [p.l2, p.l2 / 4.0, p.l2 * 4.0].map(|l2| (m, l2)))
-                .collect();
-            let score = |&(m, l2): &(usize, f64)| {
-                let prep = masked(m);
-                let (oof, rows) = out_of_fold(&data, &prep, &y, k, l2, p);
-                if tune {
-                    best_shift(&oof, &rows, &y, k)
-                } else {
-                    let zero = vec![0.0; k];
-                    let f1 = macro_f1(&oof, &rows, &y, &zero);
-                    (zero, f1)
-                }
-            };
-            #[cfg(feature = "parallel")]
-            let scored: Vec<(Vec<f64>, f64)> = {
-                use rayon::prelude::*;
-                candidates.par_iter().map(score).collect()
-            };
-            #[cfg(not(feature = "parallel"))]
-            let scored: Vec<(Vec<f64>, f64)> = candidates.iter().map(score).collect();
-            // The first best candidate, in order: deterministic either way.
-            let mut best = f64::NEG_INFINITY;
-            for (&(m, l2), (shift, f1)) in candidates.iter().zip(scored) {
-                if f1 > best + 1e-9 {
-                    best = f1;
-                    chosen = (l2, masked(m), tune.then_some(shift));
-                }
-            }
-        } else if tune {
-            let prep = &chosen.1;
-            let (oof, rows) = out_of_fold(&data, prep, &y, k, p.l2, p);
-            chosen.2 = Some(best_shift(&oof, &rows, &y, k).0);
-        }
-        let (l2, prep, shift) = chosen;
+        let (l2, prep, shift) = if search {
+            self.search(&data, &y, k, &min_dfs, tune)
+        } else {
+            let prep = masked(&data, p.min_doc_freq, p);
+            let shift = tune.then(|| {
+                let (oof, rows) = out_of_fold(&data, &prep, &y, k, p.l2, p);
+                best_shift(&oof, &rows, &y, k).0
+            });
+            (p.l2, prep, shift)
+        };
         let mut model = fit(&data, &prep, &y, &all, k, l2, p);
         for (b, s) in model.bias.iter_mut().zip(shift.unwrap_or_default()) {
             *b += s;
@@ -346,6 +307,51 @@ impl Learner {
         let policy = self.to_policy(&data, &model, &prep, &classes, items.len(), l2);
         policy.validate().map_err(LearnError::InvalidPolicy)?;
         Ok(policy)
+    }
+
+    /// `l2`, the feature values and the prior shifts (with `tune`) chosen by
+    /// [`Search::InnerCv`] among `min_dfs` × three `l2`.
+    fn search(
+        &self,
+        data: &Features,
+        y: &[usize],
+        k: usize,
+        min_dfs: &[usize],
+        tune: bool,
+    ) -> (f64, Prepared, Option<Vec<f64>>) {
+        let p = &self.params;
+        let mut chosen = (p.l2, masked(data, p.min_doc_freq, p), None::<Vec<f64>>);
+        let candidates: Vec<(usize, f64)> = min_dfs
+            .iter()
+            .flat_map(|&m| [p.l2, p.l2 / 4.0, p.l2 * 4.0].map(|l2| (m, l2)))
+            .collect();
+        let score = |&(m, l2): &(usize, f64)| {
+            let prep = masked(data, m, p);
+            let (oof, rows) = out_of_fold(data, &prep, y, k, l2, p);
+            if tune {
+                best_shift(&oof, &rows, y, k)
+            } else {
+                let zero = vec![0.0; k];
+                let f1 = macro_f1(&oof, &rows, y, &zero);
+                (zero, f1)
+            }
+        };
+        #[cfg(feature = "parallel")]
+        let scored: Vec<(Vec<f64>, f64)> = {
+            use rayon::prelude::*;
+            candidates.par_iter().map(score).collect()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let scored: Vec<(Vec<f64>, f64)> = candidates.iter().map(score).collect();
+        // The first best candidate, in order: deterministic either way.
+        let mut best = f64::NEG_INFINITY;
+        for (&(m, l2), (shift, f1)) in candidates.iter().zip(scored) {
+            if f1 > best + 1e-9 {
+                best = f1;
+                chosen = (l2, masked(data, m, p), tune.then_some(shift));
+            }
+        }
+        chosen
     }
 
     /// K-fold cross-validation: fold `f` holds the items whose
@@ -400,6 +406,19 @@ impl Learner {
             pooled: pooled.finish(),
         })
     }
+}
+
+/// The features' values and length factors for the candidate minimum
+/// document frequency `m`: features below it get the value 0, so they take
+/// no weight and are not written.
+fn masked(data: &Features, m: usize, p: &LearnParams) -> Prepared {
+    let scale: Vec<f64> = data
+        .scale
+        .iter()
+        .zip(&data.df)
+        .map(|(&s, &df)| if df as usize >= m { s } else { 0.0 })
+        .collect();
+    Prepared::new(data, scale, m, p.length_norm, p.max_keywords)
 }
 
 #[cfg(test)]

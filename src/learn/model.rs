@@ -97,12 +97,52 @@ pub(super) fn fit(
     };
     let dim = nf * k + k;
     let mut grad_buf = vec![0.0; k];
-    let mut eval = |x: &[f64], g: &mut [f64]| -> f64 {
+    let problem = Problem {
+        data,
+        prep,
+        y,
+        rows,
+        k,
+        l2,
+        sample: &sample,
+    };
+    let mut eval = |x: &[f64], g: &mut [f64]| problem.loss(x, g, &mut grad_buf);
+    let x = lbfgs(dim, p.max_iterations, &mut eval);
+    let (w, b) = x.split_at(nf * k);
+    // Keyword weights are the fitted weights times the feature's value.
+    let w = w
+        .iter()
+        .enumerate()
+        .map(|(i, v)| v * prep.scale[i / k])
+        .collect();
+    Model {
+        w,
+        bias: b.to_vec(),
+    }
+}
+
+/// The penalised, weighted cross-entropy that [`fit`] minimises.
+struct Problem<'a> {
+    data: &'a Features,
+    prep: &'a Prepared,
+    y: &'a [usize],
+    rows: &'a [usize],
+    k: usize,
+    l2: f64,
+    /// The weight of an item of each class.
+    sample: &'a [f64],
+}
+
+impl Problem<'_> {
+    /// The loss at `x` (the weights, then the biases), its gradient written
+    /// to `g`; `z` holds `k` scores.
+    fn loss(&self, x: &[f64], g: &mut [f64], z: &mut [f64]) -> f64 {
+        let (data, prep, y, k, l2) = (self.data, self.prep, self.y, self.k, self.l2);
+        let nf = data.names.len();
         g.fill(0.0);
         let (w, b) = x.split_at(nf * k);
         let mut loss = 0.0;
-        let z = &mut grad_buf;
-        for &d in rows {
+        for &d in self.rows {
             z.copy_from_slice(b);
             let doc = data.doc(d);
             for &f in doc {
@@ -118,7 +158,7 @@ pub(super) fn fit(
                 *v = (*v - max).exp();
                 sum += *v;
             }
-            let s = sample[y[d]];
+            let s = self.sample[y[d]];
             loss += s * (sum.ln() - (z[y[d]].ln()));
             for (c, v) in z.iter_mut().enumerate() {
                 let pr = *v / sum;
@@ -140,18 +180,6 @@ pub(super) fn fit(
             g[i] += l2 * w[i];
         }
         loss
-    };
-    let x = lbfgs(dim, p.max_iterations, &mut eval);
-    let (w, b) = x.split_at(nf * k);
-    // Keyword weights are the fitted weights times the feature's value.
-    let w = w
-        .iter()
-        .enumerate()
-        .map(|(i, v)| v * prep.scale[i / k])
-        .collect();
-    Model {
-        w,
-        bias: b.to_vec(),
     }
 }
 
