@@ -16,14 +16,16 @@
 //! 5. name, describe and rank the groups.
 
 mod candidates;
+mod ids;
 mod index;
 mod linkage;
+mod naming;
+mod params;
 mod result;
 mod vectors;
 
-use serde::{Deserialize, Serialize};
-
 pub use index::ClusterIndex;
+pub use params::ClusterParams;
 pub use result::{
     Assignment, CandidateFeature, ClassMix, Clustering, DuplicateCheck, DuplicateDecision,
     GroupKind, SpecialCase, SpecialReason,
@@ -32,244 +34,14 @@ pub use result::{
 use crate::classify::Classifier;
 use crate::error::{ItemError, ParamsError};
 use crate::item::FeedbackItem;
-use crate::text::Analyzed;
 use candidates::{Edge, MIN_DF_CAP};
+pub(crate) use ids::id_hash;
+use ids::{group_id, id_keys, ordered_items};
+use naming::{TITLE_REVIEW, TITLE_SAME, cap_title, surfaces, title_similarity};
 use vectors::{Corpus, SparseVec};
 
 /// How many key terms a group lists (its name uses the first `label_terms`).
 const KEY_TERMS: usize = 8;
-
-/// Clustering parameters as data, with defaults meant to work on real data
-/// without tuning per data set. They were chosen on the mean over intent
-/// queries (Banking77, CLINC150) and duplicate bug reports (Hadoop), one
-/// setting for all. On a data set where most items stand alone (duplicate
-/// bug reports) the threshold rises by itself (`adaptive_weight`).
-///
-/// Unknown fields are rejected when deserialising, and missing ones take their
-/// default. [`Clusterer::new`] checks every range.
-///
-/// ```
-/// use feedback_triage::{ClusterParams, Clusterer};
-///
-/// let params = ClusterParams::default().similarity_threshold(0.6).min_distinct_customers(3);
-/// let clusterer = Clusterer::new(params)?;
-/// assert_eq!(clusterer.params().min_distinct_customers, 3);
-///
-/// let err = Clusterer::new(ClusterParams::default().similarity_threshold(1.5)).unwrap_err();
-/// assert!(err.to_string().contains("similarity_threshold"));
-/// # Ok::<(), feedback_triage::ParamsError>(())
-/// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-#[non_exhaustive]
-pub struct ClusterParams {
-    /// Two groups merge while the mean cosine similarity over all pairs
-    /// between them is at least this. In `(0, 1]`; default `0.15`.
-    pub similarity_threshold: f64,
-    /// A group counts as a common feature when at least this many distinct
-    /// customers ask for it (an item without a customer is its own unknown
-    /// customer). At least 1; default 2. Groups are formed the same way
-    /// whatever this is.
-    pub min_distinct_customers: usize,
-    /// Each item keeps at most this many candidate neighbours for
-    /// verification. In `1..=1000`; default 30.
-    pub max_candidates_per_item: usize,
-    /// Each item's vector keeps its this many strongest terms. In
-    /// `1..=1000`; default 32.
-    pub max_terms_per_item: usize,
-    /// A term found in more than this share of the items (and in more than
-    /// 64) does not generate candidates. In `(0, 1]`; default `0.05`.
-    pub max_document_ratio: f64,
-    /// Each term scans at most this many entries of its index list per item.
-    /// In `1..=100000`; default 400.
-    pub max_postings_per_term: usize,
-    /// Each item looks for candidates through at most this many of its
-    /// terms: the strongest of those that generate candidates (all its terms
-    /// still count in the verified similarity). A neighbour shares the
-    /// strong terms; the weak ones add work, not candidates. In
-    /// `1..=1000`; default 8.
-    pub max_search_terms_per_item: usize,
-    /// Words in a feature's name. In `1..=8`; default 3.
-    pub label_terms: usize,
-    /// Similarity from which two requests are the same
-    /// ([`DuplicateDecision::Same`]). In `(0, 1]`; default `0.75`.
-    pub duplicate_threshold: f64,
-    /// Similarity from which a pair needs review
-    /// ([`DuplicateDecision::Review`]). In `(0, duplicate_threshold]`;
-    /// default `0.4`.
-    pub review_threshold: f64,
-    /// Adapts the threshold to the data: the linkage uses
-    /// `max(similarity_threshold, adaptive_weight × n / (n + adaptive_prior_items) × (1 − D))`,
-    /// where `n` is the number of items and `D` the median over the items of
-    /// each item's best similarity among its candidates (as found by the
-    /// index, so `0` for an item without one). Where most items have a close
-    /// neighbour (paraphrased queries) the threshold stays as given; where
-    /// most stand alone (duplicate bug reports) only close pairs merge. In
-    /// `[0, 1]`; `0` switches the adaptation off; default `0.8`.
-    pub adaptive_weight: f64,
-    /// Shrinks the adaptation on few items, where every best neighbour is
-    /// weak by chance (see `adaptive_weight`; it counts half at this many
-    /// items). In `0..=1000000`; default 500.
-    pub adaptive_prior_items: usize,
-}
-
-impl Default for ClusterParams {
-    fn default() -> Self {
-        ClusterParams {
-            similarity_threshold: 0.15,
-            min_distinct_customers: 2,
-            max_candidates_per_item: 30,
-            max_terms_per_item: 32,
-            max_document_ratio: 0.05,
-            max_postings_per_term: 400,
-            max_search_terms_per_item: 8,
-            label_terms: 3,
-            duplicate_threshold: 0.75,
-            review_threshold: 0.4,
-            adaptive_weight: 0.8,
-            adaptive_prior_items: 500,
-        }
-    }
-}
-
-macro_rules! setters {
-    ($($(#[$doc:meta])* $name:ident: $ty:ty;)*) => {
-        /// Builder-style setters, one per field (validated by [`Clusterer::new`]).
-        impl ClusterParams {
-            $(
-                $(#[$doc])*
-                #[must_use]
-                pub fn $name(mut self, value: $ty) -> Self {
-                    self.$name = value;
-                    self
-                }
-            )*
-        }
-    };
-}
-
-setters! {
-    /// Sets [`ClusterParams::similarity_threshold`].
-    similarity_threshold: f64;
-    /// Sets [`ClusterParams::min_distinct_customers`].
-    min_distinct_customers: usize;
-    /// Sets [`ClusterParams::max_candidates_per_item`].
-    max_candidates_per_item: usize;
-    /// Sets [`ClusterParams::max_terms_per_item`].
-    max_terms_per_item: usize;
-    /// Sets [`ClusterParams::max_document_ratio`].
-    max_document_ratio: f64;
-    /// Sets [`ClusterParams::max_postings_per_term`].
-    max_postings_per_term: usize;
-    /// Sets [`ClusterParams::max_search_terms_per_item`].
-    max_search_terms_per_item: usize;
-    /// Sets [`ClusterParams::label_terms`].
-    label_terms: usize;
-    /// Sets [`ClusterParams::duplicate_threshold`].
-    duplicate_threshold: f64;
-    /// Sets [`ClusterParams::review_threshold`].
-    review_threshold: f64;
-    /// Sets [`ClusterParams::adaptive_weight`].
-    adaptive_weight: f64;
-    /// Sets [`ClusterParams::adaptive_prior_items`].
-    adaptive_prior_items: usize;
-}
-
-impl ClusterParams {
-    /// Checks every range; the error names the first field out of range.
-    pub fn validate(&self) -> Result<(), ParamsError> {
-        fn unit(field: &'static str, v: f64) -> Result<(), ParamsError> {
-            if v.is_finite() && v > 0.0 && v <= 1.0 {
-                Ok(())
-            } else {
-                Err(ParamsError::OutOfRange {
-                    field,
-                    expected: "in (0, 1]",
-                    value: v,
-                })
-            }
-        }
-        fn count(
-            field: &'static str,
-            v: usize,
-            lo: usize,
-            hi: usize,
-            expected: &'static str,
-        ) -> Result<(), ParamsError> {
-            if (lo..=hi).contains(&v) {
-                Ok(())
-            } else {
-                Err(ParamsError::OutOfRange {
-                    field,
-                    expected,
-                    value: v as f64,
-                })
-            }
-        }
-        unit("similarity_threshold", self.similarity_threshold)?;
-        count(
-            "min_distinct_customers",
-            self.min_distinct_customers,
-            1,
-            usize::MAX,
-            "at least 1",
-        )?;
-        count(
-            "max_candidates_per_item",
-            self.max_candidates_per_item,
-            1,
-            1000,
-            "in 1..=1000",
-        )?;
-        count(
-            "max_terms_per_item",
-            self.max_terms_per_item,
-            1,
-            1000,
-            "in 1..=1000",
-        )?;
-        unit("max_document_ratio", self.max_document_ratio)?;
-        count(
-            "max_postings_per_term",
-            self.max_postings_per_term,
-            1,
-            100_000,
-            "in 1..=100000",
-        )?;
-        count(
-            "max_search_terms_per_item",
-            self.max_search_terms_per_item,
-            1,
-            1000,
-            "in 1..=1000",
-        )?;
-        count("label_terms", self.label_terms, 1, KEY_TERMS, "in 1..=8")?;
-        unit("duplicate_threshold", self.duplicate_threshold)?;
-        unit("review_threshold", self.review_threshold)?;
-        if !(self.adaptive_weight.is_finite() && (0.0..=1.0).contains(&self.adaptive_weight)) {
-            return Err(ParamsError::OutOfRange {
-                field: "adaptive_weight",
-                expected: "in [0, 1]",
-                value: self.adaptive_weight,
-            });
-        }
-        count(
-            "adaptive_prior_items",
-            self.adaptive_prior_items,
-            0,
-            1_000_000,
-            "in 0..=1000000",
-        )?;
-        if self.review_threshold > self.duplicate_threshold {
-            return Err(ParamsError::OutOfRange {
-                field: "review_threshold",
-                expected: "at most `duplicate_threshold`",
-                value: self.review_threshold,
-            });
-        }
-        Ok(())
-    }
-}
 
 /// Validated clustering parameters and the classifier used for each feature's
 /// class mix. Immutable, cheap to clone, `Send + Sync`.
@@ -711,34 +483,6 @@ impl Clusterer {
     }
 }
 
-/// Validates the items, rejects repeated ids (naming the smallest) and puts
-/// the items in the order of [`id_hash`] of their id, ties by id: the order
-/// the whole pipeline works in.
-fn ordered_items(items: &[FeedbackItem]) -> Result<Vec<&FeedbackItem>, ItemError> {
-    for it in items {
-        it.validate()?;
-    }
-    let mut keyed: Vec<(u64, &FeedbackItem)> =
-        items.iter().map(|it| (id_hash(&it.id), it)).collect();
-    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)));
-    // Equal ids have equal hashes, so they are neighbours.
-    if let Some(w) = keyed
-        .windows(2)
-        .filter(|w| w[0].1.id == w[1].1.id)
-        .min_by(|a, b| a[0].1.id.cmp(&b[0].1.id))
-    {
-        return Err(ItemError::DuplicateId {
-            id: w[0].1.id.clone(),
-        });
-    }
-    Ok(keyed.into_iter().map(|e| e.1).collect())
-}
-
-/// Each item's [`id_hash`], in order.
-fn id_keys(items: &[&FeedbackItem]) -> Vec<u64> {
-    items.iter().map(|it| id_hash(&it.id)).collect()
-}
-
 /// Distinct customers; each item without one is a customer of its own.
 fn distinct_customers(items: &[&FeedbackItem]) -> usize {
     let mut named: Vec<&str> = items
@@ -751,184 +495,9 @@ fn distinct_customers(items: &[&FeedbackItem]) -> usize {
     named.len() + unknown
 }
 
-/// FNV-1a 64-bit offset basis.
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-
-/// Feeds `bytes` into the 64-bit FNV-1a hash `h`.
-fn fnv1a(mut h: u64, bytes: &[u8]) -> u64 {
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
-
-/// A stable 64-bit hash of an id: FNV-1a, then MurmurHash3's 64-bit
-/// finaliser. FNV-1a alone barely moves the high bits when only the last
-/// character changes (`item-1`, `item-2`, ... would stay neighbours when
-/// sorted by it); the finaliser spreads every input bit over the whole word.
-/// Fixed and portable, so the candidate search is the same on every run and
-/// machine. It orders the index's postings lists (see `candidates`).
-pub(crate) fn id_hash(id: &str) -> u64 {
-    let mut h = fnv1a(FNV_OFFSET, id.as_bytes());
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    h ^ (h >> 33)
-}
-
-/// `prefix-xxxxxxxx` from a 64-bit FNV-1a hash of the sorted member ids (each
-/// followed by the byte 0xFF, which UTF-8 never contains), folded to 32 bits.
-/// Fixed and portable: the same members give the same id on every run.
-fn group_id(prefix: &str, sorted_ids: &[String]) -> String {
-    let h = sorted_ids
-        .iter()
-        .fold(FNV_OFFSET, |h, id| fnv1a(fnv1a(h, id.as_bytes()), &[0xFF]));
-    format!("{prefix}-{:08x}", (h ^ (h >> 32)) as u32)
-}
-
-/// The readable word for each term id: the surface form the given items use
-/// most (lower-cased; ties by the smaller string).
-fn surfaces(corpus: &Corpus, ids: &[u32], items: &[&FeedbackItem]) -> Vec<String> {
-    let wanted: Vec<&str> = ids.iter().map(|&t| corpus.vocab.term(t)).collect();
-    let mut counts: Vec<Vec<(String, usize)>> = vec![Vec::new(); ids.len()];
-    let mut buf = Analyzed::default();
-    for it in items {
-        vectors::for_each_term(&mut buf, it, |term, surface, _| {
-            if let Some(k) = wanted.iter().position(|w| *w == term) {
-                let s = surface.to_lowercase();
-                match counts[k].iter_mut().find(|c| c.0 == s) {
-                    Some(c) => c.1 += 1,
-                    None => counts[k].push((s, 1)),
-                }
-            }
-        });
-    }
-    counts
-        .into_iter()
-        .zip(&wanted)
-        .map(|(c, term)| {
-            c.into_iter()
-                .min_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)))
-                .map_or_else(|| term.to_string(), |c| c.0)
-        })
-        .collect()
-}
-
-/// Titles are compared on at most this many characters (edit distance is
-/// quadratic in length).
-const TITLE_CHARS: usize = 100;
-/// Titles shorter than this carry too little to decide anything.
-const TITLE_MIN_CHARS: usize = 12;
-/// Title similarity from which two requests are the same.
-const TITLE_SAME: f64 = 0.92;
-/// Title similarity from which a pair is worth a review.
-const TITLE_REVIEW: f64 = 0.8;
-
-/// A title lower-cased, white space collapsed, cut to `TITLE_CHARS` characters.
-pub(crate) fn cap_title(title: &str) -> String {
-    let mut out = String::new();
-    for word in title.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.extend(word.chars().flat_map(char::to_lowercase));
-        if out.chars().count() >= TITLE_CHARS {
-            break;
-        }
-    }
-    out.chars().take(TITLE_CHARS).collect()
-}
-
-/// Normalised Levenshtein similarity of two capped titles (strsim), or
-/// `None` when either is too short to say anything.
-fn title_similarity(a: &str, b: &str) -> Option<f64> {
-    let (na, nb) = (a.chars().count(), b.chars().count());
-    (na >= TITLE_MIN_CHARS && nb >= TITLE_MIN_CHARS).then(|| strsim::normalized_levenshtein(a, b))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn defaults_validate() {
-        ClusterParams::default().validate().unwrap();
-    }
-
-    #[test]
-    fn each_range_is_checked() {
-        let cases: Vec<(ClusterParams, &str)> = vec![
-            (
-                ClusterParams::default().similarity_threshold(0.0),
-                "similarity_threshold",
-            ),
-            (
-                ClusterParams::default().similarity_threshold(f64::NAN),
-                "similarity_threshold",
-            ),
-            (
-                ClusterParams::default().min_distinct_customers(0),
-                "min_distinct_customers",
-            ),
-            (
-                ClusterParams::default().max_candidates_per_item(0),
-                "max_candidates_per_item",
-            ),
-            (
-                ClusterParams::default().max_terms_per_item(5000),
-                "max_terms_per_item",
-            ),
-            (
-                ClusterParams::default().max_document_ratio(2.0),
-                "max_document_ratio",
-            ),
-            (
-                ClusterParams::default().max_postings_per_term(0),
-                "max_postings_per_term",
-            ),
-            (
-                ClusterParams::default().max_search_terms_per_item(0),
-                "max_search_terms_per_item",
-            ),
-            (
-                ClusterParams::default().max_search_terms_per_item(1001),
-                "max_search_terms_per_item",
-            ),
-            (ClusterParams::default().label_terms(0), "label_terms"),
-            (
-                ClusterParams::default().duplicate_threshold(-1.0),
-                "duplicate_threshold",
-            ),
-            (
-                ClusterParams::default().adaptive_weight(1.5),
-                "adaptive_weight",
-            ),
-            (
-                ClusterParams::default().adaptive_weight(f64::NAN),
-                "adaptive_weight",
-            ),
-            (
-                ClusterParams::default().adaptive_prior_items(2_000_000),
-                "adaptive_prior_items",
-            ),
-            (
-                ClusterParams::default()
-                    .review_threshold(0.9)
-                    .duplicate_threshold(0.8),
-                "review_threshold",
-            ),
-        ];
-        for (p, field) in cases {
-            let err = Clusterer::new(p).unwrap_err();
-            assert!(
-                matches!(err, ParamsError::OutOfRange { field: f, .. } if f == field),
-                "{err}"
-            );
-            assert!(err.to_string().contains(field));
-        }
-    }
 
     #[test]
     fn adaptation_rises_on_sparse_data_and_shrinks_on_few_items() {
@@ -945,54 +514,5 @@ mod tests {
         // Monotone in the threshold.
         let high = Clusterer::new(ClusterParams::default().similarity_threshold(0.6)).unwrap();
         assert_eq!(high.effective_threshold(500, &[]), 0.6);
-    }
-
-    #[test]
-    fn id_hashes_are_fixed_and_scatter_sequential_ids() {
-        // Fixed values (checked against an independent implementation): a
-        // change of hash would silently change every result.
-        assert_eq!(id_hash("a"), id_hash("a"));
-        assert_ne!(id_hash("a"), id_hash("b"));
-        assert_eq!(id_hash(""), 0xefd0_1f60_ba99_2926);
-        assert_eq!(id_hash("item-0000001"), 0xc2f9_bcca_8ca4_19ff);
-        // Sequential ids, as many data sets number their rows (often by
-        // label): in hash order, an id's neighbour is almost never one of
-        // its numeric neighbours. FNV-1a alone keeps most of them adjacent.
-        let n = 2000usize;
-        let mut order: Vec<usize> = (0..n).collect();
-        order.sort_by_key(|&i| id_hash(&format!("set-train-{i}")));
-        let close = order
-            .windows(2)
-            .filter(|w| w[0].abs_diff(w[1]) <= 10)
-            .count();
-        // About 2 × 10 / 2000 of the 1999 pairs by chance.
-        assert!(close < 60, "{close} neighbours in hash order are close ids");
-        let mut fnv_order: Vec<usize> = (0..n).collect();
-        fnv_order.sort_by_key(|&i| fnv1a(FNV_OFFSET, format!("set-train-{i}").as_bytes()));
-        let fnv_close = fnv_order
-            .windows(2)
-            .filter(|w| w[0].abs_diff(w[1]) <= 10)
-            .count();
-        assert!(fnv_close > 200, "{fnv_close}");
-    }
-
-    #[test]
-    fn group_ids_are_fixed() {
-        let ids = vec!["a".to_string(), "b".to_string()];
-        assert_eq!(group_id("F", &ids), group_id("F", &ids));
-        assert_ne!(group_id("F", &ids), group_id("F", &ids[..1]));
-        assert_eq!(group_id("F", &ids).len(), 10);
-    }
-
-    #[test]
-    fn params_reject_unknown_fields() {
-        let err = serde_json::from_str::<ClusterParams>(r#"{"similarity_treshold": 0.5}"#);
-        assert!(err.is_err());
-        let p: ClusterParams = serde_json::from_str(r#"{"label_terms": 2}"#).unwrap();
-        assert_eq!(p.label_terms, 2);
-        assert_eq!(
-            p.similarity_threshold,
-            ClusterParams::default().similarity_threshold
-        );
     }
 }
