@@ -156,6 +156,15 @@ pub struct Learner {
     params: LearnParams,
 }
 
+impl Default for Learner {
+    /// The default parameters (a test proves they validate).
+    fn default() -> Self {
+        Learner {
+            params: LearnParams::default(),
+        }
+    }
+}
+
 /// The result of one cross-validation fold.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -192,63 +201,9 @@ pub struct CrossValidation {
 }
 
 impl Learner {
-    /// Checks the parameters.
+    /// Checks the parameters ([`LearnParams::validate`]).
     pub fn new(params: LearnParams) -> Result<Learner, ParamsError> {
-        let range = |ok: bool, field: &'static str, expected: &'static str, value: f64| {
-            if ok {
-                Ok(())
-            } else {
-                Err(ParamsError::OutOfRange {
-                    field,
-                    expected,
-                    value,
-                })
-            }
-        };
-        let p = &params;
-        range(
-            (1..=3).contains(&p.max_ngram),
-            "max_ngram",
-            "1 to 3",
-            p.max_ngram as f64,
-        )?;
-        range(
-            p.min_doc_freq >= 1,
-            "min_doc_freq",
-            "at least 1",
-            p.min_doc_freq as f64,
-        )?;
-        range(p.l2.is_finite() && p.l2 > 0.0, "l2", "finite and > 0", p.l2)?;
-        range(
-            p.length_norm.is_finite() && p.length_norm >= 0.0,
-            "length_norm",
-            "finite and >= 0",
-            p.length_norm,
-        )?;
-        range(
-            p.min_weight.is_finite() && p.min_weight >= 0.0,
-            "min_weight",
-            "finite and >= 0",
-            p.min_weight,
-        )?;
-        range(
-            p.max_keywords >= 1,
-            "max_keywords",
-            "at least 1",
-            p.max_keywords as f64,
-        )?;
-        range(
-            p.max_features >= 1,
-            "max_features",
-            "at least 1",
-            p.max_features as f64,
-        )?;
-        range(
-            p.max_iterations >= 1,
-            "max_iterations",
-            "at least 1",
-            p.max_iterations as f64,
-        )?;
+        params.validate()?;
         Ok(Learner { params })
     }
 

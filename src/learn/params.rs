@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::ParamsError;
+
 /// How training items of frequent and rare classes are weighted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -230,6 +232,76 @@ impl LearnParams {
     }
 }
 
+impl LearnParams {
+    /// Checks every range; the error names the first field out of range.
+    ///
+    /// ```
+    /// use feedback_triage::LearnParams;
+    ///
+    /// assert!(LearnParams::default().validate().is_ok());
+    /// let err = LearnParams::default().max_ngram(4).validate().unwrap_err();
+    /// assert!(err.to_string().contains("max_ngram"));
+    /// ```
+    pub fn validate(&self) -> Result<(), ParamsError> {
+        let range = |ok: bool, field: &'static str, expected: &'static str, value: f64| {
+            if ok {
+                Ok(())
+            } else {
+                Err(ParamsError::OutOfRange {
+                    field,
+                    expected,
+                    value,
+                })
+            }
+        };
+        let p = self;
+        range(
+            (1..=3).contains(&p.max_ngram),
+            "max_ngram",
+            "1 to 3",
+            p.max_ngram as f64,
+        )?;
+        range(
+            p.min_doc_freq >= 1,
+            "min_doc_freq",
+            "at least 1",
+            p.min_doc_freq as f64,
+        )?;
+        range(p.l2.is_finite() && p.l2 > 0.0, "l2", "finite and > 0", p.l2)?;
+        range(
+            p.length_norm.is_finite() && p.length_norm >= 0.0,
+            "length_norm",
+            "finite and >= 0",
+            p.length_norm,
+        )?;
+        range(
+            p.min_weight.is_finite() && p.min_weight >= 0.0,
+            "min_weight",
+            "finite and >= 0",
+            p.min_weight,
+        )?;
+        range(
+            p.max_keywords >= 1,
+            "max_keywords",
+            "at least 1",
+            p.max_keywords as f64,
+        )?;
+        range(
+            p.max_features >= 1,
+            "max_features",
+            "at least 1",
+            p.max_features as f64,
+        )?;
+        range(
+            p.max_iterations >= 1,
+            "max_iterations",
+            "at least 1",
+            p.max_iterations as f64,
+        )?;
+        Ok(())
+    }
+}
+
 /// Which features the text fields give.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -278,6 +350,37 @@ impl Default for LearnParams {
             values: FeatureValues::Idf,
             search: Search::Off,
             length_norm: 0.2,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::learn::Learner;
+
+    #[test]
+    fn defaults_validate_and_each_range_is_checked() {
+        LearnParams::default().validate().unwrap();
+        assert_eq!(Learner::default().params(), &LearnParams::default());
+        let d = LearnParams::default;
+        for (field, p) in [
+            ("max_ngram", d().max_ngram(0)),
+            ("max_ngram", d().max_ngram(4)),
+            ("min_doc_freq", d().min_doc_freq(0)),
+            ("l2", d().l2(0.0)),
+            ("l2", d().l2(f64::NAN)),
+            ("length_norm", d().length_norm(-0.1)),
+            ("min_weight", d().min_weight(f64::INFINITY)),
+            ("max_keywords", d().max_keywords(0)),
+            ("max_features", d().max_features(0)),
+            ("max_iterations", d().max_iterations(0)),
+        ] {
+            match p.validate() {
+                Err(ParamsError::OutOfRange { field: f, .. }) => assert_eq!(f, field),
+                other => panic!("{field}: {other:?}"),
+            }
+            assert!(Learner::new(p).is_err(), "{field}");
         }
     }
 }
