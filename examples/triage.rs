@@ -64,12 +64,14 @@ fn run() -> Result<bool, String> {
     if let Some(m) = args.value("min-customers") {
         params.min_distinct_customers = m.parse().map_err(|e| format!("--min-customers: {e}"))?;
     }
-    let clusterer = Clusterer::new(params).map_err(|e| e.to_string())?;
+    let clusterer = Clusterer::new(params)
+        .map_err(|e| e.to_string())?
+        .with_classifier(classifier);
     let mut tparams = TriageParams::default();
     if let Some(c) = args.value("cadence") {
         tparams.min_customers_per_month = c.parse().map_err(|e| format!("--cadence: {e}"))?;
     }
-    let triage = Triage::new(classifier, clusterer, tparams).map_err(|e| e.to_string())?;
+    let triage = Triage::new(clusterer, tparams).map_err(|e| e.to_string())?;
     let path = args.positional.first().map(String::as_str);
     let (items, bad) =
         common::read_items(path).map_err(|e| format!("{}: {e}", path.unwrap_or("<stdin>")))?;

@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::class::Class;
-use crate::classify::Classifier;
 use crate::cluster::{CandidateFeature, ClassMix, Clusterer, Clustering, SpecialCase};
 use crate::error::{ItemError, ParamsError};
 use crate::item::{Channel, FeedbackItem};
@@ -33,7 +32,29 @@ impl Default for TriageParams {
     }
 }
 
+/// Setters, one per field, for use with [`TriageParams::default`].
+///
+/// ```
+/// use feedback_triage::TriageParams;
+///
+/// let params = TriageParams::default().min_customers_per_month(2);
+/// assert_eq!(params.min_customers_per_month, 2);
+/// assert!(params.max_jobs_per_feature(101).validate().is_err());
+/// ```
 impl TriageParams {
+    /// Sets [`min_customers_per_month`](TriageParams#structfield.min_customers_per_month).
+    #[must_use]
+    pub fn min_customers_per_month(mut self, v: usize) -> Self {
+        self.min_customers_per_month = v;
+        self
+    }
+    /// Sets [`max_jobs_per_feature`](TriageParams#structfield.max_jobs_per_feature).
+    #[must_use]
+    pub fn max_jobs_per_feature(mut self, v: usize) -> Self {
+        self.max_jobs_per_feature = v;
+        self
+    }
+
     /// Checks the ranges.
     pub fn validate(&self) -> Result<(), ParamsError> {
         if self.min_customers_per_month == 0 {
@@ -54,8 +75,9 @@ impl TriageParams {
     }
 }
 
-/// Builds [`TriageReport`]s: a classifier, a clusterer and the report's own
-/// settings. Immutable and `Send + Sync`.
+/// Builds [`TriageReport`]s: a clusterer (with the classifier it uses for
+/// class mixes, which the report's class shares use too) and the report's
+/// own settings. Immutable and `Send + Sync`.
 ///
 /// ```
 /// use feedback_triage::{Channel, FeedbackItem, Triage};
@@ -74,34 +96,47 @@ impl TriageParams {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Triage {
-    classifier: Classifier,
     clusterer: Clusterer,
     params: TriageParams,
+}
+
+impl Default for Triage {
+    /// The same as [`Triage::builtin`].
+    fn default() -> Self {
+        Triage::builtin()
+    }
 }
 
 impl Triage {
     /// The builtin classifier, default clustering and default settings.
     pub fn builtin() -> Triage {
         Triage {
-            classifier: Classifier::builtin(),
             clusterer: Clusterer::default(),
             params: TriageParams::default(),
         }
     }
 
-    /// A triage with this classifier, clusterer and settings. The clusterer
-    /// is given the same classifier, so class mixes agree.
-    pub fn new(
-        classifier: Classifier,
-        clusterer: Clusterer,
-        params: TriageParams,
-    ) -> Result<Triage, ParamsError> {
+    /// A triage with this clusterer and settings. Items are classified with
+    /// the clusterer's classifier ([`Clusterer::with_classifier`]), so the
+    /// report's class shares and its features' class mixes agree.
+    ///
+    /// ```
+    /// use feedback_triage::{Classifier, Clusterer, Policy, Triage, TriageParams};
+    ///
+    /// let classifier = Classifier::new(&Policy::builtin())?;
+    /// let clusterer = Clusterer::default().with_classifier(classifier);
+    /// let triage = Triage::new(clusterer, TriageParams::default())?;
+    /// assert_eq!(triage.params(), &TriageParams::default());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(clusterer: Clusterer, params: TriageParams) -> Result<Triage, ParamsError> {
         params.validate()?;
-        Ok(Triage {
-            clusterer: clusterer.with_classifier(classifier.clone()),
-            classifier,
-            params,
-        })
+        Ok(Triage { clusterer, params })
+    }
+
+    /// The clusterer, and through it the classifier.
+    pub fn clusterer(&self) -> &Clusterer {
+        &self.clusterer
     }
 
     /// The settings.
@@ -114,7 +149,8 @@ impl Triage {
     pub fn report(&self, items: &[FeedbackItem]) -> Result<TriageReport, ItemError> {
         let clustering = self.clusterer.cluster(items)?;
         let classes: Vec<Option<Class>> = self
-            .classifier
+            .clusterer
+            .classifier()
             .classify_batch(items)
             .into_iter()
             .map(|r| r.map(|c| c.class))

@@ -158,12 +158,8 @@ fn alignment_counts_features_drawing_on_two_of_the_three_classes() {
     ] {
         policy.rules.push(Rule::new(id, class).keyword(word));
     }
-    let t = Triage::new(
-        Classifier::new(&policy).unwrap(),
-        Clusterer::default(),
-        TriageParams::default(),
-    )
-    .unwrap();
+    let clusterer = Clusterer::default().with_classifier(Classifier::new(&policy).unwrap());
+    let t = Triage::new(clusterer, TriageParams::default()).unwrap();
     let invoices = "export invoices to excel spreadsheet";
     let dark = "dark mode theme for the editor";
     let audit = "audit log of admin changes";
@@ -223,7 +219,7 @@ fn alignment_counts_features_drawing_on_two_of_the_three_classes() {
 fn the_cadence_threshold_is_a_parameter() {
     let mut params = TriageParams::default();
     params.min_customers_per_month = 2;
-    let t = Triage::new(Classifier::builtin(), Clusterer::default(), params).unwrap();
+    let t = Triage::new(Clusterer::default(), params).unwrap();
     let r = t.report(&backlog()).unwrap();
     let below: Vec<&str> = r
         .signals
@@ -236,7 +232,7 @@ fn the_cadence_threshold_is_a_parameter() {
     assert_eq!(below, ["2026-02"]);
     let mut bad = TriageParams::default();
     bad.min_customers_per_month = 0;
-    let err = Triage::new(Classifier::builtin(), Clusterer::default(), bad).unwrap_err();
+    let err = Triage::new(Clusterer::default(), bad).unwrap_err();
     assert!(err.to_string().contains("min_customers_per_month"));
 }
 
@@ -275,7 +271,7 @@ fn bad_batches_are_typed_errors() {
 #[test]
 fn a_looser_clusterer_finds_more_shared_demand() {
     let strict = Clusterer::new(ClusterParams::default().min_distinct_customers(4)).unwrap();
-    let t = Triage::new(Classifier::builtin(), strict, TriageParams::default()).unwrap();
+    let t = Triage::new(strict, TriageParams::default()).unwrap();
     let r = t.report(&backlog()).unwrap();
     assert!(r.features.is_empty());
     assert_eq!(r.signals.focus.shared_items, 0);

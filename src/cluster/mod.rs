@@ -124,6 +124,11 @@ impl Clusterer {
         &self.params
     }
 
+    /// The classifier that gives the features' class mix.
+    pub fn classifier(&self) -> &Classifier {
+        &self.classifier
+    }
+
     /// Groups `items` into ranked candidate features and special cases.
     ///
     /// Fails on an invalid item or on two items with the same id
