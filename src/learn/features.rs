@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 
 use super::{FeatureValues, FieldFeatures, Labelled, LearnParams};
+use crate::class::Class;
 use crate::policy::phrase_fits;
 use crate::text::{self, Analyzed};
 
@@ -32,6 +33,10 @@ pub(super) struct Features {
 }
 
 pub(super) const NO: u32 = u32::MAX;
+
+const CLASSES: usize = Class::ALL.len();
+/// The least value of a feature under [`FeatureValues::LogOdds`].
+const LOG_ODDS_FLOOR: f64 = 0.05;
 
 impl Features {
     pub(super) fn build(items: &[Labelled<'_>], p: &LearnParams) -> Features {
@@ -111,9 +116,9 @@ struct Counted<'t> {
     /// The number of items with each n-gram.
     df: Vec<u32>,
     /// The number of items of each class with each n-gram.
-    dfc: Vec<[u32; 5]>,
+    dfc: Vec<[u32; CLASSES]>,
     /// The number of items of each class.
-    class_n: [usize; 5],
+    class_n: [usize; CLASSES],
     /// Per item, offsets into `doc_grams`.
     doc_offsets: Vec<usize>,
     /// The distinct n-grams of every item, concatenated.
@@ -132,7 +137,7 @@ impl<'t> Counted<'t> {
             gram_keys: Vec::new(),
             df: Vec::new(),
             dfc: Vec::new(),
-            class_n: [0usize; 5],
+            class_n: [0usize; CLASSES],
             doc_offsets: Vec::with_capacity(items.len() + 1),
             doc_grams: Vec::new(),
         };
@@ -201,7 +206,7 @@ impl<'t> Counted<'t> {
                     if g == next {
                         self.gram_keys.push(key);
                         self.df.push(0);
-                        self.dfc.push([0; 5]);
+                        self.dfc.push([0; CLASSES]);
                     }
                     self.doc_grams.push(g);
                 }
@@ -286,7 +291,7 @@ impl<'t> Counted<'t> {
                 let n = n as f64;
                 let all = f64::from(self.df[g]);
                 let mut best: f64 = 0.0;
-                for c in 0..5 {
+                for c in 0..CLASSES {
                     let nc = self.class_n[c] as f64;
                     if nc == 0.0 || nc == n {
                         continue;
@@ -296,7 +301,9 @@ impl<'t> Counted<'t> {
                         - ((all - in_c + 0.5) / (n - nc + 1.0)).ln();
                     best = best.max(r.abs());
                 }
-                best.max(0.05)
+                // A floor, so that a feature as common in every class
+                // still counts a little (at 0 it could get no weight).
+                best.max(LOG_ODDS_FLOOR)
             }
         }
     }

@@ -1,13 +1,32 @@
 //! The optimiser.
 
-/// Minimises a smooth convex function with L-BFGS (memory 10) and a
+/// Step pairs kept for the inverse-Hessian estimate (the usual 3 to 20;
+/// 10 is scipy's L-BFGS-B default).
+const MEMORY: usize = 10;
+/// Armijo's sufficient-decrease constant (Nocedal and Wright's usual 1e-4).
+const ARMIJO: f64 = 1e-4;
+/// Step halvings tried before the line search gives up (down to a step of
+/// 2^-29, far below any useful move).
+const HALVINGS: usize = 30;
+/// A step pair whose curvature `s·y` is at most this is not stored: it
+/// would make the estimate ill-conditioned or not positive definite.
+const MIN_CURVATURE: f64 = 1e-12;
+/// Converged when a step lowers the loss by at most this share of it (at
+/// least of 1): the policy's weights are rounded to three decimals anyway.
+const REL_DECREASE: f64 = 1e-10;
+/// Converged when the gradient's norm falls below this.
+const GRAD_NORM: f64 = 1e-6;
+/// The first step's direction is the gradient over its norm, floored at
+/// this so a zero gradient gives no division by zero.
+const NORM_FLOOR: f64 = 1e-12;
+
+/// Minimises a smooth convex function with L-BFGS (memory [`MEMORY`]) and a
 /// backtracking Armijo line search. Deterministic.
 pub(super) fn lbfgs(
     dim: usize,
     max_iter: usize,
     f: &mut dyn FnMut(&[f64], &mut [f64]) -> f64,
 ) -> Vec<f64> {
-    const M: usize = 10;
     let mut x = vec![0.0; dim];
     let mut g = vec![0.0; dim];
     let mut fx = f(&x, &mut g);
@@ -30,14 +49,14 @@ pub(super) fn lbfgs(
         }
         let mut step = 1.0;
         let mut accepted = false;
-        for _ in 0..30 {
+        for _ in 0..HALVINGS {
             for i in 0..dim {
                 x_new[i] = x[i] + step * d[i];
             }
             let f_new = f(&x_new, &mut g_new);
-            if f_new <= fx + 1e-4 * step * slope {
+            if f_new <= fx + ARMIJO * step * slope {
                 // Reuse the oldest pair's buffers once the memory is full.
-                let (mut s, mut yv) = if s_hist.len() == M {
+                let (mut s, mut yv) = if s_hist.len() == MEMORY {
                     (s_hist.remove(0), y_hist.remove(0))
                 } else {
                     (vec![0.0; dim], vec![0.0; dim])
@@ -46,7 +65,7 @@ pub(super) fn lbfgs(
                     s[i] = x_new[i] - x[i];
                     yv[i] = g_new[i] - g[i];
                 }
-                if dot(&s, &yv) > 1e-12 {
+                if dot(&s, &yv) > MIN_CURVATURE {
                     s_hist.push(s);
                     y_hist.push(yv);
                 }
@@ -55,14 +74,14 @@ pub(super) fn lbfgs(
                 std::mem::swap(&mut g, &mut g_new);
                 fx = f_new;
                 accepted = true;
-                if decrease <= 1e-10 * fx.abs().max(1.0) {
+                if decrease <= REL_DECREASE * fx.abs().max(1.0) {
                     return x;
                 }
                 break;
             }
             step *= 0.5;
         }
-        if !accepted || dot(&g, &g).sqrt() < 1e-6 {
+        if !accepted || dot(&g, &g).sqrt() < GRAD_NORM {
             break;
         }
     }
@@ -89,7 +108,7 @@ fn direction(g: &[f64], s_hist: &[Vec<f64>], y_hist: &[Vec<f64>], d: &mut [f64])
         let gamma = dot(s, y) / dot(y, y);
         d.iter_mut().for_each(|v| *v *= gamma);
     } else {
-        let norm = dot(g, g).sqrt().max(1e-12);
+        let norm = dot(g, g).sqrt().max(NORM_FLOOR);
         d.iter_mut().for_each(|v| *v /= norm);
     }
     for i in 0..s_hist.len() {

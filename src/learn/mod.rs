@@ -21,7 +21,11 @@ use crate::evaluate::{Evaluation, EvaluationReport};
 use crate::policy::Policy;
 use features::Features;
 use model::{Prepared, fit};
-use tune::{best_shift, macro_f1, out_of_fold};
+use tune::{F1_TIE, best_shift, macro_f1, out_of_fold};
+
+/// The fewest training items on which priors are tuned or `l2` searched:
+/// below it, three inner folds of ten items or fewer say little.
+const MIN_TUNE_ITEMS: usize = 30;
 
 /// One labelled training text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -216,7 +220,8 @@ impl Learner {
     /// plus a prior rule per class. The result validates and compiles.
     pub fn learn(&self, items: &[Labelled<'_>]) -> Result<Policy, LearnError> {
         let p = &self.params;
-        let search = p.search == Search::InnerCv && (30..=SEARCH_MAX_ITEMS).contains(&items.len());
+        let search = p.search == Search::InnerCv
+            && (MIN_TUNE_ITEMS..=SEARCH_MAX_ITEMS).contains(&items.len());
         let min_dfs = if search {
             let mut v = vec![p.min_doc_freq, (p.min_doc_freq / 2).max(1)];
             v.dedup();
@@ -244,7 +249,7 @@ impl Learner {
             .map(|i| classes.iter().position(|c| *c == i.class).unwrap_or(0))
             .collect();
         let all: Vec<usize> = (0..items.len()).collect();
-        let tune = p.priors == PriorTuning::MacroF1 && items.len() >= 30;
+        let tune = p.priors == PriorTuning::MacroF1 && items.len() >= MIN_TUNE_ITEMS;
         let (l2, prep, shift) = if search {
             self.search(&data, &y, k, &min_dfs, tune)
         } else {
@@ -301,7 +306,7 @@ impl Learner {
         // The first best candidate, in order: deterministic either way.
         let mut best = f64::NEG_INFINITY;
         for (&(m, l2), (shift, f1)) in candidates.iter().zip(scored) {
-            if f1 > best + 1e-9 {
+            if f1 > best + F1_TIE {
                 best = f1;
                 chosen = (l2, masked(data, m, p), tune.then_some(shift));
             }

@@ -4,6 +4,21 @@ use super::LearnParams;
 use super::features::Features;
 use super::model::{Prepared, fit};
 
+/// The inner folds, by position.
+const INNER: usize = 3;
+/// Above this many items only the first inner fold is held out.
+const ONE_FOLD_ABOVE: usize = 20_000;
+/// The prior shifts' grid: `-SHIFT_STEPS..=SHIFT_STEPS` steps of
+/// `SHIFT_STEP`, that is `[-1.5, 1.5]`: a class's odds times at most e^1.5,
+/// about 4.5, either way.
+const SHIFT_STEP: f64 = 0.05;
+const SHIFT_STEPS: i32 = 30;
+/// Rounds of coordinate ascent over the classes.
+const ROUNDS: usize = 3;
+/// A macro-F1 must beat the best by more than this to replace it, so that
+/// rounding noise never decides and ties keep the earlier candidate.
+pub(super) const F1_TIE: f64 = 1e-9;
+
 /// Out-of-fold scores of three inner folds by position (above 20,000 items,
 /// only the first fold is held out: one third estimates well enough), and
 /// the rows that have them.
@@ -15,9 +30,8 @@ pub(super) fn out_of_fold(
     l2: f64,
     p: &LearnParams,
 ) -> (Vec<f64>, Vec<usize>) {
-    const INNER: usize = 3;
     let n = y.len();
-    let folds = if n > 20_000 { 1 } else { INNER };
+    let folds = if n > ONE_FOLD_ABOVE { 1 } else { INNER };
     let mut oof = vec![0.0; n * k];
     for f in 0..folds {
         let train: Vec<usize> = (0..n).filter(|d| d % INNER != f).collect();
@@ -69,14 +83,14 @@ pub(super) fn macro_f1(oof: &[f64], rows: &[usize], y: &[usize], shift: &[f64]) 
 pub(super) fn best_shift(oof: &[f64], rows: &[usize], y: &[usize], k: usize) -> (Vec<f64>, f64) {
     let mut shift = vec![0.0; k];
     let mut best = macro_f1(oof, rows, y, &shift);
-    for _ in 0..3 {
+    for _ in 0..ROUNDS {
         for c in 1..k {
             let keep = shift[c];
             let mut arg = keep;
-            for step in -30..=30 {
-                shift[c] = f64::from(step) * 0.05;
+            for step in -SHIFT_STEPS..=SHIFT_STEPS {
+                shift[c] = f64::from(step) * SHIFT_STEP;
                 let v = macro_f1(oof, rows, y, &shift);
-                if v > best + 1e-9 {
+                if v > best + F1_TIE {
                     best = v;
                     arg = shift[c];
                 }
