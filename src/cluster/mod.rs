@@ -16,6 +16,7 @@
 //! 5. name, describe and rank the groups.
 
 mod candidates;
+mod describe;
 mod ids;
 mod index;
 mod linkage;
@@ -35,6 +36,7 @@ use crate::classify::Classifier;
 use crate::error::{ItemError, ParamsError};
 use crate::item::FeedbackItem;
 use candidates::{Edge, MIN_DF_CAP};
+use describe::{Description, describe, rank};
 pub(crate) use ids::id_hash;
 use ids::{group_id, id_keys, ordered_items};
 use naming::{TITLE_REVIEW, TITLE_SAME, cap_title, surfaces, title_similarity};
@@ -355,74 +357,13 @@ impl Clusterer {
             let deal_value: f64 = items.iter().map(|it| it.deal_value.unwrap_or(0.0)).sum();
             let m = members.len();
 
-            // Sum of the member vectors, summed in member order.
-            let mut pairs: Vec<(u32, f32)> = members
-                .iter()
-                .flat_map(|&i| corpus.vectors[i as usize].iter().copied())
-                .collect();
-            pairs.sort_by_key(|p| p.0); // stable: member order within a term
-            let mut sum: Vec<(u32, f64, u32)> = Vec::new(); // (term, sum, members)
-            for (t, w) in pairs {
-                match sum.last_mut() {
-                    Some(last) if last.0 == t => {
-                        last.1 += f64::from(w);
-                        last.2 += 1;
-                    }
-                    _ => sum.push((t, f64::from(w), 1)),
-                }
-            }
-            let sum_vec: Vec<(u32, f32)> = sum.iter().map(|e| (e.0, e.1 as f32)).collect();
-
-            // Most central member: the largest dot product with the sum.
-            let mut rep = 0;
-            let mut rep_score = f32::NEG_INFINITY;
-            for (k, &i) in members.iter().enumerate() {
-                let s = vectors::dot(&corpus.vectors[i as usize], &sum_vec);
-                if s > rep_score {
-                    rep = k;
-                    rep_score = s;
-                }
-            }
-            let cohesion = if m < 2 {
-                1.0
-            } else {
-                let total: f64 = sum.iter().map(|e| e.1 * e.1).sum();
-                let selves: f64 = members
-                    .iter()
-                    .map(|&i| {
-                        corpus.vectors[i as usize]
-                            .iter()
-                            .map(|e| f64::from(e.1 * e.1))
-                            .sum::<f64>()
-                    })
-                    .sum();
-                ((total - selves) / (m * (m - 1)) as f64).clamp(0.0, 1.0)
-            };
-
-            // Key terms, c-TF-IDF style: the share of members using a term
-            // times how rare it is overall. In groups, only terms two members
-            // share.
-            let min_members = if m >= 2 { 2 } else { 1 };
-            let mut scored: Vec<(f64, u32)> = sum
-                .iter()
-                .filter(|e| e.2 >= min_members)
-                .map(|e| {
-                    let share = f64::from(e.2) / m as f64;
-                    let rarity = (1.0 + corpus.n as f64 / f64::from(corpus.df[e.0 as usize])).ln();
-                    let weight = if m == 1 { e.1 } else { share * rarity };
-                    (weight, e.0)
-                })
-                .collect();
-            scored.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-            let key_ids: Vec<u32> = scored.iter().take(KEY_TERMS).map(|e| e.1).collect();
-            let key_terms = surfaces(corpus, &key_ids, &items);
-            let name = key_terms
-                .iter()
-                .take(self.params.label_terms)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(" ");
-
+            let Description {
+                sum,
+                rep,
+                cohesion,
+                key_terms,
+                name,
+            } = describe(corpus, members, &items, self.params.label_terms);
             let representative = ids[rep].clone();
             let is_feature = m >= 2 && distinct_customers >= self.params.min_distinct_customers;
             let mean: SparseVec = sum.iter().map(|e| (e.0, (e.1 / m as f64) as f32)).collect();
@@ -470,20 +411,7 @@ impl Clusterer {
                 });
             }
         }
-        clustering.features.sort_by(|a, b| {
-            b.distinct_customers
-                .cmp(&a.distinct_customers)
-                .then(b.deal_value.total_cmp(&a.deal_value))
-                .then(b.members.len().cmp(&a.members.len()))
-                .then_with(|| a.members[0].cmp(&b.members[0]))
-        });
-        clustering.special_cases.sort_by(|a, b| {
-            b.members
-                .len()
-                .cmp(&a.members.len())
-                .then(b.deal_value.total_cmp(&a.deal_value))
-                .then_with(|| a.members[0].cmp(&b.members[0]))
-        });
+        rank(&mut clustering);
         (clustering, infos)
     }
 }
