@@ -144,34 +144,6 @@ setters! {
 impl ClusterParams {
     /// Checks every range; the error names the first field out of range.
     pub fn validate(&self) -> Result<(), ParamsError> {
-        fn unit(field: &'static str, v: f64) -> Result<(), ParamsError> {
-            if v.is_finite() && v > 0.0 && v <= 1.0 {
-                Ok(())
-            } else {
-                Err(ParamsError::OutOfRange {
-                    field,
-                    expected: "in (0, 1]",
-                    value: v,
-                })
-            }
-        }
-        fn count(
-            field: &'static str,
-            v: usize,
-            lo: usize,
-            hi: usize,
-            expected: &'static str,
-        ) -> Result<(), ParamsError> {
-            if (lo..=hi).contains(&v) {
-                Ok(())
-            } else {
-                Err(ParamsError::OutOfRange {
-                    field,
-                    expected,
-                    value: v as f64,
-                })
-            }
-        }
         unit("similarity_threshold", self.similarity_threshold)?;
         count(
             "min_distinct_customers",
@@ -234,6 +206,37 @@ impl ClusterParams {
             });
         }
         Ok(())
+    }
+}
+
+/// `v` in `(0, 1]`.
+fn unit(field: &'static str, v: f64) -> Result<(), ParamsError> {
+    if v.is_finite() && v > 0.0 && v <= 1.0 {
+        Ok(())
+    } else {
+        Err(ParamsError::OutOfRange {
+            field,
+            expected: "in (0, 1]",
+            value: v,
+        })
+    }
+}
+/// `v` in `lo..=hi`; `expected` says so.
+fn count(
+    field: &'static str,
+    v: usize,
+    lo: usize,
+    hi: usize,
+    expected: &'static str,
+) -> Result<(), ParamsError> {
+    if (lo..=hi).contains(&v) {
+        Ok(())
+    } else {
+        Err(ParamsError::OutOfRange {
+            field,
+            expected,
+            value: v as f64,
+        })
     }
 }
 
