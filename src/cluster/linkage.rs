@@ -72,45 +72,7 @@ pub(crate) fn average_linkage(
     per_item: Option<usize>,
 ) -> Vec<u32> {
     let capacity = per_item.map_or(f64::INFINITY, |k| k as f64 * CAPACITY_FACTOR);
-    // Each item's links. The edges are first laid out by item (a counting
-    // sort, in edge order within an item, so that every sum below adds in
-    // the same order as edge by edge); each item's map is then built from
-    // its own contiguous run, so building touches memory in order instead
-    // of one random map per edge end.
-    let mut start = vec![0usize; n + 1];
-    for &(i, j, _) in &edges {
-        start[i as usize + 1] += 1;
-        start[j as usize + 1] += 1;
-    }
-    for g in 0..n {
-        start[g + 1] += start[g];
-    }
-    let mut fill = start.clone();
-    let mut by_item = vec![(0u32, 0.0f32); start[n]];
-    for &(i, j, s) in &edges {
-        by_item[fill[i as usize]] = (j, s);
-        fill[i as usize] += 1;
-        by_item[fill[j as usize]] = (i, s);
-        fill[j as usize] += 1;
-    }
-    drop(fill);
-    // The runs hold everything from here on.
-    drop(edges);
-    // Sums are kept in f32, as the similarities are: the maps hold half the
-    // bytes of f64 sums, which matters at a million items (they are the
-    // largest structure); values are computed in f64.
-    let mut links: Vec<FxHashMap<u32, f32>> = start
-        .windows(2)
-        .map(|w| {
-            let run = &by_item[w[0]..w[1]];
-            let mut m = FxHashMap::with_capacity_and_hasher(run.len(), Default::default());
-            for &(c, s) in run {
-                *m.entry(c).or_insert(0.0) += s;
-            }
-            m
-        })
-        .collect();
-    drop(by_item);
+    let mut links = item_links(n, edges);
     let mut size = vec![1u32; n];
     // The value of a link between groups `a` and `b` whose similarities sum
     // to `sum`.
@@ -265,6 +227,57 @@ pub(crate) fn average_linkage(
             });
         }
     }
+    group_names(&parent)
+}
+
+/// Each item's links: the sum of its similarities to each other item.
+fn item_links(n: usize, edges: Vec<Edge>) -> Vec<FxHashMap<u32, f32>> {
+    // Each item's links. The edges are first laid out by item (a counting
+    // sort, in edge order within an item, so that every sum below adds in
+    // the same order as edge by edge); each item's map is then built from
+    // its own contiguous run, so building touches memory in order instead
+    // of one random map per edge end.
+    let mut start = vec![0usize; n + 1];
+    for &(i, j, _) in &edges {
+        start[i as usize + 1] += 1;
+        start[j as usize + 1] += 1;
+    }
+    for g in 0..n {
+        start[g + 1] += start[g];
+    }
+    let mut fill = start.clone();
+    let mut by_item = vec![(0u32, 0.0f32); start[n]];
+    for &(i, j, s) in &edges {
+        by_item[fill[i as usize]] = (j, s);
+        fill[i as usize] += 1;
+        by_item[fill[j as usize]] = (i, s);
+        fill[j as usize] += 1;
+    }
+    drop(fill);
+    // The runs hold everything from here on.
+    drop(edges);
+    // Sums are kept in f32, as the similarities are: the maps hold half the
+    // bytes of f64 sums, which matters at a million items (they are the
+    // largest structure); values are computed in f64.
+    let links: Vec<FxHashMap<u32, f32>> = start
+        .windows(2)
+        .map(|w| {
+            let run = &by_item[w[0]..w[1]];
+            let mut m = FxHashMap::with_capacity_and_hasher(run.len(), Default::default());
+            for &(c, s) in run {
+                *m.entry(c).or_insert(0.0) += s;
+            }
+            m
+        })
+        .collect();
+    drop(by_item);
+    links
+}
+
+/// Each item's group, named by its smallest member, from the merge tree
+/// (`parent[g]`: the group `g` was merged into, `u32::MAX` for a root).
+fn group_names(parent: &[u32]) -> Vec<u32> {
+    let n = parent.len();
     // Resolve each item's root (with path compression), then name groups by
     // their smallest member.
     let mut roots = vec![u32::MAX; n];
