@@ -71,44 +71,15 @@ pub(crate) fn average_linkage(
     threshold: f64,
     per_item: Option<usize>,
 ) -> Vec<u32> {
-    let capacity = per_item.map_or(f64::INFINITY, |k| k as f64 * CAPACITY_FACTOR);
-    let mut links = item_links(n, edges);
-    let mut size = vec![1u32; n];
-    // The value of a link between groups `a` and `b` whose similarities sum
-    // to `sum`.
-    let mean = |size: &[u32], a: u32, b: u32, sum: f32| {
-        let sum = f64::from(sum);
-        let (sa, sb) = (f64::from(size[a as usize]), f64::from(size[b as usize]));
-        // Only about `capacity` neighbours per item were verified, so in a
-        // merged group of m items at most a share capacity / (m - 1) of the
-        // pairs can carry an edge: the mean is taken over that many pairs.
-        // The denominator never shrinks as groups grow, so links that did not
-        // move only ever weaken (the bounds below rely on it).
-        let share = (capacity / (sa + sb - 1.0)).min(1.0);
-        sum / (sa * sb * share)
-    };
-    let value = |links: &[FxHashMap<u32, f32>], size: &[u32], a: u32, b: u32| {
-        mean(
-            size,
-            a,
-            b,
-            links[a as usize].get(&b).copied().unwrap_or(0.0),
-        )
-    };
-    // A group's best link: the largest value, ties by the smaller pair.
-    let best = |links: &[FxHashMap<u32, f32>], size: &[u32], g: u32| -> Option<Entry> {
-        let mut top: Option<Entry> = None;
-        for (&c, &sum) in &links[g as usize] {
-            let e = Entry {
-                value: mean(size, g, c, sum),
-                a: g.min(c),
-                b: g.max(c),
-            };
-            if top.as_ref().is_none_or(|t| e > *t) {
-                top = Some(e);
-            }
-        }
-        top
+    let mut l = Linkage {
+        links: item_links(n, edges),
+        size: vec![1u32; n],
+        capacity: per_item.map_or(f64::INFINITY, |k| k as f64 * CAPACITY_FACTOR),
+        threshold,
+        version: vec![0u32; n],
+        bound: vec![f64::NEG_INFINITY; n],
+        parent: vec![u32::MAX; n],
+        heap: BinaryHeap::new(),
     };
     // The queue holds one live entry per group: either its exact best link
     // (`Slot::Exact`) or an upper bound on the value of all its links
@@ -116,14 +87,12 @@ pub(crate) fn average_linkage(
     // that it is resolved first). A group is rescanned only when its entry
     // surfaces, so a growing group costs one scan per merge rather than a
     // heap operation per link.
-    let mut version = vec![0u32; n];
-    let mut bound = vec![f64::NEG_INFINITY; n];
     let mut initial = Vec::new();
     for g in 0..n as u32 {
-        if let Some(e) = best(&links, &size, g)
+        if let Some(e) = l.best(g)
             && e.value >= threshold
         {
-            bound[g as usize] = e.value;
+            l.bound[g as usize] = e.value;
             initial.push(Queued {
                 entry: e,
                 group: g,
@@ -132,55 +101,121 @@ pub(crate) fn average_linkage(
         }
     }
     // Heapify in O(n) rather than n pushes.
-    let mut heap = BinaryHeap::from(initial);
-    // parent[g] = the group g was merged into (u32::MAX while alive).
-    let mut parent = vec![u32::MAX; n];
-    let loose = |value: f64| Entry { value, a: 0, b: 0 };
-    while let Some(q) = heap.pop() {
+    l.heap = BinaryHeap::from(initial);
+    while let Some(q) = l.heap.pop() {
         if q.entry.value < threshold {
             break;
         }
         let g = q.group;
-        if parent[g as usize] != u32::MAX || version[g as usize] != q.version {
+        if l.parent[g as usize] != u32::MAX || l.version[g as usize] != q.version {
             continue;
         }
         let exact = q.entry.a != q.entry.b;
         let partner = if q.entry.a == g { q.entry.b } else { q.entry.a };
         let still = exact
-            && parent[partner as usize] == u32::MAX
-            && value(&links, &size, q.entry.a, q.entry.b) == q.entry.value;
-        if !still {
-            // Resolve the bound (or the stale best) with a scan.
-            version[g as usize] += 1;
-            match best(&links, &size, g) {
-                Some(e) if e.value >= threshold => {
-                    bound[g as usize] = e.value;
-                    heap.push(Queued {
-                        entry: e,
-                        group: g,
-                        version: version[g as usize],
-                    });
-                }
-                _ => bound[g as usize] = f64::NEG_INFINITY,
-            }
-            continue;
+            && l.parent[partner as usize] == u32::MAX
+            && l.value(q.entry.a, q.entry.b) == q.entry.value;
+        if still {
+            l.merge(q.entry.a, q.entry.b, q.entry.value);
+        } else {
+            l.rescan(g);
         }
-        let (a, b) = (q.entry.a, q.entry.b);
-        let merged = q.entry.value;
+    }
+    group_names(&l.parent)
+}
+
+/// The state of [`average_linkage`].
+struct Linkage {
+    /// Each group's links: the sum of the similarities to each other group.
+    /// Sums are kept in f32, as the similarities are: the maps hold half the
+    /// bytes of f64 sums, which matters at a million items (they are the
+    /// largest structure); values are computed in f64.
+    links: Vec<FxHashMap<u32, f32>>,
+    /// Each group's size.
+    size: Vec<u32>,
+    /// Neighbours verified per item (see `CAPACITY_FACTOR`).
+    capacity: f64,
+    threshold: f64,
+    /// Each group's live queue entry is the one with this version.
+    version: Vec<u32>,
+    /// Each group's live bound (or exact best value).
+    bound: Vec<f64>,
+    /// parent[g] = the group g was merged into (u32::MAX while alive).
+    parent: Vec<u32>,
+    heap: BinaryHeap<Queued>,
+}
+
+impl Linkage {
+    /// The value of a link between groups `a` and `b` whose similarities sum
+    /// to `sum`.
+    fn mean(&self, a: u32, b: u32, sum: f32) -> f64 {
+        let sum = f64::from(sum);
+        let (sa, sb) = (
+            f64::from(self.size[a as usize]),
+            f64::from(self.size[b as usize]),
+        );
+        // Only about `capacity` neighbours per item were verified, so in a
+        // merged group of m items at most a share capacity / (m - 1) of the
+        // pairs can carry an edge: the mean is taken over that many pairs.
+        // The denominator never shrinks as groups grow, so links that did not
+        // move only ever weaken (the bounds below rely on it).
+        let share = (self.capacity / (sa + sb - 1.0)).min(1.0);
+        sum / (sa * sb * share)
+    }
+
+    /// The value of the link between groups `a` and `b`.
+    fn value(&self, a: u32, b: u32) -> f64 {
+        self.mean(a, b, self.links[a as usize].get(&b).copied().unwrap_or(0.0))
+    }
+
+    /// A group's best link: the largest value, ties by the smaller pair.
+    fn best(&self, g: u32) -> Option<Entry> {
+        let mut top: Option<Entry> = None;
+        for (&c, &sum) in &self.links[g as usize] {
+            let e = Entry {
+                value: self.mean(g, c, sum),
+                a: g.min(c),
+                b: g.max(c),
+            };
+            if top.as_ref().is_none_or(|t| e > *t) {
+                top = Some(e);
+            }
+        }
+        top
+    }
+
+    /// Resolves group `g`'s bound (or stale best) with a scan.
+    fn rescan(&mut self, g: u32) {
+        self.version[g as usize] += 1;
+        match self.best(g) {
+            Some(e) if e.value >= self.threshold => {
+                self.bound[g as usize] = e.value;
+                self.heap.push(Queued {
+                    entry: e,
+                    group: g,
+                    version: self.version[g as usize],
+                });
+            }
+            _ => self.bound[g as usize] = f64::NEG_INFINITY,
+        }
+    }
+
+    /// Merges groups `a` and `b`, whose link is worth `merged`.
+    fn merge(&mut self, a: u32, b: u32, merged: f64) {
         // Merge the group with fewer links into the one with more (ties: into
         // the smaller id), so each link moves O(log n) times.
         let (keep, gone) = {
-            let (la, lb) = (links[a as usize].len(), links[b as usize].len());
+            let (la, lb) = (self.links[a as usize].len(), self.links[b as usize].len());
             if la > lb || (la == lb && a < b) {
                 (a, b)
             } else {
                 (b, a)
             }
         };
-        parent[gone as usize] = keep;
-        size[keep as usize] += size[gone as usize];
-        let moved = std::mem::take(&mut links[gone as usize]);
-        links[keep as usize].remove(&gone);
+        self.parent[gone as usize] = keep;
+        self.size[keep as usize] += self.size[gone as usize];
+        let moved = std::mem::take(&mut self.links[gone as usize]);
+        self.links[keep as usize].remove(&gone);
         // Visit the moved links in id order: float sums must not depend on
         // hash order.
         let mut moved: Vec<(u32, f32)> = moved.into_iter().filter(|l| l.0 != keep).collect();
@@ -189,45 +224,49 @@ pub(crate) fn average_linkage(
         // that did not move only weakened.
         let mut keep_bound = merged;
         for (c, s) in moved {
-            let lc = &mut links[c as usize];
+            let lc = &mut self.links[c as usize];
             lc.remove(&gone);
             *lc.entry(keep).or_insert(0.0) += s;
-            let sum = links[keep as usize].entry(c).or_insert(0.0);
-            *sum += s;
-            let v = mean(&size, keep, c, *sum);
+            let sum = {
+                let sum = self.links[keep as usize].entry(c).or_insert(0.0);
+                *sum += s;
+                *sum
+            };
+            let v = self.mean(keep, c, sum);
             keep_bound = keep_bound.max(v);
             // c's link to `gone` became its link to `keep`. A live entry of
             // c worth more still bounds it (an exact one is checked when it
             // surfaces); otherwise c's entry becomes a bound over both.
-            if v < bound[c as usize] {
+            if v < self.bound[c as usize] {
                 continue;
             }
-            let cb = bound[c as usize].max(v);
-            version[c as usize] += 1;
-            bound[c as usize] = cb;
-            if cb >= threshold {
-                heap.push(Queued {
-                    entry: loose(cb),
-                    group: c,
-                    version: version[c as usize],
-                });
-            }
+            self.push_bound(c, self.bound[c as usize].max(v));
         }
-        version[keep as usize] += 1;
-        bound[keep as usize] = if links[keep as usize].is_empty() {
+        let keep_bound = if self.links[keep as usize].is_empty() {
             f64::NEG_INFINITY
         } else {
             keep_bound
         };
-        if bound[keep as usize] >= threshold {
-            heap.push(Queued {
-                entry: loose(keep_bound),
-                group: keep,
-                version: version[keep as usize],
+        self.push_bound(keep, keep_bound);
+    }
+
+    /// Makes `bound` group `g`'s live entry, queued if it reaches the
+    /// threshold.
+    fn push_bound(&mut self, g: u32, bound: f64) {
+        self.version[g as usize] += 1;
+        self.bound[g as usize] = bound;
+        if bound >= self.threshold {
+            self.heap.push(Queued {
+                entry: Entry {
+                    value: bound,
+                    a: 0,
+                    b: 0,
+                },
+                group: g,
+                version: self.version[g as usize],
             });
         }
     }
-    group_names(&parent)
 }
 
 /// Each item's links: the sum of its similarities to each other item.
