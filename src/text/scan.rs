@@ -209,6 +209,7 @@ fn load_low(b: &[u8], at: usize, n: usize) -> u64 {
 /// ASCII words up to this length are normalised in a stack buffer; longer
 /// ones (never stemmed) go through the heap.
 const SHORT: usize = 48;
+const _: () = assert!(super::stem::STEM_MAX <= SHORT);
 
 /// Byte classes for the ASCII scanner.
 const WORD: u8 = 1; // letter, digit or `_`

@@ -46,12 +46,22 @@ pub(crate) fn stems_to_itself(term: &[u8]) -> bool {
     buf[..n] == *term
 }
 
+/// The shortest word stemmed: words of one or two letters have no suffix
+/// to strip ("is", "as" and "us" stay whole).
+const STEM_MIN: usize = 3;
+/// The longest word stemmed: a longer run of letters is no English word
+/// (an identifier, a hash, a run of one letter); it also keeps the
+/// consonant mask (64 bits) exact and every stemmed word in the scanner's
+/// stack buffer, which the assertion below checks.
+pub(super) const STEM_MAX: usize = 40;
+const _: () = assert!(STEM_MAX < 64);
+
 /// Stems `buf[..n]` when it is a plain lowercase ASCII word; returns the new
 /// length. `buf` has room for one more byte than `n`.
 pub(super) fn stem_in_place(buf: &mut [u8], n: usize) -> usize {
     let w = &buf[..n];
     // Only words ending in s, d, g, y or e can change.
-    if !(3..=40).contains(&n)
+    if !(STEM_MIN..=STEM_MAX).contains(&n)
         || !matches!(w[n - 1], b's' | b'd' | b'g' | b'y' | b'e')
         || !w.iter().all(u8::is_ascii_lowercase)
     {
