@@ -171,30 +171,7 @@ impl Triage {
             .collect();
         let n = items.len();
 
-        // Class mix.
-        let mut counts = [0usize; 6];
-        let mut value = [0.0f64; 6];
-        for (item, class) in items.iter().zip(classes) {
-            let k = class.map_or(5, Class::index);
-            counts[k] += 1;
-            value[k] += item.deal_value.unwrap_or(0.0);
-        }
-        let share = |c: usize| if n == 0 { 0.0 } else { c as f64 / n as f64 };
-        let class_mix = Class::ALL
-            .iter()
-            .map(|c| ClassShare {
-                class: Some(*c),
-                items: counts[c.index()],
-                share: share(counts[c.index()]),
-                deal_value: value[c.index()],
-            })
-            .chain(std::iter::once(ClassShare {
-                class: None,
-                items: counts[5],
-                share: share(counts[5]),
-                deal_value: value[5],
-            }))
-            .collect();
+        let class_mix = class_mix(items, classes);
         let mut abstained: Vec<String> = items
             .iter()
             .zip(classes)
@@ -208,28 +185,7 @@ impl Triage {
             .features
             .into_iter()
             .map(|feature| {
-                let mut jobs = Vec::new();
-                for id in &feature.members {
-                    let Some(&i) = by_id.get(id.as_str()) else {
-                        continue;
-                    };
-                    for job in extract_jobs(&items[i].title, &items[i].body) {
-                        jobs.push(FeatureJob {
-                            item: id.clone(),
-                            kind: job.kind,
-                            text: job.text,
-                        });
-                    }
-                }
-                // Outcomes first, then actions, then situations; then by item id.
-                jobs.sort_by(|a, b| {
-                    a.kind
-                        .cmp(&b.kind)
-                        .then_with(|| a.item.cmp(&b.item))
-                        .then_with(|| a.text.cmp(&b.text))
-                });
-                jobs.dedup_by(|a, b| a.text.eq_ignore_ascii_case(&b.text));
-                jobs.truncate(self.params.max_jobs_per_feature);
+                let jobs = feature_jobs(&feature, &by_id, items, self.params.max_jobs_per_feature);
                 FeatureReport { feature, jobs }
             })
             .collect();
@@ -249,6 +205,70 @@ impl Triage {
             signals,
         }
     }
+}
+
+/// The items' shares per class, in [`Class::ALL`] order, then the
+/// unclassified (`class: None`).
+fn class_mix(items: &[FeedbackItem], classes: &[Option<Class>]) -> Vec<ClassShare> {
+    const UNCLASSIFIED: usize = Class::ALL.len();
+    let n = items.len();
+    let mut counts = [0usize; UNCLASSIFIED + 1];
+    let mut value = [0.0f64; UNCLASSIFIED + 1];
+    for (item, class) in items.iter().zip(classes) {
+        let k = class.map_or(UNCLASSIFIED, Class::index);
+        counts[k] += 1;
+        value[k] += item.deal_value.unwrap_or(0.0);
+    }
+    let share = |c: usize| if n == 0 { 0.0 } else { c as f64 / n as f64 };
+    Class::ALL
+        .iter()
+        .map(|c| ClassShare {
+            class: Some(*c),
+            items: counts[c.index()],
+            share: share(counts[c.index()]),
+            deal_value: value[c.index()],
+        })
+        .chain(std::iter::once(ClassShare {
+            class: None,
+            items: counts[UNCLASSIFIED],
+            share: share(counts[UNCLASSIFIED]),
+            deal_value: value[UNCLASSIFIED],
+        }))
+        .collect()
+}
+
+/// The jobs of a feature's members (`by_id`: each item's index in
+/// `items`): outcomes first, then actions, then situations, then by item
+/// id; a text repeated (ignoring ASCII case) once; at most `max`.
+fn feature_jobs(
+    feature: &CandidateFeature,
+    by_id: &BTreeMap<&str, usize>,
+    items: &[FeedbackItem],
+    max: usize,
+) -> Vec<FeatureJob> {
+    let mut jobs = Vec::new();
+    for id in &feature.members {
+        let Some(&i) = by_id.get(id.as_str()) else {
+            continue;
+        };
+        for job in extract_jobs(&items[i].title, &items[i].body) {
+            jobs.push(FeatureJob {
+                item: id.clone(),
+                kind: job.kind,
+                text: job.text,
+            });
+        }
+    }
+    // Outcomes first, then actions, then situations; then by item id.
+    jobs.sort_by(|a, b| {
+        a.kind
+            .cmp(&b.kind)
+            .then_with(|| a.item.cmp(&b.item))
+            .then_with(|| a.text.cmp(&b.text))
+    });
+    jobs.dedup_by(|a, b| a.text.eq_ignore_ascii_case(&b.text));
+    jobs.truncate(max);
+    jobs
 }
 
 /// What a backlog says, as one serde value.
