@@ -129,13 +129,13 @@ impl ClusterIndex {
                 let (id, kind) = &self.groups[g as usize];
                 let shared: Vec<u32> = vectors::shared(&v, &self.means[g as usize])
                     .into_iter()
-                    .take(super::KEY_TERMS)
+                    .take(super::naming::KEY_TERMS)
                     .collect();
                 Assignment::Joins {
                     id: id.clone(),
                     group: *kind,
                     similarity: f64::from(s).clamp(0.0, 1.0),
-                    shared_terms: super::surfaces(&self.corpus, &shared, &[item]),
+                    shared_terms: super::naming::surfaces(&self.corpus, &shared, &[item]),
                 }
             }
             Some((g, s)) if s > 0.0 => Assignment::New {

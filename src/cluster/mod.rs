@@ -18,6 +18,7 @@
 mod candidates;
 mod index;
 mod linkage;
+mod naming;
 mod result;
 mod vectors;
 
@@ -32,12 +33,9 @@ pub use result::{
 use crate::classify::Classifier;
 use crate::error::{ItemError, ParamsError};
 use crate::item::FeedbackItem;
-use crate::text::Analyzed;
 use candidates::{Edge, MIN_DF_CAP};
+use naming::{KEY_TERMS, surfaces};
 use vectors::{Corpus, SparseVec};
-
-/// How many key terms a group lists (its name uses the first `label_terms`).
-const KEY_TERMS: usize = 8;
 
 /// Clustering parameters as data, with defaults meant to work on real data
 /// without tuning per data set. They were chosen on the mean over intent
@@ -622,29 +620,9 @@ impl Clusterer {
                 ((total - selves) / (m * (m - 1)) as f64).clamp(0.0, 1.0)
             };
 
-            // Key terms, c-TF-IDF style: the share of members using a term
-            // times how rare it is overall. In groups, only terms two members
-            // share.
-            let min_members = if m >= 2 { 2 } else { 1 };
-            let mut scored: Vec<(f64, u32)> = sum
-                .iter()
-                .filter(|e| e.2 >= min_members)
-                .map(|e| {
-                    let share = f64::from(e.2) / m as f64;
-                    let rarity = (1.0 + corpus.n as f64 / f64::from(corpus.df[e.0 as usize])).ln();
-                    let weight = if m == 1 { e.1 } else { share * rarity };
-                    (weight, e.0)
-                })
-                .collect();
-            scored.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-            let key_ids: Vec<u32> = scored.iter().take(KEY_TERMS).map(|e| e.1).collect();
+            let key_ids = naming::key_term_ids(corpus, &sum, m);
             let key_terms = surfaces(corpus, &key_ids, &items);
-            let name = key_terms
-                .iter()
-                .take(self.params.label_terms)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(" ");
+            let name = naming::terms_name(&key_terms, self.params.label_terms);
 
             let representative = ids[rep].clone();
             let is_feature = m >= 2 && distinct_customers >= self.params.min_distinct_customers;
@@ -786,34 +764,6 @@ fn group_id(prefix: &str, sorted_ids: &[String]) -> String {
         .iter()
         .fold(FNV_OFFSET, |h, id| fnv1a(fnv1a(h, id.as_bytes()), &[0xFF]));
     format!("{prefix}-{:08x}", (h ^ (h >> 32)) as u32)
-}
-
-/// The readable word for each term id: the surface form the given items use
-/// most (lower-cased; ties by the smaller string).
-fn surfaces(corpus: &Corpus, ids: &[u32], items: &[&FeedbackItem]) -> Vec<String> {
-    let wanted: Vec<&str> = ids.iter().map(|&t| corpus.vocab.term(t)).collect();
-    let mut counts: Vec<Vec<(String, usize)>> = vec![Vec::new(); ids.len()];
-    let mut buf = Analyzed::default();
-    for it in items {
-        vectors::for_each_term(&mut buf, it, |term, surface, _| {
-            if let Some(k) = wanted.iter().position(|w| *w == term) {
-                let s = surface.to_lowercase();
-                match counts[k].iter_mut().find(|c| c.0 == s) {
-                    Some(c) => c.1 += 1,
-                    None => counts[k].push((s, 1)),
-                }
-            }
-        });
-    }
-    counts
-        .into_iter()
-        .zip(&wanted)
-        .map(|(c, term)| {
-            c.into_iter()
-                .min_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)))
-                .map_or_else(|| term.to_string(), |c| c.0)
-        })
-        .collect()
 }
 
 /// Titles are compared on at most this many characters (edit distance is
