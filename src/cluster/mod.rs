@@ -322,6 +322,8 @@ struct Grouped<'a> {
 /// One group as assembled, with what the index needs.
 pub(crate) struct GroupInfo {
     pub id: String,
+    /// The feature's or special case's name.
+    pub name: String,
     pub kind: GroupKind,
     pub members: Vec<u32>,
     /// Mean of the members' vectors.
@@ -569,6 +571,10 @@ impl Clusterer {
         let corpus = &g.corpus;
         let mut clustering = Clustering::default();
         let mut infos = Vec::with_capacity(g.groups.len());
+        let mut namer = naming::Namer::new(corpus, self.params.label_terms);
+        // Per feature: its candidate names and its place in `infos`.
+        let mut choices = Vec::new();
+        let mut feature_infos = Vec::new();
         for members in &g.groups {
             let items: Vec<&FeedbackItem> = members.iter().map(|&i| g.items[i as usize]).collect();
             let ids: Vec<String> = items.iter().map(|it| it.id.clone()).collect();
@@ -620,9 +626,8 @@ impl Clusterer {
                 ((total - selves) / (m * (m - 1)) as f64).clamp(0.0, 1.0)
             };
 
-            let key_ids = naming::key_term_ids(corpus, &sum, m);
-            let key_terms = surfaces(corpus, &key_ids, &items);
-            let name = naming::terms_name(&key_terms, self.params.label_terms);
+            let named = namer.name_group(&items, &sum);
+            let name = named.name(self.params.label_terms);
 
             let representative = ids[rep].clone();
             let is_feature = m >= 2 && distinct_customers >= self.params.min_distinct_customers;
@@ -635,11 +640,14 @@ impl Clusterer {
             let id = group_id(if is_feature { "F" } else { "S" }, &ids);
             infos.push(GroupInfo {
                 id: id.clone(),
+                name: name.clone(),
                 kind,
                 members: members.clone(),
                 mean,
             });
             if is_feature {
+                choices.push(named.choices);
+                feature_infos.push(infos.len() - 1);
                 let mut class_mix = ClassMix::default();
                 for it in &items {
                     class_mix.add(self.classifier.classify(it).ok().and_then(|c| c.class));
@@ -647,7 +655,7 @@ impl Clusterer {
                 clustering.features.push(CandidateFeature {
                     id,
                     name,
-                    key_terms,
+                    key_terms: named.key_terms,
                     representative,
                     members: ids,
                     distinct_customers,
@@ -670,6 +678,10 @@ impl Clusterer {
                     deal_value,
                 });
             }
+        }
+        naming::unique_names(&mut clustering.features, &choices);
+        for (f, &k) in clustering.features.iter().zip(&feature_infos) {
+            infos[k].name.clone_from(&f.name);
         }
         clustering.features.sort_by(|a, b| {
             b.distinct_customers
