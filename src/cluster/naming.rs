@@ -13,8 +13,12 @@
 //! so a plural or another inflection, a different stop word inside or
 //! another order ("cards arrived", "card has arrived", "arrival of the
 //! card" is not the same: `arrival` is another word) is one candidate,
-//! counted once per member; its written form is the one its members use most
-//! (lower-cased, white space collapsed; ties by the smaller string).
+//! counted once per member (a word repeated in a window counts once). Its
+//! written form is the one its members use most, a form with fewer stop
+//! words preferred ("top up limit" over "limit for top ups"), lower-cased,
+//! white space collapsed, ties by the smaller string; a particle that
+//! follows it in most of that form's occurrences ends it ("verify my top
+//! up", "log in"), the one stop word a name may end with.
 //!
 //! Score, c-TF-IDF over n-grams: the share of members containing the phrase,
 //! to the power `SHARE_EXPONENT`, times the sum over its content words of
@@ -63,6 +67,11 @@ const SMALL_GROUP: usize = 3;
 /// all use, and a longer phrase that says more wins over a single word that
 /// more members use unless far fewer use the phrase.
 const SHARE_EXPONENT: f64 = 0.1;
+
+/// Stop words that may end a name when they follow its last content word
+/// in most of the occurrences that vote for its written form: the particle
+/// of a phrasal verb or compound ("top up", "log in", "sign out").
+const PARTICLES: &[&str] = &["up", "in", "out", "off", "on", "down", "over"];
 
 /// A term id that stands for "not a content word".
 const NONE: u32 = u32::MAX;
@@ -153,6 +162,9 @@ struct Tok {
     units: u8,
     /// A clause boundary or a breaking punctuation mark lies before it.
     breaks: bool,
+    /// A stop word that can end a phrasal verb or compound ("top up", "log
+    /// in", "sign out").
+    particle: bool,
     /// The content word's weight in the group: the share of members using
     /// it times the square root of its rarity.
     rare: f64,
@@ -165,6 +177,10 @@ struct Occ {
     body: bool,
     start: u32,
     end: u32,
+    /// The end with the particle that follows, if one does (else `end`).
+    tail: u32,
+    /// Stop words inside, particles not counted.
+    stops: u8,
 }
 
 /// A candidate being counted.
@@ -306,6 +322,7 @@ impl<'a> Namer<'a> {
                     2
                 },
                 breaks: tok.clause_start || gap_breaks(gap),
+                particle: PARTICLES.contains(&norm),
                 rare: 0.0,
             });
         }
@@ -345,7 +362,7 @@ impl<'a> Namer<'a> {
                 continue;
             }
             let (mut units, mut content, mut has_anchor) = (0usize, 0usize, false);
-            let (mut set, mut rare) = (0u64, 0.0f64);
+            let (mut set, mut rare, mut stops) = (0u64, 0.0f64, 0u8);
             for j in i..toks.len() {
                 let t = toks[j];
                 if j > i && t.breaks {
@@ -356,15 +373,19 @@ impl<'a> Namer<'a> {
                     break;
                 }
                 if t.term == NONE {
+                    // A particle is part of its compound ("top up limit").
+                    stops = stops.saturating_add(u8::from(!t.particle));
                     continue;
                 }
                 content += usize::from(t.units);
                 if content > max_content {
                     break;
                 }
-                let h = fin(u64::from(t.term) + 1);
-                set = set.wrapping_add(h);
-                rare += t.rare;
+                // A word repeated in the window counts once: the key is a set.
+                if !toks[i..j].iter().any(|p| p.term == t.term) {
+                    set = set.wrapping_add(fin(u64::from(t.term) + 1));
+                    rare += t.rare;
+                }
                 has_anchor |= t.anchor != u8::MAX;
                 if !has_anchor {
                     continue;
@@ -384,11 +405,18 @@ impl<'a> Namer<'a> {
                     c.last = k + 1;
                     c.cov += 1;
                     if c.occ.len() < VOTES {
+                        let tail = toks
+                            .get(j + 1)
+                            .filter(|n| n.particle && !n.breaks)
+                            .filter(|n| units + usize::from(n.units) <= max_units)
+                            .map_or(t.end, |n| n.end);
                         c.occ.push(Occ {
                             member: k,
                             body,
                             start: toks[i].start,
                             end: t.end,
+                            tail,
+                            stops,
                         });
                     }
                 }
@@ -425,22 +453,9 @@ impl<'a> Namer<'a> {
             if out.iter().any(|o| o.set == c.set) {
                 continue;
             }
-            let mut votes: Vec<(String, usize)> = Vec::new();
-            for o in &c.occ {
-                let it = items[o.member as usize];
-                let field = capped(if o.body { &it.body } else { &it.title }, MAX_TEXT_BYTES);
-                let s = written(&field[o.start as usize..o.end as usize]);
-                match votes.iter_mut().find(|v| v.0 == s) {
-                    Some(v) => v.1 += 1,
-                    None => votes.push((s, 1)),
-                }
-            }
-            if let Some(best) = votes
-                .into_iter()
-                .min_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)))
-            {
+            if let Some(name) = written_form(&c.occ, items) {
                 out.push(Choice {
-                    name: best.0,
+                    name,
                     set: c.set,
                     score,
                 });
@@ -448,6 +463,60 @@ impl<'a> Namer<'a> {
         }
         out
     }
+}
+
+/// A candidate's written form from its occurrences: the form they use
+/// most, each vote divided by one plus the stop words inside the form (a
+/// name reads better without them: "top up limit" rather than "limit for
+/// top ups" when nearly as many write it so), ties by the smaller string;
+/// with the particle that follows it in more than half of that form's
+/// occurrences ("verify my top up", not "verify my top").
+fn written_form(occ: &[Occ], items: &[&FeedbackItem]) -> Option<String> {
+    let text = |o: &Occ, end: u32| {
+        let it = items[o.member as usize];
+        let field = capped(if o.body { &it.body } else { &it.title }, MAX_TEXT_BYTES);
+        written(field.get(o.start as usize..end as usize).unwrap_or(""))
+    };
+    let forms: Vec<String> = occ.iter().map(|o| text(o, o.end)).collect();
+    let mut votes: Vec<(&str, f64)> = Vec::new();
+    for (o, form) in occ.iter().zip(&forms) {
+        let w = 1.0 / (1.0 + f64::from(o.stops));
+        match votes.iter_mut().find(|v| v.0 == form) {
+            Some(v) => v.1 += w,
+            None => votes.push((form, w)),
+        }
+    }
+    let best = votes
+        .into_iter()
+        .min_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)))?
+        .0;
+    // The particle after the last word, across all forms.
+    let particle = |o: &Occ| {
+        text(o, o.tail)
+            .get(text(o, o.end).len()..)
+            .map(str::to_string)
+    };
+    let mut tails: Vec<(String, usize)> = Vec::new();
+    for o in occ.iter().filter(|o| o.tail > o.end) {
+        let Some(p) = particle(o) else { continue };
+        match tails.iter_mut().find(|v| v.0 == p) {
+            Some(v) => v.1 += 1,
+            None => tails.push((p, 1)),
+        }
+    }
+    let tail = tails
+        .into_iter()
+        .min_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)))
+        .filter(|t| 2 * t.1 > occ.len());
+    // Ended by it where one of the best form's occurrences is, so that the
+    // name is still a phrase a member wrote.
+    let with_tail = tail.and_then(|(p, _)| {
+        occ.iter()
+            .zip(&forms)
+            .find(|(o, form)| *form == best && o.tail > o.end && particle(o).as_deref() == Some(&p))
+            .map(|(o, _)| text(o, o.tail))
+    });
+    Some(with_tail.unwrap_or_else(|| best.to_string()))
 }
 
 /// Gives each feature a name no other feature of the clustering has, nor

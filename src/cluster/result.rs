@@ -216,7 +216,9 @@ pub enum Assignment {
     Joins {
         /// The feature's or special case's id.
         id: String,
-        /// Its name, as in the clustering.
+        /// Its name, as in the clustering (absent in JSON written before
+        /// names were added: then empty).
+        #[serde(default)]
         name: String,
         /// Whether that is a feature or a special case.
         group: GroupKind,
