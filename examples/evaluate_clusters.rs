@@ -19,6 +19,17 @@
 //! from the contingency table, never by enumerating pairs), the number of
 //! groups, the share of items in groups of two or more, the largest group and
 //! the time taken.
+//!
+//! Then the feature names (features of 2+ members, the members' customers
+//! ignored as above): the share whose name occurs as a contiguous phrase in
+//! at least one member's title or body (both lower-cased, every character
+//! that is not a letter or digit made a space, white space collapsed; whole
+//! words, or a substring for scripts written without spaces), the share of
+//! names of 2+ words, the mean token F1 of the name's words against the
+//! words of the members' most common label (`card_arrival` -> {card,
+//! arrival}; exact words, no stemming; only where at most a tenth of the
+//! labels has a digit, so not on Hadoop's group ids) and the number of features whose
+//! name another feature also has.
 
 mod common;
 
@@ -26,7 +37,7 @@ use std::collections::HashMap;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use feedback_triage::{ClusterParams, Clusterer, FeedbackItem};
+use feedback_triage::{ClusterParams, Clusterer, Clustering, FeedbackItem};
 
 const SETS: &[&str] = &[
     "banking77/train.jsonl",
@@ -65,6 +76,7 @@ fn run() -> Result<bool, String> {
         "data", "n", "NMI", "ARI", "pairP", "pairR", "pairF1", "groups", "in>=2", "largest", "secs"
     );
     let mut ok = true;
+    let mut names = Vec::new();
     for file in &files {
         if !std::path::Path::new(file).exists() {
             println!("{file}: not found, skipped");
@@ -111,8 +123,134 @@ fn run() -> Result<bool, String> {
             m.largest,
             secs
         );
+        names.push((file.clone(), name_metrics(&items, &truth, &clustering)));
+    }
+    println!(
+        "\n{:<40} {:>8} {:>8} {:>8} {:>8} {:>6}",
+        "feature names", "features", "phrase", "2+words", "tokenF1", "dups"
+    );
+    for (file, n) in &names {
+        println!(
+            "{:<40} {:>8} {:>8.3} {:>8.3} {:>8} {:>6}",
+            common::cut(file.trim_start_matches("../shared/data/"), 40),
+            n.features,
+            n.phrase,
+            n.multi_word,
+            n.token_f1.map_or("-".to_string(), |f| format!("{f:.3}")),
+            n.duplicates
+        );
     }
     Ok(ok)
+}
+
+/// What the feature names look like (see the module docs).
+struct NameMetrics {
+    features: usize,
+    phrase: f64,
+    multi_word: f64,
+    token_f1: Option<f64>,
+    duplicates: usize,
+}
+
+/// Lower-cased, every character that is not a letter or digit made a space,
+/// white space collapsed.
+fn plain(s: &str) -> String {
+    let mapped: String = s
+        .chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    mapped.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// True when `name` occurs in `text` as a run of whole words (a substring
+/// for names in scripts written without spaces).
+fn occurs(name: &str, text: &str) -> bool {
+    let (name, text) = (plain(name), plain(text));
+    if name.is_empty() {
+        return false;
+    }
+    let nospace = name.chars().any(|c| {
+        matches!(c as u32, 0x0E00..=0x109F | 0x1780..=0x17FF | 0x3040..=0x30FF
+            | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xFF66..=0xFF9F
+            | 0x20000..=0x3134F)
+    });
+    if nospace {
+        text.contains(&name)
+    } else {
+        format!(" {text} ").contains(&format!(" {name} "))
+    }
+}
+
+fn name_metrics(
+    items: &[FeedbackItem],
+    truth: &HashMap<String, String>,
+    clustering: &Clustering,
+) -> NameMetrics {
+    let by_id: HashMap<&str, &FeedbackItem> = items.iter().map(|it| (it.id.as_str(), it)).collect();
+    // Labels are words (not ids) when at most a tenth of them has a digit.
+    let with_digit = truth
+        .values()
+        .filter(|l| l.chars().any(|c| c.is_ascii_digit()))
+        .count();
+    let wordy = with_digit * 10 <= truth.len();
+    let features: Vec<_> = clustering
+        .features
+        .iter()
+        .filter(|f| f.members.len() >= 2)
+        .collect();
+    let n = features.len().max(1) as f64;
+    let mut phrase = 0usize;
+    let mut multi = 0usize;
+    let mut f1_sum = 0.0;
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for f in &features {
+        *seen.entry(f.name.as_str()).or_insert(0) += 1;
+        let members: Vec<&FeedbackItem> = f.members.iter().map(|id| by_id[id.as_str()]).collect();
+        if members
+            .iter()
+            .any(|it| occurs(&f.name, &it.title) || occurs(&f.name, &it.body))
+        {
+            phrase += 1;
+        }
+        let words: Vec<String> = plain(&f.name).split(' ').map(str::to_string).collect();
+        if words.len() >= 2 {
+            multi += 1;
+        }
+        // The members' most common label, ties by the smaller label.
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        for id in &f.members {
+            *counts.entry(truth[id].as_str()).or_insert(0) += 1;
+        }
+        let label = counts
+            .into_iter()
+            .min_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)))
+            .map_or("", |c| c.0);
+        let mut truth_words: Vec<String> = plain(label).split(' ').map(str::to_string).collect();
+        truth_words.sort();
+        truth_words.dedup();
+        let mut name_words = words;
+        name_words.sort();
+        name_words.dedup();
+        let hits = name_words
+            .iter()
+            .filter(|w| truth_words.contains(w))
+            .count() as f64;
+        if hits > 0.0 {
+            let (p, r) = (
+                hits / name_words.len() as f64,
+                hits / truth_words.len() as f64,
+            );
+            f1_sum += 2.0 * p * r / (p + r);
+        }
+    }
+    NameMetrics {
+        features: features.len(),
+        phrase: phrase as f64 / n,
+        multi_word: multi as f64 / n,
+        token_f1: wordy.then_some(f1_sum / n),
+        duplicates: seen.values().filter(|&&c| c > 1).sum(),
+    }
 }
 
 struct Metrics {

@@ -204,11 +204,13 @@ fn assign_matches_a_rerun() {
     match index.assign(&new) {
         Assignment::Joins {
             id,
+            name,
             group,
             similarity,
             shared_terms,
         } => {
             assert_eq!(id, c.features[0].id);
+            assert_eq!(name, c.features[0].name);
             assert_eq!(group, GroupKind::Feature);
             assert!(similarity >= cl.params().similarity_threshold);
             assert!(shared_terms.contains(&"excel".to_string()));

@@ -1,8 +1,7 @@
 //! What a group says: its summed vector, most central member, cohesion,
 //! key terms and name; and the ranking of the groups.
 
-use super::KEY_TERMS;
-use super::naming::surfaces;
+use super::naming::{Named, Namer};
 use super::result::Clustering;
 use super::vectors::{self, Corpus};
 use crate::item::FeedbackItem;
@@ -16,37 +15,27 @@ pub(super) struct Description {
     pub(super) rep: usize,
     /// The mean similarity between two members (1 for one member).
     pub(super) cohesion: f64,
-    /// The readable key terms, the strongest first.
-    pub(super) key_terms: Vec<String>,
-    /// The first `label_terms` key terms.
-    pub(super) name: String,
+    /// Its key terms and candidate names (see `naming`).
+    pub(super) named: Named,
 }
 
 /// Describes the group of `members` (indices into the corpus, in id order),
-/// whose items are `items`.
+/// whose items are `items`; `namer` names it.
 pub(super) fn describe(
     corpus: &Corpus,
     members: &[u32],
     items: &[&FeedbackItem],
-    label_terms: usize,
+    namer: &mut Namer<'_>,
 ) -> Description {
     let sum = member_sum(corpus, members);
     let rep = central(corpus, members, &sum);
     let cohesion = cohesion(corpus, members, &sum);
-    let key_ids = key_term_ids(corpus, &sum, members.len());
-    let key_terms = surfaces(corpus, &key_ids, items);
-    let name = key_terms
-        .iter()
-        .take(label_terms)
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let named = namer.name_group(items, &sum);
     Description {
         sum,
         rep,
         cohesion,
-        key_terms,
-        name,
+        named,
     }
 }
 
@@ -104,25 +93,6 @@ fn cohesion(corpus: &Corpus, members: &[u32], sum: &[(u32, f64, u32)]) -> f64 {
             .sum();
         ((total - selves) / (m * (m - 1)) as f64).clamp(0.0, 1.0)
     }
-}
-
-/// Key terms, c-TF-IDF style: the share of members using a term times how
-/// rare it is overall. In groups, only terms two members share. At most
-/// [`KEY_TERMS`], the strongest first.
-fn key_term_ids(corpus: &Corpus, sum: &[(u32, f64, u32)], m: usize) -> Vec<u32> {
-    let min_members = if m >= 2 { 2 } else { 1 };
-    let mut scored: Vec<(f64, u32)> = sum
-        .iter()
-        .filter(|e| e.2 >= min_members)
-        .map(|e| {
-            let share = f64::from(e.2) / m as f64;
-            let rarity = (1.0 + corpus.n as f64 / f64::from(corpus.df[e.0 as usize])).ln();
-            let weight = if m == 1 { e.1 } else { share * rarity };
-            (weight, e.0)
-        })
-        .collect();
-    scored.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    scored.iter().take(KEY_TERMS).map(|e| e.1).collect()
 }
 
 /// Ranks features by distinct customers, then deal value, then size, and

@@ -33,6 +33,8 @@ pub struct ClusterIndex {
     titles: Vec<String>,
     item_group: Vec<u32>,
     groups: Vec<(String, GroupKind)>,
+    /// Per group: its name.
+    names: Vec<String>,
     means: Vec<SparseVec>,
     item_postings: Postings,
     group_postings: Postings,
@@ -50,12 +52,14 @@ impl ClusterIndex {
         let max_df = clusterer.max_df(corpus.n);
         let mut item_group = vec![0u32; corpus.n];
         let mut groups = Vec::with_capacity(infos.len());
+        let mut names = Vec::with_capacity(infos.len());
         let mut means = Vec::with_capacity(infos.len());
         for (k, info) in infos.into_iter().enumerate() {
             for &i in &info.members {
                 item_group[i as usize] = k as u32;
             }
             groups.push((info.id, info.kind));
+            names.push(info.name);
             means.push(info.mean);
         }
         // Any term can point to a group: a term used once among the items is
@@ -81,6 +85,7 @@ impl ClusterIndex {
                 .collect(),
             item_group,
             groups,
+            names,
             means,
             corpus,
             clusterer,
@@ -129,13 +134,14 @@ impl ClusterIndex {
                 let (id, kind) = &self.groups[g as usize];
                 let shared: Vec<u32> = vectors::shared(&v, &self.means[g as usize])
                     .into_iter()
-                    .take(super::KEY_TERMS)
+                    .take(super::naming::KEY_TERMS)
                     .collect();
                 Assignment::Joins {
                     id: id.clone(),
+                    name: self.names[g as usize].clone(),
                     group: *kind,
                     similarity: f64::from(s).clamp(0.0, 1.0),
-                    shared_terms: super::surfaces(&self.corpus, &shared, &[item]),
+                    shared_terms: super::naming::surfaces(&self.corpus, &shared, &[item]),
                 }
             }
             Some((g, s)) if s > 0.0 => Assignment::New {

@@ -39,11 +39,8 @@ use candidates::{Edge, MIN_DF_CAP};
 use describe::{Description, describe, rank};
 pub(crate) use ids::id_hash;
 use ids::{group_id, id_keys, ordered_items};
-use naming::{TITLE_REVIEW, TITLE_SAME, cap_title, surfaces, title_similarity};
+use naming::{KEY_TERMS, TITLE_REVIEW, TITLE_SAME, cap_title, surfaces, title_similarity};
 use vectors::{Corpus, SparseVec};
-
-/// How many key terms a group lists (its name uses the first `label_terms`).
-const KEY_TERMS: usize = 8;
 
 /// Validated clustering parameters and the classifier used for each feature's
 /// class mix. Immutable, cheap to clone, `Send + Sync`.
@@ -98,6 +95,8 @@ struct Grouped<'a> {
 /// One group as assembled, with what the index needs.
 pub(crate) struct GroupInfo {
     pub id: String,
+    /// The feature's or special case's name.
+    pub name: String,
     pub kind: GroupKind,
     pub members: Vec<u32>,
     /// Mean of the members' vectors.
@@ -350,6 +349,10 @@ impl Clusterer {
         let corpus = &g.corpus;
         let mut clustering = Clustering::default();
         let mut infos = Vec::with_capacity(g.groups.len());
+        let mut namer = naming::Namer::new(corpus, self.params.label_terms);
+        // Per feature: its candidate names and its place in `infos`.
+        let mut choices = Vec::new();
+        let mut feature_infos = Vec::new();
         for members in &g.groups {
             let items: Vec<&FeedbackItem> = members.iter().map(|&i| g.items[i as usize]).collect();
             let ids: Vec<String> = items.iter().map(|it| it.id.clone()).collect();
@@ -361,9 +364,10 @@ impl Clusterer {
                 sum,
                 rep,
                 cohesion,
-                key_terms,
-                name,
-            } = describe(corpus, members, &items, self.params.label_terms);
+                named,
+            } = describe(corpus, members, &items, &mut namer);
+            let name = named.name(self.params.label_terms);
+
             let representative = ids[rep].clone();
             let is_feature = m >= 2 && distinct_customers >= self.params.min_distinct_customers;
             let mean: SparseVec = sum.iter().map(|e| (e.0, (e.1 / m as f64) as f32)).collect();
@@ -375,11 +379,14 @@ impl Clusterer {
             let id = group_id(if is_feature { "F" } else { "S" }, &ids);
             infos.push(GroupInfo {
                 id: id.clone(),
+                name: name.clone(),
                 kind,
                 members: members.clone(),
                 mean,
             });
             if is_feature {
+                choices.push(named.choices);
+                feature_infos.push(infos.len() - 1);
                 let mut class_mix = ClassMix::default();
                 for it in &items {
                     class_mix.add(self.classifier.classify(it).ok().and_then(|c| c.class));
@@ -387,7 +394,7 @@ impl Clusterer {
                 clustering.features.push(CandidateFeature {
                     id,
                     name,
-                    key_terms,
+                    key_terms: named.key_terms,
                     representative,
                     members: ids,
                     distinct_customers,
@@ -410,6 +417,10 @@ impl Clusterer {
                     deal_value,
                 });
             }
+        }
+        naming::unique_names(&mut clustering.features, &choices);
+        for (f, &k) in clustering.features.iter().zip(&feature_infos) {
+            infos[k].name.clone_from(&f.name);
         }
         rank(&mut clustering);
         (clustering, infos)

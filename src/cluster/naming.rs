@@ -1,8 +1,570 @@
-//! Words for people: the surface forms of terms, and capped titles.
+//! Naming groups: their key terms (c-TF-IDF over terms, for search and
+//! evidence) and their name, a phrase the members wrote; the readable
+//! words of terms, and capped titles.
+//!
+//! A name is a run of 1 to `label_terms + 1` words of one member's text, in
+//! the members' word order, with at most `label_terms` content words, that
+//! contains one of the group's strongest terms ("anchors"), starts and ends
+//! with a content word (stop words only inside) and does not cross a clause
+//! boundary or punctuation other than `-`, `'`, `/`, `&` and `+`. In scripts
+//! written without spaces a character counts as half a word, so a CJK name
+//! is a run of up to twice as many characters of the original text.
+//!
+//! Candidates are keyed by the set of their content words' normalised forms,
+//! so a plural or another inflection, a different stop word inside or
+//! another order ("cards arrived", "card has arrived", "arrival of the
+//! card" is not the same: `arrival` is another word) is one candidate,
+//! counted once per member (a word repeated in a window counts once). Its
+//! written form is the one its members use most, a form with fewer stop
+//! words preferred ("top up limit" over "limit for top ups"), lower-cased,
+//! white space collapsed, ties by the smaller string; a particle that
+//! follows it in most of that form's occurrences ends it ("verify my top
+//! up", "log in"), the one stop word a name may end with.
+//!
+//! Score, c-TF-IDF over n-grams: the share of members containing the phrase,
+//! to the power `SHARE_EXPONENT`, times the sum over its content words of
+//! their weight in the group (the share of members using the word times the
+//! square root of its rarity `ln(1 + n / df)`). Summing over the words
+//! estimates an n-gram's rarity as for independent words (counting every
+//! n-gram of the corpus would cost more than the clustering); the square
+//! root keeps a rare word that a few members use from outweighing the
+//! common words most of them share.
+//!
+//! Among the features of one clustering a diversity step keeps names apart:
+//! no two share a name or the same set of content words.
+//!
+//! Work: one pass over the members' text (as the key terms' readable words
+//! already needed), with the window search only at the anchors' occurrences,
+//! so naming stays linear in the text.
 
-use super::vectors::{self, Corpus};
+use std::collections::HashSet;
+
+use super::result::CandidateFeature;
+use super::vectors::{self, Corpus, MAX_TEXT_BYTES, capped, is_content_term};
 use crate::item::FeedbackItem;
-use crate::text::Analyzed;
+use crate::text::{Analyzed, FxHashMap, is_nospace_char};
+
+/// How many key terms a group lists.
+pub(super) const KEY_TERMS: usize = 8;
+
+/// A name contains one of the group's this many strongest terms.
+const ANCHORS: usize = 12;
+
+/// Candidate names a group keeps for the diversity step.
+const KEPT: usize = 8;
+
+/// Occurrences (the first in each of the first members, in id order) whose
+/// written forms vote for a candidate's.
+const VOTES: usize = 8;
+
+/// Groups of at most this many members may be named by a phrase only one
+/// of them wrote (in larger groups, two must): in two or three requests the
+/// phrase they share is often a single word, and one member's wording names
+/// the group as well as any.
+const SMALL_GROUP: usize = 3;
+
+/// How much the share of members using a phrase counts: its score is
+/// `share^0.1 × weight`, so a phrase half the members use scores 0.93 of one
+/// all use, and a longer phrase that says more wins over a single word that
+/// more members use unless far fewer use the phrase.
+const SHARE_EXPONENT: f64 = 0.1;
+
+/// Stop words that may end a name when they follow its last content word
+/// in most of the occurrences that vote for its written form: the particle
+/// of a phrasal verb or compound ("top up", "log in", "sign out").
+const PARTICLES: &[&str] = &["up", "in", "out", "off", "on", "down", "over"];
+
+/// A term id that stands for "not a content word".
+const NONE: u32 = u32::MAX;
+
+/// The group's key terms, strongest first (all of them when `limit` is
+/// `usize::MAX`), as `(weight, term)`, from `sum`, the sum of its `m`
+/// members' vectors as `(term, sum, members)`.
+///
+/// c-TF-IDF style: the share of members using a term times how rare it is
+/// overall. In groups, only terms two members share.
+fn scored_terms(corpus: &Corpus, sum: &[(u32, f64, u32)], m: usize, limit: usize) -> Vec<u32> {
+    let min_members = if m >= 2 { 2 } else { 1 };
+    let mut scored: Vec<(f64, u32)> = sum
+        .iter()
+        .filter(|e| e.2 >= min_members)
+        .map(|e| {
+            let share = f64::from(e.2) / m as f64;
+            let rarity = rarity(corpus, e.0);
+            let weight = if m == 1 { e.1 } else { share * rarity };
+            (weight, e.0)
+        })
+        .collect();
+    scored.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    scored.iter().take(limit).map(|e| e.1).collect()
+}
+
+/// `ln(1 + n / df)` of a term (as rare as possible for a term the corpus
+/// has not counted).
+fn rarity(corpus: &Corpus, term: u32) -> f64 {
+    let df = corpus.df.get(term as usize).copied().unwrap_or(0).max(1);
+    (1.0 + corpus.n as f64 / f64::from(df)).ln()
+}
+
+/// A name from the first `label_terms` key terms: the fallback when a group
+/// has no candidate phrase (no content word at all).
+pub(super) fn terms_name(key_terms: &[String], label_terms: usize) -> String {
+    key_terms
+        .iter()
+        .take(label_terms)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A candidate name of a group, ready for the diversity step.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Choice {
+    /// The written form.
+    pub name: String,
+    /// An order-free hash of its content words' normalised forms: two
+    /// candidates with the same set are near-duplicates.
+    pub set: u64,
+    /// Share of members containing it times its rarity.
+    pub score: f64,
+}
+
+/// What naming a group gives.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Named {
+    /// The key terms' readable words, strongest first.
+    pub key_terms: Vec<String>,
+    /// Candidate names, best first, with pairwise different word sets
+    /// (empty when the members have no content word).
+    pub choices: Vec<Choice>,
+}
+
+impl Named {
+    /// The best candidate, or the key terms when there is none.
+    pub fn name(&self, label_terms: usize) -> String {
+        self.choices.first().map_or_else(
+            || terms_name(&self.key_terms, label_terms),
+            |c| c.name.clone(),
+        )
+    }
+}
+
+/// One token of a member's field, as the window search sees it.
+#[derive(Clone, Copy, Debug)]
+struct Tok {
+    start: u32,
+    end: u32,
+    /// Term id of a content word, `NONE` otherwise.
+    term: u32,
+    /// Index in the anchors, or `u8::MAX`.
+    anchor: u8,
+    /// Length units: 2 for a word, 1 for a word of a script written without
+    /// spaces (a CJK character is about half a word).
+    units: u8,
+    /// A clause boundary or a breaking punctuation mark lies before it.
+    breaks: bool,
+    /// A stop word that can end a phrasal verb or compound ("top up", "log
+    /// in", "sign out").
+    particle: bool,
+    /// The content word's weight in the group: the share of members using
+    /// it times the square root of its rarity.
+    rare: f64,
+}
+
+/// Where a candidate occurs.
+#[derive(Clone, Copy, Debug)]
+struct Occ {
+    member: u32,
+    body: bool,
+    start: u32,
+    end: u32,
+    /// The end with the particle that follows, if one does (else `end`).
+    tail: u32,
+    /// Stop words inside, particles not counted.
+    stops: u8,
+}
+
+/// A candidate being counted.
+#[derive(Clone, Debug)]
+struct Cand {
+    set: u64,
+    /// Members containing it.
+    cov: u32,
+    /// The last member counted, plus one.
+    last: u32,
+    /// The sum of its content words' weights in the group.
+    weight: f64,
+    occ: Vec<Occ>,
+}
+
+/// Names groups; holds reusable buffers, so one namer serves a clustering.
+pub(super) struct Namer<'a> {
+    corpus: &'a Corpus,
+    label_terms: usize,
+    buf: Analyzed,
+    toks: Vec<Tok>,
+    near: Vec<bool>,
+    table: FxHashMap<u64, u32>,
+    cands: Vec<Cand>,
+}
+
+/// A finaliser, so that sums of hashes (the order-free set key) spread.
+fn fin(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^ (h >> 33)
+}
+
+/// True when the text between two words breaks a phrase: anything but white
+/// space and `-`, `'`, `’`, `/`, `&`, `+` (a comma, a bracket, a quote).
+fn gap_breaks(gap: &str) -> bool {
+    gap.chars()
+        .any(|c| !(c.is_whitespace() || matches!(c, '-' | '\'' | '’' | '/' | '&' | '+')))
+}
+
+/// Lower-cased, white space collapsed to single spaces.
+fn written(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for w in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(w.chars().flat_map(char::to_lowercase));
+    }
+    out
+}
+
+impl<'a> Namer<'a> {
+    /// A namer for groups of `corpus`'s items; names have at most
+    /// `label_terms` content words.
+    pub fn new(corpus: &'a Corpus, label_terms: usize) -> Namer<'a> {
+        Namer {
+            corpus,
+            label_terms,
+            buf: Analyzed::default(),
+            toks: Vec::new(),
+            near: Vec::new(),
+            table: FxHashMap::default(),
+            cands: Vec::new(),
+        }
+    }
+
+    /// Names a group: `items` are its members in id order, `sum` the sum of
+    /// their vectors as `(term, sum, members)` sorted by term.
+    pub fn name_group(&mut self, items: &[&FeedbackItem], sum: &[(u32, f64, u32)]) -> Named {
+        let m = items.len();
+        let anchor_ids = scored_terms(self.corpus, sum, m, ANCHORS);
+        let anchors: Vec<&str> = anchor_ids
+            .iter()
+            .map(|&t| self.corpus.vocab.term(t))
+            .collect();
+        let n_keys = anchors.len().min(KEY_TERMS);
+        let mut counts: Vec<Vec<(String, usize)>> = vec![Vec::new(); n_keys];
+        self.table.clear();
+        self.cands.clear();
+        for (k, it) in items.iter().enumerate() {
+            for (body, field) in [(false, &it.title), (true, &it.body)] {
+                let field = capped(field, MAX_TEXT_BYTES);
+                self.tokens(field, &anchors, &mut counts, (sum, m));
+                self.windows(k as u32, body);
+            }
+        }
+        let key_terms = counts
+            .into_iter()
+            .zip(&anchors)
+            .map(|(c, term)| {
+                c.into_iter()
+                    .min_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)))
+                    .map_or_else(|| (*term).to_string(), |c| c.0)
+            })
+            .collect();
+        Named {
+            key_terms,
+            choices: self.choose(items),
+        }
+    }
+
+    /// Analyses one field into `self.toks`, counting the key terms' written
+    /// forms. Only the words near an anchor are looked up in the vocabulary.
+    fn tokens(
+        &mut self,
+        field: &str,
+        anchors: &[&str],
+        counts: &mut [Vec<(String, usize)>],
+        (sum, m): (&[(u32, f64, u32)], usize),
+    ) {
+        self.buf.analyze(field);
+        self.toks.clear();
+        let reach = self.label_terms + 1;
+        for (i, tok) in self.buf.tokens.iter().enumerate() {
+            let norm = self.buf.norm(tok);
+            let anchor = anchors.iter().position(|a| *a == norm);
+            if let Some(a) = anchor {
+                if let Some(c) = counts.get_mut(a) {
+                    let s = field[tok.start..tok.end].to_lowercase();
+                    match c.iter_mut().find(|c| c.0 == s) {
+                        Some(c) => c.1 += 1,
+                        None => c.push((s, 1)),
+                    }
+                }
+            }
+            let gap = i
+                .checked_sub(1)
+                .map_or("", |p| &field[self.buf.tokens[p].end..tok.start]);
+            let surface = &field[tok.start..tok.end];
+            self.toks.push(Tok {
+                start: tok.start as u32,
+                end: tok.end as u32,
+                term: NONE,
+                anchor: anchor.map_or(u8::MAX, |a| a as u8),
+                units: if surface.chars().all(is_nospace_char) {
+                    1
+                } else {
+                    2
+                },
+                breaks: tok.clause_start || gap_breaks(gap),
+                particle: PARTICLES.contains(&norm),
+                rare: 0.0,
+            });
+        }
+        // Content words within reach of an anchor (a window is at most
+        // `2 * reach` tokens long, in CJK).
+        let n = self.toks.len();
+        self.near.clear();
+        self.near.resize(n, false);
+        for i in 0..n {
+            if self.toks[i].anchor != u8::MAX {
+                let lo = i.saturating_sub(2 * reach);
+                let hi = (i + 2 * reach).min(n - 1);
+                self.near[lo..=hi].fill(true);
+            }
+        }
+        for i in (0..n).filter(|&i| self.near[i]) {
+            let norm = self.buf.norm(&self.buf.tokens[i]);
+            if is_content_term(norm) {
+                let term = self.corpus.vocab.get(norm).unwrap_or(NONE - 1);
+                self.toks[i].term = term;
+                let share = match sum.binary_search_by_key(&term, |e| e.0) {
+                    Ok(at) => f64::from(sum[at].2) / m as f64,
+                    Err(_) => 0.0,
+                };
+                self.toks[i].rare = share * rarity(self.corpus, term).sqrt();
+            }
+        }
+    }
+
+    /// Counts the candidate windows of the field in `self.toks` for member `k`.
+    fn windows(&mut self, k: u32, body: bool) {
+        let max_units = 2 * (self.label_terms + 1);
+        let max_content = 2 * self.label_terms;
+        let toks = &self.toks;
+        for i in 0..toks.len() {
+            if toks[i].term == NONE {
+                continue;
+            }
+            let (mut units, mut content, mut has_anchor) = (0usize, 0usize, false);
+            let (mut set, mut rare, mut stops) = (0u64, 0.0f64, 0u8);
+            for j in i..toks.len() {
+                let t = toks[j];
+                if j > i && t.breaks {
+                    break;
+                }
+                units += usize::from(t.units);
+                if units > max_units {
+                    break;
+                }
+                if t.term == NONE {
+                    // A particle is part of its compound ("top up limit").
+                    stops = stops.saturating_add(u8::from(!t.particle));
+                    continue;
+                }
+                content += usize::from(t.units);
+                if content > max_content {
+                    break;
+                }
+                // A word repeated in the window counts once: the key is a set.
+                if !toks[i..j].iter().any(|p| p.term == t.term) {
+                    set = set.wrapping_add(fin(u64::from(t.term) + 1));
+                    rare += t.rare;
+                }
+                has_anchor |= t.anchor != u8::MAX;
+                if !has_anchor {
+                    continue;
+                }
+                let slot = *self.table.entry(set).or_insert_with(|| {
+                    self.cands.push(Cand {
+                        set,
+                        cov: 0,
+                        last: 0,
+                        weight: rare,
+                        occ: Vec::new(),
+                    });
+                    (self.cands.len() - 1) as u32
+                });
+                let c = &mut self.cands[slot as usize];
+                if c.last != k + 1 {
+                    c.last = k + 1;
+                    c.cov += 1;
+                    if c.occ.len() < VOTES {
+                        let tail = toks
+                            .get(j + 1)
+                            .filter(|n| n.particle && !n.breaks)
+                            .filter(|n| units + usize::from(n.units) <= max_units)
+                            .map_or(t.end, |n| n.end);
+                        c.occ.push(Occ {
+                            member: k,
+                            body,
+                            start: toks[i].start,
+                            end: t.end,
+                            tail,
+                            stops,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// The best candidates with different word sets, best first, in their
+    /// most used written form.
+    fn choose(&mut self, items: &[&FeedbackItem]) -> Vec<Choice> {
+        let m = items.len();
+        let min_cov = if m > SMALL_GROUP { 2 } else { 1 };
+        let mut ranked: Vec<(f64, usize)> = self
+            .cands
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.cov >= min_cov)
+            .map(|(i, c)| {
+                let share = f64::from(c.cov) / m as f64;
+                (share.powf(SHARE_EXPONENT) * c.weight, i)
+            })
+            .collect();
+        ranked.sort_unstable_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then_with(|| self.cands[a.1].set.cmp(&self.cands[b.1].set))
+                .then(a.1.cmp(&b.1))
+        });
+        let mut out: Vec<Choice> = Vec::new();
+        for (score, i) in ranked {
+            if out.len() >= KEPT {
+                break;
+            }
+            let c = &self.cands[i];
+            if out.iter().any(|o| o.set == c.set) {
+                continue;
+            }
+            if let Some(name) = written_form(&c.occ, items) {
+                out.push(Choice {
+                    name,
+                    set: c.set,
+                    score,
+                });
+            }
+        }
+        out
+    }
+}
+
+/// A candidate's written form from its occurrences: the form they use
+/// most, each vote divided by one plus the stop words inside the form (a
+/// name reads better without them: "top up limit" rather than "limit for
+/// top ups" when nearly as many write it so), ties by the smaller string;
+/// with the particle that follows it in more than half of that form's
+/// occurrences ("verify my top up", not "verify my top").
+fn written_form(occ: &[Occ], items: &[&FeedbackItem]) -> Option<String> {
+    let text = |o: &Occ, end: u32| {
+        let it = items[o.member as usize];
+        let field = capped(if o.body { &it.body } else { &it.title }, MAX_TEXT_BYTES);
+        written(field.get(o.start as usize..end as usize).unwrap_or(""))
+    };
+    let forms: Vec<String> = occ.iter().map(|o| text(o, o.end)).collect();
+    let mut votes: Vec<(&str, f64)> = Vec::new();
+    for (o, form) in occ.iter().zip(&forms) {
+        let w = 1.0 / (1.0 + f64::from(o.stops));
+        match votes.iter_mut().find(|v| v.0 == form) {
+            Some(v) => v.1 += w,
+            None => votes.push((form, w)),
+        }
+    }
+    let best = votes
+        .into_iter()
+        .min_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)))?
+        .0;
+    // The particle after the last word, across all forms.
+    let particle = |o: &Occ| {
+        text(o, o.tail)
+            .get(text(o, o.end).len()..)
+            .map(str::to_string)
+    };
+    let mut tails: Vec<(String, usize)> = Vec::new();
+    for o in occ.iter().filter(|o| o.tail > o.end) {
+        let Some(p) = particle(o) else { continue };
+        match tails.iter_mut().find(|v| v.0 == p) {
+            Some(v) => v.1 += 1,
+            None => tails.push((p, 1)),
+        }
+    }
+    let tail = tails
+        .into_iter()
+        .min_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)))
+        .filter(|t| 2 * t.1 > occ.len());
+    // Ended by it where one of the best form's occurrences is, so that the
+    // name is still a phrase a member wrote.
+    let with_tail = tail.and_then(|(p, _)| {
+        occ.iter()
+            .zip(&forms)
+            .find(|(o, form)| *form == best && o.tail > o.end && particle(o).as_deref() == Some(&p))
+            .map(|(o, _)| text(o, o.tail))
+    });
+    Some(with_tail.unwrap_or_else(|| best.to_string()))
+}
+
+/// Gives each feature a name no other feature of the clustering has, nor
+/// one with the same set of content words: the claims of all features on
+/// their candidates are granted strongest first (ties by feature id, then
+/// the feature's own order). A feature whose candidates are all taken keeps
+/// its best one, numbered (" (2)", " (3)", ...) until unique. `choices[k]`
+/// are `features[k]`'s; a feature without any keeps its name.
+pub(super) fn unique_names(features: &mut [CandidateFeature], choices: &[Vec<Choice>]) {
+    let mut claims: Vec<(f64, usize, usize)> = choices
+        .iter()
+        .enumerate()
+        .flat_map(|(f, cs)| cs.iter().enumerate().map(move |(c, ch)| (ch.score, f, c)))
+        .collect();
+    claims.sort_unstable_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then_with(|| features[a.1].id.cmp(&features[b.1].id))
+            .then(a.2.cmp(&b.2))
+    });
+    let mut sets: HashSet<u64> = HashSet::new();
+    let mut names: HashSet<String> = HashSet::new();
+    let mut done = vec![false; features.len()];
+    for (_, f, c) in claims {
+        let ch = &choices[f][c];
+        if done[f] || sets.contains(&ch.set) || names.contains(&ch.name) {
+            continue;
+        }
+        done[f] = true;
+        sets.insert(ch.set);
+        names.insert(ch.name.clone());
+        features[f].name = ch.name.clone();
+    }
+    // The rest, in id order so that the numbers do not depend on the input.
+    let mut rest: Vec<usize> = (0..features.len()).filter(|&f| !done[f]).collect();
+    rest.sort_by(|&a, &b| features[a].id.cmp(&features[b].id));
+    for f in rest {
+        let base = features[f].name.clone();
+        let mut name = base.clone();
+        let mut k = 2;
+        while names.contains(&name) {
+            name = format!("{base} ({k})");
+            k += 1;
+        }
+        names.insert(name.clone());
+        features[f].name = name;
+    }
+}
 
 /// The readable word for each term id: the surface form the given items use
 /// most (lower-cased; ties by the smaller string).

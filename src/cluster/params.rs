@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::KEY_TERMS;
+use super::naming::KEY_TERMS;
 use crate::error::ParamsError;
 
 /// Clustering parameters as data, with defaults meant to work on real data
@@ -55,7 +55,10 @@ pub struct ClusterParams {
     /// strong terms; the weak ones add work, not candidates. In
     /// `1..=1000`; default 8.
     pub max_search_terms_per_item: usize,
-    /// Words in a feature's name. In `1..=8`; default 3.
+    /// Content words in a feature's name: a name is a phrase of 1 to
+    /// `label_terms + 1` words of a member's text, stop words counted only
+    /// inside it (in scripts written without spaces, up to twice as many
+    /// characters). In `1..=8`; default 3.
     pub label_terms: usize,
     /// Similarity from which two requests are the same
     /// ([`DuplicateDecision::Same`](super::DuplicateDecision::Same)). In `(0, 1]`; default `0.75`.

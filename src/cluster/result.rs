@@ -61,10 +61,16 @@ pub struct CandidateFeature {
     /// A stable id derived from the member ids (`"F-"` and 8 hex digits): the
     /// same members always give the same id.
     pub id: String,
-    /// A short name: the `label_terms` terms that set the group apart from the
-    /// rest (c-TF-IDF), in the words the members use most.
+    /// A readable name: a phrase of one to `label_terms + 1` words that
+    /// occurs in a member's text, in the customers' word order (lower-cased,
+    /// white space collapsed; "top up limit", "wrong exchange rate"). Chosen
+    /// for how distinctive of the group it is (c-TF-IDF over n-grams) and how
+    /// many members use it; no two features of one clustering share a name or
+    /// the same set of content words (a feature whose every candidate is
+    /// taken keeps its best, numbered: "card arrive (2)").
     pub name: String,
-    /// Terms that characterise the group, strongest first.
+    /// Terms that characterise the group, strongest first (c-TF-IDF, in the
+    /// words the members use most): for search and as evidence.
     pub key_terms: Vec<String>,
     /// The most central member (highest mean similarity to the others; ties
     /// by id).
@@ -103,7 +109,8 @@ pub struct SpecialCase {
     pub id: String,
     /// Why this is a special case.
     pub reason: SpecialReason,
-    /// A short name from the group's strongest terms.
+    /// A readable name, chosen as a feature's is (a phrase of the members'
+    /// text), but not kept apart from other names.
     pub name: String,
     /// The most central member (the only one for a lone request).
     pub representative: String,
@@ -209,6 +216,10 @@ pub enum Assignment {
     Joins {
         /// The feature's or special case's id.
         id: String,
+        /// Its name, as in the clustering (absent in JSON written before
+        /// names were added: then empty).
+        #[serde(default)]
+        name: String,
         /// Whether that is a feature or a special case.
         group: GroupKind,
         /// Mean cosine similarity to the members.

@@ -21,7 +21,7 @@ use unicode_segmentation::UnicodeSegmentation;
 
 pub(crate) use hash::FxHashMap;
 pub(crate) use scan::{Word, for_each_word};
-pub(crate) use script::is_substring_phrase;
+pub(crate) use script::{is_nospace_char, is_substring_phrase};
 pub(crate) use stem::stems_to_itself;
 pub(crate) use stopwords::is_stop_term;
 
