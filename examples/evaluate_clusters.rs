@@ -19,6 +19,10 @@
 //! from the contingency table, never by enumerating pairs), the number of
 //! groups, the share of items in groups of two or more, the largest group and
 //! the time taken.
+//!
+//! When the parameters give meaning a weight (`semantic_weight` above 0, as
+//! by default), each set is also clustered by terms alone (the same
+//! parameters with `semantic_weight` 0), on the row marked `terms only`.
 
 mod common;
 
@@ -52,7 +56,11 @@ fn run() -> Result<bool, String> {
         Some(p) => serde_json::from_str(p).map_err(|e| format!("--params: {e}"))?,
         None => ClusterParams::default(),
     };
-    let clusterer = Clusterer::new(params).map_err(|e| e.to_string())?;
+    let mut runs = vec![("", Clusterer::new(params.clone()).map_err(|e| e.to_string())?)];
+    if params.semantic_weight > 0.0 {
+        let terms = Clusterer::new(params.semantic_weight(0.0)).map_err(|e| e.to_string())?;
+        runs.push((" terms only", terms));
+    }
     let files: Vec<String> = match args.value("file") {
         Some(f) => vec![f.to_string()],
         None => {
@@ -87,8 +95,24 @@ fn run() -> Result<bool, String> {
             truth.insert(item.id.clone(), label);
             items.push(item);
         }
+        for (suffix, clusterer) in &runs {
+            let name = format!("{}{suffix}", file.trim_start_matches("../shared/data/"));
+            print_row(&name, clusterer, &items, &truth)?;
+        }
+    }
+    Ok(ok)
+}
+
+/// Clusters `items` and prints one row of figures.
+fn print_row(
+    name: &str,
+    clusterer: &Clusterer,
+    items: &[FeedbackItem],
+    truth: &HashMap<String, String>,
+) -> Result<(), String> {
+    {
         let t0 = Instant::now();
-        let clustering = clusterer.cluster(&items).map_err(|e| e.to_string())?;
+        let clustering = clusterer.cluster(items).map_err(|e| e.to_string())?;
         let secs = t0.elapsed().as_secs_f64();
         let groups: Vec<&Vec<String>> = clustering
             .features
@@ -96,10 +120,10 @@ fn run() -> Result<bool, String> {
             .map(|f| &f.members)
             .chain(clustering.special_cases.iter().map(|s| &s.members))
             .collect();
-        let m = metrics(&items, &truth, &groups);
+        let m = metrics(items, truth, &groups);
         println!(
             "{:<40} {:>6} {:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>7} {:>6.3} {:>7} {:>6.2}",
-            common::cut(file.trim_start_matches("../shared/data/"), 40),
+            common::cut(name, 40),
             items.len(),
             m.nmi,
             m.ari,
@@ -112,7 +136,7 @@ fn run() -> Result<bool, String> {
             secs
         );
     }
-    Ok(ok)
+    Ok(())
 }
 
 struct Metrics {

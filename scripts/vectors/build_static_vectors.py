@@ -6,7 +6,7 @@ vocabulary alone (one forward pass per token, no training text: neither
 Banking77 nor CLINC150 nor any other corpus is read), reduced by PCA and
 weighted by model2vec's SIF weights (a token's rank in the vocabulary stands
 in for its frequency), then quantised to int8 with one f32 scale per row and
-written in the crate's binary format (see `src/embed/static_vectors.rs`):
+written in the crate's binary format (see `src/embed/mod.rs`):
 
     b"FTSV" | version u8 (=1) | dims u16 LE | tokens u32 LE
     per token: length u8 | UTF-8 bytes            (WordPiece, "##" = continuation)

@@ -9,267 +9,44 @@
 //! 2. turn each into a unit term vector (the crate's one tokenizer and
 //!    stemmer, stop words and single letters or digits dropped, sublinear
 //!    tf × idf, the `max_terms_per_item` strongest terms kept);
-//! 3. find candidate pairs through an inverted index of informative terms
-//!    (see `candidates`), verified with the cosine similarity;
-//! 4. merge groups by average linkage (see `linkage`) while the mean
+//! 3. give each a dense unit vector (see `semantic`): the caller's
+//!    `embedding` when the batch has any, else the static word vectors'
+//!    embedding, centred on the batch mean;
+//! 4. find candidate pairs through an inverted index of informative terms
+//!    (see `candidates`) and through SimHash orderings of the dense vectors
+//!    (neighbours by meaning that may share no term), each bounded per
+//!    item, verified with the hybrid similarity `(1 − w) × term cosine +
+//!    w × max(0, dense cosine)` (`semantic_weight`);
+//! 5. merge groups by average linkage (see `linkage`) while the mean
 //!    similarity between two groups is at least `similarity_threshold`;
-//! 5. name, describe and rank the groups.
+//! 6. name, describe and rank the groups (by their terms, readable).
 
 mod candidates;
 mod index;
 mod linkage;
+mod params;
 mod result;
+mod semantic;
 mod vectors;
 
-use serde::{Deserialize, Serialize};
-
 pub use index::ClusterIndex;
+pub use params::ClusterParams;
 pub use result::{
     Assignment, CandidateFeature, ClassMix, Clustering, DuplicateCheck, DuplicateDecision,
     GroupKind, SpecialCase, SpecialReason,
 };
 
 use crate::classify::Classifier;
+use crate::embed::StaticVectors;
 use crate::error::{ItemError, ParamsError};
 use crate::item::FeedbackItem;
 use crate::text::Analyzed;
 use candidates::{Edge, MIN_DF_CAP};
+use semantic::{Dense, SimHash};
 use vectors::{Corpus, SparseVec};
 
 /// How many key terms a group lists (its name uses the first `label_terms`).
-const KEY_TERMS: usize = 8;
-
-/// Clustering parameters as data, with defaults meant to work on real data
-/// without tuning per data set. They were chosen on the mean over intent
-/// queries (Banking77, CLINC150) and duplicate bug reports (Hadoop), one
-/// setting for all. On a data set where most items stand alone (duplicate
-/// bug reports) the threshold rises by itself (`adaptive_weight`).
-///
-/// Unknown fields are rejected when deserialising, and missing ones take their
-/// default. [`Clusterer::new`] checks every range.
-///
-/// ```
-/// use feedback_triage::{ClusterParams, Clusterer};
-///
-/// let params = ClusterParams::default().similarity_threshold(0.6).min_distinct_customers(3);
-/// let clusterer = Clusterer::new(params)?;
-/// assert_eq!(clusterer.params().min_distinct_customers, 3);
-///
-/// let err = Clusterer::new(ClusterParams::default().similarity_threshold(1.5)).unwrap_err();
-/// assert!(err.to_string().contains("similarity_threshold"));
-/// # Ok::<(), feedback_triage::ParamsError>(())
-/// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-#[non_exhaustive]
-pub struct ClusterParams {
-    /// Two groups merge while the mean cosine similarity over all pairs
-    /// between them is at least this. In `(0, 1]`; default `0.15`.
-    pub similarity_threshold: f64,
-    /// A group counts as a common feature when at least this many distinct
-    /// customers ask for it (an item without a customer is its own unknown
-    /// customer). At least 1; default 2. Groups are formed the same way
-    /// whatever this is.
-    pub min_distinct_customers: usize,
-    /// Each item keeps at most this many candidate neighbours for
-    /// verification. In `1..=1000`; default 30.
-    pub max_candidates_per_item: usize,
-    /// Each item's vector keeps its this many strongest terms. In
-    /// `1..=1000`; default 32.
-    pub max_terms_per_item: usize,
-    /// A term found in more than this share of the items (and in more than
-    /// 64) does not generate candidates. In `(0, 1]`; default `0.05`.
-    pub max_document_ratio: f64,
-    /// Each term scans at most this many entries of its index list per item.
-    /// In `1..=100000`; default 400.
-    pub max_postings_per_term: usize,
-    /// Each item looks for candidates through at most this many of its
-    /// terms: the strongest of those that generate candidates (all its terms
-    /// still count in the verified similarity). A neighbour shares the
-    /// strong terms; the weak ones add work, not candidates. In
-    /// `1..=1000`; default 8.
-    pub max_search_terms_per_item: usize,
-    /// Words in a feature's name. In `1..=8`; default 3.
-    pub label_terms: usize,
-    /// Similarity from which two requests are the same
-    /// ([`DuplicateDecision::Same`]). In `(0, 1]`; default `0.75`.
-    pub duplicate_threshold: f64,
-    /// Similarity from which a pair needs review
-    /// ([`DuplicateDecision::Review`]). In `(0, duplicate_threshold]`;
-    /// default `0.4`.
-    pub review_threshold: f64,
-    /// Adapts the threshold to the data: the linkage uses
-    /// `max(similarity_threshold, adaptive_weight × n / (n + adaptive_prior_items) × (1 − D))`,
-    /// where `n` is the number of items and `D` the median over the items of
-    /// each item's best similarity among its candidates (as found by the
-    /// index, so `0` for an item without one). Where most items have a close
-    /// neighbour (paraphrased queries) the threshold stays as given; where
-    /// most stand alone (duplicate bug reports) only close pairs merge. In
-    /// `[0, 1]`; `0` switches the adaptation off; default `0.8`.
-    pub adaptive_weight: f64,
-    /// Shrinks the adaptation on few items, where every best neighbour is
-    /// weak by chance (see `adaptive_weight`; it counts half at this many
-    /// items). In `0..=1000000`; default 500.
-    pub adaptive_prior_items: usize,
-}
-
-impl Default for ClusterParams {
-    fn default() -> Self {
-        ClusterParams {
-            similarity_threshold: 0.15,
-            min_distinct_customers: 2,
-            max_candidates_per_item: 30,
-            max_terms_per_item: 32,
-            max_document_ratio: 0.05,
-            max_postings_per_term: 400,
-            max_search_terms_per_item: 8,
-            label_terms: 3,
-            duplicate_threshold: 0.75,
-            review_threshold: 0.4,
-            adaptive_weight: 0.8,
-            adaptive_prior_items: 500,
-        }
-    }
-}
-
-macro_rules! setters {
-    ($($(#[$doc:meta])* $name:ident: $ty:ty;)*) => {
-        /// Builder-style setters, one per field (validated by [`Clusterer::new`]).
-        impl ClusterParams {
-            $(
-                $(#[$doc])*
-                #[must_use]
-                pub fn $name(mut self, value: $ty) -> Self {
-                    self.$name = value;
-                    self
-                }
-            )*
-        }
-    };
-}
-
-setters! {
-    /// Sets [`ClusterParams::similarity_threshold`].
-    similarity_threshold: f64;
-    /// Sets [`ClusterParams::min_distinct_customers`].
-    min_distinct_customers: usize;
-    /// Sets [`ClusterParams::max_candidates_per_item`].
-    max_candidates_per_item: usize;
-    /// Sets [`ClusterParams::max_terms_per_item`].
-    max_terms_per_item: usize;
-    /// Sets [`ClusterParams::max_document_ratio`].
-    max_document_ratio: f64;
-    /// Sets [`ClusterParams::max_postings_per_term`].
-    max_postings_per_term: usize;
-    /// Sets [`ClusterParams::max_search_terms_per_item`].
-    max_search_terms_per_item: usize;
-    /// Sets [`ClusterParams::label_terms`].
-    label_terms: usize;
-    /// Sets [`ClusterParams::duplicate_threshold`].
-    duplicate_threshold: f64;
-    /// Sets [`ClusterParams::review_threshold`].
-    review_threshold: f64;
-    /// Sets [`ClusterParams::adaptive_weight`].
-    adaptive_weight: f64;
-    /// Sets [`ClusterParams::adaptive_prior_items`].
-    adaptive_prior_items: usize;
-}
-
-impl ClusterParams {
-    /// Checks every range; the error names the first field out of range.
-    pub fn validate(&self) -> Result<(), ParamsError> {
-        fn unit(field: &'static str, v: f64) -> Result<(), ParamsError> {
-            if v.is_finite() && v > 0.0 && v <= 1.0 {
-                Ok(())
-            } else {
-                Err(ParamsError::OutOfRange {
-                    field,
-                    expected: "in (0, 1]",
-                    value: v,
-                })
-            }
-        }
-        fn count(
-            field: &'static str,
-            v: usize,
-            lo: usize,
-            hi: usize,
-            expected: &'static str,
-        ) -> Result<(), ParamsError> {
-            if (lo..=hi).contains(&v) {
-                Ok(())
-            } else {
-                Err(ParamsError::OutOfRange {
-                    field,
-                    expected,
-                    value: v as f64,
-                })
-            }
-        }
-        unit("similarity_threshold", self.similarity_threshold)?;
-        count(
-            "min_distinct_customers",
-            self.min_distinct_customers,
-            1,
-            usize::MAX,
-            "at least 1",
-        )?;
-        count(
-            "max_candidates_per_item",
-            self.max_candidates_per_item,
-            1,
-            1000,
-            "in 1..=1000",
-        )?;
-        count(
-            "max_terms_per_item",
-            self.max_terms_per_item,
-            1,
-            1000,
-            "in 1..=1000",
-        )?;
-        unit("max_document_ratio", self.max_document_ratio)?;
-        count(
-            "max_postings_per_term",
-            self.max_postings_per_term,
-            1,
-            100_000,
-            "in 1..=100000",
-        )?;
-        count(
-            "max_search_terms_per_item",
-            self.max_search_terms_per_item,
-            1,
-            1000,
-            "in 1..=1000",
-        )?;
-        count("label_terms", self.label_terms, 1, KEY_TERMS, "in 1..=8")?;
-        unit("duplicate_threshold", self.duplicate_threshold)?;
-        unit("review_threshold", self.review_threshold)?;
-        if !(self.adaptive_weight.is_finite() && (0.0..=1.0).contains(&self.adaptive_weight)) {
-            return Err(ParamsError::OutOfRange {
-                field: "adaptive_weight",
-                expected: "in [0, 1]",
-                value: self.adaptive_weight,
-            });
-        }
-        count(
-            "adaptive_prior_items",
-            self.adaptive_prior_items,
-            0,
-            1_000_000,
-            "in 0..=1000000",
-        )?;
-        if self.review_threshold > self.duplicate_threshold {
-            return Err(ParamsError::OutOfRange {
-                field: "review_threshold",
-                expected: "at most `duplicate_threshold`",
-                value: self.review_threshold,
-            });
-        }
-        Ok(())
-    }
-}
+pub(crate) const KEY_TERMS: usize = 8;
 
 /// Validated clustering parameters and the classifier used for each feature's
 /// class mix. Immutable, cheap to clone, `Send + Sync`.
@@ -289,6 +66,16 @@ impl ClusterParams {
 pub struct Clusterer {
     params: ClusterParams,
     classifier: Classifier,
+    vectors: Option<StaticVectors>,
+}
+
+/// The static word vectors a new clusterer uses: the embedded ones with the
+/// `static-vectors` feature, none without.
+fn default_vectors() -> Option<StaticVectors> {
+    #[cfg(feature = "static-vectors")]
+    return Some(StaticVectors::builtin());
+    #[cfg(not(feature = "static-vectors"))]
+    None
 }
 
 impl Default for Clusterer {
@@ -298,6 +85,7 @@ impl Default for Clusterer {
         Clusterer {
             params: ClusterParams::default(),
             classifier: Classifier::builtin(),
+            vectors: default_vectors(),
         }
     }
 }
@@ -314,6 +102,8 @@ enum Mode {
 struct Grouped<'a> {
     items: Vec<&'a FeedbackItem>,
     corpus: Corpus,
+    /// The items' dense vectors, when meaning counts.
+    dense: Option<Dense>,
     /// Per group: member indices in id order; groups in the order of their
     /// first member's id.
     groups: Vec<Vec<u32>>,
@@ -337,6 +127,7 @@ impl Clusterer {
         Ok(Clusterer {
             params,
             classifier: Classifier::builtin(),
+            vectors: default_vectors(),
         })
     }
 
@@ -345,6 +136,20 @@ impl Clusterer {
     pub fn with_classifier(mut self, classifier: Classifier) -> Self {
         self.classifier = classifier;
         self
+    }
+
+    /// Uses `vectors` for the meaning of items without an `embedding`
+    /// (`None`: terms only for those). A new clusterer has the embedded
+    /// table with the `static-vectors` feature (on by default).
+    #[must_use]
+    pub fn with_static_vectors(mut self, vectors: Option<StaticVectors>) -> Self {
+        self.vectors = vectors;
+        self
+    }
+
+    /// The static word vectors in use, if any.
+    pub fn static_vectors(&self) -> Option<&StaticVectors> {
+        self.vectors.as_ref()
     }
 
     /// The parameters.
@@ -411,13 +216,14 @@ impl Clusterer {
     ) -> Result<Vec<(String, String, f64)>, ItemError> {
         let ordered = ordered_items(items)?;
         let corpus = Corpus::build(&ordered, self.params.max_terms_per_item, false);
+        let dense = self.dense(&ordered)?;
         let mode = if exhaustive {
             Mode::Exhaustive
         } else {
             Mode::Fast
         };
         let mut pairs: Vec<(String, String, f64)> = self
-            .edges(&ordered, &corpus, mode)
+            .edges(&ordered, &corpus, dense.as_ref(), mode)
             .into_iter()
             .filter(|e| f64::from(e.2) >= self.params.similarity_threshold)
             .map(|(i, j, s)| {
@@ -437,7 +243,8 @@ impl Clusterer {
         b.validate()?;
         let corpus = Corpus::build(&[a, b], self.params.max_terms_per_item, true);
         let (va, vb) = (&corpus.vectors[0], &corpus.vectors[1]);
-        Ok(self.check(&corpus, (a, &cap_title(&b.title)), va, vb, None, None))
+        let semantic = self.dense_pair(a, b)?;
+        Ok(self.check(&corpus, (a, &cap_title(&b.title)), (va, vb), semantic, None, None))
     }
 
     /// Three bands from the term similarity; near-identical titles (a typo,
@@ -455,17 +262,24 @@ impl Clusterer {
     }
 
     /// The decision for `a` against another item whose vector is `vb` and
-    /// whose (capped) title is `other_title`.
+    /// whose (capped) title is `other_title`; `semantic` is the dense cosine
+    /// of the two and the pair's trust, when both have a dense vector.
     fn check(
         &self,
         corpus: &Corpus,
         (a, other_title): (&FeedbackItem, &str),
-        va: &SparseVec,
-        vb: &SparseVec,
+        (va, vb): (&SparseVec, &SparseVec),
+        semantic: Option<(f32, f32)>,
         matched: Option<String>,
         group: Option<String>,
     ) -> DuplicateCheck {
-        let similarity = f64::from(vectors::dot(va, vb)).clamp(0.0, 1.0);
+        let lexical = vectors::dot(va, vb);
+        let weight = self.params.semantic_weight as f32;
+        let mixed = match semantic {
+            Some((d, trust)) => semantic::mix(lexical, Some(d), weight * trust),
+            None => lexical,
+        };
+        let similarity = f64::from(mixed).clamp(0.0, 1.0);
         let shared: Vec<u32> = vectors::shared(va, vb)
             .into_iter()
             .take(KEY_TERMS)
@@ -486,33 +300,87 @@ impl Clusterer {
         ((self.params.max_document_ratio * n as f64).ceil() as usize).max(MIN_DF_CAP)
     }
 
+    /// The dense vectors of `items` (see `ordered_items`), unless meaning
+    /// is switched off or there is none.
+    fn dense(&self, items: &[&FeedbackItem]) -> Result<Option<Dense>, ItemError> {
+        if self.params.semantic_weight <= 0.0 {
+            // The embeddings must still agree, whatever the weight.
+            semantic::embedding_dims(items)?;
+            return Ok(None);
+        }
+        Dense::build(items, self.vectors.as_ref(), true)
+    }
+
+    /// The dense cosine of two items compared without a batch (vectors not
+    /// centred), or `None` when meaning is off or either has no vector.
+    fn dense_pair(
+        &self,
+        a: &FeedbackItem,
+        b: &FeedbackItem,
+    ) -> Result<Option<(f32, f32)>, ItemError> {
+        if self.params.semantic_weight <= 0.0 {
+            semantic::embedding_dims(&[a, b])?;
+            return Ok(None);
+        }
+        Ok(Dense::build(&[a, b], self.vectors.as_ref(), false)?
+            .and_then(|d| {
+                let cos = semantic::dot(d.row(0)?, d.row(1)?);
+                Some((cos, d.trust(0).min(d.trust(1))))
+            }))
+    }
+
     /// Candidate edges between `items` (see `ordered_items`), whose vectors
-    /// are `corpus`'s.
-    fn edges(&self, items: &[&FeedbackItem], corpus: &Corpus, mode: Mode) -> Vec<Edge> {
+    /// are `corpus`'s and `dense`'s.
+    fn edges(
+        &self,
+        items: &[&FeedbackItem],
+        corpus: &Corpus,
+        dense: Option<&Dense>,
+        mode: Mode,
+    ) -> Vec<Edge> {
+        let weight = self.params.semantic_weight as f32;
+        let sim = |i: usize, j: usize| semantic::pair_similarity(&corpus.vectors, dense, weight, i, j);
         match mode {
-            Mode::Fast => candidates::fast_edges(
-                &corpus.vectors,
-                &id_keys(items),
-                &corpus.df,
-                self.max_df(corpus.n),
-                self.params.max_postings_per_term,
-                self.params.max_search_terms_per_item,
-                self.params.max_candidates_per_item,
-            ),
-            Mode::Exhaustive => candidates::exhaustive_edges(&corpus.vectors),
+            Mode::Fast => {
+                let keys = id_keys(items);
+                let extra = match dense {
+                    Some(d) if self.params.semantic_candidates_per_item > 0 => {
+                        SimHash::new(d, &keys).all_neighbours(
+                            d,
+                            &keys,
+                            self.params.semantic_candidates_per_item,
+                        )
+                    }
+                    _ => Vec::new(),
+                };
+                candidates::fast_edges(
+                    &corpus.vectors,
+                    &keys,
+                    &corpus.df,
+                    self.max_df(corpus.n),
+                    self.params.max_postings_per_term,
+                    self.params.max_search_terms_per_item,
+                    self.params.max_candidates_per_item,
+                    &extra,
+                    &sim,
+                )
+            }
+            Mode::Exhaustive => candidates::exhaustive_edges(corpus.n, &sim),
         }
     }
 
     fn group<'a>(&self, items: &'a [FeedbackItem], mode: Mode) -> Result<Grouped<'a>, ItemError> {
         let ordered = ordered_items(items)?;
         let corpus = Corpus::build(&ordered, self.params.max_terms_per_item, false);
-        let edges = self.edges(&ordered, &corpus, mode);
+        let dense = self.dense(&ordered)?;
+        let edges = self.edges(&ordered, &corpus, dense.as_ref(), mode);
         // Both paths adapt from the fast path's candidates, so that they use
         // the same threshold.
         let threshold = match mode {
             Mode::Fast => self.effective_threshold(ordered.len(), &edges),
             Mode::Exhaustive => {
-                self.effective_threshold(ordered.len(), &self.edges(&ordered, &corpus, Mode::Fast))
+                let fast = self.edges(&ordered, &corpus, dense.as_ref(), Mode::Fast);
+                self.effective_threshold(ordered.len(), &fast)
             }
         };
         let roots = linkage::average_linkage(
@@ -520,7 +388,10 @@ impl Clusterer {
             edges,
             threshold,
             match mode {
-                Mode::Fast => Some(self.params.max_candidates_per_item),
+                Mode::Fast => Some(
+                self.params.max_candidates_per_item
+                    + dense.as_ref().map_or(0, |_| self.params.semantic_candidates_per_item),
+            ),
                 Mode::Exhaustive => None,
             },
         );
@@ -544,6 +415,7 @@ impl Clusterer {
         Ok(Grouped {
             items: ordered,
             corpus,
+            dense,
             groups,
             threshold,
         })
@@ -853,95 +725,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn defaults_validate() {
-        ClusterParams::default().validate().unwrap();
-    }
-
-    #[test]
-    fn each_range_is_checked() {
-        let cases: Vec<(ClusterParams, &str)> = vec![
-            (
-                ClusterParams::default().similarity_threshold(0.0),
-                "similarity_threshold",
-            ),
-            (
-                ClusterParams::default().similarity_threshold(f64::NAN),
-                "similarity_threshold",
-            ),
-            (
-                ClusterParams::default().min_distinct_customers(0),
-                "min_distinct_customers",
-            ),
-            (
-                ClusterParams::default().max_candidates_per_item(0),
-                "max_candidates_per_item",
-            ),
-            (
-                ClusterParams::default().max_terms_per_item(5000),
-                "max_terms_per_item",
-            ),
-            (
-                ClusterParams::default().max_document_ratio(2.0),
-                "max_document_ratio",
-            ),
-            (
-                ClusterParams::default().max_postings_per_term(0),
-                "max_postings_per_term",
-            ),
-            (
-                ClusterParams::default().max_search_terms_per_item(0),
-                "max_search_terms_per_item",
-            ),
-            (
-                ClusterParams::default().max_search_terms_per_item(1001),
-                "max_search_terms_per_item",
-            ),
-            (ClusterParams::default().label_terms(0), "label_terms"),
-            (
-                ClusterParams::default().duplicate_threshold(-1.0),
-                "duplicate_threshold",
-            ),
-            (
-                ClusterParams::default().adaptive_weight(1.5),
-                "adaptive_weight",
-            ),
-            (
-                ClusterParams::default().adaptive_weight(f64::NAN),
-                "adaptive_weight",
-            ),
-            (
-                ClusterParams::default().adaptive_prior_items(2_000_000),
-                "adaptive_prior_items",
-            ),
-            (
-                ClusterParams::default()
-                    .review_threshold(0.9)
-                    .duplicate_threshold(0.8),
-                "review_threshold",
-            ),
-        ];
-        for (p, field) in cases {
-            let err = Clusterer::new(p).unwrap_err();
-            assert!(
-                matches!(err, ParamsError::OutOfRange { field: f, .. } if f == field),
-                "{err}"
-            );
-            assert!(err.to_string().contains(field));
-        }
-    }
-
-    #[test]
     fn adaptation_rises_on_sparse_data_and_shrinks_on_few_items() {
         let c = Clusterer::default();
+        let t = c.params().similarity_threshold;
         // No candidate pairs: D = 0, so the threshold is 0.8 × n / (n + 500).
         assert!((c.effective_threshold(500, &[]) - 0.4).abs() < 1e-9);
-        assert_eq!(c.effective_threshold(20, &[]), 0.15);
+        assert_eq!(c.effective_threshold(20, &[]), t);
         // Every item with a close neighbour: the threshold as given.
         let edges: Vec<Edge> = (0..1000).map(|i| (2 * i, 2 * i + 1, 0.9)).collect();
-        assert_eq!(c.effective_threshold(2000, &edges), 0.15);
+        assert_eq!(c.effective_threshold(2000, &edges), t);
         // Switched off.
         let off = Clusterer::new(ClusterParams::default().adaptive_weight(0.0)).unwrap();
-        assert_eq!(off.effective_threshold(5000, &[]), 0.15);
+        assert_eq!(off.effective_threshold(5000, &[]), t);
         // Monotone in the threshold.
         let high = Clusterer::new(ClusterParams::default().similarity_threshold(0.6)).unwrap();
         assert_eq!(high.effective_threshold(500, &[]), 0.6);
@@ -984,15 +779,4 @@ mod tests {
         assert_eq!(group_id("F", &ids).len(), 10);
     }
 
-    #[test]
-    fn params_reject_unknown_fields() {
-        let err = serde_json::from_str::<ClusterParams>(r#"{"similarity_treshold": 0.5}"#);
-        assert!(err.is_err());
-        let p: ClusterParams = serde_json::from_str(r#"{"label_terms": 2}"#).unwrap();
-        assert_eq!(p.label_terms, 2);
-        assert_eq!(
-            p.similarity_threshold,
-            ClusterParams::default().similarity_threshold
-        );
-    }
 }

@@ -251,11 +251,20 @@ impl StaticVectors {
     }
 
     /// Adds `weight` times each token vector of `text` to `sum` (of
-    /// [`dims`](Self::dims) values).
-    pub(crate) fn add_text(&self, text: &str, weight: f32, sum: &mut [f32], s: &mut Scratch) {
+    /// [`dims`](Self::dims) values); returns the number of words (white
+    /// space and punctuation separated, punctuation not counted).
+    pub(crate) fn add_text(
+        &self,
+        text: &str,
+        weight: f32,
+        sum: &mut [f32],
+        s: &mut Scratch,
+    ) -> usize {
         let t = &*self.table;
         let Scratch { word, piece } = s;
+        let mut words = 0;
         wordpiece::for_each_word(text, word, |w| {
+            words += usize::from(w.chars().any(char::is_alphanumeric));
             wordpiece::pieces(
                 w,
                 piece,
@@ -270,6 +279,7 @@ impl StaticVectors {
                 },
             );
         });
+        words
     }
 }
 

@@ -1,0 +1,384 @@
+//! The clustering parameters and their ranges.
+
+use serde::{Deserialize, Serialize};
+
+use super::KEY_TERMS;
+use crate::error::ParamsError;
+
+/// Clustering parameters as data, with defaults meant to work on real data
+/// without tuning per data set. They were chosen on the mean over intent
+/// queries (Banking77, CLINC150) and duplicate bug reports (Hadoop), one
+/// setting for all. On a data set where most items stand alone (duplicate
+/// bug reports) the threshold rises by itself (`adaptive_weight`).
+///
+/// Unknown fields are rejected when deserialising, and missing ones take their
+/// default. [`Clusterer::new`](super::Clusterer::new) checks every range.
+///
+/// ```
+/// use feedback_triage::{ClusterParams, Clusterer};
+///
+/// let params = ClusterParams::default().similarity_threshold(0.6).min_distinct_customers(3);
+/// let clusterer = Clusterer::new(params)?;
+/// assert_eq!(clusterer.params().min_distinct_customers, 3);
+///
+/// let err = Clusterer::new(ClusterParams::default().similarity_threshold(1.5)).unwrap_err();
+/// assert!(err.to_string().contains("similarity_threshold"));
+/// # Ok::<(), feedback_triage::ParamsError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ClusterParams {
+    /// Two groups merge while the mean cosine similarity over all pairs
+    /// between them is at least this. In `(0, 1]`; default `0.12` (with
+    /// terms alone, `0.15` scored better on the dev files).
+    pub similarity_threshold: f64,
+    /// A group counts as a common feature when at least this many distinct
+    /// customers ask for it (an item without a customer is its own unknown
+    /// customer). At least 1; default 2. Groups are formed the same way
+    /// whatever this is.
+    pub min_distinct_customers: usize,
+    /// Each item keeps at most this many candidate neighbours for
+    /// verification. In `1..=1000`; default 30.
+    pub max_candidates_per_item: usize,
+    /// Each item's vector keeps its this many strongest terms. In
+    /// `1..=1000`; default 32.
+    pub max_terms_per_item: usize,
+    /// A term found in more than this share of the items (and in more than
+    /// 64) does not generate candidates. In `(0, 1]`; default `0.05`.
+    pub max_document_ratio: f64,
+    /// Each term scans at most this many entries of its index list per item.
+    /// In `1..=100000`; default 400.
+    pub max_postings_per_term: usize,
+    /// Each item looks for candidates through at most this many of its
+    /// terms: the strongest of those that generate candidates (all its terms
+    /// still count in the verified similarity). A neighbour shares the
+    /// strong terms; the weak ones add work, not candidates. In
+    /// `1..=1000`; default 8.
+    pub max_search_terms_per_item: usize,
+    /// Words in a feature's name. In `1..=8`; default 3.
+    pub label_terms: usize,
+    /// Similarity from which two requests are the same
+    /// ([`DuplicateDecision::Same`]). In `(0, 1]`; default `0.75`.
+    pub duplicate_threshold: f64,
+    /// Similarity from which a pair needs review
+    /// ([`DuplicateDecision::Review`]). In `(0, duplicate_threshold]`;
+    /// default `0.4`.
+    pub review_threshold: f64,
+    /// Adapts the threshold to the data: the linkage uses
+    /// `max(similarity_threshold, adaptive_weight × n / (n + adaptive_prior_items) × (1 − D))`,
+    /// where `n` is the number of items and `D` the median over the items of
+    /// each item's best similarity among its candidates (as found by the
+    /// index, so `0` for an item without one). Where most items have a close
+    /// neighbour (paraphrased queries) the threshold stays as given; where
+    /// most stand alone (duplicate bug reports) only close pairs merge. In
+    /// `[0, 1]`; `0` switches the adaptation off; default `0.8`.
+    pub adaptive_weight: f64,
+    /// Shrinks the adaptation on few items, where every best neighbour is
+    /// weak by chance (see `adaptive_weight`; it counts half at this many
+    /// items). In `0..=1000000`; default 500.
+    pub adaptive_prior_items: usize,
+    /// The share of meaning in the similarity: two items compare by
+    /// `(1 − w) × term cosine + w × max(0, dense cosine)`, where the dense
+    /// vectors are the items' `embedding`s when the batch has any, else the
+    /// clusterer's static word vectors (see [`Clusterer::with_static_vectors`](super::Clusterer::with_static_vectors));
+    /// a pair where either item has no dense vector compares by terms alone.
+    /// In `[0, 1]`; `0` switches meaning off (terms only, as without
+    /// vectors); default `0.5`.
+    pub semantic_weight: f64,
+    /// Each item also takes this many neighbours by meaning as candidates
+    /// (found through SimHash orderings of the dense vectors, without
+    /// comparing all pairs), besides its `max_candidates_per_item` by shared
+    /// terms. In `0..=1000`; default 10.
+    pub semantic_candidates_per_item: usize,
+}
+
+impl Default for ClusterParams {
+    fn default() -> Self {
+        ClusterParams {
+            similarity_threshold: 0.12,
+            min_distinct_customers: 2,
+            max_candidates_per_item: 30,
+            max_terms_per_item: 32,
+            max_document_ratio: 0.05,
+            max_postings_per_term: 400,
+            max_search_terms_per_item: 8,
+            label_terms: 3,
+            duplicate_threshold: 0.75,
+            review_threshold: 0.4,
+            adaptive_weight: 0.8,
+            adaptive_prior_items: 500,
+            semantic_weight: 0.5,
+            semantic_candidates_per_item: 10,
+        }
+    }
+}
+
+macro_rules! setters {
+    ($($(#[$doc:meta])* $name:ident: $ty:ty;)*) => {
+        /// Builder-style setters, one per field (validated by [`Clusterer::new`](super::Clusterer::new)).
+        impl ClusterParams {
+            $(
+                $(#[$doc])*
+                #[must_use]
+                pub fn $name(mut self, value: $ty) -> Self {
+                    self.$name = value;
+                    self
+                }
+            )*
+        }
+    };
+}
+
+setters! {
+    /// Sets [`ClusterParams::similarity_threshold`].
+    similarity_threshold: f64;
+    /// Sets [`ClusterParams::min_distinct_customers`].
+    min_distinct_customers: usize;
+    /// Sets [`ClusterParams::max_candidates_per_item`].
+    max_candidates_per_item: usize;
+    /// Sets [`ClusterParams::max_terms_per_item`].
+    max_terms_per_item: usize;
+    /// Sets [`ClusterParams::max_document_ratio`].
+    max_document_ratio: f64;
+    /// Sets [`ClusterParams::max_postings_per_term`].
+    max_postings_per_term: usize;
+    /// Sets [`ClusterParams::max_search_terms_per_item`].
+    max_search_terms_per_item: usize;
+    /// Sets [`ClusterParams::label_terms`].
+    label_terms: usize;
+    /// Sets [`ClusterParams::duplicate_threshold`].
+    duplicate_threshold: f64;
+    /// Sets [`ClusterParams::review_threshold`].
+    review_threshold: f64;
+    /// Sets [`ClusterParams::adaptive_weight`].
+    adaptive_weight: f64;
+    /// Sets [`ClusterParams::adaptive_prior_items`].
+    adaptive_prior_items: usize;
+    /// Sets [`ClusterParams::semantic_weight`].
+    semantic_weight: f64;
+    /// Sets [`ClusterParams::semantic_candidates_per_item`].
+    semantic_candidates_per_item: usize;
+}
+
+impl ClusterParams {
+    /// Checks every range; the error names the first field out of range.
+    pub fn validate(&self) -> Result<(), ParamsError> {
+        fn unit(field: &'static str, v: f64) -> Result<(), ParamsError> {
+            if v.is_finite() && v > 0.0 && v <= 1.0 {
+                Ok(())
+            } else {
+                Err(ParamsError::OutOfRange {
+                    field,
+                    expected: "in (0, 1]",
+                    value: v,
+                })
+            }
+        }
+        fn count(
+            field: &'static str,
+            v: usize,
+            lo: usize,
+            hi: usize,
+            expected: &'static str,
+        ) -> Result<(), ParamsError> {
+            if (lo..=hi).contains(&v) {
+                Ok(())
+            } else {
+                Err(ParamsError::OutOfRange {
+                    field,
+                    expected,
+                    value: v as f64,
+                })
+            }
+        }
+        unit("similarity_threshold", self.similarity_threshold)?;
+        count(
+            "min_distinct_customers",
+            self.min_distinct_customers,
+            1,
+            usize::MAX,
+            "at least 1",
+        )?;
+        count(
+            "max_candidates_per_item",
+            self.max_candidates_per_item,
+            1,
+            1000,
+            "in 1..=1000",
+        )?;
+        count(
+            "max_terms_per_item",
+            self.max_terms_per_item,
+            1,
+            1000,
+            "in 1..=1000",
+        )?;
+        unit("max_document_ratio", self.max_document_ratio)?;
+        count(
+            "max_postings_per_term",
+            self.max_postings_per_term,
+            1,
+            100_000,
+            "in 1..=100000",
+        )?;
+        count(
+            "max_search_terms_per_item",
+            self.max_search_terms_per_item,
+            1,
+            1000,
+            "in 1..=1000",
+        )?;
+        count("label_terms", self.label_terms, 1, KEY_TERMS, "in 1..=8")?;
+        unit("duplicate_threshold", self.duplicate_threshold)?;
+        unit("review_threshold", self.review_threshold)?;
+        if !(self.adaptive_weight.is_finite() && (0.0..=1.0).contains(&self.adaptive_weight)) {
+            return Err(ParamsError::OutOfRange {
+                field: "adaptive_weight",
+                expected: "in [0, 1]",
+                value: self.adaptive_weight,
+            });
+        }
+        count(
+            "adaptive_prior_items",
+            self.adaptive_prior_items,
+            0,
+            1_000_000,
+            "in 0..=1000000",
+        )?;
+        if !(self.semantic_weight.is_finite() && (0.0..=1.0).contains(&self.semantic_weight)) {
+            return Err(ParamsError::OutOfRange {
+                field: "semantic_weight",
+                expected: "in [0, 1]",
+                value: self.semantic_weight,
+            });
+        }
+        count(
+            "semantic_candidates_per_item",
+            self.semantic_candidates_per_item,
+            0,
+            1000,
+            "in 0..=1000",
+        )?;
+        if self.review_threshold > self.duplicate_threshold {
+            return Err(ParamsError::OutOfRange {
+                field: "review_threshold",
+                expected: "at most `duplicate_threshold`",
+                value: self.review_threshold,
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::Clusterer;
+
+    #[test]
+    fn defaults_validate() {
+        ClusterParams::default().validate().unwrap();
+    }
+
+    #[test]
+    fn each_range_is_checked() {
+        let cases: Vec<(ClusterParams, &str)> = vec![
+            (
+                ClusterParams::default().similarity_threshold(0.0),
+                "similarity_threshold",
+            ),
+            (
+                ClusterParams::default().similarity_threshold(f64::NAN),
+                "similarity_threshold",
+            ),
+            (
+                ClusterParams::default().min_distinct_customers(0),
+                "min_distinct_customers",
+            ),
+            (
+                ClusterParams::default().max_candidates_per_item(0),
+                "max_candidates_per_item",
+            ),
+            (
+                ClusterParams::default().max_terms_per_item(5000),
+                "max_terms_per_item",
+            ),
+            (
+                ClusterParams::default().max_document_ratio(2.0),
+                "max_document_ratio",
+            ),
+            (
+                ClusterParams::default().max_postings_per_term(0),
+                "max_postings_per_term",
+            ),
+            (
+                ClusterParams::default().max_search_terms_per_item(0),
+                "max_search_terms_per_item",
+            ),
+            (
+                ClusterParams::default().max_search_terms_per_item(1001),
+                "max_search_terms_per_item",
+            ),
+            (ClusterParams::default().label_terms(0), "label_terms"),
+            (
+                ClusterParams::default().duplicate_threshold(-1.0),
+                "duplicate_threshold",
+            ),
+            (
+                ClusterParams::default().adaptive_weight(1.5),
+                "adaptive_weight",
+            ),
+            (
+                ClusterParams::default().adaptive_weight(f64::NAN),
+                "adaptive_weight",
+            ),
+            (
+                ClusterParams::default().adaptive_prior_items(2_000_000),
+                "adaptive_prior_items",
+            ),
+            (
+                ClusterParams::default()
+                    .review_threshold(0.9)
+                    .duplicate_threshold(0.8),
+                "review_threshold",
+            ),
+            (
+                ClusterParams::default().semantic_weight(1.01),
+                "semantic_weight",
+            ),
+            (
+                ClusterParams::default().semantic_weight(-0.1),
+                "semantic_weight",
+            ),
+            (
+                ClusterParams::default().semantic_weight(f64::NAN),
+                "semantic_weight",
+            ),
+            (
+                ClusterParams::default().semantic_candidates_per_item(1001),
+                "semantic_candidates_per_item",
+            ),
+        ];
+        for (p, field) in cases {
+            let err = Clusterer::new(p).unwrap_err();
+            assert!(
+                matches!(err, ParamsError::OutOfRange { field: f, .. } if f == field),
+                "{err}"
+            );
+            assert!(err.to_string().contains(field));
+        }
+    }
+
+    #[test]
+    fn params_reject_unknown_fields() {
+        let err = serde_json::from_str::<ClusterParams>(r#"{"similarity_treshold": 0.5}"#);
+        assert!(err.is_err());
+        let p: ClusterParams = serde_json::from_str(r#"{"label_terms": 2}"#).unwrap();
+        assert_eq!(p.label_terms, 2);
+        assert_eq!(
+            p.similarity_threshold,
+            ClusterParams::default().similarity_threshold
+        );
+    }
+}
