@@ -46,9 +46,7 @@ fn main() -> Result<(), String> {
         threads()
     );
     let t0 = Instant::now();
-    let c = clusterer
-        .cluster(&items)
-        .map_err(|e| e.to_string())?;
+    let c = clusterer.cluster(&items).map_err(|e| e.to_string())?;
     println!(
         "clustered {} items in {:.2} s: {} features, {} special cases; peak memory {}",
         c.len(),

@@ -56,7 +56,10 @@ fn run() -> Result<bool, String> {
         Some(p) => serde_json::from_str(p).map_err(|e| format!("--params: {e}"))?,
         None => ClusterParams::default(),
     };
-    let mut runs = vec![("", Clusterer::new(params.clone()).map_err(|e| e.to_string())?)];
+    let mut runs = vec![(
+        "",
+        Clusterer::new(params.clone()).map_err(|e| e.to_string())?,
+    )];
     if params.semantic_weight > 0.0 {
         let terms = Clusterer::new(params.semantic_weight(0.0)).map_err(|e| e.to_string())?;
         runs.push((" terms only", terms));

@@ -22,7 +22,9 @@ pub enum ItemError {
     },
     /// A value of `embedding` is NaN or infinite, or the embedding is empty
     /// (`index` is then 0 and `value` NaN).
-    #[error("item {id:?}: field `embedding` must hold finite numbers, got {value} at index {index}")]
+    #[error(
+        "item {id:?}: field `embedding` must hold finite numbers, got {value} at index {index}"
+    )]
     InvalidEmbedding {
         /// The item's id.
         id: String,
@@ -33,7 +35,9 @@ pub enum ItemError {
     },
     /// The item's `embedding` has another length than most items of the
     /// batch (`expected`; ties go to the smaller length).
-    #[error("item {id:?}: field `embedding` has {found} dimensions, but the batch's embeddings have {expected}")]
+    #[error(
+        "item {id:?}: field `embedding` has {found} dimensions, but the batch's embeddings have {expected}"
+    )]
     EmbeddingDimension {
         /// The item's id (the smallest id among the items that disagree).
         id: String,

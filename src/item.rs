@@ -357,15 +357,29 @@ mod tests {
         let item: FeedbackItem =
             serde_json::from_str(r#"{"id": "a", "embedding": [0.5, -1, 2e3]}"#).unwrap();
         assert_eq!(item.embedding.as_deref(), Some(&[0.5, -1.0, 2000.0][..]));
-        let back: FeedbackItem = serde_json::from_str(&serde_json::to_string(&item).unwrap()).unwrap();
+        let back: FeedbackItem =
+            serde_json::from_str(&serde_json::to_string(&item).unwrap()).unwrap();
         assert_eq!(back, item);
-        for (e, index) in [(vec![0.0, f32::NAN], 1), (vec![f32::NEG_INFINITY], 0), (vec![], 0)] {
-            let err = FeedbackItem::new("x").with_embedding(e).validate().unwrap_err();
-            assert!(matches!(&err, ItemError::InvalidEmbedding { id, index: i, .. } if id == "x" && *i == index), "{err}");
+        for (e, index) in [
+            (vec![0.0, f32::NAN], 1),
+            (vec![f32::NEG_INFINITY], 0),
+            (vec![], 0),
+        ] {
+            let err = FeedbackItem::new("x")
+                .with_embedding(e)
+                .validate()
+                .unwrap_err();
+            assert!(
+                matches!(&err, ItemError::InvalidEmbedding { id, index: i, .. } if id == "x" && *i == index),
+                "{err}"
+            );
             assert_eq!(err.id(), Some("x"));
         }
-        let err = serde_json::from_str::<FeedbackItem>(r#"{"id": "b", "embedding": [1e39]}"#).unwrap_err();
+        let err = serde_json::from_str::<FeedbackItem>(r#"{"id": "b", "embedding": [1e39]}"#)
+            .unwrap_err();
         assert!(err.to_string().contains("embedding"), "{err}");
-        assert!(serde_json::from_str::<FeedbackItem>(r#"{"id": "b", "embedding": ["x"]}"#).is_err());
+        assert!(
+            serde_json::from_str::<FeedbackItem>(r#"{"id": "b", "embedding": ["x"]}"#).is_err()
+        );
     }
 }

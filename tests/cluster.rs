@@ -607,8 +607,11 @@ fn sparse_data_raises_the_threshold_and_the_index_uses_it() {
 /// unit directions with a small per-item tilt), the words are drawn apart
 /// from it.
 fn embedded_items_strategy(max: usize) -> impl Strategy<Value = Vec<FeedbackItem>> {
-    (items_strategy(max), prop::collection::vec((0..4usize, -3i8..=3), max)).prop_map(
-        |(items, topics)| {
+    (
+        items_strategy(max),
+        prop::collection::vec((0..4usize, -3i8..=3), max),
+    )
+        .prop_map(|(items, topics)| {
             items
                 .into_iter()
                 .zip(topics)
@@ -619,8 +622,7 @@ fn embedded_items_strategy(max: usize) -> impl Strategy<Value = Vec<FeedbackItem
                     it.with_embedding(e)
                 })
                 .collect()
-        },
-    )
+        })
 }
 
 proptest! {
@@ -652,7 +654,11 @@ proptest! {
 fn same_meaning_other_words() -> Vec<FeedbackItem> {
     let texts = [
         ("a1", "my card has not arrived", [1.0, 0.1, 0.0]),
-        ("a2", "still waiting on the new one you posted", [0.9, 0.0, 0.1]),
+        (
+            "a2",
+            "still waiting on the new one you posted",
+            [0.9, 0.0, 0.1],
+        ),
         ("a3", "delivery of plastic never came", [1.0, 0.0, 0.0]),
         ("b1", "dark theme for the editor", [0.0, 1.0, 0.1]),
         ("b2", "night colours when writing code", [0.1, 1.0, 0.0]),
@@ -660,7 +666,11 @@ fn same_meaning_other_words() -> Vec<FeedbackItem> {
     ];
     texts
         .iter()
-        .map(|(id, t, e)| FeedbackItem::new(*id).with_title(*t).with_embedding(e.to_vec()))
+        .map(|(id, t, e)| {
+            FeedbackItem::new(*id)
+                .with_title(*t)
+                .with_embedding(e.to_vec())
+        })
         .collect()
 }
 
@@ -669,7 +679,10 @@ fn caller_embeddings_join_requests_that_share_no_word() {
     let items = same_meaning_other_words();
     let hybrid = Clusterer::default().cluster(&items).unwrap();
     let p = partition(&hybrid);
-    assert!(p.contains(&vec!["a1".to_string(), "a2".into(), "a3".into()]), "{p:?}");
+    assert!(
+        p.contains(&vec!["a1".to_string(), "a2".into(), "a3".into()]),
+        "{p:?}"
+    );
     assert!(p.contains(&vec!["b1".to_string(), "b2".into()]), "{p:?}");
     // Terms alone cannot see it.
     let terms = Clusterer::new(ClusterParams::default().semantic_weight(0.0)).unwrap();

@@ -68,7 +68,10 @@ impl ClusterIndex {
         let semantic = g.dense.as_ref().map(|d| Semantic {
             simhash: SimHash::new(d, &keys),
             means: infos.iter().map(|info| d.mean(&info.members)).collect(),
-            trust: infos.iter().map(|info| d.mean_trust(&info.members)).collect(),
+            trust: infos
+                .iter()
+                .map(|info| d.mean_trust(&info.members))
+                .collect(),
             dense: d.clone(),
         });
         for (k, info) in infos.into_iter().enumerate() {
@@ -230,10 +233,14 @@ impl ClusterIndex {
                     Some(self.groups[g].0.clone()),
                 )
             }
-            None => {
-                self.clusterer
-                    .check(&self.corpus, (item, ""), (&v, &SparseVec::new()), None, None, None)
-            }
+            None => self.clusterer.check(
+                &self.corpus,
+                (item, ""),
+                (&v, &SparseVec::new()),
+                None,
+                None,
+                None,
+            ),
         })
     }
 
@@ -245,7 +252,10 @@ impl ClusterIndex {
         let m = self.clusterer.params().max_terms_per_item;
         let (va, vb) = (self.corpus.vectorize(a, m), self.corpus.vectorize(b, m));
         let (qa, qb) = (self.query(a), self.query(b));
-        let trust = qa.as_ref().zip(qb.as_ref()).map_or(1.0, |(x, y)| x.trust.min(y.trust));
+        let trust = qa
+            .as_ref()
+            .zip(qb.as_ref())
+            .map_or(1.0, |(x, y)| x.trust.min(y.trust));
         let dense = qa.zip(qb).map(|(x, y)| semantic::dot(&x.v, &y.v));
         Ok(self.clusterer.check(
             &self.corpus,
@@ -309,7 +319,11 @@ impl ClusterIndex {
         match (&self.semantic, q) {
             (Some(s), Some(q)) => {
                 let trust = q.trust.min(s.trust[g]);
-                semantic::mix(lexical, Some(semantic::dot(&q.v, &s.means[g])), self.weight() * trust)
+                semantic::mix(
+                    lexical,
+                    Some(semantic::dot(&q.v, &s.means[g])),
+                    self.weight() * trust,
+                )
             }
             _ => lexical,
         }

@@ -244,7 +244,14 @@ impl Clusterer {
         let corpus = Corpus::build(&[a, b], self.params.max_terms_per_item, true);
         let (va, vb) = (&corpus.vectors[0], &corpus.vectors[1]);
         let semantic = self.dense_pair(a, b)?;
-        Ok(self.check(&corpus, (a, &cap_title(&b.title)), (va, vb), semantic, None, None))
+        Ok(self.check(
+            &corpus,
+            (a, &cap_title(&b.title)),
+            (va, vb),
+            semantic,
+            None,
+            None,
+        ))
     }
 
     /// Three bands from the term similarity; near-identical titles (a typo,
@@ -322,11 +329,12 @@ impl Clusterer {
             semantic::embedding_dims(&[a, b])?;
             return Ok(None);
         }
-        Ok(Dense::build(&[a, b], self.vectors.as_ref(), false)?
-            .and_then(|d| {
+        Ok(
+            Dense::build(&[a, b], self.vectors.as_ref(), false)?.and_then(|d| {
                 let cos = semantic::dot(d.row(0)?, d.row(1)?);
                 Some((cos, d.trust(0).min(d.trust(1))))
-            }))
+            }),
+        )
     }
 
     /// Candidate edges between `items` (see `ordered_items`), whose vectors
@@ -339,17 +347,15 @@ impl Clusterer {
         mode: Mode,
     ) -> Vec<Edge> {
         let weight = self.params.semantic_weight as f32;
-        let sim = |i: usize, j: usize| semantic::pair_similarity(&corpus.vectors, dense, weight, i, j);
+        let sim =
+            |i: usize, j: usize| semantic::pair_similarity(&corpus.vectors, dense, weight, i, j);
         match mode {
             Mode::Fast => {
                 let keys = id_keys(items);
                 let extra = match dense {
                     Some(d) if self.params.semantic_candidates_per_item > 0 => {
-                        SimHash::new(d, &keys).all_neighbours(
-                            d,
-                            &keys,
-                            self.params.semantic_candidates_per_item,
-                        )
+                        SimHash::new(d, &keys)
+                            .all_neighbours(d, self.params.semantic_candidates_per_item)
                     }
                     _ => Vec::new(),
                 };
@@ -389,9 +395,11 @@ impl Clusterer {
             threshold,
             match mode {
                 Mode::Fast => Some(
-                self.params.max_candidates_per_item
-                    + dense.as_ref().map_or(0, |_| self.params.semantic_candidates_per_item),
-            ),
+                    self.params.max_candidates_per_item
+                        + dense
+                            .as_ref()
+                            .map_or(0, |_| self.params.semantic_candidates_per_item),
+                ),
                 Mode::Exhaustive => None,
             },
         );
@@ -778,5 +786,4 @@ mod tests {
         assert_ne!(group_id("F", &ids), group_id("F", &ids[..1]));
         assert_eq!(group_id("F", &ids).len(), 10);
     }
-
 }

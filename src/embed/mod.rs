@@ -27,7 +27,9 @@ pub enum VectorsError {
     #[error("not a static vector file (the first 4 bytes must be \"FTSV\")")]
     BadMagic,
     /// The format version is not one this library reads.
-    #[error("unsupported static vector file version {found} (this library reads version {supported})")]
+    #[error(
+        "unsupported static vector file version {found} (this library reads version {supported})"
+    )]
     UnsupportedVersion {
         /// The version found.
         found: u8,
@@ -293,7 +295,11 @@ pub(crate) struct Scratch {
 /// Scales `v` to unit length; false (and `v` unchanged) when its length is
 /// 0 or not finite.
 pub(crate) fn normalize(v: &mut [f32]) -> bool {
-    let norm = v.iter().map(|x| f64::from(*x) * f64::from(*x)).sum::<f64>().sqrt();
+    let norm = v
+        .iter()
+        .map(|x| f64::from(*x) * f64::from(*x))
+        .sum::<f64>()
+        .sqrt();
     if norm > 0.0 && norm.is_finite() {
         let inv = (1.0 / norm) as f32;
         v.iter_mut().for_each(|x| *x *= inv);
@@ -326,7 +332,11 @@ mod tests {
 
     #[test]
     fn reads_a_table_and_embeds_subwords() {
-        let bytes = table(&["wait", "##ing", "card"], 2, &[&[10, 0], &[0, 10], &[-10, 0]]);
+        let bytes = table(
+            &["wait", "##ing", "card"],
+            2,
+            &[&[10, 0], &[0, 10], &[-10, 0]],
+        );
         let t = StaticVectors::from_bytes(&bytes).unwrap();
         let v = t.embed("WAITING").unwrap();
         assert!((v[0] - v[1]).abs() < 1e-6 && v[0] > 0.0);
@@ -351,7 +361,10 @@ mod tests {
             Err(VectorsError::UnsupportedVersion { found: 2, .. })
         ));
         for cut in 0..good.len() {
-            assert!(StaticVectors::from_bytes(&good[..cut]).is_err(), "cut {cut}");
+            assert!(
+                StaticVectors::from_bytes(&good[..cut]).is_err(),
+                "cut {cut}"
+            );
         }
         let mut extra = good.clone();
         extra.push(0);

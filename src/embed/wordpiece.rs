@@ -149,7 +149,9 @@ mod tests {
         pieces("unxyz", &mut String::new(), lookup, |id| got.push(id));
         assert_eq!(got, [0]); // "un", then nothing matches
         got.clear();
-        pieces(&"a".repeat(101), &mut String::new(), lookup, |id| got.push(id));
+        pieces(&"a".repeat(101), &mut String::new(), lookup, |id| {
+            got.push(id)
+        });
         assert!(got.is_empty());
     }
 }
