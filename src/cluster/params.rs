@@ -59,10 +59,10 @@ pub struct ClusterParams {
     /// Words in a feature's name. In `1..=8`; default 3.
     pub label_terms: usize,
     /// Similarity from which two requests are the same
-    /// ([`DuplicateDecision::Same`]). In `(0, 1]`; default `0.75`.
+    /// ([`DuplicateDecision::Same`](super::DuplicateDecision::Same)). In `(0, 1]`; default `0.75`.
     pub duplicate_threshold: f64,
     /// Similarity from which a pair needs review
-    /// ([`DuplicateDecision::Review`]). In `(0, duplicate_threshold]`;
+    /// ([`DuplicateDecision::Review`](super::DuplicateDecision::Review)). In `(0, duplicate_threshold]`;
     /// default `0.4`.
     pub review_threshold: f64,
     /// Adapts the threshold to the data: the linkage uses

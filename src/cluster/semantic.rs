@@ -399,7 +399,7 @@ impl SimHash {
     /// hashes (ties in an ordering).
     pub fn new(dense: &Dense, keys: &[u64]) -> SimHash {
         let dims = dense.dims;
-        let mut state = 0x5EED_0F_u64 ^ dims as u64;
+        let mut state = 0x005E_ED0F_u64 ^ dims as u64;
         // Roughly Gaussian normals: the sum of four uniforms, centred.
         let planes: Vec<f32> = (0..BITS * dims)
             .map(|_| {
