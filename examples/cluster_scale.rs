@@ -4,6 +4,7 @@
 //! cargo run --release --example cluster_scale               # 1,000,000 items
 //! cargo run --release --example cluster_scale -- --n 200000
 //! cargo run --release --example cluster_scale --features parallel -- --n 100000
+//! cargo run --release --example cluster_scale -- --n 100000 --params '{"semantic_weight": 0}'
 //! ```
 //!
 //! With the `parallel` feature, `RAYON_NUM_THREADS` sets the number of
@@ -17,11 +18,16 @@ mod common;
 
 use std::time::Instant;
 
-use feedback_triage::Clusterer;
+use feedback_triage::{ClusterParams, Clusterer};
 
 fn main() -> Result<(), String> {
-    let args = common::Args::parse(&["n", "data"])?;
-    args.check(&["n", "data"])?;
+    let args = common::Args::parse(&["n", "data", "params"])?;
+    args.check(&["n", "data", "params"])?;
+    let params: ClusterParams = match args.value("params") {
+        Some(p) => serde_json::from_str(p).map_err(|e| format!("--params: {e}"))?,
+        None => ClusterParams::default(),
+    };
+    let clusterer = Clusterer::new(params).map_err(|e| e.to_string())?;
     let n: usize = args
         .value("n")
         .unwrap_or("1000000")
@@ -40,9 +46,7 @@ fn main() -> Result<(), String> {
         threads()
     );
     let t0 = Instant::now();
-    let c = Clusterer::default()
-        .cluster(&items)
-        .map_err(|e| e.to_string())?;
+    let c = clusterer.cluster(&items).map_err(|e| e.to_string())?;
     println!(
         "clustered {} items in {:.2} s: {} features, {} special cases; peak memory {}",
         c.len(),

@@ -30,6 +30,10 @@
 //! arrival}; exact words, no stemming; only where at most a tenth of the
 //! labels has a digit, so not on Hadoop's group ids) and the number of features whose
 //! name another feature also has.
+//!
+//! When the parameters give meaning a weight (`semantic_weight` above 0, as
+//! by default), each set is also clustered by terms alone (the same
+//! parameters with `semantic_weight` 0), on the row marked `terms only`.
 
 mod common;
 
@@ -63,7 +67,14 @@ fn run() -> Result<bool, String> {
         Some(p) => serde_json::from_str(p).map_err(|e| format!("--params: {e}"))?,
         None => ClusterParams::default(),
     };
-    let clusterer = Clusterer::new(params).map_err(|e| e.to_string())?;
+    let mut runs = vec![(
+        "",
+        Clusterer::new(params.clone()).map_err(|e| e.to_string())?,
+    )];
+    if params.semantic_weight > 0.0 {
+        let terms = Clusterer::new(params.semantic_weight(0.0)).map_err(|e| e.to_string())?;
+        runs.push((" terms only", terms));
+    }
     let files: Vec<String> = match args.value("file") {
         Some(f) => vec![f.to_string()],
         None => {
@@ -99,8 +110,27 @@ fn run() -> Result<bool, String> {
             truth.insert(item.id.clone(), label);
             items.push(item);
         }
+        for (suffix, clusterer) in &runs {
+            let name = format!("{}{suffix}", file.trim_start_matches("../shared/data/"));
+            let n = print_row(&name, clusterer, &items, &truth)?;
+            names.push((name, n));
+        }
+    }
+    print_names(&names);
+    Ok(ok)
+}
+
+/// Clusters `items`, prints one row of figures and returns the figures on
+/// the feature names.
+fn print_row(
+    name: &str,
+    clusterer: &Clusterer,
+    items: &[FeedbackItem],
+    truth: &HashMap<String, String>,
+) -> Result<NameMetrics, String> {
+    {
         let t0 = Instant::now();
-        let clustering = clusterer.cluster(&items).map_err(|e| e.to_string())?;
+        let clustering = clusterer.cluster(items).map_err(|e| e.to_string())?;
         let secs = t0.elapsed().as_secs_f64();
         let groups: Vec<&Vec<String>> = clustering
             .features
@@ -108,10 +138,10 @@ fn run() -> Result<bool, String> {
             .map(|f| &f.members)
             .chain(clustering.special_cases.iter().map(|s| &s.members))
             .collect();
-        let m = metrics(&items, &truth, &groups);
+        let m = metrics(items, truth, &groups);
         println!(
             "{:<40} {:>6} {:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>7} {:>6.3} {:>7} {:>6.2}",
-            common::cut(file.trim_start_matches("../shared/data/"), 40),
+            common::cut(name, 40),
             items.len(),
             m.nmi,
             m.ari,
@@ -123,16 +153,20 @@ fn run() -> Result<bool, String> {
             m.largest,
             secs
         );
-        names.push((file.clone(), name_metrics(&items, &truth, &clustering)));
+        Ok(name_metrics(items, truth, &clustering))
     }
+}
+
+/// Prints the figures on the feature names, one row per clustering.
+fn print_names(names: &[(String, NameMetrics)]) {
     println!(
         "\n{:<40} {:>8} {:>8} {:>8} {:>8} {:>6}",
         "feature names", "features", "phrase", "2+words", "tokenF1", "dups"
     );
-    for (file, n) in &names {
+    for (name, n) in names {
         println!(
             "{:<40} {:>8} {:>8.3} {:>8.3} {:>8} {:>6}",
-            common::cut(file.trim_start_matches("../shared/data/"), 40),
+            common::cut(name, 40),
             n.features,
             n.phrase,
             n.multi_word,
@@ -140,7 +174,6 @@ fn run() -> Result<bool, String> {
             n.duplicates
         );
     }
-    Ok(ok)
 }
 
 /// What the feature names look like (see the module docs).

@@ -20,6 +20,32 @@ pub enum ItemError {
         /// The value given.
         value: f64,
     },
+    /// A value of `embedding` is NaN or infinite, or the embedding is empty
+    /// (`index` is then 0 and `value` NaN).
+    #[error(
+        "item {id:?}: field `embedding` must hold finite numbers, got {value} at index {index}"
+    )]
+    InvalidEmbedding {
+        /// The item's id.
+        id: String,
+        /// 0-based position of the bad value.
+        index: usize,
+        /// The value given.
+        value: f32,
+    },
+    /// The item's `embedding` has another length than most items of the
+    /// batch (`expected`; ties go to the smaller length).
+    #[error(
+        "item {id:?}: field `embedding` has {found} dimensions, but the batch's embeddings have {expected}"
+    )]
+    EmbeddingDimension {
+        /// The item's id (the smallest id among the items that disagree).
+        id: String,
+        /// The dimension most items have.
+        expected: usize,
+        /// The item's dimension.
+        found: usize,
+    },
     /// Two items of one batch share an id.
     #[error("item {id:?} appears more than once in the input (field `id` must be unique)")]
     DuplicateId {
@@ -32,7 +58,10 @@ impl ItemError {
     /// The id of the item at fault, when there is one.
     pub fn id(&self) -> Option<&str> {
         match self {
-            ItemError::InvalidDealValue { id, .. } | ItemError::DuplicateId { id } => Some(id),
+            ItemError::InvalidDealValue { id, .. }
+            | ItemError::InvalidEmbedding { id, .. }
+            | ItemError::EmbeddingDimension { id, .. }
+            | ItemError::DuplicateId { id } => Some(id),
             _ => None,
         }
     }

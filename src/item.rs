@@ -141,6 +141,11 @@ pub struct FeedbackItem {
     /// `2026-03-14` are understood by the triage report's cadence signal).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
+    /// The caller's own embedding of the request (from any model), used by
+    /// the clusterer's semantic similarity instead of the static word
+    /// vectors. Finite values; the items of one batch agree in length.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub embedding: Option<Vec<f32>>,
 }
 
 impl FeedbackItem {
@@ -215,8 +220,17 @@ impl FeedbackItem {
         self
     }
 
-    /// Checks the invariants that the type cannot express: a non-empty id and
-    /// a finite, non-negative deal value.
+    /// Sets the caller's embedding of the request (see
+    /// [`FeedbackItem::embedding`]).
+    #[must_use]
+    pub fn with_embedding(mut self, embedding: impl Into<Vec<f32>>) -> Self {
+        self.embedding = Some(embedding.into());
+        self
+    }
+
+    /// Checks the invariants that the type cannot express: a non-empty id,
+    /// a finite, non-negative deal value, and a non-empty embedding of
+    /// finite values.
     pub fn validate(&self) -> Result<(), ItemError> {
         // Nearly every id starts with a visible ASCII character: skip the
         // Unicode trim for those.
@@ -229,6 +243,20 @@ impl FeedbackItem {
                 return Err(ItemError::InvalidDealValue {
                     id: self.id.clone(),
                     value: v,
+                });
+            }
+        }
+        if let Some(e) = &self.embedding {
+            let bad = if e.is_empty() {
+                Some((0, f32::NAN))
+            } else {
+                e.iter().position(|x| !x.is_finite()).map(|i| (i, e[i]))
+            };
+            if let Some((index, value)) = bad {
+                return Err(ItemError::InvalidEmbedding {
+                    id: self.id.clone(),
+                    index,
+                    value,
                 });
             }
         }
@@ -288,6 +316,7 @@ impl<'de> Visitor<'de> for ItemVisitor {
                 "votes" => item.votes = field(&mut map, "votes")?.unwrap_or_default(),
                 "tags" => item.tags = field(&mut map, "tags")?.unwrap_or_default(),
                 "created" => item.created = field(&mut map, "created")?,
+                "embedding" => item.embedding = field(&mut map, "embedding")?,
                 other => {
                     crate::de::value::<A, IgnoredAny>(&mut map, format_args!("field `{other}`"))?;
                 }
@@ -321,5 +350,36 @@ mod tests {
             );
         }
         assert_eq!(FeedbackItem::new(" ").validate(), Err(ItemError::EmptyId));
+    }
+
+    #[test]
+    fn embeddings_read_and_validate() {
+        let item: FeedbackItem =
+            serde_json::from_str(r#"{"id": "a", "embedding": [0.5, -1, 2e3]}"#).unwrap();
+        assert_eq!(item.embedding.as_deref(), Some(&[0.5, -1.0, 2000.0][..]));
+        let back: FeedbackItem =
+            serde_json::from_str(&serde_json::to_string(&item).unwrap()).unwrap();
+        assert_eq!(back, item);
+        for (e, index) in [
+            (vec![0.0, f32::NAN], 1),
+            (vec![f32::NEG_INFINITY], 0),
+            (vec![], 0),
+        ] {
+            let err = FeedbackItem::new("x")
+                .with_embedding(e)
+                .validate()
+                .unwrap_err();
+            assert!(
+                matches!(&err, ItemError::InvalidEmbedding { id, index: i, .. } if id == "x" && *i == index),
+                "{err}"
+            );
+            assert_eq!(err.id(), Some("x"));
+        }
+        let err = serde_json::from_str::<FeedbackItem>(r#"{"id": "b", "embedding": [1e39]}"#)
+            .unwrap_err();
+        assert!(err.to_string().contains("embedding"), "{err}");
+        assert!(
+            serde_json::from_str::<FeedbackItem>(r#"{"id": "b", "embedding": ["x"]}"#).is_err()
+        );
     }
 }

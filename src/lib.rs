@@ -176,6 +176,7 @@ mod classify;
 mod cluster;
 mod de;
 mod diff;
+mod embed;
 mod error;
 mod evaluate;
 mod item;
@@ -195,6 +196,7 @@ pub use cluster::{
     DuplicateCheck, DuplicateDecision, GroupKind, SpecialCase, SpecialReason,
 };
 pub use diff::{Diff, DiffCell, DiffExample, PolicyDiff};
+pub use embed::{StaticVectors, VectorsError};
 pub use error::{ItemError, ParamsError, PolicyError, PolicyErrors};
 pub use evaluate::{
     ClassMetrics, Evaluation, EvaluationReport, LabelMap, LabelMapError, Miss, UnknownLabels,
@@ -250,6 +252,8 @@ mod autotraits {
         assert_all::<ParamsError>();
         assert_all::<Evaluation>();
         assert_all::<Clusterer>();
+        assert_all::<StaticVectors>();
+        assert_all::<VectorsError>();
         assert_all::<Clustering>();
         assert_all::<ClusterIndex>();
         assert_all::<Triage>();

@@ -81,7 +81,44 @@ pub fn read_items(path: Option<&str>) -> std::io::Result<ItemsAndBadLines> {
             }),
         }
     }
+    let wrong = drop_odd_embeddings(&mut items);
+    bad.extend(wrong);
+    bad.sort_by_key(|b| b.line);
     Ok((items, bad))
+}
+
+/// Takes out the items whose `embedding` has another length than most
+/// items' (ties to the smaller length), as bad lines naming the item: the
+/// other items are still processed.
+fn drop_odd_embeddings(items: &mut Vec<ReadItem>) -> Vec<BadLine> {
+    let mut counts = std::collections::BTreeMap::new();
+    for (_, item, _) in items.iter() {
+        if let Some(e) = &item.embedding {
+            *counts.entry(e.len()).or_insert(0usize) += 1;
+        }
+    }
+    // The most common length; among equals, the smaller (max_by_key keeps
+    // the last maximum, so iterate from the largest length down).
+    let Some((&dims, _)) = counts.iter().rev().max_by_key(|(_, c)| **c) else {
+        return Vec::new();
+    };
+    let mut bad = Vec::new();
+    items.retain(|(line, item, _)| match &item.embedding {
+        Some(e) if e.len() != dims => {
+            let err = feedback_triage::ItemError::EmbeddingDimension {
+                id: item.id.clone(),
+                expected: dims,
+                found: e.len(),
+            };
+            bad.push(BadLine {
+                line: *line,
+                message: err.to_string(),
+            });
+            false
+        }
+        _ => true,
+    });
+    bad
 }
 
 /// Prints bad lines to stderr, `line N: message`.

@@ -14,7 +14,9 @@
 //! therefore bounded by `max_search_terms_per_item × max_postings_per_term`,
 //! whatever the number of items.
 
-use super::vectors::{SparseVec, dot};
+use super::vectors::SparseVec;
+#[cfg(test)]
+use super::vectors::dot;
 
 /// Below this many items a term is never "too common": on small inputs the
 /// ratio alone would starve every term.
@@ -240,7 +242,10 @@ impl Accumulator {
 }
 
 /// The verified similar pairs found through the index: each item's best
-/// candidates, the union over both directions, with their cosine (> 0).
+/// candidates, merged with its `extra` candidates (each list sorted; empty
+/// for none), the union over both directions, with their similarity `sim`
+/// (at least [`MIN_EDGE`]).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn fast_edges(
     vectors: &[SparseVec],
     keys: &[u64],
@@ -249,6 +254,8 @@ pub(crate) fn fast_edges(
     window: usize,
     search_terms: usize,
     k: usize,
+    extra: &[Vec<u32>],
+    sim: &(dyn Fn(usize, usize) -> f32 + Sync),
 ) -> Vec<Edge> {
     let n = vectors.len();
     let postings = Postings::new(vectors, keys, df, max_df);
@@ -268,7 +275,11 @@ pub(crate) fn fast_edges(
             k,
             &mut out,
         );
+        if let Some(more) = extra.get(i) {
+            out.extend_from_slice(more);
+        }
         out.sort_unstable();
+        out.dedup();
         out.shrink_to_fit();
         (i, out)
     };
@@ -309,7 +320,7 @@ pub(crate) fn fast_edges(
             .iter()
             .filter(|&&j| j > i32_ || cands[j as usize].binary_search(&i32_).is_err())
             .filter_map(|&j| {
-                let s = dot(&vectors[i], &vectors[j as usize]);
+                let s = sim(i, j as usize);
                 (s >= MIN_EDGE).then_some((i32_.min(j), i32_.max(j), s))
             })
             .collect()
@@ -331,13 +342,14 @@ pub(crate) fn fast_edges(
     edges
 }
 
-/// Every pair with a positive cosine, by comparing all pairs: O(n²), for
-/// tests and benchmarks only.
-pub(crate) fn exhaustive_edges(vectors: &[SparseVec]) -> Vec<Edge> {
+/// Every pair of the `n` items with a similarity `sim` of at least
+/// [`MIN_EDGE`], by comparing all pairs: O(n²), for tests and benchmarks
+/// only.
+pub(crate) fn exhaustive_edges(n: usize, sim: &dyn Fn(usize, usize) -> f32) -> Vec<Edge> {
     let mut edges = Vec::new();
-    for i in 0..vectors.len() {
-        for j in i + 1..vectors.len() {
-            let s = dot(&vectors[i], &vectors[j]);
+    for i in 0..n {
+        for j in i + 1..n {
+            let s = sim(i, j);
             if s >= MIN_EDGE {
                 edges.push((i as u32, j as u32, s));
             }
@@ -533,10 +545,12 @@ mod tests {
         let mut df = vec![1u32; n + 1];
         df[0] = n as u32;
         let keys: Vec<u64> = (0..n as u64).map(|i| (i * 37) % 101).collect();
-        let a = fast_edges(&v, &keys, &df, n, 6, 32, 4);
+        let a = fast_edges(&v, &keys, &df, n, 6, 32, 4, &[], &|i, j| dot(&v[i], &v[j]));
         let rev: Vec<SparseVec> = v.iter().rev().cloned().collect();
         let rev_keys: Vec<u64> = keys.iter().rev().copied().collect();
-        let b = fast_edges(&rev, &rev_keys, &df, n, 6, 32, 4);
+        let b = fast_edges(&rev, &rev_keys, &df, n, 6, 32, 4, &[], &|i, j| {
+            dot(&rev[i], &rev[j])
+        });
         let flip = |e: &Edge| {
             let (i, j) = (n as u32 - 1 - e.0, n as u32 - 1 - e.1);
             (i.min(j), i.max(j))

@@ -1,6 +1,7 @@
 //! Placing new items into an existing clustering.
 
 use super::candidates::{Accumulator, Postings};
+use super::semantic::{self, Dense, Query, SimHash};
 use super::vectors::{self, Corpus, SparseVec};
 use super::{Assignment, Clusterer, DuplicateCheck, GroupInfo, GroupKind, Grouped};
 use crate::error::ItemError;
@@ -40,6 +41,18 @@ pub struct ClusterIndex {
     group_postings: Postings,
     /// The threshold the clustering's linkage used.
     threshold: f64,
+    /// The items' dense vectors, their SimHash orderings and the groups'
+    /// mean dense vectors, when meaning counts.
+    semantic: Option<Semantic>,
+}
+
+#[derive(Clone, Debug)]
+struct Semantic {
+    dense: Dense,
+    simhash: SimHash,
+    means: Vec<Vec<f32>>,
+    /// Per group: its members' mean trust.
+    trust: Vec<f32>,
 }
 
 impl ClusterIndex {
@@ -54,6 +67,16 @@ impl ClusterIndex {
         let mut groups = Vec::with_capacity(infos.len());
         let mut names = Vec::with_capacity(infos.len());
         let mut means = Vec::with_capacity(infos.len());
+        let keys = super::id_keys(&g.items);
+        let semantic = g.dense.as_ref().map(|d| Semantic {
+            simhash: SimHash::new(d, &keys),
+            means: infos.iter().map(|info| d.mean(&info.members)).collect(),
+            trust: infos
+                .iter()
+                .map(|info| d.mean_trust(&info.members))
+                .collect(),
+            dense: d.clone(),
+        });
         for (k, info) in infos.into_iter().enumerate() {
             for &i in &info.members {
                 item_group[i as usize] = k as u32;
@@ -69,12 +92,8 @@ impl ClusterIndex {
         let group_keys: Vec<u64> = groups.iter().map(|g| super::id_hash(&g.0)).collect();
         let group_postings = Postings::new(&means, &group_keys, &vec![2; corpus.df.len()], max_df);
         ClusterIndex {
-            item_postings: Postings::new(
-                &corpus.vectors,
-                &super::id_keys(&g.items),
-                &corpus.df,
-                max_df,
-            ),
+            item_postings: Postings::new(&corpus.vectors, &keys, &corpus.df, max_df),
+            semantic,
             group_postings,
             threshold: g.threshold,
             ids: g.items.iter().map(|it| it.id.clone()).collect(),
@@ -121,10 +140,15 @@ impl ClusterIndex {
     pub fn assign(&self, item: &FeedbackItem) -> Assignment {
         let p = self.clusterer.params();
         let v = self.corpus.vectorize(item, p.max_terms_per_item);
-        let cands = self.candidates(&self.group_postings, self.means.len(), &v);
+        let q = self.query(item);
+        let mut cands = self.candidates(&self.group_postings, self.means.len(), &v);
+        let near = self.semantic_neighbours(item, q.as_ref());
+        cands.extend(near.iter().map(|&j| self.item_group[j as usize]));
+        cands.sort_unstable();
+        cands.dedup();
         let best = cands
             .iter()
-            .map(|&g| (g, vectors::dot(&v, &self.means[g as usize])))
+            .map(|&g| (g, self.similarity_to_group(&v, q.as_ref(), g as usize)))
             .fold(None::<(u32, f32)>, |best, (g, s)| match best {
                 Some((_, b)) if b >= s => best,
                 _ => Some((g, s)),
@@ -185,11 +209,15 @@ impl ClusterIndex {
         item.validate()?;
         let p = self.clusterer.params();
         let v = self.corpus.vectorize(item, p.max_terms_per_item);
-        let cands = self.candidates(&self.item_postings, self.ids.len(), &v);
+        let q = self.query(item);
+        let mut cands = self.candidates(&self.item_postings, self.ids.len(), &v);
+        cands.extend(self.semantic_neighbours(item, q.as_ref()));
+        cands.sort_unstable();
+        cands.dedup();
         let best = cands
             .iter()
             .filter(|&&j| self.ids[j as usize] != item.id)
-            .map(|&j| (j, vectors::dot(&v, &self.corpus.vectors[j as usize])))
+            .map(|&j| (j, self.similarity_to_item(&v, q.as_ref(), j as usize)))
             .fold(None::<(u32, f32)>, |best, (j, s)| match best {
                 // Items are indexed in hash order: ties go to the smaller id.
                 Some((b, bs))
@@ -205,16 +233,20 @@ impl ClusterIndex {
                 self.clusterer.check(
                     &self.corpus,
                     (item, &self.titles[j as usize]),
-                    &v,
-                    &self.corpus.vectors[j as usize],
+                    (&v, &self.corpus.vectors[j as usize]),
+                    self.dense_cosine(q.as_ref(), j as usize),
                     Some(self.ids[j as usize].clone()),
                     Some(self.groups[g].0.clone()),
                 )
             }
-            None => {
-                self.clusterer
-                    .check(&self.corpus, (item, ""), &v, &SparseVec::new(), None, None)
-            }
+            None => self.clusterer.check(
+                &self.corpus,
+                (item, ""),
+                (&v, &SparseVec::new()),
+                None,
+                None,
+                None,
+            ),
         })
     }
 
@@ -225,13 +257,81 @@ impl ClusterIndex {
         b.validate()?;
         let m = self.clusterer.params().max_terms_per_item;
         let (va, vb) = (self.corpus.vectorize(a, m), self.corpus.vectorize(b, m));
+        let (qa, qb) = (self.query(a), self.query(b));
+        let trust = qa
+            .as_ref()
+            .zip(qb.as_ref())
+            .map_or(1.0, |(x, y)| x.trust.min(y.trust));
+        let dense = qa.zip(qb).map(|(x, y)| semantic::dot(&x.v, &y.v));
         Ok(self.clusterer.check(
             &self.corpus,
             (a, &super::cap_title(&b.title)),
-            &va,
-            &vb,
+            (&va, &vb),
+            dense.map(|d| (d, trust)),
             None,
             None,
         ))
+    }
+
+    /// A new item's dense vector, centred like the indexed items' (`None`
+    /// when meaning is off, or the item has no usable vector: an
+    /// `embedding` of another dimension than the indexed ones counts as
+    /// none).
+    fn query(&self, item: &FeedbackItem) -> Option<Query> {
+        let s = self.semantic.as_ref()?;
+        s.dense.query(item, self.clusterer.static_vectors())
+    }
+
+    /// Indexed items near `q` by meaning (see `SimHash::neighbours`).
+    fn semantic_neighbours(&self, item: &FeedbackItem, q: Option<&Query>) -> Vec<u32> {
+        let mut out = Vec::new();
+        if let (Some(s), Some(q)) = (&self.semantic, q) {
+            let k = self.clusterer.params().semantic_candidates_per_item;
+            let sig = s.simhash.signature(&q.v);
+            s.simhash
+                .neighbours(sig, super::id_hash(&item.id), None, k, &mut out);
+        }
+        out
+    }
+
+    /// The dense cosine of `q` with indexed item `j` and the pair's trust,
+    /// when both have a vector.
+    fn dense_cosine(&self, q: Option<&Query>, j: usize) -> Option<(f32, f32)> {
+        let s = self.semantic.as_ref()?;
+        let q = q?;
+        Some((
+            semantic::dot(&q.v, s.dense.row(j)?),
+            q.trust.min(s.dense.trust(j)),
+        ))
+    }
+
+    fn weight(&self) -> f32 {
+        self.clusterer.params().semantic_weight as f32
+    }
+
+    /// The hybrid similarity of a new item with indexed item `j`.
+    fn similarity_to_item(&self, v: &SparseVec, q: Option<&Query>, j: usize) -> f32 {
+        let lexical = vectors::dot(v, &self.corpus.vectors[j]);
+        match self.dense_cosine(q, j) {
+            Some((d, trust)) => semantic::mix(lexical, Some(d), self.weight() * trust),
+            None => lexical,
+        }
+    }
+
+    /// The hybrid similarity of a new item with group `g`: the mean over
+    /// its members, as in the linkage.
+    fn similarity_to_group(&self, v: &SparseVec, q: Option<&Query>, g: usize) -> f32 {
+        let lexical = vectors::dot(v, &self.means[g]);
+        match (&self.semantic, q) {
+            (Some(s), Some(q)) => {
+                let trust = q.trust.min(s.trust[g]);
+                semantic::mix(
+                    lexical,
+                    Some(semantic::dot(&q.v, &s.means[g])),
+                    self.weight() * trust,
+                )
+            }
+            _ => lexical,
+        }
     }
 }

@@ -9,11 +9,17 @@
 //! 2. turn each into a unit term vector (the crate's one tokenizer and
 //!    stemmer, stop words and single letters or digits dropped, sublinear
 //!    tf × idf, the `max_terms_per_item` strongest terms kept);
-//! 3. find candidate pairs through an inverted index of informative terms
-//!    (see `candidates`), verified with the cosine similarity;
-//! 4. merge groups by average linkage (see `linkage`) while the mean
+//! 3. give each a dense unit vector (see `semantic`): the caller's
+//!    `embedding` when the batch has any, else the static word vectors'
+//!    embedding, centred on the batch mean;
+//! 4. find candidate pairs through an inverted index of informative terms
+//!    (see `candidates`) and through SimHash orderings of the dense vectors
+//!    (neighbours by meaning that may share no term), each bounded per
+//!    item, verified with the hybrid similarity `(1 − w) × term cosine +
+//!    w × max(0, dense cosine)` (`semantic_weight`);
+//! 5. merge groups by average linkage (see `linkage`) while the mean
 //!    similarity between two groups is at least `similarity_threshold`;
-//! 5. name, describe and rank the groups.
+//! 6. name, describe and rank the groups (by their terms, readable).
 
 mod candidates;
 mod describe;
@@ -23,6 +29,7 @@ mod linkage;
 mod naming;
 mod params;
 mod result;
+mod semantic;
 mod vectors;
 
 pub use index::ClusterIndex;
@@ -33,6 +40,7 @@ pub use result::{
 };
 
 use crate::classify::Classifier;
+use crate::embed::StaticVectors;
 use crate::error::{ItemError, ParamsError};
 use crate::item::FeedbackItem;
 use candidates::{Edge, MIN_DF_CAP};
@@ -40,6 +48,7 @@ use describe::{Description, describe, rank};
 pub(crate) use ids::id_hash;
 use ids::{group_id, id_keys, ordered_items};
 use naming::{KEY_TERMS, TITLE_REVIEW, TITLE_SAME, cap_title, surfaces, title_similarity};
+use semantic::{Dense, SimHash};
 use vectors::{Corpus, SparseVec};
 
 /// Validated clustering parameters and the classifier used for each feature's
@@ -60,6 +69,16 @@ use vectors::{Corpus, SparseVec};
 pub struct Clusterer {
     params: ClusterParams,
     classifier: Classifier,
+    vectors: Option<StaticVectors>,
+}
+
+/// The static word vectors a new clusterer uses: the embedded ones with the
+/// `static-vectors` feature, none without.
+fn default_vectors() -> Option<StaticVectors> {
+    #[cfg(feature = "static-vectors")]
+    return Some(StaticVectors::builtin());
+    #[cfg(not(feature = "static-vectors"))]
+    None
 }
 
 impl Default for Clusterer {
@@ -69,6 +88,7 @@ impl Default for Clusterer {
         Clusterer {
             params: ClusterParams::default(),
             classifier: Classifier::builtin(),
+            vectors: default_vectors(),
         }
     }
 }
@@ -85,6 +105,8 @@ enum Mode {
 struct Grouped<'a> {
     items: Vec<&'a FeedbackItem>,
     corpus: Corpus,
+    /// The items' dense vectors, when meaning counts.
+    dense: Option<Dense>,
     /// Per group: member indices in id order; groups in the order of their
     /// first member's id.
     groups: Vec<Vec<u32>>,
@@ -110,6 +132,7 @@ impl Clusterer {
         Ok(Clusterer {
             params,
             classifier: Classifier::builtin(),
+            vectors: default_vectors(),
         })
     }
 
@@ -118,6 +141,20 @@ impl Clusterer {
     pub fn with_classifier(mut self, classifier: Classifier) -> Self {
         self.classifier = classifier;
         self
+    }
+
+    /// Uses `vectors` for the meaning of items without an `embedding`
+    /// (`None`: terms only for those). A new clusterer has the embedded
+    /// table with the `static-vectors` feature (on by default).
+    #[must_use]
+    pub fn with_static_vectors(mut self, vectors: Option<StaticVectors>) -> Self {
+        self.vectors = vectors;
+        self
+    }
+
+    /// The static word vectors in use, if any.
+    pub fn static_vectors(&self) -> Option<&StaticVectors> {
+        self.vectors.as_ref()
     }
 
     /// The parameters.
@@ -189,13 +226,14 @@ impl Clusterer {
     ) -> Result<Vec<(String, String, f64)>, ItemError> {
         let ordered = ordered_items(items)?;
         let corpus = Corpus::build(&ordered, self.params.max_terms_per_item, false);
+        let dense = self.dense(&ordered)?;
         let mode = if exhaustive {
             Mode::Exhaustive
         } else {
             Mode::Fast
         };
         let mut pairs: Vec<(String, String, f64)> = self
-            .edges(&ordered, &corpus, mode)
+            .edges(&ordered, &corpus, dense.as_ref(), mode)
             .into_iter()
             .filter(|e| f64::from(e.2) >= self.params.similarity_threshold)
             .map(|(i, j, s)| {
@@ -215,7 +253,15 @@ impl Clusterer {
         b.validate()?;
         let corpus = Corpus::build(&[a, b], self.params.max_terms_per_item, true);
         let (va, vb) = (&corpus.vectors[0], &corpus.vectors[1]);
-        Ok(self.check(&corpus, (a, &cap_title(&b.title)), va, vb, None, None))
+        let semantic = self.dense_pair(a, b)?;
+        Ok(self.check(
+            &corpus,
+            (a, &cap_title(&b.title)),
+            (va, vb),
+            semantic,
+            None,
+            None,
+        ))
     }
 
     /// Three bands from the term similarity; near-identical titles (a typo,
@@ -233,17 +279,24 @@ impl Clusterer {
     }
 
     /// The decision for `a` against another item whose vector is `vb` and
-    /// whose (capped) title is `other_title`.
+    /// whose (capped) title is `other_title`; `semantic` is the dense cosine
+    /// of the two and the pair's trust, when both have a dense vector.
     fn check(
         &self,
         corpus: &Corpus,
         (a, other_title): (&FeedbackItem, &str),
-        va: &SparseVec,
-        vb: &SparseVec,
+        (va, vb): (&SparseVec, &SparseVec),
+        semantic: Option<(f32, f32)>,
         matched: Option<String>,
         group: Option<String>,
     ) -> DuplicateCheck {
-        let similarity = f64::from(vectors::dot(va, vb)).clamp(0.0, 1.0);
+        let lexical = vectors::dot(va, vb);
+        let weight = self.params.semantic_weight as f32;
+        let mixed = match semantic {
+            Some((d, trust)) => semantic::mix(lexical, Some(d), weight * trust),
+            None => lexical,
+        };
+        let similarity = f64::from(mixed).clamp(0.0, 1.0);
         let shared: Vec<u32> = vectors::shared(va, vb)
             .into_iter()
             .take(KEY_TERMS)
@@ -264,33 +317,86 @@ impl Clusterer {
         ((self.params.max_document_ratio * n as f64).ceil() as usize).max(MIN_DF_CAP)
     }
 
+    /// The dense vectors of `items` (see `ordered_items`), unless meaning
+    /// is switched off or there is none.
+    fn dense(&self, items: &[&FeedbackItem]) -> Result<Option<Dense>, ItemError> {
+        if self.params.semantic_weight <= 0.0 {
+            // The embeddings must still agree, whatever the weight.
+            semantic::embedding_dims(items)?;
+            return Ok(None);
+        }
+        Dense::build(items, self.vectors.as_ref(), true)
+    }
+
+    /// The dense cosine of two items compared without a batch (vectors not
+    /// centred), or `None` when meaning is off or either has no vector.
+    fn dense_pair(
+        &self,
+        a: &FeedbackItem,
+        b: &FeedbackItem,
+    ) -> Result<Option<(f32, f32)>, ItemError> {
+        if self.params.semantic_weight <= 0.0 {
+            semantic::embedding_dims(&[a, b])?;
+            return Ok(None);
+        }
+        Ok(
+            Dense::build(&[a, b], self.vectors.as_ref(), false)?.and_then(|d| {
+                let cos = semantic::dot(d.row(0)?, d.row(1)?);
+                Some((cos, d.trust(0).min(d.trust(1))))
+            }),
+        )
+    }
+
     /// Candidate edges between `items` (see `ordered_items`), whose vectors
-    /// are `corpus`'s.
-    fn edges(&self, items: &[&FeedbackItem], corpus: &Corpus, mode: Mode) -> Vec<Edge> {
+    /// are `corpus`'s and `dense`'s.
+    fn edges(
+        &self,
+        items: &[&FeedbackItem],
+        corpus: &Corpus,
+        dense: Option<&Dense>,
+        mode: Mode,
+    ) -> Vec<Edge> {
+        let weight = self.params.semantic_weight as f32;
+        let sim =
+            |i: usize, j: usize| semantic::pair_similarity(&corpus.vectors, dense, weight, i, j);
         match mode {
-            Mode::Fast => candidates::fast_edges(
-                &corpus.vectors,
-                &id_keys(items),
-                &corpus.df,
-                self.max_df(corpus.n),
-                self.params.max_postings_per_term,
-                self.params.max_search_terms_per_item,
-                self.params.max_candidates_per_item,
-            ),
-            Mode::Exhaustive => candidates::exhaustive_edges(&corpus.vectors),
+            Mode::Fast => {
+                let keys = id_keys(items);
+                let extra = match dense {
+                    Some(d) if self.params.semantic_candidates_per_item > 0 => {
+                        SimHash::new(d, &keys)
+                            .all_neighbours(d, self.params.semantic_candidates_per_item)
+                    }
+                    _ => Vec::new(),
+                };
+                candidates::fast_edges(
+                    &corpus.vectors,
+                    &keys,
+                    &corpus.df,
+                    self.max_df(corpus.n),
+                    self.params.max_postings_per_term,
+                    self.params.max_search_terms_per_item,
+                    self.params.max_candidates_per_item,
+                    &extra,
+                    &sim,
+                )
+            }
+            Mode::Exhaustive => candidates::exhaustive_edges(corpus.n, &sim),
         }
     }
 
     fn group<'a>(&self, items: &'a [FeedbackItem], mode: Mode) -> Result<Grouped<'a>, ItemError> {
         let ordered = ordered_items(items)?;
         let corpus = Corpus::build(&ordered, self.params.max_terms_per_item, false);
-        let edges = self.edges(&ordered, &corpus, mode);
+        let dense = self.dense(&ordered)?;
+        let edges = self.edges(&ordered, &corpus, dense.as_ref(), mode);
         // Both paths adapt from the fast path's candidates, so that they use
         // the same threshold.
         let threshold = match mode {
             Mode::Fast => self.effective_threshold(ordered.len(), &edges),
             Mode::Exhaustive => {
-                self.effective_threshold(ordered.len(), &self.edges(&ordered, &corpus, Mode::Fast))
+                let fast = self.edges(&ordered, &corpus, dense.as_ref(), Mode::Fast);
+                self.effective_threshold(ordered.len(), &fast)
             }
         };
         let roots = linkage::average_linkage(
@@ -298,7 +404,12 @@ impl Clusterer {
             edges,
             threshold,
             match mode {
-                Mode::Fast => Some(self.params.max_candidates_per_item),
+                Mode::Fast => Some(
+                    self.params.max_candidates_per_item
+                        + dense
+                            .as_ref()
+                            .map_or(0, |_| self.params.semantic_candidates_per_item),
+                ),
                 Mode::Exhaustive => None,
             },
         );
@@ -322,6 +433,7 @@ impl Clusterer {
         Ok(Grouped {
             items: ordered,
             corpus,
+            dense,
             groups,
             threshold,
         })
@@ -446,15 +558,16 @@ mod tests {
     #[test]
     fn adaptation_rises_on_sparse_data_and_shrinks_on_few_items() {
         let c = Clusterer::default();
+        let t = c.params().similarity_threshold;
         // No candidate pairs: D = 0, so the threshold is 0.8 × n / (n + 500).
         assert!((c.effective_threshold(500, &[]) - 0.4).abs() < 1e-9);
-        assert_eq!(c.effective_threshold(20, &[]), 0.15);
+        assert_eq!(c.effective_threshold(20, &[]), t);
         // Every item with a close neighbour: the threshold as given.
         let edges: Vec<Edge> = (0..1000).map(|i| (2 * i, 2 * i + 1, 0.9)).collect();
-        assert_eq!(c.effective_threshold(2000, &edges), 0.15);
+        assert_eq!(c.effective_threshold(2000, &edges), t);
         // Switched off.
         let off = Clusterer::new(ClusterParams::default().adaptive_weight(0.0)).unwrap();
-        assert_eq!(off.effective_threshold(5000, &[]), 0.15);
+        assert_eq!(off.effective_threshold(5000, &[]), t);
         // Monotone in the threshold.
         let high = Clusterer::new(ClusterParams::default().similarity_threshold(0.6)).unwrap();
         assert_eq!(high.effective_threshold(500, &[]), 0.6);

@@ -1,0 +1,651 @@
+//! Dense (semantic) vectors of the items and the hybrid similarity.
+//!
+//! Each item gets one dense unit vector: the caller's `embedding` when the
+//! batch carries any, otherwise the static word vectors' embedding of its
+//! title (counted [`TITLE_WEIGHT`] times) and body. The batch's mean vector
+//! is subtracted before scaling to unit length (the mean is what every text
+//! shares: without this, any two requests score a cosine of about 0.5 on
+//! static vectors), so the cosine measures what two requests share beyond
+//! the batch's common ground.
+//!
+//! Candidates without comparing all pairs: a 64-bit SimHash per item (the
+//! signs of 64 random-hyperplane projections, hyperplanes from a fixed
+//! seed), then [`TABLES`] orderings of the items by the signature rotated by
+//! a different byte (ties by id hash). Items close in an ordering share a
+//! long run of signature bits; each item looks at the [`WINDOW`] items on
+//! each side in every ordering, keeps the `semantic_candidates_per_item`
+//! with the fewest differing signature bits, and those pairs are verified
+//! with the exact cosine. Work per item: `TABLES × 2 × WINDOW` popcounts.
+
+use super::vectors::{self, SparseVec, capped};
+use crate::embed::{Scratch, StaticVectors, normalize};
+use crate::error::ItemError;
+use crate::item::FeedbackItem;
+
+/// Title tokens count this many times, as in the term vectors.
+const TITLE_WEIGHT: f32 = 3.0;
+/// Orderings of the signatures.
+const TABLES: usize = 8;
+/// Neighbours looked at on each side of an item in each ordering.
+const WINDOW: usize = 8;
+/// Signature bits (hyperplanes).
+const BITS: usize = 64;
+
+/// The items' dense unit vectors.
+#[derive(Clone, Debug)]
+pub(crate) struct Dense {
+    pub dims: usize,
+    /// `n × dims`; a zero row for an item without a vector.
+    rows: Vec<f32>,
+    has: Vec<bool>,
+    /// Per item: how far its vector is trusted, in `(0, 1]`: the semantic
+    /// weight of a pair is scaled by the smaller trust of the two. A static
+    /// mean over many words drifts toward what every text shares (a long
+    /// bug report's mean says little beyond its topic), while its terms say
+    /// much; caller embeddings are trusted fully.
+    trust: Vec<f32>,
+    /// The batch mean subtracted from every vector (also from queries).
+    center: Vec<f32>,
+    /// The rows quantised to int8 (`n × dims`) and each row's scale, for
+    /// the batch's pair similarities: a quarter of the bytes to fetch per
+    /// pair, and integer sums that do not depend on the order of the adds.
+    codes: Vec<i8>,
+    code_scales: Vec<f32>,
+    /// True when the vectors are the caller's embeddings.
+    pub caller: bool,
+}
+
+/// The dimension of the batch's caller embeddings: the length most items
+/// have (ties to the smaller); an item that disagrees is an error naming the
+/// smallest such id. `None` when no item has an embedding.
+pub(crate) fn embedding_dims(items: &[&FeedbackItem]) -> Result<Option<usize>, ItemError> {
+    let mut lens: Vec<usize> = items
+        .iter()
+        .filter_map(|it| it.embedding.as_ref().map(Vec::len))
+        .collect();
+    if lens.is_empty() {
+        return Ok(None);
+    }
+    lens.sort_unstable();
+    let (mut best, mut best_count, mut run) = (lens[0], 0, 0);
+    for (k, &l) in lens.iter().enumerate() {
+        run = if k > 0 && lens[k - 1] == l {
+            run + 1
+        } else {
+            1
+        };
+        if run > best_count {
+            (best, best_count) = (l, run);
+        }
+    }
+    if let Some(bad) = items
+        .iter()
+        .filter(|it| it.embedding.as_ref().is_some_and(|e| e.len() != best))
+        .min_by(|a, b| a.id.cmp(&b.id))
+    {
+        return Err(ItemError::EmbeddingDimension {
+            id: bad.id.clone(),
+            expected: best,
+            found: bad.embedding.as_ref().map_or(0, Vec::len),
+        });
+    }
+    Ok(Some(best))
+}
+
+/// A static mean over at most this many words is fully trusted; over
+/// `w > SHORT_WORDS` words, by `SHORT_WORDS / w` (see [`Dense`]'s `trust`).
+/// On the dev files (Banking77 train, CLINC150 val, Hadoop duplicates) 12
+/// kept the intent sets' gain and cost Hadoop's duplicates least (ARI 0.101;
+/// 24: 0.077; no scaling: 0.041).
+const SHORT_WORDS: f32 = 12.0;
+
+/// A static embedding reads at most this many bytes of a title and of a
+/// body (about 300 words): past that the trust (see [`SHORT_WORDS`]) leaves
+/// the meaning a weight of a few percent, and the words' look-ups were a
+/// third of the clustering's time on long bug reports.
+const EMBED_TEXT_BYTES: usize = 2048;
+
+/// The static embedding of an item (unit length) and its trust, or `None`.
+fn embed_static(
+    table: &StaticVectors,
+    item: &FeedbackItem,
+    s: &mut Scratch,
+) -> Option<(Vec<f32>, f32)> {
+    let mut sum = vec![0.0f32; table.dims()];
+    let mut words = table.add_text(
+        capped(&item.title, EMBED_TEXT_BYTES),
+        TITLE_WEIGHT,
+        &mut sum,
+        s,
+    );
+    words += table.add_text(capped(&item.body, EMBED_TEXT_BYTES), 1.0, &mut sum, s);
+    let trust = (SHORT_WORDS / words.max(1) as f32).min(1.0);
+    normalize(&mut sum).then_some((sum, trust))
+}
+
+impl Dense {
+    /// The items' vectors (items in the clustering's order): the caller's
+    /// embeddings when any item has one, else `table`'s, else `None`;
+    /// centred on the batch mean when `centre`.
+    pub fn build(
+        items: &[&FeedbackItem],
+        table: Option<&StaticVectors>,
+        centre: bool,
+    ) -> Result<Option<Dense>, ItemError> {
+        let (dims, caller) = match (embedding_dims(items)?, table) {
+            (Some(d), _) => (d, true),
+            (None, Some(t)) => (t.dims(), false),
+            (None, None) => return Ok(None),
+        };
+        let mut rows = vec![0.0f32; items.len() * dims];
+        let mut has = vec![false; items.len()];
+        let mut trust = vec![1.0f32; items.len()];
+        let mut scratch = Scratch::default();
+        for (i, it) in items.iter().enumerate() {
+            let row = &mut rows[i * dims..(i + 1) * dims];
+            let v = if caller {
+                it.embedding.as_ref().and_then(|e| {
+                    let mut e = e.clone();
+                    normalize(&mut e).then_some((e, 1.0))
+                })
+            } else {
+                table.and_then(|t| embed_static(t, it, &mut scratch))
+            };
+            if let Some((v, t)) = v {
+                row.copy_from_slice(&v);
+                has[i] = true;
+                trust[i] = t;
+            }
+        }
+        // The mean, summed in item order (the clustering's fixed order).
+        let mut center = vec![0.0f64; dims];
+        let count = has.iter().filter(|&&h| h).count();
+        for (i, _) in has.iter().enumerate().filter(|e| *e.1) {
+            for (c, x) in center.iter_mut().zip(&rows[i * dims..(i + 1) * dims]) {
+                *c += f64::from(*x);
+            }
+        }
+        let center: Vec<f32> = center
+            .iter()
+            .map(|c| {
+                if centre {
+                    (c / count.max(1) as f64) as f32
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let mut d = Dense {
+            dims,
+            rows,
+            has,
+            trust,
+            center,
+            caller,
+            codes: Vec::new(),
+            code_scales: Vec::new(),
+        };
+        for i in 0..items.len() {
+            if d.has[i] {
+                let row = &mut d.rows[i * dims..(i + 1) * dims];
+                for (x, c) in row.iter_mut().zip(&d.center) {
+                    *x -= c;
+                }
+                d.has[i] = normalize(row);
+                if !d.has[i] {
+                    row.fill(0.0);
+                }
+            }
+        }
+        d.quantise();
+        Ok(Some(d))
+    }
+
+    /// Fills `codes` and `code_scales` from the rows.
+    fn quantise(&mut self) {
+        self.codes = vec![0i8; self.rows.len()];
+        self.code_scales = vec![0.0f32; self.has.len()];
+        if self.dims == 0 {
+            return;
+        }
+        let rows = self.rows.chunks_exact(self.dims);
+        for ((row, code), scale) in rows
+            .zip(self.codes.chunks_exact_mut(self.dims))
+            .zip(&mut self.code_scales)
+        {
+            let max = row.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+            if max > 0.0 {
+                *scale = max / 127.0;
+                for (c, x) in code.iter_mut().zip(row) {
+                    *c = (x / *scale).round().clamp(-127.0, 127.0) as i8;
+                }
+            }
+        }
+    }
+
+    /// The cosine of items `i` and `j` from their int8 codes (within about
+    /// 1% of the exact one), when both have a vector.
+    pub fn quantised_cosine(&self, i: usize, j: usize) -> Option<f32> {
+        if !(self.has[i] && self.has[j]) {
+            return None;
+        }
+        let (a, b) = (
+            &self.codes[i * self.dims..(i + 1) * self.dims],
+            &self.codes[j * self.dims..(j + 1) * self.dims],
+        );
+        Some(dot_i8(a, b) as f32 * self.code_scales[i] * self.code_scales[j])
+    }
+
+    /// Item `i`'s unit vector, if it has one.
+    pub fn row(&self, i: usize) -> Option<&[f32]> {
+        self.has[i].then(|| &self.rows[i * self.dims..(i + 1) * self.dims])
+    }
+
+    /// The number of items.
+    pub fn len(&self) -> usize {
+        self.has.len()
+    }
+
+    /// A new item's vector, centred like the batch's: its embedding (which
+    /// must have the batch's dimension) or the static one. `None` when it
+    /// has none usable.
+    pub fn query(&self, item: &FeedbackItem, table: Option<&StaticVectors>) -> Option<Query> {
+        let (mut v, trust) = if self.caller {
+            let e = item.embedding.as_ref()?;
+            if e.len() != self.dims {
+                return None;
+            }
+            let mut e = e.clone();
+            (normalize(&mut e).then_some(e)?, 1.0)
+        } else {
+            embed_static(table?, item, &mut Scratch::default())?
+        };
+        for (x, c) in v.iter_mut().zip(&self.center) {
+            *x -= c;
+        }
+        normalize(&mut v).then_some(Query { v, trust })
+    }
+
+    /// Item `i`'s trust (see the field).
+    pub fn trust(&self, i: usize) -> f32 {
+        self.trust[i]
+    }
+
+    /// The mean trust of the given items.
+    pub fn mean_trust(&self, members: &[u32]) -> f32 {
+        let sum: f32 = members.iter().map(|&i| self.trust[i as usize]).sum();
+        sum / members.len().max(1) as f32
+    }
+
+    /// The mean of the given items' vectors (a zero vector when none has
+    /// one), for a group's centroid: its dot product with a unit vector is
+    /// the mean cosine over the members.
+    pub fn mean(&self, members: &[u32]) -> Vec<f32> {
+        let mut sum = vec![0.0f32; self.dims];
+        for &i in members {
+            if let Some(r) = self.row(i as usize) {
+                sum.iter_mut().zip(r).for_each(|(s, x)| *s += x);
+            }
+        }
+        let inv = 1.0 / members.len().max(1) as f32;
+        sum.iter_mut().for_each(|s| *s *= inv);
+        sum
+    }
+}
+
+/// A new item's dense vector, centred like the batch's, and its trust.
+#[derive(Clone, Debug)]
+pub(crate) struct Query {
+    pub v: Vec<f32>,
+    pub trust: f32,
+}
+
+/// The dot product of two dense vectors.
+pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
+    // Four lanes, so the compiler can vectorise without reassociating.
+    let mut acc = [0.0f32; 4];
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for k in 0..4 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    for (x, y) in ra.iter().zip(rb) {
+        s += x * y;
+    }
+    s
+}
+
+/// The dot product of two int8 vectors, exact in i32 (128 dimensions of
+/// at most 127² each stay far below `i32::MAX`; longer vectors are summed
+/// in chunks that cannot overflow).
+fn dot_i8(a: &[i8], b: &[i8]) -> i64 {
+    let mut total = 0i64;
+    for (ca, cb) in a.chunks(4096).zip(b.chunks(4096)) {
+        let mut acc = [0i32; 16];
+        let (xa, xb) = (ca.chunks_exact(16), cb.chunks_exact(16));
+        let (ra, rb) = (xa.remainder(), xb.remainder());
+        for (x, y) in xa.zip(xb) {
+            for k in 0..16 {
+                acc[k] += i32::from(x[k]) * i32::from(y[k]);
+            }
+        }
+        let rest: i32 = ra
+            .iter()
+            .zip(rb)
+            .map(|(x, y)| i32::from(*x) * i32::from(*y))
+            .sum();
+        total += acc.iter().map(|&x| i64::from(x)).sum::<i64>() + i64::from(rest);
+    }
+    total
+}
+
+/// The hybrid similarity: `(1 − w) × lexical + w × max(0, semantic)`, or the
+/// lexical cosine alone when either side has no dense vector.
+pub(crate) fn mix(lexical: f32, semantic: Option<f32>, weight: f32) -> f32 {
+    match semantic {
+        Some(s) => (1.0 - weight) * lexical + weight * s.max(0.0),
+        None => lexical,
+    }
+}
+
+/// The similarity of items `i` and `j` of one batch.
+pub(crate) fn pair_similarity(
+    sparse: &[SparseVec],
+    dense: Option<&Dense>,
+    weight: f32,
+    i: usize,
+    j: usize,
+) -> f32 {
+    let lexical = vectors::dot(&sparse[i], &sparse[j]);
+    match dense {
+        Some(d) => {
+            let semantic = d.quantised_cosine(i, j);
+            mix(lexical, semantic, weight * d.trust[i].min(d.trust[j]))
+        }
+        None => lexical,
+    }
+}
+
+/// SimHash signatures of a batch's dense vectors and their orderings.
+#[derive(Clone, Debug)]
+pub(crate) struct SimHash {
+    /// `BITS × dims` hyperplane normals.
+    planes: Vec<f32>,
+    dims: usize,
+    /// Per item: its signature (0 for an item without a vector).
+    sigs: Vec<u64>,
+    /// Per ordering: `(rotated signature, id key, item)` sorted; items
+    /// without a vector are left out.
+    tables: Vec<Vec<(u64, u64, u32)>>,
+    /// Per ordering: each item's place in it (unused for an item without a
+    /// vector), so that a batch item needs no search.
+    places: Vec<Vec<u32>>,
+}
+
+/// SplitMix64: the fixed pseudo-random stream of the hyperplanes.
+fn splitmix(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+impl SimHash {
+    /// Signs and orders the vectors of `dense`; `keys` are the items' id
+    /// hashes (ties in an ordering).
+    pub fn new(dense: &Dense, keys: &[u64]) -> SimHash {
+        let dims = dense.dims;
+        let mut state = 0x005E_ED0F_u64 ^ dims as u64;
+        // Roughly Gaussian normals: the sum of four uniforms, centred.
+        let planes: Vec<f32> = (0..BITS * dims)
+            .map(|_| {
+                (0..4)
+                    .map(|_| (splitmix(&mut state) >> 40) as f32 / (1u64 << 24) as f32 - 0.5)
+                    .sum()
+            })
+            .collect();
+        let mut h = SimHash {
+            planes,
+            dims,
+            sigs: Vec::new(),
+            tables: Vec::new(),
+            places: Vec::new(),
+        };
+        h.sigs = (0..dense.len())
+            .map(|i| dense.row(i).map_or(0, |r| h.signature(r)))
+            .collect();
+        h.tables = (0..TABLES)
+            .map(|t| {
+                let mut table: Vec<(u64, u64, u32)> = (0..dense.len())
+                    .filter(|&i| dense.has[i])
+                    .map(|i| (h.sigs[i].rotate_left(8 * t as u32), keys[i], i as u32))
+                    .collect();
+                table.sort_unstable();
+                table
+            })
+            .collect();
+        h.places = h
+            .tables
+            .iter()
+            .map(|table| {
+                let mut places = vec![0u32; dense.len()];
+                for (p, e) in table.iter().enumerate() {
+                    places[e.2 as usize] = p as u32;
+                }
+                places
+            })
+            .collect();
+        h
+    }
+
+    /// The signature of a unit vector of the batch's dimension.
+    pub fn signature(&self, v: &[f32]) -> u64 {
+        let mut sig = 0u64;
+        for (b, plane) in self.planes.chunks_exact(self.dims).enumerate() {
+            if dot(plane, v) > 0.0 {
+                sig |= 1 << b;
+            }
+        }
+        sig
+    }
+
+    /// The up to `k` items nearest to signature `sig` (fewest differing
+    /// bits, ties by item index) among each ordering's neighbours of the
+    /// place of `(sig, key)`, leaving out `skip`; sorted by index.
+    pub fn neighbours(&self, sig: u64, key: u64, skip: Option<u32>, k: usize, out: &mut Vec<u32>) {
+        let places: Vec<usize> = self
+            .tables
+            .iter()
+            .enumerate()
+            .map(|(t, table)| {
+                let probe = (sig.rotate_left(8 * t as u32), key);
+                table.partition_point(|e| (e.0, e.1) < probe)
+            })
+            .collect();
+        self.near(sig, &places, skip, k, out);
+    }
+
+    /// The up to `k` items nearest to `sig` among the neighbours of the
+    /// given place in each ordering (see [`neighbours`](Self::neighbours)).
+    fn near(&self, sig: u64, places: &[usize], skip: Option<u32>, k: usize, out: &mut Vec<u32>) {
+        out.clear();
+        if k == 0 {
+            return;
+        }
+        let mut found: Vec<(u32, u32)> = Vec::with_capacity(TABLES * (2 * WINDOW + 1));
+        for (table, &pos) in self.tables.iter().zip(places) {
+            let lo = pos.saturating_sub(WINDOW);
+            let hi = (pos + WINDOW + 1).min(table.len());
+            for e in &table[lo..hi] {
+                if Some(e.2) != skip {
+                    found.push(((self.sigs[e.2 as usize] ^ sig).count_ones(), e.2));
+                }
+            }
+        }
+        found.sort_unstable();
+        found.dedup_by_key(|e| e.1);
+        // After the sort, equal items are adjacent only when their distance
+        // is too (always: one item has one distance).
+        found.truncate(k);
+        out.extend(found.iter().map(|e| e.1));
+        out.sort_unstable();
+    }
+
+    /// Each item's semantic candidates (see [`neighbours`](Self::neighbours)),
+    /// sorted by index.
+    pub fn all_neighbours(&self, dense: &Dense, k: usize) -> Vec<Vec<u32>> {
+        let one = |i: usize| {
+            let mut out = Vec::new();
+            if dense.has[i] {
+                // An item's own place: the search for its (signature, key)
+                // would land there too.
+                let places: [usize; TABLES] = std::array::from_fn(|t| self.places[t][i] as usize);
+                self.near(self.sigs[i], &places, Some(i as u32), k, &mut out);
+            }
+            out
+        };
+        #[cfg(feature = "parallel")]
+        {
+            use rayon::prelude::*;
+            (0..self.sigs.len()).into_par_iter().map(one).collect()
+        }
+        #[cfg(not(feature = "parallel"))]
+        (0..self.sigs.len()).map(one).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn embedded(id: &str, e: &[f32]) -> FeedbackItem {
+        FeedbackItem::new(id).with_embedding(e.to_vec())
+    }
+
+    #[test]
+    fn the_batch_dimension_is_the_most_common_and_the_odd_item_is_named() {
+        let (a, b, c) = (
+            embedded("a", &[1.0; 3]),
+            embedded("b", &[1.0; 3]),
+            embedded("c", &[1.0; 2]),
+        );
+        let plain = FeedbackItem::new("p");
+        assert_eq!(embedding_dims(&[&plain]), Ok(None));
+        assert_eq!(embedding_dims(&[&a, &plain, &b]), Ok(Some(3)));
+        assert_eq!(
+            embedding_dims(&[&c, &a, &b]),
+            Err(ItemError::EmbeddingDimension {
+                id: "c".into(),
+                expected: 3,
+                found: 2
+            })
+        );
+        // A tie goes to the smaller length; the smallest disagreeing id is named.
+        let d = embedded("d", &[1.0; 3]);
+        assert_eq!(
+            embedding_dims(&[&d, &c]),
+            Err(ItemError::EmbeddingDimension {
+                id: "d".into(),
+                expected: 2,
+                found: 3
+            })
+        );
+    }
+
+    #[test]
+    fn caller_vectors_are_centred_unit_rows() {
+        let items = [
+            embedded("a", &[2.0, 0.0]),
+            embedded("b", &[0.0, 3.0]),
+            FeedbackItem::new("c"),
+        ];
+        let refs: Vec<&FeedbackItem> = items.iter().collect();
+        let d = Dense::build(&refs, None, true).unwrap().unwrap();
+        assert!(d.caller && d.dims == 2 && d.len() == 3);
+        let (ra, rb) = (d.row(0).unwrap(), d.row(1).unwrap());
+        assert!(d.row(2).is_none());
+        // Centred on the mean of the unit vectors (0.5, 0.5): opposite.
+        assert!((dot(ra, ra) - 1.0).abs() < 1e-6);
+        assert!((dot(ra, rb) + 1.0).abs() < 1e-6);
+        // Not centred: orthogonal.
+        let d = Dense::build(&refs, None, false).unwrap().unwrap();
+        assert!(dot(d.row(0).unwrap(), d.row(1).unwrap()).abs() < 1e-6);
+        // A query is centred like the batch; another dimension counts as none.
+        let q = d.query(&embedded("q", &[1.0, 0.0]), None).unwrap();
+        assert!((dot(&q.v, d.row(0).unwrap()) - 1.0).abs() < 1e-6);
+        assert!(d.query(&embedded("q", &[1.0, 0.0, 0.0]), None).is_none());
+        assert!(d.query(&FeedbackItem::new("q"), None).is_none());
+        assert!(Dense::build(&[&items[2]], None, true).unwrap().is_none());
+    }
+
+    #[test]
+    fn quantised_cosines_are_close_to_the_exact_ones() {
+        let items = bundles(50, 5);
+        let refs: Vec<&FeedbackItem> = items.iter().collect();
+        let d = Dense::build(&refs, None, true).unwrap().unwrap();
+        for i in 0..50 {
+            for j in 0..50 {
+                let exact = dot(d.row(i).unwrap(), d.row(j).unwrap());
+                let q = d.quantised_cosine(i, j).unwrap();
+                assert!((exact - q).abs() < 0.02, "{i} {j}: {exact} {q}");
+            }
+        }
+        assert_eq!(dot_i8(&[127; 300], &[-127; 300]), -127 * 127 * 300);
+    }
+
+    #[test]
+    fn the_mix_weighs_meaning_and_ignores_opposites() {
+        assert_eq!(mix(0.4, None, 0.5), 0.4);
+        assert!((mix(0.4, Some(0.8), 0.5) - 0.6).abs() < 1e-6);
+        assert!((mix(0.4, Some(-0.8), 0.5) - 0.2).abs() < 1e-6);
+        assert_eq!(mix(0.4, Some(0.9), 0.0), 0.4);
+    }
+
+    /// `n` items in `topics` tight bundles of 16-dim vectors.
+    fn bundles(n: usize, topics: usize) -> Vec<FeedbackItem> {
+        let mut state = 7u64;
+        (0..n)
+            .map(|i| {
+                let mut e = vec![0.0f32; 16];
+                e[i % topics] = 4.0;
+                for x in &mut e {
+                    *x += (splitmix(&mut state) >> 40) as f32 / (1u64 << 24) as f32 - 0.5;
+                }
+                embedded(&format!("{i:04}"), &e)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn simhash_neighbours_are_mostly_of_the_same_bundle_and_bounded() {
+        let items = bundles(400, 8);
+        let refs: Vec<&FeedbackItem> = items.iter().collect();
+        let d = Dense::build(&refs, None, true).unwrap().unwrap();
+        let keys: Vec<u64> = refs
+            .iter()
+            .map(|it| super::super::id_hash(&it.id))
+            .collect();
+        let h = SimHash::new(&d, &keys);
+        let all = h.all_neighbours(&d, 6);
+        let (mut same, mut total) = (0, 0);
+        for (i, near) in all.iter().enumerate() {
+            assert!(near.len() <= 6 && !near.contains(&(i as u32)));
+            assert!(near.windows(2).all(|w| w[0] < w[1]));
+            same += near.iter().filter(|&&j| j as usize % 8 == i % 8).count();
+            total += near.len();
+        }
+        assert!(total >= 400 * 5, "{total}");
+        assert!(same * 10 >= total * 9, "{same} of {total}");
+        assert!(h.all_neighbours(&d, 0).iter().all(Vec::is_empty));
+        // The batch's own places give what a search would.
+        let mut out = Vec::new();
+        for i in [0usize, 17, 399] {
+            h.neighbours(h.sigs[i], keys[i], Some(i as u32), 6, &mut out);
+            assert_eq!(out, all[i]);
+        }
+    }
+}

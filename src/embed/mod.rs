@@ -1,0 +1,406 @@
+//! Static word vectors: a table from WordPiece token to a small quantised
+//! vector, and the text embedding built from it.
+//!
+//! The table is distilled from a sentence model (the built-in one from
+//! all-MiniLM-L6-v2, see the README) by embedding each token of the model's
+//! vocabulary on its own, so a text's embedding costs a few table look-ups
+//! per word and no model at run time.
+
+mod wordpiece;
+
+use std::sync::Arc;
+
+use crate::text::FxHashMap;
+
+/// The magic bytes that start a static vector file.
+const MAGIC: &[u8; 4] = b"FTSV";
+/// The file format version this library reads.
+pub(crate) const STATIC_VECTORS_VERSION: u8 = 1;
+/// The largest number of dimensions a table may have.
+pub(crate) const MAX_DIMS: usize = 4096;
+
+/// What is wrong with the bytes handed to [`StaticVectors::from_bytes`].
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum VectorsError {
+    /// The bytes do not start with `FTSV`.
+    #[error("not a static vector file (the first 4 bytes must be \"FTSV\")")]
+    BadMagic,
+    /// The format version is not one this library reads.
+    #[error(
+        "unsupported static vector file version {found} (this library reads version {supported})"
+    )]
+    UnsupportedVersion {
+        /// The version found.
+        found: u8,
+        /// The version supported.
+        supported: u8,
+    },
+    /// The header's dimension count is 0 or above 4096.
+    #[error("field `dims` must be in 1..={MAX_DIMS}, got {0}")]
+    BadDims(usize),
+    /// The file ends before the part named.
+    #[error("the file ends inside {0}")]
+    Truncated(&'static str),
+    /// Bytes follow the last vector.
+    #[error("{0} bytes follow the last vector")]
+    TrailingBytes(usize),
+    /// A token is empty, not UTF-8, or repeats an earlier one.
+    #[error("token #{index}: {reason}")]
+    BadToken {
+        /// 0-based position of the token.
+        index: usize,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A row's scale is negative, NaN or infinite.
+    #[error("token #{index}: field `scale` must be finite and >= 0, got {value}")]
+    BadScale {
+        /// 0-based position of the token.
+        index: usize,
+        /// The value found.
+        value: f32,
+    },
+}
+
+/// A table of static token vectors, built from bytes the caller hands over
+/// ([`from_bytes`](Self::from_bytes)) or, with the `static-vectors` feature,
+/// the embedded default ([`builtin`](Self::builtin)). Immutable and cheap to
+/// clone (shared), `Send + Sync`.
+///
+/// A text's embedding ([`embed`](Self::embed)) is the weighted mean of its
+/// tokens' vectors, scaled to unit length. The weights are the ones the
+/// table was distilled with: each row already carries its token's SIF weight
+/// `a / (a + p(token))` (`a = 1e-4`, `p` estimated from the token's rank in
+/// the vocabulary by Zipf's law), so frequent pieces ("the", "##s") count
+/// little and rare ones much. Words the vocabulary cannot spell add nothing.
+///
+/// ```
+/// use feedback_triage::StaticVectors;
+///
+/// // A two-token table of 2 dimensions, in the file format.
+/// let mut bytes = b"FTSV\x01\x02\x00\x02\x00\x00\x00".to_vec();
+/// bytes.extend(b"\x04card\x04mail");
+/// bytes.extend(1.0f32.to_le_bytes());
+/// bytes.extend(1.0f32.to_le_bytes());
+/// bytes.extend([127u8, 0, 0, 127]);
+/// let table = StaticVectors::from_bytes(&bytes)?;
+/// assert_eq!((table.len(), table.dims()), (2, 2));
+/// let v = table.embed("Card!").unwrap();
+/// assert!((v[0] - 1.0).abs() < 1e-6 && v[1].abs() < 1e-6);
+/// assert!(table.embed("nothing known").is_none());
+/// assert!(StaticVectors::from_bytes(b"FTSV").is_err());
+/// # Ok::<(), feedback_triage::VectorsError>(())
+/// ```
+#[derive(Clone)]
+pub struct StaticVectors {
+    table: Arc<Table>,
+}
+
+struct Table {
+    dims: usize,
+    ids: FxHashMap<Box<str>, u32>,
+    scales: Vec<f32>,
+    values: Vec<i8>,
+}
+
+impl std::fmt::Debug for StaticVectors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StaticVectors")
+            .field("tokens", &self.len())
+            .field("dims", &self.dims())
+            .finish()
+    }
+}
+
+/// A little-endian reader over the file's bytes.
+struct Reader<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], VectorsError> {
+        if self.bytes.len() < n {
+            return Err(VectorsError::Truncated(what));
+        }
+        let (head, rest) = self.bytes.split_at(n);
+        self.bytes = rest;
+        Ok(head)
+    }
+}
+
+impl StaticVectors {
+    /// Reads a table in the crate's format (all integers little-endian):
+    /// `b"FTSV"`, version `u8` (1), dims `u16`, tokens `u32`; then each
+    /// token as a length `u8` and its UTF-8 bytes (WordPiece: `##` marks a
+    /// piece that continues a word); then one `f32` scale per token; then
+    /// `dims` `i8` values per token (a row is its scale times its values).
+    /// `scripts/vectors/build_static_vectors.py` writes it.
+    ///
+    /// Every malformed input is an error naming the part at fault, never a
+    /// panic.
+    pub fn from_bytes(bytes: &[u8]) -> Result<StaticVectors, VectorsError> {
+        let mut r = Reader { bytes };
+        if r.take(4, "the magic bytes")? != MAGIC {
+            return Err(VectorsError::BadMagic);
+        }
+        let version = r.take(1, "the header")?[0];
+        if version != STATIC_VECTORS_VERSION {
+            return Err(VectorsError::UnsupportedVersion {
+                found: version,
+                supported: STATIC_VECTORS_VERSION,
+            });
+        }
+        let d = r.take(2, "the header")?;
+        let dims = usize::from(u16::from_le_bytes([d[0], d[1]]));
+        if dims == 0 || dims > MAX_DIMS {
+            return Err(VectorsError::BadDims(dims));
+        }
+        let c = r.take(4, "the header")?;
+        let count = u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize;
+        // Each token needs at least 2 + 4 + dims bytes: a count the bytes
+        // cannot hold is refused before anything is allocated for it.
+        if count > r.bytes.len() / (6 + dims) {
+            return Err(VectorsError::Truncated("the tokens"));
+        }
+        let mut ids: FxHashMap<Box<str>, u32> = FxHashMap::default();
+        ids.reserve(count);
+        for index in 0..count {
+            let len = usize::from(r.take(1, "the tokens")?[0]);
+            let raw = r.take(len, "the tokens")?;
+            let token = std::str::from_utf8(raw).map_err(|_| VectorsError::BadToken {
+                index,
+                reason: "not UTF-8",
+            })?;
+            if token.is_empty() {
+                return Err(VectorsError::BadToken {
+                    index,
+                    reason: "empty",
+                });
+            }
+            if ids.insert(token.into(), index as u32).is_some() {
+                return Err(VectorsError::BadToken {
+                    index,
+                    reason: "repeats an earlier token",
+                });
+            }
+        }
+        let raw = r.take(4 * count, "the scales")?;
+        let mut scales = Vec::with_capacity(count);
+        for (index, s) in raw.chunks_exact(4).enumerate() {
+            let value = f32::from_le_bytes([s[0], s[1], s[2], s[3]]);
+            if !value.is_finite() || value < 0.0 {
+                return Err(VectorsError::BadScale { index, value });
+            }
+            scales.push(value);
+        }
+        let values: Vec<i8> = r
+            .take(dims * count, "the vectors")?
+            .iter()
+            .map(|&b| b as i8)
+            .collect();
+        if !r.bytes.is_empty() {
+            return Err(VectorsError::TrailingBytes(r.bytes.len()));
+        }
+        Ok(StaticVectors {
+            table: Arc::new(Table {
+                dims,
+                ids,
+                scales,
+                values,
+            }),
+        })
+    }
+
+    /// The embedded default: all-MiniLM-L6-v2 (Apache-2.0) distilled into
+    /// 128-dimensional int8 token vectors (see the README for how it was
+    /// built and what it scores). Parsed on each call: keep the result and
+    /// clone it (cheap) rather than calling this per item.
+    #[cfg(feature = "static-vectors")]
+    pub fn builtin() -> StaticVectors {
+        static BYTES: &[u8] = include_bytes!("../../data/minilm-static-128.ftsv");
+        static TABLE: std::sync::OnceLock<StaticVectors> = std::sync::OnceLock::new();
+        TABLE
+            .get_or_init(|| {
+                StaticVectors::from_bytes(BYTES).expect("the embedded table is valid (tested)")
+            })
+            .clone()
+    }
+
+    /// The number of dimensions of each vector.
+    pub fn dims(&self) -> usize {
+        self.table.dims
+    }
+
+    /// The number of tokens in the table.
+    pub fn len(&self) -> usize {
+        self.table.scales.len()
+    }
+
+    /// True when the table has no token.
+    pub fn is_empty(&self) -> bool {
+        self.table.scales.is_empty()
+    }
+
+    /// The unit-length embedding of `text`, or `None` when no token of it is
+    /// in the table (an empty text, an unknown script). See the type's docs
+    /// for the weights.
+    pub fn embed(&self, text: &str) -> Option<Vec<f32>> {
+        let mut sum = vec![0.0f32; self.dims()];
+        let mut scratch = Scratch::default();
+        self.add_text(text, 1.0, &mut sum, &mut scratch);
+        normalize(&mut sum).then_some(sum)
+    }
+
+    /// Adds `weight` times each token vector of `text` to `sum` (of
+    /// [`dims`](Self::dims) values); returns the number of words (white
+    /// space and punctuation separated, punctuation not counted).
+    pub(crate) fn add_text(
+        &self,
+        text: &str,
+        weight: f32,
+        sum: &mut [f32],
+        s: &mut Scratch,
+    ) -> usize {
+        let t = &*self.table;
+        let Scratch { word, piece } = s;
+        let mut words = 0;
+        wordpiece::for_each_word(text, word, |w| {
+            words += usize::from(w.chars().any(char::is_alphanumeric));
+            wordpiece::pieces(
+                w,
+                piece,
+                |p| t.ids.get(p).copied(),
+                |id| {
+                    let id = id as usize;
+                    let scale = t.scales[id] * weight;
+                    let row = &t.values[id * t.dims..(id + 1) * t.dims];
+                    for (s, &q) in sum.iter_mut().zip(row) {
+                        *s += scale * f32::from(q);
+                    }
+                },
+            );
+        });
+        words
+    }
+}
+
+/// Reusable buffers for [`StaticVectors::add_text`].
+#[derive(Default)]
+pub(crate) struct Scratch {
+    word: String,
+    piece: String,
+}
+
+/// Scales `v` to unit length; false (and `v` unchanged) when its length is
+/// 0 or not finite.
+pub(crate) fn normalize(v: &mut [f32]) -> bool {
+    let norm = v
+        .iter()
+        .map(|x| f64::from(*x) * f64::from(*x))
+        .sum::<f64>()
+        .sqrt();
+    if norm > 0.0 && norm.is_finite() {
+        let inv = (1.0 / norm) as f32;
+        v.iter_mut().for_each(|x| *x *= inv);
+        true
+    } else {
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(tokens: &[&str], dims: u16, rows: &[&[i8]]) -> Vec<u8> {
+        let mut b = b"FTSV\x01".to_vec();
+        b.extend(dims.to_le_bytes());
+        b.extend((tokens.len() as u32).to_le_bytes());
+        for t in tokens {
+            b.push(t.len() as u8);
+            b.extend(t.as_bytes());
+        }
+        for _ in tokens {
+            b.extend(0.5f32.to_le_bytes());
+        }
+        for r in rows {
+            b.extend(r.iter().map(|&x| x as u8));
+        }
+        b
+    }
+
+    #[test]
+    fn reads_a_table_and_embeds_subwords() {
+        let bytes = table(
+            &["wait", "##ing", "card"],
+            2,
+            &[&[10, 0], &[0, 10], &[-10, 0]],
+        );
+        let t = StaticVectors::from_bytes(&bytes).unwrap();
+        let v = t.embed("WAITING").unwrap();
+        assert!((v[0] - v[1]).abs() < 1e-6 && v[0] > 0.0);
+        let v = t.embed("Card.").unwrap();
+        assert!((v[0] + 1.0).abs() < 1e-6 && v[1].abs() < 1e-6);
+        assert!(t.embed("").is_none());
+        assert!(t.embed("🙂 данные").is_none());
+    }
+
+    #[test]
+    fn bad_bytes_are_typed_errors() {
+        let good = table(&["a", "b"], 2, &[&[1, 2], &[3, 4]]);
+        assert!(StaticVectors::from_bytes(&good).is_ok());
+        assert_eq!(
+            StaticVectors::from_bytes(b"XXXX").unwrap_err(),
+            VectorsError::BadMagic
+        );
+        let mut v2 = good.clone();
+        v2[4] = 2;
+        assert!(matches!(
+            StaticVectors::from_bytes(&v2),
+            Err(VectorsError::UnsupportedVersion { found: 2, .. })
+        ));
+        for cut in 0..good.len() {
+            assert!(
+                StaticVectors::from_bytes(&good[..cut]).is_err(),
+                "cut {cut}"
+            );
+        }
+        let mut extra = good.clone();
+        extra.push(0);
+        assert_eq!(
+            StaticVectors::from_bytes(&extra).unwrap_err(),
+            VectorsError::TrailingBytes(1)
+        );
+        let dup = table(&["a", "a"], 2, &[&[1, 2], &[3, 4]]);
+        assert!(matches!(
+            StaticVectors::from_bytes(&dup),
+            Err(VectorsError::BadToken { index: 1, .. })
+        ));
+        let mut nan = good.clone();
+        let at = 4 + 1 + 2 + 4 + 2 + 2;
+        nan[at..at + 4].copy_from_slice(&f32::NAN.to_le_bytes());
+        assert!(matches!(
+            StaticVectors::from_bytes(&nan),
+            Err(VectorsError::BadScale { index: 0, .. })
+        ));
+        let mut dims0 = good;
+        dims0[5] = 0;
+        assert_eq!(
+            StaticVectors::from_bytes(&dims0).unwrap_err(),
+            VectorsError::BadDims(0)
+        );
+    }
+
+    #[cfg(feature = "static-vectors")]
+    #[test]
+    fn builtin_table_reads_and_relates_meanings() {
+        let t = StaticVectors::builtin();
+        assert!(t.len() > 20_000 && t.dims() >= 64);
+        let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();
+        let card = t.embed("my card has not arrived").unwrap();
+        let post = t.embed("still waiting on the new one you posted").unwrap();
+        let rate = t.embed("what is the exchange rate for euros").unwrap();
+        assert!(dot(&card, &post) > dot(&card, &rate));
+    }
+}

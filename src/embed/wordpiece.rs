@@ -1,0 +1,157 @@
+//! The tokenisation the static table was built with: BERT's uncased basic
+//! tokeniser (lower case, accents stripped, words split at white space and
+//! punctuation, each CJK ideograph a word of its own) followed by WordPiece
+//! (greedy longest match, continuation pieces prefixed `##`).
+//!
+//! Differences from the reference, all harmless for a mean of token vectors:
+//! accents are stripped for the Latin-1 and Latin Extended-A letters only
+//! (a table, instead of full Unicode decomposition), and a word the
+//! vocabulary cannot spell contributes its longest spellable prefix pieces
+//! instead of nothing (`[UNK]` carries no meaning either way).
+
+/// Words longer than this many characters are skipped (BERT maps them to
+/// `[UNK]`); it also bounds the greedy match's work per word.
+const MAX_WORD_CHARS: usize = 100;
+
+/// Lower-cased, accent-free letters for U+00C0..=U+017F; `\0` keeps the
+/// character as it is.
+const LATIN_FOLD: &str = "aaaaaaæceeeeiiiiðnooooo×øuuuuyþßaaaaaaæceeeeiiiiðnooooo÷øuuuuyþyaaaaaaccccccccddđđeeeeeeeeeegggggggghhħħiiiiiiiiiıĳĳjjkkĸllllllŀŀłłnnnnnnŉŋŋooooooœœrrrrrrssssssssttttŧŧuuuuuuuuuuuuwwyyyzzzzzzſ";
+
+/// The lower-cased, accent-free form of `c`, written to `out`.
+fn fold(c: char, out: &mut String) {
+    let cp = c as u32;
+    if (0xC0..0x180).contains(&cp) {
+        if let Some(f) = LATIN_FOLD.chars().nth((cp - 0xC0) as usize) {
+            out.push(f);
+            return;
+        }
+    }
+    if c.is_ascii() {
+        out.push(c.to_ascii_lowercase());
+    } else {
+        out.extend(c.to_lowercase());
+    }
+}
+
+/// True for the CJK ideographs BERT splits one by one.
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0x20000..=0x2A6DF | 0x2A700..=0x2B73F
+        | 0x2B740..=0x2B81F | 0x2B820..=0x2CEAF | 0xF900..=0xFAFF | 0x2F800..=0x2FA1F)
+}
+
+/// True for a character that ends a word and is a word of its own.
+fn is_punct(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_punctuation()
+    } else {
+        !c.is_alphanumeric() && !c.is_whitespace() && !is_mark(c)
+    }
+}
+
+/// Combining marks (kept inside words; dropped by the lookup when alone).
+fn is_mark(c: char) -> bool {
+    matches!(c as u32, 0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F)
+}
+
+/// Calls `f(word)` for each basic-tokeniser word of `text` (lower-cased,
+/// accents stripped). `buf` is scratch space.
+pub(crate) fn for_each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str)) {
+    buf.clear();
+    let flush = |buf: &mut String, f: &mut dyn FnMut(&str)| {
+        if !buf.is_empty() {
+            f(buf);
+            buf.clear();
+        }
+    };
+    for c in text.chars() {
+        if c.is_whitespace() || c.is_control() || c == '\u{FFFD}' {
+            flush(buf, &mut f);
+        } else if is_punct(c) || is_cjk(c) {
+            flush(buf, &mut f);
+            let mut one = String::new();
+            fold(c, &mut one);
+            f(&one);
+        } else if !is_mark(c) {
+            fold(c, buf);
+        }
+    }
+    flush(buf, &mut f);
+}
+
+/// Splits `word` into WordPiece pieces found by `lookup` (greedy longest
+/// match from the left; continuation pieces are looked up with a `##`
+/// prefix) and calls `f(id)` for each. Where no piece matches at a position,
+/// the rest of the word is skipped. `piece` is scratch space.
+pub(crate) fn pieces(
+    word: &str,
+    piece: &mut String,
+    lookup: impl Fn(&str) -> Option<u32>,
+    mut f: impl FnMut(u32),
+) {
+    if word.chars().count() > MAX_WORD_CHARS {
+        return;
+    }
+    let mut start = 0;
+    while start < word.len() {
+        let mut end = word.len();
+        let mut found = None;
+        while end > start {
+            if word.is_char_boundary(end) {
+                piece.clear();
+                if start > 0 {
+                    piece.push_str("##");
+                }
+                piece.push_str(&word[start..end]);
+                if let Some(id) = lookup(piece) {
+                    found = Some(id);
+                    break;
+                }
+            }
+            end -= 1;
+        }
+        match found {
+            Some(id) => {
+                f(id);
+                start = end;
+            }
+            None => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for_each_word(text, &mut String::new(), |w| out.push(w.to_string()));
+        out
+    }
+
+    #[test]
+    fn basic_tokeniser_splits_punctuation_cjk_and_folds_accents() {
+        assert_eq!(words("Café, NAÏVE!"), ["cafe", ",", "naive", "!"]);
+        assert_eq!(words("我的卡"), ["我", "的", "卡"]);
+        assert_eq!(words("  \t\u{0}\n"), Vec::<String>::new());
+        assert_eq!(words("e\u{301}t\u{e9}"), ["ete"]);
+    }
+
+    #[test]
+    fn wordpiece_is_greedy_longest_match() {
+        let vocab = ["un", "##aff", "##able", "unaff", "##a"];
+        let lookup = |p: &str| vocab.iter().position(|v| *v == p).map(|i| i as u32);
+        let mut got = Vec::new();
+        pieces("unaffable", &mut String::new(), lookup, |id| got.push(id));
+        assert_eq!(got, [3, 2]); // "unaff" + "##able"
+        got.clear();
+        pieces("unxyz", &mut String::new(), lookup, |id| got.push(id));
+        assert_eq!(got, [0]); // "un", then nothing matches
+        got.clear();
+        pieces(&"a".repeat(101), &mut String::new(), lookup, |id| {
+            got.push(id)
+        });
+        assert!(got.is_empty());
+    }
+}
