@@ -1,6 +1,6 @@
 //! Classifies JSON Lines of feedback items with the embedded default policy
 //! (or `--policy FILE`, JSON or TOML) and writes one JSON object per input
-//! item, in input order: `id`, `class`, `confidence`, `outcome`, `secondary`,
+//! item, in input order: `id`, `class`, `confidence`, `band`, `outcome`, `secondary`,
 //! `scores`, `evidence`.
 //!
 //! ```text
@@ -55,8 +55,8 @@ fn run() -> Result<bool, String> {
     if table {
         writeln!(
             out,
-            "{:<10} {:<17} {:>5} {:<10} {:<44} evidence",
-            "id", "class", "conf", "outcome", "title"
+            "{:<10} {:<17} {:>5} {:<6} {:<10} {:<44} evidence",
+            "id", "class", "conf", "band", "outcome", "title"
         )
         .map_err(|e| e.to_string())?;
     }
@@ -65,11 +65,21 @@ fn run() -> Result<bool, String> {
         let c = classifier.classify(item).map_err(|e| e.to_string())?;
         counts[c.class.map_or(5, Class::index)] += 1;
         if table {
-            let ev: Vec<String> = c
+            // The evidence for the class given, strongest first.
+            let mut ev: Vec<&feedback_triage::Evidence> = c
                 .evidence
                 .iter()
-                .filter(|e| e.contribution > 0.0 || !matches!(e.kind, EvidenceKind::Keyword { .. }))
-                .take(4)
+                .filter(|e| Some(e.class) == c.class && e.contribution > 0.0)
+                .filter(|e| {
+                    matches!(
+                        e.kind,
+                        EvidenceKind::Keyword { .. } | EvidenceKind::Condition { .. }
+                    )
+                })
+                .collect();
+            ev.sort_by(|a, b| b.contribution.total_cmp(&a.contribution));
+            let ev: Vec<String> = ev
+                .into_iter()
                 .map(|e| match &e.kind {
                     EvidenceKind::Keyword { phrase, .. } => format!("{phrase:?}"),
                     EvidenceKind::Negated { phrase, .. } => format!("not {phrase:?}"),
@@ -77,7 +87,13 @@ fn run() -> Result<bool, String> {
                     EvidenceKind::Condition { description } => description.to_string(),
                     _ => e.rule.to_string(),
                 })
-                .collect();
+                .fold(Vec::new(), |mut v: Vec<String>, s| {
+                    // Each word once (a rule and the title's rule may both count it).
+                    if v.len() < 4 && !v.contains(&s) {
+                        v.push(s);
+                    }
+                    v
+                });
             let title = if item.title.is_empty() {
                 &item.body
             } else {
@@ -85,10 +101,11 @@ fn run() -> Result<bool, String> {
             };
             writeln!(
                 out,
-                "{:<10} {:<17} {:>5.2} {:<10} {:<44} {}",
+                "{:<10} {:<17} {:>5.2} {:<6} {:<10} {:<44} {}",
                 common::cut(&item.id, 10),
                 c.class.map_or("-", |c| c.as_str()),
                 c.confidence,
+                c.band.as_str(),
                 c.outcome.as_str(),
                 common::cut(title, 44),
                 ev.join(", ")
@@ -99,6 +116,7 @@ fn run() -> Result<bool, String> {
                 "id": item.id,
                 "class": c.class,
                 "confidence": c.confidence,
+                "band": c.band,
                 "outcome": c.outcome,
                 "secondary": c.secondary,
                 "scores": c.scores,

@@ -22,6 +22,11 @@ use feedback_triage::{Class, Classifier, Evaluation, EvaluationReport, LabelMap}
 /// `(file under the data folder, label map, note)`.
 const SETS: &[(&str, &str, &str)] = &[
     (
+        "five_class/requests.jsonl",
+        "fault_correction=fault_correction,necessity=necessity,market_driven=market_driven,opportunistic=opportunistic,responsiveness=responsiveness",
+        "real requests labelled with the five classes (the default's learned layer was fitted on them: in-sample; see fit_default for cross-validated figures)",
+    ),
+    (
         "app_reviews/maalej.jsonl",
         "Bug=fault_correction,Feature=market_driven|responsiveness,UserExperience=responsiveness,Rating=responsiveness",
         "app store reviews",
@@ -209,6 +214,17 @@ fn print_report(path: &str, note: &str, r: &EvaluationReport) {
         }
     }
     println!();
+    let bands: Vec<String> = r
+        .bands
+        .iter()
+        .map(|b| {
+            format!(
+                "{} {:.2} of items, {:.2} right",
+                b.band, b.share, b.precision
+            )
+        })
+        .collect();
+    println!("  bands: {}", bands.join("; "));
     for m in &r.misses {
         let ev: Vec<String> = m
             .evidence

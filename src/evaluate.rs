@@ -7,7 +7,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::class::Class;
-use crate::classify::{Classification, Evidence};
+use crate::classify::{Band, Classification, Evidence};
 
 /// Turns a dataset's own labels into classes: `Bug=fault_correction,...`.
 ///
@@ -184,6 +184,20 @@ impl fmt::Display for LabelMap {
     }
 }
 
+/// How many items fell in one confidence band, and how many of them are right.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct BandMetrics {
+    /// The band.
+    pub band: Band,
+    /// Items in it.
+    pub items: usize,
+    /// Their share of all items.
+    pub share: f64,
+    /// The share of them whose prediction is correct.
+    pub precision: f64,
+}
+
 /// Precision, recall and F1 of one class.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -235,6 +249,8 @@ pub struct Miss {
 #[derive(Clone, Debug, Default)]
 pub struct Evaluation {
     confusion: [[usize; 6]; 5],
+    /// Per band (low, medium, high): items, correct.
+    bands: [(usize, usize); 3],
     misses: Vec<Miss>,
     skipped: usize,
     keep_misses: usize,
@@ -259,6 +275,9 @@ pub struct EvaluationReport {
     pub accuracy: f64,
     /// Share of items the classifier did not abstain on.
     pub coverage: f64,
+    /// Per confidence band, in [`Band::ALL`] order (low, medium, high): the
+    /// items in it and the share of them that are right.
+    pub bands: [BandMetrics; 3],
     /// Misclassified and abstained items, in the order added (the first
     /// `max_misses`, 1000 by default).
     pub misses: Vec<Miss>,
@@ -292,6 +311,9 @@ impl Evaluation {
             _ => canonical,
         };
         let col = result.class.map_or(5, Class::index);
+        let band = &mut self.bands[result.band.index()];
+        band.0 += 1;
+        band.1 += usize::from(result.class == Some(actual));
         self.confusion[actual.index()][col] += 1;
         if result.class != Some(actual) && self.misses.len() < self.keep_misses {
             self.misses.push(Miss {
@@ -343,7 +365,17 @@ impl Evaluation {
         };
         let correct: usize = (0..5).map(|i| m[i][i]).sum();
         let abstained: usize = m.iter().map(|r| r[5]).sum();
+        let bands = Band::ALL.map(|band| {
+            let (n, right) = self.bands[band.index()];
+            BandMetrics {
+                band,
+                items: n,
+                share: ratio(n, items),
+                precision: ratio(right, n),
+            }
+        });
         EvaluationReport {
+            bands,
             items,
             skipped: self.skipped,
             confusion: self.confusion,

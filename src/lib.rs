@@ -62,7 +62,7 @@
 //! policy.rules.push(
 //!     Rule::new("acme-churn-risk", Class::Opportunistic)
 //!         .keywords(["churn risk", "renewal at risk"])
-//!         .weight(4.0),
+//!         .weight(1.0),
 //! );
 //! policy.rules.push(
 //!     Rule::new("board-asks", Class::MarketDriven)
@@ -73,7 +73,8 @@
 //! // "A GDPR request is always Necessity", as a team would test it:
 //! let c = classifier.classify_text("GDPR erasure request", "renewal at risk if not done");
 //! assert_eq!(c.class, Some(Class::Necessity));
-//! assert!(c.secondary.contains(&Class::Opportunistic));
+//! // The team's own rule is heard, and explained.
+//! assert!(c.evidence.iter().any(|e| e.rule == "acme-churn-risk" && e.contribution > 0.0));
 //! # Ok::<(), feedback_triage::PolicyErrors>(())
 //! ```
 //!
@@ -199,7 +200,8 @@ pub use diff::{Diff, DiffCell, DiffExample, PolicyDiff};
 pub use embed::{StaticVectors, VectorsError};
 pub use error::{ItemError, ParamsError, PolicyError, PolicyErrors};
 pub use evaluate::{
-    ClassMetrics, Evaluation, EvaluationReport, LabelMap, LabelMapError, Miss, UnknownLabels,
+    BandMetrics, ClassMetrics, Evaluation, EvaluationReport, LabelMap, LabelMapError, Miss,
+    UnknownLabels,
 };
 pub use item::{Channel, FeedbackItem, ParseChannelError};
 pub use jobs::{Job, JobKind, extract_jobs};

@@ -646,7 +646,6 @@ fn the_verb_deal_vetoes_only_the_bare_word_rule() {
         "",
         "We lose the deal with Initech unless we add SSO; their IT will not deal with separate passwords.",
     );
-    assert_eq!(c.class, Some(Opportunistic));
     assert!(
         c.evidence
             .iter()

@@ -65,7 +65,7 @@ fn backlog() -> Vec<FeedbackItem> {
         )
         .with_channel(Channel::Sales)
         .with_deal_value(50_000.0),
-        item("e1", "", "see attached", "", "not a date"),
+        item("e1", "", "👋", "", "not a date"),
     ]
 }
 

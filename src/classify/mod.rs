@@ -25,17 +25,18 @@ use crate::text::{self, FxHashMap};
 /// nothing per word; the memo changes only the speed, never a result.
 ///
 /// ```
-/// use feedback_triage::{Channel, Class, Classifier, FeedbackItem};
+/// use feedback_triage::{Band, Channel, Class, Classifier, FeedbackItem};
 ///
 /// let classifier = Classifier::builtin();
 /// let item = FeedbackItem::new("T-1")
-///     .with_title("We are losing the Acme deal without SAML single sign-on")
-///     .with_channel(Channel::Sales);
+///     .with_title("Acme will sign the contract once we add SAML single sign-on")
+///     .with_channel(Channel::Sales)
+///     .with_deal_value(120_000.0);
 /// let result = classifier.classify(&item)?;
 /// assert_eq!(result.class, Some(Class::Opportunistic));
-/// // SAML single sign-on is also a market signal: it is reported, not hidden.
-/// assert_eq!(result.secondary, vec![Class::MarketDriven]);
-/// assert!(result.confidence < 0.5);
+/// assert_eq!(result.band, Band::High);
+/// // SAML single sign-on is also a market signal: it is scored, not hidden.
+/// assert!(result.scores[Class::MarketDriven] > result.scores[Class::Necessity]);
 /// # Ok::<(), feedback_triage::ItemError>(())
 /// ```
 #[derive(Clone, Debug)]

@@ -53,11 +53,14 @@ pub struct Classification {
 
 /// How sure a [`Classification`] is, in three bands for routing (apply a
 /// `high` label automatically, ask a person otherwise).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Band {
     /// Confidence below the policy's `band_medium`, or no class.
+    #[default]
     Low,
     /// Confidence at least `band_medium`, below `band_high`.
     Medium,
@@ -66,6 +69,18 @@ pub enum Band {
 }
 
 impl Band {
+    /// Every band, least sure first.
+    pub const ALL: [Band; 3] = [Band::Low, Band::Medium, Band::High];
+
+    /// The band's position in [`Band::ALL`].
+    pub const fn index(self) -> usize {
+        match self {
+            Band::Low => 0,
+            Band::Medium => 1,
+            Band::High => 2,
+        }
+    }
+
     /// The band of `confidence` under thresholds `high >= medium`.
     pub(crate) fn of(confidence: f64, high: f64, medium: f64) -> Band {
         if confidence >= high {

@@ -140,7 +140,7 @@ struct Linkage {
     version: Vec<u32>,
     /// Each group's live bound (or exact best value).
     bound: Vec<f64>,
-    /// parent[g] = the group g was merged into (u32::MAX while alive).
+    /// `parent[g]` = the group `g` was merged into (`u32::MAX` while alive).
     parent: Vec<u32>,
     heap: BinaryHeap<Queued>,
 }
