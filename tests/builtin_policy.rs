@@ -700,3 +700,56 @@ fn whole_words_only() {
     let c = Classifier::builtin().classify_text("Update the test fixture", "");
     assert!(c.evidence.iter().all(|e| !matches!(&e.kind, feedback_triage::EvidenceKind::Keyword { phrase, .. } if phrase == "fix")));
 }
+
+#[test]
+fn learned_evidence_lists_words_for_the_shown_classes_and_sums_the_others() {
+    use feedback_triage::EvidenceKind;
+    let c = Classifier::builtin();
+    let r = c.classify_text(
+        "App crashes on startup",
+        "Since the update the app crashes every time I open it and I lost my notes.",
+    );
+    let class = r.class.expect("a class");
+    let shown = |k: Class| k == class || r.secondary.contains(&k);
+    let learned = |e: &&feedback_triage::Evidence| e.rule.starts_with("learned-");
+    // The class shown lists the learned words that carried it.
+    assert!(
+        r.evidence
+            .iter()
+            .filter(learned)
+            .any(|e| e.class == class && matches!(e.kind, EvidenceKind::Keyword { .. })),
+        "{:#?}",
+        r.evidence
+    );
+    // A class not shown has one summing entry per learned rule, no words.
+    let hidden: Vec<_> = r
+        .evidence
+        .iter()
+        .filter(learned)
+        .filter(|e| !shown(e.class) && !matches!(e.kind, EvidenceKind::Condition { .. }))
+        .collect();
+    assert!(
+        !hidden.is_empty(),
+        "other classes' learned words were found"
+    );
+    assert!(
+        hidden
+            .iter()
+            .all(|e| matches!(e.kind, EvidenceKind::OtherKeywords { .. })),
+        "{hidden:#?}"
+    );
+    // Evidence still adds up to the scores, class by class.
+    for k in Class::ALL {
+        let sum: f64 = r
+            .evidence
+            .iter()
+            .filter(|e| e.class == k)
+            .map(|e| e.contribution)
+            .sum();
+        assert!(
+            (sum - r.scores[k]).abs() < 1e-9,
+            "{k}: {sum} vs {}",
+            r.scores[k]
+        );
+    }
+}

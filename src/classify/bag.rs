@@ -57,31 +57,33 @@ pub(super) struct Acc {
     pub total: f64,
     /// Keywords counted.
     pub count: u32,
-    /// The strongest keywords: (value, hit, cell), best first.
-    pub top: [(f64, u32, u32); SHOWN],
-    pub ntop: u8,
 }
 
-impl Acc {
-    /// Counts a keyword worth `value`, found by hit `hit` through cell `cell`.
+/// A rule's strongest keywords found: (value, hit, cell), best first.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Top {
+    top: [(f64, u32, u32); SHOWN],
+    n: u8,
+}
+
+impl Top {
+    /// Ranks a keyword worth `value`, found by hit `hit` through cell `cell`.
     #[inline]
     fn add(&mut self, value: f64, hit: u32, cell: u32) {
-        self.total += value;
-        self.count += 1;
-        let n = usize::from(self.ntop);
+        let n = usize::from(self.n);
         // Hits come in text order: an equal value found later ranks after.
         let at = self.top[..n].partition_point(|t| t.0 >= value);
         if at < SHOWN {
             let end = n.min(SHOWN - 1);
             self.top.copy_within(at..end, at + 1);
             self.top[at] = (value, hit, cell);
-            self.ntop = (n + 1).min(SHOWN) as u8;
+            self.n = (n + 1).min(SHOWN) as u8;
         }
     }
 
     /// The best (value, hit, cell) entries.
     pub fn shown(&self) -> &[(f64, u32, u32)] {
-        &self.top[..usize::from(self.ntop)]
+        &self.top[..usize::from(self.n)]
     }
 }
 
@@ -95,21 +97,50 @@ pub(super) fn accumulate<'a>(
     acc: &mut [Acc],
     touched: &mut Vec<u32>,
 ) {
+    for_each_count(hits, cells_of, title_weight, |value, _, _, cell| {
+        if let Some(a) = acc.get_mut(cell.rule as usize) {
+            if a.count == 0 {
+                touched.push(cell.rule);
+            }
+            a.total += value;
+            a.count += 1;
+        }
+    });
+}
+
+/// The strongest keywords of the rules `slot_of` gives a place in `tops`
+/// (the others are skipped): one pass over the hits, whatever the number of
+/// rules asked for.
+pub(super) fn strongest<'a>(
+    hits: &[Hit],
+    cells_of: impl Fn(u32) -> &'a [Cell],
+    title_weight: f64,
+    slot_of: impl Fn(&Cell) -> Option<usize>,
+    tops: &mut [Top],
+) {
+    for_each_count(hits, cells_of, title_weight, |value, hit, c, cell| {
+        if let Some(t) = slot_of(cell).and_then(|i| tops.get_mut(i)) {
+            t.add(value, hit, c);
+        }
+    });
+}
+
+/// Calls `f(value, hit, cell index, cell)` for every cell a hit counts in:
+/// a phrase found in both fields has a hit in each, and only the one in the
+/// cell's best field counts it.
+#[inline]
+fn for_each_count<'a>(
+    hits: &[Hit],
+    cells_of: impl Fn(u32) -> &'a [Cell],
+    title_weight: f64,
+    mut f: impl FnMut(f64, u32, u32, &Cell),
+) {
     for (i, h) in hits.iter().enumerate() {
         for (c, cell) in cells_of(h.phrase).iter().enumerate() {
-            // A phrase found in both fields has a hit in each: only the one
-            // in the cell's best field counts it.
-            match best_field(h.seen, cell.field, title_weight) {
-                Some((factor, field)) if field == h.field => {
-                    let Some(a) = acc.get_mut(cell.rule as usize) else {
-                        continue;
-                    };
-                    if a.count == 0 {
-                        touched.push(cell.rule);
-                    }
-                    a.add(cell.value * factor, i as u32, c as u32);
+            if let Some((factor, field)) = best_field(h.seen, cell.field, title_weight) {
+                if field == h.field {
+                    f(cell.value * factor, i as u32, c as u32, cell);
                 }
-                _ => {}
             }
         }
     }

@@ -83,15 +83,21 @@ impl Facts {
 
 impl Compiled {
     /// Turns the matches into scores, evidence and a decision.
-    pub(super) fn decide(&self, item: Option<&FeedbackItem>, s: &mut Scratch) -> Classification {
+    pub(super) fn decide(
+        &self,
+        item: Option<&FeedbackItem>,
+        also: Option<Class>,
+        s: &mut Scratch,
+    ) -> Classification {
+        s.deferred.clear();
         let Scratch {
             hits,
-            bag,
             acc,
             touched,
             best,
+            deferred,
             ..
-        } = s;
+        } = &mut *s;
         let settings = &self.policy.settings;
         let nrules = self.policy.rules.len();
         let names = Names::of(self);
@@ -100,13 +106,13 @@ impl Compiled {
         // two hits share all four).
         hits.sort_unstable_by_key(|h| (h.rule, h.field, h.span.start, h.phrase));
         let hits = &*hits;
-        let bag = &*bag;
         // The rules with bag keywords, in rule order.
         touched.sort_unstable();
         let mut touched = touched.iter().map(|&r| r as usize).peekable();
 
         let mut scores = ClassScores::default();
-        let mut evidence = Vec::with_capacity(hits.len());
+        // Room for every entry but a conditional rule's description.
+        let mut evidence = Vec::with_capacity(hits.len() + touched.len() + self.keywordless.len());
         // Per class (by index): a decisive rule of that class fired.
         let mut decisive = [false; Class::ALL.len()];
         // Per class, what rules other than priors added.
@@ -116,17 +122,11 @@ impl Compiled {
         // those, in rule order.
         let mut keywordless = self.keywordless.iter().copied().peekable();
         loop {
-            let next_hit = hits.get(at).map(|h| h.rule as usize);
-            let Some(r) = [
-                next_hit,
-                touched.peek().copied(),
-                keywordless.peek().copied(),
-            ]
-            .into_iter()
-            .flatten()
-            .min() else {
-                break;
-            };
+            // The least of the three next rules (usize::MAX when none).
+            let next_hit = hits.get(at).map_or(usize::MAX, |h| h.rule as usize);
+            let next_bag = touched.peek().copied().unwrap_or(usize::MAX);
+            let next_keywordless = keywordless.peek().copied().unwrap_or(usize::MAX);
+            let r = next_hit.min(next_bag).min(next_keywordless);
             if r >= nrules {
                 break;
             }
@@ -234,7 +234,18 @@ impl Compiled {
                 }
             }
             if let Some(a) = &bag_acc {
-                total += self.bag_evidence(r, a, bag, &names, &mut evidence);
+                // One entry for now: `expand_bag` lists the strongest
+                // keywords of the classes the result shows.
+                deferred.push((evidence.len(), r as u32));
+                evidence.push(Evidence {
+                    rule: id(),
+                    class: rule.class,
+                    contribution: a.total,
+                    kind: EvidenceKind::OtherKeywords {
+                        count: a.count as usize,
+                    },
+                });
+                total += a.total;
             }
             let fired = if rule.keywordless {
                 total = rule.weight;
@@ -261,47 +272,95 @@ impl Compiled {
         let best = evidenced.iter().copied().fold(0.0, f64::max);
         // A decisive rule always makes a match.
         let matched = decisive.contains(&true) || (best > 0.0 && best >= settings.min_score);
-        self.verdict(scores, decisive, evidence, matched)
+        let mut result = self.verdict(scores, decisive, evidence, matched);
+        let shown = shown_classes(&result, also);
+        if s.deferred
+            .iter()
+            .any(|&(_, r)| shown[self.facts.rules[r as usize].class.index()])
+        {
+            result.evidence = self.expand_bag(std::mem::take(&mut result.evidence), shown, s);
+        }
+        result
     }
 
-    /// The evidence of a bag rule's keywords (its strongest, then the
-    /// rest in one entry), and their sum.
-    fn bag_evidence(
+    /// The evidence with the bag rules of the classes `shown` listing their
+    /// strongest keywords, then the rest in one entry; the other bag rules
+    /// stay one entry each.
+    fn expand_bag(
         &self,
-        r: usize,
-        acc: &bag::Acc,
-        hits: &[bag::Hit],
-        names: &Names<'_>,
-        evidence: &mut Vec<Evidence>,
-    ) -> f64 {
-        let class = self.facts.rules[r].class;
-        let id = || names.lend(|c| &c.policy.rules[r].id);
-        let mut shown = 0.0;
-        for &(value, hit, cell) in acc.shown() {
-            let h = &hits[hit as usize];
-            let index = self.cells(h.phrase)[cell as usize].index as usize;
-            shown += value;
-            evidence.push(Evidence {
-                rule: id(),
-                class,
-                contribution: value,
-                kind: EvidenceKind::Keyword {
-                    phrase: names.lend(|c| &c.policy.rules[r].keywords[index].text),
-                    field: h.field,
-                    span: h.span.clone(),
-                },
-            });
+        evidence: Vec<Evidence>,
+        shown: [bool; Class::ALL.len()],
+        s: &mut Scratch,
+    ) -> Vec<Evidence> {
+        let Scratch {
+            bag,
+            deferred,
+            slots,
+            tops,
+            ..
+        } = s;
+        slots.resize(self.policy.rules.len(), u32::MAX);
+        tops.clear();
+        for &(_, r) in deferred.iter() {
+            if shown[self.facts.rules[r as usize].class.index()] {
+                slots[r as usize] = tops.len() as u32;
+                tops.push(bag::Top::default());
+            }
         }
-        let rest = acc.count as usize - acc.shown().len();
-        if rest > 0 {
-            evidence.push(Evidence {
-                rule: id(),
-                class,
-                contribution: (acc.total - shown).max(0.0),
-                kind: EvidenceKind::OtherKeywords { count: rest },
-            });
+        bag::strongest(
+            bag,
+            |p| self.cells(p),
+            self.policy.settings.title_weight,
+            |cell| {
+                slots
+                    .get(cell.rule as usize)
+                    .filter(|&&t| t != u32::MAX)
+                    .map(|&t| t as usize)
+            },
+            tops,
+        );
+        let names = Names::of(self);
+        let mut out = Vec::with_capacity(evidence.len() + tops.len() * bag::SHOWN);
+        let mut next = deferred.iter().copied().peekable();
+        for (i, e) in evidence.into_iter().enumerate() {
+            let Some(&(_, r)) = next.peek().filter(|d| d.0 == i) else {
+                out.push(e);
+                continue;
+            };
+            next.next();
+            let slot = std::mem::replace(&mut slots[r as usize], u32::MAX);
+            let (Some(top), EvidenceKind::OtherKeywords { count }) =
+                (tops.get(slot as usize), &e.kind)
+            else {
+                out.push(e);
+                continue;
+            };
+            let mut listed = 0.0;
+            for &(value, hit, cell) in top.shown() {
+                let h = &bag[hit as usize];
+                let index = self.cells(h.phrase)[cell as usize].index as usize;
+                listed += value;
+                out.push(Evidence {
+                    rule: e.rule.clone(),
+                    class: e.class,
+                    contribution: value,
+                    kind: EvidenceKind::Keyword {
+                        phrase: names.lend(|c| &c.policy.rules[r as usize].keywords[index].text),
+                        field: h.field,
+                        span: h.span.clone(),
+                    },
+                });
+            }
+            let rest = count - top.shown().len();
+            if rest > 0 {
+                out.push(Evidence {
+                    contribution: (e.contribution - listed).max(0.0),
+                    kind: EvidenceKind::OtherKeywords { count: rest },
+                    ..e
+                });
+            }
         }
-        acc.total
+        out
     }
 
     fn verdict(
@@ -506,4 +565,22 @@ pub(super) fn describe(w: &Conditions) -> String {
         parts.push(format!("has at least {v} votes"));
     }
     parts.join(" and ")
+}
+
+/// The classes whose bag rules list their strongest keywords: the result's
+/// class and its secondary classes (the best scoring class when nothing
+/// matched), and `also`.
+fn shown_classes(result: &Classification, also: Option<Class>) -> [bool; Class::ALL.len()] {
+    let mut shown = [false; Class::ALL.len()];
+    let mut show = |c: Class| shown[c.index()] = true;
+    if result.outcome == Outcome::NoMatch {
+        if let Some((c, _)) = result.scores.best() {
+            show(c);
+        }
+    } else {
+        result.class.into_iter().for_each(&mut show);
+        result.secondary.iter().copied().for_each(&mut show);
+    }
+    also.into_iter().for_each(show);
+    shown
 }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 pub use result::{Band, Classification, Evidence, EvidenceKind, Outcome};
 
+use crate::Class;
 use crate::error::{ItemError, PolicyErrors};
 use crate::item::FeedbackItem;
 use crate::policy::{Policy, Rule, TextField};
@@ -142,6 +143,14 @@ struct Scratch {
     acc: Vec<bag::Acc>,
     /// The rules with a bag keyword found.
     touched: Vec<u32>,
+    /// (evidence index, rule) of the bag rules in the evidence, each as one
+    /// entry until its class is known to be shown in full.
+    deferred: Vec<(usize, u32)>,
+    /// Per rule: its place in `tops` while the evidence is expanded, else
+    /// `u32::MAX`.
+    slots: Vec<u32>,
+    /// The strongest keywords of the bag rules shown in full.
+    tops: Vec<bag::Top>,
     /// The positions in `terms` at which a phrase may start, and whether
     /// one of two or more words may (else only a one-word phrase does).
     starts: Vec<(u32, bool)>,
@@ -228,12 +237,14 @@ impl Classifier {
     /// value, tags, votes). Fails only when the item itself is invalid.
     pub fn classify(&self, item: &FeedbackItem) -> Result<Classification, ItemError> {
         item.validate()?;
-        Ok(self.inner.classify(&item.title, &item.body, Some(item)))
+        Ok(self
+            .inner
+            .classify(&item.title, &item.body, Some(item), None))
     }
 
     /// Classifies a text alone, as if its channel were unknown. Never fails.
     pub fn classify_text(&self, title: &str, body: &str) -> Classification {
-        self.inner.classify(title, body, None)
+        self.inner.classify(title, body, None, None)
     }
 
     /// Classifies a batch, in input order. With the `parallel` feature the
@@ -455,14 +466,22 @@ impl Compiled {
         &self.policy.rules[r as usize]
     }
 
-    fn classify(&self, title: &str, body: &str, item: Option<&FeedbackItem>) -> Classification {
+    /// Classifies a text; `also` names a class whose bag rules list their
+    /// strongest keywords even when the result does not show it.
+    fn classify(
+        &self,
+        title: &str,
+        body: &str,
+        item: Option<&FeedbackItem>,
+        also: Option<Class>,
+    ) -> Classification {
         // Another call on this thread holding the buffers (not possible
         // through this API) would leave none here: then fresh ones serve.
         let mut lent = Lent(SCRATCH.take());
         let s = lent.0.get_or_insert_with(Box::default);
         // The last expression, built where the caller wants it; the buffers
         // go back after.
-        self.classify_with(title, body, item, s)
+        self.classify_with(title, body, item, also, s)
     }
 
     fn classify_with(
@@ -470,6 +489,7 @@ impl Compiled {
         title: &str,
         body: &str,
         item: Option<&FeedbackItem>,
+        also: Option<Class>,
         s: &mut Scratch,
     ) -> Classification {
         s.hits.clear();
@@ -507,7 +527,7 @@ impl Compiled {
             &mut s.touched,
         );
         // Last, so that the result is built where the caller wants it.
-        self.decide(item, s)
+        self.decide(item, also, s)
     }
 
     /// Finds the matches of every phrase in one field.
@@ -790,11 +810,11 @@ mod tests {
         ) {
             let text = words.join(" ");
             let c = Classifier::builtin();
-            let whole = c.inner.classify_with(&text, &text, None, &mut Scratch {
+            let whole = c.inner.classify_with(&text, &text, None, None, &mut Scratch {
                 chunk: CHUNK,
                 ..Scratch::default()
             });
-            let chunked = c.inner.classify_with(&text, &text, None, &mut Scratch {
+            let chunked = c.inner.classify_with(&text, &text, None, None, &mut Scratch {
                 chunk,
                 ..Scratch::default()
             });
@@ -833,8 +853,8 @@ mod tests {
                 policy.rules.push(rule);
             }
             let c = Classifier::new(&policy).unwrap();
-            let fast = c.inner.classify_with(&title, &body, None, &mut Scratch::default());
-            let slow = c.inner.classify_with(&title, &body, None, &mut Scratch {
+            let fast = c.inner.classify_with(&title, &body, None, None, &mut Scratch::default());
+            let slow = c.inner.classify_with(&title, &body, None, None, &mut Scratch {
                 substrings_one_by_one: true,
                 ..Scratch::default()
             });

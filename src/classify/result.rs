@@ -199,10 +199,14 @@ pub enum EvidenceKind {
         /// Byte span in that field's original text.
         span: Range<usize>,
     },
-    /// More keywords of a bag-of-words rule (one without conditions,
-    /// exclusions or negation, such as the embedded default's learned
-    /// layer) than its evidence lists: a rule lists its five strongest
-    /// keywords found, and this entry carries what the others added.
+    /// Keywords of a bag-of-words rule (one without conditions, exclusions
+    /// or negation, such as the embedded default's learned layer) that its
+    /// evidence does not list one by one. A bag rule of the result's class,
+    /// of a secondary class (of the best scoring class when nothing
+    /// matched) or of the class a "why not" asks about lists its five
+    /// strongest keywords found, and this entry carries what the others
+    /// added; a bag rule of any other class is this one entry, carrying
+    /// all it added. Either way the evidence of a class sums to its score.
     OtherKeywords {
         /// How many keywords this entry stands for.
         count: usize,
