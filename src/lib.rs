@@ -191,7 +191,10 @@ mod text;
 mod triage;
 
 pub use class::{Class, ClassScores, ParseClassError};
-pub use classify::{Band, Classification, Classifier, Evidence, EvidenceKind, Outcome};
+pub use classify::{
+    Band, Classification, Classifier, Evidence, EvidenceKind, Outcome, UnmetRule, WhyNot,
+    WhyNotReason,
+};
 pub use cluster::{
     Assignment, CandidateFeature, ClassMix, ClusterIndex, ClusterParams, Clusterer, Clustering,
     DuplicateCheck, DuplicateDecision, GroupKind, SpecialCase, SpecialReason,

@@ -90,12 +90,14 @@ impl Compiled {
         s: &mut Scratch,
     ) -> Classification {
         s.deferred.clear();
+        s.unmet.clear();
         let Scratch {
             hits,
             acc,
             touched,
             best,
             deferred,
+            unmet,
             ..
         } = &mut *s;
         let settings = &self.policy.settings;
@@ -148,6 +150,9 @@ impl Compiled {
             // Not both empty unless the rule is keywordless.
             let rule_hits = &hits[start..at];
             if rule.conditional && !conditions_hold(&self.policy.rules[r].when, item) {
+                if also == Some(rule.class) {
+                    unmet.push(r as u32);
+                }
                 continue;
             }
             let id = || names.lend(|c| &c.policy.rules[r].id);

@@ -5,11 +5,13 @@ mod decide;
 mod result;
 mod substrings;
 mod terms;
+mod why_not;
 
 use std::cell::Cell;
 use std::sync::Arc;
 
 pub use result::{Band, Classification, Evidence, EvidenceKind, Outcome};
+pub use why_not::{UnmetRule, WhyNot, WhyNotReason};
 
 use crate::Class;
 use crate::error::{ItemError, PolicyErrors};
@@ -151,6 +153,9 @@ struct Scratch {
     slots: Vec<u32>,
     /// The strongest keywords of the bag rules shown in full.
     tops: Vec<bag::Top>,
+    /// The rules of the class a "why not" asks about whose conditions did
+    /// not hold, in rule order.
+    unmet: Vec<u32>,
     /// The positions in `terms` at which a phrase may start, and whether
     /// one of two or more words may (else only a one-word phrase does).
     starts: Vec<(u32, bool)>,
@@ -245,6 +250,23 @@ impl Classifier {
     /// Classifies a text alone, as if its channel were unknown. Never fails.
     pub fn classify_text(&self, title: &str, body: &str) -> Classification {
         self.inner.classify(title, body, None, None)
+    }
+
+    /// Explains why `item` did not get `class` (or how it did): both scores,
+    /// the gap, the class's evidence that came closest and what cancelled
+    /// the rest, its rules whose conditions did not hold, and what carried
+    /// the winner. See [`WhyNot`]. Fails only when the item is invalid.
+    pub fn explain_against(&self, item: &FeedbackItem, class: Class) -> Result<WhyNot, ItemError> {
+        item.validate()?;
+        Ok(self
+            .inner
+            .explain(&item.title, &item.body, Some(item), class))
+    }
+
+    /// [`explain_against`](Self::explain_against) for a text alone, as if
+    /// its channel were unknown. Never fails.
+    pub fn explain_text_against(&self, title: &str, body: &str, class: Class) -> WhyNot {
+        self.inner.explain(title, body, None, class)
     }
 
     /// Classifies a batch, in input order. With the `parallel` feature the
@@ -482,6 +504,24 @@ impl Compiled {
         // The last expression, built where the caller wants it; the buffers
         // go back after.
         self.classify_with(title, body, item, also, s)
+    }
+
+    /// Classifies with `class`'s evidence in full, and explains the result
+    /// against it.
+    fn explain(
+        &self,
+        title: &str,
+        body: &str,
+        item: Option<&FeedbackItem>,
+        class: Class,
+    ) -> WhyNot {
+        let mut lent = Lent(SCRATCH.take());
+        let s = lent.0.get_or_insert_with(Box::default);
+        let result = self.classify_with(title, body, item, Some(class), s);
+        let unmet: Vec<usize> = s.unmet.iter().map(|&r| r as usize).collect();
+        why_not::explain(&self.policy, &result, class, &unmet, |r| {
+            self.descriptions[r].clone()
+        })
     }
 
     fn classify_with(

@@ -1,0 +1,202 @@
+//! "Why not class X?": what kept a class from winning.
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+
+use super::result::{Classification, Evidence, EvidenceKind, Outcome};
+use crate::class::Class;
+use crate::policy::Policy;
+
+/// The evidence of the winning class listed in a [`WhyNot`].
+const WINNER_SHOWN: usize = 5;
+
+/// Why a request did not get the class asked about, as
+/// [`Classifier::explain_against`](super::Classifier::explain_against)
+/// answers: both scores and the gap, the class's evidence that counted
+/// (strongest first), what cancelled its other matches, the rules of the
+/// class whose conditions did not hold, and what carried the class that won.
+///
+/// ```
+/// use feedback_triage::{Class, Classifier, WhyNotReason};
+///
+/// let c = Classifier::builtin();
+/// let why = c.explain_text_against(
+///     "The app crashes when I export a report",
+///     "",
+///     Class::Responsiveness,
+/// );
+/// assert_eq!(why.winner, Some(Class::FaultCorrection));
+/// assert!(why.gap > 0.0);
+/// assert!(matches!(why.reason, WhyNotReason::LowerScore | WhyNotReason::NothingFound));
+/// // What carried the winner, strongest first.
+/// assert!(why.winner_evidence.iter().any(|e| e.class == Class::FaultCorrection));
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct WhyNot {
+    /// The class asked about.
+    pub class: Class,
+    /// Its score.
+    pub score: f64,
+    /// The result's class (`None` when nothing matched and the policy has
+    /// no fallback).
+    pub winner: Option<Class>,
+    /// The winner's score (0 without a winner).
+    pub winner_score: f64,
+    /// `winner_score - score`: how much more the class needed to outscore
+    /// the winner (negative when it scored higher but a decisive rule or
+    /// precedence chose the winner).
+    pub gap: f64,
+    /// The reason, in one value.
+    pub reason: WhyNotReason,
+    /// The class's evidence that added to its score, strongest first (a bag
+    /// rule lists its strongest keywords, then the rest in one entry).
+    pub closest: Vec<Evidence>,
+    /// The class's matches that did not count: negated ("no longer
+    /// crashes") or vetoed by an exclusion.
+    pub cancelled: Vec<Evidence>,
+    /// The class's rules that matched, or need no keyword, but whose
+    /// metadata conditions did not hold.
+    pub unmet: Vec<UnmetRule>,
+    /// What carried the winner: its strongest evidence, at most five.
+    pub winner_evidence: Vec<Evidence>,
+}
+
+/// Why the class asked about in a [`WhyNot`] did not win.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum WhyNotReason {
+    /// It did win: it is the result's class.
+    Won,
+    /// Nothing in the request counted for the class.
+    NothingFound,
+    /// No class reached the policy's `min_score`, so nothing matched.
+    BelowMinScore {
+        /// The policy's `min_score`.
+        min_score: f64,
+    },
+    /// A decisive rule of another class fired, and decides whatever the
+    /// scores.
+    Decisive {
+        /// The decisive rule.
+        rule: Cow<'static, str>,
+        /// Its class.
+        class: Class,
+    },
+    /// The class fits (its score is within the policy's `fit_ratio` of the
+    /// top), but the policy's precedence puts the winner first.
+    Precedence {
+        /// The policy's precedence, first wins.
+        precedence: Vec<Class>,
+    },
+    /// It scored lower than the winner, and too low to fit.
+    LowerScore,
+}
+
+/// A rule of the asked class whose metadata conditions did not hold.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct UnmetRule {
+    /// The rule's id.
+    pub rule: String,
+    /// Its conditions, in words ("channel is one of sales").
+    pub conditions: String,
+}
+
+/// Builds the answer from a classification made with `class`'s bag rules
+/// listed in full, and the indices of `class`'s rules whose conditions
+/// failed.
+pub(super) fn explain(
+    policy: &Policy,
+    result: &Classification,
+    class: Class,
+    unmet: &[usize],
+    describe: impl Fn(usize) -> String,
+) -> WhyNot {
+    let score = result.scores[class];
+    let matched = result.outcome != Outcome::NoMatch;
+    let winner = result.class;
+    let winner_score = winner.map_or(0.0, |w| result.scores[w]);
+    let strongest_first = |mut v: Vec<Evidence>| {
+        // Stable: equal contributions keep rule order.
+        v.sort_by(|a, b| b.contribution.total_cmp(&a.contribution));
+        v
+    };
+    let of_class = |c: Class| result.evidence.iter().filter(move |e| e.class == c);
+    let closest = strongest_first(
+        of_class(class)
+            .filter(|e| e.contribution > 0.0)
+            .cloned()
+            .collect(),
+    );
+    let cancelled = of_class(class)
+        .filter(|e| {
+            matches!(
+                e.kind,
+                EvidenceKind::Negated { .. } | EvidenceKind::Excluded { .. }
+            )
+        })
+        .cloned()
+        .collect();
+    let mut winner_evidence = match winner.filter(|&w| w != class && matched) {
+        Some(w) => strongest_first(
+            of_class(w)
+                .filter(|e| e.contribution > 0.0)
+                .cloned()
+                .collect(),
+        ),
+        None => Vec::new(),
+    };
+    winner_evidence.truncate(WINNER_SHOWN);
+    // Few rules are decisive: a list to look ids up in.
+    let decisive_ids: Vec<&str> = match result.outcome {
+        Outcome::Decided => policy
+            .rules
+            .iter()
+            .filter(|r| r.decisive)
+            .map(|r| r.id.as_str())
+            .collect(),
+        _ => Vec::new(),
+    };
+    let decisive = |e: &&Evidence| e.contribution > 0.0 && decisive_ids.contains(&&*e.rule);
+    let reason = if matched && winner == Some(class) {
+        WhyNotReason::Won
+    } else if !matched && score > 0.0 {
+        WhyNotReason::BelowMinScore {
+            min_score: policy.settings.min_score,
+        }
+    } else if closest.is_empty() {
+        WhyNotReason::NothingFound
+    } else if let Some(e) = winner.and_then(|w| of_class(w).find(decisive)) {
+        WhyNotReason::Decisive {
+            rule: e.rule.clone(),
+            class: e.class,
+        }
+    } else if result.secondary.contains(&class) {
+        WhyNotReason::Precedence {
+            precedence: policy.settings.precedence.clone(),
+        }
+    } else {
+        WhyNotReason::LowerScore
+    };
+    WhyNot {
+        class,
+        score,
+        winner,
+        winner_score,
+        gap: winner_score - score,
+        reason,
+        closest,
+        cancelled,
+        unmet: unmet
+            .iter()
+            .map(|&r| UnmetRule {
+                rule: policy.rules[r].id.clone(),
+                conditions: describe(r),
+            })
+            .collect(),
+        winner_evidence,
+    }
+}
