@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use super::{BUILTIN, Compiled, Owner, Phrase, Scratch, bag};
+use super::{BUILTIN, Compiled, Hit, Owner, Phrase, Scratch, bag};
 use crate::class::{Class, ClassScores};
 use crate::classify::{Band, Classification, Evidence, EvidenceKind, Outcome};
 use crate::item::{Channel, FeedbackItem};
@@ -187,57 +187,7 @@ impl Compiled {
                     },
                 });
             }
-            // Each distinct keyword counts once, at its best field factor.
-            best.clear();
-            let mut total = 0.0;
-            for h in rule_hits {
-                let PhraseFacts::Keyword { index, value } = phrases[h.phrase as usize] else {
-                    continue;
-                };
-                let phrase = names.lend(|c| &c.policy.rules[r].keywords[index as usize].text);
-                let kind = match &h.cue {
-                    Some(cue) => EvidenceKind::Negated {
-                        phrase,
-                        field: h.field,
-                        span: h.span.clone(),
-                        cue: cue.clone(),
-                    },
-                    None => EvidenceKind::Keyword {
-                        phrase,
-                        field: h.field,
-                        span: h.span.clone(),
-                    },
-                };
-                evidence.push(Evidence {
-                    rule: id(),
-                    class: rule.class,
-                    contribution: 0.0,
-                    kind,
-                });
-                if h.cue.is_some() {
-                    continue;
-                }
-                let factor = match h.field {
-                    TextField::Title => settings.title_weight,
-                    TextField::Body => 1.0,
-                };
-                let value = value * factor;
-                let here = evidence.len() - 1;
-                match best.iter_mut().find(|b| b.0 == index) {
-                    Some(b) if b.1 < value => {
-                        total += value - b.1;
-                        evidence[b.2].contribution = 0.0;
-                        evidence[here].contribution = value;
-                        *b = (index, value, here);
-                    }
-                    Some(_) => {}
-                    None => {
-                        total += value;
-                        evidence[here].contribution = value;
-                        best.push((index, value, here));
-                    }
-                }
-            }
+            let mut total = self.keyword_evidence(r, rule_hits, names, best, &mut evidence);
             if let Some(a) = &bag_acc {
                 // One entry for now: `expand_bag` lists the strongest
                 // keywords of the classes the result shows.
@@ -286,6 +236,73 @@ impl Compiled {
             result.evidence = self.expand_bag(std::mem::take(&mut result.evidence), shown, s);
         }
         result
+    }
+
+    /// The evidence of a rule's keyword hits (in rule-hit order), and the
+    /// sum they add: each distinct keyword counts once, at its best field
+    /// factor; negated hits are listed and add nothing.
+    fn keyword_evidence(
+        &self,
+        r: usize,
+        rule_hits: &[Hit],
+        names: Names<'_>,
+        best: &mut Vec<(u32, f64, usize)>,
+        evidence: &mut Vec<Evidence>,
+    ) -> f64 {
+        let class = self.facts.rules[r].class;
+        let title_weight = self.policy.settings.title_weight;
+        best.clear();
+        let mut total = 0.0;
+        for h in rule_hits {
+            let PhraseFacts::Keyword { index, value } = self.facts.phrases[h.phrase as usize]
+            else {
+                continue;
+            };
+            let phrase = names.lend(|c| &c.policy.rules[r].keywords[index as usize].text);
+            let kind = match &h.cue {
+                Some(cue) => EvidenceKind::Negated {
+                    phrase,
+                    field: h.field,
+                    span: h.span.clone(),
+                    cue: cue.clone(),
+                },
+                None => EvidenceKind::Keyword {
+                    phrase,
+                    field: h.field,
+                    span: h.span.clone(),
+                },
+            };
+            evidence.push(Evidence {
+                rule: names.lend(|c| &c.policy.rules[r].id),
+                class,
+                contribution: 0.0,
+                kind,
+            });
+            if h.cue.is_some() {
+                continue;
+            }
+            let factor = match h.field {
+                TextField::Title => title_weight,
+                TextField::Body => 1.0,
+            };
+            let value = value * factor;
+            let here = evidence.len() - 1;
+            match best.iter_mut().find(|b| b.0 == index) {
+                Some(b) if b.1 < value => {
+                    total += value - b.1;
+                    evidence[b.2].contribution = 0.0;
+                    evidence[here].contribution = value;
+                    *b = (index, value, here);
+                }
+                Some(_) => {}
+                None => {
+                    total += value;
+                    evidence[here].contribution = value;
+                    best.push((index, value, here));
+                }
+            }
+        }
+        total
     }
 
     /// The evidence with the bag rules of the classes `shown` listing their
