@@ -5,9 +5,10 @@
 //! Compiling gives every distinct keyword text of these rules one phrase,
 //! whose *cells* say what it adds to which rule: a word that five learned
 //! rules weigh is matched once, not five times. Deciding adds the cells up
-//! per rule in one pass and keeps each rule's strongest keywords for its
-//! evidence, so neither the work nor the evidence grows with the number of
-//! rules a word belongs to.
+//! per rule in one pass ([`accumulate`]); once the verdict is known, a
+//! second pass ([`strongest`]) ranks the strongest keywords of the rules of
+//! the classes the result shows, so neither the work nor the evidence grows
+//! with the number of rules a word belongs to.
 
 use std::ops::Range;
 

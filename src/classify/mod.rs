@@ -331,8 +331,7 @@ impl Compiled {
         let mut lent = Lent(SCRATCH.take());
         let s = lent.0.get_or_insert_with(Box::default);
         let result = self.classify_with(title, body, item, Some(class), s);
-        let unmet: Vec<usize> = s.unmet.iter().map(|&r| r as usize).collect();
-        why_not::explain(&self.policy, &result, class, &unmet, |r| {
+        why_not::explain(&self.policy, &result, class, &s.unmet, |r| {
             self.descriptions[r].clone()
         })
     }

@@ -112,7 +112,7 @@ pub(super) fn explain(
     policy: &Policy,
     result: &Classification,
     class: Class,
-    unmet: &[usize],
+    unmet: &[u32],
     describe: impl Fn(usize) -> String,
 ) -> WhyNot {
     let score = result.scores[class];
@@ -193,8 +193,8 @@ pub(super) fn explain(
         unmet: unmet
             .iter()
             .map(|&r| UnmetRule {
-                rule: policy.rules[r].id.clone(),
-                conditions: describe(r),
+                rule: policy.rules[r as usize].id.clone(),
+                conditions: describe(r as usize),
             })
             .collect(),
         winner_evidence,
