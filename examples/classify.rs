@@ -172,7 +172,7 @@ struct Writer<W: Write> {
 /// The writer underneath: plain, or the csv crate's for CSV.
 enum Sink<W: Write> {
     Plain(W),
-    Csv(csv::Writer<W>),
+    Csv(Box<csv::Writer<W>>),
 }
 
 impl<W: Write> Writer<W> {
@@ -204,7 +204,7 @@ impl<W: Write> Writer<W> {
                     "secondary",
                     "evidence",
                 ])?;
-                Sink::Csv(w)
+                Sink::Csv(Box::new(w))
             }
             OutputFormat::Jsonl => Sink::Plain(inner),
         };

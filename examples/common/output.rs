@@ -6,7 +6,6 @@
 //! `kind`, ...), as the examples have always written them, so that their
 //! output stays byte-identical.
 
-use std::borrow::Cow;
 use std::ops::Range;
 
 use feedback_triage::{Band, Class, ClassScores, Classification, Evidence, EvidenceKind, Outcome};
@@ -133,7 +132,7 @@ impl Serialize for SortedEvidence<'_> {
                 span,
             } => {
                 flat.kind = "keyword";
-                flat.phrase = Some(cow(phrase));
+                flat.phrase = Some(phrase.as_ref());
                 flat.field = Some(*field);
                 flat.span = Some(span.into());
             }
@@ -144,7 +143,7 @@ impl Serialize for SortedEvidence<'_> {
                 cue,
             } => {
                 flat.kind = "negated";
-                flat.phrase = Some(cow(phrase));
+                flat.phrase = Some(phrase.as_ref());
                 flat.field = Some(*field);
                 flat.span = Some(span.into());
                 flat.cue = Some(cue.into());
@@ -155,7 +154,7 @@ impl Serialize for SortedEvidence<'_> {
                 span,
             } => {
                 flat.kind = "excluded";
-                flat.phrase = Some(cow(phrase));
+                flat.phrase = Some(phrase.as_ref());
                 flat.field = Some(*field);
                 flat.span = Some(span.into());
             }
@@ -165,7 +164,7 @@ impl Serialize for SortedEvidence<'_> {
             }
             EvidenceKind::Condition { description } => {
                 flat.kind = "condition";
-                flat.description = Some(cow(description));
+                flat.description = Some(description.as_ref());
             }
             // A kind added to the library later: its keys sorted the slow way.
             _ => {
@@ -176,10 +175,6 @@ impl Serialize for SortedEvidence<'_> {
         }
         flat.serialize(s)
     }
-}
-
-fn cow<'a>(c: &'a Cow<'static, str>) -> &'a str {
-    c
 }
 
 /// Escapes a cell for a Markdown table: `|` and line breaks.

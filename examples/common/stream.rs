@@ -267,13 +267,13 @@ fn csv_item(
     serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| e.to_string())
 }
 
+/// Items with their line numbers, and the bad lines.
+pub type ItemsRead = (Vec<(usize, FeedbackItem)>, Vec<BadLine>);
+
 /// Reads a whole input (for the tools that need the whole batch): the items
 /// with their line numbers, and the bad lines; items whose `embedding` has
 /// another length than most items' are bad lines too.
-pub fn read_all(
-    path: Option<&str>,
-    format: InputFormat,
-) -> std::io::Result<(Vec<(usize, FeedbackItem)>, Vec<BadLine>)> {
+pub fn read_all(path: Option<&str>, format: InputFormat) -> std::io::Result<ItemsRead> {
     let mut items = Vec::new();
     let mut bad = Vec::new();
     for r in Items::new(open(path)?, format) {
