@@ -1,143 +1,334 @@
-//! Classifies JSON Lines of feedback items with the embedded default policy
-//! (or `--policy FILE`, JSON or TOML) and writes one JSON object per input
-//! item, in input order: `id`, `class`, `confidence`, `band`, `outcome`, `secondary`,
-//! `scores`, `evidence`.
+//! Classifies feedback items (JSON Lines or CSV) with the embedded default
+//! policy (or `--policy FILE`, JSON or TOML) and writes one result per input
+//! item, in input order. As JSON Lines (the default) each line has `id`,
+//! `class`, `confidence`, `band`, `outcome`, `secondary`, `scores` and
+//! `evidence`; `--output csv`, `table` and `markdown` give one row per item.
 //!
 //! ```text
 //! cargo run --release --example classify -- examples/data/sample.jsonl
 //! cargo run --release --example classify -- --table examples/data/sample.jsonl
-//! cat items.jsonl | cargo run --release --example classify -- --policy my-policy.toml
+//! cargo run --release --example classify -- --output csv backlog.csv > classes.csv
+//! cat items.jsonl | cargo run --release --features parallel --example classify -- --threads 2
 //! ```
 //!
-//! A line that cannot be read (invalid JSON, no id, a negative deal value, a
-//! repeated id) is reported on stderr with its line number and never silently
-//! dropped; the other lines are still classified. The exit status is 0 only
-//! when every line was classified.
+//! The input is streamed: each line is parsed once, classified and written
+//! before the reader moves past the current chunk, so memory stays flat
+//! whatever the input's size. A line that cannot be read (invalid JSON, no
+//! id, a negative deal value, a repeated id) is reported on stderr with its
+//! line number and never silently dropped; the other lines are still
+//! classified. Exit status: 0 when every line was classified, 1 when some
+//! lines were bad, 2 for a usage error or an unreadable input or policy.
 
 mod common;
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use feedback_triage::{Class, Classifier, EvidenceKind};
+use clap::Parser;
+use feedback_triage::{Class, Classification, Classifier, EvidenceKind, FeedbackItem};
 
-const USAGE: &str = "usage: classify [--table] [--policy FILE] [FILE|-]";
+use common::cli::{self, Fatal};
+use common::output::{ClassifyLine, OutputFormat, markdown_cell};
+use common::stream::{Items, Record};
 
-fn main() -> ExitCode {
-    match run() {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(1),
-        Err(e) => {
-            eprintln!("classify: {e}\n{USAGE}");
-            ExitCode::from(2)
-        }
-    }
+/// Items per chunk: read, classified (in parallel with `--threads`), then
+/// written in input order.
+const CHUNK: usize = 2048;
+
+/// Classify feedback items into the five input classes.
+#[derive(Parser)]
+#[command(version, after_help = cli::EXIT_STATUSES)]
+struct Args {
+    #[command(flatten)]
+    io: cli::Io,
+    /// Policy file (JSON or TOML) instead of the embedded default.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<String>,
+    /// Worker threads (0: all cores). More than 1 needs the `parallel` feature.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    threads: usize,
 }
 
-fn run() -> Result<bool, String> {
-    let args = common::Args::parse(&["policy"])?;
-    args.check(&["policy", "table", "help"])?;
-    if args.has("help") {
-        println!("{USAGE}");
-        return Ok(true);
-    }
-    let classifier = match args.value("policy") {
+fn main() -> ExitCode {
+    cli::exit("classify", run(Args::parse()))
+}
+
+fn run(args: Args) -> Result<bool, Fatal> {
+    let classifier = match &args.policy {
         Some(p) => Classifier::new(&common::read_policy(p)?).map_err(|e| format!("{p}: {e}"))?,
         None => Classifier::builtin(),
     };
-    let path = args.positional.first().map(String::as_str);
-    let (items, bad) =
-        common::read_items(path).map_err(|e| format!("{}: {e}", path.unwrap_or("<stdin>")))?;
-    common::report_bad(path, &bad);
-    let out = std::io::stdout();
-    let mut out = std::io::BufWriter::new(out.lock());
-    let table = args.has("table");
-    if table {
-        writeln!(
-            out,
-            "{:<10} {:<17} {:>5} {:<6} {:<10} {:<44} evidence",
-            "id", "class", "conf", "band", "outcome", "title"
-        )
-        .map_err(|e| e.to_string())?;
+    let pool = pool(cli::threads(args.threads))?;
+    let name = args.io.name().to_string();
+    let input = common::stream::open(args.io.path()).map_err(|e| format!("{name}: {e}"))?;
+    let items = Items::new(input, args.io.input_format());
+    let format = args.io.output_format();
+    let stdout = std::io::stdout();
+    let mut out = Writer::new(
+        std::io::BufWriter::with_capacity(1 << 16, stdout.lock()),
+        format,
+    )?;
+    let mut chunk: Vec<(usize, FeedbackItem)> = Vec::with_capacity(CHUNK);
+    let mut bad = 0usize;
+    let mut results = Vec::with_capacity(CHUNK);
+    let mut flush = |chunk: &mut Vec<(usize, FeedbackItem)>,
+                     out: &mut Writer<_>,
+                     bad: &mut usize|
+     -> Result<(), Fatal> {
+        classify_chunk(&classifier, pool.as_ref(), chunk, &mut results);
+        for ((line, item), c) in chunk.iter().zip(results.drain(..)) {
+            match c {
+                Ok(c) => out.write(item, &c)?,
+                Err(e) => {
+                    *bad += 1;
+                    eprintln!("{name}:{line}: {e}");
+                }
+            }
+        }
+        chunk.clear();
+        Ok(())
+    };
+    for r in items {
+        match r.map_err(|e| format!("{name}: {e}"))? {
+            Record::Item(line, item) => {
+                chunk.push((line, item));
+                if chunk.len() == CHUNK {
+                    flush(&mut chunk, &mut out, &mut bad)?;
+                }
+            }
+            Record::Bad(b) => {
+                // Results before a bad line come out before its report.
+                flush(&mut chunk, &mut out, &mut bad)?;
+                out.flush()?;
+                bad += 1;
+                eprintln!("{name}:{}: {}", b.line, b.message);
+            }
+        }
     }
-    let mut counts = [0usize; 6];
-    for (_, item, _) in &items {
-        let c = classifier.classify(item).map_err(|e| e.to_string())?;
-        counts[c.class.map_or(5, Class::index)] += 1;
-        if table {
-            // The evidence for the class given, strongest first.
-            let mut ev: Vec<&feedback_triage::Evidence> = c
-                .evidence
-                .iter()
-                .filter(|e| Some(e.class) == c.class && e.contribution > 0.0)
-                .filter(|e| {
-                    matches!(
-                        e.kind,
-                        EvidenceKind::Keyword { .. } | EvidenceKind::Condition { .. }
-                    )
-                })
-                .collect();
-            ev.sort_by(|a, b| b.contribution.total_cmp(&a.contribution));
-            let ev: Vec<String> = ev
-                .into_iter()
-                .map(|e| match &e.kind {
-                    EvidenceKind::Keyword { phrase, .. } => format!("{phrase:?}"),
-                    EvidenceKind::Negated { phrase, .. } => format!("not {phrase:?}"),
-                    EvidenceKind::Excluded { phrase, .. } => format!("vetoed by {phrase:?}"),
-                    EvidenceKind::Condition { description } => description.to_string(),
-                    _ => e.rule.to_string(),
-                })
-                .fold(Vec::new(), |mut v: Vec<String>, s| {
-                    // Each word once (a rule and the title's rule may both count it).
-                    if v.len() < 4 && !v.contains(&s) {
-                        v.push(s);
-                    }
-                    v
-                });
-            let title = if item.title.is_empty() {
-                &item.body
-            } else {
-                &item.title
-            };
-            writeln!(
+    flush(&mut chunk, &mut out, &mut bad)?;
+    out.finish(bad)?;
+    Ok(bad == 0)
+}
+
+#[cfg(feature = "parallel")]
+type Pool = rayon::ThreadPool;
+#[cfg(not(feature = "parallel"))]
+type Pool = ();
+
+/// A thread pool when more than one thread is asked for.
+fn pool(threads: usize) -> Result<Option<Pool>, Fatal> {
+    if threads <= 1 {
+        return Ok(None);
+    }
+    #[cfg(feature = "parallel")]
+    {
+        Ok(Some(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()?,
+        ))
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        Err(Fatal(format!(
+            "--threads {threads} needs the `parallel` feature (cargo run --features parallel ...)"
+        )))
+    }
+}
+
+type Result1 = Result<Classification, feedback_triage::ItemError>;
+
+/// Classifies a chunk into `results`, in the chunk's order.
+fn classify_chunk(
+    classifier: &Classifier,
+    pool: Option<&Pool>,
+    chunk: &[(usize, FeedbackItem)],
+    results: &mut Vec<Result1>,
+) {
+    results.clear();
+    #[cfg(feature = "parallel")]
+    if let Some(pool) = pool {
+        use rayon::prelude::*;
+        pool.install(|| {
+            chunk
+                .par_iter()
+                .map(|(_, item)| classifier.classify(item))
+                .collect_into_vec(results)
+        });
+        return;
+    }
+    let _ = pool;
+    results.extend(chunk.iter().map(|(_, item)| classifier.classify(item)));
+}
+
+/// Writes results in one format, counting classes for the table's summary.
+struct Writer<W: Write> {
+    out: Sink<W>,
+    format: OutputFormat,
+    counts: [usize; 6],
+    json: Vec<u8>,
+}
+
+/// The writer underneath: plain, or the csv crate's for CSV.
+enum Sink<W: Write> {
+    Plain(W),
+    Csv(Box<csv::Writer<W>>),
+}
+
+impl<W: Write> Writer<W> {
+    fn new(mut inner: W, format: OutputFormat) -> Result<Self, Fatal> {
+        let out = match format {
+            OutputFormat::Table => {
+                writeln!(
+                    inner,
+                    "{:<10} {:<17} {:>5} {:<6} {:<10} {:<44} evidence",
+                    "id", "class", "conf", "band", "outcome", "title"
+                )?;
+                Sink::Plain(inner)
+            }
+            OutputFormat::Markdown => {
+                writeln!(
+                    inner,
+                    "| id | class | confidence | band | outcome | title | evidence |\n|---|---|---:|---|---|---|---|"
+                )?;
+                Sink::Plain(inner)
+            }
+            OutputFormat::Csv => {
+                let mut w = csv::Writer::from_writer(inner);
+                w.write_record([
+                    "id",
+                    "class",
+                    "confidence",
+                    "band",
+                    "outcome",
+                    "secondary",
+                    "evidence",
+                ])?;
+                Sink::Csv(Box::new(w))
+            }
+            OutputFormat::Jsonl => Sink::Plain(inner),
+        };
+        Ok(Writer {
+            out,
+            format,
+            counts: [0; 6],
+            json: Vec::new(),
+        })
+    }
+
+    /// Flushes what was written so far (before a bad line's report, so
+    /// that stdout and stderr stay in step).
+    fn flush(&mut self) -> Result<(), Fatal> {
+        match &mut self.out {
+            Sink::Plain(w) => w.flush()?,
+            Sink::Csv(w) => w.flush()?,
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, item: &FeedbackItem, c: &Classification) -> Result<(), Fatal> {
+        self.counts[c.class.map_or(5, Class::index)] += 1;
+        let class = c.class.map_or("-", |c| c.as_str());
+        let out = match &mut self.out {
+            Sink::Csv(w) => {
+                let secondary: Vec<&str> = c.secondary.iter().map(|c| c.as_str()).collect();
+                w.write_record([
+                    item.id.as_str(),
+                    if c.class.is_some() { class } else { "" },
+                    &c.confidence.to_string(),
+                    c.band.as_str(),
+                    c.outcome.as_str(),
+                    &secondary.join(";"),
+                    &evidence(c).join("; "),
+                ])?;
+                return Ok(());
+            }
+            Sink::Plain(w) => w,
+        };
+        match self.format {
+            OutputFormat::Table => writeln!(
                 out,
                 "{:<10} {:<17} {:>5.2} {:<6} {:<10} {:<44} {}",
                 common::cut(&item.id, 10),
-                c.class.map_or("-", |c| c.as_str()),
+                class,
                 c.confidence,
                 c.band.as_str(),
                 c.outcome.as_str(),
-                common::cut(title, 44),
-                ev.join(", ")
+                common::cut(title(item), 44),
+                evidence(c).join(", ")
+            )?,
+            OutputFormat::Markdown => writeln!(
+                out,
+                "| {} | {} | {:.2} | {} | {} | {} | {} |",
+                markdown_cell(&item.id),
+                class,
+                c.confidence,
+                c.band.as_str(),
+                c.outcome.as_str(),
+                markdown_cell(&common::cut(title(item), 60)),
+                markdown_cell(&evidence(c).join(", "))
+            )?,
+            _ => {
+                self.json.clear();
+                serde_json::to_writer(&mut self.json, &ClassifyLine::new(&item.id, c))?;
+                self.json.push(b'\n');
+                out.write_all(&self.json)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The table's summary line, then the final flush.
+    fn finish(mut self, bad: usize) -> Result<(), Fatal> {
+        if let (OutputFormat::Table, Sink::Plain(out)) = (self.format, &mut self.out) {
+            let total: usize = self.counts.iter().sum();
+            let summary: Vec<String> = Class::ALL
+                .iter()
+                .map(|c| format!("{} {}", c.as_str(), self.counts[c.index()]))
+                .chain(std::iter::once(format!("no class {}", self.counts[5])))
+                .collect();
+            writeln!(out, "\n{total} items: {}", summary.join(", "))?;
+            if bad > 0 {
+                writeln!(out, "{bad} lines could not be read (see stderr)")?;
+            }
+        }
+        self.flush()
+    }
+}
+
+fn title(item: &FeedbackItem) -> &str {
+    if item.title.is_empty() {
+        &item.body
+    } else {
+        &item.title
+    }
+}
+
+/// The evidence for the class given, strongest first, each word once, at
+/// most four.
+fn evidence(c: &Classification) -> Vec<String> {
+    let mut ev: Vec<&feedback_triage::Evidence> = c
+        .evidence
+        .iter()
+        .filter(|e| Some(e.class) == c.class && e.contribution > 0.0)
+        .filter(|e| {
+            matches!(
+                e.kind,
+                EvidenceKind::Keyword { .. } | EvidenceKind::Condition { .. }
             )
-            .map_err(|e| e.to_string())?;
-        } else {
-            let v = serde_json::json!({
-                "id": item.id,
-                "class": c.class,
-                "confidence": c.confidence,
-                "band": c.band,
-                "outcome": c.outcome,
-                "secondary": c.secondary,
-                "scores": c.scores,
-                "evidence": c.evidence,
-            });
-            writeln!(out, "{v}").map_err(|e| e.to_string())?;
-        }
-    }
-    if table {
-        let summary: Vec<String> = Class::ALL
-            .iter()
-            .map(|c| format!("{} {}", c.as_str(), counts[c.index()]))
-            .chain(std::iter::once(format!("no class {}", counts[5])))
-            .collect();
-        writeln!(out, "\n{} items: {}", items.len(), summary.join(", "))
-            .map_err(|e| e.to_string())?;
-        if !bad.is_empty() {
-            writeln!(out, "{} lines could not be read (see stderr)", bad.len())
-                .map_err(|e| e.to_string())?;
-        }
-    }
-    out.flush().map_err(|e| e.to_string())?;
-    Ok(bad.is_empty())
+        })
+        .collect();
+    ev.sort_by(|a, b| b.contribution.total_cmp(&a.contribution));
+    ev.into_iter()
+        .map(|e| match &e.kind {
+            EvidenceKind::Keyword { phrase, .. } => format!("{phrase:?}"),
+            EvidenceKind::Condition { description } => description.to_string(),
+            _ => e.rule.to_string(),
+        })
+        .fold(Vec::new(), |mut v: Vec<String>, s| {
+            if v.len() < 4 && !v.contains(&s) {
+                v.push(s);
+            }
+            v
+        })
 }

@@ -1,16 +1,19 @@
-//! Groups JSON Lines items into ranked candidate features.
+//! Groups feedback items (JSON Lines or CSV) into ranked candidate features.
 //!
 //! ```text
 //! cargo run --release --example cluster -- examples/data/sample.jsonl
 //! cat items.jsonl | cargo run --release --example cluster -- --table
-//! cargo run --release --example cluster -- items.jsonl --threshold 0.4 --min-customers 3
+//! cargo run --release --example cluster -- items.csv --threshold 0.4 --min-customers 3 --output csv
 //! ```
 //!
-//! Output: one JSON object per candidate feature (`"kind": "feature"`), in
-//! rank order, then one per special case (`"kind": "special_case"`); every
-//! input id is in exactly one object's `members`. `--table` prints a ranked
-//! table instead. Lines that are not valid items are reported on stderr with
-//! their line numbers and skipped; the exit status is then non-zero.
+//! Output (`--output jsonl`, the default): one JSON object per candidate
+//! feature (`"kind": "feature"`), in rank order, then one per special case
+//! (`"kind": "special_case"`); every input id is in exactly one object's
+//! `members`. `--output csv` gives the same rows (members joined with `;`),
+//! `--table` (`--output table`) a ranked table and `--output markdown` a
+//! Markdown one. Lines that are not valid items are reported on stderr with
+//! their line numbers and skipped. Exit status: 0 when every line was used,
+//! 1 when some lines were bad, 2 for a usage error or an unreadable input.
 
 mod common;
 
@@ -18,48 +21,55 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use feedback_triage::{ClusterParams, Clusterer, Clustering};
-use serde_json::json;
+use clap::Parser;
+use feedback_triage::{ClassMix, ClusterParams, Clusterer, Clustering, SpecialReason};
+use serde::Serialize;
+
+use common::cli::{self, Fatal};
+use common::output::{OutputFormat, markdown_cell};
 
 /// Progress is shown from this many items on (when stderr is a terminal).
 const LARGE: usize = 20_000;
 
-fn main() -> ExitCode {
-    match run() {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
-        Err(e) => {
-            eprintln!("cluster: {e}");
-            ExitCode::from(2)
-        }
-    }
+/// Group similar requests into ranked candidate features.
+#[derive(Parser)]
+#[command(version, after_help = cli::EXIT_STATUSES)]
+struct Args {
+    #[command(flatten)]
+    io: cli::Io,
+    /// Similarity threshold for grouping (default: the library's).
+    #[arg(long, value_name = "X")]
+    threshold: Option<f64>,
+    /// Distinct customers a group needs to be a candidate feature.
+    #[arg(long, value_name = "N")]
+    min_customers: Option<usize>,
 }
 
-fn run() -> Result<bool, String> {
-    let args = common::Args::parse(&["threshold", "min-customers"])?;
-    args.check(&["threshold", "min-customers", "table"])?;
+fn main() -> ExitCode {
+    cli::exit("cluster", run(Args::parse()))
+}
+
+fn run(args: Args) -> Result<bool, Fatal> {
     let mut params = ClusterParams::default();
-    if let Some(t) = args.value("threshold") {
-        params =
-            params.similarity_threshold(t.parse().map_err(|e| format!("--threshold {t:?}: {e}"))?);
+    if let Some(t) = args.threshold {
+        params = params.similarity_threshold(t);
     }
-    if let Some(m) = args.value("min-customers") {
-        params = params.min_distinct_customers(
-            m.parse()
-                .map_err(|e| format!("--min-customers {m:?}: {e}"))?,
-        );
+    if let Some(m) = args.min_customers {
+        params = params.min_distinct_customers(m);
     }
-    let clusterer = Clusterer::new(params).map_err(|e| e.to_string())?;
-    let path = args.positional.first().map(String::as_str);
-    let (rows, bad) = common::read_items(path).map_err(|e| e.to_string())?;
-    common::report_bad(path, &bad);
+    let clusterer = Clusterer::new(params)?;
+    let name = args.io.name().to_string();
+    let (rows, bad) = common::stream::read_all(args.io.path(), args.io.input_format())
+        .map_err(|e| format!("{name}: {e}"))?;
+    common::report_bad(args.io.path(), &bad);
     let progress = rows.len() >= LARGE && common::stderr_is_terminal();
     if progress {
         eprintln!("cluster: grouping {} items...", rows.len());
     }
     let t0 = Instant::now();
-    let items: Vec<_> = rows.into_iter().map(|(_, item, _)| item).collect();
-    let clustering = clusterer.cluster(&items).map_err(|e| e.to_string())?;
+    let items: Vec<_> = rows.into_iter().map(|(_, item)| item).collect();
+    let clustering = clusterer.cluster(&items)?;
+    drop(items);
     if progress {
         eprintln!(
             "cluster: {} features, {} special cases in {:.1} s",
@@ -69,52 +79,172 @@ fn run() -> Result<bool, String> {
         );
     }
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let written = if args.has("table") {
-        table(&mut out, &clustering)
-    } else {
-        lines(&mut out, &clustering)
-    };
-    match written.and_then(|()| out.flush()) {
-        // A closed pipe (`| head`) is not an error of ours.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-        other => other.map_err(|e| e.to_string())?,
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    match args.io.output_format() {
+        OutputFormat::Table => table(&mut out, &clustering)?,
+        OutputFormat::Jsonl => lines(&mut out, &clustering)?,
+        OutputFormat::Csv => csv_rows(&mut out, &clustering)?,
+        OutputFormat::Markdown => markdown(&mut out, &clustering)?,
     }
+    out.flush()?;
     Ok(bad.is_empty())
 }
 
-fn lines(out: &mut impl Write, c: &Clustering) -> std::io::Result<()> {
+/// A feature's class mix, keys in alphabetical order (as the example has
+/// always written them).
+#[derive(Serialize)]
+struct Mix {
+    fault_correction: usize,
+    market_driven: usize,
+    necessity: usize,
+    opportunistic: usize,
+    responsiveness: usize,
+    unclassified: usize,
+}
+
+impl From<&ClassMix> for Mix {
+    fn from(m: &ClassMix) -> Mix {
+        Mix {
+            fault_correction: m.fault_correction,
+            market_driven: m.market_driven,
+            necessity: m.necessity,
+            opportunistic: m.opportunistic,
+            responsiveness: m.responsiveness,
+            unclassified: m.unclassified,
+        }
+    }
+}
+
+/// One output line; keys in alphabetical order.
+#[derive(Serialize)]
+struct Line<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    class_mix: Option<Mix>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cohesion: Option<f64>,
+    deal_value: f64,
+    distinct_customers: usize,
+    id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key_terms: Option<&'a [String]>,
+    kind: &'static str,
+    members: &'a [String],
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rank: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<SpecialReason>,
+    representative: &'a str,
+    size: usize,
+}
+
+/// The output rows: features in rank order, then special cases.
+fn rows(c: &Clustering) -> impl Iterator<Item = Line<'_>> {
+    let features = c.features.iter().enumerate().map(|(rank, f)| Line {
+        class_mix: Some((&f.class_mix).into()),
+        cohesion: Some(f.cohesion),
+        deal_value: f.deal_value,
+        distinct_customers: f.distinct_customers,
+        id: &f.id,
+        key_terms: Some(&f.key_terms),
+        kind: "feature",
+        members: &f.members,
+        name: &f.name,
+        rank: Some(rank + 1),
+        reason: None,
+        representative: &f.representative,
+        size: f.members.len(),
+    });
+    let special = c.special_cases.iter().map(|s| Line {
+        class_mix: None,
+        cohesion: None,
+        deal_value: s.deal_value,
+        distinct_customers: s.distinct_customers,
+        id: &s.id,
+        key_terms: None,
+        kind: "special_case",
+        members: &s.members,
+        name: &s.name,
+        rank: None,
+        reason: Some(s.reason),
+        representative: &s.representative,
+        size: s.members.len(),
+    });
+    features.chain(special)
+}
+
+fn lines(out: &mut impl Write, c: &Clustering) -> Result<(), Fatal> {
+    for line in rows(c) {
+        serde_json::to_writer(&mut *out, &line)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+fn csv_rows(out: &mut impl Write, c: &Clustering) -> Result<(), Fatal> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "kind",
+        "rank",
+        "id",
+        "name",
+        "size",
+        "distinct_customers",
+        "deal_value",
+        "main_class",
+        "cohesion",
+        "representative",
+        "members",
+    ])?;
+    for (line, mix) in rows(c).zip(
+        c.features
+            .iter()
+            .map(|f| Some(&f.class_mix))
+            .chain(c.special_cases.iter().map(|_| None)),
+    ) {
+        w.write_record([
+            line.kind,
+            &line.rank.map_or(String::new(), |r| r.to_string()),
+            line.id,
+            line.name,
+            &line.size.to_string(),
+            &line.distinct_customers.to_string(),
+            &line.deal_value.to_string(),
+            mix.and_then(ClassMix::dominant).map_or("", |c| c.as_str()),
+            &line.cohesion.map_or(String::new(), |c| format!("{c:.4}")),
+            line.representative,
+            &line.members.join(";"),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn markdown(out: &mut impl Write, c: &Clustering) -> Result<(), Fatal> {
+    writeln!(
+        out,
+        "| rank | id | name | size | customers | deal value | main class | representative |\n|---:|---|---|---:|---:|---:|---|---|"
+    )?;
     for (rank, f) in c.features.iter().enumerate() {
-        let v = json!({
-            "kind": "feature",
-            "rank": rank + 1,
-            "id": f.id,
-            "name": f.name,
-            "key_terms": f.key_terms,
-            "representative": f.representative,
-            "members": f.members,
-            "size": f.members.len(),
-            "distinct_customers": f.distinct_customers,
-            "deal_value": f.deal_value,
-            "class_mix": f.class_mix,
-            "cohesion": f.cohesion,
-        });
-        writeln!(out, "{v}")?;
+        writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {:.0} | {} | {} |",
+            rank + 1,
+            f.id,
+            markdown_cell(&f.name),
+            f.members.len(),
+            f.distinct_customers,
+            f.deal_value,
+            f.class_mix.dominant().map_or("-", |c| c.as_str()),
+            markdown_cell(&common::cut(&f.representative, 60))
+        )?;
     }
-    for s in &c.special_cases {
-        let v = json!({
-            "kind": "special_case",
-            "id": s.id,
-            "reason": s.reason,
-            "name": s.name,
-            "representative": s.representative,
-            "members": s.members,
-            "size": s.members.len(),
-            "distinct_customers": s.distinct_customers,
-            "deal_value": s.deal_value,
-        });
-        writeln!(out, "{v}")?;
-    }
+    writeln!(
+        out,
+        "\n{} candidate features, {} special cases.",
+        c.features.len(),
+        c.special_cases.len()
+    )?;
     Ok(())
 }
 

@@ -4,15 +4,18 @@
 //!
 //! ```text
 //! cargo run --release --example triage -- --table examples/data/sample.jsonl
-//! cargo run --release --example triage -- --markdown backlog.jsonl > report.md
+//! cargo run --release --example triage -- --markdown backlog.csv > report.md
 //! cat backlog.jsonl | cargo run --release --example triage -- --policy my.toml --threshold 0.4
 //! ```
 //!
 //! Options: `--policy FILE` (JSON or TOML), `--threshold X` and
 //! `--min-customers N` (clustering), `--cadence N` (distinct customers per
-//! month below which a month is flagged). A line that cannot be read is
-//! reported on stderr with its line number; the others are still used, and
-//! the exit status is 1.
+//! month below which a month is flagged), `--input jsonl|csv`, `--output
+//! jsonl|table|markdown` (`jsonl` is the report as one pretty-printed JSON
+//! document; the report is not a table of rows, so `csv` is refused). A line
+//! that cannot be read is reported on stderr with its line number; the
+//! others are still used. Exit status: 0 when every line was used, 1 when
+//! some lines were bad, 2 for a usage error or an unreadable input or policy.
 
 mod common;
 
@@ -20,81 +23,84 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::process::ExitCode;
 
+use clap::Parser;
 use feedback_triage::{
     Class, ClassMix, Classifier, ClusterParams, Clusterer, Sources, Triage, TriageParams,
     TriageReport,
 };
 
-const USAGE: &str = "usage: triage [--table|--markdown] [--policy FILE] [--threshold X] [--min-customers N] [--cadence N] [FILE|-]";
+use common::cli::{self, Fatal};
+use common::output::OutputFormat;
 
-fn main() -> ExitCode {
-    match run() {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(1),
-        Err(e) => {
-            eprintln!("triage: {e}\n{USAGE}");
-            ExitCode::from(2)
-        }
-    }
+/// Build a triage report over a whole backlog.
+#[derive(Parser)]
+#[command(version, after_help = cli::EXIT_STATUSES)]
+struct Args {
+    #[command(flatten)]
+    io: cli::Io,
+    /// Policy file (JSON or TOML) instead of the embedded default.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<String>,
+    /// Similarity threshold for grouping (default: the library's).
+    #[arg(long, value_name = "X")]
+    threshold: Option<f64>,
+    /// Distinct customers a group needs to be a candidate feature.
+    #[arg(long, value_name = "N")]
+    min_customers: Option<usize>,
+    /// Distinct customers per month below which a month is flagged.
+    #[arg(long, value_name = "N")]
+    cadence: Option<usize>,
 }
 
-fn run() -> Result<bool, String> {
-    let args = common::Args::parse(&["policy", "threshold", "min-customers", "cadence"])?;
-    args.check(&[
-        "policy",
-        "threshold",
-        "min-customers",
-        "cadence",
-        "table",
-        "markdown",
-        "help",
-    ])?;
-    if args.has("help") {
-        println!("{USAGE}");
-        return Ok(true);
+fn main() -> ExitCode {
+    cli::exit("triage", run(Args::parse()))
+}
+
+fn run(args: Args) -> Result<bool, Fatal> {
+    let format = args.io.output_format();
+    if format == OutputFormat::Csv {
+        return Err(Fatal(
+            "--output csv: the report is not a table of rows; use jsonl, table or markdown".into(),
+        ));
     }
-    let classifier = match args.value("policy") {
+    let classifier = match &args.policy {
         Some(p) => Classifier::new(&common::read_policy(p)?).map_err(|e| format!("{p}: {e}"))?,
         None => Classifier::builtin(),
     };
     let mut params = ClusterParams::default();
-    if let Some(t) = args.value("threshold") {
-        params.similarity_threshold = t.parse().map_err(|e| format!("--threshold: {e}"))?;
+    if let Some(t) = args.threshold {
+        params.similarity_threshold = t;
     }
-    if let Some(m) = args.value("min-customers") {
-        params.min_distinct_customers = m.parse().map_err(|e| format!("--min-customers: {e}"))?;
+    if let Some(m) = args.min_customers {
+        params.min_distinct_customers = m;
     }
-    let clusterer = Clusterer::new(params)
-        .map_err(|e| e.to_string())?
-        .with_classifier(classifier);
+    let clusterer = Clusterer::new(params)?.with_classifier(classifier);
     let mut tparams = TriageParams::default();
-    if let Some(c) = args.value("cadence") {
-        tparams.min_customers_per_month = c.parse().map_err(|e| format!("--cadence: {e}"))?;
+    if let Some(c) = args.cadence {
+        tparams.min_customers_per_month = c;
     }
-    let triage = Triage::new(clusterer, tparams).map_err(|e| e.to_string())?;
-    let path = args.positional.first().map(String::as_str);
-    let (items, bad) =
-        common::read_items(path).map_err(|e| format!("{}: {e}", path.unwrap_or("<stdin>")))?;
-    common::report_bad(path, &bad);
+    let triage = Triage::new(clusterer, tparams)?;
+    let name = args.io.name().to_string();
+    let (items, bad) = common::stream::read_all(args.io.path(), args.io.input_format())
+        .map_err(|e| format!("{name}: {e}"))?;
+    common::report_bad(args.io.path(), &bad);
     let progress = common::stderr_is_terminal() && items.len() > 20_000;
     if progress {
         eprintln!("triage: {} items read, building the report...", items.len());
     }
-    let items: Vec<_> = items.into_iter().map(|(_, item, _)| item).collect();
-    let report = triage.report(&items).map_err(|e| e.to_string())?;
+    let items: Vec<_> = items.into_iter().map(|(_, item)| item).collect();
+    let report = triage.report(&items)?;
     if progress {
         eprintln!("triage: done");
     }
-    let text = if args.has("markdown") {
-        markdown(&report)
-    } else if args.has("table") {
-        table(&report)
-    } else {
-        serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n"
+    let text = match format {
+        OutputFormat::Markdown => markdown(&report),
+        OutputFormat::Table => table(&report),
+        _ => serde_json::to_string_pretty(&report)? + "\n",
     };
     let out = std::io::stdout();
     let mut out = out.lock();
-    out.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
+    out.write_all(text.as_bytes())?;
     if !bad.is_empty() {
         eprintln!("triage: {} lines could not be read", bad.len());
     }

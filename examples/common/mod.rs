@@ -1,6 +1,13 @@
-//! Helpers shared by the examples: reading JSON Lines with line numbers,
-//! reading policies from JSON or TOML, and simple argument parsing.
+//! Helpers shared by the examples: the command-line tools' arguments
+//! ([`cli`]), streaming input in JSON Lines or CSV ([`stream`]) and output
+//! ([`output`]); reading JSON Lines with the raw values (for fields such as
+//! `label`), reading policies from JSON or TOML, and simple argument parsing
+//! for the evaluation examples.
 #![allow(dead_code)]
+
+pub mod cli;
+pub mod output;
+pub mod stream;
 
 use std::io::{BufRead, BufReader, Read};
 
@@ -91,9 +98,17 @@ pub fn read_items(path: Option<&str>) -> std::io::Result<ItemsAndBadLines> {
 /// items' (ties to the smaller length), as bad lines naming the item: the
 /// other items are still processed.
 fn drop_odd_embeddings(items: &mut Vec<ReadItem>) -> Vec<BadLine> {
+    drop_odd_embeddings_by(items, |(line, item, _)| (*line, item))
+}
+
+/// [`drop_odd_embeddings`] for any row holding a line number and an item.
+pub fn drop_odd_embeddings_by<T>(
+    items: &mut Vec<T>,
+    row: impl Fn(&T) -> (usize, &FeedbackItem),
+) -> Vec<BadLine> {
     let mut counts = std::collections::BTreeMap::new();
-    for (_, item, _) in items.iter() {
-        if let Some(e) = &item.embedding {
+    for r in items.iter() {
+        if let Some(e) = &row(r).1.embedding {
             *counts.entry(e.len()).or_insert(0usize) += 1;
         }
     }
@@ -103,20 +118,23 @@ fn drop_odd_embeddings(items: &mut Vec<ReadItem>) -> Vec<BadLine> {
         return Vec::new();
     };
     let mut bad = Vec::new();
-    items.retain(|(line, item, _)| match &item.embedding {
-        Some(e) if e.len() != dims => {
-            let err = feedback_triage::ItemError::EmbeddingDimension {
-                id: item.id.clone(),
-                expected: dims,
-                found: e.len(),
-            };
-            bad.push(BadLine {
-                line: *line,
-                message: err.to_string(),
-            });
-            false
+    items.retain(|r| {
+        let (line, item) = row(r);
+        match &item.embedding {
+            Some(e) if e.len() != dims => {
+                let err = feedback_triage::ItemError::EmbeddingDimension {
+                    id: item.id.clone(),
+                    expected: dims,
+                    found: e.len(),
+                };
+                bad.push(BadLine {
+                    line,
+                    message: err.to_string(),
+                });
+                false
+            }
+            _ => true,
         }
-        _ => true,
     });
     bad
 }

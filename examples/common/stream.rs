@@ -1,0 +1,290 @@
+//! Streaming input for the command-line examples: JSON Lines or CSV, each
+//! line parsed once straight into a [`FeedbackItem`], bad lines kept with
+//! their line numbers, repeated ids caught with constant memory per id.
+
+use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
+use std::io::{BufRead, BufReader, Read};
+
+use feedback_triage::FeedbackItem;
+
+use super::BadLine;
+
+/// Input formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum InputFormat {
+    /// One JSON object per line.
+    Jsonl,
+    /// A header row naming the item fields, then one item per row.
+    Csv,
+}
+
+impl InputFormat {
+    /// The format named by `--input`, else by the file's extension
+    /// (`.csv` is CSV, anything else and stdin JSON Lines).
+    pub fn detect(given: Option<InputFormat>, path: Option<&str>) -> InputFormat {
+        given.unwrap_or(match path {
+            Some(p) if p.to_ascii_lowercase().ends_with(".csv") => InputFormat::Csv,
+            _ => InputFormat::Jsonl,
+        })
+    }
+}
+
+/// One record: an item read, or a bad line.
+pub enum Record {
+    /// A good item and its 1-based line number (row number for CSV, the
+    /// header being row 1).
+    Item(usize, FeedbackItem),
+    /// A line that could not be read as an item.
+    Bad(BadLine),
+}
+
+/// Opens a path, or stdin for `-` or no path.
+pub fn open(path: Option<&str>) -> std::io::Result<Box<dyn Read>> {
+    Ok(match path {
+        None | Some("-") => Box::new(std::io::stdin()),
+        Some(p) => Box::new(std::fs::File::open(p)?),
+    })
+}
+
+/// Streams records from a reader, in input order, one at a time.
+pub struct Items {
+    inner: Source,
+    seen: HashSet<u64>,
+}
+
+enum Source {
+    Jsonl {
+        reader: BufReader<Box<dyn Read>>,
+        buf: Vec<u8>,
+        line: usize,
+    },
+    Csv {
+        reader: csv::Reader<Box<dyn Read>>,
+        columns: Vec<Option<Column>>,
+        record: csv::StringRecord,
+        header_error: Option<String>,
+    },
+}
+
+/// The item fields a CSV column can fill.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Column {
+    Id,
+    Title,
+    Body,
+    Channel,
+    Customer,
+    Requester,
+    DealValue,
+    Votes,
+    Tags,
+    Created,
+}
+
+impl Column {
+    fn of(name: &str) -> Option<Column> {
+        Some(match name.trim().to_ascii_lowercase().as_str() {
+            "id" => Column::Id,
+            "title" => Column::Title,
+            "body" => Column::Body,
+            "channel" => Column::Channel,
+            "customer" => Column::Customer,
+            "requester" => Column::Requester,
+            "deal_value" => Column::DealValue,
+            "votes" => Column::Votes,
+            "tags" => Column::Tags,
+            "created" => Column::Created,
+            _ => return None,
+        })
+    }
+
+    fn key(self) -> &'static str {
+        match self {
+            Column::Id => "id",
+            Column::Title => "title",
+            Column::Body => "body",
+            Column::Channel => "channel",
+            Column::Customer => "customer",
+            Column::Requester => "requester",
+            Column::DealValue => "deal_value",
+            Column::Votes => "votes",
+            Column::Tags => "tags",
+            Column::Created => "created",
+        }
+    }
+}
+
+impl Items {
+    /// Reads `format` from `reader`.
+    pub fn new(reader: Box<dyn Read>, format: InputFormat) -> Items {
+        let inner = match format {
+            InputFormat::Jsonl => Source::Jsonl {
+                reader: BufReader::with_capacity(1 << 16, reader),
+                buf: Vec::with_capacity(4096),
+                line: 0,
+            },
+            InputFormat::Csv => {
+                let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+                let (columns, header_error) = match reader.headers() {
+                    Ok(h) => (h.iter().map(Column::of).collect(), None),
+                    Err(e) => (Vec::new(), Some(format!("invalid CSV header: {e}"))),
+                };
+                Source::Csv {
+                    reader,
+                    columns,
+                    record: csv::StringRecord::new(),
+                    header_error,
+                }
+            }
+        };
+        Items {
+            inner,
+            seen: HashSet::new(),
+        }
+    }
+
+    /// Takes a parsed item through the repeated-id check. Ids are kept as
+    /// 64-bit hashes, so memory stays small on large inputs.
+    fn unique(&mut self, line: usize, item: FeedbackItem) -> Record {
+        let mut h = std::hash::DefaultHasher::new();
+        item.id.hash(&mut h);
+        if self.seen.insert(h.finish()) {
+            Record::Item(line, item)
+        } else {
+            Record::Bad(BadLine {
+                line,
+                message: format!(
+                    "item {:?} appears more than once in the input (field `id` must be unique)",
+                    item.id
+                ),
+            })
+        }
+    }
+}
+
+impl Iterator for Items {
+    type Item = std::io::Result<Record>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (line, parsed) = match &mut self.inner {
+            Source::Jsonl { reader, buf, line } => loop {
+                buf.clear();
+                match reader.read_until(b'\n', buf) {
+                    Ok(0) => return None,
+                    Ok(_) => {}
+                    Err(e) => return Some(Err(e)),
+                }
+                *line += 1;
+                let text = buf.trim_ascii();
+                if text.is_empty() {
+                    continue;
+                }
+                break (*line, parse_json_line(text));
+            },
+            Source::Csv {
+                reader,
+                columns,
+                record,
+                header_error,
+            } => {
+                if let Some(message) = header_error.take() {
+                    return Some(Ok(Record::Bad(BadLine { line: 1, message })));
+                }
+                match reader.read_record(record) {
+                    Ok(false) => return None,
+                    Ok(true) => {}
+                    Err(e) => {
+                        let line = e.position().map_or(0, |p| p.line() as usize);
+                        if let csv::ErrorKind::Io(_) = e.kind() {
+                            return Some(Err(std::io::Error::other(e)));
+                        }
+                        return Some(Ok(Record::Bad(BadLine {
+                            line,
+                            message: format!("invalid CSV: {e}"),
+                        })));
+                    }
+                }
+                let line = record.position().map_or(0, |p| p.line() as usize);
+                (line, csv_item(columns, record))
+            }
+        };
+        Some(Ok(match parsed {
+            Ok(item) => self.unique(line, item),
+            Err(message) => Record::Bad(BadLine { line, message }),
+        }))
+    }
+}
+
+/// Parses one JSON line straight into an item (unknown fields are skipped
+/// by the item's own deserialiser, which names the field at fault).
+pub fn parse_json_line(text: &[u8]) -> Result<FeedbackItem, String> {
+    match std::str::from_utf8(text) {
+        Err(e) => Err(format!("invalid UTF-8: {e}")),
+        Ok(text) => serde_json::from_str::<FeedbackItem>(text).map_err(|e| {
+            if e.is_syntax() || e.is_eof() {
+                format!("invalid JSON: {e}")
+            } else {
+                e.to_string()
+            }
+        }),
+    }
+}
+
+/// Builds an item from a CSV row through the item's own deserialiser, so
+/// that its checks and error messages are the JSON ones: numbers are given
+/// as numbers when they parse, tags are split on `;` or `|`, empty cells
+/// are absent fields.
+fn csv_item(
+    columns: &[Option<Column>],
+    record: &csv::StringRecord,
+) -> Result<FeedbackItem, String> {
+    let mut map = serde_json::Map::new();
+    for (col, cell) in columns.iter().zip(record.iter()) {
+        let Some(col) = col else { continue };
+        if cell.is_empty() && *col != Column::Id {
+            continue;
+        }
+        let value = match col {
+            Column::DealValue | Column::Votes => match cell.trim().parse::<f64>() {
+                Ok(n) if *col == Column::Votes && n.fract() == 0.0 && n >= 0.0 => {
+                    serde_json::Value::from(n as u64)
+                }
+                Ok(n) => serde_json::Number::from_f64(n)
+                    .map_or_else(|| cell.into(), serde_json::Value::Number),
+                Err(_) => cell.into(),
+            },
+            Column::Tags => cell
+                .split([';', '|'])
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(serde_json::Value::from)
+                .collect(),
+            _ => cell.into(),
+        };
+        map.insert(col.key().to_string(), value);
+    }
+    serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| e.to_string())
+}
+
+/// Items with their line numbers, and the bad lines.
+pub type ItemsRead = (Vec<(usize, FeedbackItem)>, Vec<BadLine>);
+
+/// Reads a whole input (for the tools that need the whole batch): the items
+/// with their line numbers, and the bad lines; items whose `embedding` has
+/// another length than most items' are bad lines too.
+pub fn read_all(path: Option<&str>, format: InputFormat) -> std::io::Result<ItemsRead> {
+    let mut items = Vec::new();
+    let mut bad = Vec::new();
+    for r in Items::new(open(path)?, format) {
+        match r? {
+            Record::Item(line, item) => items.push((line, item)),
+            Record::Bad(b) => bad.push(b),
+        }
+    }
+    bad.extend(super::drop_odd_embeddings_by(&mut items, |(l, it)| {
+        (*l, it)
+    }));
+    bad.sort_by_key(|b| b.line);
+    Ok((items, bad))
+}

@@ -1,0 +1,179 @@
+//! The command-line examples as a user runs them: `--help`, exit statuses
+//! 0/1/2, CSV in and out, streaming order, one result per good line.
+//! Run through `cargo run`, as the other example tests do.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn run(name: &str, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["run", "--quiet", "--example", name, "--"])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cargo runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+const ITEMS: &str = r#"{"id":"a","title":"Export to PDF crashes","body":"The app crashes with error 500 when I export"}
+{"id":"b","title":"Please add dark mode","body":"It would be great to have a dark theme"}
+{"id":"c","title":"GDPR erasure request","body":"We are legally required to delete personal data"}
+"#;
+
+#[test]
+fn help_names_the_shared_flags_and_the_exit_statuses() {
+    for tool in ["classify", "cluster", "triage"] {
+        let out = run(tool, &["--help"], "");
+        assert_eq!(out.status.code(), Some(0), "{tool}");
+        let help = text(&out.stdout);
+        for flag in ["--input", "--output", "--table", "Exit status", "1 ", "2 "] {
+            assert!(help.contains(flag), "{tool} --help lacks {flag}:\n{help}");
+        }
+        let v = run(tool, &["--version"], "");
+        assert_eq!(v.status.code(), Some(0));
+        assert!(text(&v.stdout).contains(env!("CARGO_PKG_VERSION")));
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for tool in ["classify", "cluster", "triage"] {
+        let out = run(tool, &["--no-such-flag"], "");
+        assert_eq!(out.status.code(), Some(2), "{tool}");
+        let out = run(tool, &["--output", "yaml"], "");
+        assert_eq!(out.status.code(), Some(2), "{tool}");
+        let out = run(tool, &["/no/such/file.jsonl"], "");
+        assert_eq!(out.status.code(), Some(2), "{tool}");
+        assert!(text(&out.stderr).contains("/no/such/file.jsonl"));
+    }
+}
+
+#[test]
+fn classify_keeps_input_order_and_reports_bad_lines_with_numbers() {
+    let mut input = String::new();
+    for i in 0..2200 {
+        input.push_str(&format!(
+            "{{\"id\":\"i{i}\",\"body\":\"word {i} crash export\"}}\n"
+        ));
+        if i == 2100 {
+            input.push_str("{not json\n");
+        }
+    }
+    let out = run("classify", &[], &input);
+    assert_eq!(out.status.code(), Some(1));
+    let ids: Vec<String> = text(&out.stdout)
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["id"].as_str().unwrap().to_string()
+        })
+        .collect();
+    let want: Vec<String> = (0..2200).map(|i| format!("i{i}")).collect();
+    assert_eq!(ids, want);
+    let err = text(&out.stderr);
+    assert!(err.contains("<stdin>:2102: invalid JSON"), "{err}");
+}
+
+#[test]
+fn classify_all_good_exits_0_and_repeated_id_is_a_bad_line() {
+    let out = run("classify", &[], ITEMS);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).lines().count(), 3);
+    let twice = format!("{ITEMS}{{\"id\":\"a\",\"body\":\"again\"}}\n");
+    let out = run("classify", &[], &twice);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout).lines().count(), 3);
+    assert!(text(&out.stderr).contains("<stdin>:4:"));
+}
+
+#[test]
+fn classify_csv_in_gives_the_same_classes_as_jsonl_in_and_csv_out_round_trips() {
+    let csv_in = "id,title,body,votes,extra\n\
+a,Export to PDF crashes,\"The app crashes with error 500 when I export\",3,x\n\
+b,Please add dark mode,\"It would be great to have a dark theme\",,y\n\
+c,GDPR erasure request,\"We are legally required to delete personal data\",1,z\n";
+    let from_csv = run("classify", &["--input", "csv"], csv_in);
+    let from_json = run("classify", &[], ITEMS);
+    assert_eq!(
+        from_csv.status.code(),
+        Some(0),
+        "{}",
+        text(&from_csv.stderr)
+    );
+    let classes = |o: &Output| -> Vec<(String, serde_json::Value)> {
+        text(&o.stdout)
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                (v["id"].as_str().unwrap().to_string(), v["class"].clone())
+            })
+            .collect()
+    };
+    assert_eq!(classes(&from_csv), classes(&from_json));
+
+    let out = run("classify", &["--output", "csv"], ITEMS);
+    assert_eq!(out.status.code(), Some(0));
+    let mut r = csv::Reader::from_reader(out.stdout.as_slice());
+    let headers = r.headers().unwrap().clone();
+    assert_eq!(&headers[0], "id");
+    assert_eq!(&headers[1], "class");
+    let rows: Vec<(String, String)> = r
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[0].to_string(), r[1].to_string())
+        })
+        .collect();
+    let want: Vec<(String, String)> = classes(&from_json)
+        .into_iter()
+        .map(|(id, c)| (id, c.as_str().unwrap_or("").to_string()))
+        .collect();
+    assert_eq!(rows, want);
+}
+
+#[test]
+fn classify_bad_csv_row_is_reported_and_the_others_classified() {
+    let csv_in = "id,body,deal_value\na,crash on export,10\nb,dark mode please,-5\n,no id here,\nd,login fails,\n";
+    let out = run("classify", &["--input", "csv"], csv_in);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("<stdin>:3:") && err.contains("deal_value"),
+        "{err}"
+    );
+    assert!(err.contains("<stdin>:4:"), "{err}");
+    assert_eq!(text(&out.stdout).lines().count(), 2);
+}
+
+#[test]
+fn cluster_and_triage_read_csv_and_report_bad_lines() {
+    let csv_in = "id,title,body,customer\n\
+a,Dark mode,Please add a dark mode to the editor,acme\n\
+b,Dark theme,Dark mode for the editor please,globex\n\
+c,SSO login,SAML single sign-on for login,initech\n";
+    for tool in ["cluster", "triage"] {
+        let out = run(tool, &["--input", "csv"], csv_in);
+        assert_eq!(out.status.code(), Some(0), "{tool}: {}", text(&out.stderr));
+        let all = text(&out.stdout);
+        for id in ["\"a\"", "\"b\"", "\"c\""] {
+            assert!(all.contains(id), "{tool} output lacks {id}");
+        }
+        let bad = format!("{ITEMS}oops\n");
+        let out = run(tool, &[], &bad);
+        assert_eq!(out.status.code(), Some(1), "{tool}");
+        assert!(text(&out.stderr).contains("<stdin>:4:"), "{tool}");
+    }
+}
