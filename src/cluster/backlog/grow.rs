@@ -12,24 +12,37 @@ impl Backlog {
     /// entries of each of `max_search_terms_per_item` term lists, features
     /// and special cases apart, and verifies the `max_candidates_per_item`
     /// groups sharing the most weight.
-    pub(super) fn score_candidates(&self, v: &[(u32, f32)]) -> Vec<(u32, f32)> {
+    pub(super) fn score_candidates(&mut self, v: &[(u32, f32)]) -> Vec<(u32, f32)> {
         let p = &self.params;
         let mut strongest: Vec<(u32, f32)> = v.to_vec();
         strongest.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         strongest.truncate(p.max_search_terms_per_item);
-        let mut acc: HashMap<u32, f32> = HashMap::new();
+        let (depth, keep) = (p.max_postings_per_term, p.max_candidates_per_item);
+        // A dense score per group, reset through the list of touched ones:
+        // the scan costs the entries read, not the number of groups.
+        let mut acc = std::mem::take(&mut self.scratch);
+        acc.resize(self.groups.len(), 0.0);
+        let mut touched: Vec<u32> = Vec::new();
         for &(t, w) in &strongest {
             for lists in [&self.feature_postings, &self.pending_postings] {
                 let list = &lists[t as usize];
-                let from = list.len().saturating_sub(p.max_postings_per_term);
-                for &g in &list[from..] {
-                    *acc.entry(self.resolve(g)).or_insert(0.0) += w;
+                for &g in &list[list.len().saturating_sub(depth)..] {
+                    let g = self.resolve(g);
+                    let slot = &mut acc[g as usize];
+                    if *slot == 0.0 {
+                        touched.push(g);
+                    }
+                    *slot += w;
                 }
             }
         }
-        let mut cands: Vec<(u32, f32)> = acc.into_iter().collect();
+        let mut cands: Vec<(u32, f32)> = touched
+            .iter()
+            .map(|&g| (g, std::mem::replace(&mut acc[g as usize], 0.0)))
+            .collect();
+        self.scratch = acc;
         cands.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        cands.truncate(p.max_candidates_per_item);
+        cands.truncate(keep);
         let mut scored: Vec<(u32, f32)> = cands
             .into_iter()
             .map(|(g, _)| (g, self.similarity(v, g)))

@@ -90,6 +90,9 @@ pub struct Backlog {
     events: Vec<Event>,
     /// The number of the next feature id.
     next_feature: u64,
+    /// Per group, a score while candidates are gathered; all zero between
+    /// inserts (not saved).
+    scratch: Vec<f32>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -200,6 +203,7 @@ impl Backlog {
             pending_postings: Vec::new(),
             events: Vec::new(),
             next_feature: 1,
+            scratch: Vec::new(),
         })
     }
 
@@ -390,12 +394,7 @@ impl Backlog {
     fn vectorize(&mut self, item: &FeedbackItem) -> Vec<(u32, f32)> {
         let mut buf = Analyzed::default();
         let mut tf: Vec<(u32, f32)> = Vec::new();
-        let mut raw: Vec<(String, f32)> = Vec::new();
-        vectors::for_each_term(&mut buf, item, |term, _, w| raw.push((term.to_string(), w)));
-        for (term, w) in raw {
-            let id = self.intern(&term);
-            tf.push((id, w));
-        }
+        vectors::for_each_term(&mut buf, item, |term, _, w| tf.push((self.intern(term), w)));
         tf.sort_unstable_by_key(|e| e.0);
         let mut merged: Vec<(u32, f32)> = Vec::with_capacity(tf.len());
         for (id, w) in tf {

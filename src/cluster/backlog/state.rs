@@ -163,6 +163,7 @@ impl TryFrom<Saved> for Backlog {
             pending_postings: s.pending_postings,
             events: s.events,
             next_feature: s.next_feature,
+            scratch: Vec::new(),
         })
     }
 }
