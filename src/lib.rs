@@ -199,6 +199,9 @@ pub use cluster::{
     Assignment, CandidateFeature, ClassMix, ClusterIndex, ClusterParams, Clusterer, Clustering,
     DuplicateCheck, DuplicateDecision, GroupKind, SpecialCase, SpecialReason,
 };
+pub use cluster::{
+    BACKLOG_FORMAT_VERSION, Backlog, BacklogError, BacklogFeature, Event, EventKind, Placement,
+};
 pub use diff::{Diff, DiffCell, DiffExample, PolicyDiff};
 pub use embed::{StaticVectors, VectorsError};
 pub use error::{ItemError, ParamsError, PolicyError, PolicyErrors};
@@ -261,6 +264,8 @@ mod autotraits {
         assert_all::<VectorsError>();
         assert_all::<Clustering>();
         assert_all::<ClusterIndex>();
+        assert_all::<Backlog>();
+        assert_all::<BacklogError>();
         assert_all::<Triage>();
         assert_all::<TriageReport>();
     }

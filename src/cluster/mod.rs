@@ -21,6 +21,7 @@
 //!    similarity between two groups is at least `similarity_threshold`;
 //! 6. name, describe and rank the groups (by their terms, readable).
 
+mod backlog;
 mod candidates;
 mod describe;
 mod ids;
@@ -32,6 +33,9 @@ mod result;
 mod semantic;
 mod vectors;
 
+pub use backlog::{
+    BACKLOG_FORMAT_VERSION, Backlog, BacklogError, BacklogFeature, Event, EventKind, Placement,
+};
 pub use index::ClusterIndex;
 pub use params::ClusterParams;
 pub use result::{

@@ -1,0 +1,263 @@
+//! How a [`Backlog`] grows: finding a request's groups, joining, merging
+//! and promoting special cases to features.
+
+use std::collections::HashMap;
+
+use super::{Backlog, Event, EventKind, Group, distinct};
+
+impl Backlog {
+    /// The groups sharing the request's strongest terms, with the mean
+    /// similarity of the request to their members, best first (ties by
+    /// group number). Scans at most `max_postings_per_term` of the newest
+    /// entries of each of `max_search_terms_per_item` term lists, features
+    /// and special cases apart, and verifies the `max_candidates_per_item`
+    /// groups sharing the most weight.
+    pub(super) fn score_candidates(&mut self, v: &[(u32, f32)]) -> Vec<(u32, f32)> {
+        let p = &self.params;
+        let mut strongest: Vec<(u32, f32)> = v.to_vec();
+        strongest.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        strongest.truncate(p.max_search_terms_per_item);
+        let (depth, keep) = (p.max_postings_per_term, p.max_candidates_per_item);
+        // A dense score per group, reset through the list of touched ones:
+        // the scan costs the entries read, not the number of groups.
+        let mut acc = std::mem::take(&mut self.scratch);
+        acc.resize(self.groups.len(), 0.0);
+        let mut touched: Vec<u32> = Vec::new();
+        for &(t, w) in &strongest {
+            for lists in [&self.feature_postings, &self.pending_postings] {
+                let list = &lists[t as usize];
+                for &g in &list[list.len().saturating_sub(depth)..] {
+                    let g = self.resolve(g);
+                    let slot = &mut acc[g as usize];
+                    if *slot == 0.0 {
+                        touched.push(g);
+                    }
+                    *slot += w;
+                }
+            }
+        }
+        let mut cands: Vec<(u32, f32)> = touched
+            .iter()
+            .map(|&g| (g, std::mem::replace(&mut acc[g as usize], 0.0)))
+            .collect();
+        self.scratch = acc;
+        cands.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        cands.truncate(keep);
+        let mut scored: Vec<(u32, f32)> = cands
+            .into_iter()
+            .map(|(g, _)| (g, self.similarity(v, g)))
+            .collect();
+        scored.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        scored
+    }
+
+    /// The mean cosine similarity of unit vector `v` to group `g`'s members.
+    fn similarity(&self, v: &[(u32, f32)], g: u32) -> f32 {
+        let g = &self.groups[g as usize];
+        let dot: f32 = v
+            .iter()
+            .map(|&(t, w)| w * g.sum.get(&t).copied().unwrap_or(0.0))
+            .sum();
+        dot / g.members.len().max(1) as f32
+    }
+
+    /// The mean cosine similarity between the members of `a` and of `b`
+    /// (summed in term order, so it does not depend on the maps' layout).
+    pub(super) fn link(&self, a: u32, b: u32) -> f64 {
+        let (ga, gb) = (&self.groups[a as usize], &self.groups[b as usize]);
+        let n = (ga.members.len() * gb.members.len()).max(1) as f64;
+        cross(ga, gb) / n
+    }
+
+    /// Adds item `index` with vector `v` to group `g`.
+    pub(super) fn add_to_group(&mut self, g: u32, index: u32, v: &[(u32, f32)]) {
+        let customer = self.items[index as usize].customer.clone();
+        let group = &mut self.groups[g as usize];
+        let dot: f64 = v
+            .iter()
+            .map(|&(t, w)| f64::from(w) * f64::from(group.sum.get(&t).copied().unwrap_or(0.0)))
+            .sum();
+        let self_dot: f64 = v.iter().map(|&(_, w)| f64::from(w) * f64::from(w)).sum();
+        group.norm2 += 2.0 * dot + self_dot;
+        group.members.push(index);
+        match customer {
+            Some(c) => {
+                group.customers.insert(c);
+            }
+            None => group.anonymous += 1,
+        }
+        let is_feature = group.feature;
+        let mut fresh = Vec::new();
+        for &(t, w) in v {
+            let e = group.sum.entry(t).or_insert_with(|| {
+                fresh.push(t);
+                0.0
+            });
+            *e += w;
+        }
+        let lists = match is_feature {
+            Some(_) => &mut self.feature_postings,
+            None => &mut self.pending_postings,
+        };
+        for t in fresh {
+            lists[t as usize].push(g);
+        }
+        self.items[index as usize].group = g;
+        if let Some(n) = is_feature {
+            let at = self.items.len() as u64;
+            let id = self.items[index as usize].id.clone();
+            self.events.push(Event {
+                at,
+                feature: format!("F{n}"),
+                kind: EventKind::Grew,
+                requests: vec![id],
+            });
+        }
+    }
+
+    /// Starts a group of special cases with item `index` alone.
+    pub(super) fn new_group(&mut self, index: u32, v: &[(u32, f32)]) -> u32 {
+        let g = self.groups.len() as u32;
+        self.groups.push(Group {
+            feature: None,
+            members: Vec::new(),
+            sum: HashMap::new(),
+            norm2: 0.0,
+            customers: Default::default(),
+            anonymous: 0,
+            merged_into: None,
+        });
+        self.add_to_group(g, index, v);
+        g
+    }
+
+    /// Merges groups `a` and `b` (bridged by item `by`): the larger keeps
+    /// its storage, the older feature its id. Returns the merged group.
+    pub(super) fn merge(&mut self, a: u32, b: u32, by: u32) -> u32 {
+        let (ga, gb) = (&self.groups[a as usize], &self.groups[b as usize]);
+        let (keep, gone) = if (gb.members.len(), b) > (ga.members.len(), a) {
+            (b, a)
+        } else {
+            (a, b)
+        };
+        let cross = cross(ga, gb);
+        let (na, nb) = (ga.members.len(), gb.members.len());
+        let (fa, fb) = (ga.feature, gb.feature);
+        let id = match (fa, fb) {
+            (Some(x), Some(y)) => Some(x.min(y)),
+            (x, y) => x.or(y),
+        };
+        let absorbed = match (fa, fb) {
+            (Some(x), Some(y)) => Some(x.max(y)),
+            _ => None,
+        };
+        let moved = std::mem::take(&mut self.groups[gone as usize].members);
+        let g_gone = std::mem::replace(
+            &mut self.groups[gone as usize],
+            Group {
+                feature: None,
+                members: Vec::new(),
+                sum: HashMap::new(),
+                norm2: 0.0,
+                customers: Default::default(),
+                anonymous: 0,
+                merged_into: Some(keep),
+            },
+        );
+        for &i in &moved {
+            self.items[i as usize].group = keep;
+        }
+        let was_feature = self.groups[keep as usize].feature.is_some();
+        let kept = &mut self.groups[keep as usize];
+        kept.norm2 += g_gone.norm2 + 2.0 * cross;
+        kept.members.extend_from_slice(&moved);
+        kept.customers.extend(g_gone.customers);
+        kept.anonymous += g_gone.anonymous;
+        kept.feature = id;
+        let mut fresh: Vec<u32> = Vec::new();
+        for (t, w) in g_gone.sum {
+            let e = kept.sum.entry(t).or_insert_with(|| {
+                fresh.push(t);
+                0.0
+            });
+            *e += w;
+        }
+        fresh.sort_unstable();
+        if id.is_some() && !was_feature {
+            // The kept storage was special cases: list all its terms among
+            // the features.
+            fresh = kept.sum.keys().copied().collect();
+            fresh.sort_unstable();
+        }
+        let lists = match id {
+            Some(_) => &mut self.feature_postings,
+            None => &mut self.pending_postings,
+        };
+        for t in fresh {
+            lists[t as usize].push(keep);
+        }
+        if let Some(n) = id {
+            self.events.push(Event {
+                at: self.items.len() as u64,
+                feature: format!("F{n}"),
+                kind: EventKind::Merged {
+                    absorbed: absorbed.map(|x| format!("F{x}")),
+                    requests_absorbed: if fa == id { nb } else { na },
+                },
+                requests: vec![self.items[by as usize].id.clone()],
+            });
+        }
+        keep
+    }
+
+    /// Makes group `g` of special cases a feature when it meets the rules,
+    /// recording its members as the requests that caused it.
+    pub(super) fn promote(&mut self, g: u32) {
+        let group = &self.groups[g as usize];
+        let n = group.members.len();
+        if group.feature.is_some() || n < 2 || distinct(group) < self.params.min_distinct_customers
+        {
+            return;
+        }
+        let cohesion = (group.norm2 - n as f64) / (n * (n - 1)) as f64;
+        if cohesion < self.params.similarity_threshold {
+            return;
+        }
+        let number = self.next_feature;
+        self.next_feature += 1;
+        let mut terms: Vec<u32> = group.sum.keys().copied().collect();
+        terms.sort_unstable();
+        for t in terms {
+            self.feature_postings[t as usize].push(g);
+        }
+        let group = &mut self.groups[g as usize];
+        group.feature = Some(number);
+        let mut members = group.members.clone();
+        members.sort_unstable();
+        let requests = members
+            .iter()
+            .map(|&i| self.items[i as usize].id.clone())
+            .collect();
+        self.events.push(Event {
+            at: self.items.len() as u64,
+            feature: format!("F{number}"),
+            kind: EventKind::Created,
+            requests,
+        });
+    }
+}
+
+/// The sum of the dot products between the members of `a` and of `b`.
+fn cross(a: &Group, b: &Group) -> f64 {
+    let (small, large) = if a.sum.len() <= b.sum.len() {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    let mut terms: Vec<(u32, f32)> = small.sum.iter().map(|(&t, &w)| (t, w)).collect();
+    terms.sort_unstable_by_key(|e| e.0);
+    terms
+        .iter()
+        .map(|&(t, w)| f64::from(w) * f64::from(large.sum.get(&t).copied().unwrap_or(0.0)))
+        .sum()
+}

@@ -1,0 +1,453 @@
+//! A clustering that grows one request at a time: [`Backlog`].
+//!
+//! Each request is compared with the groups that share its strongest terms
+//! (found through per-term lists of groups, scanned to a bounded depth), so
+//! an insert costs about the same whatever the number of requests seen.
+//! Groups hold the sum of their members' unit term vectors, so the mean
+//! similarity of a request to a group's members (the linkage's criterion) is
+//! one sparse dot product, and the mean similarity between two groups is one
+//! more.
+
+mod grow;
+mod state;
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use super::ClusterParams;
+use super::vectors;
+use crate::error::{ItemError, ParamsError};
+use crate::item::FeedbackItem;
+use crate::text::Analyzed;
+
+pub use state::BacklogError;
+
+/// The version of the saved form written by this release; loading another
+/// version fails with [`BacklogError::Version`].
+pub const BACKLOG_FORMAT_VERSION: u32 = 1;
+
+/// A backlog of requests grouped into features, that grows with each request
+/// and keeps its features' ids.
+///
+/// * A request joins the group (feature or special cases) whose members it is
+///   most similar to on average, when that reaches `similarity_threshold`;
+///   otherwise it starts a group of its own, a special case.
+/// * A group of special cases becomes a feature, with a new id, once it has
+///   `min_distinct_customers` distinct customers (a request without a
+///   customer is its own unknown customer) and its members' mean pairwise
+///   similarity reaches the threshold.
+/// * A feature keeps its id while it grows. When a request makes two groups
+///   one (their mean pairwise similarity reaches the threshold), the merged
+///   group keeps the older feature's id and the merge is recorded.
+/// * Every change is an [`Event`] naming the requests that caused it.
+///
+/// The result depends only on the order of the stream: the same requests in
+/// the same order give the same backlog, and a backlog saved with serde,
+/// loaded and fed the rest of a stream is identical to one that never
+/// stopped. Terms are weighed by their rarity among the requests seen when
+/// each request arrives, and compared by terms only (no word vectors).
+///
+/// ```
+/// use feedback_triage::{Backlog, ClusterParams, FeedbackItem};
+///
+/// let mut backlog = Backlog::new(ClusterParams::default())?;
+/// let ask = |id: &str, who: &str, text: &str| {
+///     FeedbackItem::new(id).with_title(text).with_customer(who)
+/// };
+/// backlog.insert(&ask("r1", "acme", "export invoices to csv"))?;
+/// assert_eq!(backlog.features().len(), 0); // one customer: a special case
+/// backlog.insert(&ask("r2", "globex", "export invoices as csv file"))?;
+/// let features = backlog.features();
+/// assert_eq!(features.len(), 1);
+/// let id = features[0].id.clone();
+/// backlog.insert(&ask("r3", "initech", "csv export of invoices please"))?;
+/// assert_eq!(backlog.features()[0].id, id); // grew, same id
+/// assert_eq!(backlog.feature_of("r3"), Some(id));
+///
+/// // Save and load with any serde format.
+/// let saved = serde_json::to_string(&backlog).unwrap();
+/// let loaded: Backlog = serde_json::from_str(&saved).unwrap();
+/// assert_eq!(loaded.features(), backlog.features());
+/// # Ok::<(), feedback_triage::BacklogError>(())
+/// ```
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(into = "state::Saved", try_from = "state::Saved")]
+pub struct Backlog {
+    params: ClusterParams,
+    /// Term id -> its text, in the order terms were first seen.
+    terms: Vec<String>,
+    term_ids: HashMap<String, u32>,
+    /// Term id -> the number of requests that used it.
+    df: Vec<u32>,
+    items: Vec<Item>,
+    item_ids: HashMap<String, u32>,
+    groups: Vec<Group>,
+    /// Term id -> the features whose members used it (possibly merged away).
+    feature_postings: Vec<Vec<u32>>,
+    /// Term id -> the groups of special cases whose members used it.
+    pending_postings: Vec<Vec<u32>>,
+    events: Vec<Event>,
+    /// The number of the next feature id.
+    next_feature: u64,
+    /// Per group, a score while candidates are gathered; all zero between
+    /// inserts (not saved).
+    scratch: Vec<f32>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Item {
+    id: String,
+    customer: Option<String>,
+    group: u32,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Group {
+    /// The feature's number (its id is `F` and the number), once it is one.
+    feature: Option<u64>,
+    members: Vec<u32>,
+    /// The sum of the members' unit term vectors.
+    sum: HashMap<u32, f32>,
+    /// The squared length of `sum`.
+    norm2: f64,
+    customers: BTreeSet<String>,
+    /// Members without a customer.
+    anonymous: u64,
+    /// The group this one was merged into.
+    merged_into: Option<u32>,
+}
+
+/// Where [`Backlog::insert`] put a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Placement {
+    /// The request belongs to this feature (which it may just have created
+    /// or merged: see [`Backlog::events`]).
+    Feature {
+        /// The feature's id.
+        id: String,
+    },
+    /// The request is a special case: no feature yet.
+    Special,
+}
+
+/// One change of a [`Backlog`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// The number of requests inserted when it happened (the position in the
+    /// stream of the request that caused it, plus one).
+    pub at: u64,
+    /// The feature concerned (for a merge, the one that kept its id).
+    pub feature: String,
+    /// What happened.
+    pub kind: EventKind,
+    /// The requests that caused it: a new feature's members, the request
+    /// that joined or bridged.
+    pub requests: Vec<String>,
+}
+
+/// What an [`Event`] records.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum EventKind {
+    /// Special cases became a new feature.
+    Created,
+    /// A request joined the feature.
+    Grew,
+    /// Another group was merged into the feature: a feature (its id is
+    /// retired) or special cases (`None`).
+    Merged {
+        /// The id of the feature merged in, if it was one.
+        absorbed: Option<String>,
+        /// The number of requests merged in.
+        requests_absorbed: usize,
+    },
+}
+
+/// A feature of a [`Backlog`], as returned by [`Backlog::features`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BacklogFeature {
+    /// Its stable id.
+    pub id: String,
+    /// Its requests' ids, in the order they were inserted.
+    pub members: Vec<String>,
+    /// The number of distinct customers (each request without one counts
+    /// as its own).
+    pub distinct_customers: usize,
+}
+
+impl Backlog {
+    /// An empty backlog. Uses `similarity_threshold`,
+    /// `min_distinct_customers`, `max_terms_per_item`,
+    /// `max_candidates_per_item`, `max_postings_per_term` and
+    /// `max_search_terms_per_item` of `params` (the threshold as given: it
+    /// is not adapted to the data).
+    ///
+    /// ```
+    /// use feedback_triage::{Backlog, ClusterParams};
+    /// let err = Backlog::new(ClusterParams::default().similarity_threshold(0.0)).unwrap_err();
+    /// assert!(err.to_string().contains("similarity_threshold"));
+    /// ```
+    pub fn new(params: ClusterParams) -> Result<Backlog, BacklogError> {
+        params.validate().map_err(BacklogError::Params)?;
+        Ok(Backlog {
+            params,
+            terms: Vec::new(),
+            term_ids: HashMap::new(),
+            df: Vec::new(),
+            items: Vec::new(),
+            item_ids: HashMap::new(),
+            groups: Vec::new(),
+            feature_postings: Vec::new(),
+            pending_postings: Vec::new(),
+            events: Vec::new(),
+            next_feature: 1,
+            scratch: Vec::new(),
+        })
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> &ClusterParams {
+        &self.params
+    }
+
+    /// The number of requests inserted.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// True before the first insert.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Every change so far, oldest first. Events of one run are the tail
+    /// from the length before it: `&backlog.events()[before..]`.
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// Adds a request. Fails, changing nothing, when the item is invalid
+    /// (see [`FeedbackItem::validate`]) or its id was inserted before.
+    ///
+    /// ```
+    /// use feedback_triage::{Backlog, BacklogError, ClusterParams, FeedbackItem, Placement};
+    /// let mut backlog = Backlog::new(ClusterParams::default())?;
+    /// let item = FeedbackItem::new("r1").with_title("dark mode");
+    /// assert_eq!(backlog.insert(&item)?, Placement::Special);
+    /// assert!(matches!(backlog.insert(&item), Err(BacklogError::DuplicateRequest { .. })));
+    /// # Ok::<(), BacklogError>(())
+    /// ```
+    pub fn insert(&mut self, item: &FeedbackItem) -> Result<Placement, BacklogError> {
+        item.validate().map_err(BacklogError::Item)?;
+        if self.item_ids.contains_key(&item.id) {
+            return Err(BacklogError::DuplicateRequest {
+                id: item.id.clone(),
+            });
+        }
+        let v = self.vectorize(item);
+        let index = self.items.len() as u32;
+        self.item_ids.insert(item.id.clone(), index);
+        self.items.push(Item {
+            id: item.id.clone(),
+            customer: item.customer.clone(),
+            group: u32::MAX,
+        });
+        let scored = self.score_candidates(&v);
+        let threshold = self.params.similarity_threshold as f32;
+        let g = match scored.first() {
+            Some(&(g, s)) if s >= threshold => {
+                self.add_to_group(g, index, &v);
+                g
+            }
+            _ => self.new_group(index, &v),
+        };
+        let mut g = g;
+        for &(h, s) in scored.iter().skip(1).take(BRIDGE_CHECKS) {
+            if s < threshold {
+                break;
+            }
+            let (h, g_now) = (self.resolve(h), self.resolve(g));
+            if h != g_now && self.link(g_now, h) >= f64::from(threshold) {
+                g = self.merge(g_now, h, index);
+            }
+        }
+        self.promote(self.resolve(g));
+        Ok(self.placement(index))
+    }
+
+    /// Adds requests in order, stopping at the first that fails (those
+    /// before it stay inserted). The same as calling
+    /// [`insert`](Self::insert) on each.
+    pub fn insert_batch<'a>(
+        &mut self,
+        items: impl IntoIterator<Item = &'a FeedbackItem>,
+    ) -> Result<Vec<Placement>, BacklogError> {
+        items.into_iter().map(|it| self.insert(it)).collect()
+    }
+
+    /// The feature request `id` belongs to, if any.
+    pub fn feature_of(&self, id: &str) -> Option<String> {
+        let &i = self.item_ids.get(id)?;
+        let g = &self.groups[self.items[i as usize].group as usize];
+        g.feature.map(|n| format!("F{n}"))
+    }
+
+    /// The features, oldest first.
+    pub fn features(&self) -> Vec<BacklogFeature> {
+        let mut out: Vec<(u64, BacklogFeature)> = self
+            .live_groups()
+            .filter_map(|g| {
+                let n = g.feature?;
+                Some((
+                    n,
+                    BacklogFeature {
+                        id: format!("F{n}"),
+                        members: self.member_ids(g),
+                        distinct_customers: distinct(g),
+                    },
+                ))
+            })
+            .collect();
+        out.sort_by_key(|e| e.0);
+        out.into_iter().map(|e| e.1).collect()
+    }
+
+    /// The requests that are special cases (in no feature), in the order
+    /// they were inserted.
+    pub fn special_cases(&self) -> Vec<&str> {
+        self.items
+            .iter()
+            .filter(|it| self.groups[it.group as usize].feature.is_none())
+            .map(|it| it.id.as_str())
+            .collect()
+    }
+
+    /// Every request in exactly one group: the features oldest first, then
+    /// the groups of special cases by their first request. Members are in
+    /// the order they were inserted.
+    pub fn partition(&self) -> Vec<Vec<&str>> {
+        let mut live: Vec<(u64, u64, &Group)> = self
+            .live_groups()
+            .map(|g| {
+                let first = g.members.iter().min().copied().unwrap_or(0);
+                (g.feature.unwrap_or(u64::MAX), u64::from(first), g)
+            })
+            .collect();
+        live.sort_by_key(|e| (e.0, e.1));
+        live.into_iter()
+            .map(|(_, _, g)| {
+                let mut m = g.members.clone();
+                m.sort_unstable();
+                m.iter()
+                    .map(|&i| self.items[i as usize].id.as_str())
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+/// A request that joins one group is checked as a bridge to at most this
+/// many other groups it is close to.
+const BRIDGE_CHECKS: usize = 3;
+
+fn distinct(g: &Group) -> usize {
+    g.customers.len() + g.anonymous as usize
+}
+
+impl Backlog {
+    fn live_groups(&self) -> impl Iterator<Item = &Group> {
+        self.groups
+            .iter()
+            .filter(|g| g.merged_into.is_none() && !g.members.is_empty())
+    }
+
+    fn member_ids(&self, g: &Group) -> Vec<String> {
+        let mut m = g.members.clone();
+        m.sort_unstable();
+        m.iter()
+            .map(|&i| self.items[i as usize].id.clone())
+            .collect()
+    }
+
+    fn placement(&self, index: u32) -> Placement {
+        let g = &self.groups[self.items[index as usize].group as usize];
+        match g.feature {
+            Some(n) => Placement::Feature {
+                id: format!("F{n}"),
+            },
+            None => Placement::Special,
+        }
+    }
+
+    /// The group `g` was merged into, following the chain.
+    fn resolve(&self, mut g: u32) -> u32 {
+        while let Some(next) = self.groups[g as usize].merged_into {
+            g = next;
+        }
+        g
+    }
+
+    /// The request's unit term vector, weighed by the terms' rarity among
+    /// the requests seen so far (it included), interning its terms.
+    fn vectorize(&mut self, item: &FeedbackItem) -> Vec<(u32, f32)> {
+        let mut buf = Analyzed::default();
+        let mut tf: Vec<(u32, f32)> = Vec::new();
+        vectors::for_each_term(&mut buf, item, |term, _, w| tf.push((self.intern(term), w)));
+        tf.sort_unstable_by_key(|e| e.0);
+        let mut merged: Vec<(u32, f32)> = Vec::with_capacity(tf.len());
+        for (id, w) in tf {
+            match merged.last_mut() {
+                Some(last) if last.0 == id => last.1 += w,
+                _ => merged.push((id, w)),
+            }
+        }
+        let n = (self.items.len() + 1) as f32;
+        let mut v: Vec<(u32, f32)> = merged
+            .into_iter()
+            .map(|(id, count)| {
+                let df = &mut self.df[id as usize];
+                *df += 1;
+                let idf = ((1.0 + n) / (1.0 + *df as f32)).ln() + 1.0;
+                (id, (1.0 + count.ln()) * idf)
+            })
+            .collect();
+        let max_terms = self.params.max_terms_per_item;
+        if v.len() > max_terms {
+            v.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            v.truncate(max_terms);
+            v.sort_unstable_by_key(|e| e.0);
+        }
+        let norm = v.iter().map(|e| e.1 * e.1).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            v.iter_mut().for_each(|e| e.1 /= norm);
+        }
+        v
+    }
+
+    fn intern(&mut self, term: &str) -> u32 {
+        if let Some(&id) = self.term_ids.get(term) {
+            return id;
+        }
+        let id = self.terms.len() as u32;
+        self.terms.push(term.to_string());
+        self.term_ids.insert(term.to_string(), id);
+        self.df.push(0);
+        self.feature_postings.push(Vec::new());
+        self.pending_postings.push(Vec::new());
+        id
+    }
+}
+
+impl From<ParamsError> for BacklogError {
+    fn from(e: ParamsError) -> Self {
+        BacklogError::Params(e)
+    }
+}
+
+impl From<ItemError> for BacklogError {
+    fn from(e: ItemError) -> Self {
+        BacklogError::Item(e)
+    }
+}

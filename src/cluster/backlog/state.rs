@@ -1,0 +1,293 @@
+//! The saved form of a [`Backlog`] and the errors of loading one.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use super::{BACKLOG_FORMAT_VERSION, Backlog, Event, Group, Item};
+use crate::cluster::ClusterParams;
+use crate::error::{ItemError, ParamsError};
+
+/// Why a [`Backlog`] refused a request or a saved state.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BacklogError {
+    /// The parameters are out of range.
+    #[error(transparent)]
+    Params(ParamsError),
+    /// The request is invalid.
+    #[error(transparent)]
+    Item(ItemError),
+    /// A request with this id was inserted before.
+    #[error("field `id`: request {id:?} was already inserted")]
+    DuplicateRequest {
+        /// The id.
+        id: String,
+    },
+    /// The saved state was written by another format version.
+    #[error("field `version`: saved backlog has format version {found}, expected {expected}")]
+    Version {
+        /// The version found.
+        found: u32,
+        /// The version this release reads.
+        expected: u32,
+    },
+    /// The saved state contradicts itself (edited or truncated by hand).
+    #[error("field `{field}` of the saved backlog is inconsistent: {detail}")]
+    Inconsistent {
+        /// The field.
+        field: &'static str,
+        /// What is wrong.
+        detail: String,
+    },
+}
+
+fn bad(field: &'static str, detail: impl Into<String>) -> BacklogError {
+    BacklogError::Inconsistent {
+        field,
+        detail: detail.into(),
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Saved {
+    version: u32,
+    params: ClusterParams,
+    terms: Vec<String>,
+    df: Vec<u32>,
+    items: Vec<SavedItem>,
+    groups: Vec<SavedGroup>,
+    feature_postings: Vec<Vec<u32>>,
+    pending_postings: Vec<Vec<u32>>,
+    events: Vec<Event>,
+    next_feature: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedItem {
+    id: String,
+    customer: Option<String>,
+    group: u32,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedGroup {
+    feature: Option<u64>,
+    members: Vec<u32>,
+    /// The member vectors' sum, by term id.
+    sum: Vec<(u32, f32)>,
+    norm2: f64,
+    customers: Vec<String>,
+    anonymous: u64,
+    merged_into: Option<u32>,
+}
+
+impl From<Backlog> for Saved {
+    fn from(b: Backlog) -> Saved {
+        Saved {
+            version: BACKLOG_FORMAT_VERSION,
+            params: b.params,
+            terms: b.terms,
+            df: b.df,
+            items: b
+                .items
+                .into_iter()
+                .map(|it| SavedItem {
+                    id: it.id,
+                    customer: it.customer,
+                    group: it.group,
+                })
+                .collect(),
+            groups: b.groups.into_iter().map(save_group).collect(),
+            feature_postings: b.feature_postings,
+            pending_postings: b.pending_postings,
+            events: b.events,
+            next_feature: b.next_feature,
+        }
+    }
+}
+
+fn save_group(g: Group) -> SavedGroup {
+    let mut sum: Vec<(u32, f32)> = g.sum.into_iter().collect();
+    sum.sort_unstable_by_key(|e| e.0);
+    SavedGroup {
+        feature: g.feature,
+        members: g.members,
+        sum,
+        norm2: g.norm2,
+        customers: g.customers.into_iter().collect(),
+        anonymous: g.anonymous,
+        merged_into: g.merged_into,
+    }
+}
+
+impl TryFrom<Saved> for Backlog {
+    type Error = BacklogError;
+
+    fn try_from(s: Saved) -> Result<Backlog, BacklogError> {
+        if s.version != BACKLOG_FORMAT_VERSION {
+            return Err(BacklogError::Version {
+                found: s.version,
+                expected: BACKLOG_FORMAT_VERSION,
+            });
+        }
+        s.params.validate().map_err(BacklogError::Params)?;
+        check_terms(&s)?;
+        let groups = load_groups(&s)?;
+        let items = load_items(&s, &groups)?;
+        check_postings(&s)?;
+        check_features(&s, &groups)?;
+        let term_ids = s
+            .terms
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.clone(), i as u32))
+            .collect();
+        let item_ids = items
+            .iter()
+            .enumerate()
+            .map(|(i, it)| (it.id.clone(), i as u32))
+            .collect();
+        Ok(Backlog {
+            params: s.params,
+            terms: s.terms,
+            term_ids,
+            df: s.df,
+            items,
+            item_ids,
+            groups,
+            feature_postings: s.feature_postings,
+            pending_postings: s.pending_postings,
+            events: s.events,
+            next_feature: s.next_feature,
+            scratch: Vec::new(),
+        })
+    }
+}
+
+fn check_terms(s: &Saved) -> Result<(), BacklogError> {
+    let n = s.terms.len();
+    if s.df.len() != n {
+        return Err(bad("df", format!("{} counts for {n} terms", s.df.len())));
+    }
+    if s.feature_postings.len() != n || s.pending_postings.len() != n {
+        return Err(bad(
+            "feature_postings",
+            format!("lists not one per term ({n})"),
+        ));
+    }
+    let distinct: BTreeSet<&str> = s.terms.iter().map(String::as_str).collect();
+    if distinct.len() != n {
+        return Err(bad("terms", "a term is listed twice"));
+    }
+    Ok(())
+}
+
+fn load_groups(s: &Saved) -> Result<Vec<Group>, BacklogError> {
+    let (n_groups, n_terms) = (s.groups.len(), s.terms.len());
+    s.groups
+        .iter()
+        .map(|g| {
+            if g.merged_into.is_some_and(|m| m as usize >= n_groups) {
+                return Err(bad("groups.merged_into", "points past the groups"));
+            }
+            if g.sum
+                .iter()
+                .any(|&(t, w)| t as usize >= n_terms || !w.is_finite())
+            {
+                return Err(bad("groups.sum", "unknown term or non-finite weight"));
+            }
+            if !g.norm2.is_finite() {
+                return Err(bad("groups.norm2", "not finite"));
+            }
+            let sum: HashMap<u32, f32> = g.sum.iter().copied().collect();
+            if sum.len() != g.sum.len() {
+                return Err(bad("groups.sum", "a term is listed twice"));
+            }
+            Ok(Group {
+                feature: g.feature,
+                members: g.members.clone(),
+                sum,
+                norm2: g.norm2,
+                customers: g.customers.iter().cloned().collect(),
+                anonymous: g.anonymous,
+                merged_into: g.merged_into,
+            })
+        })
+        .collect()
+}
+
+fn load_items(s: &Saved, groups: &[Group]) -> Result<Vec<Item>, BacklogError> {
+    let mut ids: BTreeSet<&str> = BTreeSet::new();
+    let mut seen = vec![false; s.items.len()];
+    for (k, g) in groups.iter().enumerate() {
+        if g.merged_into.is_some() && !g.members.is_empty() {
+            return Err(bad(
+                "groups.members",
+                format!("merged group {k} has members"),
+            ));
+        }
+        for &m in &g.members {
+            let ok = s
+                .items
+                .get(m as usize)
+                .is_some_and(|it| it.group as usize == k);
+            if !ok || std::mem::replace(&mut seen[m as usize], true) {
+                return Err(bad(
+                    "groups.members",
+                    format!("group {k} lists request {m} wrongly"),
+                ));
+            }
+        }
+    }
+    if let Some(i) = seen.iter().position(|&x| !x) {
+        return Err(bad("items.group", format!("request {i} is in no group")));
+    }
+    for it in &s.items {
+        if !ids.insert(&it.id) {
+            return Err(bad(
+                "items.id",
+                format!("request {:?} is listed twice", it.id),
+            ));
+        }
+    }
+    Ok(s.items
+        .iter()
+        .map(|it| Item {
+            id: it.id.clone(),
+            customer: it.customer.clone(),
+            group: it.group,
+        })
+        .collect())
+}
+
+fn check_postings(s: &Saved) -> Result<(), BacklogError> {
+    let n = s.groups.len();
+    for (field, lists) in [
+        ("feature_postings", &s.feature_postings),
+        ("pending_postings", &s.pending_postings),
+    ] {
+        if lists.iter().flatten().any(|&g| g as usize >= n) {
+            return Err(bad(field, "points past the groups"));
+        }
+    }
+    Ok(())
+}
+
+fn check_features(s: &Saved, groups: &[Group]) -> Result<(), BacklogError> {
+    let mut seen = BTreeSet::new();
+    for g in groups.iter().filter(|g| g.merged_into.is_none()) {
+        if let Some(f) = g.feature {
+            if f >= s.next_feature || !seen.insert(f) {
+                return Err(bad(
+                    "groups.feature",
+                    format!("feature id F{f} is reused or past next_feature"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,254 @@
+//! The growing backlog: round trips, stable ids, history and bad saved state.
+
+use feedback_triage::{
+    BACKLOG_FORMAT_VERSION, Backlog, BacklogError, ClusterParams, EventKind, FeedbackItem,
+    Placement,
+};
+use proptest::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+
+const WORDS: [&str; 12] = [
+    "export", "invoice", "csv", "dark", "mode", "login", "sso", "okta", "webhook", "retry",
+    "slack", "alert",
+];
+
+fn item(i: usize, words: &[u8], customer: u8) -> FeedbackItem {
+    let text: Vec<&str> = words
+        .iter()
+        .map(|&w| WORDS[w as usize % WORDS.len()])
+        .collect();
+    let it = FeedbackItem::new(format!("r{i}")).with_title(text.join(" "));
+    if customer == 0 {
+        it
+    } else {
+        it.with_customer(format!("c{customer}"))
+    }
+}
+
+fn stream() -> impl Strategy<Value = Vec<FeedbackItem>> {
+    prop::collection::vec((prop::collection::vec(0u8..12, 1..5), 0u8..6), 1..60).prop_map(|v| {
+        v.into_iter()
+            .enumerate()
+            .map(|(i, (w, c))| item(i, &w, c))
+            .collect()
+    })
+}
+
+fn fresh() -> Backlog {
+    Backlog::new(ClusterParams::default()).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Saving after any prefix, loading and inserting the rest gives the
+    /// same saved bytes as never stopping.
+    #[test]
+    fn save_load_insert_equals_uninterrupted(items in stream(), cut in 0usize..60) {
+        let cut = cut.min(items.len());
+        let mut whole = fresh();
+        whole.insert_batch(&items).unwrap();
+        let mut first = fresh();
+        first.insert_batch(&items[..cut]).unwrap();
+        let saved = serde_json::to_string(&first).unwrap();
+        let mut resumed: Backlog = serde_json::from_str(&saved).unwrap();
+        resumed.insert_batch(&items[cut..]).unwrap();
+        prop_assert_eq!(
+            serde_json::to_string(&whole).unwrap(),
+            serde_json::to_string(&resumed).unwrap()
+        );
+    }
+
+    /// A request's feature id changes only when its feature is merged into
+    /// an older one; every request is in exactly one group; merges keep the
+    /// older id and retire the other.
+    #[test]
+    fn ids_change_only_by_recorded_merges(items in stream()) {
+        let mut b = fresh();
+        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        for it in &items {
+            let before = b.events().len();
+            b.insert(it).unwrap();
+            let retired: BTreeMap<String, String> = b.events()[before..]
+                .iter()
+                .filter_map(|e| match &e.kind {
+                    EventKind::Merged { absorbed: Some(a), .. } => Some((a.clone(), e.feature.clone())),
+                    _ => None,
+                })
+                .collect();
+            for (old, new) in &retired {
+                let (o, n): (u64, u64) = (old[1..].parse().unwrap(), new[1..].parse().unwrap());
+                prop_assert!(n < o, "merge kept {} over older {}", new, old);
+            }
+            for (req, id) in seen.iter_mut() {
+                let now = b.feature_of(req);
+                prop_assert!(now.is_some(), "{} left its feature", req);
+                let now = now.unwrap();
+                if &now != id {
+                    let mut x = id.clone();
+                    while let Some(next) = retired.get(&x) { x = next.clone(); }
+                    prop_assert_eq!(&now, &x);
+                    *id = now;
+                }
+            }
+            if let Some(f) = b.feature_of(&it.id) {
+                seen.insert(it.id.clone(), f);
+            }
+            let live: BTreeSet<String> = b.features().into_iter().map(|f| f.id).collect();
+            for id in retired.keys() {
+                prop_assert!(!live.contains(id));
+            }
+        }
+        let all: Vec<&str> = b.partition().into_iter().flatten().collect();
+        let unique: BTreeSet<&str> = all.iter().copied().collect();
+        prop_assert_eq!(all.len(), items.len());
+        prop_assert_eq!(unique.len(), items.len());
+    }
+
+    /// On a stream of one request asked again and again, the feature born
+    /// from the first two customers keeps its id to the end and records one
+    /// growth per later request.
+    #[test]
+    fn growing_feature_keeps_its_id(extra in prop::collection::vec(prop::collection::vec(0u8..3, 0..3), 1..40)) {
+        let mut b = fresh();
+        let base = [0u8, 1, 2];
+        let mut id = None;
+        for (i, more) in extra.iter().enumerate() {
+            let mut words = base.to_vec();
+            words.extend(more);
+            let placed = b.insert(&item(i, &words, (i % 5 + 1) as u8)).unwrap();
+            match (&id, placed) {
+                (None, Placement::Feature { id: f }) => id = Some(f),
+                (Some(old), Placement::Feature { id: f }) => prop_assert_eq!(old, &f),
+                (Some(_), Placement::Special) => prop_assert!(false, "left the feature"),
+                (None, Placement::Special) => prop_assert_eq!(i, 0),
+                _ => {}
+            }
+        }
+        let grew = b.events().iter().filter(|e| e.kind == EventKind::Grew).count();
+        prop_assert_eq!(grew + 2, extra.len().max(2));
+        prop_assert_eq!(b.features().len(), usize::from(extra.len() > 1));
+    }
+}
+
+#[test]
+fn special_cases_need_distinct_customers() {
+    let mut b = fresh();
+    for i in 0..4 {
+        let p = b.insert(&item(i, &[0, 1, 2], 1)).unwrap();
+        assert_eq!(p, Placement::Special);
+    }
+    assert_eq!(b.special_cases().len(), 4);
+    assert_eq!(b.partition().len(), 1);
+    let p = b.insert(&item(4, &[0, 1, 2], 2)).unwrap();
+    let Placement::Feature { id } = p else {
+        panic!("two customers make a feature")
+    };
+    let created = &b.events()[0];
+    assert_eq!(created.kind, EventKind::Created);
+    assert_eq!(created.feature, id);
+    assert_eq!(created.requests, ["r0", "r1", "r2", "r3", "r4"]);
+    assert!(b.special_cases().is_empty());
+}
+
+#[test]
+fn unrelated_requests_stay_apart() {
+    let mut b = fresh();
+    b.insert(&item(0, &[0, 1, 2], 1)).unwrap();
+    b.insert(&item(1, &[3, 4], 2)).unwrap();
+    b.insert(&item(2, &[5, 6, 7], 3)).unwrap();
+    assert_eq!(b.partition().len(), 3);
+    assert!(b.features().is_empty());
+}
+
+#[test]
+fn odd_and_bad_requests() {
+    let mut b = fresh();
+    for (i, t) in [
+        "",
+        "🦀🦀",
+        "\u{0}\u{7}ctl",
+        "数据导出功能",
+        &"x ".repeat(100_000),
+    ]
+    .iter()
+    .enumerate()
+    {
+        b.insert(
+            &FeedbackItem::new(format!("o{i}"))
+                .with_title(*t)
+                .with_body(*t),
+        )
+        .unwrap();
+    }
+    assert_eq!(b.len(), 5);
+    let dup = b.insert(&FeedbackItem::new("o1")).unwrap_err();
+    assert!(matches!(dup, BacklogError::DuplicateRequest { ref id } if id == "o1"));
+    assert!(matches!(
+        b.insert(&FeedbackItem::new(" ")),
+        Err(BacklogError::Item(_))
+    ));
+    assert_eq!(b.len(), 5);
+}
+
+fn saved_with(f: impl FnOnce(&mut serde_json::Value)) -> Result<Backlog, String> {
+    let mut b = fresh();
+    for i in 0..6 {
+        b.insert(&item(i, &[0, 1, (i % 2) as u8 + 2], i as u8))
+            .unwrap();
+    }
+    let mut v = serde_json::to_value(&b).unwrap();
+    f(&mut v);
+    serde_json::from_value(v).map_err(|e| e.to_string())
+}
+
+#[test]
+fn bad_saved_state_names_the_field() {
+    assert!(saved_with(|_| {}).is_ok());
+    let e = saved_with(|v| v["version"] = (BACKLOG_FORMAT_VERSION + 1).into()).unwrap_err();
+    assert!(e.contains("field `version`"), "{e}");
+    let e = saved_with(|v| v["items"][0]["group"] = 999.into()).unwrap_err();
+    assert!(e.contains("groups.members"), "{e}");
+    let e = saved_with(|v| v["items"][1]["id"] = "r0".into()).unwrap_err();
+    assert!(e.contains("items.id"), "{e}");
+    let e = saved_with(|v| v["df"].as_array_mut().unwrap().clear()).unwrap_err();
+    assert!(e.contains("field `df`"), "{e}");
+    let e = saved_with(|v| v["next_feature"] = 0.into()).unwrap_err();
+    assert!(e.contains("groups.feature"), "{e}");
+    let e = saved_with(|v| v["params"]["similarity_threshold"] = 2.0.into()).unwrap_err();
+    assert!(e.contains("similarity_threshold"), "{e}");
+}
+
+/// Some random stream merges two features: the history records it, the
+/// older id survives and the merged feature holds both groups' requests.
+#[test]
+fn merges_happen_and_are_recorded() {
+    let mut merges = 0;
+    for seed in 0..200u64 {
+        let mut b = fresh();
+        let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+        let mut next = || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) as u8
+        };
+        for i in 0..40 {
+            let words: Vec<u8> = (0..1 + next() % 4).map(|_| next() % 12).collect();
+            b.insert(&item(i, &words, next() % 6)).unwrap();
+        }
+        for e in b.events() {
+            if let EventKind::Merged {
+                absorbed: Some(a),
+                requests_absorbed,
+            } = &e.kind
+            {
+                merges += 1;
+                assert!(*requests_absorbed > 0);
+                assert!(b.features().iter().all(|f| &f.id != a));
+                assert_eq!(e.requests.len(), 1);
+            }
+        }
+    }
+    assert!(merges > 0, "no stream merged two features");
+}
