@@ -3,11 +3,14 @@
 //! item, in input order. As JSON Lines (the default) each line has `id`,
 //! `class`, `confidence`, `band`, `outcome`, `secondary`, `scores` and
 //! `evidence`; `--output csv`, `table` and `markdown` give one row per item.
+//! `--why-not CLASS` adds, per item, why it is not of CLASS: a `why_not`
+//! object (the crate's `WhyNot`) on each JSON line, or columns elsewhere.
 //!
 //! ```text
 //! cargo run --release --example classify -- examples/data/sample.jsonl
 //! cargo run --release --example classify -- --table examples/data/sample.jsonl
 //! cargo run --release --example classify -- --output csv backlog.csv > classes.csv
+//! cargo run --release --example classify -- --table --why-not necessity examples/data/sample.jsonl
 //! cat items.jsonl | cargo run --release --features parallel --example classify -- --threads 2
 //! ```
 //!
@@ -25,7 +28,9 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use feedback_triage::{Class, Classification, Classifier, EvidenceKind, FeedbackItem};
+use feedback_triage::{
+    Class, Classification, Classifier, EvidenceKind, FeedbackItem, WhyNot, WhyNotReason,
+};
 
 use common::cli::{self, Fatal};
 use common::output::{ClassifyLine, OutputFormat, markdown_cell};
@@ -47,6 +52,11 @@ struct Args {
     /// Worker threads (0: all cores). More than 1 needs the `parallel` feature.
     #[arg(long, value_name = "N", default_value_t = 1)]
     threads: usize,
+    /// Also say why each request is not of CLASS (fault_correction,
+    /// necessity, market_driven, opportunistic, responsiveness): a `why_not`
+    /// object per JSON line, or a column in the other formats.
+    #[arg(long, value_name = "CLASS")]
+    why_not: Option<Class>,
 }
 
 fn main() -> ExitCode {
@@ -67,6 +77,7 @@ fn run(args: Args) -> Result<bool, Fatal> {
     let mut out = Writer::new(
         std::io::BufWriter::with_capacity(1 << 16, stdout.lock()),
         format,
+        args.why_not,
     )?;
     let mut chunk: Vec<(usize, FeedbackItem)> = Vec::with_capacity(CHUNK);
     let mut bad = 0usize;
@@ -75,10 +86,16 @@ fn run(args: Args) -> Result<bool, Fatal> {
                      out: &mut Writer<_>,
                      bad: &mut usize|
      -> Result<(), Fatal> {
-        classify_chunk(&classifier, pool.as_ref(), chunk, &mut results);
+        classify_chunk(
+            &classifier,
+            pool.as_ref(),
+            chunk,
+            args.why_not,
+            &mut results,
+        );
         for ((line, item), c) in chunk.iter().zip(results.drain(..)) {
             match c {
-                Ok(c) => out.write(item, &c)?,
+                Ok((c, why)) => out.write(item, &c, why.as_ref())?,
                 Err(e) => {
                     *bad += 1;
                     eprintln!("{name}:{line}: {e}");
@@ -136,13 +153,24 @@ fn pool(threads: usize) -> Result<Option<Pool>, Fatal> {
     }
 }
 
-type Result1 = Result<Classification, feedback_triage::ItemError>;
+/// A classification, with the answer to "why not CLASS?" when asked.
+type Result1 = Result<(Classification, Option<WhyNot>), feedback_triage::ItemError>;
+
+/// Classifies one item, and explains it against `why_not` when given.
+fn classify_one(classifier: &Classifier, item: &FeedbackItem, why_not: Option<Class>) -> Result1 {
+    let c = classifier.classify(item)?;
+    let why = why_not
+        .map(|class| classifier.explain_against(item, class))
+        .transpose()?;
+    Ok((c, why))
+}
 
 /// Classifies a chunk into `results`, in the chunk's order.
 fn classify_chunk(
     classifier: &Classifier,
     pool: Option<&Pool>,
     chunk: &[(usize, FeedbackItem)],
+    why_not: Option<Class>,
     results: &mut Vec<Result1>,
 ) {
     results.clear();
@@ -152,13 +180,17 @@ fn classify_chunk(
         pool.install(|| {
             chunk
                 .par_iter()
-                .map(|(_, item)| classifier.classify(item))
+                .map(|(_, item)| classify_one(classifier, item, why_not))
                 .collect_into_vec(results)
         });
         return;
     }
     let _ = pool;
-    results.extend(chunk.iter().map(|(_, item)| classifier.classify(item)));
+    results.extend(
+        chunk
+            .iter()
+            .map(|(_, item)| classify_one(classifier, item, why_not)),
+    );
 }
 
 /// Writes results in one format, counting classes for the table's summary.
@@ -169,6 +201,11 @@ struct Writer<W: Write> {
     json: Vec<u8>,
 }
 
+/// The table's and CSV's extra column header with `--why-not CLASS`.
+fn why_not_header(why_not: Option<Class>) -> String {
+    why_not.map_or(String::new(), |c| format!("why not {c}"))
+}
+
 /// The writer underneath: plain, or the csv crate's for CSV.
 enum Sink<W: Write> {
     Plain(W),
@@ -176,26 +213,37 @@ enum Sink<W: Write> {
 }
 
 impl<W: Write> Writer<W> {
-    fn new(mut inner: W, format: OutputFormat) -> Result<Self, Fatal> {
+    fn new(mut inner: W, format: OutputFormat, why_not: Option<Class>) -> Result<Self, Fatal> {
+        let extra = why_not_header(why_not);
         let out = match format {
             OutputFormat::Table => {
+                let extra = if extra.is_empty() {
+                    extra
+                } else {
+                    format!(" | {extra}")
+                };
                 writeln!(
                     inner,
-                    "{:<10} {:<17} {:>5} {:<6} {:<10} {:<44} evidence",
+                    "{:<10} {:<17} {:>5} {:<6} {:<10} {:<44} evidence{extra}",
                     "id", "class", "conf", "band", "outcome", "title"
                 )?;
                 Sink::Plain(inner)
             }
             OutputFormat::Markdown => {
+                let (head, rule) = if extra.is_empty() {
+                    (String::new(), "")
+                } else {
+                    (format!(" {extra} |"), "---|")
+                };
                 writeln!(
                     inner,
-                    "| id | class | confidence | band | outcome | title | evidence |\n|---|---|---:|---|---|---|---|"
+                    "| id | class | confidence | band | outcome | title | evidence |{head}\n|---|---|---:|---|---|---|---|{rule}"
                 )?;
                 Sink::Plain(inner)
             }
             OutputFormat::Csv => {
                 let mut w = csv::Writer::from_writer(inner);
-                w.write_record([
+                let mut head = vec![
                     "id",
                     "class",
                     "confidence",
@@ -203,7 +251,11 @@ impl<W: Write> Writer<W> {
                     "outcome",
                     "secondary",
                     "evidence",
-                ])?;
+                ];
+                if why_not.is_some() {
+                    head.extend(["why_not_reason", "why_not_gap", "why_not_closest"]);
+                }
+                w.write_record(head)?;
                 Sink::Csv(Box::new(w))
             }
             OutputFormat::Jsonl => Sink::Plain(inner),
@@ -226,51 +278,68 @@ impl<W: Write> Writer<W> {
         Ok(())
     }
 
-    fn write(&mut self, item: &FeedbackItem, c: &Classification) -> Result<(), Fatal> {
+    fn write(
+        &mut self,
+        item: &FeedbackItem,
+        c: &Classification,
+        why: Option<&WhyNot>,
+    ) -> Result<(), Fatal> {
         self.counts[c.class.map_or(5, Class::index)] += 1;
         let class = c.class.map_or("-", |c| c.as_str());
         let out = match &mut self.out {
             Sink::Csv(w) => {
                 let secondary: Vec<&str> = c.secondary.iter().map(|c| c.as_str()).collect();
-                w.write_record([
-                    item.id.as_str(),
-                    if c.class.is_some() { class } else { "" },
-                    &c.confidence.to_string(),
-                    c.band.as_str(),
-                    c.outcome.as_str(),
-                    &secondary.join(";"),
-                    &evidence(c).join("; "),
-                ])?;
+                let mut row = vec![
+                    item.id.clone(),
+                    if c.class.is_some() { class } else { "" }.to_string(),
+                    c.confidence.to_string(),
+                    c.band.as_str().to_string(),
+                    c.outcome.as_str().to_string(),
+                    secondary.join(";"),
+                    evidence(c).join("; "),
+                ];
+                if let Some(w) = why {
+                    row.extend([
+                        reason(&w.reason),
+                        w.gap.to_string(),
+                        phrases(&w.closest).join("; "),
+                    ]);
+                }
+                w.write_record(row)?;
                 return Ok(());
             }
             Sink::Plain(w) => w,
         };
+        let why_text = why.map(why_not_text);
         match self.format {
             OutputFormat::Table => writeln!(
                 out,
-                "{:<10} {:<17} {:>5.2} {:<6} {:<10} {:<44} {}",
+                "{:<10} {:<17} {:>5.2} {:<6} {:<10} {:<44} {}{}",
                 common::cut(&item.id, 10),
                 class,
                 c.confidence,
                 c.band.as_str(),
                 c.outcome.as_str(),
                 common::cut(title(item), 44),
-                evidence(c).join(", ")
+                evidence(c).join(", "),
+                why_text.map_or(String::new(), |t| format!(" | {t}"))
             )?,
             OutputFormat::Markdown => writeln!(
                 out,
-                "| {} | {} | {:.2} | {} | {} | {} | {} |",
+                "| {} | {} | {:.2} | {} | {} | {} | {} |{}",
                 markdown_cell(&item.id),
                 class,
                 c.confidence,
                 c.band.as_str(),
                 c.outcome.as_str(),
                 markdown_cell(&common::cut(title(item), 60)),
-                markdown_cell(&evidence(c).join(", "))
+                markdown_cell(&evidence(c).join(", ")),
+                why_text.map_or(String::new(), |t| format!(" {} |", markdown_cell(&t)))
             )?,
             _ => {
                 self.json.clear();
-                serde_json::to_writer(&mut self.json, &ClassifyLine::new(&item.id, c))?;
+                let line = ClassifyLine::new(&item.id, c).with_why_not(why);
+                serde_json::to_writer(&mut self.json, &line)?;
                 self.json.push(b'\n');
                 out.write_all(&self.json)?;
             }
@@ -294,6 +363,47 @@ impl<W: Write> Writer<W> {
         }
         self.flush()
     }
+}
+
+/// A reason's name, with the rule or `min_score` it names.
+fn reason(r: &WhyNotReason) -> String {
+    match r {
+        WhyNotReason::Won => "won".into(),
+        WhyNotReason::NothingFound => "nothing_found".into(),
+        WhyNotReason::BelowMinScore { min_score } => format!("below_min_score {min_score}"),
+        WhyNotReason::Decisive { rule, class } => format!("decisive {rule} ({class})"),
+        WhyNotReason::Precedence { .. } => "precedence".into(),
+        WhyNotReason::LowerScore => "lower_score".into(),
+        // A reason added to the library later.
+        _ => "other".into(),
+    }
+}
+
+/// The matched phrases of some evidence, each once, at most four.
+fn phrases(evidence: &[feedback_triage::Evidence]) -> Vec<String> {
+    let mut v: Vec<String> = Vec::new();
+    for e in evidence {
+        let s = match &e.kind {
+            EvidenceKind::Keyword { phrase, .. } => format!("{phrase:?}"),
+            EvidenceKind::Condition { description } => description.to_string(),
+            _ => continue,
+        };
+        if v.len() < 4 && !v.contains(&s) {
+            v.push(s);
+        }
+    }
+    v
+}
+
+/// "why not" in a few words for the table and Markdown: the reason, the
+/// gap, and the class's closest evidence.
+fn why_not_text(w: &WhyNot) -> String {
+    let closest = phrases(&w.closest);
+    let mut t = format!("{}, gap {:.2}", reason(&w.reason), w.gap);
+    if !closest.is_empty() {
+        t.push_str(&format!("; {}", closest.join(", ")));
+    }
+    t
 }
 
 fn title(item: &FeedbackItem) -> &str {

@@ -177,3 +177,66 @@ c,SSO login,SAML single sign-on for login,initech\n";
         assert!(text(&out.stderr).contains("<stdin>:4:"), "{tool}");
     }
 }
+
+#[test]
+fn classify_why_not_explains_each_line_and_leaves_the_plain_output_alone() {
+    let plain = run("classify", &[], ITEMS);
+    let asked = run("classify", &["--why-not", "necessity"], ITEMS);
+    assert_eq!(asked.status.code(), Some(0), "{}", text(&asked.stderr));
+    let plain: Vec<serde_json::Value> = text(&plain.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let asked: Vec<serde_json::Value> = text(&asked.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(plain.len(), 3);
+    assert_eq!(asked.len(), 3);
+    for (p, a) in plain.iter().zip(&asked) {
+        assert!(p.get("why_not").is_none(), "no why_not unless asked: {p}");
+        let why = &a["why_not"];
+        assert_eq!(why["class"], "necessity", "{a}");
+        // Everything else on the line is unchanged by the flag.
+        let mut without = a.clone();
+        without.as_object_mut().unwrap().remove("why_not");
+        assert_eq!(&without, p);
+        // The reason agrees with the line's own class.
+        let won = a["class"] == "necessity";
+        assert_eq!(why["reason"]["kind"] == "won", won, "{a}");
+        let gap = why["gap"].as_f64().unwrap();
+        let score = why["score"].as_f64().unwrap();
+        assert_eq!(score, a["scores"]["necessity"].as_f64().unwrap());
+        if !won {
+            assert!(gap > 0.0 || why["reason"]["kind"] != "lower_score", "{a}");
+        }
+    }
+    // The GDPR request is necessity, the crash is not.
+    assert_eq!(asked[2]["why_not"]["reason"]["kind"], "won");
+    assert_ne!(asked[0]["why_not"]["reason"]["kind"], "won");
+
+    let table = run("classify", &["--table", "--why-not", "necessity"], ITEMS);
+    let t = text(&table.stdout);
+    assert!(
+        t.lines().next().unwrap().contains("why not necessity"),
+        "{t}"
+    );
+    let csv = run(
+        "classify",
+        &["--output", "csv", "--why-not", "market_driven"],
+        ITEMS,
+    );
+    let c = text(&csv.stdout);
+    assert!(
+        c.lines()
+            .next()
+            .unwrap()
+            .ends_with("why_not_reason,why_not_gap,why_not_closest"),
+        "{c}"
+    );
+    assert_eq!(c.lines().count(), 4);
+
+    let bad = run("classify", &["--why-not", "urgent"], ITEMS);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("urgent"));
+}

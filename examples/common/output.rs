@@ -35,6 +35,8 @@ pub struct ClassifyLine<'a> {
     outcome: Outcome,
     scores: SortedScores<'a>,
     secondary: &'a [Class],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    why_not: Option<&'a feedback_triage::WhyNot>,
 }
 
 impl<'a> ClassifyLine<'a> {
@@ -49,7 +51,14 @@ impl<'a> ClassifyLine<'a> {
             outcome: c.outcome,
             scores: SortedScores(&c.scores),
             secondary: &c.secondary,
+            why_not: None,
         }
+    }
+
+    /// With the answer to "why not CLASS?" (`classify --why-not`).
+    pub fn with_why_not(mut self, why: Option<&'a feedback_triage::WhyNot>) -> Self {
+        self.why_not = why;
+        self
     }
 }
 
