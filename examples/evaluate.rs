@@ -11,7 +11,9 @@
 //!
 //! The label maps of the shared data sets follow `../shared/data/README.md`:
 //! where a label fits two classes (`Feature`), either counts as correct.
-//! Items whose label is not in the map are skipped and counted.
+//! Items whose label is not in the map are skipped and counted. A set
+//! whose items carry a `site` (five_class) is also scored per half: GitHub,
+//! and the other sites.
 
 mod common;
 
@@ -112,6 +114,10 @@ fn run() -> Result<(), String> {
         let (items, bad) = common::read_items(Some(path)).map_err(|e| format!("{path}: {e}"))?;
         common::report_bad(Some(path), &bad);
         let mut eval = Evaluation::new().max_misses(misses);
+        // Sets with a `site` field (five_class) are also scored per half:
+        // GitHub, and every other site.
+        let mut halves = [Evaluation::new(), Evaluation::new()];
+        let mut has_site = false;
         let mut outside = 0usize;
         let mut outside_necessity = 0usize;
         // keyword -> (times it pushed a wrong prediction, times it backed a right one)
@@ -130,6 +136,10 @@ fn run() -> Result<(), String> {
                             }
                         }
                     }
+                    if let Some(site) = raw.get("site").and_then(|s| s.as_str()) {
+                        has_site = true;
+                        halves[usize::from(site != "github")].add(&item.id, truth, &result);
+                    }
                     eval.add(&item.id, truth, &result)
                 }
                 None => {
@@ -142,6 +152,10 @@ fn run() -> Result<(), String> {
             }
         }
         let report = eval.finish();
+        let halves: Option<Vec<(&str, EvaluationReport)>> = has_site.then(|| {
+            let [github, other] = halves;
+            vec![("github", github.finish()), ("other_sites", other.finish())]
+        });
         if misfires > 0 {
             let mut v: Vec<_> = blame.into_iter().collect();
             v.sort_by(|a, b| {
@@ -155,11 +169,24 @@ fn run() -> Result<(), String> {
         macro_sum += report.macro_f1;
         evaluated += 1;
         if json {
-            let v =
+            let mut v =
                 serde_json::json!({ "file": path, "label_map": map.to_string(), "report": report });
+            if let Some(h) = &halves {
+                v["halves"] = h
+                    .iter()
+                    .map(|(name, r)| (name.to_string(), serde_json::json!(r)))
+                    .collect::<serde_json::Map<_, _>>()
+                    .into();
+            }
             println!("{v}");
         } else {
             print_report(path, note, &report);
+            for (name, r) in halves.iter().flatten() {
+                println!(
+                    "  half {name:<12} items {:>4}  accuracy {:.3}  macro-F1 {:.3}  coverage {:.3}",
+                    r.items, r.accuracy, r.macro_f1, r.coverage
+                );
+            }
             if outside > 0 && path.contains("promise") {
                 println!(
                     "  other requirements (skipped): {outside}, of which classified necessity: {outside_necessity} ({:.1}%)",
