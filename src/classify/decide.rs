@@ -100,133 +100,51 @@ impl Compiled {
             unmet,
             ..
         } = &mut *s;
-        let settings = &self.policy.settings;
-        let nrules = self.policy.rules.len();
-        let names = Names::of(self);
-        let phrases = &self.facts.phrases[..];
         // Group hits by rule, in rule order, then field, then position (no
         // two hits share all four).
         hits.sort_unstable_by_key(|h| (h.rule, h.field, h.span.start, h.phrase));
-        let hits = &*hits;
         // The rules with bag keywords, in rule order.
         touched.sort_unstable();
-        let mut touched = touched.iter().map(|&r| r as usize).peekable();
-
-        let mut scores = ClassScores::default();
-        // Room for every entry but a conditional rule's description.
-        let mut evidence = Vec::with_capacity(hits.len() + touched.len() + self.keywordless.len());
-        // Per class (by index): a decisive rule of that class fired.
-        let mut decisive = [false; Class::ALL.len()];
-        // Per class, what rules other than priors added.
-        let mut evidenced = [0.0f64; Class::ALL.len()];
-        let mut at = 0;
-        // Only rules with matches, and rules without keywords, can fire: visit
-        // those, in rule order.
-        let mut keywordless = self.keywordless.iter().copied().peekable();
-        loop {
-            // The least of the three next rules (usize::MAX when none).
-            let next_hit = hits.get(at).map_or(usize::MAX, |h| h.rule as usize);
-            let next_bag = touched.peek().copied().unwrap_or(usize::MAX);
-            let next_keywordless = keywordless.peek().copied().unwrap_or(usize::MAX);
-            let r = next_hit.min(next_bag).min(next_keywordless);
-            if r >= nrules {
-                break;
-            }
-            if keywordless.peek() == Some(&r) {
-                keywordless.next();
-            }
-            let bag_acc = match touched.peek() {
-                Some(&t) if t == r => {
-                    touched.next();
-                    acc.get(r).copied()
-                }
-                _ => None,
-            };
-            let rule = self.facts.rules[r];
-            let start = at;
-            while at < hits.len() && hits[at].rule == r as u32 {
-                at += 1;
-            }
-            // Not both empty unless the rule is keywordless.
-            let rule_hits = &hits[start..at];
-            if rule.conditional && !conditions_hold(&self.policy.rules[r].when, item) {
+        let names = Names::of(self);
+        let mut tally = Tally {
+            scores: ClassScores::default(),
+            decisive: [false; Class::ALL.len()],
+            evidenced: [0.0; Class::ALL.len()],
+            // Room for every entry but a conditional rule's description.
+            evidence: Vec::with_capacity(hits.len() + touched.len() + self.keywordless.len()),
+        };
+        let visits = Visits {
+            hits,
+            at: 0,
+            touched,
+            keywordless: &self.keywordless,
+            nrules: self.policy.rules.len(),
+        };
+        for visit in visits {
+            let rule = self.facts.rules[visit.rule];
+            if rule.conditional && !conditions_hold(&self.policy.rules[visit.rule].when, item) {
                 if also == Some(rule.class) {
-                    unmet.push(r as u32);
+                    unmet.push(visit.rule as u32);
                 }
                 continue;
             }
-            let id = || names.lend(|c| &c.policy.rules[r].id);
-            // An exclusion vetoes the rule.
-            let excluded = rule_hits
-                .iter()
-                .find_map(|h| match phrases[h.phrase as usize] {
-                    PhraseFacts::Exclude { index } => Some((index, h)),
-                    _ => None,
-                });
-            if let Some((index, h)) = excluded {
-                evidence.push(Evidence {
-                    rule: id(),
-                    class: rule.class,
-                    contribution: 0.0,
-                    kind: EvidenceKind::Excluded {
-                        phrase: names.lend(|c| &c.policy.rules[r].exclude[index as usize]),
-                        field: h.field,
-                        span: h.span.clone(),
-                    },
-                });
-                continue;
-            }
-            let first = evidence.len();
-            if rule.conditional {
-                evidence.push(Evidence {
-                    rule: id(),
-                    class: rule.class,
-                    contribution: if rule.keywordless { rule.weight } else { 0.0 },
-                    kind: EvidenceKind::Condition {
-                        description: names.lend(|c| &c.descriptions[r]),
-                    },
-                });
-            }
-            let mut total = self.keyword_evidence(r, rule_hits, names, best, &mut evidence);
-            if let Some(a) = &bag_acc {
-                // One entry for now: `expand_bag` lists the strongest
-                // keywords of the classes the result shows.
-                deferred.push((evidence.len(), r as u32));
-                evidence.push(Evidence {
-                    rule: id(),
-                    class: rule.class,
-                    contribution: a.total,
-                    kind: EvidenceKind::OtherKeywords {
-                        count: a.count as usize,
-                    },
-                });
-                total += a.total;
-            }
-            let fired = if rule.keywordless {
-                total = rule.weight;
-                true
+            let bag = if visit.bagged {
+                acc.get(visit.rule).copied()
             } else {
-                !best.is_empty() || bag_acc.is_some()
+                None
             };
-            if fired {
-                if !rule.prior {
-                    // Above zero even for a rule of weight 0.
-                    evidenced[rule.class.index()] += total.max(f64::MIN_POSITIVE);
-                }
-                scores[rule.class] += total;
-                decisive[rule.class.index()] |= rule.decisive;
-            } else if let Some(Evidence {
-                kind: EvidenceKind::Condition { .. },
-                ..
-            }) = evidence.get(first)
-            {
-                // Only negated matches: the conditions alone did not fire the rule.
-                evidence.remove(first);
-            }
+            self.visit_rule(&visit, bag, names, best, deferred, &mut tally);
         }
+        let Tally {
+            scores,
+            decisive,
+            evidenced,
+            evidence,
+        } = tally;
         let best = evidenced.iter().copied().fold(0.0, f64::max);
         // A decisive rule always makes a match.
-        let matched = decisive.contains(&true) || (best > 0.0 && best >= settings.min_score);
+        let matched =
+            decisive.contains(&true) || (best > 0.0 && best >= self.policy.settings.min_score);
         let mut result = self.verdict(scores, decisive, evidence, matched);
         let shown = shown_classes(&result, also);
         if s.deferred
@@ -236,6 +154,94 @@ impl Compiled {
             result.evidence = self.expand_bag(std::mem::take(&mut result.evidence), shown, s);
         }
         result
+    }
+
+    /// Adds one rule's evidence to `tally`, and its score when it fires: an
+    /// exclusion vetoes the rule; else its keyword hits, its bag keywords
+    /// `bag` (one entry for now, recorded in `deferred`) and, for a rule
+    /// without keywords, its weight.
+    fn visit_rule(
+        &self,
+        visit: &Visit<'_>,
+        bag: Option<bag::Acc>,
+        names: Names<'_>,
+        best: &mut Vec<(u32, f64, usize)>,
+        deferred: &mut Vec<(usize, u32)>,
+        tally: &mut Tally,
+    ) {
+        let r = visit.rule;
+        let rule = self.facts.rules[r];
+        let evidence = &mut tally.evidence;
+        let id = || names.lend(|c| &c.policy.rules[r].id);
+        // An exclusion vetoes the rule.
+        let excluded =
+            visit
+                .hits
+                .iter()
+                .find_map(|h| match self.facts.phrases[h.phrase as usize] {
+                    PhraseFacts::Exclude { index } => Some((index, h)),
+                    _ => None,
+                });
+        if let Some((index, h)) = excluded {
+            evidence.push(Evidence {
+                rule: id(),
+                class: rule.class,
+                contribution: 0.0,
+                kind: EvidenceKind::Excluded {
+                    phrase: names.lend(|c| &c.policy.rules[r].exclude[index as usize]),
+                    field: h.field,
+                    span: h.span.clone(),
+                },
+            });
+            return;
+        }
+        let first = evidence.len();
+        if rule.conditional {
+            evidence.push(Evidence {
+                rule: id(),
+                class: rule.class,
+                contribution: if rule.keywordless { rule.weight } else { 0.0 },
+                kind: EvidenceKind::Condition {
+                    description: names.lend(|c| &c.descriptions[r]),
+                },
+            });
+        }
+        let mut total = self.keyword_evidence(r, visit.hits, names, best, evidence);
+        if let Some(a) = &bag {
+            // One entry for now: `expand_bag` lists the strongest
+            // keywords of the classes the result shows.
+            deferred.push((evidence.len(), r as u32));
+            evidence.push(Evidence {
+                rule: id(),
+                class: rule.class,
+                contribution: a.total,
+                kind: EvidenceKind::OtherKeywords {
+                    count: a.count as usize,
+                },
+            });
+            total += a.total;
+        }
+        let fired = if rule.keywordless {
+            total = rule.weight;
+            true
+        } else {
+            !best.is_empty() || bag.is_some()
+        };
+        if fired {
+            if !rule.prior {
+                // Above zero even for a rule of weight 0.
+                tally.evidenced[rule.class.index()] += total.max(f64::MIN_POSITIVE);
+            }
+            tally.scores[rule.class] += total;
+            tally.decisive[rule.class.index()] |= rule.decisive;
+        } else if let Some(Evidence {
+            kind: EvidenceKind::Condition { .. },
+            ..
+        }) = evidence.get(first)
+        {
+            // Only negated matches: the conditions alone did not fire the rule.
+            evidence.remove(first);
+        }
     }
 
     /// The evidence of a rule's keyword hits (in rule-hit order), and the
@@ -425,48 +431,8 @@ impl Compiled {
                 Outcome::Matched,
             ),
         };
-        // The other fitting classes, and the best other score.
-        let mut secondary = Vec::new();
-        let mut other = 0.0;
-        for c in Class::ALL {
-            if c != primary {
-                if fits[c.index()] {
-                    secondary.push(c);
-                }
-                other = f64::max(other, scores[c]);
-            }
-        }
-        if secondary.len() > 1 {
-            // Best first; ties by precedence.
-            let rank = |c: &Class| settings.precedence.iter().position(|p| p == c);
-            secondary.sort_by(|a, b| {
-                scores[*b]
-                    .total_cmp(&scores[*a])
-                    .then(rank(a).cmp(&rank(b)))
-            });
-        }
-        let p = scores[primary];
-        let (confidence, close) = match settings.confidence_model {
-            ConfidenceModel::Share => {
-                let close = other > 0.0 && p.min(other) >= settings.ambiguity_ratio * p.max(other);
-                let strength = 1.0 - (-p / settings.confidence_scale).exp();
-                let share = if p + other > 0.0 {
-                    p / (p + other)
-                } else {
-                    0.0
-                };
-                (strength * share, close)
-            }
-            ConfidenceModel::Softmax => {
-                // exp((s_c - s_p) / T) summed: 1 for the primary, the others
-                // relative to it (at most 1 each unless a decisive rule or
-                // precedence chose a lower class), so nothing overflows.
-                let t = settings.confidence_scale;
-                let sum: f64 = scores.0.iter().map(|s| ((s - p) / t).exp()).sum();
-                let runner_up = ((other - p) / t).exp();
-                (1.0 / sum, runner_up >= settings.ambiguity_ratio)
-            }
-        };
+        let (secondary, other) = self.secondary(&scores, primary, fits);
+        let (confidence, close) = self.confidence(&scores, primary, other);
         let outcome = if outcome == Outcome::Matched && close {
             Outcome::Ambiguous
         } else {
@@ -486,6 +452,131 @@ impl Compiled {
             secondary,
             evidence,
         }
+    }
+
+    /// The fitting classes other than `primary`, best first (ties by
+    /// precedence), and the best score of any other class.
+    fn secondary(
+        &self,
+        scores: &ClassScores,
+        primary: Class,
+        fits: [bool; Class::ALL.len()],
+    ) -> (Vec<Class>, f64) {
+        let settings = &self.policy.settings;
+        let mut secondary = Vec::new();
+        let mut other = 0.0;
+        for c in Class::ALL {
+            if c != primary {
+                if fits[c.index()] {
+                    secondary.push(c);
+                }
+                other = f64::max(other, scores[c]);
+            }
+        }
+        if secondary.len() > 1 {
+            // Best first; ties by precedence.
+            let rank = |c: &Class| settings.precedence.iter().position(|p| p == c);
+            secondary.sort_by(|a, b| {
+                scores[*b]
+                    .total_cmp(&scores[*a])
+                    .then(rank(a).cmp(&rank(b)))
+            });
+        }
+        (secondary, other)
+    }
+
+    /// The confidence in the `primary` class when the best other class
+    /// scores `other`, and whether the two are close (ambiguous).
+    fn confidence(&self, scores: &ClassScores, primary: Class, other: f64) -> (f64, bool) {
+        let settings = &self.policy.settings;
+        let p = scores[primary];
+        match settings.confidence_model {
+            ConfidenceModel::Share => {
+                let close = other > 0.0 && p.min(other) >= settings.ambiguity_ratio * p.max(other);
+                let strength = 1.0 - (-p / settings.confidence_scale).exp();
+                let share = if p + other > 0.0 {
+                    p / (p + other)
+                } else {
+                    0.0
+                };
+                (strength * share, close)
+            }
+            ConfidenceModel::Softmax => {
+                // exp((s_c - s_p) / T) summed: 1 for the primary, the others
+                // relative to it (at most 1 each unless a decisive rule or
+                // precedence chose a lower class), so nothing overflows.
+                let t = settings.confidence_scale;
+                let sum: f64 = scores.0.iter().map(|s| ((s - p) / t).exp()).sum();
+                let runner_up = ((other - p) / t).exp();
+                (1.0 / sum, runner_up >= settings.ambiguity_ratio)
+            }
+        }
+    }
+}
+
+/// What the rules that fired add up to, as [`Compiled::decide`] visits
+/// them.
+struct Tally {
+    scores: ClassScores,
+    /// Per class (by index): a decisive rule of that class fired.
+    decisive: [bool; Class::ALL.len()],
+    /// Per class, what rules other than priors added.
+    evidenced: [f64; Class::ALL.len()],
+    evidence: Vec<Evidence>,
+}
+
+/// A rule that may fire, and its phrase hits.
+struct Visit<'a> {
+    rule: usize,
+    /// Its hits (empty for a rule with only bag keywords, or none).
+    hits: &'a [Hit],
+    /// It has bag keywords in the text.
+    bagged: bool,
+}
+
+/// The rules that can fire, in rule order: a merge of the three sorted
+/// lists of rules with phrase hits, with bag keywords (`touched`) and
+/// without keywords. Other rules cannot fire and are not visited.
+struct Visits<'a> {
+    /// Sorted by rule.
+    hits: &'a [Hit],
+    at: usize,
+    touched: &'a [u32],
+    keywordless: &'a [usize],
+    nrules: usize,
+}
+
+impl<'a> Iterator for Visits<'a> {
+    type Item = Visit<'a>;
+
+    fn next(&mut self) -> Option<Visit<'a>> {
+        // The least of the three next rules (usize::MAX when none).
+        let next_hit = self
+            .hits
+            .get(self.at)
+            .map_or(usize::MAX, |h| h.rule as usize);
+        let next_bag = self.touched.first().map_or(usize::MAX, |&t| t as usize);
+        let next_keywordless = self.keywordless.first().copied().unwrap_or(usize::MAX);
+        let r = next_hit.min(next_bag).min(next_keywordless);
+        if r >= self.nrules {
+            return None;
+        }
+        if next_keywordless == r {
+            self.keywordless = &self.keywordless[1..];
+        }
+        let bagged = next_bag == r;
+        if bagged {
+            self.touched = &self.touched[1..];
+        }
+        let start = self.at;
+        while self.hits.get(self.at).is_some_and(|h| h.rule as usize == r) {
+            self.at += 1;
+        }
+        Some(Visit {
+            rule: r,
+            hits: &self.hits[start..self.at],
+            bagged,
+        })
     }
 }
 

@@ -1,0 +1,406 @@
+//! The policy's serde format: keywords as a string or a `text`/`weight`
+//! table, and hand-written deserialisers for policies, settings and rules
+//! that name the rule, key or list element at fault in every error.
+
+use std::fmt;
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::{Conditions, Keyword, Policy, Rule, Scope, Settings};
+use crate::class::Class;
+use crate::error::PolicyError;
+use crate::item::Channel;
+
+impl Serialize for Keyword {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.weight == 1.0 {
+            s.serialize_str(&self.text)
+        } else {
+            use serde::ser::SerializeMap;
+            let mut m = s.serialize_map(Some(2))?;
+            m.serialize_entry("text", &self.text)?;
+            m.serialize_entry("weight", &self.weight)?;
+            m.end()
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Keyword {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Keyword;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a keyword: a string, or a table with `text` and `weight`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Keyword, E> {
+                Ok(Keyword::new(v))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Keyword, A::Error> {
+                let mut text = None;
+                let mut weight = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "text" => text = Some(map.next_value::<String>()?),
+                        "weight" => weight = Some(map.next_value::<f64>()?),
+                        other => {
+                            return Err(de::Error::custom(format_args!(
+                                "unknown key {other:?} in a keyword (expected `text` or `weight`)"
+                            )));
+                        }
+                    }
+                }
+                Ok(Keyword {
+                    text: text.ok_or_else(|| de::Error::missing_field("text"))?,
+                    weight: weight.unwrap_or(1.0),
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+// ---- deserialisation that names the rule at fault ------------------------------------------
+
+const POLICY_KEYS: &[&str] = &["version", "settings", "rules"];
+const SETTINGS_KEYS: &[&str] = &[
+    "title_weight",
+    "fit_ratio",
+    "ambiguity_ratio",
+    "confidence_scale",
+    "min_score",
+    "confidence_model",
+    "band_high",
+    "band_medium",
+    "precedence",
+    "negation_cues",
+    "negation_window",
+    "fallback",
+];
+const RULE_KEYS: &str =
+    "id, class, weight, field, keywords, exclude, when, negatable, decisive, description";
+const WHEN_KEYS: &str = "channel, not_channel, min_deal_value, max_deal_value, tags, min_votes";
+
+// Every value is read through `de::value` / `de::list`, which name the key
+// (and the list element) in any error: a wrong type, a bad escape or junk
+// nested too deep says where it is.
+
+impl<'de> Deserialize<'de> for Policy {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Policy;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a Policy: a table with `version`, `settings` and `rules`")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Policy, A::Error> {
+                let mut version = None;
+                let mut settings = None;
+                let mut rules = None;
+                let mut seen = crate::de::Seen::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    seen.check(&key, "")?;
+                    match key.as_str() {
+                        "version" => version = Some(de_value(&mut map, "field `version`")?),
+                        "settings" => settings = Some(de_value(&mut map, "field `settings`")?),
+                        "rules" => rules = Some(crate::de::list(&mut map, "", "rules")?),
+                        other => return Err(de::Error::unknown_field(other, POLICY_KEYS)),
+                    }
+                }
+                Ok(Policy {
+                    version: version.ok_or_else(|| de::Error::missing_field("version"))?,
+                    settings: settings.unwrap_or_default(),
+                    rules: rules.unwrap_or_default(),
+                })
+            }
+        }
+        d.deserialize_struct("Policy", POLICY_KEYS, V)
+    }
+}
+
+fn de_value<'de, A, T>(map: &mut A, context: &str) -> Result<T, A::Error>
+where
+    A: MapAccess<'de>,
+    T: Deserialize<'de>,
+{
+    crate::de::value(map, context)
+}
+
+impl<'de> Deserialize<'de> for Settings {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Settings;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a table of settings")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Settings, A::Error> {
+                let mut s = Settings::default();
+                let mut seen = crate::de::Seen::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    seen.check(&key, "")?;
+                    let ctx = format!("field `{key}`");
+                    match key.as_str() {
+                        "title_weight" => s.title_weight = de_value(&mut map, &ctx)?,
+                        "fit_ratio" => s.fit_ratio = de_value(&mut map, &ctx)?,
+                        "ambiguity_ratio" => s.ambiguity_ratio = de_value(&mut map, &ctx)?,
+                        "confidence_scale" => s.confidence_scale = de_value(&mut map, &ctx)?,
+                        "min_score" => s.min_score = de_value(&mut map, &ctx)?,
+                        "confidence_model" => s.confidence_model = de_value(&mut map, &ctx)?,
+                        "band_high" => s.band_high = de_value(&mut map, &ctx)?,
+                        "band_medium" => s.band_medium = de_value(&mut map, &ctx)?,
+                        "precedence" => s.precedence = crate::de::list(&mut map, "", &key)?,
+                        "negation_cues" => s.negation_cues = crate::de::list(&mut map, "", &key)?,
+                        "negation_window" => s.negation_window = de_value(&mut map, &ctx)?,
+                        "fallback" => s.fallback = de_value(&mut map, &ctx)?,
+                        other => return Err(de::Error::unknown_field(other, SETTINGS_KEYS)),
+                    }
+                }
+                Ok(s)
+            }
+        }
+        d.deserialize_struct("Settings", SETTINGS_KEYS, V)
+    }
+}
+
+struct RuleRepr {
+    id: Option<String>,
+    class: Option<String>,
+    weight: f64,
+    field: Scope,
+    keywords: Vec<Keyword>,
+    exclude: Vec<String>,
+    when: Option<WhenRepr>,
+    negatable: bool,
+    decisive: bool,
+    description: Option<String>,
+    unknown: Option<String>,
+}
+
+#[derive(Default)]
+struct WhenRepr {
+    channel: Option<Vec<String>>,
+    not_channel: Option<Vec<String>>,
+    min_deal_value: Option<f64>,
+    max_deal_value: Option<f64>,
+    tags: Option<Vec<String>>,
+    min_votes: Option<u32>,
+    unknown: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for Rule {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Rule;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a rule: a table with at least `id` and `class`")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Rule, A::Error> {
+                let mut r = RuleRepr {
+                    id: None,
+                    class: None,
+                    weight: 1.0,
+                    field: Scope::Both,
+                    keywords: Vec::new(),
+                    exclude: Vec::new(),
+                    when: None,
+                    negatable: true,
+                    decisive: false,
+                    description: None,
+                    unknown: None,
+                };
+                let mut seen = crate::de::Seen::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    // Name the rule when its id has been read already (the
+                    // list around it names its position in any case).
+                    let prefix = match &r.id {
+                        Some(id) => format!("rule {id:?}: "),
+                        None => String::new(),
+                    };
+                    seen.check(&key, &prefix)?;
+                    let ctx = format!("{prefix}field `{key}`");
+                    match key.as_str() {
+                        "id" => r.id = de_value::<_, Option<String>>(&mut map, &ctx)?,
+                        "class" => r.class = de_value::<_, Option<String>>(&mut map, &ctx)?,
+                        "weight" => r.weight = de_value(&mut map, &ctx)?,
+                        "field" => r.field = de_value(&mut map, &ctx)?,
+                        "keywords" => r.keywords = crate::de::list(&mut map, &prefix, &key)?,
+                        "exclude" => r.exclude = crate::de::list(&mut map, &prefix, &key)?,
+                        "when" => r.when = Some(map.next_value_seed(WhenSeed { prefix: &prefix })?),
+                        "negatable" => r.negatable = de_value(&mut map, &ctx)?,
+                        "decisive" => r.decisive = de_value(&mut map, &ctx)?,
+                        "description" => r.description = de_value(&mut map, &ctx)?,
+                        _ => {
+                            map.next_value::<de::IgnoredAny>()?;
+                            if r.unknown.is_none() {
+                                r.unknown = Some(key);
+                            }
+                        }
+                    }
+                }
+                Rule::try_from(r).map_err(de::Error::custom)
+            }
+        }
+        d.deserialize_struct("Rule", &[], V)
+    }
+}
+
+struct WhenSeed<'a> {
+    prefix: &'a str,
+}
+
+impl<'de> de::DeserializeSeed<'de> for WhenSeed<'_> {
+    type Value = WhenRepr;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<WhenRepr, D::Error> {
+        let prefix = self.prefix.to_string();
+        // `null` (JSON) means no conditions, as before.
+        d.deserialize_option(self)
+            .map_err(|e| crate::de::wrap(format_args!("{prefix}field `when`"), e))
+    }
+}
+
+impl<'de> Visitor<'de> for WhenSeed<'_> {
+    type Value = WhenRepr;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a table of conditions")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<WhenRepr, E> {
+        Ok(WhenRepr::default())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<WhenRepr, E> {
+        Ok(WhenRepr::default())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<WhenRepr, D::Error> {
+        d.deserialize_map(self)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<WhenRepr, A::Error> {
+        let mut w = WhenRepr::default();
+        let mut seen = crate::de::Seen::default();
+        while let Some(key) = map.next_key::<String>()? {
+            seen.check(&key, "")?;
+            let ctx = format!("field `{key}`");
+            match key.as_str() {
+                "channel" => w.channel = Some(crate::de::list(&mut map, "", &key)?),
+                "not_channel" => w.not_channel = Some(crate::de::list(&mut map, "", &key)?),
+                "min_deal_value" => w.min_deal_value = de_value(&mut map, &ctx)?,
+                "max_deal_value" => w.max_deal_value = de_value(&mut map, &ctx)?,
+                "tags" => w.tags = Some(crate::de::list(&mut map, "", &key)?),
+                "min_votes" => w.min_votes = de_value(&mut map, &ctx)?,
+                _ => {
+                    map.next_value::<de::IgnoredAny>()?;
+                    if w.unknown.is_none() {
+                        w.unknown = Some(key);
+                    }
+                }
+            }
+        }
+        Ok(w)
+    }
+}
+
+/// Reports a rule that failed to parse, naming it.
+#[derive(Debug)]
+struct RuleReprError(PolicyError);
+
+impl fmt::Display for RuleReprError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+fn channels(
+    rule: &str,
+    field: &str,
+    names: Option<Vec<String>>,
+) -> Result<Option<Vec<Channel>>, RuleReprError> {
+    names
+        .map(|names| {
+            names
+                .iter()
+                .map(|n| {
+                    n.parse::<Channel>().map_err(|_| {
+                        RuleReprError(PolicyError::UnknownChannel {
+                            rule: rule.to_string(),
+                            field: field.to_string(),
+                            value: n.clone(),
+                        })
+                    })
+                })
+                .collect()
+        })
+        .transpose()
+}
+
+impl TryFrom<RuleRepr> for Rule {
+    type Error = RuleReprError;
+
+    fn try_from(r: RuleRepr) -> Result<Rule, RuleReprError> {
+        let id = r.id.unwrap_or_default();
+        let name = if id.is_empty() {
+            "<no id>".to_string()
+        } else {
+            id.clone()
+        };
+        if let Some(key) = r.unknown {
+            return Err(RuleReprError(PolicyError::UnknownKey {
+                rule: name,
+                key,
+                expected: RULE_KEYS,
+            }));
+        }
+        let class_name = r.class.ok_or_else(|| {
+            RuleReprError(PolicyError::UnknownClass {
+                rule: name.clone(),
+                value: String::new(),
+            })
+        })?;
+        let class = class_name.parse::<Class>().map_err(|_| {
+            RuleReprError(PolicyError::UnknownClass {
+                rule: name.clone(),
+                value: class_name.clone(),
+            })
+        })?;
+        let when = match r.when {
+            None => Conditions::default(),
+            Some(w) => {
+                if let Some(key) = w.unknown {
+                    return Err(RuleReprError(PolicyError::UnknownKey {
+                        rule: name,
+                        key: format!("when.{key}"),
+                        expected: WHEN_KEYS,
+                    }));
+                }
+                Conditions {
+                    channel: channels(&name, "when.channel", w.channel)?,
+                    not_channel: channels(&name, "when.not_channel", w.not_channel)?,
+                    min_deal_value: w.min_deal_value,
+                    max_deal_value: w.max_deal_value,
+                    tags: w.tags,
+                    min_votes: w.min_votes,
+                }
+            }
+        };
+        Ok(Rule {
+            id,
+            class,
+            weight: r.weight,
+            field: r.field,
+            keywords: r.keywords,
+            exclude: r.exclude,
+            when,
+            negatable: r.negatable,
+            decisive: r.decisive,
+            description: r.description,
+        })
+    }
+}
+
+impl std::error::Error for RuleReprError {}
