@@ -19,23 +19,27 @@
 #[path = "../examples/common/mod.rs"]
 mod common;
 
-use std::collections::HashSet;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use feedback_triage::{ClusterParams, Clusterer};
+use feedback_triage::Clusterer;
 
-fn figures(texts: &[(String, String)]) {
+/// The fast path against all pairs on `items` (needs the `internals`
+/// feature: `cargo bench --bench cluster --features internals`).
+#[cfg(feature = "internals")]
+fn pairs(items: &[feedback_triage::FeedbackItem]) {
+    use std::collections::HashSet;
+
     let cl = Clusterer::default();
-    let items = common::scale_items(2_000, texts);
     for t in [cl.params().similarity_threshold, 0.3, 0.5] {
-        let cl = Clusterer::new(ClusterParams::default().similarity_threshold(t)).unwrap();
+        let cl = Clusterer::new(feedback_triage::ClusterParams::default().similarity_threshold(t))
+            .unwrap();
         let t0 = Instant::now();
-        let fast = cl.similar_pairs(&items, false).unwrap();
+        let fast = cl.similar_pairs(items, false).unwrap();
         let t_fast = t0.elapsed();
         let t0 = Instant::now();
-        let all = cl.similar_pairs(&items, true).unwrap();
+        let all = cl.similar_pairs(items, true).unwrap();
         let t_all = t0.elapsed();
         let found: HashSet<(&str, &str)> = fast.iter().map(|p| (&*p.0, &*p.1)).collect();
         let hit = all
@@ -52,6 +56,17 @@ fn figures(texts: &[(String, String)]) {
             100.0 * hit as f64 / all.len().max(1) as f64
         );
     }
+}
+
+#[cfg(not(feature = "internals"))]
+fn pairs(_: &[feedback_triage::FeedbackItem]) {
+    println!("fast path against all pairs: run with --features internals");
+}
+
+fn figures(texts: &[(String, String)]) {
+    let cl = Clusterer::default();
+    let items = common::scale_items(2_000, texts);
+    pairs(&items);
     let time = |n: usize| {
         let items = common::scale_items(n, texts);
         let t0 = Instant::now();

@@ -228,6 +228,7 @@ pub use triage::{
 /// The normalised terms of a phrase, as the matcher sees them (a phrase in a
 /// script without spaces, or of symbols, is one lower-cased term). Not part of
 /// the stable API: used by the crate's own property tests and fuzz targets.
+#[cfg(feature = "internals")]
 #[doc(hidden)]
 pub fn __normalized_terms(phrase: &str) -> Vec<String> {
     if text::is_substring_phrase(phrase) {

@@ -398,6 +398,7 @@ proptest! {
     }
 
     #[test]
+    #[cfg(feature = "internals")]
     fn fast_path_equals_exhaustive_on_small_inputs(items in items_strategy(25)) {
         // With fewer items than `max_candidates_per_item` and every term under
         // the document-frequency floor, the index finds every similar pair
@@ -408,6 +409,7 @@ proptest! {
 }
 
 #[test]
+#[cfg(feature = "internals")]
 fn fast_path_equals_exhaustive_where_the_threshold_decides() {
     // Larger than the candidate cap: well separated topics, so the threshold
     // decides every merge clearly.
@@ -545,6 +547,7 @@ fn parallel_result_does_not_depend_on_threads() {
 
 #[cfg(feature = "parallel")]
 #[test]
+#[cfg(feature = "internals")]
 fn parallel_matches_exhaustive_on_clear_input() {
     let cl = Clusterer::default();
     let items = sample();
@@ -589,6 +592,7 @@ fn near_identical_titles_are_at_least_worth_a_review() {
 
 /// A word of letters only, different for each `i` (ending in `k`, so the
 /// stemmer leaves it alone).
+#[cfg(feature = "internals")]
 fn letters(mut i: usize) -> String {
     let mut s = String::from("zq");
     loop {
@@ -603,6 +607,7 @@ fn letters(mut i: usize) -> String {
 }
 
 #[test]
+#[cfg(feature = "internals")]
 fn sparse_data_raises_the_threshold_and_the_index_uses_it() {
     // 600 requests with nothing in common: D = 0, so the linkage merges at
     // 0.8 × 600 / 1100 ≈ 0.436 instead of 0.12.

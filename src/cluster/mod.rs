@@ -101,6 +101,8 @@ impl Default for Clusterer {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Mode {
     Fast,
+    // Built only by the `internals` hooks.
+    #[cfg_attr(not(feature = "internals"), allow(dead_code))]
     Exhaustive,
 }
 
@@ -213,6 +215,7 @@ impl Clusterer {
 
     /// The same pipeline comparing every pair: O(n²). For tests and
     /// benchmarks that check the fast path.
+    #[cfg(feature = "internals")]
     #[doc(hidden)]
     pub fn cluster_exhaustive(&self, items: &[FeedbackItem]) -> Result<Clustering, ItemError> {
         let grouped = self.group(items, Mode::Exhaustive)?;
@@ -222,6 +225,7 @@ impl Clusterer {
     /// The pairs `(id, id, similarity)` (the smaller id first, sorted) with
     /// similarity at least the threshold that the fast path (or, with
     /// `exhaustive`, a comparison of every pair) finds. For benchmarks.
+    #[cfg(feature = "internals")]
     #[doc(hidden)]
     pub fn similar_pairs(
         &self,
