@@ -154,7 +154,9 @@ pub(super) fn abstained(out: &mut String, ctx: &Ctx) {
         .take(ctx.limits.rows)
         .map(|id| {
             let reason = match ctx.class_of(id).1 {
-                Some(Outcome::NoMatch) => "no rule of the policy fired".to_string(),
+                Some(Outcome::NoMatch) => {
+                    "no match: no keyword evidence reached the policy's minimum score".to_string()
+                }
                 Some(o) => format!("outcome {o}"),
                 None => "not found".to_string(),
             };
