@@ -191,7 +191,7 @@ type Col<'a> = (&'a str, bool);
 fn table(out: &mut String, caption: &str, cols: &[Col], rows: &[Vec<String>], total: usize) {
     let _ = write!(
         out,
-        "<div class=\"scroll\"><table><caption>{caption}</caption><thead><tr>"
+        "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"{caption} (table)\"><table><caption>{caption}</caption><thead><tr>"
     );
     for (name, num) in cols {
         let class = if *num { " class=\"num\"" } else { "" };
@@ -235,11 +235,11 @@ h1{font-size:1.8rem;margin:1rem 0 .25rem}h2{font-size:1.4rem;margin:2rem 0 .5rem
 h3{font-size:1.1rem;margin:1.25rem 0 .4rem}\
 .lead{color:var(--muted)}\
 nav ul{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.25rem 1rem}\
-a{color:#0b4f8a}a:focus,summary:focus{outline:3px solid #f0b400;outline-offset:2px}\
+a{color:#0b4f8a}a:focus,summary:focus,.scroll:focus{outline:3px solid #f0b400;outline-offset:2px}\
 .pair{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:1.5rem;align-items:start}\
 figure{margin:0}figcaption{color:var(--muted);font-size:.9rem}\
 .chart{width:100%;height:auto;max-width:40rem}\
-.chart .label,.chart .note{font-size:12px;fill:var(--fg)}\
+.chart .label,.chart .note{font-size:13px;fill:var(--fg)}\
 .chart .bar{fill:var(--bar)}.chart .flag{fill:var(--flag)}.chart .hatch{stroke:#fff;stroke-width:2.5}\
 .chart .threshold{stroke:var(--fg);stroke-width:1.5;stroke-dasharray:4 3}\
 .scroll{overflow-x:auto;max-width:100%}\
@@ -248,7 +248,7 @@ caption{text-align:left;font-weight:600;padding:.25rem 0}\
 th,td{border-bottom:1px solid var(--line);padding:.3rem .5rem;text-align:left;vertical-align:top}\
 thead th{background:var(--alt)}.num{text-align:right;font-variant-numeric:tabular-nums}\
 tbody th{font-weight:normal}\
-td,th{overflow-wrap:anywhere}\
+td,tbody th{overflow-wrap:break-word}thead th{white-space:nowrap}\
 .feature{border:1px solid var(--line);border-radius:6px;padding:.25rem 1rem .75rem;margin:1rem 0}\
 dl.facts{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.2rem 1rem;margin:.5rem 0}\
 dl.facts dt{font-weight:600}dl.facts dd{margin:0;overflow-wrap:anywhere}\
