@@ -47,7 +47,13 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    println!("report built in {:.2} s", t.elapsed().as_secs_f64());
+    println!(
+        "report built in {:.2} s: {} candidate features, {} special cases, {} without a class",
+        t.elapsed().as_secs_f64(),
+        report.features.len(),
+        report.special_cases.len(),
+        report.abstained.len()
+    );
 
     let t = Instant::now();
     let json = serde_json::to_string_pretty(&report).expect("the report serialises") + "\n";
