@@ -73,6 +73,7 @@ fn run(args: Args) -> Result<bool, Fatal> {
     let input = common::stream::open(args.io.path()).map_err(|e| format!("{name}: {e}"))?;
     let items = Items::new(input, args.io.input_format());
     let format = args.io.output_format();
+    common::output::refuse_html("classify", format)?;
     let stdout = std::io::stdout();
     let mut out = Writer::new(
         std::io::BufWriter::with_capacity(1 << 16, stdout.lock()),
@@ -258,7 +259,7 @@ impl<W: Write> Writer<W> {
                 w.write_record(head)?;
                 Sink::Csv(Box::new(w))
             }
-            OutputFormat::Jsonl => Sink::Plain(inner),
+            OutputFormat::Jsonl | OutputFormat::Html => Sink::Plain(inner),
         };
         Ok(Writer {
             out,

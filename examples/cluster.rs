@@ -50,6 +50,7 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> Result<bool, Fatal> {
+    common::output::refuse_html("cluster", args.io.output_format())?;
     let mut params = ClusterParams::default();
     if let Some(t) = args.threshold {
         params = params.similarity_threshold(t);
@@ -82,7 +83,7 @@ fn run(args: Args) -> Result<bool, Fatal> {
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     match args.io.output_format() {
         OutputFormat::Table => table(&mut out, &clustering)?,
-        OutputFormat::Jsonl => lines(&mut out, &clustering)?,
+        OutputFormat::Jsonl | OutputFormat::Html => lines(&mut out, &clustering)?,
         OutputFormat::Csv => csv_rows(&mut out, &clustering)?,
         OutputFormat::Markdown => markdown(&mut out, &clustering)?,
     }

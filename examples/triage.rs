@@ -1,18 +1,21 @@
 //! The main job: a triage report over a whole backlog. Reads JSON Lines of
 //! feedback items and prints the report as JSON (default), a readable table
-//! (`--table`) or Markdown to paste into a document (`--markdown`).
+//! (`--table`), Markdown to paste into a document (`--markdown`), or one
+//! self-contained HTML page with charts (`--output html`, see
+//! `common/html`).
 //!
 //! ```text
 //! cargo run --release --example triage -- --table examples/data/sample.jsonl
 //! cargo run --release --example triage -- --markdown backlog.csv > report.md
+//! cargo run --release --example triage -- --output html backlog.jsonl > report.html
 //! cat backlog.jsonl | cargo run --release --example triage -- --policy my.toml --threshold 0.4
 //! ```
 //!
 //! Options: `--policy FILE` (JSON or TOML), `--threshold X` and
 //! `--min-customers N` (clustering), `--cadence N` (distinct customers per
 //! month below which a month is flagged), `--input jsonl|csv`, `--output
-//! jsonl|table|markdown` (`jsonl` is the report as one pretty-printed JSON
-//! document; the report is not a table of rows, so `csv` is refused). A line
+//! jsonl|table|markdown|html` (`jsonl` is the report as one pretty-printed
+//! JSON document; the report is not a table of rows, so `csv` is refused). A line
 //! that cannot be read is reported on stderr with its line number; the
 //! others are still used. Exit status: 0 when every line was used, 1 when
 //! some lines were bad, 2 for a usage error or an unreadable input or policy.
@@ -60,7 +63,8 @@ fn run(args: Args) -> Result<bool, Fatal> {
     let format = args.io.output_format();
     if format == OutputFormat::Csv {
         return Err(Fatal(
-            "--output csv: the report is not a table of rows; use jsonl, table or markdown".into(),
+            "--output csv: the report is not a table of rows; use jsonl, table, markdown or html"
+                .into(),
         ));
     }
     let classifier = match &args.policy {
@@ -74,12 +78,12 @@ fn run(args: Args) -> Result<bool, Fatal> {
     if let Some(m) = args.min_customers {
         params.min_distinct_customers = m;
     }
-    let clusterer = Clusterer::new(params)?.with_classifier(classifier);
+    let clusterer = Clusterer::new(params.clone())?.with_classifier(classifier);
     let mut tparams = TriageParams::default();
     if let Some(c) = args.cadence {
         tparams.min_customers_per_month = c;
     }
-    let triage = Triage::new(clusterer, tparams)?;
+    let triage = Triage::new(clusterer, tparams.clone())?;
     let name = args.io.name().to_string();
     let (items, bad) = common::stream::read_all(args.io.path(), args.io.input_format())
         .map_err(|e| format!("{name}: {e}"))?;
@@ -96,6 +100,16 @@ fn run(args: Args) -> Result<bool, Fatal> {
     let text = match format {
         OutputFormat::Markdown => markdown(&report),
         OutputFormat::Table => table(&report),
+        OutputFormat::Html => {
+            let run = common::html::Run {
+                input: name,
+                policy: args.policy.clone().unwrap_or_else(|| "builtin".into()),
+                cluster: params,
+                triage: tparams,
+            };
+            let classifier = triage.clusterer().classifier();
+            common::html::render(&report, &items, classifier, &run, Default::default())
+        }
         _ => serde_json::to_string_pretty(&report)? + "\n",
     };
     let out = std::io::stdout();

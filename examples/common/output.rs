@@ -22,6 +22,18 @@ pub enum OutputFormat {
     Table,
     /// A Markdown table to paste into a document.
     Markdown,
+    /// One self-contained HTML page (`triage` only; the others refuse it).
+    Html,
+}
+
+/// Refuses `--output html` in a tool that has no HTML output (exit 2).
+pub fn refuse_html(tool: &str, format: OutputFormat) -> Result<(), super::cli::Fatal> {
+    if format == OutputFormat::Html {
+        return Err(super::cli::Fatal(format!(
+            "--output html: only triage writes an HTML report; {tool} writes jsonl, csv, table or markdown"
+        )));
+    }
+    Ok(())
 }
 
 /// One classify result as a JSON line.
