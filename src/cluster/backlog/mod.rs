@@ -9,7 +9,9 @@
 //! more.
 
 mod grow;
+mod meaning;
 mod state;
+mod view;
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -17,15 +19,17 @@ use serde::{Deserialize, Serialize};
 
 use super::ClusterParams;
 use super::vectors;
+use crate::embed::Scratch;
 use crate::error::{ItemError, ParamsError};
 use crate::item::FeedbackItem;
 use crate::text::Analyzed;
+use meaning::{Meaning, Query};
 
-pub use state::BacklogError;
+pub use state::{BacklogError, RequestError};
 
 /// The version of the saved form written by this release; loading another
 /// version fails with [`BacklogError::Version`].
-pub const BACKLOG_FORMAT_VERSION: u32 = 1;
+pub const BACKLOG_FORMAT_VERSION: u32 = 2;
 
 /// A backlog of requests grouped into features, that grows with each request
 /// and keeps its features' ids.
@@ -46,7 +50,18 @@ pub const BACKLOG_FORMAT_VERSION: u32 = 1;
 /// the same order give the same backlog, and a backlog saved with serde,
 /// loaded and fed the rest of a stream is identical to one that never
 /// stopped. Terms are weighed by their rarity among the requests seen when
-/// each request arrives, and compared by terms only (no word vectors).
+/// each request arrives.
+///
+/// When the parameters use meaning (`semantic_weight > 0`, the default, and
+/// the `static-vectors` feature on: see [`uses_meaning`](Self::uses_meaning))
+/// similarity is the batch clusterer's hybrid, `(1 − w) × term cosine + w ×
+/// max(0, dense cosine)`, on the static word vectors' embedding of each
+/// request centred on the running mean of the requests before it (the batch
+/// centres on the whole batch's mean, which a stream cannot know). A request
+/// looks for its groups both through its strongest terms and through the
+/// earlier requests nearest to it by meaning (SimHash orderings), so a
+/// paraphrase that shares no term still finds its feature. Caller
+/// embeddings ([`FeedbackItem::embedding`]) are not used.
 ///
 /// ```
 /// use feedback_triage::{Backlog, ClusterParams, FeedbackItem};
@@ -93,12 +108,17 @@ pub struct Backlog {
     /// Per group, a score while candidates are gathered; all zero between
     /// inserts (not saved).
     scratch: Vec<f32>,
+    /// Term id -> the first word that gave it, lower-cased (for names).
+    surfaces: Vec<String>,
+    /// The word vectors and the index by meaning, when meaning is used.
+    meaning: Option<Meaning>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 struct Item {
     id: String,
     customer: Option<String>,
+    deal_value: Option<f64>,
     group: u32,
 }
 
@@ -116,6 +136,13 @@ struct Group {
     anonymous: u64,
     /// The group this one was merged into.
     merged_into: Option<u32>,
+    /// The sum of the members' centred unit dense vectors (empty while no
+    /// member has one).
+    dense: Vec<f32>,
+    /// The members with a dense vector.
+    dense_n: u32,
+    /// The sum of those members' trust.
+    trust_sum: f32,
 }
 
 /// Where [`Backlog::insert`] put a request.
@@ -191,6 +218,7 @@ impl Backlog {
     /// ```
     pub fn new(params: ClusterParams) -> Result<Backlog, BacklogError> {
         params.validate().map_err(BacklogError::Params)?;
+        let meaning = meaning_for(&params).map(Meaning::new);
         Ok(Backlog {
             params,
             terms: Vec::new(),
@@ -204,7 +232,23 @@ impl Backlog {
             events: Vec::new(),
             next_feature: 1,
             scratch: Vec::new(),
+            surfaces: Vec::new(),
+            meaning,
         })
+    }
+
+    /// True when similarity includes meaning (static word vectors): the
+    /// parameters' `semantic_weight` is above 0 and the crate was built with
+    /// the `static-vectors` feature (on by default).
+    ///
+    /// ```
+    /// use feedback_triage::{Backlog, ClusterParams};
+    /// let terms = Backlog::new(ClusterParams::default().semantic_weight(0.0))?;
+    /// assert!(!terms.uses_meaning());
+    /// # Ok::<(), feedback_triage::BacklogError>(())
+    /// ```
+    pub fn uses_meaning(&self) -> bool {
+        self.meaning.is_some()
     }
 
     /// The parameters.
@@ -247,21 +291,29 @@ impl Backlog {
             });
         }
         let v = self.vectorize(item);
+        let q = match &mut self.meaning {
+            Some(m) => m.query(item, &mut Scratch::default()),
+            None => None,
+        };
         let index = self.items.len() as u32;
         self.item_ids.insert(item.id.clone(), index);
         self.items.push(Item {
             id: item.id.clone(),
             customer: item.customer.clone(),
+            deal_value: item.deal_value,
             group: u32::MAX,
         });
-        let scored = self.score_candidates(&v);
+        let scored = self.score_candidates(&v, q.as_ref());
+        if let Some(m) = &mut self.meaning {
+            m.index(index, q.as_ref().map(|q| q.sig));
+        }
         let threshold = self.params.similarity_threshold as f32;
         let g = match scored.first() {
             Some(&(g, s)) if s >= threshold => {
-                self.add_to_group(g, index, &v);
+                self.add_to_group(g, index, &v, q.as_ref());
                 g
             }
-            _ => self.new_group(index, &v),
+            _ => self.new_group(index, &v, q.as_ref()),
         };
         let mut g = g;
         for &(h, s) in scored.iter().skip(1).take(BRIDGE_CHECKS) {
@@ -352,6 +404,14 @@ impl Backlog {
 /// many other groups it is close to.
 const BRIDGE_CHECKS: usize = 3;
 
+/// The static word vectors a backlog with these parameters uses.
+fn meaning_for(params: &ClusterParams) -> Option<crate::embed::StaticVectors> {
+    if params.semantic_weight <= 0.0 {
+        return None;
+    }
+    super::default_vectors()
+}
+
 fn distinct(g: &Group) -> usize {
     g.customers.len() + g.anonymous as usize
 }
@@ -394,7 +454,9 @@ impl Backlog {
     fn vectorize(&mut self, item: &FeedbackItem) -> Vec<(u32, f32)> {
         let mut buf = Analyzed::default();
         let mut tf: Vec<(u32, f32)> = Vec::new();
-        vectors::for_each_term(&mut buf, item, |term, _, w| tf.push((self.intern(term), w)));
+        vectors::for_each_term(&mut buf, item, |term, surface, w| {
+            tf.push((self.intern(term, surface), w));
+        });
         tf.sort_unstable_by_key(|e| e.0);
         let mut merged: Vec<(u32, f32)> = Vec::with_capacity(tf.len());
         for (id, w) in tf {
@@ -426,12 +488,13 @@ impl Backlog {
         v
     }
 
-    fn intern(&mut self, term: &str) -> u32 {
+    fn intern(&mut self, term: &str, surface: &str) -> u32 {
         if let Some(&id) = self.term_ids.get(term) {
             return id;
         }
         let id = self.terms.len() as u32;
         self.terms.push(term.to_string());
+        self.surfaces.push(surface.to_lowercase());
         self.term_ids.insert(term.to_string(), id);
         self.df.push(0);
         self.feature_postings.push(Vec::new());
