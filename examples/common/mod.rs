@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod output;
+pub mod state;
 pub mod stream;
 
 use std::io::{BufRead, BufReader, Read};
