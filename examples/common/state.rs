@@ -385,3 +385,33 @@ pub fn event_text(e: &Event) -> String {
         super::cut(&e.requests.join(", "), 120)
     )
 }
+
+/// `triage --state FILE`: loads the state, inserts the rows, saves it and
+/// builds the report over every request seen so far from the backlog's
+/// clustering, with what changed since the saved state. Returns the bad
+/// lines (the backlog's refusals) too.
+pub fn triage_report(
+    triage: &feedback_triage::Triage,
+    path: &str,
+    rows: Vec<(usize, FeedbackItem)>,
+) -> Result<(feedback_triage::TriageReport, Changes, Vec<BadLine>), Fatal> {
+    let mut living = Living::load(path, triage.clusterer().params().clone())?;
+    let bad = living.insert(rows);
+    living.save(path)?;
+    let clustering = living.backlog.clustering();
+    let changes = living.changes(&clustering);
+    let report = triage.report_clustered(&living.items, clustering)?;
+    Ok((report, changes, bad))
+}
+
+/// The report as pretty JSON with a `changes` object added.
+pub fn report_json(
+    report: &feedback_triage::TriageReport,
+    changes: &Changes,
+) -> Result<String, Fatal> {
+    let mut v = serde_json::to_value(report)?;
+    if let Some(o) = v.as_object_mut() {
+        o.insert("changes".into(), serde_json::to_value(changes)?);
+    }
+    Ok(serde_json::to_string_pretty(&v)? + "\n")
+}
