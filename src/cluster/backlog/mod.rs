@@ -35,15 +35,18 @@ pub const BACKLOG_FORMAT_VERSION: u32 = 2;
 /// and keeps its features' ids.
 ///
 /// * A request joins the group (feature or special cases) whose members it is
-///   most similar to on average, when that reaches `similarity_threshold`;
-///   otherwise it starts a group of its own, a special case.
+///   most similar to on average, when that reaches `similarity_threshold`
+///   times a streaming margin (1.75, tuned on the dev files: a stream
+///   decides each request once, against small groups); otherwise it starts
+///   a group of its own, a special case.
 /// * A group of special cases becomes a feature, with a new id, once it has
 ///   `min_distinct_customers` distinct customers (a request without a
 ///   customer is its own unknown customer) and its members' mean pairwise
 ///   similarity reaches the threshold.
 /// * A feature keeps its id while it grows. When a request makes two groups
-///   one (their mean pairwise similarity reaches the threshold), the merged
-///   group keeps the older feature's id and the merge is recorded.
+///   one (their mean pairwise similarity reaches the threshold times 2), the
+///   merged group keeps the older feature's id and the merge is recorded.
+///   Features are never split (no split events).
 /// * Every change is an [`Event`] naming the requests that caused it.
 ///
 /// The result depends only on the order of the stream: the same requests in
@@ -207,9 +210,10 @@ pub struct BacklogFeature {
 impl Backlog {
     /// An empty backlog. Uses `similarity_threshold`,
     /// `min_distinct_customers`, `max_terms_per_item`,
-    /// `max_candidates_per_item`, `max_postings_per_term` and
-    /// `max_search_terms_per_item` of `params` (the threshold as given: it
-    /// is not adapted to the data).
+    /// `max_candidates_per_item`, `max_postings_per_term`,
+    /// `max_search_terms_per_item`, `label_terms`, `semantic_weight` and
+    /// `semantic_candidates_per_item` of `params` (the threshold as given:
+    /// it is not adapted to the data).
     ///
     /// ```
     /// use feedback_triage::{Backlog, ClusterParams};
