@@ -14,6 +14,15 @@
 //! Markdown one. Lines that are not valid items are reported on stderr with
 //! their line numbers and skipped. Exit status: 0 when every line was used,
 //! 1 when some lines were bad, 2 for a usage error or an unreadable input.
+//!
+//! `--state FILE` keeps a living backlog (see `common/state.rs`): the saved
+//! backlog in FILE (when it exists) takes in the input's requests one at a
+//! time, FILE is written back, and the output is the clustering of every
+//! request seen so far (features keep their ids `F1`, `F2`, ... from run to
+//! run) followed by this run's events: in JSON Lines one line per event
+//! with an `"event"` key (`created`, `grew`, `merged`), in CSV rows of kind
+//! `event:created` and so on, in a table or Markdown a closing section. A
+//! request whose id is already in the state is a bad line.
 
 mod common;
 
@@ -22,11 +31,12 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
-use feedback_triage::{ClassMix, ClusterParams, Clusterer, Clustering, SpecialReason};
+use feedback_triage::{ClassMix, ClusterParams, Clusterer, Clustering, Event, SpecialReason};
 use serde::Serialize;
 
 use common::cli::{self, Fatal};
 use common::output::{OutputFormat, markdown_cell};
+use common::state::{self, Living};
 
 /// Progress is shown from this many items on (when stderr is a terminal).
 const LARGE: usize = 20_000;
@@ -43,6 +53,9 @@ struct Args {
     /// Distinct customers a group needs to be a candidate feature.
     #[arg(long, value_name = "N")]
     min_customers: Option<usize>,
+    /// Keep a living backlog in FILE (JSON): load it, add the input, save it.
+    #[arg(long, value_name = "FILE")]
+    state: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -57,6 +70,9 @@ fn run(args: Args) -> Result<bool, Fatal> {
     }
     if let Some(m) = args.min_customers {
         params = params.min_distinct_customers(m);
+    }
+    if let Some(state) = &args.state {
+        return run_state(&args, state, params);
     }
     let clusterer = Clusterer::new(params)?;
     let name = args.io.name().to_string();
@@ -79,16 +95,76 @@ fn run(args: Args) -> Result<bool, Fatal> {
             t0.elapsed().as_secs_f64()
         );
     }
+    print(&args, &clustering, &[])?;
+    Ok(bad.is_empty())
+}
+
+/// `--state FILE`: load, insert, save, print everything and this run's events.
+fn run_state(args: &Args, state: &str, params: ClusterParams) -> Result<bool, Fatal> {
+    let mut living = Living::load(state, params)?;
+    let name = args.io.name().to_string();
+    let (rows, mut bad) = common::stream::read_all(args.io.path(), args.io.input_format())
+        .map_err(|e| format!("{name}: {e}"))?;
+    bad.extend(living.insert(rows));
+    bad.sort_by_key(|b| b.line);
+    common::report_bad(args.io.path(), &bad);
+    living.save(state)?;
+    let mut clustering = living.backlog.clustering();
+    class_mixes(&mut clustering, &living.items);
+    print(args, &clustering, living.events())?;
+    Ok(bad.is_empty())
+}
+
+/// Counts each feature's class mix from its members' text.
+fn class_mixes(c: &mut Clustering, items: &[feedback_triage::FeedbackItem]) {
+    let classifier = feedback_triage::Classifier::builtin();
+    let by_id: std::collections::HashMap<&str, &feedback_triage::FeedbackItem> =
+        items.iter().map(|it| (it.id.as_str(), it)).collect();
+    for f in &mut c.features {
+        let mut mix = ClassMix::default();
+        for m in &f.members {
+            if let Some(it) = by_id.get(m.as_str()) {
+                mix.add(classifier.classify(it).ok().and_then(|c| c.class));
+            }
+        }
+        f.class_mix = mix;
+    }
+}
+
+fn print(args: &Args, clustering: &Clustering, events: &[Event]) -> Result<(), Fatal> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let with_events = args.state.is_some();
     match args.io.output_format() {
-        OutputFormat::Table => table(&mut out, &clustering)?,
-        OutputFormat::Jsonl | OutputFormat::Html => lines(&mut out, &clustering)?,
-        OutputFormat::Csv => csv_rows(&mut out, &clustering)?,
-        OutputFormat::Markdown => markdown(&mut out, &clustering)?,
+        OutputFormat::Table | OutputFormat::Markdown => {
+            if args.io.output_format() == OutputFormat::Table {
+                table(&mut out, clustering)?;
+            } else {
+                markdown(&mut out, clustering)?;
+            }
+            if with_events {
+                let h = if args.io.output_format() == OutputFormat::Markdown {
+                    "## "
+                } else {
+                    ""
+                };
+                writeln!(out, "\n{h}Events of this run: {}", events.len())?;
+                for e in events {
+                    writeln!(out, "  {}", state::event_text(e))?;
+                }
+            }
+        }
+        OutputFormat::Jsonl | OutputFormat::Html => {
+            lines(&mut out, clustering)?;
+            for e in events {
+                serde_json::to_writer(&mut out, &state::EventLine::from(e))?;
+                out.write_all(b"\n")?;
+            }
+        }
+        OutputFormat::Csv => csv_rows(&mut out, clustering, events)?,
     }
     out.flush()?;
-    Ok(bad.is_empty())
+    Ok(())
 }
 
 /// A feature's class mix, keys in alphabetical order (as the example has
@@ -182,7 +258,7 @@ fn lines(out: &mut impl Write, c: &Clustering) -> Result<(), Fatal> {
     Ok(())
 }
 
-fn csv_rows(out: &mut impl Write, c: &Clustering) -> Result<(), Fatal> {
+fn csv_rows(out: &mut impl Write, c: &Clustering, events: &[Event]) -> Result<(), Fatal> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record([
         "kind",
@@ -215,6 +291,22 @@ fn csv_rows(out: &mut impl Write, c: &Clustering) -> Result<(), Fatal> {
             &line.cohesion.map_or(String::new(), |c| format!("{c:.4}")),
             line.representative,
             &line.members.join(";"),
+        ])?;
+    }
+    for e in events {
+        let line = state::EventLine::from(e);
+        w.write_record([
+            &format!("event:{}", line.event),
+            "",
+            line.feature,
+            line.absorbed.unwrap_or(""),
+            &line.requests.len().to_string(),
+            "",
+            "",
+            "",
+            "",
+            "",
+            &line.requests.join(";"),
         ])?;
     }
     w.flush()?;

@@ -19,6 +19,12 @@
 //! that cannot be read is reported on stderr with its line number; the
 //! others are still used. Exit status: 0 when every line was used, 1 when
 //! some lines were bad, 2 for a usage error or an unreadable input or policy.
+//!
+//! `--state FILE` keeps a living backlog as `cluster --state` does (see
+//! `common/state.rs`): the report covers every request seen so far, and
+//! gains what changed since the saved state (new features, movers, merges,
+//! requests still special cases): a `changes` object in JSON, a closing
+//! section in a table or Markdown.
 
 mod common;
 
@@ -34,6 +40,7 @@ use feedback_triage::{
 
 use common::cli::{self, Fatal};
 use common::output::OutputFormat;
+use common::state;
 
 /// Build a triage report over a whole backlog.
 #[derive(Parser)]
@@ -53,6 +60,10 @@ struct Args {
     /// Distinct customers per month below which a month is flagged.
     #[arg(long, value_name = "N")]
     cadence: Option<usize>,
+    /// Keep a living backlog in FILE (JSON): load it, add the input, save
+    /// it, and report what changed.
+    #[arg(long, value_name = "FILE")]
+    state: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -92,12 +103,23 @@ fn run(args: Args) -> Result<bool, Fatal> {
     if progress {
         eprintln!("triage: {} items read, building the report...", items.len());
     }
-    let items: Vec<_> = items.into_iter().map(|(_, item)| item).collect();
-    let report = triage.report(&items)?;
+    let (report, changes, bad, items) = match &args.state {
+        Some(path) => {
+            let s = state::triage_report(&triage, path, items)?;
+            common::report_bad(args.io.path(), &s.bad);
+            let mut bad = bad;
+            bad.extend(s.bad);
+            (s.report, Some(s.changes), bad, s.items)
+        }
+        None => {
+            let items: Vec<_> = items.into_iter().map(|(_, item)| item).collect();
+            (triage.report(&items)?, None, bad, items)
+        }
+    };
     if progress {
         eprintln!("triage: done");
     }
-    let text = match format {
+    let mut text = match format {
         OutputFormat::Markdown => markdown(&report),
         OutputFormat::Table => table(&report),
         OutputFormat::Html => {
@@ -110,8 +132,14 @@ fn run(args: Args) -> Result<bool, Fatal> {
             let classifier = triage.clusterer().classifier();
             common::html::render(&report, &items, classifier, &run, Default::default())
         }
-        _ => serde_json::to_string_pretty(&report)? + "\n",
+        _ => match &changes {
+            Some(c) => state::report_json(&report, c)?,
+            None => serde_json::to_string_pretty(&report)? + "\n",
+        },
     };
+    if let (Some(c), OutputFormat::Markdown | OutputFormat::Table) = (&changes, format) {
+        text += &c.section(format == OutputFormat::Markdown);
+    }
     let out = std::io::stdout();
     let mut out = out.lock();
     out.write_all(text.as_bytes())?;

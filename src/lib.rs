@@ -201,6 +201,7 @@ pub use cluster::{
 };
 pub use cluster::{
     BACKLOG_FORMAT_VERSION, Backlog, BacklogError, BacklogFeature, Event, EventKind, Placement,
+    RequestError,
 };
 pub use diff::{Diff, DiffCell, DiffExample, PolicyDiff};
 pub use embed::{StaticVectors, VectorsError};

@@ -158,6 +158,57 @@ impl Triage {
         Ok(self.assemble(items, &classes, clustering))
     }
 
+    /// Builds the report from a clustering made elsewhere (a
+    /// [`Backlog`](crate::Backlog)'s, through
+    /// [`Backlog::clustering`](crate::Backlog::clustering)) instead of
+    /// clustering `items` again. Each feature's class mix is counted from
+    /// its members among `items` (classified here). Fails on an invalid
+    /// item.
+    ///
+    /// ```
+    /// use feedback_triage::{Backlog, ClusterParams, FeedbackItem, Triage};
+    /// let items: Vec<FeedbackItem> = ["acme", "globex"]
+    ///     .iter()
+    ///     .enumerate()
+    ///     .map(|(i, who)| {
+    ///         FeedbackItem::new(format!("r{i}")).with_title("export invoices to csv").with_customer(*who)
+    ///     })
+    ///     .collect();
+    /// let mut backlog = Backlog::new(ClusterParams::default())?;
+    /// backlog.insert_batch(&items)?;
+    /// let report = Triage::builtin().report_clustered(&items, backlog.clustering()).unwrap();
+    /// assert_eq!(report.features[0].feature.id, "F1");
+    /// # Ok::<(), feedback_triage::BacklogError>(())
+    /// ```
+    pub fn report_clustered(
+        &self,
+        items: &[FeedbackItem],
+        mut clustering: Clustering,
+    ) -> Result<TriageReport, ItemError> {
+        let classes: Vec<Option<Class>> = self
+            .clusterer
+            .classifier()
+            .classify_batch(items)
+            .into_iter()
+            .map(|r| r.map(|c| c.class))
+            .collect::<Result<_, _>>()?;
+        let by_id: BTreeMap<&str, usize> = items
+            .iter()
+            .enumerate()
+            .map(|(i, it)| (it.id.as_str(), i))
+            .collect();
+        for f in &mut clustering.features {
+            let mut mix = ClassMix::default();
+            for m in &f.members {
+                if let Some(&i) = by_id.get(m.as_str()) {
+                    mix.add(classes[i]);
+                }
+            }
+            f.class_mix = mix;
+        }
+        Ok(self.assemble(items, &classes, clustering))
+    }
+
     fn assemble(
         &self,
         items: &[FeedbackItem],

@@ -59,6 +59,35 @@ proptest! {
         );
     }
 
+    /// The batch-shaped view: every request in exactly one `members`, the
+    /// features those of `features()`, and a resumed backlog gives the same
+    /// view as one that never stopped.
+    #[test]
+    fn clustering_holds_every_request_once(items in stream(), cut in 0usize..60) {
+        let cut = cut.min(items.len());
+        let mut whole = fresh();
+        whole.insert_batch(&items).unwrap();
+        let c = whole.clustering();
+        let mut all: Vec<&str> = c.features.iter().flat_map(|f| f.members.iter())
+            .chain(c.special_cases.iter().flat_map(|s| s.members.iter()))
+            .map(String::as_str).collect();
+        all.sort_unstable();
+        let mut ids: Vec<&str> = items.iter().map(|it| it.id.as_str()).collect();
+        ids.sort_unstable();
+        prop_assert_eq!(all, ids);
+        let mut fids: Vec<String> = c.features.iter().map(|f| f.id.clone()).collect();
+        fids.sort();
+        let mut expected: Vec<String> = whole.features().into_iter().map(|f| f.id).collect();
+        expected.sort();
+        prop_assert_eq!(fids, expected);
+        let mut first = fresh();
+        first.insert_batch(&items[..cut]).unwrap();
+        let mut resumed: Backlog =
+            serde_json::from_str(&serde_json::to_string(&first).unwrap()).unwrap();
+        resumed.insert_batch(&items[cut..]).unwrap();
+        prop_assert_eq!(resumed.clustering(), c);
+    }
+
     /// A request's feature id changes only when its feature is merged into
     /// an older one; every request is in exactly one group; merges keep the
     /// older id and retire the other.
@@ -251,4 +280,60 @@ fn merges_happen_and_are_recorded() {
         }
     }
     assert!(merges > 0, "no stream merged two features");
+}
+
+#[test]
+fn meaning_is_on_by_default_and_saved() {
+    let b = fresh();
+    assert_eq!(b.uses_meaning(), cfg!(feature = "static-vectors"));
+    let terms = Backlog::new(ClusterParams::default().semantic_weight(0.0)).unwrap();
+    assert!(!terms.uses_meaning());
+    // A state saved with meaning does not load as terms only, and back.
+    let mut v = serde_json::to_value(&terms).unwrap();
+    v["params"]["semantic_weight"] = 0.5.into();
+    let e = serde_json::from_value::<Backlog>(v)
+        .unwrap_err()
+        .to_string();
+    if cfg!(feature = "static-vectors") {
+        assert!(e.contains("meaning"), "{e}");
+    }
+}
+
+#[test]
+fn a_version_1_state_is_refused_by_its_version() {
+    let e = saved_with(|v| {
+        v["version"] = 1.into();
+        let o = v.as_object_mut().unwrap();
+        o.remove("meaning");
+        o.remove("surfaces");
+    })
+    .unwrap_err();
+    assert!(e.contains("format version 1, expected 2"), "{e}");
+    assert_eq!(BACKLOG_FORMAT_VERSION, 2);
+    let e = saved_with(|v| v["meaning"]["sigs"].as_array_mut().unwrap().clear());
+    if cfg!(feature = "static-vectors") {
+        assert!(e.unwrap_err().contains("meaning.sigs"));
+    }
+}
+
+#[test]
+fn insert_each_reports_every_bad_request() {
+    let mut b = fresh();
+    let items = [
+        item(0, &[0, 1], 1),
+        FeedbackItem::new(" "),
+        item(0, &[2], 1),
+        item(1, &[0, 1], 2),
+    ];
+    let Err(BacklogError::Requests(bad)) = b.insert_each(&items) else {
+        panic!("two bad requests")
+    };
+    let places: Vec<usize> = bad.iter().map(|e| e.index).collect();
+    assert_eq!(places, [1, 2]);
+    assert!(matches!(
+        *bad[1].error,
+        BacklogError::DuplicateRequest { .. }
+    ));
+    assert_eq!(b.len(), 2);
+    assert_eq!(b.clustering().features.len(), 1);
 }

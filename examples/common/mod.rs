@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod html;
 pub mod output;
+pub mod state;
 pub mod stream;
 
 use std::io::{BufRead, BufReader, Read};

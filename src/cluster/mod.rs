@@ -35,6 +35,7 @@ mod vectors;
 
 pub use backlog::{
     BACKLOG_FORMAT_VERSION, Backlog, BacklogError, BacklogFeature, Event, EventKind, Placement,
+    RequestError,
 };
 pub use index::ClusterIndex;
 pub use params::ClusterParams;

@@ -106,7 +106,7 @@ const SHORT_WORDS: f32 = 12.0;
 const EMBED_TEXT_BYTES: usize = 2048;
 
 /// The static embedding of an item (unit length) and its trust, or `None`.
-fn embed_static(
+pub(crate) fn embed_static(
     table: &StaticVectors,
     item: &FeedbackItem,
     s: &mut Scratch,
@@ -394,20 +394,37 @@ fn splitmix(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// The fixed SimHash hyperplanes for vectors of `dims` dimensions
+/// (`BITS × dims` values; the same for every batch and backlog).
+pub(crate) fn hyperplanes(dims: usize) -> Vec<f32> {
+    let mut state = 0x005E_ED0F_u64 ^ dims as u64;
+    // Roughly Gaussian normals: the sum of four uniforms, centred.
+    (0..BITS * dims)
+        .map(|_| {
+            (0..4)
+                .map(|_| (splitmix(&mut state) >> 40) as f32 / (1u64 << 24) as f32 - 0.5)
+                .sum()
+        })
+        .collect()
+}
+
+/// The SimHash signature of `v` under `planes` (see [`hyperplanes`]).
+pub(crate) fn signature(planes: &[f32], dims: usize, v: &[f32]) -> u64 {
+    let mut sig = 0u64;
+    for (b, plane) in planes.chunks_exact(dims).enumerate() {
+        if dot(plane, v) > 0.0 {
+            sig |= 1 << b;
+        }
+    }
+    sig
+}
+
 impl SimHash {
     /// Signs and orders the vectors of `dense`; `keys` are the items' id
     /// hashes (ties in an ordering).
     pub fn new(dense: &Dense, keys: &[u64]) -> SimHash {
         let dims = dense.dims;
-        let mut state = 0x005E_ED0F_u64 ^ dims as u64;
-        // Roughly Gaussian normals: the sum of four uniforms, centred.
-        let planes: Vec<f32> = (0..BITS * dims)
-            .map(|_| {
-                (0..4)
-                    .map(|_| (splitmix(&mut state) >> 40) as f32 / (1u64 << 24) as f32 - 0.5)
-                    .sum()
-            })
-            .collect();
+        let planes = hyperplanes(dims);
         let mut h = SimHash {
             planes,
             dims,
@@ -444,13 +461,7 @@ impl SimHash {
 
     /// The signature of a unit vector of the batch's dimension.
     pub fn signature(&self, v: &[f32]) -> u64 {
-        let mut sig = 0u64;
-        for (b, plane) in self.planes.chunks_exact(self.dims).enumerate() {
-            if dot(plane, v) > 0.0 {
-                sig |= 1 << b;
-            }
-        }
-        sig
+        signature(&self.planes, self.dims, v)
     }
 
     /// The up to `k` items nearest to signature `sig` (fewest differing

@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 
-use super::{Backlog, Event, EventKind, Group, distinct};
+use super::{Backlog, Event, EventKind, Group, Query, distinct};
+use crate::cluster::semantic;
 
 impl Backlog {
     /// The groups sharing the request's strongest terms, with the mean
@@ -11,8 +12,13 @@ impl Backlog {
     /// group number). Scans at most `max_postings_per_term` of the newest
     /// entries of each of `max_search_terms_per_item` term lists, features
     /// and special cases apart, and verifies the `max_candidates_per_item`
-    /// groups sharing the most weight.
-    pub(super) fn score_candidates(&mut self, v: &[(u32, f32)]) -> Vec<(u32, f32)> {
+    /// groups sharing the most weight, and the groups of the
+    /// `semantic_candidates_per_item` earlier requests nearest by meaning.
+    pub(super) fn score_candidates(
+        &mut self,
+        v: &[(u32, f32)],
+        q: Option<&Query>,
+    ) -> Vec<(u32, f32)> {
         let p = &self.params;
         let mut strongest: Vec<(u32, f32)> = v.to_vec();
         strongest.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -43,36 +49,99 @@ impl Backlog {
         self.scratch = acc;
         cands.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         cands.truncate(keep);
-        let mut scored: Vec<(u32, f32)> = cands
+        let mut groups: Vec<u32> = cands.into_iter().map(|e| e.0).collect();
+        if let (Some(m), Some(q)) = (&self.meaning, q) {
+            let mut near = Vec::new();
+            m.near(q.sig, self.params.semantic_candidates_per_item, &mut near);
+            for i in near {
+                let g = self.resolve(self.items[i as usize].group);
+                if !groups.contains(&g) {
+                    groups.push(g);
+                }
+            }
+        }
+        let mut scored: Vec<(u32, f32)> = groups
             .into_iter()
-            .map(|(g, _)| (g, self.similarity(v, g)))
+            .map(|g| (g, self.similarity(v, q, g)))
             .collect();
         scored.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         scored
     }
 
-    /// The mean cosine similarity of unit vector `v` to group `g`'s members.
-    fn similarity(&self, v: &[(u32, f32)], g: u32) -> f32 {
+    /// The mean similarity of the request (unit term vector `v`, dense
+    /// vector `q`) to group `g`'s members: the hybrid of the mean term
+    /// cosine and the mean dense cosine, meaning weighed by the smaller of
+    /// the request's trust and the members' mean trust.
+    fn similarity(&self, v: &[(u32, f32)], q: Option<&Query>, g: u32) -> f32 {
         let g = &self.groups[g as usize];
         let dot: f32 = v
             .iter()
             .map(|&(t, w)| w * g.sum.get(&t).copied().unwrap_or(0.0))
             .sum();
-        dot / g.members.len().max(1) as f32
+        let n = g.members.len().max(1) as f32;
+        let lexical = dot / n;
+        match q {
+            Some(q) if g.dense_n > 0 => {
+                let sem = semantic::dot(&q.v, &g.dense) / n;
+                let trust = q.trust.min(g.trust_sum / g.dense_n as f32);
+                semantic::mix(lexical, Some(sem), self.weight() * trust)
+            }
+            _ => lexical,
+        }
     }
 
-    /// The mean cosine similarity between the members of `a` and of `b`
-    /// (summed in term order, so it does not depend on the maps' layout).
+    /// The weight of meaning in the hybrid (0 without it).
+    fn weight(&self) -> f32 {
+        if self.meaning.is_some() {
+            self.params.semantic_weight as f32
+        } else {
+            0.0
+        }
+    }
+
+    /// The mean similarity between the members of `a` and of `b` (terms
+    /// summed in term order, so it does not depend on the maps' layout).
     pub(super) fn link(&self, a: u32, b: u32) -> f64 {
         let (ga, gb) = (&self.groups[a as usize], &self.groups[b as usize]);
         let n = (ga.members.len() * gb.members.len()).max(1) as f64;
-        cross(ga, gb) / n
+        let lexical = (cross(ga, gb) / n) as f32;
+        if ga.dense_n == 0 || gb.dense_n == 0 {
+            return f64::from(lexical);
+        }
+        let sem = (dense_dot(&ga.dense, &gb.dense) / n) as f32;
+        let trust = mean_trust(ga).min(mean_trust(gb));
+        f64::from(semantic::mix(lexical, Some(sem), self.weight() * trust))
     }
 
-    /// Adds item `index` with vector `v` to group `g`.
-    pub(super) fn add_to_group(&mut self, g: u32, index: u32, v: &[(u32, f32)]) {
+    /// The mean similarity over the pairs of group `g`'s members (at least
+    /// two).
+    pub(super) fn cohesion(&self, g: &Group) -> f64 {
+        let n = g.members.len();
+        let pairs = (n * (n - 1)).max(1) as f64;
+        let lexical = ((g.norm2 - n as f64) / pairs) as f32;
+        if g.dense_n == 0 {
+            return f64::from(lexical);
+        }
+        let sem = ((dense_dot(&g.dense, &g.dense) - f64::from(g.dense_n)) / pairs) as f32;
+        f64::from(semantic::mix(
+            lexical,
+            Some(sem),
+            self.weight() * mean_trust(g),
+        ))
+    }
+
+    /// Adds item `index` with vectors `v` and `q` to group `g`.
+    pub(super) fn add_to_group(&mut self, g: u32, index: u32, v: &[(u32, f32)], q: Option<&Query>) {
         let customer = self.items[index as usize].customer.clone();
         let group = &mut self.groups[g as usize];
+        if let Some(q) = q {
+            if group.dense.is_empty() {
+                group.dense = vec![0.0; q.v.len()];
+            }
+            group.dense.iter_mut().zip(&q.v).for_each(|(s, x)| *s += x);
+            group.dense_n += 1;
+            group.trust_sum += q.trust;
+        }
         let dot: f64 = v
             .iter()
             .map(|&(t, w)| f64::from(w) * f64::from(group.sum.get(&t).copied().unwrap_or(0.0)))
@@ -116,18 +185,10 @@ impl Backlog {
     }
 
     /// Starts a group of special cases with item `index` alone.
-    pub(super) fn new_group(&mut self, index: u32, v: &[(u32, f32)]) -> u32 {
+    pub(super) fn new_group(&mut self, index: u32, v: &[(u32, f32)], q: Option<&Query>) -> u32 {
         let g = self.groups.len() as u32;
-        self.groups.push(Group {
-            feature: None,
-            members: Vec::new(),
-            sum: HashMap::new(),
-            norm2: 0.0,
-            customers: Default::default(),
-            anonymous: 0,
-            merged_into: None,
-        });
-        self.add_to_group(g, index, v);
+        self.groups.push(Group::empty(None));
+        self.add_to_group(g, index, v, q);
         g
     }
 
@@ -152,18 +213,7 @@ impl Backlog {
             _ => None,
         };
         let moved = std::mem::take(&mut self.groups[gone as usize].members);
-        let g_gone = std::mem::replace(
-            &mut self.groups[gone as usize],
-            Group {
-                feature: None,
-                members: Vec::new(),
-                sum: HashMap::new(),
-                norm2: 0.0,
-                customers: Default::default(),
-                anonymous: 0,
-                merged_into: Some(keep),
-            },
-        );
+        let g_gone = std::mem::replace(&mut self.groups[gone as usize], Group::empty(Some(keep)));
         for &i in &moved {
             self.items[i as usize].group = keep;
         }
@@ -174,6 +224,16 @@ impl Backlog {
         kept.customers.extend(g_gone.customers);
         kept.anonymous += g_gone.anonymous;
         kept.feature = id;
+        if kept.dense.is_empty() {
+            kept.dense = g_gone.dense;
+        } else if !g_gone.dense.is_empty() {
+            kept.dense
+                .iter_mut()
+                .zip(&g_gone.dense)
+                .for_each(|(s, x)| *s += x);
+        }
+        kept.dense_n += g_gone.dense_n;
+        kept.trust_sum += g_gone.trust_sum;
         let mut fresh: Vec<u32> = Vec::new();
         for (t, w) in g_gone.sum {
             let e = kept.sum.entry(t).or_insert_with(|| {
@@ -219,8 +279,7 @@ impl Backlog {
         {
             return;
         }
-        let cohesion = (group.norm2 - n as f64) / (n * (n - 1)) as f64;
-        if cohesion < self.params.similarity_threshold {
+        if self.cohesion(group) < self.params.similarity_threshold {
             return;
         }
         let number = self.next_feature;
@@ -245,6 +304,37 @@ impl Backlog {
             requests,
         });
     }
+}
+
+impl Group {
+    /// A group with no member, merged into `merged_into` if given.
+    pub(super) fn empty(merged_into: Option<u32>) -> Group {
+        Group {
+            feature: None,
+            members: Vec::new(),
+            sum: HashMap::new(),
+            norm2: 0.0,
+            customers: Default::default(),
+            anonymous: 0,
+            merged_into,
+            dense: Vec::new(),
+            dense_n: 0,
+            trust_sum: 0.0,
+        }
+    }
+}
+
+/// The members' mean trust of a group with dense vectors.
+fn mean_trust(g: &Group) -> f32 {
+    g.trust_sum / g.dense_n.max(1) as f32
+}
+
+/// The dot product of two dense sums, in f64 and in order.
+fn dense_dot(a: &[f32], b: &[f32]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| f64::from(*x) * f64::from(*y))
+        .sum()
 }
 
 /// The sum of the dot products between the members of `a` and of `b`.

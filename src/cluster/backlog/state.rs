@@ -4,7 +4,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use super::{BACKLOG_FORMAT_VERSION, Backlog, Event, Group, Item};
+use super::meaning::Meaning;
+use super::{BACKLOG_FORMAT_VERSION, Backlog, Event, Group, Item, meaning_for};
 use crate::cluster::ClusterParams;
 use crate::error::{ItemError, ParamsError};
 
@@ -32,6 +33,10 @@ pub enum BacklogError {
         /// The version this release reads.
         expected: u32,
     },
+    /// A request of a batch could not be read or inserted (the command-line
+    /// tools' bad lines): each with its place and why.
+    #[error("{} bad requests; first: {}", .0.len(), .0.first().map_or(String::new(), |e| e.to_string()))]
+    Requests(Vec<RequestError>),
     /// The saved state contradicts itself (edited or truncated by hand).
     #[error("field `{field}` of the saved backlog is inconsistent: {detail}")]
     Inconsistent {
@@ -40,6 +45,19 @@ pub enum BacklogError {
         /// What is wrong.
         detail: String,
     },
+}
+
+/// A request a batch could not take: its place in the batch (from 0), its
+/// id when known, and why.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("request {index}{}: {error}", .id.as_ref().map_or(String::new(), |id| format!(" ({id:?})")))]
+pub struct RequestError {
+    /// Its place in the batch, from 0.
+    pub index: usize,
+    /// Its id, when it has one.
+    pub id: Option<String>,
+    /// Why it was refused.
+    pub error: Box<BacklogError>,
 }
 
 fn bad(field: &'static str, detail: impl Into<String>) -> BacklogError {
@@ -62,6 +80,21 @@ pub(super) struct Saved {
     pending_postings: Vec<Vec<u32>>,
     events: Vec<Event>,
     next_feature: u64,
+    // New in version 2 (defaults let a version 1 file parse far enough to
+    // report its version).
+    #[serde(default)]
+    surfaces: Vec<String>,
+    /// The meaning side, when used.
+    #[serde(default)]
+    meaning: Option<SavedMeaning>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedMeaning {
+    center_sum: Vec<f64>,
+    center_count: u64,
+    sigs: Vec<Option<u64>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -69,6 +102,8 @@ pub(super) struct Saved {
 struct SavedItem {
     id: String,
     customer: Option<String>,
+    #[serde(default)]
+    deal_value: Option<f64>,
     group: u32,
 }
 
@@ -83,6 +118,12 @@ struct SavedGroup {
     customers: Vec<String>,
     anonymous: u64,
     merged_into: Option<u32>,
+    #[serde(default)]
+    dense: Vec<f32>,
+    #[serde(default)]
+    dense_n: u32,
+    #[serde(default)]
+    trust_sum: f32,
 }
 
 impl From<Backlog> for Saved {
@@ -98,6 +139,7 @@ impl From<Backlog> for Saved {
                 .map(|it| SavedItem {
                     id: it.id,
                     customer: it.customer,
+                    deal_value: it.deal_value,
                     group: it.group,
                 })
                 .collect(),
@@ -106,6 +148,12 @@ impl From<Backlog> for Saved {
             pending_postings: b.pending_postings,
             events: b.events,
             next_feature: b.next_feature,
+            surfaces: b.surfaces,
+            meaning: b.meaning.map(|m| SavedMeaning {
+                center_sum: m.center_sum,
+                center_count: m.center_count,
+                sigs: m.sigs,
+            }),
         }
     }
 }
@@ -121,6 +169,9 @@ fn save_group(g: Group) -> SavedGroup {
         customers: g.customers.into_iter().collect(),
         anonymous: g.anonymous,
         merged_into: g.merged_into,
+        dense: g.dense,
+        dense_n: g.dense_n,
+        trust_sum: g.trust_sum,
     }
 }
 
@@ -140,6 +191,7 @@ impl TryFrom<Saved> for Backlog {
         let items = load_items(&s, &groups)?;
         check_postings(&s)?;
         check_features(&s, &groups)?;
+        let meaning = load_meaning(&s, &groups)?;
         let term_ids = s
             .terms
             .iter()
@@ -164,6 +216,8 @@ impl TryFrom<Saved> for Backlog {
             events: s.events,
             next_feature: s.next_feature,
             scratch: Vec::new(),
+            surfaces: s.surfaces,
+            meaning,
         })
     }
 }
@@ -172,6 +226,12 @@ fn check_terms(s: &Saved) -> Result<(), BacklogError> {
     let n = s.terms.len();
     if s.df.len() != n {
         return Err(bad("df", format!("{} counts for {n} terms", s.df.len())));
+    }
+    if s.surfaces.len() != n {
+        return Err(bad(
+            "surfaces",
+            format!("{} words for {n} terms", s.surfaces.len()),
+        ));
     }
     if s.feature_postings.len() != n || s.pending_postings.len() != n {
         return Err(bad(
@@ -203,6 +263,12 @@ fn load_groups(s: &Saved) -> Result<Vec<Group>, BacklogError> {
             if !g.norm2.is_finite() {
                 return Err(bad("groups.norm2", "not finite"));
             }
+            if g.dense.iter().any(|x| !x.is_finite()) || !g.trust_sum.is_finite() {
+                return Err(bad("groups.dense", "non-finite value"));
+            }
+            if (g.dense_n == 0) != g.dense.is_empty() {
+                return Err(bad("groups.dense", "vector and count disagree"));
+            }
             let sum: HashMap<u32, f32> = g.sum.iter().copied().collect();
             if sum.len() != g.sum.len() {
                 return Err(bad("groups.sum", "a term is listed twice"));
@@ -215,6 +281,9 @@ fn load_groups(s: &Saved) -> Result<Vec<Group>, BacklogError> {
                 customers: g.customers.iter().cloned().collect(),
                 anonymous: g.anonymous,
                 merged_into: g.merged_into,
+                dense: g.dense.clone(),
+                dense_n: g.dense_n,
+                trust_sum: g.trust_sum,
             })
         })
         .collect()
@@ -259,6 +328,7 @@ fn load_items(s: &Saved, groups: &[Group]) -> Result<Vec<Item>, BacklogError> {
         .map(|it| Item {
             id: it.id.clone(),
             customer: it.customer.clone(),
+            deal_value: it.deal_value,
             group: it.group,
         })
         .collect())
@@ -290,4 +360,42 @@ fn check_features(s: &Saved, groups: &[Group]) -> Result<(), BacklogError> {
         }
     }
     Ok(())
+}
+
+/// The meaning side as saved, checked against what these parameters and
+/// this build use.
+fn load_meaning(s: &Saved, groups: &[Group]) -> Result<Option<Meaning>, BacklogError> {
+    let vectors = meaning_for(&s.params);
+    match (vectors, &s.meaning) {
+        (None, None) => Ok(None),
+        (Some(_), None) | (None, Some(_)) => Err(bad(
+            "meaning",
+            "saved with and loaded without word vectors, or the reverse \
+             (semantic_weight or the static-vectors feature differ)",
+        )),
+        (Some(vectors), Some(m)) => {
+            let dims = vectors.dims();
+            if m.center_sum.len() != dims || m.center_sum.iter().any(|x| !x.is_finite()) {
+                return Err(bad(
+                    "meaning.center_sum",
+                    format!("not {dims} finite values"),
+                ));
+            }
+            if m.sigs.len() != s.items.len() {
+                return Err(bad("meaning.sigs", "not one per request"));
+            }
+            if groups
+                .iter()
+                .any(|g| !g.dense.is_empty() && g.dense.len() != dims)
+            {
+                return Err(bad("groups.dense", format!("not {dims} values")));
+            }
+            Ok(Some(Meaning::restore(
+                vectors,
+                m.center_sum.clone(),
+                m.center_count,
+                m.sigs.clone(),
+            )))
+        }
+    }
 }

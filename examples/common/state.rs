@@ -1,0 +1,432 @@
+//! `--state FILE` for `cluster` and `triage`: a living backlog saved
+//! between runs.
+//!
+//! The file is JSON: `{"state_version": 1, "backlog": <the library's saved
+//! Backlog>, "items": [<every request inserted so far>]}`. The requests are
+//! kept because the backlog keeps no text and the triage report needs it
+//! (jobs, sources, cadence). A run loads the file when it exists (else
+//! starts empty with the command line's parameters; a saved backlog keeps
+//! its own), inserts the input's requests in input order (a repeated id,
+//! already saved or earlier in the input, is a bad line), and writes the
+//! file back atomically (a temporary file in the same folder, then a
+//! rename), so an interrupted run leaves the old state whole.
+
+#![allow(dead_code)] // each tool uses part of it
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use feedback_triage::{
+    Backlog, ClusterParams, Clustering, Event, EventKind, FeedbackItem, SpecialCase,
+};
+use serde::{Deserialize, Serialize};
+
+use super::BadLine;
+use super::cli::Fatal;
+
+/// The version of the state file's wrapper (the backlog has its own).
+const STATE_VERSION: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StateFile {
+    state_version: u32,
+    backlog: Backlog,
+    items: Vec<FeedbackItem>,
+}
+
+/// A backlog loaded (or new), with its requests and what it was before
+/// this run.
+pub struct Living {
+    pub backlog: Backlog,
+    /// Every request inserted so far, saved ones first, in insertion order.
+    pub items: Vec<FeedbackItem>,
+    /// The clustering when loaded (before this run's inserts).
+    pub before: Clustering,
+    /// The number of events when loaded: this run's are the rest.
+    pub events_before: usize,
+}
+
+impl Living {
+    /// Loads `path` when it exists, else an empty backlog with `params`.
+    pub fn load(path: &str, params: ClusterParams) -> Result<Living, Fatal> {
+        let (backlog, items) = if Path::new(path).exists() {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+            let f: StateFile = serde_json::from_str(&text)
+                .map_err(|e| format!("{path}: not a state file: {e}"))?;
+            if f.state_version != STATE_VERSION {
+                return Err(Fatal(format!(
+                    "{path}: state_version {} (this tool reads {STATE_VERSION})",
+                    f.state_version
+                )));
+            }
+            if f.items.len() != f.backlog.len() {
+                return Err(Fatal(format!(
+                    "{path}: {} requests for a backlog of {}",
+                    f.items.len(),
+                    f.backlog.len()
+                )));
+            }
+            (f.backlog, f.items)
+        } else {
+            (Backlog::new(params)?, Vec::new())
+        };
+        Ok(Living {
+            before: backlog.clustering(),
+            events_before: backlog.events().len(),
+            backlog,
+            items,
+        })
+    }
+
+    /// Inserts the rows (line number, item) in order; a request the backlog
+    /// refuses (a repeated id, an invalid item) is returned as a bad line.
+    pub fn insert(&mut self, rows: Vec<(usize, FeedbackItem)>) -> Vec<BadLine> {
+        let mut bad = Vec::new();
+        for (line, item) in rows {
+            match self.backlog.insert(&item) {
+                Ok(_) => self.items.push(item),
+                Err(e) => bad.push(BadLine {
+                    line,
+                    message: e.to_string(),
+                }),
+            }
+        }
+        bad
+    }
+
+    /// Writes the state to `path` atomically.
+    pub fn save(&self, path: &str) -> Result<(), Fatal> {
+        #[derive(Serialize)]
+        struct Out<'a> {
+            state_version: u32,
+            backlog: &'a Backlog,
+            items: &'a [FeedbackItem],
+        }
+        let text = serde_json::to_string(&Out {
+            state_version: STATE_VERSION,
+            backlog: &self.backlog,
+            items: &self.items,
+        })?;
+        let p = Path::new(path);
+        let name = p
+            .file_name()
+            .map_or("state".into(), |n| n.to_string_lossy());
+        let tmp = p.with_file_name(format!(".{name}.tmp{}", std::process::id()));
+        std::fs::write(&tmp, text).map_err(|e| format!("{}: {e}", tmp.display()))?;
+        std::fs::rename(&tmp, p).map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            format!("{path}: {e}")
+        })?;
+        Ok(())
+    }
+
+    /// This run's events.
+    pub fn events(&self) -> &[Event] {
+        &self.backlog.events()[self.events_before..]
+    }
+
+    /// What changed since the saved state, given the clustering now.
+    pub fn changes(&self, now: &Clustering) -> Changes {
+        let before: BTreeMap<&str, &feedback_triage::CandidateFeature> = self
+            .before
+            .features
+            .iter()
+            .map(|f| (f.id.as_str(), f))
+            .collect();
+        let mut new_features = Vec::new();
+        let mut movers = Vec::new();
+        for f in &now.features {
+            match before.get(f.id.as_str()) {
+                None => new_features.push(NewFeature {
+                    id: f.id.clone(),
+                    name: f.name.clone(),
+                    customers: f.distinct_customers,
+                    deal_value: f.deal_value,
+                    requests: f.members.len(),
+                }),
+                Some(b)
+                    if f.distinct_customers > b.distinct_customers
+                        || f.deal_value > b.deal_value =>
+                {
+                    movers.push(Mover {
+                        id: f.id.clone(),
+                        name: f.name.clone(),
+                        customers_before: b.distinct_customers,
+                        customers_after: f.distinct_customers,
+                        deal_value_before: b.deal_value,
+                        deal_value_after: f.deal_value,
+                        requests_before: b.members.len(),
+                        requests_after: f.members.len(),
+                    })
+                }
+                Some(_) => {}
+            }
+        }
+        let merges = self
+            .events()
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::Merged {
+                    absorbed,
+                    requests_absorbed,
+                } => Some(Merge {
+                    feature: e.feature.clone(),
+                    absorbed: absorbed.clone(),
+                    requests_absorbed: *requests_absorbed,
+                    by: e.requests.clone(),
+                }),
+                _ => None,
+            })
+            .collect();
+        let special_before: BTreeSet<&str> = special_ids(&self.before.special_cases).collect();
+        let mut still_special = Vec::new();
+        let mut new_special = Vec::new();
+        for id in special_ids(&now.special_cases) {
+            if special_before.contains(id) {
+                still_special.push(id.to_string());
+            } else {
+                new_special.push(id.to_string());
+            }
+        }
+        still_special.sort();
+        new_special.sort();
+        Changes {
+            requests_before: self.before.len(),
+            requests_added: now.len() - self.before.len(),
+            new_features,
+            movers,
+            merges,
+            still_special,
+            new_special,
+        }
+    }
+}
+
+fn special_ids(s: &[SpecialCase]) -> impl Iterator<Item = &str> {
+    s.iter().flat_map(|c| c.members.iter().map(String::as_str))
+}
+
+/// What changed since the saved state (the triage report's `changes`).
+#[derive(Serialize)]
+pub struct Changes {
+    /// Requests in the saved state.
+    pub requests_before: usize,
+    /// Requests this run added.
+    pub requests_added: usize,
+    /// Features that did not exist in the saved state.
+    pub new_features: Vec<NewFeature>,
+    /// Features that gained customers or deal value.
+    pub movers: Vec<Mover>,
+    /// Merges this run made.
+    pub merges: Vec<Merge>,
+    /// Saved requests that are still special cases.
+    pub still_special: Vec<String>,
+    /// This run's requests that are special cases.
+    pub new_special: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct NewFeature {
+    pub id: String,
+    pub name: String,
+    pub customers: usize,
+    pub deal_value: f64,
+    pub requests: usize,
+}
+
+#[derive(Serialize)]
+pub struct Mover {
+    pub id: String,
+    pub name: String,
+    pub customers_before: usize,
+    pub customers_after: usize,
+    pub deal_value_before: f64,
+    pub deal_value_after: f64,
+    pub requests_before: usize,
+    pub requests_after: usize,
+}
+
+#[derive(Serialize)]
+pub struct Merge {
+    /// The feature that kept its id.
+    pub feature: String,
+    /// The feature merged in (its id retired), or none for special cases.
+    pub absorbed: Option<String>,
+    pub requests_absorbed: usize,
+    /// The request that bridged the two.
+    pub by: Vec<String>,
+}
+
+impl Changes {
+    /// The changes as a text section (`markdown`: Markdown, else plain).
+    pub fn section(&self, markdown: bool) -> String {
+        use std::fmt::Write as _;
+        let mut s = String::new();
+        let (h, item) = if markdown { ("## ", "- ") } else { ("", "  ") };
+        let _ = writeln!(
+            s,
+            "\n{h}Changes since the saved state ({} requests saved, {} added)\n",
+            self.requests_before, self.requests_added
+        );
+        let _ = writeln!(
+            s,
+            "{h}{}New features: {}",
+            if markdown { "#" } else { "" },
+            self.new_features.len()
+        );
+        for f in &self.new_features {
+            let _ = writeln!(
+                s,
+                "{item}{} {}: {} customers, {} requests, deal value {:.0}",
+                f.id, f.name, f.customers, f.requests, f.deal_value
+            );
+        }
+        let _ = writeln!(
+            s,
+            "{h}{}Movers: {}",
+            if markdown { "#" } else { "" },
+            self.movers.len()
+        );
+        for m in &self.movers {
+            let _ = writeln!(
+                s,
+                "{item}{} {}: customers {} -> {}, deal value {:.0} -> {:.0}, requests {} -> {}",
+                m.id,
+                m.name,
+                m.customers_before,
+                m.customers_after,
+                m.deal_value_before,
+                m.deal_value_after,
+                m.requests_before,
+                m.requests_after
+            );
+        }
+        let _ = writeln!(
+            s,
+            "{h}{}Merges: {}",
+            if markdown { "#" } else { "" },
+            self.merges.len()
+        );
+        for m in &self.merges {
+            let _ = writeln!(
+                s,
+                "{item}{} absorbed {} ({} requests), bridged by {}",
+                m.feature,
+                m.absorbed.as_deref().unwrap_or("special cases"),
+                m.requests_absorbed,
+                m.by.join(", ")
+            );
+        }
+        let _ = writeln!(
+            s,
+            "{h}{}Still special cases: {} saved requests ({}); {} new ({})",
+            if markdown { "#" } else { "" },
+            self.still_special.len(),
+            super::cut(&self.still_special.join(", "), 200),
+            self.new_special.len(),
+            super::cut(&self.new_special.join(", "), 200)
+        );
+        s
+    }
+}
+
+/// One event as a JSON line: `{"event": "created"|"grew"|"merged", "at",
+/// "feature", "requests", and for a merge "absorbed", "requests_absorbed"}`.
+#[derive(Serialize)]
+pub struct EventLine<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub absorbed: Option<&'a str>,
+    pub at: u64,
+    pub event: &'static str,
+    pub feature: &'a str,
+    pub requests: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requests_absorbed: Option<usize>,
+}
+
+impl<'a> From<&'a Event> for EventLine<'a> {
+    fn from(e: &'a Event) -> EventLine<'a> {
+        let (event, absorbed, n) = match &e.kind {
+            EventKind::Created => ("created", None, None),
+            EventKind::Grew => ("grew", None, None),
+            EventKind::Merged {
+                absorbed,
+                requests_absorbed,
+            } => ("merged", absorbed.as_deref(), Some(*requests_absorbed)),
+            _ => ("other", None, None),
+        };
+        EventLine {
+            absorbed,
+            at: e.at,
+            event,
+            feature: &e.feature,
+            requests: &e.requests,
+            requests_absorbed: n,
+        }
+    }
+}
+
+/// An event in words, for tables and Markdown.
+pub fn event_text(e: &Event) -> String {
+    let line = EventLine::from(e);
+    let what = match (line.event, line.absorbed) {
+        ("merged", Some(a)) => format!("merged {a} in"),
+        ("merged", None) => format!(
+            "merged {} special cases in",
+            line.requests_absorbed.unwrap_or(0)
+        ),
+        (w, _) => w.to_string(),
+    };
+    format!(
+        "{} {what} (request #{}: {})",
+        e.feature,
+        e.at,
+        super::cut(&e.requests.join(", "), 120)
+    )
+}
+
+/// `triage --state FILE`: loads the state, inserts the rows, saves it and
+/// builds the report over every request seen so far from the backlog's
+/// clustering, with what changed since the saved state. Returns the bad
+/// lines (the backlog's refusals) too.
+pub fn triage_report(
+    triage: &feedback_triage::Triage,
+    path: &str,
+    rows: Vec<(usize, FeedbackItem)>,
+) -> Result<StateReport, Fatal> {
+    let mut living = Living::load(path, triage.clusterer().params().clone())?;
+    let bad = living.insert(rows);
+    living.save(path)?;
+    let clustering = living.backlog.clustering();
+    let changes = living.changes(&clustering);
+    let report = triage.report_clustered(&living.items, clustering)?;
+    Ok(StateReport {
+        report,
+        changes,
+        bad,
+        items: living.items,
+    })
+}
+
+/// What `triage --state` reports: the report over everything seen, what
+/// changed, the input lines refused, and every request seen (for the HTML
+/// page).
+pub struct StateReport {
+    pub report: feedback_triage::TriageReport,
+    pub changes: Changes,
+    pub bad: Vec<BadLine>,
+    pub items: Vec<FeedbackItem>,
+}
+
+/// The report as pretty JSON with a `changes` object added.
+pub fn report_json(
+    report: &feedback_triage::TriageReport,
+    changes: &Changes,
+) -> Result<String, Fatal> {
+    let mut v = serde_json::to_value(report)?;
+    if let Some(o) = v.as_object_mut() {
+        o.insert("changes".into(), serde_json::to_value(changes)?);
+    }
+    Ok(serde_json::to_string_pretty(&v)? + "\n")
+}

@@ -1,0 +1,154 @@
+//! A [`Backlog`] seen as a batch [`Clustering`], and inserting a batch that
+//! reports every bad request.
+
+use std::collections::BTreeMap;
+
+use super::state::RequestError;
+use super::{Backlog, BacklogError, Group, Placement, distinct};
+use crate::cluster::describe::rank;
+use crate::cluster::ids::group_id;
+use crate::cluster::naming::{KEY_TERMS, terms_name};
+use crate::cluster::{CandidateFeature, ClassMix, Clustering, SpecialCase, SpecialReason};
+use crate::item::FeedbackItem;
+
+impl Backlog {
+    /// Everything seen so far in the batch clusterer's shape, ranked the
+    /// same way: every request in exactly one `members` list (sorted).
+    ///
+    /// Features keep their backlog ids (`F1`, `F2`, ...); special cases get
+    /// the batch's ids from their members (`S-` and 8 hex digits). The
+    /// backlog keeps no request text, so: key terms are the group's
+    /// strongest terms (by the sum of its members' weights), each shown as
+    /// the word that first brought it; the name is the first
+    /// `label_terms` of them (features' names numbered when two agree); the
+    /// representative is the earliest member; `class_mix` is empty (count
+    /// classes from the requests, as [`Triage::report_clustered`] does);
+    /// cohesion is the mean hybrid similarity over the member pairs.
+    ///
+    /// [`Triage::report_clustered`]: crate::Triage::report_clustered
+    ///
+    /// ```
+    /// use feedback_triage::{Backlog, ClusterParams, FeedbackItem};
+    /// let mut backlog = Backlog::new(ClusterParams::default())?;
+    /// for (id, who) in [("r1", "acme"), ("r2", "globex")] {
+    ///     let it = FeedbackItem::new(id).with_title("export invoices to csv").with_customer(who);
+    ///     backlog.insert(&it)?;
+    /// }
+    /// backlog.insert(&FeedbackItem::new("r3").with_title("dark mode"))?;
+    /// let c = backlog.clustering();
+    /// assert_eq!(c.features[0].id, "F1");
+    /// assert_eq!(c.features[0].members, ["r1", "r2"]);
+    /// assert_eq!(c.special_cases[0].members, ["r3"]);
+    /// assert_eq!(c.len(), 3);
+    /// # Ok::<(), feedback_triage::BacklogError>(())
+    /// ```
+    pub fn clustering(&self) -> Clustering {
+        let mut clustering = Clustering::default();
+        let mut names: BTreeMap<String, usize> = BTreeMap::new();
+        let mut live: Vec<(u64, &Group)> = self
+            .live_groups()
+            .map(|g| (g.feature.unwrap_or(u64::MAX), g))
+            .collect();
+        live.sort_by_key(|e| (e.0, e.1.members.iter().min().copied()));
+        for (_, g) in live {
+            let mut first = g.members.clone();
+            first.sort_unstable();
+            let representative = self.items[first[0] as usize].id.clone();
+            let mut members = self.member_ids(g);
+            members.sort_unstable();
+            let key_terms = self.key_terms(g);
+            let mut name = terms_name(&key_terms, self.params.label_terms);
+            let deal_value: f64 = g
+                .members
+                .iter()
+                .map(|&i| self.items[i as usize].deal_value.unwrap_or(0.0))
+                .sum();
+            match g.feature {
+                Some(n) => {
+                    let seen = names.entry(name.clone()).or_insert(0);
+                    *seen += 1;
+                    if *seen > 1 {
+                        name = format!("{name} ({seen})");
+                    }
+                    clustering.features.push(CandidateFeature {
+                        id: format!("F{n}"),
+                        name,
+                        key_terms,
+                        representative,
+                        distinct_customers: distinct(g),
+                        deal_value,
+                        class_mix: ClassMix::default(),
+                        cohesion: if members.len() > 1 {
+                            self.cohesion(g).clamp(0.0, 1.0)
+                        } else {
+                            1.0
+                        },
+                        members,
+                    });
+                }
+                None => clustering.special_cases.push(SpecialCase {
+                    id: group_id("S", &members),
+                    reason: if members.len() == 1 {
+                        SpecialReason::Alone
+                    } else {
+                        SpecialReason::FewCustomers
+                    },
+                    name,
+                    representative,
+                    distinct_customers: distinct(g),
+                    deal_value,
+                    members,
+                }),
+            }
+        }
+        rank(&mut clustering);
+        clustering
+    }
+
+    /// The group's strongest terms, as words.
+    fn key_terms(&self, g: &Group) -> Vec<String> {
+        let mut terms: Vec<(u32, f32)> = g.sum.iter().map(|(&t, &w)| (t, w)).collect();
+        terms.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        terms
+            .iter()
+            .take(KEY_TERMS)
+            .map(|&(t, _)| self.surfaces[t as usize].clone())
+            .collect()
+    }
+
+    /// Inserts every request that can be, in order, and reports all those
+    /// that cannot (invalid, or an id inserted before) as
+    /// [`BacklogError::Requests`]; the good ones stay inserted either way.
+    ///
+    /// ```
+    /// use feedback_triage::{Backlog, BacklogError, ClusterParams, FeedbackItem};
+    /// let mut backlog = Backlog::new(ClusterParams::default())?;
+    /// let a = FeedbackItem::new("a").with_title("dark mode");
+    /// let b = FeedbackItem::new("b").with_title("sso login");
+    /// let Err(BacklogError::Requests(bad)) = backlog.insert_each(&[a.clone(), b, a]) else {
+    ///     panic!()
+    /// };
+    /// assert_eq!((bad[0].index, bad[0].id.as_deref()), (2, Some("a")));
+    /// assert_eq!(backlog.len(), 2);
+    /// # Ok::<(), BacklogError>(())
+    /// ```
+    pub fn insert_each(&mut self, items: &[FeedbackItem]) -> Result<Vec<Placement>, BacklogError> {
+        let mut placed = Vec::with_capacity(items.len());
+        let mut bad = Vec::new();
+        for (index, it) in items.iter().enumerate() {
+            match self.insert(it) {
+                Ok(p) => placed.push(p),
+                Err(e) => bad.push(RequestError {
+                    index,
+                    id: (!it.id.is_empty()).then(|| it.id.clone()),
+                    error: Box::new(e),
+                }),
+            }
+        }
+        if bad.is_empty() {
+            Ok(placed)
+        } else {
+            Err(BacklogError::Requests(bad))
+        }
+    }
+}

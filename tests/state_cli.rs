@@ -1,0 +1,134 @@
+//! `cluster --state` and `triage --state`: two runs on the halves of the
+//! sample give the same clustering and report as one run on the whole, and
+//! `changes` lists the features the second half brought.
+
+use std::process::{Command, Output};
+
+fn run(name: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["run", "--quiet", "--example", name, "--"])
+        .args(args)
+        .output()
+        .expect("cargo runs")
+}
+
+/// A scratch folder for one test, emptied first.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The sample's halves, written into `dir`.
+fn halves(dir: &std::path::Path) -> (String, String, String) {
+    let whole = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data/sample.jsonl");
+    let text = std::fs::read_to_string(whole).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let mid = lines.len() / 2;
+    let (a, b) = (dir.join("a.jsonl"), dir.join("b.jsonl"));
+    std::fs::write(&a, lines[..mid].join("\n") + "\n").unwrap();
+    std::fs::write(&b, lines[mid..].join("\n") + "\n").unwrap();
+    (
+        whole.to_string(),
+        a.display().to_string(),
+        b.display().to_string(),
+    )
+}
+
+fn stdout(o: &Output) -> String {
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+/// The clustering lines (without events).
+fn clustering_lines(s: &str) -> Vec<String> {
+    s.lines()
+        .filter(|l| !l.contains("\"event\""))
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn cluster_state_in_two_runs_equals_one() {
+    let dir = scratch("cluster_state");
+    let (whole, a, b) = halves(&dir);
+    let (s1, s2) = (dir.join("s1.json"), dir.join("s2.json"));
+    let (s1, s2) = (s1.to_str().unwrap(), s2.to_str().unwrap());
+    stdout(&run("cluster", &["--state", s1, &a]));
+    let second = stdout(&run("cluster", &["--state", s1, &b]));
+    let once = stdout(&run("cluster", &["--state", s2, &whole]));
+    assert_eq!(clustering_lines(&second), clustering_lines(&once));
+    // Every id in exactly one members list.
+    let mut ids: Vec<String> = Vec::new();
+    for l in clustering_lines(&second) {
+        let v: serde_json::Value = serde_json::from_str(&l).unwrap();
+        for m in v["members"].as_array().unwrap() {
+            ids.push(m.as_str().unwrap().to_string());
+        }
+    }
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!((n, ids.len()), (56, 56));
+    // The second run's events are lines with an "event" key.
+    assert!(second.lines().any(|l| l.contains("\"event\"")));
+    // A repeated id is a bad line: exit 1, the state unchanged.
+    let before = std::fs::read(s1).unwrap();
+    let again = run("cluster", &["--state", s1, &b]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already inserted"));
+    assert_eq!(std::fs::read(s1).unwrap(), before);
+}
+
+#[test]
+fn triage_state_in_two_runs_equals_one_and_lists_changes() {
+    let dir = scratch("triage_state");
+    let (whole, a, b) = halves(&dir);
+    let (s1, s2) = (dir.join("s1.json"), dir.join("s2.json"));
+    let (s1, s2) = (s1.to_str().unwrap(), s2.to_str().unwrap());
+    let first: serde_json::Value =
+        serde_json::from_str(&stdout(&run("triage", &["--state", s1, &a]))).unwrap();
+    let mut second: serde_json::Value =
+        serde_json::from_str(&stdout(&run("triage", &["--state", s1, &b]))).unwrap();
+    let mut once: serde_json::Value =
+        serde_json::from_str(&stdout(&run("triage", &["--state", s2, &whole]))).unwrap();
+    let changes = second.as_object_mut().unwrap().remove("changes").unwrap();
+    once.as_object_mut().unwrap().remove("changes");
+    assert_eq!(second, once);
+    // The new features are those not in the first run's report.
+    let ids = |r: &serde_json::Value| -> Vec<String> {
+        r["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (before, after) = (ids(&first), ids(&second));
+    let mut expected: Vec<String> = after.into_iter().filter(|i| !before.contains(i)).collect();
+    let mut listed: Vec<String> = changes["new_features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect();
+    expected.sort();
+    listed.sort();
+    assert!(!listed.is_empty());
+    assert_eq!(listed, expected);
+    assert_eq!(changes["requests_before"], 28);
+    // The table gains the section.
+    let s3 = dir.join("s3.json");
+    let s3 = s3.to_str().unwrap();
+    stdout(&run("triage", &["--state", s3, &a]));
+    let table = stdout(&run("triage", &["--state", s3, &b, "--table"]));
+    assert!(table.contains("Changes since the saved state"));
+    assert!(table.contains("New features:"));
+}
