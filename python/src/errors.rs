@@ -115,17 +115,28 @@ pub fn policy(py: Python<'_>, e: &ft::PolicyErrors) -> PyErr {
 /// parser's message names the rule and key).
 pub fn policy_parse(py: Python<'_>, e: impl std::fmt::Display) -> PyErr {
     let message = e.to_string();
+    let rule = named_rule(&message);
     let list = PyList::empty(py);
     let d = PyDict::new(py);
     let _ = d.set_item("message", &message);
-    let _ = d.set_item("rule", py.None());
+    let _ = d.set_item("rule", rule);
     let _ = list.append(d);
     raise(
         py,
         "PolicyError",
         &message,
-        &[("errors", list.into_any().unbind()), ("rule", py.None())],
+        &[
+            ("errors", list.into_any().unbind()),
+            ("rule", opt_str(py, rule)),
+        ],
     )
+}
+
+/// The rule a parser's message names (`rule "id": ...`), if any.
+fn named_rule(message: &str) -> Option<&str> {
+    let start = message.find("rule \"")? + 6;
+    let len = message[start..].find('"')?;
+    Some(&message[start..start + len])
 }
 
 /// An out-of-range or unknown parameter.
