@@ -138,7 +138,7 @@ def main() -> None:
     t, out = best(repeat, lambda: clf.classify_many(df))
     row("classify_many(pandas DataFrame)", t)
     assert [None if c is None else c for c in out["class"].tolist()] == expected
-    tbl = pa.Table.from_pylist(items)
+    tbl = pa.Table.from_pandas(df, preserve_index=False)
     t, out = best(repeat, lambda: clf.classify_many(tbl))
     row("classify_many(pyarrow Table)", t)
     assert out.column("class").to_pylist() == expected

@@ -148,6 +148,20 @@ fn number(
 }
 
 fn votes(py: Python<'_>, v: &Bound<'_, PyAny>, index: usize, id: Option<&str>) -> PyResult<u32> {
+    // A whole float (3.0) too: frames turn int columns with gaps into floats.
+    if let Ok(f) = v.cast::<PyFloat>() {
+        let x = f.value();
+        if x.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&x) {
+            return Ok(x as u32);
+        }
+        return Err(errors::item_field_error(
+            py,
+            index,
+            id,
+            "votes",
+            &format!("expected a whole number from 0 to {}, got {x}", u32::MAX),
+        ));
+    }
     if v.is_instance_of::<PyInt>() && !v.is_instance_of::<PyBool>() {
         if let Ok(n) = v.extract::<u32>() {
             return Ok(n);

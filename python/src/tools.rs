@@ -29,7 +29,21 @@ fn cluster_params(py: Python<'_>, params: Option<&Bound<'_, PyDict>>) -> PyResul
     };
     pythonize::depythonize::<ft::ClusterParams>(params).map_err(|e| {
         let m = e.to_string();
-        errors::params(py, &format!("clustering parameters: {m}"), named_field(&m))
+        // A type error does not say which parameter: find it one by one.
+        let field = named_field(&m).map(str::to_owned).or_else(|| {
+            params.iter().find_map(|(k, v)| {
+                let one = PyDict::new(py);
+                one.set_item(&k, v).ok()?;
+                pythonize::depythonize::<ft::ClusterParams>(&one)
+                    .is_err()
+                    .then(|| k.to_string())
+            })
+        });
+        let message = match &field {
+            Some(f) if !m.contains(f.as_str()) => format!("parameter `{f}`: {m}"),
+            _ => format!("clustering parameters: {m}"),
+        };
+        errors::params(py, &message, field.as_deref())
     })
 }
 

@@ -97,17 +97,18 @@ def test_triage_params(sample):
 
 def test_check_policy_valid_and_invalid():
     assert ft.check_policy(ft.Classifier().policy_json()) == []
-    problems = ft.check_policy('{"rules": [{"id": "a", "class": "necessity", "keywords": [""]}]}')
+    problems = ft.check_policy('{"version": 1, "rules": [{"id": "a", "class": "necessity", "keywords": [""]}]}')
     assert problems and problems[0]["rule"] == "a"
 
 
 def test_check_policy_toml():
-    assert ft.check_policy('[[rules]]\nid = "a"\nclass = "necessity"\nkeywords = ["gdpr"]\n') == []
+    assert ft.check_policy('version = 1\n[[rules]]\nid = "a"\nclass = "necessity"\nkeywords = ["gdpr"]\n') == []
 
 
 def test_lint_finds_a_keyword_in_two_classes():
     text = json.dumps(
         {
+            "version": 1,
             "rules": [
                 {"id": "a", "class": "necessity", "keywords": ["audit"]},
                 {"id": "b", "class": "fault_correction", "keywords": ["audits"]},

@@ -89,6 +89,8 @@ def test_a_dict_is_not_a_batch(classifier):
 
 def test_policy_errors_are_all_listed():
     text = """
+version = 1
+
 [[rules]]
 id = "dup"
 class = "necessity"
@@ -109,13 +111,13 @@ keywords = [""]
 
 def test_policy_unknown_class_names_rule():
     with pytest.raises(ft.PolicyError, match="unknown class") as e:
-        ft.Classifier.from_toml('[[rules]]\nid = "a"\nclass = "bogus"\nkeywords = ["x"]\n')
+        ft.Classifier.from_toml('version = 1\n[[rules]]\nid = "a"\nclass = "bogus"\nkeywords = ["x"]\n')
     assert e.value.rule == "a"
 
 
 def test_policy_unknown_key_names_rule():
     with pytest.raises(ft.PolicyError, match="keywrds") as e:
-        ft.Classifier.from_json('{"rules": [{"id": "r1", "class": "necessity", "keywrds": ["x"]}]}')
+        ft.Classifier.from_json('{"version": 1, "rules": [{"id": "r1", "class": "necessity", "keywrds": ["x"]}]}')
     assert e.value.rule == "r1"
 
 
@@ -128,7 +130,7 @@ def test_policy_bad_syntax():
 
 def test_policy_without_rules():
     with pytest.raises(ft.PolicyError, match="no rules"):
-        ft.Classifier.from_json('{"rules": []}')
+        ft.Classifier.from_json('{"version": 1, "rules": []}')
 
 
 def test_params_out_of_range():

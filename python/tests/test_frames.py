@@ -79,7 +79,7 @@ def test_pandas_votes_with_gaps_and_deal_values(classifier):
 
 
 def test_pyarrow_table_in_and_out(classifier, sample, expected):
-    table = pa.Table.from_pylist(sample)
+    table = pa.Table.from_pandas(pd.DataFrame(sample), preserve_index=False)
     out = classifier.classify_many(table)
     assert isinstance(out, pa.Table)
     assert out.column_names[: table.num_columns] == table.column_names
@@ -88,14 +88,15 @@ def test_pyarrow_table_in_and_out(classifier, sample, expected):
 
 
 def test_pyarrow_chunked_and_sliced(classifier, sample, expected):
-    table = pa.concat_tables([pa.Table.from_pylist(sample[:7]), pa.Table.from_pylist(sample[7:])])
+    whole = pa.Table.from_pandas(pd.DataFrame(sample), preserve_index=False)
+    table = pa.Table.from_batches(whole.slice(0, 7).to_batches() + whole.slice(7).to_batches())
     assert table.column("title").num_chunks == 2
     out = classifier.classify_arrow(table.slice(3))
     assert out.column("class").to_pylist() == [r["class"] for r in expected[3:]]
 
 
 def test_record_batch_gives_a_record_batch(classifier, sample, expected):
-    batch = pa.RecordBatch.from_pylist(sample)
+    batch = pa.RecordBatch.from_pandas(pd.DataFrame(sample), preserve_index=False)
     out = classifier.classify_arrow(batch)
     assert isinstance(out, pa.RecordBatch)
     assert out.num_rows == batch.num_rows
@@ -104,7 +105,7 @@ def test_record_batch_gives_a_record_batch(classifier, sample, expected):
 
 
 def test_record_batch_slice(classifier, sample, expected):
-    batch = pa.RecordBatch.from_pylist(sample).slice(5, 10)
+    batch = pa.RecordBatch.from_pandas(pd.DataFrame(sample), preserve_index=False).slice(5, 10)
     out = classifier.classify_arrow(batch, evidence=False)
     assert out.schema.names == RESULT[:-1]
     assert out.column("class").to_pylist() == [r["class"] for r in expected[5:15]]

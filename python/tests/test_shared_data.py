@@ -14,10 +14,11 @@ FILES = sorted(SHARED.glob("*/*.jsonl")) if SHARED.is_dir() else []
 @pytest.mark.parametrize("path", FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_same_classes_as_the_rust_example(classifier, path):
     pa = pytest.importorskip("pyarrow")
+    pd = pytest.importorskip("pandas")
     items = read_jsonl(path)
     rust = rust_classify(path)
     results = classifier.classify_many(items, evidence=False)
-    table = classifier.classify_arrow(pa.Table.from_pylist(items), evidence=False)
+    table = classifier.classify_arrow(pa.Table.from_pandas(pd.DataFrame(items), preserve_index=False), evidence=False)
     compared = 0
     for r, frame_class, frame_conf in zip(
         results, table.column("class").to_pylist(), table.column("confidence").to_pylist()
