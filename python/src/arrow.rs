@@ -61,9 +61,8 @@ impl<'a> Col<'a> {
         } else {
             Some(validity.extract::<&[u8]>()?)
         };
-        let buf = |i: usize| -> PyResult<&'a [u8]> {
-            Ok(spec.get_borrowed_item(i)?.extract::<&[u8]>()?)
-        };
+        let buf =
+            |i: usize| -> PyResult<&'a [u8]> { Ok(spec.get_borrowed_item(i)?.extract::<&[u8]>()?) };
         let kind = match kind.as_str() {
             "str" => Kind::Str {
                 offsets: buf(3)?,
@@ -200,12 +199,13 @@ impl Columns<'_> {
             }
         };
         let mut item = ft::FeedbackItem::new(id);
-        self.fill(&mut item, i).map_err(|(field, what)| RowError::Field {
-            index: i,
-            id: Some(item.id.clone()),
-            field,
-            what,
-        })?;
+        self.fill(&mut item, i)
+            .map_err(|(field, what)| RowError::Field {
+                index: i,
+                id: Some(item.id.clone()),
+                field,
+                what,
+            })?;
         Ok(item)
     }
 
@@ -213,16 +213,25 @@ impl Columns<'_> {
         item.title = text(&self.title, i, "title")?.unwrap_or("").to_owned();
         item.body = text(&self.body, i, "body")?.unwrap_or("").to_owned();
         if let Some(c) = text(&self.channel, i, "channel")? {
-            item.channel = c.parse().map_err(|e: ft::ParseChannelError| ("channel", e.to_string()))?;
+            item.channel = c
+                .parse()
+                .map_err(|e: ft::ParseChannelError| ("channel", e.to_string()))?;
         }
         item.customer = text(&self.customer, i, "customer")?.map(str::to_owned);
         item.requester = text(&self.requester, i, "requester")?.map(str::to_owned);
         item.created = text(&self.created, i, "created")?.map(str::to_owned);
         // A missing deal value in a frame is a null or a NaN.
-        item.deal_value = self.deal_value.as_ref().and_then(|c| c.f64(i)).filter(|v| !v.is_nan());
+        item.deal_value = self
+            .deal_value
+            .as_ref()
+            .and_then(|c| c.f64(i))
+            .filter(|v| !v.is_nan());
         if let Some(v) = self.votes.as_ref().and_then(|c| c.i64(i)) {
             item.votes = u32::try_from(v).map_err(|_| {
-                ("votes", format!("expected a whole number from 0 to {}, got {v}", u32::MAX))
+                (
+                    "votes",
+                    format!("expected a whole number from 0 to {}, got {v}", u32::MAX),
+                )
             })?;
         }
         if let (Some(list), Some(values)) = (&self.tags, &self.tag_values) {
@@ -375,7 +384,10 @@ pub fn classify_columns<'py>(
                     outcome: c.outcome,
                     confidence: c.confidence,
                     evidence: if evidence {
-                        results::strongest(&c).into_iter().map(str::to_owned).collect()
+                        results::strongest(&c)
+                            .into_iter()
+                            .map(str::to_owned)
+                            .collect()
                     } else {
                         Vec::new()
                     },
@@ -411,13 +423,7 @@ pub fn classify_columns<'py>(
     let d = PyDict::new(py);
     let b = |v: &[u8]| PyBytes::new(py, v);
     let str_col = |s: &StrBuf, valid: Option<&[u8]>| {
-        (
-            "str",
-            0usize,
-            valid.map(&b),
-            b(&s.offsets),
-            b(&s.data),
-        )
+        ("str", 0usize, valid.map(&b), b(&s.offsets), b(&s.data))
     };
     d.set_item("class", str_col(&class, Some(&class_valid)))?;
     d.set_item("band", str_col(&band, None))?;

@@ -22,11 +22,17 @@ fn raise(py: Python<'_>, name: &str, message: &str, attrs: &[(&str, Py<PyAny>)])
 }
 
 fn opt_str(py: Python<'_>, s: Option<&str>) -> Py<PyAny> {
-    s.map_or_else(|| py.None(), |s| s.into_pyobject(py).unwrap().into_any().unbind())
+    s.map_or_else(
+        || py.None(),
+        |s| s.into_pyobject(py).unwrap().into_any().unbind(),
+    )
 }
 
 fn opt_index(py: Python<'_>, i: Option<usize>) -> Py<PyAny> {
-    i.map_or_else(|| py.None(), |i| i.into_pyobject(py).unwrap().into_any().unbind())
+    i.map_or_else(
+        || py.None(),
+        |i| i.into_pyobject(py).unwrap().into_any().unbind(),
+    )
 }
 
 /// The field an item error is about, when it names one.

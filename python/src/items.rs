@@ -58,7 +58,10 @@ pub fn item(py: Python<'_>, obj: &Bound<'_, PyAny>, index: usize) -> PyResult<ft
             index,
             None,
             "id",
-            &format!("an item must be a dict (or mapping), got {}", type_name(obj)),
+            &format!(
+                "an item must be a dict (or mapping), got {}",
+                type_name(obj)
+            ),
         ));
     }
     let id = match get(obj, dict, intern!(py, "id"))? {
@@ -92,9 +95,9 @@ pub fn item(py: Python<'_>, obj: &Bound<'_, PyAny>, index: usize) -> PyResult<ft
     }
     if let Some(v) = get(obj, dict, intern!(py, "channel"))? {
         let s = text(py, &v, index, idr, "channel")?;
-        item.channel = s
-            .parse()
-            .map_err(|e: ft::ParseChannelError| errors::item_field_error(py, index, idr, "channel", &e.to_string()))?;
+        item.channel = s.parse().map_err(|e: ft::ParseChannelError| {
+            errors::item_field_error(py, index, idr, "channel", &e.to_string())
+        })?;
     }
     if let Some(v) = get(obj, dict, intern!(py, "customer"))? {
         item.customer = Some(text(py, &v, index, idr, "customer")?);
@@ -171,7 +174,11 @@ fn votes(py: Python<'_>, v: &Bound<'_, PyAny>, index: usize, id: Option<&str>) -
             index,
             id,
             "votes",
-            &format!("expected a whole number from 0 to {}, got {}", u32::MAX, v.str()?),
+            &format!(
+                "expected a whole number from 0 to {}, got {}",
+                u32::MAX,
+                v.str()?
+            ),
         ));
     }
     Err(errors::item_field_error(

@@ -23,7 +23,10 @@ fn named_field(message: &str) -> Option<&str> {
 
 /// Clustering parameters from keyword arguments; unknown names and bad
 /// types are a ParamsError naming the parameter.
-fn cluster_params(py: Python<'_>, params: Option<&Bound<'_, PyDict>>) -> PyResult<ft::ClusterParams> {
+fn cluster_params(
+    py: Python<'_>,
+    params: Option<&Bound<'_, PyDict>>,
+) -> PyResult<ft::ClusterParams> {
     let Some(params) = params else {
         return Ok(ft::ClusterParams::default());
     };
@@ -185,7 +188,9 @@ pub fn evaluate<'py>(
     max_misses: usize,
 ) -> PyResult<Bound<'py, PyAny>> {
     let map: ft::LabelMap = match label_map {
-        Some(m) => m.parse().map_err(|e: ft::LabelMapError| errors::labels(py, &e.to_string()))?,
+        Some(m) => m
+            .parse()
+            .map_err(|e: ft::LabelMapError| errors::labels(py, &e.to_string()))?,
         None => ft::LabelMap::identity(),
     };
     let items = items::items(py, items)?;
