@@ -85,8 +85,9 @@ pub fn item(py: Python<'_>, obj: &Bound<'_, PyAny>, index: usize) -> PyResult<ft
         }
     };
     let mut item = ft::FeedbackItem::new(id);
-    let idr = Some(item.id.as_str()).map(str::to_owned);
-    let idr = idr.as_deref();
+    // The id, for messages, while `item` is filled in.
+    let id_copy = item.id.clone();
+    let idr = Some(id_copy.as_str());
     if let Some(v) = get(obj, dict, intern!(py, "title"))? {
         item.title = text(py, &v, index, idr, "title")?;
     }
