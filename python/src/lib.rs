@@ -21,6 +21,13 @@ pub struct NativeClassifier {
     pub(crate) inner: ft::Classifier,
 }
 
+/// Items per chunk of `classify_many` on dicts: classified on all cores
+/// while the previous chunk's dicts are built.
+const CHUNK: usize = 4096;
+
+/// One item's classification, or why it is invalid.
+type Classified = Result<ft::Classification, ft::ItemError>;
+
 #[pymethods]
 impl NativeClassifier {
     /// The embedded default policy.
@@ -81,12 +88,41 @@ impl NativeClassifier {
     ) -> PyResult<Bound<'py, PyList>> {
         let items = items::items(py, items)?;
         let classifier = &self.inner;
-        let out = py.detach(|| classifier.classify_batch(&items));
-        let mut dicts = Vec::with_capacity(out.len());
-        for (i, (item, c)) in items.iter().zip(out).enumerate() {
-            let c = c.map_err(|e| errors::item(py, &e, Some(i)))?;
-            dicts.push(results::classification(py, &item.id, &c, evidence)?);
+        let mut dicts = Vec::with_capacity(items.len());
+        let mut push = |base: usize, chunk: &[ft::FeedbackItem], out: Vec<Classified>| {
+            for (k, (item, c)) in chunk.iter().zip(out).enumerate() {
+                let c = c.map_err(|e| errors::item(py, &e, Some(base + k)))?;
+                dicts.push(results::classification(py, &item.id, &c, evidence)?);
+            }
+            Ok::<(), PyErr>(())
+        };
+        if items.len() <= CHUNK {
+            let out = py.detach(|| classifier.classify_batch(&items));
+            push(0, &items, out)?;
+            return PyList::new(py, dicts);
         }
+        // A thread classifies chunk k + 1 (on all cores, without the GIL)
+        // while this one builds the dicts of chunk k.
+        std::thread::scope(|s| -> PyResult<()> {
+            let (tx, mut rx) = std::sync::mpsc::sync_channel::<Vec<Classified>>(2);
+            let all = &items;
+            s.spawn(move || {
+                for chunk in all.chunks(CHUNK) {
+                    if tx.send(classifier.classify_batch(chunk)).is_err() {
+                        break;
+                    }
+                }
+            });
+            for (n, chunk) in items.chunks(CHUNK).enumerate() {
+                let (got, back) = py.detach(move || (rx.recv(), rx));
+                rx = back;
+                let out = got.map_err(|_| {
+                    pyo3::exceptions::PyRuntimeError::new_err("the classifying thread stopped")
+                })?;
+                push(n * CHUNK, chunk, out)?;
+            }
+            Ok(())
+        })?;
         PyList::new(py, dicts)
     }
 
