@@ -174,3 +174,24 @@ def test_help_reads_well():
     assert "Raises" in ft.Classifier.classify_many.__doc__
     assert ft.Clusterer.__doc__ and ft.triage.__doc__ and ft.evaluate.__doc__
     assert ft.__version__
+
+
+def _many(sample, n):
+    return [dict(sample[i % len(sample)], id=f"m{i}") for i in range(n)]
+
+
+def test_classify_many_past_one_chunk_keeps_order(classifier, sample):
+    items = _many(sample, 9000)  # three chunks of 4,096 items
+    results = classifier.classify_many(items, evidence=False)
+    assert [r["id"] for r in results] == [i["id"] for i in items]
+    for k in (0, 4095, 4096, 8191, 8999):
+        assert results[k] == classifier.classify(items[k], evidence=False)
+
+
+def test_error_in_a_later_chunk_names_its_item(classifier, sample):
+    items = _many(sample, 9000)
+    items[5000] = dict(items[5000], deal_value=-1.0)
+    items[7000] = dict(items[7000], deal_value=-2.0)
+    with pytest.raises(ft.ItemError) as e:
+        classifier.classify_many(items)
+    assert (e.value.index, e.value.id) == (5000, "m5000")
