@@ -1,0 +1,165 @@
+//! The crate's errors as the Python exceptions of
+//! `feedback_triage._errors` (a small hierarchy under
+//! `FeedbackTriageError`), carrying the crate's message and the rule,
+//! field or item at fault as attributes.
+
+use feedback_triage as ft;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+
+/// Builds an exception of `feedback_triage._errors.<name>` with `message`
+/// and the given attributes.
+fn raise(py: Python<'_>, name: &str, message: &str, attrs: &[(&str, Py<PyAny>)]) -> PyErr {
+    let build = || -> PyResult<PyErr> {
+        let class = py.import("feedback_triage._errors")?.getattr(name)?;
+        let err = class.call1((message,))?;
+        for (k, v) in attrs {
+            err.setattr(*k, v)?;
+        }
+        Ok(PyErr::from_value(err))
+    };
+    build().unwrap_or_else(|e| e)
+}
+
+fn opt_str(py: Python<'_>, s: Option<&str>) -> Py<PyAny> {
+    s.map_or_else(
+        || py.None(),
+        |s| s.into_pyobject(py).unwrap().into_any().unbind(),
+    )
+}
+
+fn opt_index(py: Python<'_>, i: Option<usize>) -> Py<PyAny> {
+    i.map_or_else(
+        || py.None(),
+        |i| i.into_pyobject(py).unwrap().into_any().unbind(),
+    )
+}
+
+/// The field an item error is about, when it names one.
+fn item_field(e: &ft::ItemError) -> Option<&'static str> {
+    match e {
+        ft::ItemError::MissingId | ft::ItemError::EmptyId | ft::ItemError::DuplicateId { .. } => {
+            Some("id")
+        }
+        ft::ItemError::InvalidDealValue { .. } => Some("deal_value"),
+        ft::ItemError::InvalidEmbedding { .. } | ft::ItemError::EmbeddingDimension { .. } => {
+            Some("embedding")
+        }
+        _ => None,
+    }
+}
+
+/// An invalid item, from the crate (`index`: its position in the input).
+pub fn item(py: Python<'_>, e: &ft::ItemError, index: Option<usize>) -> PyErr {
+    let message = match index {
+        Some(i) => format!("item #{i}: {e}"),
+        None => e.to_string(),
+    };
+    raise(
+        py,
+        "ItemError",
+        &message,
+        &[
+            ("id", opt_str(py, e.id())),
+            ("field", opt_str(py, item_field(e))),
+            ("index", opt_index(py, index)),
+        ],
+    )
+}
+
+/// An item that cannot be read from Python (a wrong type, an unknown
+/// channel): `field` names the field, `index` the item's position.
+pub fn item_field_error(
+    py: Python<'_>,
+    index: usize,
+    id: Option<&str>,
+    field: &str,
+    what: &str,
+) -> PyErr {
+    let message = match id {
+        Some(id) => format!("item #{index} ({id:?}): field `{field}`: {what}"),
+        None => format!("item #{index}: field `{field}`: {what}"),
+    };
+    raise(
+        py,
+        "ItemError",
+        &message,
+        &[
+            ("id", opt_str(py, id)),
+            ("field", opt_str(py, Some(field))),
+            ("index", opt_index(py, Some(index))),
+        ],
+    )
+}
+
+/// Every problem of a policy: the message lists them all; `errors` holds
+/// one dict per problem (`message`, `rule`).
+pub fn policy(py: Python<'_>, e: &ft::PolicyErrors) -> PyErr {
+    let list = PyList::empty(py);
+    let mut first_rule = None;
+    for p in e.iter() {
+        let d = PyDict::new(py);
+        let _ = d.set_item("message", p.to_string());
+        let _ = d.set_item("rule", p.rule());
+        if first_rule.is_none() {
+            first_rule = p.rule();
+        }
+        let _ = list.append(d);
+    }
+    raise(
+        py,
+        "PolicyError",
+        &e.to_string(),
+        &[
+            ("errors", list.into_any().unbind()),
+            ("rule", opt_str(py, first_rule)),
+        ],
+    )
+}
+
+/// A policy text that is not valid TOML or JSON, or has a bad value (the
+/// parser's message names the rule and key).
+pub fn policy_parse(py: Python<'_>, e: impl std::fmt::Display) -> PyErr {
+    let message = e.to_string();
+    let rule = named_rule(&message);
+    let list = PyList::empty(py);
+    let d = PyDict::new(py);
+    let _ = d.set_item("message", &message);
+    let _ = d.set_item("rule", rule);
+    let _ = list.append(d);
+    raise(
+        py,
+        "PolicyError",
+        &message,
+        &[
+            ("errors", list.into_any().unbind()),
+            ("rule", opt_str(py, rule)),
+        ],
+    )
+}
+
+/// The rule a parser's message names (`rule "id": ...`), if any.
+fn named_rule(message: &str) -> Option<&str> {
+    let start = message.find("rule \"")? + 6;
+    let len = message[start..].find('"')?;
+    Some(&message[start..start + len])
+}
+
+/// An out-of-range or unknown parameter.
+pub fn params(py: Python<'_>, message: &str, field: Option<&str>) -> PyErr {
+    raise(py, "ParamsError", message, &[("field", opt_str(py, field))])
+}
+
+/// A crate parameter error.
+pub fn params_error(py: Python<'_>, e: &ft::ParamsError) -> PyErr {
+    let field = match e {
+        ft::ParamsError::OutOfRange { field, .. } => Some(*field),
+        _ => None,
+    };
+    params(py, &e.to_string(), field)
+}
+
+/// A label map or label that cannot be used.
+pub fn labels(py: Python<'_>, message: &str) -> PyErr {
+    raise(py, "LabelError", message, &[])
+}

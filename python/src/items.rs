@@ -1,0 +1,254 @@
+//! Python mappings to `FeedbackItem`s: the known fields are read with
+//! direct type checks (no generic conversion), unknown keys are ignored
+//! (data comes from other tools), `None` means absent, and a value of the
+//! wrong type is an `ItemError` naming the item and the field.
+
+use feedback_triage as ft;
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+
+use crate::errors;
+
+/// Reads the field `key` of a mapping: `None` when missing or `None`.
+fn get<'py>(
+    obj: &Bound<'py, PyAny>,
+    dict: Option<&Bound<'py, PyDict>>,
+    key: &Bound<'py, PyString>,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let v = match dict {
+        Some(d) => d.get_item(key)?,
+        None => Some(obj.call_method1(intern!(obj.py(), "get"), (key,))?),
+    };
+    Ok(v.filter(|v| !v.is_none()))
+}
+
+/// Reads a text field.
+fn text(
+    py: Python<'_>,
+    v: &Bound<'_, PyAny>,
+    index: usize,
+    id: Option<&str>,
+    field: &str,
+) -> PyResult<String> {
+    match v.cast::<PyString>() {
+        Ok(s) => Ok(s.to_str()?.to_owned()),
+        Err(_) => Err(errors::item_field_error(
+            py,
+            index,
+            id,
+            field,
+            &format!("expected a str, got {}", type_name(v)),
+        )),
+    }
+}
+
+fn type_name(v: &Bound<'_, PyAny>) -> String {
+    v.get_type()
+        .name()
+        .map_or_else(|_| "?".to_string(), |n| n.to_string())
+}
+
+/// Reads one item from a mapping; `index` is its position in the input.
+pub fn item(py: Python<'_>, obj: &Bound<'_, PyAny>, index: usize) -> PyResult<ft::FeedbackItem> {
+    let dict = obj.cast::<PyDict>().ok();
+    if dict.is_none() && !obj.hasattr(intern!(py, "get"))? {
+        return Err(errors::item_field_error(
+            py,
+            index,
+            None,
+            "id",
+            &format!(
+                "an item must be a dict (or mapping), got {}",
+                type_name(obj)
+            ),
+        ));
+    }
+    let id = match get(obj, dict, intern!(py, "id"))? {
+        None => {
+            return Err(errors::item(py, &ft::ItemError::MissingId, Some(index)));
+        }
+        Some(v) => {
+            if let Ok(s) = v.cast::<PyString>() {
+                s.to_str()?.to_owned()
+            } else if v.is_instance_of::<PyInt>() && !v.is_instance_of::<PyBool>() {
+                v.str()?.to_str()?.to_owned()
+            } else {
+                return Err(errors::item_field_error(
+                    py,
+                    index,
+                    None,
+                    "id",
+                    &format!("expected a str or an int, got {}", type_name(&v)),
+                ));
+            }
+        }
+    };
+    let mut item = ft::FeedbackItem::new(id);
+    // The id, for messages, while `item` is filled in.
+    let id_copy = item.id.clone();
+    let idr = Some(id_copy.as_str());
+    if let Some(v) = get(obj, dict, intern!(py, "title"))? {
+        item.title = text(py, &v, index, idr, "title")?;
+    }
+    if let Some(v) = get(obj, dict, intern!(py, "body"))? {
+        item.body = text(py, &v, index, idr, "body")?;
+    }
+    if let Some(v) = get(obj, dict, intern!(py, "channel"))? {
+        let s = text(py, &v, index, idr, "channel")?;
+        item.channel = s.parse().map_err(|e: ft::ParseChannelError| {
+            errors::item_field_error(py, index, idr, "channel", &e.to_string())
+        })?;
+    }
+    if let Some(v) = get(obj, dict, intern!(py, "customer"))? {
+        item.customer = Some(text(py, &v, index, idr, "customer")?);
+    }
+    if let Some(v) = get(obj, dict, intern!(py, "requester"))? {
+        item.requester = Some(text(py, &v, index, idr, "requester")?);
+    }
+    if let Some(v) = get(obj, dict, intern!(py, "created"))? {
+        item.created = Some(text(py, &v, index, idr, "created")?);
+    }
+    if let Some(v) = get(obj, dict, intern!(py, "deal_value"))? {
+        item.deal_value = Some(number(py, &v, index, idr, "deal_value")?);
+    }
+    if let Some(v) = get(obj, dict, intern!(py, "votes"))? {
+        item.votes = votes(py, &v, index, idr)?;
+    }
+    if let Some(v) = get(obj, dict, intern!(py, "tags"))? {
+        item.tags = strings(py, &v, index, idr, "tags")?;
+    }
+    if let Some(v) = get(obj, dict, intern!(py, "embedding"))? {
+        let mut e = Vec::new();
+        for x in sequence(py, &v, index, idr, "embedding")? {
+            e.push(number(py, &x, index, idr, "embedding")? as f32);
+        }
+        item.embedding = Some(e);
+    }
+    Ok(item)
+}
+
+/// A float or an int (not a bool).
+fn number(
+    py: Python<'_>,
+    v: &Bound<'_, PyAny>,
+    index: usize,
+    id: Option<&str>,
+    field: &str,
+) -> PyResult<f64> {
+    if let Ok(f) = v.cast::<PyFloat>() {
+        return Ok(f.value());
+    }
+    if v.is_instance_of::<PyInt>() && !v.is_instance_of::<PyBool>() {
+        return v.extract::<f64>();
+    }
+    Err(errors::item_field_error(
+        py,
+        index,
+        id,
+        field,
+        &format!("expected a number, got {}", type_name(v)),
+    ))
+}
+
+fn votes(py: Python<'_>, v: &Bound<'_, PyAny>, index: usize, id: Option<&str>) -> PyResult<u32> {
+    // A whole float (3.0) too: frames turn int columns with gaps into floats.
+    if let Ok(f) = v.cast::<PyFloat>() {
+        let x = f.value();
+        if x.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&x) {
+            return Ok(x as u32);
+        }
+        return Err(errors::item_field_error(
+            py,
+            index,
+            id,
+            "votes",
+            &format!("expected a whole number from 0 to {}, got {x}", u32::MAX),
+        ));
+    }
+    if v.is_instance_of::<PyInt>() && !v.is_instance_of::<PyBool>() {
+        if let Ok(n) = v.extract::<u32>() {
+            return Ok(n);
+        }
+        return Err(errors::item_field_error(
+            py,
+            index,
+            id,
+            "votes",
+            &format!(
+                "expected a whole number from 0 to {}, got {}",
+                u32::MAX,
+                v.str()?
+            ),
+        ));
+    }
+    Err(errors::item_field_error(
+        py,
+        index,
+        id,
+        "votes",
+        &format!("expected an int, got {}", type_name(v)),
+    ))
+}
+
+/// The elements of a list or tuple (not a str).
+fn sequence<'py>(
+    py: Python<'py>,
+    v: &Bound<'py, PyAny>,
+    index: usize,
+    id: Option<&str>,
+    field: &str,
+) -> PyResult<Vec<Bound<'py, PyAny>>> {
+    if let Ok(l) = v.cast::<PyList>() {
+        return Ok(l.iter().collect());
+    }
+    if let Ok(t) = v.cast::<PyTuple>() {
+        return Ok(t.iter().collect());
+    }
+    if !v.is_instance_of::<PyString>() {
+        if let Ok(it) = v.try_iter() {
+            return it.collect();
+        }
+    }
+    Err(errors::item_field_error(
+        py,
+        index,
+        id,
+        field,
+        &format!("expected a list, got {}", type_name(v)),
+    ))
+}
+
+fn strings(
+    py: Python<'_>,
+    v: &Bound<'_, PyAny>,
+    index: usize,
+    id: Option<&str>,
+    field: &str,
+) -> PyResult<Vec<String>> {
+    sequence(py, v, index, id, field)?
+        .iter()
+        .map(|x| text(py, x, index, id, field))
+        .collect()
+}
+
+/// Reads a list (or any iterable) of mappings.
+pub fn items(py: Python<'_>, seq: &Bound<'_, PyAny>) -> PyResult<Vec<ft::FeedbackItem>> {
+    if let Ok(list) = seq.cast::<PyList>() {
+        let mut out = Vec::with_capacity(list.len());
+        for (i, obj) in list.iter().enumerate() {
+            out.push(item(py, &obj, i)?);
+        }
+        return Ok(out);
+    }
+    if seq.is_instance_of::<PyDict>() || seq.is_instance_of::<PyString>() {
+        return Err(pyo3::exceptions::PyTypeError::new_err(
+            "expected a list of items (dicts), a data frame or an Arrow table",
+        ));
+    }
+    let mut out = Vec::new();
+    for (i, obj) in seq.try_iter()?.enumerate() {
+        out.push(item(py, &obj?, i)?);
+    }
+    Ok(out)
+}
