@@ -243,6 +243,10 @@ pub fn __normalized_terms(phrase: &str) -> Vec<String> {
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+#[cfg(doctest)]
+#[doc = include_str!("../docs/backlog.md")]
+struct BacklogDoctests;
+
 #[cfg(test)]
 mod autotraits {
     use super::*;
