@@ -17,6 +17,7 @@
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use feedback_triage::{Class, Classifier, Evaluation, EvaluationReport, LabelMap};
@@ -65,135 +66,38 @@ fn run() -> Result<(), String> {
     args.check(&[
         "data", "file", "labels", "policy", "json", "misses", "misfires",
     ])?;
-    let misfires: usize = args
-        .value("misfires")
-        .map(str::parse)
-        .transpose()
-        .map_err(|e| format!("--misfires: {e}"))?
-        .unwrap_or(0);
+    let count = |name: &str| -> Result<usize, String> {
+        args.value(name)
+            .map(str::parse)
+            .transpose()
+            .map_err(|e| format!("--{name}: {e}"))
+            .map(Option::unwrap_or_default)
+    };
+    let (misfires, misses) = (count("misfires")?, count("misses")?);
     let classifier = match args.value("policy") {
         Some(p) => Classifier::new(&common::read_policy(p)?).map_err(|e| e.to_string())?,
         None => Classifier::builtin(),
     };
-    let misses: usize = args
-        .value("misses")
-        .map(str::parse)
-        .transpose()
-        .map_err(|e| format!("--misses: {e}"))?
-        .unwrap_or(0);
     let json = args.has("json");
-    let sets: Vec<(String, LabelMap, String)> = match args.value("file") {
-        Some(f) => {
-            let labels = args.value("labels").ok_or("--file needs --labels")?;
-            vec![(
-                f.to_string(),
-                labels.parse().map_err(|e| format!("--labels: {e}"))?,
-                String::new(),
-            )]
-        }
-        None => {
-            let dir = args.value("data").unwrap_or("../shared/data");
-            SETS.iter()
-                .map(|(f, m, n)| {
-                    (
-                        format!("{dir}/{f}"),
-                        m.parse().expect("built-in label maps are valid"),
-                        n.to_string(),
-                    )
-                })
-                .collect()
-        }
-    };
     let mut macro_sum = 0.0;
     let mut evaluated = 0;
-    for (path, map, note) in &sets {
+    for (path, map, note) in &sets(&args)? {
         if !std::path::Path::new(path).exists() {
             eprintln!("evaluate: {path} not found, skipped");
             continue;
         }
         let (items, bad) = common::read_items(Some(path)).map_err(|e| format!("{path}: {e}"))?;
         common::report_bad(Some(path), &bad);
-        let mut eval = Evaluation::new().max_misses(misses);
-        // Sets with a `site` field (five_class) are also scored per half:
-        // GitHub, and every other site.
-        let mut halves = [Evaluation::new(), Evaluation::new()];
-        let mut has_site = false;
-        let mut outside = 0usize;
-        let mut outside_necessity = 0usize;
-        // keyword -> (times it pushed a wrong prediction, times it backed a right one)
-        let mut blame: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
-        for (_, item, raw) in &items {
-            let label = raw.get("label").and_then(|l| l.as_str()).unwrap_or("");
-            let result = classifier.classify(item).map_err(|e| e.to_string())?;
-            match map.get(label) {
-                Some(truth) => {
-                    let right = result.class.is_some_and(|c| truth.contains(&c));
-                    for e in &result.evidence {
-                        if let feedback_triage::EvidenceKind::Keyword { phrase, .. } = &e.kind {
-                            if e.contribution > 0.0 && Some(e.class) == result.class {
-                                let b = blame.entry(format!("{}:{phrase}", e.class)).or_default();
-                                if right { b.1 += 1 } else { b.0 += 1 }
-                            }
-                        }
-                    }
-                    if let Some(site) = raw.get("site").and_then(|s| s.as_str()) {
-                        has_site = true;
-                        halves[usize::from(site != "github")].add(&item.id, truth, &result);
-                    }
-                    eval.add(&item.id, truth, &result)
-                }
-                None => {
-                    eval.skip();
-                    outside += 1;
-                    if result.class == Some(Class::Necessity) {
-                        outside_necessity += 1;
-                    }
-                }
-            }
-        }
-        let report = eval.finish();
-        let halves: Option<Vec<(&str, EvaluationReport)>> = has_site.then(|| {
-            let [github, other] = halves;
-            vec![("github", github.finish()), ("other_sites", other.finish())]
-        });
+        let scored = score(&classifier, &items, map, misses)?;
         if misfires > 0 {
-            let mut v: Vec<_> = blame.into_iter().collect();
-            v.sort_by(|a, b| {
-                (b.1.0 as isize - b.1.1 as isize).cmp(&(a.1.0 as isize - a.1.1 as isize))
-            });
-            println!("  keywords behind wrong predictions (wrong/right):");
-            for (k, (w, r)) in v.iter().take(misfires) {
-                println!("    {k:<45} {w:>4} / {r}");
-            }
+            print_misfires(&scored.blame, misfires);
         }
-        macro_sum += report.macro_f1;
+        macro_sum += scored.report.macro_f1;
         evaluated += 1;
         if json {
-            let mut v =
-                serde_json::json!({ "file": path, "label_map": map.to_string(), "report": report });
-            if let Some(h) = &halves {
-                v["halves"] = h
-                    .iter()
-                    .map(|(name, r)| (name.to_string(), serde_json::json!(r)))
-                    .collect::<serde_json::Map<_, _>>()
-                    .into();
-            }
-            println!("{v}");
+            print_json(path, map, &scored);
         } else {
-            print_report(path, note, &report);
-            for (name, r) in halves.iter().flatten() {
-                println!(
-                    "  half {name:<12} items {:>4}  accuracy {:.3}  macro-F1 {:.3}  coverage {:.3}",
-                    r.items, r.accuracy, r.macro_f1, r.coverage
-                );
-            }
-            if outside > 0 && path.contains("promise") {
-                println!(
-                    "  other requirements (skipped): {outside}, of which classified necessity: {outside_necessity} ({:.1}%)",
-                    100.0 * outside_necessity as f64 / outside as f64
-                );
-            }
-            println!();
+            print_set(path, note, &scored);
         }
     }
     if !json && evaluated > 0 {
@@ -203,6 +107,132 @@ fn run() -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// The sets to evaluate: `--file` with `--labels`, or the shared sets under
+/// `--data` (default `../shared/data`), as (path, label map, note).
+fn sets(args: &common::Args) -> Result<Vec<(String, LabelMap, String)>, String> {
+    if let Some(f) = args.value("file") {
+        let labels = args.value("labels").ok_or("--file needs --labels")?;
+        return Ok(vec![(
+            f.to_string(),
+            labels.parse().map_err(|e| format!("--labels: {e}"))?,
+            String::new(),
+        )]);
+    }
+    let dir = args.value("data").unwrap_or("../shared/data");
+    SETS.iter()
+        .map(|(f, m, n)| {
+            let map = m
+                .parse()
+                .map_err(|e| format!("built-in label map of {f}: {e}"))?;
+            Ok((format!("{dir}/{f}"), map, n.to_string()))
+        })
+        .collect()
+}
+
+/// One set's figures.
+struct Scored {
+    report: EvaluationReport,
+    /// For sets whose items carry a `site` (five_class): GitHub, and every
+    /// other site.
+    halves: Option<[(&'static str, EvaluationReport); 2]>,
+    /// Items whose label is outside the map, and how many of those the
+    /// classifier called necessity.
+    outside: usize,
+    outside_necessity: usize,
+    /// `class:keyword` -> (times it pushed a wrong prediction, times it
+    /// backed a right one).
+    blame: BTreeMap<String, (usize, usize)>,
+}
+
+fn score(
+    classifier: &Classifier,
+    items: &[common::ReadItem],
+    map: &LabelMap,
+    misses: usize,
+) -> Result<Scored, String> {
+    let mut eval = Evaluation::new().max_misses(misses);
+    let mut halves = [Evaluation::new(), Evaluation::new()];
+    let mut has_site = false;
+    let (mut outside, mut outside_necessity) = (0, 0);
+    let mut blame: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for (_, item, raw) in items {
+        let label = raw.get("label").and_then(|l| l.as_str()).unwrap_or("");
+        let result = classifier.classify(item).map_err(|e| e.to_string())?;
+        let Some(truth) = map.get(label) else {
+            eval.skip();
+            outside += 1;
+            outside_necessity += usize::from(result.class == Some(Class::Necessity));
+            continue;
+        };
+        let right = result.class.is_some_and(|c| truth.contains(&c));
+        for e in &result.evidence {
+            if let feedback_triage::EvidenceKind::Keyword { phrase, .. } = &e.kind {
+                if e.contribution > 0.0 && Some(e.class) == result.class {
+                    let b = blame.entry(format!("{}:{phrase}", e.class)).or_default();
+                    if right { b.1 += 1 } else { b.0 += 1 }
+                }
+            }
+        }
+        if let Some(site) = raw.get("site").and_then(|s| s.as_str()) {
+            has_site = true;
+            halves[usize::from(site != "github")].add(&item.id, truth, &result);
+        }
+        eval.add(&item.id, truth, &result)
+    }
+    let halves = has_site.then(|| {
+        let [github, other] = halves;
+        [("github", github.finish()), ("other_sites", other.finish())]
+    });
+    Ok(Scored {
+        report: eval.finish(),
+        halves,
+        outside,
+        outside_necessity,
+        blame,
+    })
+}
+
+fn print_misfires(blame: &BTreeMap<String, (usize, usize)>, n: usize) {
+    let mut v: Vec<_> = blame.iter().collect();
+    v.sort_by_key(|(_, (wrong, right))| std::cmp::Reverse(*wrong as isize - *right as isize));
+    println!("  keywords behind wrong predictions (wrong/right):");
+    for (k, (w, r)) in v.iter().take(n) {
+        println!("    {k:<45} {w:>4} / {r}");
+    }
+}
+
+fn print_json(path: &str, map: &LabelMap, s: &Scored) {
+    let mut v =
+        serde_json::json!({ "file": path, "label_map": map.to_string(), "report": s.report });
+    if let Some(h) = &s.halves {
+        v["halves"] = h
+            .iter()
+            .map(|(name, r)| (name.to_string(), serde_json::json!(r)))
+            .collect::<serde_json::Map<_, _>>()
+            .into();
+    }
+    println!("{v}");
+}
+
+fn print_set(path: &str, note: &str, s: &Scored) {
+    print_report(path, note, &s.report);
+    for (name, r) in s.halves.iter().flatten() {
+        println!(
+            "  half {name:<12} items {:>4}  accuracy {:.3}  macro-F1 {:.3}  coverage {:.3}",
+            r.items, r.accuracy, r.macro_f1, r.coverage
+        );
+    }
+    if s.outside > 0 && path.contains("promise") {
+        println!(
+            "  other requirements (skipped): {}, of which classified necessity: {} ({:.1}%)",
+            s.outside,
+            s.outside_necessity,
+            100.0 * s.outside_necessity as f64 / s.outside as f64
+        );
+    }
+    println!();
 }
 
 fn print_report(path: &str, note: &str, r: &EvaluationReport) {
