@@ -226,6 +226,13 @@ fn check_rule(rule: &Rule, errors: &mut Vec<PolicyError>) {
     if rule.keywords.is_empty() && rule.when.is_empty() {
         errors.push(PolicyError::EmptyRule { rule: id() });
     }
+    check_conditions(rule, errors);
+}
+
+/// The errors of conditions that can never hold (an empty list, a channel
+/// both allowed and excluded, a negative or crossed deal value range).
+fn check_conditions(rule: &Rule, errors: &mut Vec<PolicyError>) {
+    let id = || rule.id.clone();
     let w = &rule.when;
     let mut never = |field: &str, reason: String| {
         errors.push(PolicyError::NeverHolds {
