@@ -202,6 +202,14 @@ fn table(r: &TriageReport) -> String {
             );
         }
     }
+    table_features(&mut s, r);
+    table_special_cases(&mut s, r);
+    table_signals(&mut s, r);
+    s
+}
+
+/// The table's ranked features, each with the jobs its members state.
+fn table_features(s: &mut String, r: &TriageReport) {
     let _ = writeln!(
         s,
         "\nCandidate common features (ranked by distinct customers, then deal value)"
@@ -234,6 +242,10 @@ fn table(r: &TriageReport) -> String {
             );
         }
     }
+}
+
+/// The table's special cases and the requests without a class.
+fn table_special_cases(s: &mut String, r: &TriageReport) {
     let lone = r
         .special_cases
         .iter()
@@ -261,6 +273,10 @@ fn table(r: &TriageReport) -> String {
         "\nNo class (the classifier abstained): {}",
         listed(&r.abstained, "none")
     );
+}
+
+/// The table's portfolio signals.
+fn table_signals(s: &mut String, r: &TriageReport) {
     let g = &r.signals;
     let _ = writeln!(s, "\nSignals");
     let _ = writeln!(
@@ -308,7 +324,6 @@ fn table(r: &TriageReport) -> String {
     if g.cadence.undated > 0 {
         let _ = writeln!(s, "    ({} items without a date)", g.cadence.undated);
     }
-    s
 }
 
 fn markdown(r: &TriageReport) -> String {
@@ -332,6 +347,24 @@ fn markdown(r: &TriageReport) -> String {
             c.deal_value
         );
     }
+    markdown_features(&mut s, r);
+    let _ = writeln!(
+        s,
+        "\n## Custom special cases\n\n{} special cases ({} requests).",
+        r.special_cases.len(),
+        r.signals.focus.custom_items
+    );
+    let _ = writeln!(
+        s,
+        "\n## Not classified\n\n{}",
+        listed(&r.abstained, "None.")
+    );
+    markdown_signals(&mut s, r);
+    s
+}
+
+/// The Markdown ranked features, then the jobs behind each.
+fn markdown_features(s: &mut String, r: &TriageReport) {
     let _ = writeln!(s, "\n## Candidate common features\n");
     let _ = writeln!(
         s,
@@ -362,17 +395,10 @@ fn markdown(r: &TriageReport) -> String {
             let _ = writeln!(s, "- {} ({})", j.text.replace('\n', " "), j.item);
         }
     }
-    let _ = writeln!(
-        s,
-        "\n## Custom special cases\n\n{} special cases ({} requests).",
-        r.special_cases.len(),
-        r.signals.focus.custom_items
-    );
-    let _ = writeln!(
-        s,
-        "\n## Not classified\n\n{}",
-        listed(&r.abstained, "None.")
-    );
+}
+
+/// The Markdown portfolio signals.
+fn markdown_signals(s: &mut String, r: &TriageReport) {
     let g = &r.signals;
     let _ = writeln!(s, "\n## Signals\n");
     let _ = writeln!(
@@ -413,5 +439,4 @@ fn markdown(r: &TriageReport) -> String {
             format!(" ({})", below.join(", "))
         }
     );
-    s
 }
