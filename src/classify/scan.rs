@@ -173,15 +173,17 @@ impl Compiled {
                             });
                         }
                     }
-                    Owner::Bag { .. } => {
+                    Owner::Bag { start, len } => {
                         let seen = &mut s.seen[p as usize];
                         if *seen & ok_bit == 0 {
                             *seen |= ok_bit;
                             s.bag.push(bag::Hit {
                                 phrase: p,
+                                start,
+                                len,
                                 field,
-                                span,
                                 seen: 0,
+                                span,
                             });
                         }
                     }
