@@ -99,7 +99,14 @@ impl Compiled {
             .unwrap_or(1)
             .max(1);
         let pairs: Vec<((u32, u32), &[u32])> = b.pairs.iter().map(|(&k, v)| (k, &v[..])).collect();
-        c.index = terms::PhraseIndex::new(&b.single, &pairs);
+        c.index = terms::PhraseIndex::new(&b.single, &pairs, |p| {
+            let phrase = &c.phrases[p as usize];
+            terms::Listed {
+                phrase: p,
+                len: phrase.terms.len() as u32,
+                owner: phrase.owner,
+            }
+        });
         c.facts = decide::Facts::new(&policy, &c.phrases);
         c.policy = policy;
         c
