@@ -29,27 +29,72 @@ pub(super) fn is_bag(rule: &Rule) -> bool {
         && !rule.keywords.is_empty()
 }
 
-/// What one bag phrase adds to one rule.
+/// What one bag phrase adds to one rule: 16 bytes, so that the cells of a
+/// phrase (one per rule that weighs it) share a cache line or two.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Cell {
-    pub rule: u32,
-    /// The keyword's index in the rule.
-    pub index: u32,
     /// The rule's weight times the keyword's (in the body).
     pub value: f64,
-    /// The fields the rule reads.
-    pub field: Scope,
+    pub rule: u32,
+    /// The keyword's index in the rule (low 30 bits) and the fields the
+    /// rule reads (top 2 bits, as [`scope_bits`]).
+    index_scope: u32,
+}
+
+impl Cell {
+    pub fn new(rule: u32, index: u32, value: f64, field: Scope) -> Cell {
+        // A rule of 2^30 keywords would need far more memory than exists.
+        debug_assert!(index < 1 << 30);
+        Cell {
+            value,
+            rule,
+            index_scope: (index & INDEX_MASK) | (scope_bits(field) << 30),
+        }
+    }
+
+    /// The keyword's index in its rule.
+    pub fn index(&self) -> u32 {
+        self.index_scope & INDEX_MASK
+    }
+
+    /// The fields the rule reads, as [`scope_bits`].
+    #[inline]
+    fn scope(&self) -> u32 {
+        self.index_scope >> 30
+    }
+}
+
+const INDEX_MASK: u32 = (1 << 30) - 1;
+
+/// 0 the title, 1 the body, 2 both.
+fn scope_bits(field: Scope) -> u32 {
+    match field {
+        Scope::Title => 0,
+        Scope::Body => 1,
+        Scope::Both => 2,
+    }
 }
 
 /// The first match of a bag phrase in one field.
 #[derive(Clone, Debug)]
 pub(super) struct Hit {
     pub phrase: u32,
+    /// Its cells: `start..start + len` in the compiled cells.
+    pub start: u32,
+    pub len: u32,
     pub field: TextField,
-    pub span: Range<usize>,
     /// The fields the phrase was found in, once both are scanned: bit 0
     /// the title, bit 1 the body.
     pub seen: u8,
+    pub span: Range<usize>,
+}
+
+impl Hit {
+    /// The range of its cells.
+    #[inline]
+    pub fn cells(&self) -> Range<usize> {
+        self.start as usize..(self.start + self.len) as usize
+    }
 }
 
 /// One rule's sum over the item's bag phrases.
@@ -91,14 +136,14 @@ impl Top {
 /// Adds every bag hit's cells to the rules' sums. `acc` has one entry per
 /// rule, zero for every rule not in `touched`; the rules newly touched are
 /// pushed to `touched`, unsorted.
-pub(super) fn accumulate<'a>(
+pub(super) fn accumulate(
     hits: &[Hit],
-    cells_of: impl Fn(u32) -> &'a [Cell],
+    cells: &[Cell],
     title_weight: f64,
     acc: &mut [Acc],
     touched: &mut Vec<u32>,
 ) {
-    for_each_count(hits, cells_of, title_weight, |value, _, _, cell| {
+    for_each_count(hits, cells, title_weight, |value, _, _, cell| {
         if let Some(a) = acc.get_mut(cell.rule as usize) {
             if a.count == 0 {
                 touched.push(cell.rule);
@@ -112,36 +157,55 @@ pub(super) fn accumulate<'a>(
 /// The strongest keywords of the rules `slot_of` gives a place in `tops`
 /// (the others are skipped): one pass over the hits, whatever the number of
 /// rules asked for.
-pub(super) fn strongest<'a>(
+pub(super) fn strongest(
     hits: &[Hit],
-    cells_of: impl Fn(u32) -> &'a [Cell],
+    cells: &[Cell],
     title_weight: f64,
     slot_of: impl Fn(&Cell) -> Option<usize>,
     tops: &mut [Top],
 ) {
-    for_each_count(hits, cells_of, title_weight, |value, hit, c, cell| {
+    for_each_count(hits, cells, title_weight, |value, hit, c, cell| {
         if let Some(t) = slot_of(cell).and_then(|i| tops.get_mut(i)) {
             t.add(value, hit, c);
         }
     });
 }
 
-/// Calls `f(value, hit, cell index, cell)` for every cell a hit counts in:
-/// a phrase found in both fields has a hit in each, and only the one in the
-/// cell's best field counts it.
+/// Calls `f(value, hit, cell index, cell)` for every cell a hit counts in
+/// (`cell index` within the hit's cells): a phrase found in both fields
+/// has a hit in each, and only the one in the cell's best field counts it.
 #[inline]
-fn for_each_count<'a>(
+fn for_each_count(
     hits: &[Hit],
-    cells_of: impl Fn(u32) -> &'a [Cell],
+    cells: &[Cell],
     title_weight: f64,
     mut f: impl FnMut(f64, u32, u32, &Cell),
 ) {
     for (i, h) in hits.iter().enumerate() {
-        for (c, cell) in cells_of(h.phrase).iter().enumerate() {
-            if let Some((factor, field)) = best_field(h.seen, cell.field, title_weight) {
-                if field == h.field {
-                    f(cell.value * factor, i as u32, c as u32, cell);
-                }
+        // Per scope (as `scope_bits`), whether the hit counts for a rule
+        // reading it; the factor depends on the hit's field alone.
+        let mut counts = 0u32;
+        for (bit, scope) in [Scope::Title, Scope::Body, Scope::Both]
+            .into_iter()
+            .enumerate()
+        {
+            if best_field(h.seen, scope, title_weight).is_some_and(|(_, field)| field == h.field) {
+                counts |= 1 << bit;
+            }
+        }
+        if counts == 0 {
+            continue;
+        }
+        let factor = match h.field {
+            TextField::Title => title_weight,
+            TextField::Body => 1.0,
+        };
+        let Some(cells) = cells.get(h.cells()) else {
+            continue;
+        };
+        for (c, cell) in cells.iter().enumerate() {
+            if counts >> cell.scope() & 1 != 0 {
+                f(cell.value * factor, i as u32, c as u32, cell);
             }
         }
     }

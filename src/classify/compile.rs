@@ -52,7 +52,6 @@ impl Compiled {
                 .collect(),
             facts: decide::Facts::default(),
             bag_cells: Vec::new(),
-            bag_entries: Vec::new(),
             phrases: Vec::new(),
             substrings: substrings::Substrings::default(),
         };
@@ -65,10 +64,17 @@ impl Compiled {
                 c.add_phrase(&mut b, cue, Owner::Cue);
             }
         }
+        // The cells of each bag phrase in one array, and each phrase told
+        // where its own are (its entry until now).
+        let mut entries = Vec::with_capacity(b.bag_cells.len());
         for cells in b.bag_cells.drain(..) {
-            let start = c.bag_cells.len() as u32;
-            c.bag_entries.push((start, cells.len() as u32));
+            entries.push((c.bag_cells.len() as u32, cells.len() as u32));
             c.bag_cells.extend(cells);
+        }
+        for p in &mut c.phrases {
+            if let Owner::Bag { start, len } = &mut p.owner {
+                (*start, *len) = entries[*start as usize];
+            }
         }
         // Longest phrase first, then policy order: deterministic.
         let phrases = &c.phrases;
@@ -93,7 +99,14 @@ impl Compiled {
             .unwrap_or(1)
             .max(1);
         let pairs: Vec<((u32, u32), &[u32])> = b.pairs.iter().map(|(&k, v)| (k, &v[..])).collect();
-        c.index = terms::PhraseIndex::new(&b.single, &pairs);
+        c.index = terms::PhraseIndex::new(&b.single, &pairs, |p| {
+            let phrase = &c.phrases[p as usize];
+            terms::Listed {
+                phrase: p,
+                len: phrase.terms.len() as u32,
+                owner: phrase.owner,
+            }
+        });
         c.facts = decide::Facts::new(&policy, &c.phrases);
         c.policy = policy;
         c
@@ -105,12 +118,7 @@ impl Compiled {
         let is_bag = bag::is_bag(rule);
         for (i, k) in rule.keywords.iter().enumerate() {
             if is_bag {
-                let cell = bag::Cell {
-                    rule: r,
-                    index: i as u32,
-                    value: rule.weight * k.weight,
-                    field: rule.field,
-                };
+                let cell = bag::Cell::new(r, i as u32, rule.weight * k.weight, rule.field);
                 if self.add_bag_keyword(b, &k.text, cell) {
                     continue;
                 }
@@ -157,7 +165,15 @@ impl Compiled {
         let entry = b.bag_cells.len() as u32;
         b.bag_cells.push(vec![cell]);
         b.bag_phrases.insert(terms.clone(), entry);
-        self.index_phrase(b, terms, Owner::Bag { entry });
+        // The entry stands in for the cells until they are laid out.
+        self.index_phrase(
+            b,
+            terms,
+            Owner::Bag {
+                start: entry,
+                len: 0,
+            },
+        );
         true
     }
 

@@ -337,7 +337,7 @@ impl Compiled {
         }
         bag::strongest(
             bag,
-            |p| self.cells(p),
+            &self.bag_cells,
             self.policy.settings.title_weight,
             |cell| {
                 slots
@@ -366,7 +366,7 @@ impl Compiled {
             let mut listed = 0.0;
             for &(value, hit, cell) in top.shown() {
                 let h = &bag[hit as usize];
-                let index = self.cells(h.phrase)[cell as usize].index as usize;
+                let index = self.bag_cells[h.start as usize + cell as usize].index() as usize;
                 listed += value;
                 out.push(Evidence {
                     rule: e.rule.clone(),

@@ -65,9 +65,8 @@ struct Compiled {
     index: terms::PhraseIndex,
     phrases: Vec<Phrase>,
     /// What each bag phrase ([`Owner::Bag`]) adds to which rule:
-    /// `bag_cells[start..start + len]` for `bag_entries[entry]`.
+    /// `bag_cells[start..start + len]`.
     bag_cells: Vec<bag::Cell>,
-    bag_entries: Vec<(u32, u32)>,
     /// Keywords and exclusions in scripts without spaces, matched as
     /// substrings.
     substrings: substrings::Substrings,
@@ -90,9 +89,11 @@ enum Owner {
         index: u32,
     },
     Cue,
-    /// The keywords of bag rules spelled this way ([`bag`]).
+    /// The keywords of bag rules spelled this way ([`bag`]): what they
+    /// add is `bag_cells[start..start + len]`.
     Bag {
-        entry: u32,
+        start: u32,
+        len: u32,
     },
 }
 
@@ -286,17 +287,6 @@ impl Classifier {
 }
 
 impl Compiled {
-    /// The cells of a bag phrase (none for another phrase).
-    fn cells(&self, phrase: u32) -> &[bag::Cell] {
-        match self.phrases.get(phrase as usize).map(|p| p.owner) {
-            Some(Owner::Bag { entry }) => {
-                let (start, len) = self.bag_entries[entry as usize];
-                &self.bag_cells[start as usize..(start + len) as usize]
-            }
-            _ => &[],
-        }
-    }
-
     fn rule(&self, r: u32) -> &Rule {
         &self.policy.rules[r as usize]
     }
@@ -373,7 +363,7 @@ impl Compiled {
         }
         bag::accumulate(
             &s.bag,
-            |p| self.cells(p),
+            &self.bag_cells,
             self.policy.settings.title_weight,
             &mut s.acc,
             &mut s.touched,

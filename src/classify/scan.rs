@@ -1,5 +1,6 @@
 //! Scanning a field: its words, the phrases they start, and the hits.
 
+use super::terms::Listed;
 use super::{CHUNK, Compiled, Hit, Owner, Scratch, Term, bag};
 use crate::policy::TextField;
 use crate::text;
@@ -133,9 +134,13 @@ impl Compiled {
                 Some(u) if pair => self.index.probe(t.id, u.id),
                 _ => &[],
             };
-            for &p in long.iter().chain(self.index.single(info)) {
-                let ph = &self.phrases[p as usize];
-                let len = ph.terms.len();
+            for &Listed {
+                phrase: p,
+                len,
+                owner,
+            } in long.iter().chain(self.index.single(info))
+            {
+                let len = len as usize;
                 // A phrase is consecutive words of one clause; its first two
                 // words are known to match.
                 if len > 2
@@ -145,7 +150,7 @@ impl Compiled {
                             || last.clause != t.clause
                             || terms[i + 2..i + len]
                                 .iter()
-                                .zip(&ph.terms[2..])
+                                .zip(&self.phrases[p as usize].terms[2..])
                                 .any(|(t, &id)| t.id != id)
                     })
                 {
@@ -153,7 +158,7 @@ impl Compiled {
                 }
                 let last = terms[i + len - 1];
                 let span = t.start..last.end;
-                match ph.owner {
+                match owner {
                     Owner::Cue => {
                         if last_cue
                             .is_none_or(|(st, e)| st.index != t.index || e.index < last.index)
@@ -173,15 +178,17 @@ impl Compiled {
                             });
                         }
                     }
-                    Owner::Bag { .. } => {
+                    Owner::Bag { start, len } => {
                         let seen = &mut s.seen[p as usize];
                         if *seen & ok_bit == 0 {
                             *seen |= ok_bit;
                             s.bag.push(bag::Hit {
                                 phrase: p,
+                                start,
+                                len,
                                 field,
-                                span,
                                 seen: 0,
+                                span,
                             });
                         }
                     }

@@ -10,6 +10,7 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use super::Owner;
 use crate::text::{FxHashMap, Word};
 
 /// Longest term packed inline.
@@ -318,6 +319,16 @@ pub(super) struct TermInfo {
     pub starts_long: bool,
 }
 
+/// A phrase as the matcher lists it: with what it needs of the phrase, so
+/// that a match reads one entry rather than the phrase table.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Listed {
+    pub phrase: u32,
+    /// Its number of words.
+    pub len: u32,
+    pub owner: Owner,
+}
+
 /// The phrases the matcher may start at a term, built once from the
 /// compiler's maps: per term a [`TermInfo`], and an open-addressing table
 /// from a term's first two words to the phrases of two or more words that
@@ -325,12 +336,11 @@ pub(super) struct TermInfo {
 #[derive(Debug, Default)]
 pub(super) struct PhraseIndex {
     pub info: Vec<TermInfo>,
-    lists: Vec<u32>,
-    /// `(first << 32) | second`; `u64::MAX` marks an empty slot (term ids are
-    /// far below `u32::MAX`).
-    pair_keys: Box<[u64]>,
-    /// Per slot: `(start, len)` in `lists`.
-    pair_lists: Box<[(u32, u32)]>,
+    lists: Vec<Listed>,
+    /// Per slot: the key `(first << 32) | second`, `u64::MAX` for an empty
+    /// slot (term ids are far below `u32::MAX`), and its phrases, `(start,
+    /// len)` in `lists`: one cache line holds both.
+    pairs: Box<[(u64, u32, u32)]>,
     shift: u32,
     /// One bit per hash of a pair of words that starts a phrase: most
     /// adjacent terms start none ("it is", "to the"), and this small filter
@@ -340,14 +350,18 @@ pub(super) struct PhraseIndex {
 
 impl PhraseIndex {
     /// `single[t]`: the one-word phrases of term `t`; `pairs`: the phrases
-    /// of two or more words by their first two terms, in matching order.
-    pub fn new(single: &[Vec<u32>], pairs: &[((u32, u32), &[u32])]) -> PhraseIndex {
+    /// of two or more words by their first two terms, in matching order;
+    /// `listed`: a phrase's entry.
+    pub fn new(
+        single: &[Vec<u32>],
+        pairs: &[((u32, u32), &[u32])],
+        listed: impl Fn(u32) -> Listed,
+    ) -> PhraseIndex {
         let size = (2 * pairs.len()).next_power_of_two().max(16);
         let mut x = PhraseIndex {
             info: vec![TermInfo::default(); single.len()],
             lists: Vec::new(),
-            pair_keys: vec![u64::MAX; size].into_boxed_slice(),
-            pair_lists: vec![(0, 0); size].into_boxed_slice(),
+            pairs: vec![(u64::MAX, 0, 0); size].into_boxed_slice(),
             shift: 64 - size.trailing_zeros(),
             // 32 bits per pair: about 3% of the pairs that start nothing
             // pass the filter.
@@ -356,7 +370,7 @@ impl PhraseIndex {
         for (t, list) in single.iter().enumerate() {
             x.info[t].single_start = x.lists.len() as u32;
             x.info[t].single_len = list.len() as u32;
-            x.lists.extend_from_slice(list);
+            x.lists.extend(list.iter().map(|&p| listed(p)));
         }
         for &((first, second), list) in pairs {
             if let Some(info) = x.info.get_mut(first as usize) {
@@ -366,12 +380,11 @@ impl PhraseIndex {
             let (word, bit) = x.filter_bit(key);
             x.pair_bits[word] |= bit;
             let mut at = x.home(key);
-            while x.pair_keys[at] != u64::MAX {
+            while x.pairs[at].0 != u64::MAX {
                 at = (at + 1) & (size - 1);
             }
-            x.pair_keys[at] = key;
-            x.pair_lists[at] = (x.lists.len() as u32, list.len() as u32);
-            x.lists.extend_from_slice(list);
+            x.pairs[at] = (key, x.lists.len() as u32, list.len() as u32);
+            x.lists.extend(list.iter().map(|&p| listed(p)));
         }
         x
     }
@@ -391,7 +404,7 @@ impl PhraseIndex {
 
     /// The one-word phrases of a term.
     #[inline]
-    pub fn single(&self, info: TermInfo) -> &[u32] {
+    pub fn single(&self, info: TermInfo) -> &[Listed] {
         let start = info.single_start as usize;
         self.lists
             .get(start..start + info.single_len as usize)
@@ -408,7 +421,7 @@ impl PhraseIndex {
 
     /// The phrases of two or more words that start with `first second`.
     #[cfg(test)]
-    fn pairs(&self, first: u32, second: u32) -> &[u32] {
+    fn pairs(&self, first: u32, second: u32) -> &[Listed] {
         if !self.may_start(first, second) {
             return &[];
         }
@@ -419,20 +432,19 @@ impl PhraseIndex {
     /// found by probing the table (once [`PhraseIndex::may_start`] said
     /// they may exist).
     #[inline]
-    pub fn probe(&self, first: u32, second: u32) -> &[u32] {
+    pub fn probe(&self, first: u32, second: u32) -> &[Listed] {
         let key = (u64::from(first) << 32) | u64::from(second);
-        let mask = self.pair_keys.len() - 1;
+        let mask = self.pairs.len() - 1;
         let mut at = self.home(key);
         loop {
-            match self.pair_keys[at] {
-                k if k == key => {
-                    let (start, len) = self.pair_lists[at];
+            match self.pairs[at] {
+                (k, start, len) if k == key => {
                     return self
                         .lists
                         .get(start as usize..(start + len) as usize)
                         .unwrap_or(&[]);
                 }
-                u64::MAX => return &[],
+                (u64::MAX, ..) => return &[],
                 _ => at = (at + 1) & mask,
             }
         }
@@ -554,10 +566,15 @@ mod tests {
             .map(|i| ((i * 7 % 3000, i * 13 % 3000), vec![i, i + 5000]))
             .collect();
         let pairs: Vec<((u32, u32), &[u32])> = lists.iter().map(|(k, v)| (*k, &v[..])).collect();
-        let x = PhraseIndex::new(&single, &pairs);
+        let x = PhraseIndex::new(&single, &pairs, |phrase| Listed {
+            phrase,
+            len: 2,
+            owner: Owner::Cue,
+        });
+        let ids = |l: &[Listed]| l.iter().map(|l| l.phrase).collect::<Vec<u32>>();
         for ((first, second), list) in &lists {
             assert!(x.may_start(*first, *second));
-            assert_eq!(x.pairs(*first, *second), &list[..]);
+            assert_eq!(ids(x.pairs(*first, *second)), list[..]);
         }
         let starts: std::collections::HashSet<(u32, u32)> = lists.iter().map(|l| l.0).collect();
         let absent: Vec<(u32, u32)> = (0..3000u32)
@@ -565,7 +582,7 @@ mod tests {
             .filter(|p| !starts.contains(p))
             .collect();
         for &(a, b) in &absent {
-            assert_eq!(x.pairs(a, b), &[] as &[u32]);
+            assert!(x.pairs(a, b).is_empty());
         }
         let passed = absent.iter().filter(|&&(a, b)| x.may_start(a, b)).count();
         assert!(passed * 10 < absent.len(), "{passed} of {}", absent.len());
