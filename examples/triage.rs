@@ -103,17 +103,17 @@ fn run(args: Args) -> Result<bool, Fatal> {
     if progress {
         eprintln!("triage: {} items read, building the report...", items.len());
     }
-    let (report, changes, bad, items) = match &args.state {
+    let (report, changes, bad, items, params) = match &args.state {
         Some(path) => {
             let s = state::triage_report(&triage, path, items)?;
             common::report_bad(args.io.path(), &s.bad);
             let mut bad = bad;
             bad.extend(s.bad);
-            (s.report, Some(s.changes), bad, s.items)
+            (s.report, Some(s.changes), bad, s.items, s.params)
         }
         None => {
             let items: Vec<_> = items.into_iter().map(|(_, item)| item).collect();
-            (triage.report(&items)?, None, bad, items)
+            (triage.report(&items)?, None, bad, items, params)
         }
     };
     if progress {

@@ -248,6 +248,38 @@ fn bad_saved_state_names_the_field() {
     assert!(e.contains("similarity_threshold"), "{e}");
 }
 
+/// A hand-edited state can neither hang the backlog (a loop of merges) nor
+/// make a later insert overflow a count.
+#[test]
+fn edited_state_with_loops_or_huge_counts_is_refused() {
+    let e = saved_with(|v| v["groups"][0]["merged_into"] = 0.into()).unwrap_err();
+    assert!(
+        e.contains("groups.merged_into") && e.contains("loop"),
+        "{e}"
+    );
+    let e = saved_with(|v| {
+        // A second group merged into the first, and the first into it.
+        let groups = v["groups"].as_array_mut().unwrap();
+        let mut copy = groups[0].clone();
+        copy["merged_into"] = 0.into();
+        groups.push(copy);
+        let last = groups.len() - 1;
+        groups[0]["merged_into"] = last.into();
+    })
+    .unwrap_err();
+    assert!(e.contains("loop"), "{e}");
+    let e = saved_with(|v| v["groups"][0]["anonymous"] = u64::MAX.into()).unwrap_err();
+    assert!(e.contains("groups.anonymous"), "{e}");
+    let e = saved_with(|v| v["next_feature"] = u64::MAX.into()).unwrap_err();
+    assert!(e.contains("next_feature"), "{e}");
+    if let Ok(b) = saved_with(|_| {}) {
+        if b.uses_meaning() {
+            let e = saved_with(|v| v["meaning"]["center_count"] = u64::MAX.into()).unwrap_err();
+            assert!(e.contains("meaning.center_count"), "{e}");
+        }
+    }
+}
+
 /// Some random stream merges two features: the history records it, the
 /// older id survives and the merged feature holds both groups' requests.
 #[test]

@@ -132,3 +132,31 @@ fn triage_state_in_two_runs_equals_one_and_lists_changes() {
     assert!(table.contains("Changes since the saved state"));
     assert!(table.contains("New features:"));
 }
+
+/// A state whose saved requests are not the backlog's (hand-edited ids) is
+/// refused with exit status 2 rather than reported with members missing;
+/// the JSON report keeps its own key order, `changes` last.
+#[test]
+fn triage_state_refuses_requests_that_are_not_the_backlogs() {
+    let dir = scratch("triage_state_edited");
+    let (_, a, b) = halves(&dir);
+    let s = dir.join("s.json");
+    let s = s.to_str().unwrap();
+    let report = stdout(&run("triage", &["--state", s, &a]));
+    assert!(
+        report.trim_start().starts_with("{\n  \"items\""),
+        "{report}"
+    );
+    assert!(report.contains("\"changes\""));
+    let mut state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(s).unwrap()).unwrap();
+    for it in state["items"].as_array_mut().unwrap() {
+        let id = format!("renamed-{}", it["id"].as_str().unwrap());
+        it["id"] = id.into();
+    }
+    std::fs::write(s, state.to_string()).unwrap();
+    let out = run("triage", &["--state", s, &b]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not in the saved backlog"), "{err}");
+}

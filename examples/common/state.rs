@@ -67,6 +67,16 @@ impl Living {
                     f.backlog.len()
                 )));
             }
+            check_items(path, &f.backlog, &f.items)?;
+            if f.backlog.params() != &params {
+                eprintln!(
+                    "{path}: the saved backlog keeps its own parameters (similarity threshold {}, \
+                     min distinct customers {}); --threshold and --min-customers apply to a new \
+                     state only",
+                    f.backlog.params().similarity_threshold,
+                    f.backlog.params().min_distinct_customers
+                );
+            }
             (f.backlog, f.items)
         } else {
             (Backlog::new(params)?, Vec::new())
@@ -77,6 +87,11 @@ impl Living {
             backlog,
             items,
         })
+    }
+
+    /// The saved backlog's parameters (a new state's are the caller's).
+    pub fn params(&self) -> &ClusterParams {
+        self.backlog.params()
     }
 
     /// Inserts the rows (line number, item) in order; a request the backlog
@@ -390,6 +405,21 @@ pub fn event_text(e: &Event) -> String {
 /// builds the report over every request seen so far from the backlog's
 /// clustering, with what changed since the saved state. Returns the bad
 /// lines (the backlog's refusals) too.
+/// The saved requests are the backlog's: each id once, each in the backlog
+/// (the counts were compared), so no member of a feature lacks its text.
+fn check_items(path: &str, backlog: &Backlog, items: &[FeedbackItem]) -> Result<(), Fatal> {
+    let mut seen = std::collections::HashSet::new();
+    for it in items {
+        if !seen.insert(it.id.as_str()) || !backlog.contains(&it.id) {
+            return Err(Fatal(format!(
+                "{path}: the saved request {:?} is repeated or not in the saved backlog",
+                it.id
+            )));
+        }
+    }
+    Ok(())
+}
+
 pub fn triage_report(
     triage: &feedback_triage::Triage,
     path: &str,
@@ -405,6 +435,7 @@ pub fn triage_report(
         report,
         changes,
         bad,
+        params: living.params().clone(),
         items: living.items,
     })
 }
@@ -416,6 +447,8 @@ pub struct StateReport {
     pub report: feedback_triage::TriageReport,
     pub changes: Changes,
     pub bad: Vec<BadLine>,
+    /// The clustering parameters the backlog keeps.
+    pub params: ClusterParams,
     pub items: Vec<FeedbackItem>,
 }
 
@@ -424,9 +457,12 @@ pub fn report_json(
     report: &feedback_triage::TriageReport,
     changes: &Changes,
 ) -> Result<String, Fatal> {
-    let mut v = serde_json::to_value(report)?;
-    if let Some(o) = v.as_object_mut() {
-        o.insert("changes".into(), serde_json::to_value(changes)?);
+    /// The report's own fields in their order, then `changes`.
+    #[derive(serde::Serialize)]
+    struct WithChanges<'a> {
+        #[serde(flatten)]
+        report: &'a feedback_triage::TriageReport,
+        changes: &'a Changes,
     }
-    Ok(serde_json::to_string_pretty(&v)? + "\n")
+    Ok(serde_json::to_string_pretty(&WithChanges { report, changes })? + "\n")
 }

@@ -344,6 +344,11 @@ impl Backlog {
         items.into_iter().map(|it| self.insert(it)).collect()
     }
 
+    /// Whether a request with this id has been inserted.
+    pub fn contains(&self, id: &str) -> bool {
+        self.item_ids.contains_key(id)
+    }
+
     /// The feature request `id` belongs to, if any.
     pub fn feature_of(&self, id: &str) -> Option<String> {
         let &i = self.item_ids.get(id)?;

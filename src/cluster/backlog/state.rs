@@ -187,7 +187,11 @@ impl TryFrom<Saved> for Backlog {
         }
         s.params.validate().map_err(BacklogError::Params)?;
         check_terms(&s)?;
+        if s.next_feature == u64::MAX {
+            return Err(bad("next_feature", "no feature number is left"));
+        }
         let groups = load_groups(&s)?;
+        check_merges(&groups)?;
         let items = load_items(&s, &groups)?;
         check_postings(&s)?;
         check_features(&s, &groups)?;
@@ -269,6 +273,11 @@ fn load_groups(s: &Saved) -> Result<Vec<Group>, BacklogError> {
             if (g.dense_n == 0) != g.dense.is_empty() {
                 return Err(bad("groups.dense", "vector and count disagree"));
             }
+            // No count can exceed the requests seen: later sums cannot overflow.
+            let n_items = s.items.len() as u64;
+            if g.anonymous > n_items || u64::from(g.dense_n) > n_items {
+                return Err(bad("groups.anonymous", "a count exceeds the requests seen"));
+            }
             let sum: HashMap<u32, f32> = g.sum.iter().copied().collect();
             if sum.len() != g.sum.len() {
                 return Err(bad("groups.sum", "a term is listed twice"));
@@ -287,6 +296,35 @@ fn load_groups(s: &Saved) -> Result<Vec<Group>, BacklogError> {
             })
         })
         .collect()
+}
+
+/// Every chain of merges ends at a group that was not merged, so following
+/// one always stops (a hand-edited state could make a loop).
+fn check_merges(groups: &[Group]) -> Result<(), BacklogError> {
+    // 0: not visited, 1: on the chain being followed, 2: ends well.
+    let mut state = vec![0u8; groups.len()];
+    for start in 0..groups.len() {
+        let mut chain = Vec::new();
+        let mut g = start;
+        while state[g] == 0 {
+            state[g] = 1;
+            chain.push(g);
+            match groups[g].merged_into {
+                Some(next) => g = next as usize,
+                None => break,
+            }
+        }
+        if state[g] == 1 && groups[g].merged_into.is_some() {
+            return Err(bad(
+                "groups.merged_into",
+                format!("group {start} is merged in a loop"),
+            ));
+        }
+        for c in chain {
+            state[c] = 2;
+        }
+    }
+    Ok(())
 }
 
 fn load_items(s: &Saved, groups: &[Group]) -> Result<Vec<Item>, BacklogError> {
@@ -389,6 +427,9 @@ fn load_meaning(s: &Saved, groups: &[Group]) -> Result<Option<Meaning>, BacklogE
                 .any(|g| !g.dense.is_empty() && g.dense.len() != dims)
             {
                 return Err(bad("groups.dense", format!("not {dims} values")));
+            }
+            if m.center_count > s.items.len() as u64 {
+                return Err(bad("meaning.center_count", "exceeds the requests seen"));
             }
             Ok(Some(Meaning::restore(
                 vectors,
