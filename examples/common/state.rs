@@ -128,7 +128,20 @@ impl Living {
             .file_name()
             .map_or("state".into(), |n| n.to_string_lossy());
         let tmp = p.with_file_name(format!(".{name}.tmp{}", std::process::id()));
-        std::fs::write(&tmp, text).map_err(|e| format!("{}: {e}", tmp.display()))?;
+        // Written in full and flushed to the disk before it replaces the
+        // old state, so a crash leaves the old state or the new one; the
+        // temporary file goes on any error. One writer at a time: two runs
+        // on the same state at once keep only the later one's requests.
+        let write = || -> std::io::Result<()> {
+            use std::io::Write;
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(text.as_bytes())?;
+            f.sync_all()
+        };
+        write().map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            format!("{}: {e}", tmp.display())
+        })?;
         std::fs::rename(&tmp, p).map_err(|e| {
             let _ = std::fs::remove_file(&tmp);
             format!("{path}: {e}")
