@@ -32,7 +32,15 @@ fn text(
     field: &str,
 ) -> PyResult<String> {
     match v.cast::<PyString>() {
-        Ok(s) => Ok(s.to_str()?.to_owned()),
+        Ok(s) => s.to_str().map(str::to_owned).map_err(|_| {
+            errors::item_field_error(
+                py,
+                index,
+                id,
+                field,
+                "not valid Unicode text (a lone surrogate?)",
+            )
+        }),
         Err(_) => Err(errors::item_field_error(
             py,
             index,
@@ -140,7 +148,9 @@ fn number(
         return Ok(f.value());
     }
     if v.is_instance_of::<PyInt>() && !v.is_instance_of::<PyBool>() {
-        return v.extract::<f64>();
+        return v.extract::<f64>().map_err(|_| {
+            errors::item_field_error(py, index, id, field, "the int is too large for a number")
+        });
     }
     Err(errors::item_field_error(
         py,

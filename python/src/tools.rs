@@ -64,7 +64,16 @@ fn clusterer(
 }
 
 fn batch_error(py: Python<'_>, e: &ft::ItemError, items: &[ft::FeedbackItem]) -> PyErr {
-    let index = e.id().and_then(|id| items.iter().position(|i| i.id == id));
+    // A repeated id is reported where it repeats: its second occurrence.
+    let index = e.id().and_then(|id| {
+        let mut at = items
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.id == id)
+            .map(|(k, _)| k);
+        let first = at.next();
+        at.next().or(first)
+    });
     errors::item(py, e, index)
 }
 
