@@ -12,7 +12,7 @@ pyspark = pytest.importorskip("pyspark")
 import feedback_triage as ft  # noqa: E402
 from feedback_triage import spark as fts  # noqa: E402
 
-from .conftest import SAMPLE, read_jsonl  # noqa: E402
+from conftest import SAMPLE, read_jsonl  # noqa: E402
 
 WORDS = (
     "export invoices excel crash login dark mode password reset slow sync calendar api "
@@ -42,9 +42,15 @@ def rows(n: int, seed: int = 7) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def spark():
+def spark(tmp_path_factory):
+    import os
+
     from pyspark.sql import SparkSession
 
+    # Spark's Python workers run `python -m` in the JVM's directory: start
+    # it away from python/, whose feedback_triage has no built extension.
+    here = os.getcwd()
+    os.chdir(tmp_path_factory.mktemp("spark"))
     s = (
         SparkSession.builder.master("local[2]")
         .appName("feedback-triage-tests")
@@ -52,6 +58,7 @@ def spark():
         .config("spark.ui.enabled", "false")
         .getOrCreate()
     )
+    os.chdir(here)
     yield s
     s.stop()
 
