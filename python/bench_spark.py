@@ -1,7 +1,7 @@
 """Grouping quality and time of the Spark cluster job against the
 single-process Clusterer, on a mix of shared data sets (read at run time):
 
-    PYSPARK_PYTHON=$VENV/bin/python $VENV/bin/python python/bench_spark.py [PARTITIONS] [DATA_DIR]
+    PYSPARK_PYTHON=$VENV/bin/python $VENV/bin/python python/bench_spark.py [PARTITIONS] [DATA_DIR] [common|rare] [MAX_BLOCK_RATIO]
 
 Ids are replaced by deterministic random-looking ones (a hash of the
 original), and each request gets a customer (one of 500, by hash), so
@@ -67,6 +67,8 @@ def ari_f1(a: dict[str, str], b: dict[str, str]) -> tuple[float, float]:
 
 def main() -> None:
     parts = int(sys.argv[1]) if len(sys.argv) > 1 else 8
+    block_by = sys.argv[3] if len(sys.argv) > 3 else "common"
+    ratio = float(sys.argv[4]) if len(sys.argv) > 4 else 0.05
     data = Path(sys.argv[2] if len(sys.argv) > 2 else Path(__file__).resolve().parents[2] / "shared" / "data")
     items, labels = load(data)
     print(f"{len(items)} requests from {FILES}")
@@ -78,11 +80,11 @@ def main() -> None:
     df = spark.createDataFrame(items).repartition(parts)
     df.cache().count()
     t = time.time()
-    assignments, features = fts.cluster(df, partitions=parts)
+    assignments, features = fts.cluster(df, partitions=parts, block_by=block_by, max_block_ratio=ratio)
     g_spark = {r["id"]: r["feature_id"] for r in assignments.collect()}
     t_spark = time.time() - t
     assert sorted(g_spark) == sorted(g_single)
-    for name, g, secs in (("single process", g_single, t_single), (f"spark, {parts} partitions", g_spark, t_spark)):
+    for name, g, secs in (("single process", g_single, t_single), (f"spark, {parts} partitions, block_by={block_by}, max_block_ratio={ratio}", g_spark, t_spark)):
         ari, f1 = ari_f1(g, labels)
         print(f"{name}: ARI {ari:.4f}, pairwise F1 {f1:.4f} against labels; {secs:.1f} s")
     ari, f1 = ari_f1(g_spark, g_single)

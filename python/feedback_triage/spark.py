@@ -155,6 +155,7 @@ def cluster(
     df: Any,
     partitions: int = 8,
     max_block_ratio: float = 0.05,
+    block_by: str = "common",
     **params: Any,
 ) -> tuple[Any, list[dict]]:
     """Groups the requests of ``df`` into candidate common features.
@@ -168,10 +169,10 @@ def cluster(
     Stages:
 
     1. Blocking (Spark): each request's words; their document frequency
-       (an explode and a group-by); a request's block is its rarest word
-       that at least one other request has, among words in at most
-       ``max_block_ratio`` of the requests (a request with none is a
-       block of its own).
+       (an explode and a group-by); a request's block is its most common
+       word (``block_by="rare"``: its rarest) among the words that at
+       least one other request has and at most ``max_block_ratio`` of the
+       requests have (a request with none is a block of its own).
     2. Local grouping (``groupBy(block).applyInPandas``, shuffled into
        ``partitions`` partitions): the crate's :class:`Clusterer` on each
        block. A block depends on the data alone, never on the partitioning.
@@ -189,6 +190,9 @@ def cluster(
     from pyspark.sql import types as T
 
     Clusterer(**params)  # a bad parameter fails on the driver
+    if block_by not in ("common", "rare"):
+        raise ValueError(f"block_by must be common or rare, got {block_by!r}")
+    df.sparkSession.conf.set("spark.sql.shuffle.partitions", str(partitions))
     min_customers = int(params.get("min_distinct_customers", 2))
     cols = [c for c in ITEM_COLUMNS if c in df.columns]
     items = df.select(*cols).withColumn("id", F.col("id").cast("string"))
@@ -206,12 +210,14 @@ def cluster(
         .agg(F.count("*").alias("df"))
         .where((F.col("df") >= 2) & (F.col("df") <= df_limit))
     )
-    # The rarest shared word; ties broken by the word, so the block is data-determined.
+    # The most (or least) common shared word; ties broken by the word, so
+    # the block is determined by the data alone.
+    pick = F.max if block_by == "common" else F.min
     best = (
         with_terms.select("id", F.explode("_terms").alias("term"))
         .join(freq, "term")
         .groupBy("id")
-        .agg(F.min(F.struct("df", "term")).alias("best"))
+        .agg(pick(F.struct("df", "term")).alias("best"))
         .select("id", F.col("best.term").alias("block"))
     )
     blocked = with_terms.drop("_terms").join(best, "id", "left").withColumn(
@@ -333,7 +339,12 @@ def session(app: str = "feedback-triage") -> Any:
     """The active Spark session, or a local one on every core."""
     from pyspark.sql import SparkSession
 
-    return SparkSession.builder.appName(app).master("local[*]").getOrCreate()
+    return (
+        SparkSession.builder.appName(app)
+        .master("local[*]")
+        .config("spark.ui.showConsoleProgress", "false")
+        .getOrCreate()
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
