@@ -68,7 +68,7 @@ def ari_f1(a: dict[str, str], b: dict[str, str]) -> tuple[float, float]:
 def main() -> None:
     parts = int(sys.argv[1]) if len(sys.argv) > 1 else 8
     block_by = sys.argv[3] if len(sys.argv) > 3 else "common"
-    ratio = float(sys.argv[4]) if len(sys.argv) > 4 else 0.05
+    ratio = float(sys.argv[4]) if len(sys.argv) > 4 else 0.1
     data = Path(sys.argv[2] if len(sys.argv) > 2 else Path(__file__).resolve().parents[2] / "shared" / "data")
     items, labels = load(data)
     print(f"{len(items)} requests from {FILES}")

@@ -154,7 +154,7 @@ ITEM_COLUMNS = ("id", "title", "body", "channel", "customer", "requester", "deal
 def cluster(
     df: Any,
     partitions: int = 8,
-    max_block_ratio: float = 0.05,
+    max_block_ratio: float = 0.1,
     block_by: str = "common",
     **params: Any,
 ) -> tuple[Any, list[dict]]:
