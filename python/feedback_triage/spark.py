@@ -363,6 +363,8 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--format", choices=["parquet", "csv", "jsonl"])
     g.add_argument("--min-distinct-customers", type=int, default=2)
     g.add_argument("--similarity-threshold", type=float)
+    g.add_argument("--max-block-ratio", type=float, default=0.1, help="the largest block word's share of requests")
+    g.add_argument("--block-by", choices=["common", "rare"], default="common")
     args = p.parse_args(argv)
     spark = session()
     df = read(spark, args.input, args.format)
@@ -380,7 +382,9 @@ def main(argv: list[str] | None = None) -> int:
     params: dict[str, Any] = {"min_distinct_customers": args.min_distinct_customers}
     if args.similarity_threshold is not None:
         params["similarity_threshold"] = args.similarity_threshold
-    assignments, features = cluster(df, args.partitions, **params)
+    assignments, features = cluster(
+        df, args.partitions, max_block_ratio=args.max_block_ratio, block_by=args.block_by, **params
+    )
     assignments.write.mode("overwrite").parquet(args.output)
     if args.features:
         pa_table = pa.Table.from_pylist(features) if features else pa.table({"id": pa.array([], pa.string())})
