@@ -12,6 +12,7 @@ From a shell (local mode, or ``spark-submit -m``-style with a cluster)::
 
     python -m feedback_triage.spark classify INPUT OUTPUT [--policy FILE] [--format parquet|csv|jsonl]
     python -m feedback_triage.spark cluster INPUT OUTPUT --partitions N [--features FEATURES_OUT]
+    python -m feedback_triage.spark triage INPUT [--partitions N] [--policy FILE] > report.json
 
 Classification runs inside ``DataFrame.mapInArrow``: each Arrow batch goes
 through the crate's column path (no Python object per row), with one
@@ -317,6 +318,63 @@ def cluster(
     return assignments, features
 
 
+#: The order of the triage report's class mix (the crate's), ``None`` last.
+MIX_ORDER = ("necessity", "opportunistic", "fault_correction", "market_driven", "responsiveness", None)
+
+
+def triage(df: Any, partitions: int = 8, policy: str | Classifier | None = None, **params: Any) -> dict:
+    """A triage report of ``df`` computed with Spark aggregations: ``items``,
+    ``class_mix`` (per class: ``items``, ``share``, ``deal_value``; as the
+    ``triage`` example), ``features`` (ranked, as :func:`cluster` gives
+    them, with ``members`` and their ``class_mix``), ``special_cases``
+    (their count) and ``errors`` (rows the crate rejects, left out). The
+    example's ``signals``, ``abstained``, ``jobs`` and ``cohesion`` are not
+    computed here."""
+    from pyspark.sql import functions as F
+
+    classified = classify(df, policy).cache()
+    good = classified.where(F.col("error").isNull())
+    n = good.count()
+    errors = classified.count() - n
+    deal = F.col("deal_value").cast("double") if "deal_value" in df.columns else F.lit(0.0)
+    mix = {
+        r["class"]: r
+        for r in good.groupBy("class").agg(F.count("*").alias("items"), F.sum(deal).alias("deal")).collect()
+    }
+    class_mix = []
+    for c in MIX_ORDER:
+        r = mix.get(c)
+        items = int(r["items"]) if r else 0
+        class_mix.append(
+            {
+                "class": c,
+                "items": items,
+                "share": items / n if n else 0.0,
+                "deal_value": float((r["deal"] if r else 0.0) or 0.0),
+            }
+        )
+    good_ids = good.select("id", "class")
+    assignments, features = cluster(good.drop(*[c for c, _ in RESULT_FIELDS]), partitions, **params)
+    per = (
+        assignments.where(~F.col("special_case"))
+        .join(good_ids, "id")
+        .groupBy("feature_id")
+        .agg(F.sort_array(F.collect_list("id")).alias("members"), F.collect_list("class").alias("classes"))
+        .collect()
+    )
+    by_id = {r["feature_id"]: r for r in per}
+    for f in features:
+        r = by_id[f["id"]]
+        f["members"] = list(r["members"])
+        counts = {c: 0 for c in MIX_ORDER if c is not None}
+        counts["unclassified"] = 0
+        for c in r["classes"]:
+            counts[c if c is not None else "unclassified"] += 1
+        f["class_mix"] = counts
+    specials = assignments.where("special_case").select("feature_id").distinct().count()
+    return {"items": n, "class_mix": class_mix, "features": features, "special_cases": specials, "errors": errors}
+
+
 # ---------------------------------------------------------------- command line
 
 
@@ -365,6 +423,11 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--similarity-threshold", type=float)
     g.add_argument("--max-block-ratio", type=float, default=0.1, help="the largest block word's share of requests")
     g.add_argument("--block-by", choices=["common", "rare"], default="common")
+    t = sub.add_parser("triage", help="the triage report (class mix, ranked features) as JSON on stdout")
+    t.add_argument("input")
+    t.add_argument("--partitions", type=int, default=8)
+    t.add_argument("--policy")
+    t.add_argument("--format", choices=["parquet", "csv", "jsonl"])
     args = p.parse_args(argv)
     spark = session()
     df = read(spark, args.input, args.format)
@@ -378,6 +441,17 @@ def main(argv: list[str] | None = None) -> int:
         out.write.mode("overwrite").parquet(args.output)
         errors = spark.read.parquet(args.output).where("error IS NOT NULL").count()
         print(f"classified into {args.output}; rows with an error: {errors}", file=sys.stderr)
+        return 0
+    if args.command == "triage":
+        import json
+
+        policy = None
+        if args.policy:
+            text = open(args.policy, encoding="utf-8").read()
+            clf = Classifier.from_json(text) if text.lstrip().startswith("{") else Classifier.from_toml(text)
+            policy = clf.policy_json()
+        json.dump(triage(df, args.partitions, policy), sys.stdout, indent=2)
+        print()
         return 0
     params: dict[str, Any] = {"min_distinct_customers": args.min_distinct_customers}
     if args.similarity_threshold is not None:

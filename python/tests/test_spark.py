@@ -125,3 +125,16 @@ def test_cluster_is_independent_of_partitioning_and_order(spark):
     for f in fa:
         assert f["distinct_customers"] >= 2
         assert f["id"] in ga
+
+
+def test_triage_class_mix_matches_single_process(spark):
+    data = rows(500)
+    report = fts.triage(spark.createDataFrame(data), partitions=4)
+    want = ft.triage(data)
+    assert report["items"] == want["items"] == 500
+    assert [(m["class"], m["items"]) for m in report["class_mix"]] == [
+        (m["class"], m["items"]) for m in want["class_mix"]
+    ]
+    assert report["errors"] == 0
+    for f in report["features"]:
+        assert sum(f["class_mix"].values()) == len(f["members"]) == f["size"]
