@@ -185,7 +185,12 @@ def cluster(
        its members come from at least ``min_distinct_customers`` customers
        (requests without a customer count as their own).
 
+    A feature's ``name``, ``key_terms`` and ``representative`` are the
+    crate's for the merged representatives (stage 3); its customers and
+    deal value are counted over all its members (stage 4).
+
     ``params``: the :class:`Clusterer` parameters, used in stages 2 and 3.
+    Sets the session's ``spark.sql.shuffle.partitions`` to ``partitions``.
     """
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
