@@ -2,27 +2,11 @@
 //! 0/1/2, CSV in and out, streaming order, one result per good line.
 //! Run through `cargo run`, as the other example tests do.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
-fn run(name: &str, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["run", "--quiet", "--example", name, "--"])
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("cargo runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
+#[path = "common/run_example.rs"]
+mod run_example;
+use run_example::run;
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()

@@ -3,30 +3,12 @@
 //! the same input; hostile request text never becomes markup; the page is
 //! self-contained. Run through `cargo run`, as the other example tests do.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-
 use scraper::{ElementRef, Html, Selector};
 use serde_json::Value;
 
-fn run(name: &str, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["run", "--quiet", "--example", name, "--"])
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("cargo runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
+#[path = "common/run_example.rs"]
+mod run_example;
+use run_example::run;
 
 /// The triage report on `args` (plus stdin) as JSON and as HTML.
 fn both(args: &[&str], stdin: &str) -> (Value, String) {
