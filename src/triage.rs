@@ -148,14 +148,18 @@ impl Triage {
     /// error names it). The report does not depend on the order of `items`.
     pub fn report(&self, items: &[FeedbackItem]) -> Result<TriageReport, ItemError> {
         let clustering = self.clusterer.cluster(items)?;
-        let classes: Vec<Option<Class>> = self
-            .clusterer
+        let classes = self.classes(items)?;
+        Ok(self.assemble(items, &classes, clustering))
+    }
+
+    /// Each item's class (`None` when the classifier abstained), in order.
+    fn classes(&self, items: &[FeedbackItem]) -> Result<Vec<Option<Class>>, ItemError> {
+        self.clusterer
             .classifier()
             .classify_batch(items)
             .into_iter()
             .map(|r| r.map(|c| c.class))
-            .collect::<Result<_, _>>()?;
-        Ok(self.assemble(items, &classes, clustering))
+            .collect()
     }
 
     /// Builds the report from a clustering made elsewhere (a
@@ -185,13 +189,7 @@ impl Triage {
         items: &[FeedbackItem],
         mut clustering: Clustering,
     ) -> Result<TriageReport, ItemError> {
-        let classes: Vec<Option<Class>> = self
-            .clusterer
-            .classifier()
-            .classify_batch(items)
-            .into_iter()
-            .map(|r| r.map(|c| c.class))
-            .collect::<Result<_, _>>()?;
+        let classes = self.classes(items)?;
         let by_id: BTreeMap<&str, usize> = items
             .iter()
             .enumerate()
