@@ -370,15 +370,17 @@ def lint_policy(text: str | None = None) -> list[dict]:
     return _native.lint_policy(text)
 
 
-def _label_map_text(label_map: Mapping[str, Any] | str | None) -> str | None:
+def _label_map_arg(label_map: Mapping[str, Any] | str | None) -> Any:
+    """The label map as the native side takes it: its text, or a list of
+    (label, [class, ...]) pairs (so a label may hold ``,``, ``=`` or ``|``)."""
     if label_map is None or isinstance(label_map, str):
         return label_map
-    parts = []
+    pairs = []
     for label, classes in label_map.items():
         if isinstance(classes, str):
             classes = [classes]
-        parts.append(f"{label}={'|'.join(classes)}")
-    return ",".join(parts)
+        pairs.append((str(label), [str(c) for c in classes]))
+    return pairs
 
 
 def evaluate(
@@ -414,4 +416,4 @@ def evaluate(
         labels = [r.get("label") if isinstance(r, Mapping) else None for r in rows]
     labels = [None if l is None else str(l) for l in labels]
     clf = classifier if classifier is not None else Classifier()
-    return _native.evaluate(clf._native, rows, labels, _label_map_text(label_map), strict, max_misses)
+    return _native.evaluate(clf._native, rows, labels, _label_map_arg(label_map), strict, max_misses)

@@ -182,9 +182,52 @@ pub fn lint_policy<'py>(py: Python<'py>, text: Option<&str>) -> PyResult<Bound<'
     Ok(list)
 }
 
+/// A label map from its text (`Bug=fault_correction,...`), from a list of
+/// `(label, [class, ...])` pairs (labels may then hold any character), or
+/// the class names themselves when absent.
+fn label_map_of(py: Python<'_>, m: Option<&Bound<'_, PyAny>>) -> PyResult<ft::LabelMap> {
+    let Some(m) = m else {
+        return Ok(ft::LabelMap::identity());
+    };
+    if let Ok(text) = m.extract::<String>() {
+        return text
+            .parse()
+            .map_err(|e: ft::LabelMapError| errors::labels(py, &e.to_string()));
+    }
+    let pairs: Vec<(String, Vec<String>)> = m.extract().map_err(|_| {
+        errors::labels(
+            py,
+            "label_map: expected a str or a list of (label, [class, ...]) pairs",
+        )
+    })?;
+    let mut map = ft::LabelMap::default();
+    for (label, names) in pairs {
+        let classes = names
+            .iter()
+            .map(|n| {
+                n.parse::<ft::Class>().map_err(|_| {
+                    errors::labels(
+                        py,
+                        &format!("label map entry {label:?}: unknown class {n:?}"),
+                    )
+                })
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        if classes.is_empty() {
+            return Err(errors::labels(
+                py,
+                &format!("label map entry {label:?} names no class"),
+            ));
+        }
+        map.insert(label, classes);
+    }
+    Ok(map)
+}
+
 /// Evaluates a classifier on items with their labels (`None`: no label,
 /// counted as skipped), mapped to classes by `label_map`
-/// (`Bug=fault_correction,...`; `None`: the class names themselves).
+/// (text `Bug=fault_correction,...`, or `(label, [class, ...])` pairs;
+/// `None`: the class names themselves).
 #[pyfunction]
 #[pyo3(signature = (classifier, items, labels, label_map = None, strict = false, max_misses = 1000))]
 pub fn evaluate<'py>(
@@ -192,16 +235,11 @@ pub fn evaluate<'py>(
     classifier: &Bound<'py, NativeClassifier>,
     items: &Bound<'py, PyAny>,
     labels: Vec<Option<String>>,
-    label_map: Option<&str>,
+    label_map: Option<&Bound<'py, PyAny>>,
     strict: bool,
     max_misses: usize,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let map: ft::LabelMap = match label_map {
-        Some(m) => m
-            .parse()
-            .map_err(|e: ft::LabelMapError| errors::labels(py, &e.to_string()))?,
-        None => ft::LabelMap::identity(),
-    };
+    let map = label_map_of(py, label_map)?;
     let items = items::items(py, items)?;
     if labels.len() != items.len() {
         return Err(errors::labels(

@@ -142,6 +142,13 @@ def test_evaluate_label_map_dict_and_text_agree():
     assert a["items"] == 2
 
 
+def test_evaluate_label_map_dict_takes_any_label():
+    items = [{"id": "1", "title": "App crashes"}, {"id": "2", "title": "Please add dark mode"}]
+    labels = ["Bug, crash", "a=b|c"]
+    report = ft.evaluate(items, labels, label_map={"Bug, crash": "fault_correction", "a=b|c": ["market_driven", "responsiveness"]}, strict=True)
+    assert report["items"] == 2 and report["skipped"] == 0
+
+
 def test_evaluate_skips_unknown_labels():
     report = ft.evaluate([{"id": "1", "title": "crash", "label": "Praise"}], label_map={"Bug": "fault_correction"})
     assert report["skipped"] == 1

@@ -168,6 +168,10 @@ def test_duplicate_ids_in_clustering():
 def test_bad_label_map(sample):
     with pytest.raises(ft.LabelError, match="unknown class"):
         ft.evaluate(sample, label_map="Bug=bugfix")
+    with pytest.raises(ft.LabelError, match="unknown class"):
+        ft.evaluate(sample, label_map={"Bug": "bugfix"})
+    with pytest.raises(ft.LabelError, match="names no class"):
+        ft.evaluate(sample, label_map={"Bug": []})
     with pytest.raises(ft.LabelError, match="labels for"):
         ft.evaluate(sample, labels=["necessity"])
 
