@@ -41,16 +41,9 @@ from . import _arrow
 #: (``None``: the embedded default policy).
 _CLASSIFIERS: dict[str | None, Classifier] = {}
 
-#: The columns :func:`classify` adds, with their Arrow types.
-RESULT_FIELDS = [
-    ("class", pa.string()),
-    ("band", pa.string()),
-    ("confidence", pa.float64()),
-    ("outcome", pa.string()),
-    ("secondary", pa.list_(pa.string())),
-    ("evidence", pa.list_(pa.string())),
-    ("error", pa.string()),
-]
+#: The columns :func:`classify` adds, with their Arrow types: the
+#: package's result columns, then ``error``.
+RESULT_FIELDS = [(f.name, f.type) for f in _arrow.RESULT_SCHEMA] + [("error", pa.string())]
 
 
 def _classifier(policy: str | None) -> Classifier:
