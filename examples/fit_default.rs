@@ -390,15 +390,44 @@ fn run() -> Result<(), String> {
     };
     eprintln!("{knobs:?}");
     let rows = read(dir, num("cap", 300.0)? as usize)?;
-    // Out-of-fold predictions of hand rules plus a layer learned on the
-    // other folds.
+    let (oof, hand_evals) = out_of_fold(&rows, &knobs)?;
+    print_evidence_floor(&rows, &knobs, &oof)?;
+    // Calibration and bands on five_class's out-of-fold predictions.
+    let five: Vec<&Oof> = oof
+        .iter()
+        .filter(|o| o.five && o.key == SETS[0].0)
+        .collect();
+    let t = calibrate(&five);
+    let high = threshold(&five, t, 0.95);
+    let medium = floor(&five, t, high, 0.5);
+    println!(
+        "softmax temperature {t:.2} (log loss on five_class out-of-fold); bands: high >= {high:.2} (95% right out of fold), medium >= {medium:.2} (below it, at most 50% right)"
+    );
+    print_table(&oof, hand_evals, t, (high, medium));
+    if let Some(out) = args.value("write") {
+        let all: Vec<&Row> = rows.iter().filter(|r| r.train).collect();
+        let learned = fit(&all, &knobs)?;
+        let policy = combine(&learned, &knobs, t, (high, medium));
+        let text = write_layer(&policy, &knobs, t, (high, medium));
+        std::fs::write(out, text).map_err(|e| format!("{out}: {e}"))?;
+        eprintln!("wrote {out}");
+    }
+    Ok(())
+}
+
+/// Out-of-fold predictions of hand rules plus a layer learned on the other
+/// folds, and the hand rules' own evaluation per key.
+fn out_of_fold(
+    rows: &[Row],
+    knobs: &Knobs,
+) -> Result<(Vec<Oof>, BTreeMap<&'static str, Evaluation>), String> {
     let mut oof: Vec<Oof> = Vec::new();
     let mut hand_evals: BTreeMap<&'static str, Evaluation> = BTreeMap::new();
     let hand = Classifier::new(&hand_policy()).map_err(|e| e.to_string())?;
     for f in 0..FOLDS {
         let train: Vec<&Row> = rows.iter().filter(|r| r.fold != f && r.train).collect();
-        let learned = fit(&train, &knobs)?;
-        let classifier = Classifier::new(&combine(&learned, &knobs, 1.0, (0.9, 0.5)))
+        let learned = fit(&train, knobs)?;
+        let classifier = Classifier::new(&combine(&learned, knobs, 1.0, (0.9, 0.5)))
             .map_err(|e| e.to_string())?;
         for r in rows.iter().filter(|r| r.fold == f) {
             let c = classifier.classify_text(&r.title, &r.body);
@@ -418,57 +447,63 @@ fn run() -> Result<(), String> {
             }
         }
     }
-    // How much evidence, priors aside, real requests carry.
-    {
-        let learned = fit(&rows.iter().filter(|r| r.train).collect::<Vec<_>>(), &knobs)?;
-        let policy = combine(&learned, &knobs, 1.0, (0.9, 0.5));
-        let prior = priors(&policy);
-        let c = Classifier::new(&policy).map_err(|e| e.to_string())?;
-        for set in [SETS[0].0, SETS[1].0] {
-            let mut ev: Vec<f64> = oof
-                .iter()
-                .filter(|o| o.key == set)
-                .map(|o| evidence_of(&o.scores, &prior))
-                .collect();
-            ev.sort_by(f64::total_cmp);
-            let q = |p: f64| ev[((ev.len() - 1) as f64 * p) as usize];
-            let below = ev.iter().filter(|&&e| e < MIN_SCORE).count();
-            println!(
-                "{set}: evidence, priors aside: 1% {:.2}, 3% {:.2}, 10% {:.2}, median {:.2}; below min_score {MIN_SCORE}: {below}",
-                q(0.01),
-                q(0.03),
-                q(0.1),
-                q(0.5)
-            );
+    Ok((oof, hand_evals))
+}
+
+/// How much evidence, priors aside, real requests carry, against text with
+/// no request in it: the figures behind [`MIN_SCORE`].
+fn print_evidence_floor(rows: &[Row], knobs: &Knobs, oof: &[Oof]) -> Result<(), String> {
+    let learned = fit(&rows.iter().filter(|r| r.train).collect::<Vec<_>>(), knobs)?;
+    let policy = combine(&learned, knobs, 1.0, (0.9, 0.5));
+    let prior = priors(&policy);
+    let c = Classifier::new(&policy).map_err(|e| e.to_string())?;
+    for set in [SETS[0].0, SETS[1].0] {
+        let mut ev: Vec<f64> = oof
+            .iter()
+            .filter(|o| o.key == set)
+            .map(|o| evidence_of(&o.scores, &prior))
+            .collect();
+        if ev.is_empty() {
+            continue;
         }
-        for junk in [
-            "see attached",
-            "https://example.com/t/123",
-            "hello",
-            "thanks",
-            "ok",
-            "test",
-            "asdf",
-            "Lorem ipsum dolor sit amet",
-        ] {
-            let r = c.classify_text(junk, "");
-            let s = Class::ALL.map(|x| r.scores[x]);
-            println!("  {junk:?}: {:.2}", evidence_of(&s, &prior));
-        }
+        ev.sort_by(f64::total_cmp);
+        let q = |p: f64| ev[((ev.len() - 1) as f64 * p) as usize];
+        let below = ev.iter().filter(|&&e| e < MIN_SCORE).count();
+        println!(
+            "{set}: evidence, priors aside: 1% {:.2}, 3% {:.2}, 10% {:.2}, median {:.2}; below min_score {MIN_SCORE}: {below}",
+            q(0.01),
+            q(0.03),
+            q(0.1),
+            q(0.5)
+        );
     }
-    // Calibration and bands on five_class's out-of-fold predictions.
-    let five: Vec<&Oof> = oof
-        .iter()
-        .filter(|o| o.five && o.key == SETS[0].0)
-        .collect();
-    let t = calibrate(&five);
-    let high = threshold(&five, t, 0.95);
-    let medium = floor(&five, t, high, 0.5);
-    println!(
-        "softmax temperature {t:.2} (log loss on five_class out-of-fold); bands: high >= {high:.2} (95% right out of fold), medium >= {medium:.2} (below it, at most 50% right)"
-    );
+    for junk in [
+        "see attached",
+        "https://example.com/t/123",
+        "hello",
+        "thanks",
+        "ok",
+        "test",
+        "asdf",
+        "Lorem ipsum dolor sit amet",
+    ] {
+        let r = c.classify_text(junk, "");
+        let s = Class::ALL.map(|x| r.scores[x]);
+        println!("  {junk:?}: {:.2}", evidence_of(&s, &prior));
+    }
+    Ok(())
+}
+
+/// One line per key: out-of-fold macro-F1 against the hand rules alone,
+/// per-class F1 and each band's share and precision.
+fn print_table(
+    oof: &[Oof],
+    mut hand_evals: BTreeMap<&'static str, Evaluation>,
+    t: f64,
+    (high, medium): (f64, f64),
+) {
     let mut by_key: BTreeMap<&str, Vec<&Oof>> = BTreeMap::new();
-    for o in &oof {
+    for o in oof {
         by_key.entry(o.key).or_default().push(o);
     }
     println!(
@@ -496,18 +531,11 @@ fn run() -> Result<(), String> {
             eval.add("", &[o.truth], &synthetic(o.class, scores));
         }
         let r = eval.finish();
-        let h = hand_evals.remove(key).expect("same keys").finish();
-        print_line(key, &r, &h, &bands);
+        let Some(h) = hand_evals.remove(key) else {
+            continue;
+        };
+        print_line(key, &r, &h.finish(), &bands);
     }
-    if let Some(out) = args.value("write") {
-        let all: Vec<&Row> = rows.iter().filter(|r| r.train).collect();
-        let learned = fit(&all, &knobs)?;
-        let policy = combine(&learned, &knobs, t, (high, medium));
-        let text = write_layer(&policy, &knobs, t, (high, medium));
-        std::fs::write(out, text).map_err(|e| format!("{out}: {e}"))?;
-        eprintln!("wrote {out}");
-    }
-    Ok(())
 }
 
 fn keys(r: &Row) -> Vec<&'static str> {

@@ -255,53 +255,11 @@ fn learn(args: &common::Args, table: bool) -> Result<ExitCode, String> {
             None => skipped += 1,
         }
     }
-    let mut params = LearnParams::default();
-    let num = |name: &str| -> Result<Option<f64>, String> {
-        args.value(name)
-            .map(|v| v.parse::<f64>().map_err(|e| format!("--{name}: {e}")))
-            .transpose()
-    };
-    if let Some(v) = num("max-ngram")? {
-        params.max_ngram = v as usize;
-    }
-    if let Some(v) = num("min-df")? {
-        params.min_doc_freq = v as usize;
-    }
-    if let Some(v) = num("l2")? {
-        params.l2 = v;
-    }
-    if let Some(v) = num("max-keywords")? {
-        params.max_keywords = v as usize;
-    }
-    if let Some(v) = num("min-weight")? {
-        params.min_weight = v;
-    }
-    if let Some(v) = num("length-norm")? {
-        params.length_norm = v;
-    }
-    let choice = |name: &str| -> Result<Option<serde_json::Value>, String> {
-        Ok(args
-            .value(name)
-            .map(|v| serde_json::Value::String(v.to_string())))
-    };
-    if let Some(v) = choice("values")? {
-        params.values = serde_json::from_value(v).map_err(|e| format!("--values: {e}"))?;
-    }
-    if let Some(v) = choice("balance")? {
-        params.balance = serde_json::from_value(v).map_err(|e| format!("--balance: {e}"))?;
-    }
-    if let Some(v) = choice("search")? {
-        params.search = serde_json::from_value(v).map_err(|e| format!("--search: {e}"))?;
-    }
-    if let Some(v) = choice("priors")? {
-        params.priors = serde_json::from_value(v).map_err(|e| format!("--priors: {e}"))?;
-    }
-    let learner = Learner::new(params).map_err(|e| e.to_string())?;
+    let learner = Learner::new(learn_params(args)?).map_err(|e| e.to_string())?;
     let started = std::time::Instant::now();
     let mut policy = learner.learn(&items).map_err(|e| e.to_string())?;
     let learn_secs = started.elapsed().as_secs_f64();
-    let keywords: usize = policy.rules.iter().map(|r| r.keywords.len()).sum();
-    let cv = match num("folds")? {
+    let cv = match number(args, "folds")? {
         Some(k) => Some(
             learner
                 .cross_validate(&items, k as usize)
@@ -325,66 +283,166 @@ fn learn(args: &common::Args, table: bool) -> Result<ExitCode, String> {
     if let Some(out) = args.value("out") {
         write_policy(out, &policy)?;
     }
+    let run = LearnRun {
+        path,
+        items: items.len(),
+        skipped,
+        learn_secs,
+        policy: &policy,
+        skipped_rules: &skipped_rules,
+        cv: cv.as_ref(),
+        written: args.value("out").is_some(),
+    };
     if table {
-        println!(
-            "{path}: learned from {} items ({skipped} skipped) in {learn_secs:.2}s: {} rules, {keywords} keywords",
-            items.len(),
-            policy.rules.len()
-        );
-        if !skipped_rules.is_empty() {
-            println!(
-                "  rules already in the base policy, kept as they were: {}",
-                skipped_rules.join(", ")
-            );
-        }
-        if let Some(cv) = &cv {
-            println!(
-                "  {:>4} {:>6} {:>6} {:>8} {:>8} {:>8}",
-                "fold", "train", "test", "macroF1", "accuracy", "keywords"
-            );
-            for f in &cv.per_fold {
-                println!(
-                    "  {:>4} {:>6} {:>6} {:>8.4} {:>8.4} {:>8}",
-                    f.fold, f.train, f.test, f.macro_f1, f.accuracy, f.keywords
-                );
-            }
-            println!(
-                "  mean macro-F1 {:.4}  mean accuracy {:.4}  pooled macro-F1 {:.4}",
-                cv.mean_macro_f1, cv.mean_accuracy, cv.pooled.macro_f1
-            );
-            for c in Class::ALL {
-                let m = &cv.pooled.per_class[c.index()];
-                if m.support > 0 {
-                    println!(
-                        "    {:<17} P {:.3} R {:.3} F1 {:.3}",
-                        c.as_str(),
-                        m.precision,
-                        m.recall,
-                        m.f1
-                    );
-                }
-            }
-        }
-        if args.value("out").is_none() {
-            println!("  (no --out: policy not written)");
-        }
+        run.print_table();
     } else {
-        let mut v = serde_json::json!({
-            "file": path,
-            "items": items.len(),
-            "skipped": skipped,
-            "seconds": learn_secs,
-            "rules": policy.rules.len(),
-            "keywords": keywords,
-            "merged_skipped_rules": skipped_rules,
-            "cross_validation": cv,
-        });
-        if args.value("out").is_none() {
-            v["policy"] = serde_json::to_value(&policy).map_err(|e| e.to_string())?;
-        }
-        println!("{v}");
+        println!("{}", run.json()?);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--NAME` as a number, when given.
+fn number(args: &common::Args, name: &str) -> Result<Option<f64>, String> {
+    args.value(name)
+        .map(|v| v.parse::<f64>().map_err(|e| format!("--{name}: {e}")))
+        .transpose()
+}
+
+/// The learner's parameters: the defaults, with each flag given replacing
+/// its field (validated by `Learner::new`).
+fn learn_params(args: &common::Args) -> Result<LearnParams, String> {
+    let mut params = LearnParams::default();
+    if let Some(v) = number(args, "max-ngram")? {
+        params.max_ngram = v as usize;
+    }
+    if let Some(v) = number(args, "min-df")? {
+        params.min_doc_freq = v as usize;
+    }
+    if let Some(v) = number(args, "l2")? {
+        params.l2 = v;
+    }
+    if let Some(v) = number(args, "max-keywords")? {
+        params.max_keywords = v as usize;
+    }
+    if let Some(v) = number(args, "min-weight")? {
+        params.min_weight = v;
+    }
+    if let Some(v) = number(args, "length-norm")? {
+        params.length_norm = v;
+    }
+    // The choices read as their serde names (`--balance weighted`).
+    fn choice<T: serde::de::DeserializeOwned>(
+        args: &common::Args,
+        name: &str,
+    ) -> Result<Option<T>, String> {
+        args.value(name)
+            .map(|v| {
+                serde_json::from_value(serde_json::Value::String(v.to_string()))
+                    .map_err(|e| format!("--{name}: {e}"))
+            })
+            .transpose()
+    }
+    if let Some(v) = choice(args, "values")? {
+        params.values = v;
+    }
+    if let Some(v) = choice(args, "balance")? {
+        params.balance = v;
+    }
+    if let Some(v) = choice(args, "search")? {
+        params.search = v;
+    }
+    if let Some(v) = choice(args, "priors")? {
+        params.priors = v;
+    }
+    Ok(params)
+}
+
+/// What `policy learn` did, for its table or JSON output.
+struct LearnRun<'a> {
+    path: &'a str,
+    items: usize,
+    skipped: usize,
+    learn_secs: f64,
+    policy: &'a Policy,
+    skipped_rules: &'a [String],
+    cv: Option<&'a feedback_triage::CrossValidation>,
+    written: bool,
+}
+
+impl LearnRun<'_> {
+    fn keywords(&self) -> usize {
+        self.policy.rules.iter().map(|r| r.keywords.len()).sum()
+    }
+
+    fn print_table(&self) {
+        println!(
+            "{}: learned from {} items ({} skipped) in {:.2}s: {} rules, {} keywords",
+            self.path,
+            self.items,
+            self.skipped,
+            self.learn_secs,
+            self.policy.rules.len(),
+            self.keywords()
+        );
+        if !self.skipped_rules.is_empty() {
+            println!(
+                "  rules already in the base policy, kept as they were: {}",
+                self.skipped_rules.join(", ")
+            );
+        }
+        if let Some(cv) = self.cv {
+            print_cross_validation(cv);
+        }
+        if !self.written {
+            println!("  (no --out: policy not written)");
+        }
+    }
+
+    fn json(&self) -> Result<serde_json::Value, String> {
+        let mut v = serde_json::json!({
+            "file": self.path,
+            "items": self.items,
+            "skipped": self.skipped,
+            "seconds": self.learn_secs,
+            "rules": self.policy.rules.len(),
+            "keywords": self.keywords(),
+            "merged_skipped_rules": self.skipped_rules,
+            "cross_validation": self.cv,
+        });
+        if !self.written {
+            v["policy"] = serde_json::to_value(self.policy).map_err(|e| e.to_string())?;
+        }
+        Ok(v)
+    }
+}
+
+fn print_cross_validation(cv: &feedback_triage::CrossValidation) {
+    println!(
+        "  {:>4} {:>6} {:>6} {:>8} {:>8} {:>8}",
+        "fold", "train", "test", "macroF1", "accuracy", "keywords"
+    );
+    for f in &cv.per_fold {
+        println!(
+            "  {:>4} {:>6} {:>6} {:>8.4} {:>8.4} {:>8}",
+            f.fold, f.train, f.test, f.macro_f1, f.accuracy, f.keywords
+        );
+    }
+    println!(
+        "  mean macro-F1 {:.4}  mean accuracy {:.4}  pooled macro-F1 {:.4}",
+        cv.mean_macro_f1, cv.mean_accuracy, cv.pooled.macro_f1
+    );
+    for c in Class::ALL {
+        let m = &cv.pooled.per_class[c.index()];
+        if m.support > 0 {
+            println!(
+                "    {:<17} P {:.3} R {:.3} F1 {:.3}",
+                c.as_str(),
+                m.precision,
+                m.recall,
+                m.f1
+            );
+        }
+    }
 }
 
 fn report(args: &common::Args, table: bool) -> Result<ExitCode, String> {

@@ -279,58 +279,61 @@ pub fn shared_texts(dir: &str) -> Vec<(String, String)> {
     out
 }
 
+/// Words of the synthetic texts `scale_items` makes when no data is present.
+const SYNTHETIC_WORDS: &[&str] = &[
+    "export",
+    "excel",
+    "report",
+    "dark",
+    "mode",
+    "editor",
+    "login",
+    "sso",
+    "saml",
+    "slow",
+    "crash",
+    "mobile",
+    "android",
+    "invoice",
+    "billing",
+    "webhook",
+    "api",
+    "search",
+    "filter",
+    "calendar",
+    "sync",
+    "upload",
+    "photo",
+    "timeout",
+    "password",
+    "reset",
+    "email",
+    "notify",
+    "dashboard",
+    "chart",
+    "import",
+    "csv",
+    "permission",
+    "role",
+    "audit",
+    "log",
+    "backup",
+    "restore",
+    "language",
+    "translate",
+    "offline",
+    "tablet",
+    "printer",
+    "pdf",
+    "share",
+    "link",
+];
+
 /// `n` items for scaling runs: the shared texts, mixed and cycled, each round after the
 /// first with one word dropped (a small variation), or synthetic texts from a
 /// fixed vocabulary when no data is present. 500 customers, in turn.
 pub fn scale_items(n: usize, texts: &[(String, String)]) -> Vec<FeedbackItem> {
-    const WORDS: &[&str] = &[
-        "export",
-        "excel",
-        "report",
-        "dark",
-        "mode",
-        "editor",
-        "login",
-        "sso",
-        "saml",
-        "slow",
-        "crash",
-        "mobile",
-        "android",
-        "invoice",
-        "billing",
-        "webhook",
-        "api",
-        "search",
-        "filter",
-        "calendar",
-        "sync",
-        "upload",
-        "photo",
-        "timeout",
-        "password",
-        "reset",
-        "email",
-        "notify",
-        "dashboard",
-        "chart",
-        "import",
-        "csv",
-        "permission",
-        "role",
-        "audit",
-        "log",
-        "backup",
-        "restore",
-        "language",
-        "translate",
-        "offline",
-        "tablet",
-        "printer",
-        "pdf",
-        "share",
-        "link",
-    ];
+    // xorshift64: a fixed, dependency-free sequence, the same on every run.
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut next = move || {
         seed ^= seed << 13;
@@ -341,33 +344,9 @@ pub fn scale_items(n: usize, texts: &[(String, String)]) -> Vec<FeedbackItem> {
     (0..n)
         .map(|i| {
             let (title, body) = if texts.is_empty() {
-                let k = 3 + (next() % 6) as usize;
-                let topic = (next() % 2000) as usize;
-                let words: Vec<&str> = (0..k)
-                    .map(|j| {
-                        WORDS[(topic * 7 + j * (1 + topic % 5) + (next() % 3) as usize)
-                            % WORDS.len()]
-                    })
-                    .collect();
-                (String::new(), words.join(" "))
+                (String::new(), synthetic_text(&mut next))
             } else {
-                // A fixed permutation (7919 is prime), so that every size
-                // sees the same mix of data sets.
-                let (t, b) = &texts[(i % texts.len()) * 7919 % texts.len()];
-                let round = i / texts.len();
-                if round == 0 {
-                    (t.clone(), b.clone())
-                } else {
-                    let words: Vec<&str> = b.split_whitespace().collect();
-                    let drop = round % words.len().max(1);
-                    let body: Vec<&str> = words
-                        .iter()
-                        .enumerate()
-                        .filter(|(k, _)| *k != drop)
-                        .map(|(_, w)| *w)
-                        .collect();
-                    (t.clone(), body.join(" "))
-                }
+                varied_text(texts, i)
             };
             FeedbackItem::new(format!("item-{i:07}"))
                 .with_title(title)
@@ -375,4 +354,39 @@ pub fn scale_items(n: usize, texts: &[(String, String)]) -> Vec<FeedbackItem> {
                 .with_customer(format!("customer-{}", i % 500))
         })
         .collect()
+}
+
+/// 3 to 8 words of one of 2,000 topics, drawn from `SYNTHETIC_WORDS`.
+fn synthetic_text(next: &mut impl FnMut() -> u64) -> String {
+    let k = 3 + (next() % 6) as usize;
+    let topic = (next() % 2000) as usize;
+    let words: Vec<&str> = (0..k)
+        .map(|j| {
+            SYNTHETIC_WORDS
+                [(topic * 7 + j * (1 + topic % 5) + (next() % 3) as usize) % SYNTHETIC_WORDS.len()]
+        })
+        .collect();
+    words.join(" ")
+}
+
+/// The `i`th scaling text: the shared texts in a fixed mixed order, so that
+/// every size sees the same mix of data sets, and from the second round on
+/// with one body word dropped. The stride 7919 is prime, so `k * 7919 mod
+/// len` visits every text once per round unless `len` is a multiple of 7919;
+/// then some texts repeat within a round, which only changes the mix.
+fn varied_text(texts: &[(String, String)], i: usize) -> (String, String) {
+    let (t, b) = &texts[(i % texts.len()) * 7919 % texts.len()];
+    let round = i / texts.len();
+    if round == 0 {
+        return (t.clone(), b.clone());
+    }
+    let words: Vec<&str> = b.split_whitespace().collect();
+    let drop = round % words.len().max(1);
+    let body: Vec<&str> = words
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| *k != drop)
+        .map(|(_, w)| *w)
+        .collect();
+    (t.clone(), body.join(" "))
 }
