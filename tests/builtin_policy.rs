@@ -753,3 +753,23 @@ fn learned_evidence_lists_words_for_the_shown_classes_and_sums_the_others() {
         );
     }
 }
+
+#[test]
+fn the_builtin_policy_round_trips_through_a_compact_format() {
+    // postcard is not self-describing: it reads every field by position and
+    // cannot answer `deserialize_any`, so this checks the compact shape.
+    let policy = feedback_triage::Policy::builtin();
+    let bytes = postcard::to_stdvec(&policy).expect("serialises");
+    let back: feedback_triage::Policy = postcard::from_bytes(&bytes).expect("deserialises");
+    assert_eq!(back, policy);
+    // Smaller than its JSON, since nothing is named.
+    let json = serde_json::to_string(&policy).unwrap();
+    assert!(
+        bytes.len() < json.len(),
+        "{} >= {}",
+        bytes.len(),
+        json.len()
+    );
+    // A truncated buffer is an error, not a panic or a shorter policy.
+    assert!(postcard::from_bytes::<feedback_triage::Policy>(&bytes[..bytes.len() / 2]).is_err());
+}

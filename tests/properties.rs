@@ -3,8 +3,8 @@
 //! independence of batch classification.
 
 use feedback_triage::{
-    Channel, Class, Classifier, EvidenceKind, FeedbackItem, Keyword, Outcome, Policy, Rule, Scope,
-    TextField,
+    Channel, Class, Classifier, Conditions, EvidenceKind, FeedbackItem, Keyword, Outcome, Policy,
+    Rule, Scope, TextField,
 };
 use proptest::prelude::*;
 
@@ -101,16 +101,34 @@ proptest! {
         words in prop::collection::vec("[a-z]{1,10}( [a-z]{1,10}){0,2}", 1..6),
         weight in 0.1f64..10.0,
         class in prop::sample::select(Class::ALL.to_vec()),
+        shape in any::<u8>(),
     ) {
         let mut policy = Policy::empty();
+        if shape & 1 == 1 {
+            policy.settings.fallback = Some(class);
+        }
         for (i, id) in ids.iter().enumerate() {
             let mut rule = Rule::new(id.clone(), class).weight(weight).field(if i % 2 == 0 { Scope::Both } else { Scope::Title });
-            for w in &words {
+            for (j, w) in words.iter().enumerate() {
                 let mut k = Keyword::new(w.clone());
-                k.weight = weight / 2.0;
+                // Weight 1 is written as a bare string in JSON and TOML.
+                if j % 2 == 0 {
+                    k.weight = weight / 2.0;
+                }
                 rule.keywords.push(k);
             }
             rule = rule.exclude("not this");
+            if shape & 2 == 2 {
+                rule = rule.when(Conditions {
+                    channel: Some(vec![Channel::Sales]),
+                    min_deal_value: Some(weight * 1000.0),
+                    tags: Some(vec!["vip".to_string()]),
+                    ..Conditions::default()
+                });
+            }
+            if shape & 4 == 4 {
+                rule = rule.decisive().not_negatable();
+            }
             policy.rules.push(rule);
         }
         let json = serde_json::to_string(&policy).unwrap();
@@ -118,6 +136,10 @@ proptest! {
         prop_assert_eq!(&back, &policy);
         let toml_text = toml::to_string(&policy).unwrap();
         let back: Policy = toml::from_str(&toml_text).unwrap();
+        prop_assert_eq!(&back, &policy);
+        // A format that is not self-describing: fields by position.
+        let bytes = postcard::to_stdvec(&policy).unwrap();
+        let back: Policy = postcard::from_bytes(&bytes).unwrap();
         prop_assert_eq!(&back, &policy);
         prop_assert!(Classifier::new(&policy).is_ok());
     }

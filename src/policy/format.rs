@@ -1,10 +1,21 @@
 //! The policy's serde format: keywords as a string or a `text`/`weight`
 //! table, and hand-written deserialisers for policies, settings and rules
 //! that name the rule, key or list element at fault in every error.
+//!
+//! Two shapes, chosen by [`Serializer::is_human_readable`], as serde itself
+//! does for `IpAddr`. Human-readable formats (JSON, TOML) leave out fields
+//! at their defaults and write a weight-1 keyword as a bare string; the
+//! readers accept either keyword shape (the one place that asks the format
+//! what comes next, which self-describing formats can answer). Compact
+//! formats that are not self-describing (postcard, bincode) read fields by
+//! position, so there every field is written, in declaration order, and a
+//! keyword is always a `text`/`weight` struct: no field is skipped and
+//! nothing calls `deserialize_any`.
 
 use std::fmt;
 
-use serde::de::{self, MapAccess, Visitor};
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
+use serde::ser::SerializeStruct;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::{Conditions, Keyword, Policy, Rule, Scope, Settings};
@@ -12,16 +23,17 @@ use crate::class::Class;
 use crate::error::PolicyError;
 use crate::item::Channel;
 
+const KEYWORD_FIELDS: &[&str] = &["text", "weight"];
+
 impl Serialize for Keyword {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if self.weight == 1.0 {
+        if self.weight == 1.0 && s.is_human_readable() {
             s.serialize_str(&self.text)
         } else {
-            use serde::ser::SerializeMap;
-            let mut m = s.serialize_map(Some(2))?;
-            m.serialize_entry("text", &self.text)?;
-            m.serialize_entry("weight", &self.weight)?;
-            m.end()
+            let mut st = s.serialize_struct("Keyword", 2)?;
+            st.serialize_field("text", &self.text)?;
+            st.serialize_field("weight", &self.weight)?;
+            st.end()
         }
     }
 }
@@ -56,8 +68,131 @@ impl<'de> Deserialize<'de> for Keyword {
                     weight: weight.unwrap_or(1.0),
                 })
             }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Keyword, A::Error> {
+                Ok(Keyword {
+                    text: element(&mut seq, 0, "a keyword's text and weight")?,
+                    weight: element(&mut seq, 1, "a keyword's text and weight")?,
+                })
+            }
         }
-        d.deserialize_any(V)
+        if d.is_human_readable() {
+            d.deserialize_any(V)
+        } else {
+            d.deserialize_struct("Keyword", KEYWORD_FIELDS, V)
+        }
+    }
+}
+
+/// The `i`th field of a struct written by position (a compact format).
+fn element<'de, A, T>(seq: &mut A, i: usize, expected: &'static str) -> Result<T, A::Error>
+where
+    A: SeqAccess<'de>,
+    T: Deserialize<'de>,
+{
+    seq.next_element()?
+        .ok_or_else(|| de::Error::invalid_length(i, &expected))
+}
+
+/// Writes a field, or skips it when `omit` holds and the format is
+/// human-readable (`full` is false): compact formats get every field.
+fn field<S, T>(st: &mut S, full: bool, key: &'static str, v: &T, omit: bool) -> Result<(), S::Error>
+where
+    S: SerializeStruct,
+    T: Serialize + ?Sized,
+{
+    if full || !omit {
+        st.serialize_field(key, v)
+    } else {
+        st.skip_field(key)
+    }
+}
+
+/// How many of `omit`'s fields are written (the struct's length, which
+/// JSON needs right when it is zero).
+fn written(full: bool, always: usize, omit: &[bool]) -> usize {
+    always + omit.iter().filter(|&&o| full || !o).count()
+}
+
+impl Serialize for Settings {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let full = !s.is_human_readable();
+        let omit = self.fallback.is_none();
+        let mut st = s.serialize_struct("Settings", written(full, 11, &[omit]))?;
+        st.serialize_field("title_weight", &self.title_weight)?;
+        st.serialize_field("fit_ratio", &self.fit_ratio)?;
+        st.serialize_field("ambiguity_ratio", &self.ambiguity_ratio)?;
+        st.serialize_field("confidence_scale", &self.confidence_scale)?;
+        st.serialize_field("min_score", &self.min_score)?;
+        st.serialize_field("confidence_model", &self.confidence_model)?;
+        st.serialize_field("band_high", &self.band_high)?;
+        st.serialize_field("band_medium", &self.band_medium)?;
+        st.serialize_field("precedence", &self.precedence)?;
+        st.serialize_field("negation_cues", &self.negation_cues)?;
+        st.serialize_field("negation_window", &self.negation_window)?;
+        field(&mut st, full, "fallback", &self.fallback, omit)?;
+        st.end()
+    }
+}
+
+impl Serialize for Rule {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let full = !s.is_human_readable();
+        let omit = [
+            self.weight == 1.0,
+            self.field == Scope::default(),
+            self.keywords.is_empty(),
+            self.exclude.is_empty(),
+            self.when.is_empty(),
+            self.negatable,
+            !self.decisive,
+            self.description.is_none(),
+        ];
+        let mut st = s.serialize_struct("Rule", written(full, 2, &omit))?;
+        st.serialize_field("id", &self.id)?;
+        st.serialize_field("class", &self.class)?;
+        field(&mut st, full, "weight", &self.weight, omit[0])?;
+        field(&mut st, full, "field", &self.field, omit[1])?;
+        field(&mut st, full, "keywords", &self.keywords, omit[2])?;
+        field(&mut st, full, "exclude", &self.exclude, omit[3])?;
+        field(&mut st, full, "when", &self.when, omit[4])?;
+        field(&mut st, full, "negatable", &self.negatable, omit[5])?;
+        field(&mut st, full, "decisive", &self.decisive, omit[6])?;
+        field(&mut st, full, "description", &self.description, omit[7])?;
+        st.end()
+    }
+}
+
+impl Serialize for Conditions {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let full = !s.is_human_readable();
+        let omit = [
+            self.channel.is_none(),
+            self.not_channel.is_none(),
+            self.min_deal_value.is_none(),
+            self.max_deal_value.is_none(),
+            self.tags.is_none(),
+            self.min_votes.is_none(),
+        ];
+        let mut st = s.serialize_struct("Conditions", written(full, 0, &omit))?;
+        field(&mut st, full, "channel", &self.channel, omit[0])?;
+        field(&mut st, full, "not_channel", &self.not_channel, omit[1])?;
+        field(
+            &mut st,
+            full,
+            "min_deal_value",
+            &self.min_deal_value,
+            omit[2],
+        )?;
+        field(
+            &mut st,
+            full,
+            "max_deal_value",
+            &self.max_deal_value,
+            omit[3],
+        )?;
+        field(&mut st, full, "tags", &self.tags, omit[4])?;
+        field(&mut st, full, "min_votes", &self.min_votes, omit[5])?;
+        st.end()
     }
 }
 
@@ -80,7 +215,27 @@ const SETTINGS_KEYS: &[&str] = &[
 ];
 const RULE_KEYS: &str =
     "id, class, weight, field, keywords, exclude, when, negatable, decisive, description";
+const RULE_FIELDS: &[&str] = &[
+    "id",
+    "class",
+    "weight",
+    "field",
+    "keywords",
+    "exclude",
+    "when",
+    "negatable",
+    "decisive",
+    "description",
+];
 const WHEN_KEYS: &str = "channel, not_channel, min_deal_value, max_deal_value, tags, min_votes";
+const WHEN_FIELDS: &[&str] = &[
+    "channel",
+    "not_channel",
+    "min_deal_value",
+    "max_deal_value",
+    "tags",
+    "min_votes",
+];
 
 // Every value is read through `de::value` / `de::list`, which name the key
 // (and the list element) in any error: a wrong type, a bad escape or junk
@@ -112,6 +267,14 @@ impl<'de> Deserialize<'de> for Policy {
                     version: version.ok_or_else(|| de::Error::missing_field("version"))?,
                     settings: settings.unwrap_or_default(),
                     rules: rules.unwrap_or_default(),
+                })
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Policy, A::Error> {
+                const WHAT: &str = "a Policy's 3 fields";
+                Ok(Policy {
+                    version: element(&mut seq, 0, WHAT)?,
+                    settings: element(&mut seq, 1, WHAT)?,
+                    rules: element(&mut seq, 2, WHAT)?,
                 })
             }
         }
@@ -158,6 +321,23 @@ impl<'de> Deserialize<'de> for Settings {
                     }
                 }
                 Ok(s)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Settings, A::Error> {
+                const WHAT: &str = "the 12 settings";
+                Ok(Settings {
+                    title_weight: element(&mut seq, 0, WHAT)?,
+                    fit_ratio: element(&mut seq, 1, WHAT)?,
+                    ambiguity_ratio: element(&mut seq, 2, WHAT)?,
+                    confidence_scale: element(&mut seq, 3, WHAT)?,
+                    min_score: element(&mut seq, 4, WHAT)?,
+                    confidence_model: element(&mut seq, 5, WHAT)?,
+                    band_high: element(&mut seq, 6, WHAT)?,
+                    band_medium: element(&mut seq, 7, WHAT)?,
+                    precedence: element(&mut seq, 8, WHAT)?,
+                    negation_cues: element(&mut seq, 9, WHAT)?,
+                    negation_window: element(&mut seq, 10, WHAT)?,
+                    fallback: element(&mut seq, 11, WHAT)?,
+                })
             }
         }
         d.deserialize_struct("Settings", SETTINGS_KEYS, V)
@@ -242,8 +422,54 @@ impl<'de> Deserialize<'de> for Rule {
                 }
                 Rule::try_from(r).map_err(de::Error::custom)
             }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Rule, A::Error> {
+                // Typed already (a class or channel is an enum here, not a
+                // name to look up); `Policy::validate` checks the values.
+                const WHAT: &str = "a rule's 10 fields";
+                Ok(Rule {
+                    id: element(&mut seq, 0, WHAT)?,
+                    class: element(&mut seq, 1, WHAT)?,
+                    weight: element(&mut seq, 2, WHAT)?,
+                    field: element(&mut seq, 3, WHAT)?,
+                    keywords: element(&mut seq, 4, WHAT)?,
+                    exclude: element(&mut seq, 5, WHAT)?,
+                    when: element::<_, CompactConditions>(&mut seq, 6, WHAT)?.0,
+                    negatable: element(&mut seq, 7, WHAT)?,
+                    decisive: element(&mut seq, 8, WHAT)?,
+                    description: element(&mut seq, 9, WHAT)?,
+                })
+            }
         }
-        d.deserialize_struct("Rule", &[], V)
+        // The field names matter only to formats that read by position,
+        // which take the struct's length from them.
+        d.deserialize_struct("Rule", RULE_FIELDS, V)
+    }
+}
+
+/// A rule's conditions in a compact format: every field, by position.
+struct CompactConditions(Conditions);
+
+impl<'de> Deserialize<'de> for CompactConditions {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = CompactConditions;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a rule's 6 conditions")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                const WHAT: &str = "a rule's 6 conditions";
+                Ok(CompactConditions(Conditions {
+                    channel: element(&mut seq, 0, WHAT)?,
+                    not_channel: element(&mut seq, 1, WHAT)?,
+                    min_deal_value: element(&mut seq, 2, WHAT)?,
+                    max_deal_value: element(&mut seq, 3, WHAT)?,
+                    tags: element(&mut seq, 4, WHAT)?,
+                    min_votes: element(&mut seq, 5, WHAT)?,
+                }))
+            }
+        }
+        d.deserialize_struct("Conditions", WHEN_FIELDS, V)
     }
 }
 

@@ -88,7 +88,7 @@ impl Policy {
 }
 
 /// Scoring and decision settings of a [`Policy`].
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct Settings {
     /// Factor applied to keywords found in the title (default 1.5; in `(0, 1e6]`).
@@ -132,7 +132,6 @@ pub struct Settings {
     pub negation_window: usize,
     /// The class to report when no rule fired (default none: the classifier
     /// abstains and says so).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fallback: Option<Class>,
 }
 
@@ -232,7 +231,7 @@ impl Scope {
 /// un-negated. It then adds `weight × Σ keyword weights` (each distinct
 /// keyword counted once, title hits times `title_weight`) to its class, or
 /// just `weight` when it has no keywords.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct Rule {
     /// Unique id, quoted in every error and every piece of evidence.
@@ -240,46 +239,25 @@ pub struct Rule {
     /// The class this rule votes for.
     pub class: Class,
     /// Multiplier for everything the rule contributes (default 1; in `(0, 1e6]`).
-    #[serde(skip_serializing_if = "is_one")]
     pub weight: f64,
     /// Which text the keywords are looked for in (default both).
-    #[serde(skip_serializing_if = "is_default")]
     pub field: Scope,
     /// Words and phrases. Matching folds case and inflections ("crash"
     /// matches "Crashed"), is whole-word, and matches phrases word by word;
     /// text in scripts without spaces (Chinese, Japanese, Thai) is matched as
     /// a substring.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub keywords: Vec<Keyword>,
     /// Phrases that veto the rule when present ("not a bug").
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub exclude: Vec<String>,
     /// Metadata conditions; all present ones must hold.
-    #[serde(skip_serializing_if = "Conditions::is_empty")]
     pub when: Conditions,
     /// Whether a negation cue before a keyword cancels it (default true).
-    #[serde(skip_serializing_if = "is_true")]
     pub negatable: bool,
     /// When a decisive rule fires, its class is the primary class whatever the
     /// scores ("a regulator's request is always necessity"). Default false.
-    #[serde(skip_serializing_if = "is_false")]
     pub decisive: bool,
     /// A note for people; not used in matching.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-}
-
-fn is_one(v: &f64) -> bool {
-    *v == 1.0
-}
-fn is_true(v: &bool) -> bool {
-    *v
-}
-fn is_false(v: &bool) -> bool {
-    !*v
-}
-fn is_default<T: Default + PartialEq>(v: &T) -> bool {
-    *v == T::default()
 }
 
 impl Rule {
@@ -406,25 +384,19 @@ impl Keyword {
 /// };
 /// assert!(!when.is_empty());
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Conditions {
     /// The item's channel is one of these.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<Vec<Channel>>,
     /// The item's channel is none of these.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub not_channel: Option<Vec<Channel>>,
     /// The item has a deal value of at least this.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_deal_value: Option<f64>,
     /// The item has no deal value, or one of at most this.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_deal_value: Option<f64>,
     /// The item has at least one of these tags (compared case-insensitively).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// The item has at least this many votes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_votes: Option<u32>,
 }
 
