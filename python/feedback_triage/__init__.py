@@ -416,4 +416,16 @@ def evaluate(
         labels = [r.get("label") if isinstance(r, Mapping) else None for r in rows]
     labels = [None if l is None else str(l) for l in labels]
     clf = classifier if classifier is not None else Classifier()
-    return _native.evaluate(clf._native, rows, labels, _label_map_arg(label_map), strict, max_misses)
+    report = _native.evaluate(clf._native, rows, labels, _label_map_arg(label_map), strict, max_misses)
+    return _lists(report)
+
+
+def _lists(value: Any) -> Any:
+    """``value`` with every tuple made a list: the crate's fixed-size arrays
+    (the confusion matrix, per-class and per-band figures) arrive as tuples,
+    and a report reads, compares and round-trips through JSON as lists."""
+    if isinstance(value, (tuple, list)):
+        return [_lists(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _lists(v) for k, v in value.items()}
+    return value

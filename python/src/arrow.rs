@@ -83,9 +83,20 @@ impl<'a> Col<'a> {
     /// Checks that `rows` rows fit the buffers, so that reading never
     /// goes out of bounds.
     fn check(&self, rows: usize, name: &str) -> PyResult<()> {
-        let end = self.offset + rows;
-        let fits = |buf: &[u8], width: usize, extra: usize| buf.len() >= (end + extra) * width;
-        let ok = self.validity.is_none_or(|v| v.len() * 8 >= end)
+        // Checked: the offset and row count come from the caller, and an
+        // overflow must read as "too short", not wrap into a pass.
+        let needed = |width: usize, extra: usize| {
+            self.offset
+                .checked_add(rows)
+                .and_then(|end| end.checked_add(extra))
+                .and_then(|n| n.checked_mul(width))
+        };
+        let fits = |buf: &[u8], width: usize, extra: usize| {
+            needed(width, extra).is_some_and(|n| buf.len() >= n)
+        };
+        let ok = self
+            .validity
+            .is_none_or(|v| needed(1, 0).is_some_and(|end| v.len().saturating_mul(8) >= end))
             && match &self.kind {
                 Kind::Str { offsets, .. } | Kind::List { offsets } => fits(offsets, 8, 1),
                 Kind::F64(v) | Kind::I64(v) => fits(v, 8, 0),
@@ -345,8 +356,24 @@ pub fn classify_columns<'py>(
             specs.push((name, spec.cast_into::<PyTuple>()?));
         }
     }
+    let cols = read_columns(&specs, rows)?;
+    let cols = &cols;
+    let out: Vec<Result<Row, RowError>> = py.detach(|| {
+        (0..rows)
+            .into_par_iter()
+            .map(|i| classify_row(classifier, cols, i, evidence))
+            .collect()
+    });
+    result_columns(py, out, rows, evidence)
+}
+
+/// The columns given, each checked to hold `rows` rows.
+fn read_columns<'a>(
+    specs: &'a [(&'static str, Bound<'_, PyTuple>)],
+    rows: usize,
+) -> PyResult<Columns<'a>> {
     let mut cols = Columns::default();
-    for (name, spec) in &specs {
+    for (name, spec) in specs {
         let col = Col::parse(spec, name)?;
         if *name != "tags.values" {
             col.check(rows, name)?;
@@ -369,33 +396,44 @@ pub fn classify_columns<'py>(
     if let Some(values) = &cols.tag_values {
         values.check(values.offset_limit(), "tags.values")?;
     }
-    let cols = &cols;
-    let out: Vec<Result<Row, RowError>> = py.detach(|| {
-        (0..rows)
-            .into_par_iter()
-            .map(|i| {
-                let item = cols.item(i)?;
-                let c = classifier
-                    .classify(&item)
-                    .map_err(|error| RowError::Item { index: i, error })?;
-                Ok(Row {
-                    class: c.class,
-                    band: c.band,
-                    outcome: c.outcome,
-                    confidence: c.confidence,
-                    evidence: if evidence {
-                        results::strongest(&c)
-                            .into_iter()
-                            .map(str::to_owned)
-                            .collect()
-                    } else {
-                        Vec::new()
-                    },
-                    secondary: c.secondary,
-                })
-            })
-            .collect()
-    });
+    Ok(cols)
+}
+
+/// Row `i`'s result (no Python object: this runs without the GIL).
+fn classify_row(
+    classifier: &ft::Classifier,
+    cols: &Columns<'_>,
+    i: usize,
+    evidence: bool,
+) -> Result<Row, RowError> {
+    let item = cols.item(i)?;
+    let c = classifier
+        .classify(&item)
+        .map_err(|error| RowError::Item { index: i, error })?;
+    Ok(Row {
+        class: c.class,
+        band: c.band,
+        outcome: c.outcome,
+        confidence: c.confidence,
+        evidence: if evidence {
+            results::strongest(&c)
+                .into_iter()
+                .map(str::to_owned)
+                .collect()
+        } else {
+            Vec::new()
+        },
+        secondary: c.secondary,
+    })
+}
+
+/// The result columns as Arrow buffers, or the first row's error.
+fn result_columns<'py>(
+    py: Python<'py>,
+    out: Vec<Result<Row, RowError>>,
+    rows: usize,
+    evidence: bool,
+) -> PyResult<Bound<'py, PyDict>> {
     let mut class = StrBuf::new();
     let mut class_valid = vec![0u8; rows.div_ceil(8)];
     let mut band = StrBuf::new();

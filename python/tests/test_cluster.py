@@ -131,6 +131,11 @@ def test_evaluate_on_the_sample(sample):
     assert 0.0 <= report["macro_f1"] <= 1.0
     assert len(report["per_class"]) == 5
     assert len(report["confusion"]) == 5
+    # Lists, as the docs say, not the tuples serde's fixed-size arrays become:
+    # the report survives a JSON round trip unchanged.
+    assert isinstance(report["confusion"], list) and isinstance(report["confusion"][0], list)
+    assert isinstance(report["per_class"], list) and isinstance(report["bands"], list)
+    assert json.loads(json.dumps(report)) == report
 
 
 def test_evaluate_label_map_dict_and_text_agree():
