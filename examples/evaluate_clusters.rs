@@ -306,78 +306,92 @@ fn metrics(
     groups: &[&Vec<String>],
 ) -> Metrics {
     let n = items.len() as f64;
-    let mut true_ix: HashMap<&str, usize> = HashMap::new();
-    let mut cont: HashMap<(usize, usize), usize> = HashMap::new();
-    let mut true_sizes: Vec<usize> = Vec::new();
-    for (g, members) in groups.iter().enumerate() {
-        for id in members.iter() {
-            let label = truth[id].as_str();
-            let next = true_ix.len();
-            let t = *true_ix.entry(label).or_insert(next);
-            if t == true_sizes.len() {
-                true_sizes.push(0);
-            }
-            true_sizes[t] += 1;
-            *cont.entry((t, g)).or_insert(0) += 1;
-        }
-    }
-    let pred_sizes: Vec<usize> = groups.iter().map(|g| g.len()).collect();
-    let tp: f64 = cont.values().map(|&c| pairs(c)).sum();
-    let true_pairs: f64 = true_sizes.iter().map(|&c| pairs(c)).sum();
-    let pred_pairs: f64 = pred_sizes.iter().map(|&c| pairs(c)).sum();
-    let all_pairs = pairs(items.len());
-    let precision = if pred_pairs > 0.0 {
-        tp / pred_pairs
-    } else {
-        0.0
-    };
-    let recall = if true_pairs > 0.0 {
-        tp / true_pairs
-    } else {
-        0.0
-    };
-    let f1 = if precision + recall > 0.0 {
-        2.0 * precision * recall / (precision + recall)
-    } else {
-        0.0
-    };
-    let expected = true_pairs * pred_pairs / all_pairs.max(1.0);
+    let table = Contingency::new(truth, groups);
+    let tp: f64 = table.cells.values().map(|&c| pairs(c)).sum();
+    let true_pairs: f64 = table.true_sizes.iter().map(|&c| pairs(c)).sum();
+    let pred_pairs: f64 = table.pred_sizes.iter().map(|&c| pairs(c)).sum();
+    let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
+    let precision = ratio(tp, pred_pairs);
+    let recall = ratio(tp, true_pairs);
+    let f1 = ratio(2.0 * precision * recall, precision + recall);
+    // Adjusted Rand index: pairs together in both, against chance.
+    let expected = true_pairs * pred_pairs / pairs(items.len()).max(1.0);
     let max_index = (true_pairs + pred_pairs) / 2.0;
     let ari = if max_index - expected != 0.0 {
         (tp - expected) / (max_index - expected)
     } else {
         1.0
     };
-    let entropy = |sizes: &[usize]| -> f64 {
-        sizes
-            .iter()
-            .filter(|&&c| c > 0)
-            .map(|&c| {
-                let p = c as f64 / n;
-                -p * p.ln()
-            })
-            .sum()
-    };
-    let (ht, hp) = (entropy(&true_sizes), entropy(&pred_sizes));
-    let mi: f64 = cont
-        .iter()
-        .map(|(&(t, g), &c)| {
-            let c = c as f64;
-            c / n * (c * n / (true_sizes[t] as f64 * pred_sizes[g] as f64)).ln()
-        })
-        .sum();
-    let nmi = if ht + hp > 0.0 {
-        (2.0 * mi / (ht + hp)).max(0.0)
-    } else {
-        1.0
-    };
+    let pred_sizes = &table.pred_sizes;
     Metrics {
-        nmi,
+        nmi: table.nmi(n),
         ari,
         precision,
         recall,
         f1,
         grouped: pred_sizes.iter().filter(|&&s| s >= 2).sum::<usize>() as f64 / n.max(1.0),
         largest: pred_sizes.iter().copied().max().unwrap_or(0),
+    }
+}
+
+/// The contingency table of true labels against predicted groups.
+struct Contingency {
+    /// Items per (true label, predicted group).
+    cells: HashMap<(usize, usize), usize>,
+    true_sizes: Vec<usize>,
+    pred_sizes: Vec<usize>,
+}
+
+impl Contingency {
+    fn new(truth: &HashMap<String, String>, groups: &[&Vec<String>]) -> Contingency {
+        let mut true_ix: HashMap<&str, usize> = HashMap::new();
+        let mut cells: HashMap<(usize, usize), usize> = HashMap::new();
+        let mut true_sizes: Vec<usize> = Vec::new();
+        for (g, members) in groups.iter().enumerate() {
+            for id in members.iter() {
+                let label = truth[id].as_str();
+                let next = true_ix.len();
+                let t = *true_ix.entry(label).or_insert(next);
+                if t == true_sizes.len() {
+                    true_sizes.push(0);
+                }
+                true_sizes[t] += 1;
+                *cells.entry((t, g)).or_insert(0) += 1;
+            }
+        }
+        Contingency {
+            cells,
+            true_sizes,
+            pred_sizes: groups.iter().map(|g| g.len()).collect(),
+        }
+    }
+
+    /// Normalised mutual information (arithmetic mean normalisation) over `n` items.
+    fn nmi(&self, n: f64) -> f64 {
+        let entropy = |sizes: &[usize]| -> f64 {
+            sizes
+                .iter()
+                .filter(|&&c| c > 0)
+                .map(|&c| {
+                    let p = c as f64 / n;
+                    -p * p.ln()
+                })
+                .sum()
+        };
+        let (ht, hp) = (entropy(&self.true_sizes), entropy(&self.pred_sizes));
+        let mi: f64 = self
+            .cells
+            .iter()
+            .map(|(&(t, g), &c)| {
+                let c = c as f64;
+                let (a, b) = (self.true_sizes[t] as f64, self.pred_sizes[g] as f64);
+                c / n * (c * n / (a * b)).ln()
+            })
+            .sum();
+        if ht + hp > 0.0 {
+            (2.0 * mi / (ht + hp)).max(0.0)
+        } else {
+            1.0
+        }
     }
 }

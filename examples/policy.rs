@@ -43,26 +43,28 @@ fn main() -> ExitCode {
     }
 }
 
+/// The learner's flags that take a value (`policy learn`).
+const LEARN_VALUES: &[&str] = &[
+    "labels",
+    "folds",
+    "out",
+    "merge-into",
+    "max-ngram",
+    "min-df",
+    "l2",
+    "max-keywords",
+    "values",
+    "priors",
+    "search",
+    "min-weight",
+    "length-norm",
+    "balance",
+];
+
 fn run() -> Result<ExitCode, String> {
-    let args = common::Args::parse(&[
-        "labels",
-        "policy",
-        "against",
-        "folds",
-        "out",
-        "merge-into",
-        "examples",
-        "max-ngram",
-        "min-df",
-        "l2",
-        "max-keywords",
-        "values",
-        "priors",
-        "search",
-        "min-weight",
-        "length-norm",
-        "balance",
-    ])?;
+    let mut values = vec!["policy", "against", "examples"];
+    values.extend_from_slice(LEARN_VALUES);
+    let args = common::Args::parse(&values)?;
     let Some(cmd) = args.positional.first().cloned() else {
         return Err(USAGE.to_string());
     };
@@ -70,13 +72,7 @@ fn run() -> Result<ExitCode, String> {
     match cmd.as_str() {
         "dump" => {
             args.check(&["toml"])?;
-            let policy = Policy::builtin();
-            if args.has("toml") {
-                print!("{}", to_toml(&policy)?);
-            } else {
-                println!("{}", to_json(&policy)?);
-            }
-            Ok(ExitCode::SUCCESS)
+            dump(args.has("toml"))
         }
         "check" => {
             args.check(&["table"])?;
@@ -89,48 +85,49 @@ fn run() -> Result<ExitCode, String> {
         }
         "lint" => {
             args.check(&["policy", "table"])?;
-            let policy = match args.value("policy") {
-                Some(p) => common::read_policy(p)?,
-                None => Policy::builtin(),
-            };
-            let warnings = lint(&policy);
-            if table {
-                for w in &warnings {
-                    println!("{w}");
-                }
-                println!("{} warning(s)", warnings.len());
-            } else {
-                println!("{}", to_json(&warnings)?);
-            }
-            Ok(ExitCode::SUCCESS)
+            lint_policy(args.value("policy"), table)
         }
         "diff" => {
             args.check(&["policy", "against", "examples", "table"])?;
             diff(&args, table)
         }
         "learn" => {
-            args.check(&[
-                "labels",
-                "folds",
-                "out",
-                "merge-into",
-                "max-ngram",
-                "min-df",
-                "l2",
-                "max-keywords",
-                "values",
-                "priors",
-                "search",
-                "min-weight",
-                "length-norm",
-                "balance",
-                "strict",
-                "table",
-            ])?;
+            let mut allowed = LEARN_VALUES.to_vec();
+            allowed.extend_from_slice(&["strict", "table"]);
+            args.check(&allowed)?;
             learn(&args, table)
         }
         other => Err(format!("unknown command {other:?}\n{USAGE}")),
     }
+}
+
+/// `policy dump`: the embedded default as JSON or TOML.
+fn dump(toml: bool) -> Result<ExitCode, String> {
+    let policy = Policy::builtin();
+    if toml {
+        print!("{}", to_toml(&policy)?);
+    } else {
+        println!("{}", to_json(&policy)?);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `policy lint`: the warnings of a policy file or the embedded default.
+fn lint_policy(path: Option<&str>, table: bool) -> Result<ExitCode, String> {
+    let policy = match path {
+        Some(p) => common::read_policy(p)?,
+        None => Policy::builtin(),
+    };
+    let warnings = lint(&policy);
+    if table {
+        for w in &warnings {
+            println!("{w}");
+        }
+        println!("{} warning(s)", warnings.len());
+    } else {
+        println!("{}", to_json(&warnings)?);
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn positional<'a>(args: &'a common::Args, i: usize, msg: &str) -> Result<&'a str, String> {
