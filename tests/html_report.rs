@@ -163,8 +163,20 @@ fn self_contained(page: &str) {
     }
     let doc = Html::parse_document(page);
     assert!(doc.select(&sel("[src]")).next().is_none());
+    let ids: Vec<&str> = doc
+        .select(&sel("[id]"))
+        .map(|e| e.value().attr("id").unwrap())
+        .collect();
+    for id in &ids {
+        assert!(
+            !id.is_empty() && !id.contains(char::is_whitespace),
+            "{id:?} is not a valid HTML id"
+        );
+    }
     for a in doc.select(&sel("[href]")) {
-        assert!(a.value().attr("href").unwrap().starts_with('#'));
+        let href = a.value().attr("href").unwrap();
+        let target = href.strip_prefix('#').expect("links stay in the page");
+        assert!(ids.contains(&target), "{href} points at no element");
     }
 }
 

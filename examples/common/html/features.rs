@@ -23,9 +23,20 @@ fn mix(m: &ClassMix) -> String {
     }
 }
 
-/// The anchor of feature `id` (ids are `F-` and hex digits; escaped anyway).
+/// The anchor of feature `id`: an HTML id holds no white space, so every
+/// character but ASCII letters, digits, `-` and `_` becomes `_` and its code
+/// point in hex (`_20_` for a space), which keeps distinct ids distinct.
+/// The crate's ids (`F-` and hex digits) pass unchanged.
 fn anchor(id: &str) -> String {
-    format!("f-{}", escape(id))
+    let mut out = String::from("f-");
+    for c in id.chars() {
+        if c.is_ascii_alphanumeric() || c == '-' {
+            out.push(c);
+        } else {
+            let _ = write!(out, "_{:x}_", c as u32);
+        }
+    }
+    out
 }
 
 /// The ranking: a chart of the strongest and a table of the first rows.
@@ -42,6 +53,14 @@ pub(super) fn overview(out: &mut String, ctx: &Ctx) {
         out.push_str("<p>None.</p></section>");
         return;
     }
+    ranking_chart(out, ctx);
+    ranking_table(out, ctx);
+    out.push_str("</section>");
+}
+
+/// Bars of the strongest features' distinct customers.
+fn ranking_chart(out: &mut String, ctx: &Ctx) {
+    let r = ctx.report;
     let shown = &r.features[..r.features.len().min(ctx.limits.chart_bars)];
     let bars: Vec<Bar> = shown
         .iter()
@@ -73,6 +92,11 @@ pub(super) fn overview(out: &mut String, ctx: &Ctx) {
         },
     );
     let _ = write!(out, "<figcaption>{desc}</figcaption></figure>");
+}
+
+/// The first rows of the ranking, linked to their details.
+fn ranking_table(out: &mut String, ctx: &Ctx) {
+    let r = ctx.report;
     let rows: Vec<Vec<String>> = r
         .features
         .iter()
@@ -111,7 +135,6 @@ pub(super) fn overview(out: &mut String, ctx: &Ctx) {
         &rows,
         r.features.len(),
     );
-    out.push_str("</section>");
 }
 
 /// One article per feature, up to the limit.
