@@ -198,6 +198,8 @@ fn hostile_input() -> String {
             "customer": c,
             "channel": "sales",
             "created": "2026-01-05",
+            // Four of these overflow f64 when summed per feature.
+            "deal_value": 1.5e308,
         });
         lines.push(item.to_string());
     }
@@ -213,6 +215,10 @@ fn hostile_input() -> String {
 fn hostile_text_never_becomes_markup() {
     let (report, page) = both(&[], &hostile_input());
     assert_eq!(report["items"], 6);
+    // An overflowing sum is null in JSON and "n/a" on the page, never "inf".
+    let lower = page.to_ascii_lowercase();
+    assert!(!lower.contains("inf<") && !lower.contains(">inf") && !lower.contains("nan<"));
+    assert!(page.contains("n/a"));
     assert_eq!(report["abstained"].as_array().unwrap().len(), 1);
     let doc = Html::parse_document(&page);
     for bad in [

@@ -163,6 +163,10 @@ fn pct(x: f64) -> String {
 
 /// A deal value rounded, with thousands separators.
 fn money(x: f64) -> String {
+    // A sum past f64's range (the JSON report writes it as null).
+    if !x.is_finite() {
+        return "n/a".to_string();
+    }
     let whole = format!("{:.0}", x.abs());
     let mut s = String::with_capacity(whole.len() + whole.len() / 3 + 1);
     if x < -0.5 {
