@@ -286,7 +286,12 @@ fn csv_rows(out: &mut impl Write, c: &Clustering, events: &[Event]) -> Result<()
             line.name,
             &line.size.to_string(),
             &line.distinct_customers.to_string(),
-            &line.deal_value.to_string(),
+            // Empty for an overflowing sum, as for any absent value.
+            &if line.deal_value.is_finite() {
+                line.deal_value.to_string()
+            } else {
+                String::new()
+            },
             mix.and_then(ClassMix::dominant).map_or("", |c| c.as_str()),
             &line.cohesion.map_or(String::new(), |c| format!("{c:.4}")),
             line.representative,
@@ -321,13 +326,13 @@ fn markdown(out: &mut impl Write, c: &Clustering) -> Result<(), Fatal> {
     for (rank, f) in c.features.iter().enumerate() {
         writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {:.0} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
             rank + 1,
             f.id,
             markdown_cell(&f.name),
             f.members.len(),
             f.distinct_customers,
-            f.deal_value,
+            common::deal(f.deal_value),
             f.class_mix.dominant().map_or("-", |c| c.as_str()),
             markdown_cell(&common::cut(&f.representative, 60))
         )?;
@@ -351,13 +356,13 @@ fn table(out: &mut impl Write, c: &Clustering) -> std::io::Result<()> {
         let class = f.class_mix.dominant().map_or("-", |c| c.as_str());
         writeln!(
             out,
-            "{:>4}  {:<10}  {:<32}  {:>5}  {:>9}  {:>12.0}  {:<16}  {:>5.2}  {}",
+            "{:>4}  {:<10}  {:<32}  {:>5}  {:>9}  {:>12}  {:<16}  {:>5.2}  {}",
             rank + 1,
             f.id,
             common::cut(&f.name, 32),
             f.members.len(),
             f.distinct_customers,
-            f.deal_value,
+            common::deal(f.deal_value),
             class,
             f.cohesion,
             common::cut(&f.representative, 30)

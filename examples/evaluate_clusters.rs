@@ -37,7 +37,7 @@
 
 mod common;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -336,8 +336,9 @@ fn metrics(
 
 /// The contingency table of true labels against predicted groups.
 struct Contingency {
-    /// Items per (true label, predicted group).
-    cells: HashMap<(usize, usize), usize>,
+    /// Items per (true label, predicted group), ordered so that sums over
+    /// the cells add in the same order on every run.
+    cells: BTreeMap<(usize, usize), usize>,
     true_sizes: Vec<usize>,
     pred_sizes: Vec<usize>,
 }
@@ -345,7 +346,7 @@ struct Contingency {
 impl Contingency {
     fn new(truth: &HashMap<String, String>, groups: &[&Vec<String>]) -> Contingency {
         let mut true_ix: HashMap<&str, usize> = HashMap::new();
-        let mut cells: HashMap<(usize, usize), usize> = HashMap::new();
+        let mut cells: BTreeMap<(usize, usize), usize> = BTreeMap::new();
         let mut true_sizes: Vec<usize> = Vec::new();
         for (g, members) in groups.iter().enumerate() {
             for id in members.iter() {

@@ -256,6 +256,8 @@ fn learn(args: &common::Args, table: bool) -> Result<ExitCode, String> {
     let started = std::time::Instant::now();
     let mut policy = learner.learn(&items).map_err(|e| e.to_string())?;
     let learn_secs = started.elapsed().as_secs_f64();
+    // Counted before any merge: what was learned, not the base's keywords.
+    let keywords = policy.rules.iter().map(|r| r.keywords.len()).sum();
     let cv = match number(args, "folds")? {
         Some(k) => Some(
             learner
@@ -285,6 +287,7 @@ fn learn(args: &common::Args, table: bool) -> Result<ExitCode, String> {
         items: items.len(),
         skipped,
         learn_secs,
+        keywords,
         policy: &policy,
         skipped_rules: &skipped_rules,
         cv: cv.as_ref(),
@@ -360,6 +363,8 @@ struct LearnRun<'a> {
     items: usize,
     skipped: usize,
     learn_secs: f64,
+    /// Learned keywords (before a merge).
+    keywords: usize,
     policy: &'a Policy,
     skipped_rules: &'a [String],
     cv: Option<&'a feedback_triage::CrossValidation>,
@@ -367,10 +372,6 @@ struct LearnRun<'a> {
 }
 
 impl LearnRun<'_> {
-    fn keywords(&self) -> usize {
-        self.policy.rules.iter().map(|r| r.keywords.len()).sum()
-    }
-
     fn print_table(&self) {
         println!(
             "{}: learned from {} items ({} skipped) in {:.2}s: {} rules, {} keywords",
@@ -379,7 +380,7 @@ impl LearnRun<'_> {
             self.skipped,
             self.learn_secs,
             self.policy.rules.len(),
-            self.keywords()
+            self.keywords
         );
         if !self.skipped_rules.is_empty() {
             println!(
@@ -402,7 +403,7 @@ impl LearnRun<'_> {
             "skipped": self.skipped,
             "seconds": self.learn_secs,
             "rules": self.policy.rules.len(),
-            "keywords": self.keywords(),
+            "keywords": self.keywords,
             "merged_skipped_rules": self.skipped_rules,
             "cross_validation": self.cv,
         });

@@ -194,11 +194,11 @@ fn table(r: &TriageReport) -> String {
         if c.items > 0 {
             let _ = writeln!(
                 s,
-                "  {:<18} {:>5} {:>5}  deal value {:>12.0}",
+                "  {:<18} {:>5} {:>5}  deal value {:>12}",
                 class_name(c.class),
                 c.items,
                 pct(c.share),
-                c.deal_value
+                common::deal(c.deal_value)
             );
         }
     }
@@ -223,11 +223,11 @@ fn table_features(s: &mut String, r: &TriageReport) {
         let x = &f.feature;
         let _ = writeln!(
             s,
-            "  {:<11} {:>4} {:>5} {:>12.0}  {:<40} {}",
+            "  {:<11} {:>4} {:>5} {:>12}  {:<40} {}",
             x.id,
             x.distinct_customers,
             x.members.len(),
-            x.deal_value,
+            common::deal(x.deal_value),
             common::cut(&x.name, 40),
             class_mix(&x.class_mix, Class::as_str)
         );
@@ -340,11 +340,11 @@ fn markdown(r: &TriageReport) -> String {
     for c in r.class_mix.iter().filter(|c| c.items > 0) {
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {:.0} |",
+            "| {} | {} | {} | {} |",
             class_name(c.class),
             c.items,
             pct(c.share),
-            c.deal_value
+            common::deal(c.deal_value)
         );
     }
     markdown_features(&mut s, r);
@@ -374,13 +374,13 @@ fn markdown_features(s: &mut String, r: &TriageReport) {
         let x = &f.feature;
         let _ = writeln!(
             s,
-            "| {} | **{}** (`{}`) | {} | {} | {:.0} | {} | {} |",
+            "| {} | **{}** (`{}`) | {} | {} | {} | {} | {} |",
             i + 1,
             x.name.replace('|', "/"),
             x.id,
             x.distinct_customers,
             x.members.len(),
-            x.deal_value,
+            common::deal(x.deal_value),
             class_mix(&x.class_mix, Class::title),
             x.representative
         );

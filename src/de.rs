@@ -132,3 +132,47 @@ impl Seen {
         Ok(())
     }
 }
+
+/// [`list`], or `None` for a null (compact self-describing formats write every field).
+pub(crate) fn optional_list<'de, A, T>(
+    map: &mut A,
+    prefix: &str,
+    name: &str,
+) -> Result<Option<Vec<T>>, A::Error>
+where
+    A: MapAccess<'de>,
+    T: Deserialize<'de>,
+{
+    let named = Cell::new(false);
+    map.next_value_seed(OptionalSeq(NamedSeq::<T> {
+        prefix,
+        name,
+        named: &named,
+        marker: PhantomData,
+    }))
+}
+
+struct OptionalSeq<'a, T>(NamedSeq<'a, T>);
+
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for OptionalSeq<'_, T> {
+    type Value = Option<Vec<T>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for OptionalSeq<'_, T> {
+    type Value = Option<Vec<T>>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a list")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        self.0.deserialize(d).map(Some)
+    }
+}

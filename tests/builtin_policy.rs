@@ -772,4 +772,21 @@ fn the_builtin_policy_round_trips_through_a_compact_format() {
     );
     // A truncated buffer is an error, not a panic or a shorter policy.
     assert!(postcard::from_bytes::<feedback_triage::Policy>(&bytes[..bytes.len() / 2]).is_err());
+    // CBOR keeps field names and writes every field, unset conditions as null.
+    let mut cbor = Vec::new();
+    ciborium::into_writer(&policy, &mut cbor).expect("serialises");
+    let back: feedback_triage::Policy = ciborium::from_reader(cbor.as_slice()).expect("reads");
+    assert_eq!(back, policy);
+}
+
+#[test]
+fn json_refuses_a_policy_written_as_a_list() {
+    // Human-readable readers take tables only: a positional list would let a
+    // rule through with no field named.
+    let err = serde_json::from_str::<feedback_triage::Policy>(r#"[1, {}, []]"#).unwrap_err();
+    assert!(err.to_string().contains("invalid type: sequence"), "{err}");
+    let rule_as_list = r#"{"version": 1, "rules": [["r", "fault_correction", 1.0, "both", [], [], {}, true, false, null]]}"#;
+    assert!(serde_json::from_str::<feedback_triage::Policy>(rule_as_list).is_err());
+    let keyword_as_list = r#"{"version": 1, "rules": [{"id": "r", "class": "necessity", "keywords": [["gdpr", 2.0]]}]}"#;
+    assert!(serde_json::from_str::<feedback_triage::Policy>(keyword_as_list).is_err());
 }

@@ -224,3 +224,31 @@ fn classify_why_not_explains_each_line_and_leaves_the_plain_output_alone() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(text(&bad.stderr).contains("urgent"));
 }
+
+#[test]
+fn an_overflowing_deal_sum_is_never_printed_as_inf() {
+    // Two customers ask for the same thing with deals whose sum passes f64's
+    // range: JSON writes null, CSV an empty cell, tables and Markdown "n/a".
+    let items = [
+        r#"{"id":"a","title":"Export invoices to Excel","customer":"Acme","deal_value":1.5e308}"#,
+        r#"{"id":"b","title":"Excel export of invoices","customer":"Globex","deal_value":1.5e308}"#,
+    ]
+    .join("\n");
+    for (example, args) in [
+        ("cluster", vec!["--min-customers", "2", "--table"]),
+        ("cluster", vec!["--min-customers", "2", "--markdown"]),
+        ("cluster", vec!["--min-customers", "2", "--output", "csv"]),
+        ("cluster", vec!["--min-customers", "2"]),
+        ("triage", vec!["--min-customers", "2", "--table"]),
+        ("triage", vec!["--min-customers", "2", "--markdown"]),
+    ] {
+        let out = run(example, &args, &items);
+        assert_eq!(out.status.code(), Some(0), "{example} {args:?}");
+        let stdout = text(&out.stdout).to_ascii_lowercase();
+        assert!(
+            stdout.contains("export"),
+            "{example} {args:?}: a feature\n{stdout}"
+        );
+        assert!(!stdout.contains("inf"), "{example} {args:?}\n{stdout}");
+    }
+}

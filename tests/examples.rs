@@ -190,3 +190,61 @@ fn policy_learn_on_a_250_character_token_cross_validates_and_checks() {
     assert_eq!(check["ok"], true);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `policy learn --merge-into BASE`: the report's `keywords` counts what was
+/// learned, not the base policy's keywords, while the written policy holds
+/// both.
+#[test]
+fn policy_learn_merge_into_reports_the_learned_keywords() {
+    let dir = std::env::temp_dir().join(format!("ft-learn-merge-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut lines = String::new();
+    for i in 0..20 {
+        let (label, body) = if i % 2 == 0 {
+            ("Bug", "the app crashes when saving a file")
+        } else {
+            ("Feature", "please add dark mode support to the editor")
+        };
+        let row = serde_json::json!({"id": format!("R{i}"), "title": format!("item {i}"), "body": body, "label": label});
+        lines.push_str(&format!("{row}\n"));
+    }
+    let data = dir.join("train.jsonl");
+    std::fs::write(&data, lines).unwrap();
+    let base = dir.join("base.toml");
+    std::fs::write(
+        &base,
+        "version = 1\n[[rules]]\nid = \"base\"\nclass = \"necessity\"\nkeywords = [\"gdpr\", \"hipaa\", \"soc 2\"]\n",
+    )
+    .unwrap();
+    let merged = dir.join("merged.json");
+    let learn = |extra: &[&str]| {
+        let mut args = vec![
+            "learn",
+            data.to_str().unwrap(),
+            "--labels",
+            "Bug=fault_correction,Feature=market_driven",
+        ];
+        args.extend_from_slice(extra);
+        let (stdout, err, ok) = run("policy", &args);
+        assert!(ok, "{err}");
+        serde_json::from_str::<serde_json::Value>(stdout.trim()).unwrap()
+    };
+    let alone = learn(&[]);
+    let report = learn(&[
+        "--merge-into",
+        base.to_str().unwrap(),
+        "--out",
+        merged.to_str().unwrap(),
+    ]);
+    assert_eq!(report["keywords"], alone["keywords"], "{report}");
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&merged).unwrap()).unwrap();
+    let total: usize = written["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["keywords"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert_eq!(total, alone["keywords"].as_u64().unwrap() as usize + 3);
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -129,6 +129,15 @@ proptest! {
             if shape & 4 == 4 {
                 rule = rule.decisive().not_negatable();
             }
+            if shape & 8 == 8 {
+                rule = rule.field(Scope::Body).when(Conditions {
+                    not_channel: Some(vec![Channel::Internal, Channel::Partner]),
+                    max_deal_value: Some(weight * 10.0),
+                    min_votes: Some(3),
+                    ..Conditions::default()
+                });
+                rule.description = Some(format!("note on {id}"));
+            }
             policy.rules.push(rule);
         }
         let json = serde_json::to_string(&policy).unwrap();
@@ -140,6 +149,11 @@ proptest! {
         // A format that is not self-describing: fields by position.
         let bytes = postcard::to_stdvec(&policy).unwrap();
         let back: Policy = postcard::from_bytes(&bytes).unwrap();
+        prop_assert_eq!(&back, &policy);
+        // Not human-readable either, but with field names (a map).
+        let mut cbor = Vec::new();
+        ciborium::into_writer(&policy, &mut cbor).unwrap();
+        let back: Policy = ciborium::from_reader(cbor.as_slice()).unwrap();
         prop_assert_eq!(&back, &policy);
         prop_assert!(Classifier::new(&policy).is_ok());
     }

@@ -390,3 +390,13 @@ fn varied_text(texts: &[(String, String)], i: usize) -> (String, String) {
         .collect();
     (t.clone(), body.join(" "))
 }
+
+/// A deal value for people: whole units, or `n/a` for a sum past f64's
+/// range (infinite; the JSON outputs write it as null).
+pub fn deal(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:.0}")
+    } else {
+        "n/a".to_string()
+    }
+}

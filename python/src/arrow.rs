@@ -266,7 +266,9 @@ impl Col<'_> {
     /// How many rows past its offset a values column holds.
     fn offset_limit(&self) -> usize {
         match self.kind {
-            Kind::Str { offsets, .. } => (offsets.len() / 8).saturating_sub(1 + self.offset),
+            Kind::Str { offsets, .. } => {
+                (offsets.len() / 8).saturating_sub(self.offset.saturating_add(1))
+            }
             _ => 0,
         }
     }

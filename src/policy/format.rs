@@ -6,11 +6,14 @@
 //! does for `IpAddr`. Human-readable formats (JSON, TOML) leave out fields
 //! at their defaults and write a weight-1 keyword as a bare string; the
 //! readers accept either keyword shape (the one place that asks the format
-//! what comes next, which self-describing formats can answer). Compact
-//! formats that are not self-describing (postcard, bincode) read fields by
-//! position, so there every field is written, in declaration order, and a
-//! keyword is always a `text`/`weight` struct: no field is skipped and
-//! nothing calls `deserialize_any`.
+//! what comes next, which self-describing formats can answer) and refuse a
+//! struct written as a list. Formats that are not human-readable get every
+//! field, in declaration order, and a keyword always as a `text`/`weight`
+//! struct, and their readers call no `deserialize_any`: those that read
+//! fields by position (postcard, tested) take the struct as a sequence,
+//! those that keep names (CBOR, tested) as a map. The compact form encodes
+//! enums (`Class`, `Channel`, ...) by variant index, so it is a cache for
+//! one version of the crate, not an exchange format.
 
 use std::fmt;
 
@@ -40,7 +43,7 @@ impl Serialize for Keyword {
 
 impl<'de> Deserialize<'de> for Keyword {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
+        struct V(bool);
         impl<'de> Visitor<'de> for V {
             type Value = Keyword;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -69,6 +72,9 @@ impl<'de> Deserialize<'de> for Keyword {
                 })
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Keyword, A::Error> {
+                if !self.0 {
+                    return Err(de::Error::invalid_type(de::Unexpected::Seq, &self));
+                }
                 Ok(Keyword {
                     text: element(&mut seq, 0, "a keyword's text and weight")?,
                     weight: element(&mut seq, 1, "a keyword's text and weight")?,
@@ -76,9 +82,9 @@ impl<'de> Deserialize<'de> for Keyword {
             }
         }
         if d.is_human_readable() {
-            d.deserialize_any(V)
+            d.deserialize_any(V(false))
         } else {
-            d.deserialize_struct("Keyword", KEYWORD_FIELDS, V)
+            d.deserialize_struct("Keyword", KEYWORD_FIELDS, V(true))
         }
     }
 }
@@ -113,51 +119,81 @@ fn written(full: bool, always: usize, omit: &[bool]) -> usize {
     always + omit.iter().filter(|&&o| full || !o).count()
 }
 
+// Each `serialize` destructures its struct without `..`, so a field added
+// later does not compile until it is written here too (and read in the
+// matching `visit_map` and `visit_seq`).
+
 impl Serialize for Settings {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let Settings {
+            title_weight,
+            fit_ratio,
+            ambiguity_ratio,
+            confidence_scale,
+            min_score,
+            confidence_model,
+            band_high,
+            band_medium,
+            precedence,
+            negation_cues,
+            negation_window,
+            fallback,
+        } = self;
         let full = !s.is_human_readable();
-        let omit = self.fallback.is_none();
+        let omit = fallback.is_none();
         let mut st = s.serialize_struct("Settings", written(full, 11, &[omit]))?;
-        st.serialize_field("title_weight", &self.title_weight)?;
-        st.serialize_field("fit_ratio", &self.fit_ratio)?;
-        st.serialize_field("ambiguity_ratio", &self.ambiguity_ratio)?;
-        st.serialize_field("confidence_scale", &self.confidence_scale)?;
-        st.serialize_field("min_score", &self.min_score)?;
-        st.serialize_field("confidence_model", &self.confidence_model)?;
-        st.serialize_field("band_high", &self.band_high)?;
-        st.serialize_field("band_medium", &self.band_medium)?;
-        st.serialize_field("precedence", &self.precedence)?;
-        st.serialize_field("negation_cues", &self.negation_cues)?;
-        st.serialize_field("negation_window", &self.negation_window)?;
-        field(&mut st, full, "fallback", &self.fallback, omit)?;
+        st.serialize_field("title_weight", title_weight)?;
+        st.serialize_field("fit_ratio", fit_ratio)?;
+        st.serialize_field("ambiguity_ratio", ambiguity_ratio)?;
+        st.serialize_field("confidence_scale", confidence_scale)?;
+        st.serialize_field("min_score", min_score)?;
+        st.serialize_field("confidence_model", confidence_model)?;
+        st.serialize_field("band_high", band_high)?;
+        st.serialize_field("band_medium", band_medium)?;
+        st.serialize_field("precedence", precedence)?;
+        st.serialize_field("negation_cues", negation_cues)?;
+        st.serialize_field("negation_window", negation_window)?;
+        field(&mut st, full, "fallback", fallback, omit)?;
         st.end()
     }
 }
 
 impl Serialize for Rule {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let Rule {
+            id,
+            class,
+            weight,
+            field: scope,
+            keywords,
+            exclude,
+            when,
+            negatable,
+            decisive,
+            description,
+        } = self;
         let full = !s.is_human_readable();
         let omit = [
-            self.weight == 1.0,
-            self.field == Scope::default(),
-            self.keywords.is_empty(),
-            self.exclude.is_empty(),
-            self.when.is_empty(),
-            self.negatable,
-            !self.decisive,
-            self.description.is_none(),
+            *weight == 1.0,
+            *scope == Scope::default(),
+            keywords.is_empty(),
+            exclude.is_empty(),
+            when.is_empty(),
+            *negatable,
+            !*decisive,
+            description.is_none(),
         ];
         let mut st = s.serialize_struct("Rule", written(full, 2, &omit))?;
-        st.serialize_field("id", &self.id)?;
-        st.serialize_field("class", &self.class)?;
-        field(&mut st, full, "weight", &self.weight, omit[0])?;
-        field(&mut st, full, "field", &self.field, omit[1])?;
-        field(&mut st, full, "keywords", &self.keywords, omit[2])?;
-        field(&mut st, full, "exclude", &self.exclude, omit[3])?;
-        field(&mut st, full, "when", &self.when, omit[4])?;
-        field(&mut st, full, "negatable", &self.negatable, omit[5])?;
-        field(&mut st, full, "decisive", &self.decisive, omit[6])?;
-        field(&mut st, full, "description", &self.description, omit[7])?;
+        st.serialize_field("id", id)?;
+        st.serialize_field("class", class)?;
+        field(&mut st, full, "weight", weight, omit[0])?;
+        field(&mut st, full, "field", scope, omit[1])?;
+        field(&mut st, full, "keywords", keywords, omit[2])?;
+        field(&mut st, full, "exclude", exclude, omit[3])?;
+        field(&mut st, full, "when", when, omit[4])?;
+        field(&mut st, full, "negatable", negatable, omit[5])?;
+        field(&mut st, full, "decisive", decisive, omit[6])?;
+        field(&mut st, full, "description", description, omit[7])?;
         st.end()
     }
 }
@@ -243,7 +279,7 @@ const WHEN_FIELDS: &[&str] = &[
 
 impl<'de> Deserialize<'de> for Policy {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
+        struct V(bool);
         impl<'de> Visitor<'de> for V {
             type Value = Policy;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -270,6 +306,9 @@ impl<'de> Deserialize<'de> for Policy {
                 })
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Policy, A::Error> {
+                if !self.0 {
+                    return Err(de::Error::invalid_type(de::Unexpected::Seq, &self));
+                }
                 const WHAT: &str = "a Policy's 3 fields";
                 Ok(Policy {
                     version: element(&mut seq, 0, WHAT)?,
@@ -278,7 +317,8 @@ impl<'de> Deserialize<'de> for Policy {
                 })
             }
         }
-        d.deserialize_struct("Policy", POLICY_KEYS, V)
+        let compact = !d.is_human_readable();
+        d.deserialize_struct("Policy", POLICY_KEYS, V(compact))
     }
 }
 
@@ -292,7 +332,7 @@ where
 
 impl<'de> Deserialize<'de> for Settings {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
+        struct V(bool);
         impl<'de> Visitor<'de> for V {
             type Value = Settings;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -323,6 +363,9 @@ impl<'de> Deserialize<'de> for Settings {
                 Ok(s)
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Settings, A::Error> {
+                if !self.0 {
+                    return Err(de::Error::invalid_type(de::Unexpected::Seq, &self));
+                }
                 const WHAT: &str = "the 12 settings";
                 Ok(Settings {
                     title_weight: element(&mut seq, 0, WHAT)?,
@@ -340,7 +383,8 @@ impl<'de> Deserialize<'de> for Settings {
                 })
             }
         }
-        d.deserialize_struct("Settings", SETTINGS_KEYS, V)
+        let compact = !d.is_human_readable();
+        d.deserialize_struct("Settings", SETTINGS_KEYS, V(compact))
     }
 }
 
@@ -371,7 +415,7 @@ struct WhenRepr {
 
 impl<'de> Deserialize<'de> for Rule {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
+        struct V(bool);
         impl<'de> Visitor<'de> for V {
             type Value = Rule;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -423,6 +467,9 @@ impl<'de> Deserialize<'de> for Rule {
                 Rule::try_from(r).map_err(de::Error::custom)
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Rule, A::Error> {
+                if !self.0 {
+                    return Err(de::Error::invalid_type(de::Unexpected::Seq, &self));
+                }
                 // Typed already (a class or channel is an enum here, not a
                 // name to look up); `Policy::validate` checks the values.
                 const WHAT: &str = "a rule's 10 fields";
@@ -442,7 +489,8 @@ impl<'de> Deserialize<'de> for Rule {
         }
         // The field names matter only to formats that read by position,
         // which take the struct's length from them.
-        d.deserialize_struct("Rule", RULE_FIELDS, V)
+        let compact = !d.is_human_readable();
+        d.deserialize_struct("Rule", RULE_FIELDS, V(compact))
     }
 }
 
@@ -514,11 +562,11 @@ impl<'de> Visitor<'de> for WhenSeed<'_> {
             seen.check(&key, "")?;
             let ctx = format!("field `{key}`");
             match key.as_str() {
-                "channel" => w.channel = Some(crate::de::list(&mut map, "", &key)?),
-                "not_channel" => w.not_channel = Some(crate::de::list(&mut map, "", &key)?),
+                "channel" => w.channel = crate::de::optional_list(&mut map, "", &key)?,
+                "not_channel" => w.not_channel = crate::de::optional_list(&mut map, "", &key)?,
                 "min_deal_value" => w.min_deal_value = de_value(&mut map, &ctx)?,
                 "max_deal_value" => w.max_deal_value = de_value(&mut map, &ctx)?,
-                "tags" => w.tags = Some(crate::de::list(&mut map, "", &key)?),
+                "tags" => w.tags = crate::de::optional_list(&mut map, "", &key)?,
                 "min_votes" => w.min_votes = de_value(&mut map, &ctx)?,
                 _ => {
                     map.next_value::<de::IgnoredAny>()?;

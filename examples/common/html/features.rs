@@ -24,8 +24,9 @@ fn mix(m: &ClassMix) -> String {
 }
 
 /// The anchor of feature `id`: an HTML id holds no white space, so every
-/// character but ASCII letters, digits, `-` and `_` becomes `_` and its code
-/// point in hex (`_20_` for a space), which keeps distinct ids distinct.
+/// character but ASCII letters, digits and `-` becomes `_` and its code
+/// point in hex (`_20_` for a space, `_5f_` for `_`), which keeps distinct
+/// ids distinct.
 /// The crate's ids (`F-` and hex digits) pass unchanged.
 fn anchor(id: &str) -> String {
     let mut out = String::from("f-");
