@@ -5,12 +5,13 @@
 //! cargo run --release --example backlog_eval                       # quality, then 10k/100k/1M
 //! cargo run --release --example backlog_eval -- --scale 10000,100000
 //! cargo run --release --example backlog_eval -- --scale 0          # quality only
+//! cargo run --release --example backlog_eval -- --scale 0 --params '{"semantic_weight": 0.5}'
 //! ```
 //!
 //! Quality: for `banking77/train.jsonl` and `clinc150/val.jsonl` (under
 //! `--data`, default `../shared/data`; customers ignored, so each request is
-//! its own customer), the batch clustering (default parameters, and terms
-//! only) and the backlog fed the items one at a time in 5 random orders
+//! its own customer), the batch clustering (default parameters or
+//! `--params`, and terms only) and the backlog fed the items one at a time in 5 random orders
 //! (seeds 1 to 5), with the threshold the batch clustering adapted to. ARI
 //! against the labels, ARI of each streamed result against the batch, and
 //! the spread over the orders.
@@ -41,8 +42,12 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<(), String> {
-    let args = common::Args::parse(&["data", "scale"])?;
-    args.check(&["data", "scale"])?;
+    let args = common::Args::parse(&["data", "scale", "params"])?;
+    args.check(&["data", "scale", "params"])?;
+    let base: ClusterParams = match args.value("params") {
+        Some(p) => serde_json::from_str(p).map_err(|e| format!("--params: {e}"))?,
+        None => ClusterParams::default(),
+    };
     let dir = args.value("data").unwrap_or("../shared/data");
     for set in SETS {
         let path = format!("{dir}/{set}");
@@ -50,7 +55,7 @@ fn run() -> Result<(), String> {
             println!("{path}: not found, skipped");
             continue;
         }
-        quality(set, &path)?;
+        quality(set, &path, &base)?;
     }
     let sizes: Vec<usize> = args
         .value("scale")
@@ -86,10 +91,10 @@ fn labelled(path: &str) -> Result<(Vec<FeedbackItem>, Vec<String>), String> {
     Ok((items, labels))
 }
 
-fn quality(set: &str, path: &str) -> Result<(), String> {
+fn quality(set: &str, path: &str, base: &ClusterParams) -> Result<(), String> {
     let (items, labels) = labelled(path)?;
     let truth = codes(labels.iter().map(String::as_str));
-    let clusterer = Clusterer::default();
+    let clusterer = Clusterer::new(base.clone()).map_err(|e| e.to_string())?;
     let t0 = Instant::now();
     let (batch, index) = clusterer
         .cluster_with_index(&items)
@@ -101,7 +106,7 @@ fn quality(set: &str, path: &str) -> Result<(), String> {
         .map(|f| &f.members)
         .chain(batch.special_cases.iter().map(|s| &s.members));
     let batch_labels = labels_of(&items, groups.map(|m| m.iter().map(String::as_str)));
-    let terms = Clusterer::new(ClusterParams::default().semantic_weight(0.0))
+    let terms = Clusterer::new(base.clone().semantic_weight(0.0))
         .map_err(|e| e.to_string())?
         .cluster(&items)
         .map_err(|e| e.to_string())?;
@@ -118,7 +123,7 @@ fn quality(set: &str, path: &str) -> Result<(), String> {
         items.len(),
         index.threshold(),
     );
-    let params = ClusterParams::default().similarity_threshold(index.threshold());
+    let params = base.clone().similarity_threshold(index.threshold());
     let mut aris = Vec::new();
     for seed in 1..=5u64 {
         let mut order: Vec<&FeedbackItem> = items.iter().collect();

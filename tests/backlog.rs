@@ -334,7 +334,7 @@ fn meaning_is_on_by_default_and_saved() {
 }
 
 #[test]
-fn a_version_1_state_is_refused_by_its_version() {
+fn version_1_and_2_states_are_refused_by_their_version() {
     let e = saved_with(|v| {
         v["version"] = 1.into();
         let o = v.as_object_mut().unwrap();
@@ -342,8 +342,11 @@ fn a_version_1_state_is_refused_by_its_version() {
         o.remove("surfaces");
     })
     .unwrap_err();
-    assert!(e.contains("format version 1, expected 2"), "{e}");
-    assert_eq!(BACKLOG_FORMAT_VERSION, 2);
+    assert!(e.contains("format version 1, expected 3"), "{e}");
+    assert_eq!(BACKLOG_FORMAT_VERSION, 3);
+    // Version 2 summed another trust per group (see the constant's docs).
+    let e = saved_with(|v| v["version"] = 2.into()).unwrap_err();
+    assert!(e.contains("format version 2, expected 3"), "{e}");
     // Without the built-in vectors a backlog saves no meaning side.
     if cfg!(feature = "static-vectors") {
         let e = saved_with(|v| v["meaning"]["sigs"].as_array_mut().unwrap().clear());

@@ -29,8 +29,13 @@ use crate::text::FxHashMap;
 
 /// How many edges per item the candidate search can leave, in units of
 /// `max_candidates_per_item` (an item keeps its own candidates and is kept by
-/// others).
-const CAPACITY_FACTOR: f64 = 1.0;
+/// others). Below 1 the mean over a large group's pairs counts fewer pairs,
+/// so large true groups merge a little more readily. On the dev files with
+/// the default hybrid similarity 0.95 lifted Banking77 ARI from 0.333 to
+/// 0.348 with CLINC150 val, Hadoop, CLINC150 train and a 40-per-intent
+/// sample of Banking77 unchanged or better; 0.85 reached 0.354 on Banking77
+/// but cost both CLINC150 splits (val 0.533 to 0.522).
+const CAPACITY_FACTOR: f64 = 0.95;
 
 #[derive(Debug, PartialEq)]
 struct Entry {

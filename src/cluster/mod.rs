@@ -15,8 +15,9 @@
 //! 4. find candidate pairs through an inverted index of informative terms
 //!    (see `candidates`) and through SimHash orderings of the dense vectors
 //!    (neighbours by meaning that may share no term), each bounded per
-//!    item, verified with the hybrid similarity `(1 − w) × term cosine +
-//!    w × max(0, dense cosine)` (`semantic_weight`);
+//!    item, verified with the hybrid similarity `(1 − w·t) × term cosine +
+//!    w·t × max(0, dense cosine)` (`semantic_weight` `w`, the pair's
+//!    smaller trust `t`, see `semantic::trust`);
 //! 5. merge groups by average linkage (see `linkage`) while the mean
 //!    similarity between two groups is at least `similarity_threshold`;
 //! 6. name, describe and rank the groups (by their terms, readable).
@@ -55,6 +56,13 @@ use ids::{group_id, id_keys, ordered_items};
 use naming::{KEY_TERMS, TITLE_REVIEW, TITLE_SAME, cap_title, surfaces, title_similarity};
 use semantic::{Dense, SimHash};
 use vectors::{Corpus, SparseVec};
+
+/// The largest share of meaning in the three-band duplicate decision
+/// ([`DuplicateCheck`]), whatever `semantic_weight` is: a duplicate says the
+/// same thing, which two requests of one intent in other words do not, so
+/// the bands (`duplicate_threshold`, `review_threshold`, set on term
+/// similarities) stay at least half lexical.
+const DUPLICATE_MAX_SEMANTIC_WEIGHT: f32 = 0.5;
 
 /// Validated clustering parameters and the classifier used for each feature's
 /// class mix. Immutable, cheap to clone, `Send + Sync`.
@@ -300,7 +308,7 @@ impl Clusterer {
         group: Option<String>,
     ) -> DuplicateCheck {
         let lexical = vectors::dot(va, vb);
-        let weight = self.params.semantic_weight as f32;
+        let weight = (self.params.semantic_weight as f32).min(DUPLICATE_MAX_SEMANTIC_WEIGHT);
         let mixed = match semantic {
             Some((d, trust)) => semantic::mix(lexical, Some(d), weight * trust),
             None => lexical,

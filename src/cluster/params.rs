@@ -82,12 +82,16 @@ pub struct ClusterParams {
     /// items). In `0..=1000000`; default 500.
     pub adaptive_prior_items: usize,
     /// The share of meaning in the similarity: two items compare by
-    /// `(1 − w) × term cosine + w × max(0, dense cosine)`, where the dense
-    /// vectors are the items' `embedding`s when the batch has any, else the
-    /// clusterer's static word vectors (see [`Clusterer::with_static_vectors`](super::Clusterer::with_static_vectors));
-    /// a pair where either item has no dense vector compares by terms alone.
-    /// In `[0, 1]`; `0` switches meaning off (terms only, as without
-    /// vectors); default `0.5`.
+    /// `(1 − w·t) × term cosine + w·t × max(0, dense cosine)`, where the
+    /// dense vectors are the items' `embedding`s when the batch has any, else
+    /// the clusterer's static word vectors (see [`Clusterer::with_static_vectors`](super::Clusterer::with_static_vectors)),
+    /// and `t` is the smaller trust of the two: 1 for caller embeddings; for
+    /// static vectors `min(1, 16 / words)⁴ × (share of the words that are
+    /// whole tokens of the table)²`, so long texts and texts of mostly
+    /// unknown words compare mostly by terms. A pair where either item has
+    /// no dense vector compares by terms alone. The three-band duplicate
+    /// decision weighs meaning by at most 0.5. In `[0, 1]`; `0` switches
+    /// meaning off (terms only, as without vectors); default `1.0` (was 0.5).
     pub semantic_weight: f64,
     /// Each item also takes this many neighbours by meaning as candidates
     /// (found through SimHash orderings of the dense vectors, without
@@ -111,7 +115,7 @@ impl Default for ClusterParams {
             review_threshold: 0.4,
             adaptive_weight: 0.8,
             adaptive_prior_items: 500,
-            semantic_weight: 0.5,
+            semantic_weight: 1.0,
             semantic_candidates_per_item: 10,
         }
     }

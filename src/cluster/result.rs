@@ -254,7 +254,10 @@ pub enum DuplicateDecision {
 pub struct DuplicateCheck {
     /// The decision.
     pub decision: DuplicateDecision,
-    /// Cosine similarity of the two term vectors, in `[0, 1]`.
+    /// The similarity of the two, in `[0, 1]`: the term cosine mixed with
+    /// the dense cosine as in the clustering, meaning weighed at most 0.5
+    /// whatever `semantic_weight` is (a duplicate says the same thing, not
+    /// only the same intent).
     pub similarity: f64,
     /// Edit-distance similarity of the two titles (lower-cased, at most 100
     /// characters; normalised Levenshtein), when both have at least 12

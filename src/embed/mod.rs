@@ -253,20 +253,25 @@ impl StaticVectors {
     }
 
     /// Adds `weight` times each token vector of `text` to `sum` (of
-    /// [`dims`](Self::dims) values); returns the number of words (white
-    /// space and punctuation separated, punctuation not counted).
+    /// [`dims`](Self::dims) values); returns how many words it has (white
+    /// space and punctuation separated, punctuation not counted) and how
+    /// many of those are a whole token of the table (not split into
+    /// pieces, nor unknown).
     pub(crate) fn add_text(
         &self,
         text: &str,
         weight: f32,
         sum: &mut [f32],
         s: &mut Scratch,
-    ) -> usize {
+    ) -> WordCount {
         let t = &*self.table;
         let Scratch { word, piece } = s;
-        let mut words = 0;
+        let mut count = WordCount::default();
         wordpiece::for_each_word(text, word, |w| {
-            words += usize::from(w.chars().any(char::is_alphanumeric));
+            if w.chars().any(char::is_alphanumeric) {
+                count.words += 1;
+                count.known += usize::from(t.ids.contains_key(w));
+            }
             wordpiece::pieces(
                 w,
                 piece,
@@ -281,7 +286,23 @@ impl StaticVectors {
                 },
             );
         });
-        words
+        count
+    }
+}
+
+/// The words of a text [`StaticVectors::add_text`] read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct WordCount {
+    /// Words with a letter or digit.
+    pub words: usize,
+    /// Those that are a whole token of the table.
+    pub known: usize,
+}
+
+impl std::ops::AddAssign for WordCount {
+    fn add_assign(&mut self, other: WordCount) {
+        self.words += other.words;
+        self.known += other.known;
     }
 }
 
@@ -310,10 +331,11 @@ pub(crate) fn normalize(v: &mut [f32]) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn table(tokens: &[&str], dims: u16, rows: &[&[i8]]) -> Vec<u8> {
+    /// The bytes of a table of `tokens` with the given rows (scale 0.5).
+    pub(crate) fn table(tokens: &[&str], dims: u16, rows: &[&[i8]]) -> Vec<u8> {
         let mut b = b"FTSV\x01".to_vec();
         b.extend(dims.to_le_bytes());
         b.extend((tokens.len() as u32).to_le_bytes());
@@ -344,6 +366,25 @@ mod tests {
         assert!((v[0] + 1.0).abs() < 1e-6 && v[1].abs() < 1e-6);
         assert!(t.embed("").is_none());
         assert!(t.embed("🙂 данные").is_none());
+    }
+
+    #[test]
+    fn known_words_are_whole_tokens_of_the_table() {
+        let bytes = table(
+            &["wait", "##ing", "card"],
+            2,
+            &[&[10, 0], &[0, 10], &[-10, 0]],
+        );
+        let t = StaticVectors::from_bytes(&bytes).unwrap();
+        let mut sum = [0.0f32; 2];
+        let mut s = Scratch::default();
+        // "waiting" is split into pieces, "xyzzy" is not in the table at
+        // all, "?" is no word.
+        let count = t.add_text("Card waiting xyzzy card ?", 1.0, &mut sum, &mut s);
+        assert_eq!(count, WordCount { words: 4, known: 2 });
+        let mut total = count;
+        total += t.add_text("wait", 1.0, &mut sum, &mut s);
+        assert_eq!(total, WordCount { words: 5, known: 3 });
     }
 
     #[test]

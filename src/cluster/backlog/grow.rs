@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::{Backlog, Event, EventKind, Group, Query, distinct};
+use super::{Backlog, Event, EventKind, Group, Query, STREAM_MAX_SEMANTIC_WEIGHT, distinct};
 use crate::cluster::semantic;
 
 impl Backlog {
@@ -90,10 +90,11 @@ impl Backlog {
         }
     }
 
-    /// The weight of meaning in the hybrid (0 without it).
+    /// The weight of meaning in the hybrid (0 without it): the parameters'
+    /// `semantic_weight`, at most [`STREAM_MAX_SEMANTIC_WEIGHT`].
     fn weight(&self) -> f32 {
         if self.meaning.is_some() {
-            self.params.semantic_weight as f32
+            (self.params.semantic_weight as f32).min(STREAM_MAX_SEMANTIC_WEIGHT)
         } else {
             0.0
         }

@@ -28,8 +28,11 @@ use meaning::{Meaning, Query};
 pub use state::{BacklogError, RequestError};
 
 /// The version of the saved form written by this release; loading another
-/// version fails with [`BacklogError::Version`].
-pub const BACKLOG_FORMAT_VERSION: u32 = 2;
+/// version fails with [`BacklogError::Version`]. Version 3: each request's
+/// trust in its static embedding (summed per group) follows the word count
+/// and the share of words known to the table, so a version 2 state's sums
+/// do not match what new requests add.
+pub const BACKLOG_FORMAT_VERSION: u32 = 3;
 
 /// A backlog of requests grouped into features, that grows with each request
 /// and keeps its features' ids.
@@ -57,8 +60,11 @@ pub const BACKLOG_FORMAT_VERSION: u32 = 2;
 ///
 /// When the parameters use meaning (`semantic_weight > 0`, the default, and
 /// the `static-vectors` feature on: see [`uses_meaning`](Self::uses_meaning))
-/// similarity is the batch clusterer's hybrid, `(1 − w) × term cosine + w ×
-/// max(0, dense cosine)`, on the static word vectors' embedding of each
+/// similarity is the batch clusterer's hybrid, `(1 − w·t) × term cosine +
+/// w·t × max(0, dense cosine)` with the same trust `t`, but meaning weighed
+/// at most 0.5 (`w = min(semantic_weight, 0.5)`: a stream decides each
+/// request once, see `STREAM_MAX_SEMANTIC_WEIGHT`), on the static word
+/// vectors' embedding of each
 /// request centred on the running mean of the requests before it (the batch
 /// centres on the whole batch's mean, which a stream cannot know). A request
 /// looks for its groups both through its strongest terms and through the
@@ -426,6 +432,16 @@ const JOIN_MARGIN: f32 = 1.75;
 /// 0.369, 1.5 0.277 / 0.422, 2.0 0.303 / 0.423, 3.0 and no merges at all
 /// 0.305 / 0.422).
 const MERGE_MARGIN: f32 = 2.0;
+
+/// The largest weight of meaning in a backlog's similarity, whatever
+/// `semantic_weight` is. A stream decides each request once, against groups
+/// that are still small and noisy, and a short request's meaning alone (the
+/// batch's default weight 1 with full trust) joins and bridges too readily:
+/// on the dev files (5 orders each, `cargo run --release --example
+/// backlog_eval -- --scale 0`) weight 1 streamed ARI 0.280 / 0.350
+/// (Banking77 / CLINC150), with the margins retuned (joins 2 to 3.5, merges
+/// 2.5 to 6) at best 0.322 / 0.462; capped at 0.5, 0.316 / 0.487.
+pub(super) const STREAM_MAX_SEMANTIC_WEIGHT: f32 = 0.5;
 
 /// A request that joins one group is checked as a bridge to at most this
 /// many other groups it is close to.
