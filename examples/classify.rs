@@ -33,7 +33,7 @@ use feedback_triage::{
 };
 
 use common::cli::{self, Fatal};
-use common::output::{ClassifyLine, OutputFormat, markdown_cell};
+use common::output::{OutputFormat, markdown_cell, write_classify_line};
 use common::stream::{Items, Record};
 
 /// Items per chunk: read, classified (in parallel with `--threads`), then
@@ -339,9 +339,7 @@ impl<W: Write> Writer<W> {
             )?,
             _ => {
                 self.json.clear();
-                let line = ClassifyLine::new(&item.id, c).with_why_not(why);
-                serde_json::to_writer(&mut self.json, &line)?;
-                self.json.push(b'\n');
+                write_classify_line(&mut self.json, &item.id, c, why)?;
                 out.write_all(&self.json)?;
             }
         }

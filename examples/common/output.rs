@@ -1,15 +1,15 @@
 //! Output for the command-line examples: the formats, and the classify
-//! rows as derived `Serialize` types written straight to a buffered writer.
+//! JSON lines written by hand into a reused buffer.
 //!
 //! The JSON keys are in alphabetical order at every level (`band`, `class`,
 //! `confidence`, ...; inside evidence `class`, `contribution`, `field`,
 //! `kind`, ...), as the examples have always written them, so that their
-//! output stays byte-identical.
+//! output stays byte-identical (`tests/cli.rs` compares it with
+//! serde_json's rendering of the library's result).
 
 use std::ops::Range;
 
-use feedback_triage::{Band, Class, ClassScores, Classification, Evidence, EvidenceKind, Outcome};
-use serde::Serialize;
+use feedback_triage::{Class, Classification, Evidence, EvidenceKind, TextField, WhyNot};
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -36,166 +36,221 @@ pub fn refuse_html(tool: &str, format: OutputFormat) -> Result<(), super::cli::F
     Ok(())
 }
 
-/// One classify result as a JSON line.
-#[derive(Serialize)]
-pub struct ClassifyLine<'a> {
-    band: Band,
-    class: Option<Class>,
-    confidence: f64,
-    evidence: Vec<SortedEvidence<'a>>,
-    id: &'a str,
-    outcome: Outcome,
-    scores: SortedScores<'a>,
-    secondary: &'a [Class],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    why_not: Option<&'a feedback_triage::WhyNot>,
+/// Writes one classify result as a JSON line (with its `\n`) to `out`, by
+/// hand: the same bytes as serde_json gives for the library's
+/// [`Classification`] with `id` added and every object's keys sorted (the
+/// examples' format since the first version), without building a value
+/// tree or allocating. Floats are written by zmij and integers by itoa, as
+/// serde_json writes them; non-finite floats as `null`. `why` (with
+/// `classify --why-not`) goes last, as `why_not`, through serde_json.
+pub fn write_classify_line(
+    out: &mut Vec<u8>,
+    id: &str,
+    c: &Classification,
+    why: Option<&WhyNot>,
+) -> serde_json::Result<()> {
+    out.extend_from_slice(b"{\"band\":\"");
+    out.extend_from_slice(c.band.as_str().as_bytes());
+    out.extend_from_slice(b"\",\"class\":");
+    match c.class {
+        Some(class) => name(out, class.as_str()),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"confidence\":");
+    float(out, c.confidence);
+    out.extend_from_slice(b",\"evidence\":[");
+    for (i, e) in c.evidence.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        evidence(out, e)?;
+    }
+    out.extend_from_slice(b"],\"id\":");
+    string(out, id);
+    out.extend_from_slice(b",\"outcome\":\"");
+    out.extend_from_slice(c.outcome.as_str().as_bytes());
+    out.extend_from_slice(b"\",\"scores\":{");
+    for (i, class) in BY_NAME.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        name(out, class.as_str());
+        out.push(b':');
+        float(out, c.scores[*class]);
+    }
+    out.extend_from_slice(b"},\"secondary\":[");
+    for (i, class) in c.secondary.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        name(out, class.as_str());
+    }
+    out.push(b']');
+    if let Some(why) = why {
+        out.extend_from_slice(b",\"why_not\":");
+        serde_json::to_writer(&mut *out, why)?;
+    }
+    out.extend_from_slice(b"}\n");
+    Ok(())
 }
 
-impl<'a> ClassifyLine<'a> {
-    /// The line for item `id`'s classification.
-    pub fn new(id: &'a str, c: &'a Classification) -> Self {
-        ClassifyLine {
-            band: c.band,
-            class: c.class,
-            confidence: c.confidence,
-            evidence: c.evidence.iter().map(SortedEvidence).collect(),
-            id,
-            outcome: c.outcome,
-            scores: SortedScores(&c.scores),
-            secondary: &c.secondary,
-            why_not: None,
+/// The classes in the alphabetical order of their names (the order of the
+/// `scores` keys).
+const BY_NAME: [Class; 5] = [
+    Class::FaultCorrection,
+    Class::MarketDriven,
+    Class::Necessity,
+    Class::Opportunistic,
+    Class::Responsiveness,
+];
+
+/// One piece of evidence, its keys in alphabetical order (`class`,
+/// `contribution`, `count`, `cue`, `description`, `field`, `kind`,
+/// `phrase`, `rule`, `span`).
+fn evidence(out: &mut Vec<u8>, e: &Evidence) -> serde_json::Result<()> {
+    let (kind, phrase, field, span, cue) = match &e.kind {
+        EvidenceKind::Keyword {
+            phrase,
+            field,
+            span,
+        } => ("keyword", phrase, *field, span, None),
+        EvidenceKind::Negated {
+            phrase,
+            field,
+            span,
+            cue,
+        } => ("negated", phrase, *field, span, Some(cue)),
+        EvidenceKind::Excluded {
+            phrase,
+            field,
+            span,
+        } => ("excluded", phrase, *field, span, None),
+        EvidenceKind::OtherKeywords { count } => {
+            head(out, e);
+            out.extend_from_slice(b",\"count\":");
+            integer(out, *count);
+            return tail(out, "other_keywords", e);
+        }
+        EvidenceKind::Condition { description } => {
+            head(out, e);
+            out.extend_from_slice(b",\"description\":");
+            string(out, description);
+            return tail(out, "condition", e);
+        }
+        // A kind added to the library later: its keys sorted the slow way
+        // (a `serde_json::Value`'s map is sorted by key).
+        _ => return serde_json::to_writer(out, &serde_json::to_value(e)?),
+    };
+    head(out, e);
+    if let Some(cue) = cue {
+        out.extend_from_slice(b",\"cue\":");
+        range(out, cue);
+    }
+    out.extend_from_slice(b",\"field\":");
+    name(
+        out,
+        match field {
+            TextField::Title => "title",
+            TextField::Body => "body",
+        },
+    );
+    out.extend_from_slice(b",\"kind\":\"");
+    out.extend_from_slice(kind.as_bytes());
+    out.extend_from_slice(b"\",\"phrase\":");
+    string(out, phrase);
+    out.extend_from_slice(b",\"rule\":");
+    string(out, &e.rule);
+    out.extend_from_slice(b",\"span\":");
+    range(out, span);
+    out.push(b'}');
+    Ok(())
+}
+
+/// `{"class":…,"contribution":…` of a piece of evidence.
+fn head(out: &mut Vec<u8>, e: &Evidence) {
+    out.extend_from_slice(b"{\"class\":");
+    name(out, e.class.as_str());
+    out.extend_from_slice(b",\"contribution\":");
+    float(out, e.contribution);
+}
+
+/// `,"kind":…,"rule":…}` of a piece of evidence without a phrase.
+fn tail(out: &mut Vec<u8>, kind: &str, e: &Evidence) -> serde_json::Result<()> {
+    out.extend_from_slice(b",\"kind\":");
+    name(out, kind);
+    out.extend_from_slice(b",\"rule\":");
+    string(out, &e.rule);
+    out.push(b'}');
+    Ok(())
+}
+
+/// A byte range as `{"end":…,"start":…}`.
+fn range(out: &mut Vec<u8>, r: &Range<usize>) {
+    out.extend_from_slice(b"{\"end\":");
+    integer(out, r.end);
+    out.extend_from_slice(b",\"start\":");
+    integer(out, r.start);
+    out.push(b'}');
+}
+
+/// A name that needs no escaping (a class, a field), quoted.
+fn name(out: &mut Vec<u8>, s: &str) {
+    debug_assert!(!s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\'));
+    out.push(b'"');
+    out.extend_from_slice(s.as_bytes());
+    out.push(b'"');
+}
+
+/// A float as serde_json writes it: zmij's shortest form (as serde_json), `null` when not
+/// finite.
+fn float(out: &mut Vec<u8>, v: f64) {
+    if v.is_finite() {
+        out.extend_from_slice(zmij::Buffer::new().format_finite(v).as_bytes());
+    } else {
+        out.extend_from_slice(b"null");
+    }
+}
+
+fn integer(out: &mut Vec<u8>, v: usize) {
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+}
+
+/// A JSON string as serde_json escapes it: `"` and `\\` with a backslash,
+/// the control characters below U+0020 as `\b`, `\t`, `\n`, `\f`, `\r` or
+/// `\u00xx` (lowercase hex); everything else, U+007F and non-ASCII
+/// included, as it is.
+pub fn string(out: &mut Vec<u8>, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b >= 0x20 && b != b'"' && b != b'\\' {
+            continue;
+        }
+        out.extend_from_slice(&bytes[start..i]);
+        start = i + 1;
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            _ => out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[(b >> 4) as usize],
+                HEX[(b & 0xf) as usize],
+            ]),
         }
     }
-
-    /// With the answer to "why not CLASS?" (`classify --why-not`).
-    pub fn with_why_not(mut self, why: Option<&'a feedback_triage::WhyNot>) -> Self {
-        self.why_not = why;
-        self
-    }
-}
-
-/// Class scores keyed by class name, names in alphabetical order.
-pub struct SortedScores<'a>(&'a ClassScores);
-
-impl Serialize for SortedScores<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut by_name: [(&str, f64); 5] = [("", 0.0); 5];
-        for (slot, (c, v)) in by_name.iter_mut().zip(self.0.iter()) {
-            *slot = (c.as_str(), v);
-        }
-        by_name.sort_by(|a, b| a.0.cmp(b.0));
-        let mut m = s.serialize_map(Some(5))?;
-        for (k, v) in by_name {
-            m.serialize_entry(k, &v)?;
-        }
-        m.end()
-    }
-}
-
-/// A piece of evidence with its keys in alphabetical order.
-pub struct SortedEvidence<'a>(&'a Evidence);
-
-#[derive(Serialize)]
-struct Span {
-    end: usize,
-    start: usize,
-}
-
-impl From<&Range<usize>> for Span {
-    fn from(r: &Range<usize>) -> Span {
-        Span {
-            end: r.end,
-            start: r.start,
-        }
-    }
-}
-
-#[derive(Serialize)]
-struct Flat<'a> {
-    class: Class,
-    contribution: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    count: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    cue: Option<Span>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    description: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    field: Option<feedback_triage::TextField>,
-    kind: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    phrase: Option<&'a str>,
-    rule: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    span: Option<Span>,
-}
-
-impl Serialize for SortedEvidence<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let e = self.0;
-        let mut flat = Flat {
-            class: e.class,
-            contribution: e.contribution,
-            count: None,
-            cue: None,
-            description: None,
-            field: None,
-            kind: "",
-            phrase: None,
-            rule: &e.rule,
-            span: None,
-        };
-        match &e.kind {
-            EvidenceKind::Keyword {
-                phrase,
-                field,
-                span,
-            } => {
-                flat.kind = "keyword";
-                flat.phrase = Some(phrase.as_ref());
-                flat.field = Some(*field);
-                flat.span = Some(span.into());
-            }
-            EvidenceKind::Negated {
-                phrase,
-                field,
-                span,
-                cue,
-            } => {
-                flat.kind = "negated";
-                flat.phrase = Some(phrase.as_ref());
-                flat.field = Some(*field);
-                flat.span = Some(span.into());
-                flat.cue = Some(cue.into());
-            }
-            EvidenceKind::Excluded {
-                phrase,
-                field,
-                span,
-            } => {
-                flat.kind = "excluded";
-                flat.phrase = Some(phrase.as_ref());
-                flat.field = Some(*field);
-                flat.span = Some(span.into());
-            }
-            EvidenceKind::OtherKeywords { count } => {
-                flat.kind = "other_keywords";
-                flat.count = Some(*count);
-            }
-            EvidenceKind::Condition { description } => {
-                flat.kind = "condition";
-                flat.description = Some(description.as_ref());
-            }
-            // A kind added to the library later: its keys sorted the slow way.
-            _ => {
-                return serde_json::to_value(e)
-                    .map_err(serde::ser::Error::custom)?
-                    .serialize(s);
-            }
-        }
-        flat.serialize(s)
-    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
 }
 
 /// Escapes a cell for a Markdown table: `|` and line breaks.
