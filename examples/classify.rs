@@ -76,7 +76,7 @@ fn run(args: Args) -> Result<bool, Fatal> {
     common::output::refuse_html("classify", format)?;
     let stdout = std::io::stdout();
     let mut out = Writer::new(
-        std::io::BufWriter::with_capacity(1 << 16, stdout.lock()),
+        std::io::BufWriter::with_capacity(JSON_BLOCK, stdout.lock()),
         format,
         args.why_not,
     )?;
@@ -199,8 +199,15 @@ struct Writer<W: Write> {
     out: Sink<W>,
     format: OutputFormat,
     counts: [usize; 6],
+    /// JSON lines not yet handed to the writer: written in blocks of about
+    /// [`JSON_BLOCK`] bytes, which the `BufWriter` passes straight through
+    /// (each byte copied once, not once into this buffer and again into
+    /// the `BufWriter`'s).
     json: Vec<u8>,
 }
+
+/// The JSON lines' block size: the `BufWriter`'s capacity.
+const JSON_BLOCK: usize = 1 << 16;
 
 /// The table's and CSV's extra column header with `--why-not CLASS`.
 fn why_not_header(why_not: Option<Class>) -> String {
@@ -265,7 +272,7 @@ impl<W: Write> Writer<W> {
             out,
             format,
             counts: [0; 6],
-            json: Vec::new(),
+            json: Vec::with_capacity(2 * JSON_BLOCK),
         })
     }
 
@@ -273,7 +280,11 @@ impl<W: Write> Writer<W> {
     /// that stdout and stderr stay in step).
     fn flush(&mut self) -> Result<(), Fatal> {
         match &mut self.out {
-            Sink::Plain(w) => w.flush()?,
+            Sink::Plain(w) => {
+                w.write_all(&self.json)?;
+                self.json.clear();
+                w.flush()?
+            }
             Sink::Csv(w) => w.flush()?,
         }
         Ok(())
@@ -338,9 +349,11 @@ impl<W: Write> Writer<W> {
                 why_text.map_or(String::new(), |t| format!(" {} |", markdown_cell(&t)))
             )?,
             _ => {
-                self.json.clear();
                 write_classify_line(&mut self.json, &item.id, c, why)?;
-                out.write_all(&self.json)?;
+                if self.json.len() >= JSON_BLOCK {
+                    out.write_all(&self.json)?;
+                    self.json.clear();
+                }
             }
         }
         Ok(())

@@ -9,7 +9,9 @@
 
 use std::ops::Range;
 
-use feedback_triage::{Class, Classification, Evidence, EvidenceKind, TextField, WhyNot};
+use feedback_triage::{
+    Band, Class, Classification, Evidence, EvidenceKind, Outcome, TextField, WhyNot,
+};
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -49,11 +51,19 @@ pub fn write_classify_line(
     c: &Classification,
     why: Option<&WhyNot>,
 ) -> serde_json::Result<()> {
-    out.extend_from_slice(b"{\"band\":\"");
-    out.extend_from_slice(c.band.as_str().as_bytes());
-    out.extend_from_slice(b"\",\"class\":");
+    match c.band {
+        Band::Low => out.extend_from_slice(b"{\"band\":\"low\",\"class\":"),
+        Band::Medium => out.extend_from_slice(b"{\"band\":\"medium\",\"class\":"),
+        Band::High => out.extend_from_slice(b"{\"band\":\"high\",\"class\":"),
+        // A band added to the library later.
+        _ => {
+            out.extend_from_slice(b"{\"band\":");
+            name(out, c.band.as_str());
+            out.extend_from_slice(b",\"class\":");
+        }
+    }
     match c.class {
-        Some(class) => name(out, class.as_str()),
+        Some(class) => class_name(out, class),
         None => out.extend_from_slice(b"null"),
     }
     out.extend_from_slice(b",\"confidence\":");
@@ -67,23 +77,37 @@ pub fn write_classify_line(
     }
     out.extend_from_slice(b"],\"id\":");
     string(out, id);
-    out.extend_from_slice(b",\"outcome\":\"");
-    out.extend_from_slice(c.outcome.as_str().as_bytes());
-    out.extend_from_slice(b"\",\"scores\":{");
-    for (i, class) in BY_NAME.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
+    match c.outcome {
+        Outcome::Matched => out.extend_from_slice(b",\"outcome\":\"matched\""),
+        Outcome::Decided => out.extend_from_slice(b",\"outcome\":\"decided\""),
+        Outcome::Ambiguous => out.extend_from_slice(b",\"outcome\":\"ambiguous\""),
+        Outcome::NoMatch => out.extend_from_slice(b",\"outcome\":\"no_match\""),
+        // An outcome added to the library later.
+        _ => {
+            out.extend_from_slice(b",\"outcome\":");
+            name(out, c.outcome.as_str());
         }
-        name(out, class.as_str());
-        out.push(b':');
-        float(out, c.scores[*class]);
     }
+    // The scores' keys are the class names in alphabetical order. Written
+    // as constants, as every name below: a copy of a known length is a few
+    // moves, one of a length known only at run time a call to memcpy.
+    let scores = &c.scores;
+    out.extend_from_slice(b",\"scores\":{\"fault_correction\":");
+    float(out, scores[Class::FaultCorrection]);
+    out.extend_from_slice(b",\"market_driven\":");
+    float(out, scores[Class::MarketDriven]);
+    out.extend_from_slice(b",\"necessity\":");
+    float(out, scores[Class::Necessity]);
+    out.extend_from_slice(b",\"opportunistic\":");
+    float(out, scores[Class::Opportunistic]);
+    out.extend_from_slice(b",\"responsiveness\":");
+    float(out, scores[Class::Responsiveness]);
     out.extend_from_slice(b"},\"secondary\":[");
     for (i, class) in c.secondary.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        name(out, class.as_str());
+        class_name(out, *class);
     }
     out.push(b']');
     if let Some(why) = why {
@@ -94,15 +118,16 @@ pub fn write_classify_line(
     Ok(())
 }
 
-/// The classes in the alphabetical order of their names (the order of the
-/// `scores` keys).
-const BY_NAME: [Class; 5] = [
-    Class::FaultCorrection,
-    Class::MarketDriven,
-    Class::Necessity,
-    Class::Opportunistic,
-    Class::Responsiveness,
-];
+/// A class's name, quoted.
+fn class_name(out: &mut Vec<u8>, class: Class) {
+    match class {
+        Class::Necessity => out.extend_from_slice(b"\"necessity\""),
+        Class::Opportunistic => out.extend_from_slice(b"\"opportunistic\""),
+        Class::FaultCorrection => out.extend_from_slice(b"\"fault_correction\""),
+        Class::MarketDriven => out.extend_from_slice(b"\"market_driven\""),
+        Class::Responsiveness => out.extend_from_slice(b"\"responsiveness\""),
+    }
+}
 
 /// One piece of evidence, its keys in alphabetical order (`class`,
 /// `contribution`, `count`, `cue`, `description`, `field`, `kind`,
@@ -113,29 +138,31 @@ fn evidence(out: &mut Vec<u8>, e: &Evidence) -> serde_json::Result<()> {
             phrase,
             field,
             span,
-        } => ("keyword", phrase, *field, span, None),
+        } => (Kind::Keyword, phrase, *field, span, None),
         EvidenceKind::Negated {
             phrase,
             field,
             span,
             cue,
-        } => ("negated", phrase, *field, span, Some(cue)),
+        } => (Kind::Negated, phrase, *field, span, Some(cue)),
         EvidenceKind::Excluded {
             phrase,
             field,
             span,
-        } => ("excluded", phrase, *field, span, None),
+        } => (Kind::Excluded, phrase, *field, span, None),
         EvidenceKind::OtherKeywords { count } => {
             head(out, e);
             out.extend_from_slice(b",\"count\":");
             integer(out, *count);
-            return tail(out, "other_keywords", e);
+            out.extend_from_slice(b",\"kind\":\"other_keywords\"");
+            return tail(out, e);
         }
         EvidenceKind::Condition { description } => {
             head(out, e);
             out.extend_from_slice(b",\"description\":");
             string(out, description);
-            return tail(out, "condition", e);
+            out.extend_from_slice(b",\"kind\":\"condition\"");
+            return tail(out, e);
         }
         // A kind added to the library later: its keys sorted the slow way
         // (a `serde_json::Value`'s map is sorted by key).
@@ -146,17 +173,15 @@ fn evidence(out: &mut Vec<u8>, e: &Evidence) -> serde_json::Result<()> {
         out.extend_from_slice(b",\"cue\":");
         range(out, cue);
     }
-    out.extend_from_slice(b",\"field\":");
-    name(
-        out,
-        match field {
-            TextField::Title => "title",
-            TextField::Body => "body",
-        },
-    );
-    out.extend_from_slice(b",\"kind\":\"");
-    out.extend_from_slice(kind.as_bytes());
-    out.extend_from_slice(b"\",\"phrase\":");
+    match field {
+        TextField::Title => out.extend_from_slice(b",\"field\":\"title\""),
+        TextField::Body => out.extend_from_slice(b",\"field\":\"body\""),
+    }
+    match kind {
+        Kind::Keyword => out.extend_from_slice(b",\"kind\":\"keyword\",\"phrase\":"),
+        Kind::Negated => out.extend_from_slice(b",\"kind\":\"negated\",\"phrase\":"),
+        Kind::Excluded => out.extend_from_slice(b",\"kind\":\"excluded\",\"phrase\":"),
+    }
     string(out, phrase);
     out.extend_from_slice(b",\"rule\":");
     string(out, &e.rule);
@@ -166,18 +191,23 @@ fn evidence(out: &mut Vec<u8>, e: &Evidence) -> serde_json::Result<()> {
     Ok(())
 }
 
+/// The kinds of evidence with a phrase.
+enum Kind {
+    Keyword,
+    Negated,
+    Excluded,
+}
+
 /// `{"class":…,"contribution":…` of a piece of evidence.
 fn head(out: &mut Vec<u8>, e: &Evidence) {
     out.extend_from_slice(b"{\"class\":");
-    name(out, e.class.as_str());
+    class_name(out, e.class);
     out.extend_from_slice(b",\"contribution\":");
     float(out, e.contribution);
 }
 
-/// `,"kind":…,"rule":…}` of a piece of evidence without a phrase.
-fn tail(out: &mut Vec<u8>, kind: &str, e: &Evidence) -> serde_json::Result<()> {
-    out.extend_from_slice(b",\"kind\":");
-    name(out, kind);
+/// `,"rule":…}` of a piece of evidence without a phrase.
+fn tail(out: &mut Vec<u8>, e: &Evidence) -> serde_json::Result<()> {
     out.extend_from_slice(b",\"rule\":");
     string(out, &e.rule);
     out.push(b'}');
@@ -211,8 +241,14 @@ fn float(out: &mut Vec<u8>, v: f64) {
     }
 }
 
+/// An integer as serde_json writes it (itoa), the one- and two-digit ones
+/// (most spans' ends in short texts) without a call to memcpy.
 fn integer(out: &mut Vec<u8>, v: usize) {
-    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    match v {
+        0..10 => out.push(b'0' + v as u8),
+        10..100 => out.extend_from_slice(&[b'0' + (v / 10) as u8, b'0' + (v % 10) as u8]),
+        _ => out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes()),
+    }
 }
 
 /// A JSON string as serde_json escapes it: `"` and `\\` with a backslash,
