@@ -36,7 +36,7 @@ use common::cli::{self, Fatal};
 use common::output::{OutputFormat, markdown_cell, write_classify_line};
 use common::stream::{Items, Record};
 
-/// Items per chunk: read, classified (in parallel with `--threads`), then
+/// Items per chunk with `--threads`: read, classified in parallel, then
 /// written in input order.
 const CHUNK: usize = 2048;
 
@@ -80,9 +80,12 @@ fn run(args: Args) -> Result<bool, Fatal> {
         format,
         args.why_not,
     )?;
-    let mut chunk: Vec<(usize, FeedbackItem)> = Vec::with_capacity(CHUNK);
+    // One thread classifies each item as soon as it is read, while its
+    // text is still in cache; a pool gets chunks to share out.
+    let chunk_len = if pool.is_some() { CHUNK } else { 1 };
+    let mut chunk: Vec<(usize, FeedbackItem)> = Vec::with_capacity(chunk_len);
     let mut bad = 0usize;
-    let mut results = Vec::with_capacity(CHUNK);
+    let mut results = Vec::with_capacity(chunk_len);
     let mut flush = |chunk: &mut Vec<(usize, FeedbackItem)>,
                      out: &mut Writer<_>,
                      bad: &mut usize|
@@ -110,7 +113,7 @@ fn run(args: Args) -> Result<bool, Fatal> {
         match r.map_err(|e| format!("{name}: {e}"))? {
             Record::Item(line, item) => {
                 chunk.push((line, item));
-                if chunk.len() == CHUNK {
+                if chunk.len() >= chunk_len {
                     flush(&mut chunk, &mut out, &mut bad)?;
                 }
             }
