@@ -15,8 +15,8 @@
 //! ```
 //!
 //! The input is streamed: each line is parsed once, classified and written
-//! before the reader moves past the current chunk, so memory stays flat
-//! whatever the input's size. A line that cannot be read (invalid JSON, no
+//! before the next is read (with `--threads`, before the reader moves past
+//! the current chunk), so memory stays flat whatever the input's size. A line that cannot be read (invalid JSON, no
 //! id, a negative deal value, a repeated id) is reported on stderr with its
 //! line number and never silently dropped; the other lines are still
 //! classified. Exit status: 0 when every line was classified, 1 when some
