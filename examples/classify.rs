@@ -15,8 +15,8 @@
 //! ```
 //!
 //! The input is streamed: each line is parsed once, classified and written
-//! before the reader moves past the current chunk, so memory stays flat
-//! whatever the input's size. A line that cannot be read (invalid JSON, no
+//! before the next is read (with `--threads`, before the reader moves past
+//! the current chunk), so memory stays flat whatever the input's size. A line that cannot be read (invalid JSON, no
 //! id, a negative deal value, a repeated id) is reported on stderr with its
 //! line number and never silently dropped; the other lines are still
 //! classified. Exit status: 0 when every line was classified, 1 when some
@@ -33,10 +33,10 @@ use feedback_triage::{
 };
 
 use common::cli::{self, Fatal};
-use common::output::{ClassifyLine, OutputFormat, markdown_cell};
+use common::output::{OutputFormat, markdown_cell, write_classify_line};
 use common::stream::{Items, Record};
 
-/// Items per chunk: read, classified (in parallel with `--threads`), then
+/// Items per chunk with `--threads`: read, classified in parallel, then
 /// written in input order.
 const CHUNK: usize = 2048;
 
@@ -76,13 +76,16 @@ fn run(args: Args) -> Result<bool, Fatal> {
     common::output::refuse_html("classify", format)?;
     let stdout = std::io::stdout();
     let mut out = Writer::new(
-        std::io::BufWriter::with_capacity(1 << 16, stdout.lock()),
+        std::io::BufWriter::with_capacity(JSON_BLOCK, stdout.lock()),
         format,
         args.why_not,
     )?;
-    let mut chunk: Vec<(usize, FeedbackItem)> = Vec::with_capacity(CHUNK);
+    // One thread classifies each item as soon as it is read, while its
+    // text is still in cache; a pool gets chunks to share out.
+    let chunk_len = if pool.is_some() { CHUNK } else { 1 };
+    let mut chunk: Vec<(usize, FeedbackItem)> = Vec::with_capacity(chunk_len);
     let mut bad = 0usize;
-    let mut results = Vec::with_capacity(CHUNK);
+    let mut results = Vec::with_capacity(chunk_len);
     let mut flush = |chunk: &mut Vec<(usize, FeedbackItem)>,
                      out: &mut Writer<_>,
                      bad: &mut usize|
@@ -110,7 +113,7 @@ fn run(args: Args) -> Result<bool, Fatal> {
         match r.map_err(|e| format!("{name}: {e}"))? {
             Record::Item(line, item) => {
                 chunk.push((line, item));
-                if chunk.len() == CHUNK {
+                if chunk.len() >= chunk_len {
                     flush(&mut chunk, &mut out, &mut bad)?;
                 }
             }
@@ -199,8 +202,15 @@ struct Writer<W: Write> {
     out: Sink<W>,
     format: OutputFormat,
     counts: [usize; 6],
+    /// JSON lines not yet handed to the writer: written in blocks of about
+    /// [`JSON_BLOCK`] bytes, which the `BufWriter` passes straight through
+    /// (each byte copied once, not once into this buffer and again into
+    /// the `BufWriter`'s).
     json: Vec<u8>,
 }
+
+/// The JSON lines' block size: the `BufWriter`'s capacity.
+const JSON_BLOCK: usize = 1 << 16;
 
 /// The table's and CSV's extra column header with `--why-not CLASS`.
 fn why_not_header(why_not: Option<Class>) -> String {
@@ -265,7 +275,7 @@ impl<W: Write> Writer<W> {
             out,
             format,
             counts: [0; 6],
-            json: Vec::new(),
+            json: Vec::with_capacity(2 * JSON_BLOCK),
         })
     }
 
@@ -273,7 +283,11 @@ impl<W: Write> Writer<W> {
     /// that stdout and stderr stay in step).
     fn flush(&mut self) -> Result<(), Fatal> {
         match &mut self.out {
-            Sink::Plain(w) => w.flush()?,
+            Sink::Plain(w) => {
+                w.write_all(&self.json)?;
+                self.json.clear();
+                w.flush()?
+            }
             Sink::Csv(w) => w.flush()?,
         }
         Ok(())
@@ -338,11 +352,11 @@ impl<W: Write> Writer<W> {
                 why_text.map_or(String::new(), |t| format!(" {} |", markdown_cell(&t)))
             )?,
             _ => {
-                self.json.clear();
-                let line = ClassifyLine::new(&item.id, c).with_why_not(why);
-                serde_json::to_writer(&mut self.json, &line)?;
-                self.json.push(b'\n');
-                out.write_all(&self.json)?;
+                write_classify_line(&mut self.json, &item.id, c, why)?;
+                if self.json.len() >= JSON_BLOCK {
+                    out.write_all(&self.json)?;
+                    self.json.clear();
+                }
             }
         }
         Ok(())

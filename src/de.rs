@@ -117,6 +117,39 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for NamedSeq<'_, T> {
     }
 }
 
+/// A map key, borrowed from the input when the format lends it (serde's own
+/// `Cow<str>` always copies): reading an item's keys allocates nothing with
+/// serde_json's `from_str` / `from_slice`.
+pub(crate) struct Key<'de>(pub(crate) std::borrow::Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = Key<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string key")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+        Ok(Key(std::borrow::Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+        Ok(Key(std::borrow::Cow::Owned(v.to_owned())))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+        Ok(Key(std::borrow::Cow::Owned(v)))
+    }
+}
+
 /// The keys of one map seen so far, to reject a repeated key (JSON allows
 /// them; silently keeping the last `keywords` would drop the first list).
 #[derive(Default)]
@@ -126,11 +159,16 @@ impl Seen {
     /// Fails with serde's `duplicate field` error when `key` was seen.
     pub(crate) fn check<E: de::Error>(&mut self, key: &str, prefix: &str) -> Result<(), E> {
         if self.0.iter().any(|k| k == key) {
-            return Err(E::custom(format_args!("{prefix}duplicate field `{key}`")));
+            return Err(duplicate(key, prefix));
         }
         self.0.push(key.to_string());
         Ok(())
     }
+}
+
+/// serde's `duplicate field` error for `key`, after `prefix`.
+pub(crate) fn duplicate<E: de::Error>(key: &str, prefix: &str) -> E {
+    E::custom(format_args!("{prefix}duplicate field `{key}`"))
 }
 
 /// [`list`], or `None` for a null (compact self-describing formats write every field).

@@ -277,6 +277,21 @@ impl<'de> Deserialize<'de> for FeedbackItem {
 
 struct ItemVisitor;
 
+/// The fields an item reads (at most 16: `ItemVisitor` keeps one bit each).
+const FIELDS: [&str; 11] = [
+    "id",
+    "title",
+    "body",
+    "channel",
+    "customer",
+    "requester",
+    "deal_value",
+    "votes",
+    "tags",
+    "created",
+    "embedding",
+];
+
 fn field<'de, A, T>(map: &mut A, name: &str) -> Result<Option<T>, A::Error>
 where
     A: MapAccess<'de>,
@@ -295,9 +310,16 @@ impl<'de> Visitor<'de> for ItemVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FeedbackItem, A::Error> {
         let mut item = FeedbackItem::default();
         let mut id: Option<String> = None;
-        let mut seen = crate::de::Seen::default();
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            seen.check(&key, "")?;
+        // The known fields seen, one bit each (no allocation per key); the
+        // others by name.
+        let mut known = 0u16;
+        let mut others = crate::de::Seen::default();
+        while let Some(crate::de::Key(key)) = map.next_key()? {
+            match FIELDS.iter().position(|f| *f == key) {
+                Some(i) if known & (1 << i) != 0 => return Err(crate::de::duplicate(&key, "")),
+                Some(i) => known |= 1 << i,
+                None => others.check(&key, "")?,
+            }
             match key.as_ref() {
                 "id" => id = field(&mut map, "id")?,
                 "title" => item.title = field(&mut map, "title")?.unwrap_or_default(),

@@ -252,3 +252,90 @@ fn an_overflowing_deal_sum_is_never_printed_as_inf() {
         assert!(!stdout.contains("inf"), "{example} {args:?}\n{stdout}");
     }
 }
+
+/// serde_json's rendering of one classify line: the library's result with
+/// `id` added, every key sorted (a `Value`'s map is sorted), then `why_not`
+/// as the library serialises it.
+fn serde_line(
+    classifier: &feedback_triage::Classifier,
+    line: &str,
+    why_not: Option<feedback_triage::Class>,
+) -> String {
+    let item: feedback_triage::FeedbackItem = serde_json::from_str(line).unwrap();
+    let c = classifier.classify(&item).unwrap();
+    let mut v = serde_json::to_value(&c).unwrap();
+    v.as_object_mut()
+        .unwrap()
+        .insert("id".into(), item.id.clone().into());
+    let mut s = serde_json::to_string(&v).unwrap();
+    if let Some(class) = why_not {
+        let why = classifier.explain_against(&item, class).unwrap();
+        s.pop();
+        s.push_str(",\"why_not\":");
+        s.push_str(&serde_json::to_string(&why).unwrap());
+        s.push('}');
+    }
+    s
+}
+
+#[test]
+fn classify_json_lines_are_byte_identical_to_serde_json_on_odd_text() {
+    // Quotes, backslashes, every kind of control character, U+007F, a line
+    // separator, accents, an emoji and characters outside the BMP, in the
+    // id, the rule id and a condition's description (the tag).
+    let odd = "q\"t\\b/\u{0}\u{1}\u{7}\u{8}\t\n\u{b}\u{c}\r\u{1f}\u{7f} é \u{2028} 🚀 𐐷 𝄞";
+    let policy = serde_json::json!({
+        "version": 1,
+        "rules": [
+            {"id": format!("odd {odd}"), "class": "market_driven",
+             "keywords": ["dark mode", "café"], "exclude": ["dark web"]},
+            {"id": "tagged", "class": "necessity", "keywords": ["export"],
+             "when": {"tags": [odd]}},
+            {"id": "crash", "class": "fault_correction", "keywords": ["crashes", "freezes"]},
+        ]
+    });
+    let items: Vec<String> = [
+        serde_json::json!({"id": odd, "title": "Please add dark mode, café", "body": "It no longer crashes on export", "tags": [odd]}),
+        serde_json::json!({"id": format!("{odd}-2"), "title": "dark web dark mode", "body": "freezes 🚀 \"quoted\" \\ 𐐷"}),
+        serde_json::json!({"id": "plain", "title": "Nothing to see", "body": ""}),
+    ]
+    .iter()
+    .map(|v| v.to_string())
+    .collect();
+    let input = items.join("\n") + "\n";
+    let dir = std::env::temp_dir().join(format!("ft-cli-odd-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy_path = dir.join("odd.json");
+    std::fs::write(&policy_path, policy.to_string()).unwrap();
+    let own = feedback_triage::Classifier::new(&serde_json::from_value(policy).unwrap()).unwrap();
+    let builtin = feedback_triage::Classifier::builtin();
+    let necessity = Some(feedback_triage::Class::Necessity);
+    let mut kinds = std::collections::BTreeSet::new();
+    for (classifier, args, why_not) in [
+        (&own, vec!["--policy", policy_path.to_str().unwrap()], None),
+        (&builtin, vec![], None),
+        (&builtin, vec!["--why-not", "necessity"], necessity),
+    ] {
+        let out = run("classify", &args, &input);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let lines: Vec<String> = text(&out.stdout).lines().map(String::from).collect();
+        assert_eq!(lines.len(), items.len(), "{args:?}");
+        for (got, item) in lines.iter().zip(&items) {
+            assert_eq!(got, &serde_line(classifier, item, why_not), "{args:?}");
+            let v: serde_json::Value = serde_json::from_str(got).unwrap();
+            for e in v["evidence"].as_array().unwrap() {
+                kinds.insert(e["kind"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+    // Every kind of evidence was written (and so compared).
+    let want = [
+        "condition",
+        "excluded",
+        "keyword",
+        "negated",
+        "other_keywords",
+    ];
+    assert_eq!(kinds.iter().map(String::as_str).collect::<Vec<_>>(), want);
+}

@@ -1,15 +1,17 @@
 //! Output for the command-line examples: the formats, and the classify
-//! rows as derived `Serialize` types written straight to a buffered writer.
+//! JSON lines written by hand into a reused buffer.
 //!
 //! The JSON keys are in alphabetical order at every level (`band`, `class`,
 //! `confidence`, ...; inside evidence `class`, `contribution`, `field`,
 //! `kind`, ...), as the examples have always written them, so that their
-//! output stays byte-identical.
+//! output stays byte-identical (`tests/cli.rs` compares it with
+//! serde_json's rendering of the library's result).
 
 use std::ops::Range;
 
-use feedback_triage::{Band, Class, ClassScores, Classification, Evidence, EvidenceKind, Outcome};
-use serde::Serialize;
+use feedback_triage::{
+    Band, Class, Classification, Evidence, EvidenceKind, Outcome, TextField, WhyNot,
+};
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -36,166 +38,295 @@ pub fn refuse_html(tool: &str, format: OutputFormat) -> Result<(), super::cli::F
     Ok(())
 }
 
-/// One classify result as a JSON line.
-#[derive(Serialize)]
-pub struct ClassifyLine<'a> {
-    band: Band,
-    class: Option<Class>,
-    confidence: f64,
-    evidence: Vec<SortedEvidence<'a>>,
-    id: &'a str,
-    outcome: Outcome,
-    scores: SortedScores<'a>,
-    secondary: &'a [Class],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    why_not: Option<&'a feedback_triage::WhyNot>,
-}
-
-impl<'a> ClassifyLine<'a> {
-    /// The line for item `id`'s classification.
-    pub fn new(id: &'a str, c: &'a Classification) -> Self {
-        ClassifyLine {
-            band: c.band,
-            class: c.class,
-            confidence: c.confidence,
-            evidence: c.evidence.iter().map(SortedEvidence).collect(),
-            id,
-            outcome: c.outcome,
-            scores: SortedScores(&c.scores),
-            secondary: &c.secondary,
-            why_not: None,
+/// Writes one classify result as a JSON line (with its `\n`) to `out`, by
+/// hand: the same bytes as serde_json gives for the library's
+/// [`Classification`] with `id` added and every object's keys sorted (the
+/// examples' format since the first version), without building a value
+/// tree or allocating. Floats are written by zmij and integers by itoa, as
+/// serde_json writes them; non-finite floats as `null`. `why` (with
+/// `classify --why-not`) goes last, as `why_not`, through serde_json.
+pub fn write_classify_line(
+    out: &mut Vec<u8>,
+    id: &str,
+    c: &Classification,
+    why: Option<&WhyNot>,
+) -> serde_json::Result<()> {
+    match c.band {
+        Band::Low => out.extend_from_slice(b"{\"band\":\"low\",\"class\":"),
+        Band::Medium => out.extend_from_slice(b"{\"band\":\"medium\",\"class\":"),
+        Band::High => out.extend_from_slice(b"{\"band\":\"high\",\"class\":"),
+        // A band added to the library later.
+        _ => {
+            out.extend_from_slice(b"{\"band\":");
+            name(out, c.band.as_str());
+            out.extend_from_slice(b",\"class\":");
         }
     }
+    match c.class {
+        Some(class) => class_name(out, class),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"confidence\":");
+    float(out, c.confidence);
+    out.extend_from_slice(b",\"evidence\":[");
+    for (i, e) in c.evidence.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        evidence(out, e)?;
+    }
+    out.extend_from_slice(b"],\"id\":");
+    string(out, id);
+    match c.outcome {
+        Outcome::Matched => out.extend_from_slice(b",\"outcome\":\"matched\""),
+        Outcome::Decided => out.extend_from_slice(b",\"outcome\":\"decided\""),
+        Outcome::Ambiguous => out.extend_from_slice(b",\"outcome\":\"ambiguous\""),
+        Outcome::NoMatch => out.extend_from_slice(b",\"outcome\":\"no_match\""),
+        // An outcome added to the library later.
+        _ => {
+            out.extend_from_slice(b",\"outcome\":");
+            name(out, c.outcome.as_str());
+        }
+    }
+    // The scores' keys are the class names in alphabetical order. Written
+    // as constants, as every name below: a copy of a known length is a few
+    // moves, one of a length known only at run time a call to memcpy.
+    let scores = &c.scores;
+    out.extend_from_slice(b",\"scores\":{\"fault_correction\":");
+    float(out, scores[Class::FaultCorrection]);
+    out.extend_from_slice(b",\"market_driven\":");
+    float(out, scores[Class::MarketDriven]);
+    out.extend_from_slice(b",\"necessity\":");
+    float(out, scores[Class::Necessity]);
+    out.extend_from_slice(b",\"opportunistic\":");
+    float(out, scores[Class::Opportunistic]);
+    out.extend_from_slice(b",\"responsiveness\":");
+    float(out, scores[Class::Responsiveness]);
+    out.extend_from_slice(b"},\"secondary\":[");
+    for (i, class) in c.secondary.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        class_name(out, *class);
+    }
+    out.push(b']');
+    if let Some(why) = why {
+        out.extend_from_slice(b",\"why_not\":");
+        serde_json::to_writer(&mut *out, why)?;
+    }
+    out.extend_from_slice(b"}\n");
+    Ok(())
+}
 
-    /// With the answer to "why not CLASS?" (`classify --why-not`).
-    pub fn with_why_not(mut self, why: Option<&'a feedback_triage::WhyNot>) -> Self {
-        self.why_not = why;
-        self
+/// A class's name, quoted.
+fn class_name(out: &mut Vec<u8>, class: Class) {
+    match class {
+        Class::Necessity => out.extend_from_slice(b"\"necessity\""),
+        Class::Opportunistic => out.extend_from_slice(b"\"opportunistic\""),
+        Class::FaultCorrection => out.extend_from_slice(b"\"fault_correction\""),
+        Class::MarketDriven => out.extend_from_slice(b"\"market_driven\""),
+        Class::Responsiveness => out.extend_from_slice(b"\"responsiveness\""),
     }
 }
 
-/// Class scores keyed by class name, names in alphabetical order.
-pub struct SortedScores<'a>(&'a ClassScores);
+/// One piece of evidence, its keys in alphabetical order (`class`,
+/// `contribution`, `count`, `cue`, `description`, `field`, `kind`,
+/// `phrase`, `rule`, `span`).
+fn evidence(out: &mut Vec<u8>, e: &Evidence) -> serde_json::Result<()> {
+    let (kind, phrase, field, span, cue) = match &e.kind {
+        EvidenceKind::Keyword {
+            phrase,
+            field,
+            span,
+        } => (Kind::Keyword, phrase, *field, span, None),
+        EvidenceKind::Negated {
+            phrase,
+            field,
+            span,
+            cue,
+        } => (Kind::Negated, phrase, *field, span, Some(cue)),
+        EvidenceKind::Excluded {
+            phrase,
+            field,
+            span,
+        } => (Kind::Excluded, phrase, *field, span, None),
+        EvidenceKind::OtherKeywords { count } => {
+            head(out, e);
+            out.extend_from_slice(b",\"count\":");
+            integer(out, *count);
+            out.extend_from_slice(b",\"kind\":\"other_keywords\"");
+            return tail(out, e);
+        }
+        EvidenceKind::Condition { description } => {
+            head(out, e);
+            out.extend_from_slice(b",\"description\":");
+            string(out, description);
+            out.extend_from_slice(b",\"kind\":\"condition\"");
+            return tail(out, e);
+        }
+        // A kind added to the library later: its keys sorted the slow way
+        // (a `serde_json::Value`'s map is sorted by key).
+        _ => return serde_json::to_writer(out, &serde_json::to_value(e)?),
+    };
+    head(out, e);
+    if let Some(cue) = cue {
+        out.extend_from_slice(b",\"cue\":");
+        range(out, cue);
+    }
+    match field {
+        TextField::Title => out.extend_from_slice(b",\"field\":\"title\""),
+        TextField::Body => out.extend_from_slice(b",\"field\":\"body\""),
+    }
+    match kind {
+        Kind::Keyword => out.extend_from_slice(b",\"kind\":\"keyword\",\"phrase\":"),
+        Kind::Negated => out.extend_from_slice(b",\"kind\":\"negated\",\"phrase\":"),
+        Kind::Excluded => out.extend_from_slice(b",\"kind\":\"excluded\",\"phrase\":"),
+    }
+    string(out, phrase);
+    out.extend_from_slice(b",\"rule\":");
+    string(out, &e.rule);
+    out.extend_from_slice(b",\"span\":");
+    range(out, span);
+    out.push(b'}');
+    Ok(())
+}
 
-impl Serialize for SortedScores<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut by_name: [(&str, f64); 5] = [("", 0.0); 5];
-        for (slot, (c, v)) in by_name.iter_mut().zip(self.0.iter()) {
-            *slot = (c.as_str(), v);
-        }
-        by_name.sort_by(|a, b| a.0.cmp(b.0));
-        let mut m = s.serialize_map(Some(5))?;
-        for (k, v) in by_name {
-            m.serialize_entry(k, &v)?;
-        }
-        m.end()
+/// The kinds of evidence with a phrase.
+enum Kind {
+    Keyword,
+    Negated,
+    Excluded,
+}
+
+/// `{"class":…,"contribution":…` of a piece of evidence.
+fn head(out: &mut Vec<u8>, e: &Evidence) {
+    out.extend_from_slice(b"{\"class\":");
+    class_name(out, e.class);
+    out.extend_from_slice(b",\"contribution\":");
+    float(out, e.contribution);
+}
+
+/// `,"rule":…}` of a piece of evidence without a phrase.
+fn tail(out: &mut Vec<u8>, e: &Evidence) -> serde_json::Result<()> {
+    out.extend_from_slice(b",\"rule\":");
+    string(out, &e.rule);
+    out.push(b'}');
+    Ok(())
+}
+
+/// A byte range as `{"end":…,"start":…}`.
+fn range(out: &mut Vec<u8>, r: &Range<usize>) {
+    out.extend_from_slice(b"{\"end\":");
+    integer(out, r.end);
+    out.extend_from_slice(b",\"start\":");
+    integer(out, r.start);
+    out.push(b'}');
+}
+
+/// A name that needs no escaping (a class, a field), quoted.
+fn name(out: &mut Vec<u8>, s: &str) {
+    debug_assert!(!s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\'));
+    out.push(b'"');
+    out.extend_from_slice(s.as_bytes());
+    out.push(b'"');
+}
+
+/// A float as serde_json writes it: zmij's shortest form (as serde_json), `null` when not
+/// finite.
+fn float(out: &mut Vec<u8>, v: f64) {
+    if v.is_finite() {
+        out.extend_from_slice(zmij::Buffer::new().format_finite(v).as_bytes());
+    } else {
+        out.extend_from_slice(b"null");
     }
 }
 
-/// A piece of evidence with its keys in alphabetical order.
-pub struct SortedEvidence<'a>(&'a Evidence);
-
-#[derive(Serialize)]
-struct Span {
-    end: usize,
-    start: usize,
-}
-
-impl From<&Range<usize>> for Span {
-    fn from(r: &Range<usize>) -> Span {
-        Span {
-            end: r.end,
-            start: r.start,
-        }
+/// An integer as serde_json writes it (itoa), the one- and two-digit ones
+/// (most spans' ends in short texts) without a call to memcpy.
+fn integer(out: &mut Vec<u8>, v: usize) {
+    match v {
+        0..10 => out.push(b'0' + v as u8),
+        10..100 => out.extend_from_slice(&[b'0' + (v / 10) as u8, b'0' + (v % 10) as u8]),
+        _ => out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes()),
     }
 }
 
-#[derive(Serialize)]
-struct Flat<'a> {
-    class: Class,
-    contribution: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    count: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    cue: Option<Span>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    description: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    field: Option<feedback_triage::TextField>,
-    kind: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    phrase: Option<&'a str>,
-    rule: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    span: Option<Span>,
+/// A JSON string as serde_json escapes it: `"` and `\\` with a backslash,
+/// the control characters below U+0020 as `\b`, `\t`, `\n`, `\f`, `\r` or
+/// `\u00xx` (lowercase hex); everything else, U+007F and non-ASCII
+/// included, as it is.
+pub fn string(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        // Eight bytes at a time while none needs escaping (most strings:
+        // rule ids, phrases, ids), then the last eight (overlapping).
+        while let Some(chunk) = bytes.get(i..i + 8) {
+            if needs_escape(word(chunk)) {
+                break;
+            }
+            i += 8;
+        }
+        let end = (i + 8).min(bytes.len());
+        if end - i < 8 && bytes.len() >= 8 && !needs_escape(word(&bytes[bytes.len() - 8..])) {
+            break;
+        }
+        // An escape among bytes[i..end] (or a short string's bytes).
+        for at in i..end {
+            let b = bytes[at];
+            if b >= 0x20 && b != b'"' && b != b'\\' {
+                continue;
+            }
+            out.extend_from_slice(&bytes[start..at]);
+            start = at + 1;
+            escape(out, b);
+        }
+        i = end;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
 }
 
-impl Serialize for SortedEvidence<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let e = self.0;
-        let mut flat = Flat {
-            class: e.class,
-            contribution: e.contribution,
-            count: None,
-            cue: None,
-            description: None,
-            field: None,
-            kind: "",
-            phrase: None,
-            rule: &e.rule,
-            span: None,
-        };
-        match &e.kind {
-            EvidenceKind::Keyword {
-                phrase,
-                field,
-                span,
-            } => {
-                flat.kind = "keyword";
-                flat.phrase = Some(phrase.as_ref());
-                flat.field = Some(*field);
-                flat.span = Some(span.into());
-            }
-            EvidenceKind::Negated {
-                phrase,
-                field,
-                span,
-                cue,
-            } => {
-                flat.kind = "negated";
-                flat.phrase = Some(phrase.as_ref());
-                flat.field = Some(*field);
-                flat.span = Some(span.into());
-                flat.cue = Some(cue.into());
-            }
-            EvidenceKind::Excluded {
-                phrase,
-                field,
-                span,
-            } => {
-                flat.kind = "excluded";
-                flat.phrase = Some(phrase.as_ref());
-                flat.field = Some(*field);
-                flat.span = Some(span.into());
-            }
-            EvidenceKind::OtherKeywords { count } => {
-                flat.kind = "other_keywords";
-                flat.count = Some(*count);
-            }
-            EvidenceKind::Condition { description } => {
-                flat.kind = "condition";
-                flat.description = Some(description.as_ref());
-            }
-            // A kind added to the library later: its keys sorted the slow way.
-            _ => {
-                return serde_json::to_value(e)
-                    .map_err(serde::ser::Error::custom)?
-                    .serialize(s);
-            }
-        }
-        flat.serialize(s)
+/// Eight bytes as one word.
+fn word(chunk: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&chunk[..8]);
+    u64::from_le_bytes(w)
+}
+
+/// A byte that needs escaping, escaped as serde_json does.
+fn escape(out: &mut Vec<u8>, b: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    match b {
+        b'"' => out.extend_from_slice(b"\\\""),
+        b'\\' => out.extend_from_slice(b"\\\\"),
+        0x08 => out.extend_from_slice(b"\\b"),
+        b'\t' => out.extend_from_slice(b"\\t"),
+        b'\n' => out.extend_from_slice(b"\\n"),
+        0x0c => out.extend_from_slice(b"\\f"),
+        b'\r' => out.extend_from_slice(b"\\r"),
+        _ => out.extend_from_slice(&[
+            b'\\',
+            b'u',
+            b'0',
+            b'0',
+            HEX[(b >> 4) as usize],
+            HEX[(b & 0xf) as usize],
+        ]),
     }
+}
+
+/// Whether any of eight bytes is below 0x20, `"` or `\\` (the classic
+/// "has a zero byte" test: exact as a yes or no).
+fn needs_escape(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    (control | zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\')))) != 0
 }
 
 /// Escapes a cell for a Markdown table: `|` and line breaks.
