@@ -211,8 +211,8 @@ mod tests {
         );
         assert_eq!(first.examples.len(), 1, "capped at 1 per cell");
         assert_eq!(first.examples[0].id, "0");
-        assert_eq!(first.examples[0].before[0].rule, "crash");
+        assert_eq!(first.examples[0].before[0].rule, "crash".into());
         assert!(first.examples[0].after.is_empty());
-        assert_eq!(d.cells[1].examples[0].after[0].rule, "love");
+        assert_eq!(d.cells[1].examples[0].after[0].rule, "love".into());
     }
 }

@@ -453,6 +453,6 @@ mod tests {
         let r = eval.finish();
         assert_eq!(r.misses.len(), 1);
         assert_eq!(r.misses[0].predicted, Some(Class::FaultCorrection));
-        assert_eq!(r.misses[0].evidence[0].rule, "crash");
+        assert_eq!(r.misses[0].evidence[0].rule, "crash".into());
     }
 }
