@@ -64,6 +64,8 @@ impl TriageParams {
                 value: 0.0,
             });
         }
+        // The jobs are listed for a person to read: past a hundred a list
+        // is no longer read, and the bound keeps a report's size in check.
         if self.max_jobs_per_feature > 100 {
             return Err(ParamsError::OutOfRange {
                 field: "max_jobs_per_feature",

@@ -297,6 +297,8 @@ impl<'t> Counted<'t> {
                         continue;
                     }
                     let in_c = f64::from(self.dfc[g][c]);
+                    // Add-half smoothing (a Jeffreys prior): a gram absent
+                    // from one side gets a finite ratio.
                     let r = ((in_c + 0.5) / (nc + 1.0)).ln()
                         - ((all - in_c + 0.5) / (n - nc + 1.0)).ln();
                     best = best.max(r.abs());
