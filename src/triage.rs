@@ -261,7 +261,7 @@ impl Triage {
 /// The items' shares per class, in [`Class::ALL`] order, then the
 /// unclassified (`class: None`).
 fn class_mix(items: &[FeedbackItem], classes: &[Option<Class>]) -> Vec<ClassShare> {
-    const UNCLASSIFIED: usize = Class::ALL.len();
+    const UNCLASSIFIED: usize = crate::class::NO_CLASS;
     let n = items.len();
     let mut counts = [0usize; UNCLASSIFIED + 1];
     let mut value = [0.0f64; UNCLASSIFIED + 1];

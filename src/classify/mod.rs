@@ -357,6 +357,7 @@ impl Compiled {
             s.seen[h.phrase as usize] = 0;
         }
         for b in &mut s.bag {
+            // The plain hits' bits (title, body), as `bag::Hit::seen` reads them.
             b.seen = s.seen[b.phrase as usize] & 3;
         }
         for b in &s.bag {

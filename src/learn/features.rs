@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use super::{FeatureValues, FieldFeatures, Labelled, LearnParams};
-use crate::class::Class;
+use crate::class::CLASSES;
 use crate::policy::phrase_fits;
 use crate::text::{self, Analyzed};
 
@@ -34,7 +34,6 @@ pub(super) struct Features {
 
 pub(super) const NO: u32 = u32::MAX;
 
-const CLASSES: usize = Class::ALL.len();
 /// The most words in a feature (the largest `max_ngram`): an n-gram's key
 /// holds this many term ids, then its scope.
 const MAX_WORDS: usize = super::params::MAX_NGRAM;
