@@ -426,6 +426,22 @@ mod tests {
         assert_eq!(kept, builtin.classify_text(text, ""));
     }
 
+    /// The names serialise as plain strings and read back into an equal
+    /// result (serde's `rc` support for `Arc<str>`).
+    #[test]
+    fn evidence_names_round_trip_through_json() {
+        let c = Classifier::builtin();
+        let r = c.classify_text("The app crashes when I export, not slow", "");
+        let json = serde_json::to_value(&r).unwrap();
+        let rule = &json["evidence"][0]["rule"];
+        assert_eq!(rule.as_str(), Some(&*r.evidence[0].rule), "{json}");
+        let back: Classification = serde_json::from_value(json).unwrap();
+        assert_eq!(back, r);
+        let why = c.explain_text_against("The app crashes", "", Class::Responsiveness);
+        let back: WhyNot = serde_json::from_str(&serde_json::to_string(&why).unwrap()).unwrap();
+        assert_eq!(back, why);
+    }
+
     proptest::proptest! {
         /// Matching in chunks of any size gives the result of matching
         /// the whole field at once.
