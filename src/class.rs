@@ -38,9 +38,17 @@ pub enum Class {
     Responsiveness,
 }
 
+/// How many classes there are: the length of [`Class::ALL`], and of every
+/// per-class array.
+pub(crate) const CLASSES: usize = 5;
+
+/// The index of "no class" in arrays that count the classes and then the
+/// results without one (confusion matrices, diffs).
+pub(crate) const NO_CLASS: usize = CLASSES;
+
 impl Class {
     /// All five classes, in precedence order.
-    pub const ALL: [Class; 5] = [
+    pub const ALL: [Class; CLASSES] = [
         Class::Necessity,
         Class::Opportunistic,
         Class::FaultCorrection,
@@ -121,7 +129,7 @@ impl FromStr for Class {
 /// assert_eq!(scores.best(), Some((Class::Necessity, 2.0)));
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct ClassScores(pub [f64; 5]);
+pub struct ClassScores(pub [f64; CLASSES]);
 
 impl ClassScores {
     /// `(class, score)` pairs in [`Class::ALL`] order.
@@ -163,7 +171,7 @@ impl std::ops::IndexMut<Class> for ClassScores {
 impl Serialize for ClassScores {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut m = s.serialize_map(Some(5))?;
+        let mut m = s.serialize_map(Some(CLASSES))?;
         for (c, v) in self.iter() {
             m.serialize_entry(c.as_str(), &v)?;
         }

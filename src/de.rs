@@ -99,6 +99,8 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for NamedSeq<'_, T> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+        // The hint comes from the input: trusted only up to a small
+        // allocation, so a hostile length cannot reserve memory.
         let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
         loop {
             let i = out.len();

@@ -2,13 +2,15 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::class::Class;
+use crate::class::{Class, NO_CLASS};
 use crate::classify::{Classification, Classifier, Evidence};
 use crate::error::ItemError;
 use crate::item::FeedbackItem;
 
 /// Row and column of "no class" in [`PolicyDiff::matrix`].
-const NONE: usize = 5;
+const NONE: usize = NO_CLASS;
+/// Rows and columns of [`PolicyDiff::matrix`]: the classes, then none.
+const SIDE: usize = NO_CLASS + 1;
 
 /// Accumulates how two classifiers' decisions differ, one item at a time;
 /// see [`Diff::add`] and [`Diff::finish`], or [`Diff::run`].
@@ -39,7 +41,7 @@ const NONE: usize = 5;
 pub struct Diff {
     keep: usize,
     items: usize,
-    matrix: [[usize; 6]; 6],
+    matrix: [[usize; SIDE]; SIDE],
     examples: Vec<Vec<DiffExample>>,
 }
 
@@ -53,7 +55,7 @@ pub struct PolicyDiff {
     pub changed: usize,
     /// `matrix[from][to]`: classes in [`Class::ALL`] order, then "no class"
     /// (index 5). The diagonal counts unchanged items.
-    pub matrix: [[usize; 6]; 6],
+    pub matrix: [[usize; SIDE]; SIDE],
     /// The changed cells, most items first (ties: `from`, then `to`, in
     /// matrix order), each with example items.
     pub cells: Vec<DiffCell>,
@@ -100,8 +102,8 @@ impl Diff {
         Diff {
             keep: examples_per_cell,
             items: 0,
-            matrix: [[0; 6]; 6],
-            examples: vec![Vec::new(); 36],
+            matrix: [[0; SIDE]; SIDE],
+            examples: vec![Vec::new(); SIDE * SIDE],
         }
     }
 
@@ -124,7 +126,7 @@ impl Diff {
         self.items += 1;
         let (f, t) = (slot(before.class), slot(after.class));
         self.matrix[f][t] += 1;
-        let ex = &mut self.examples[f * 6 + t];
+        let ex = &mut self.examples[f * SIDE + t];
         if f != t && ex.len() < self.keep {
             ex.push(DiffExample {
                 id: id.to_string(),
@@ -138,8 +140,8 @@ impl Diff {
     pub fn finish(mut self) -> PolicyDiff {
         let mut cells = Vec::new();
         let mut changed = 0;
-        for f in 0..6 {
-            for t in 0..6 {
+        for f in 0..SIDE {
+            for t in 0..SIDE {
                 let count = self.matrix[f][t];
                 if f != t && count > 0 {
                     changed += count;
@@ -147,7 +149,7 @@ impl Diff {
                         from: class_at(f),
                         to: class_at(t),
                         count,
-                        examples: std::mem::take(&mut self.examples[f * 6 + t]),
+                        examples: std::mem::take(&mut self.examples[f * SIDE + t]),
                     });
                 }
             }
@@ -211,8 +213,8 @@ mod tests {
         );
         assert_eq!(first.examples.len(), 1, "capped at 1 per cell");
         assert_eq!(first.examples[0].id, "0");
-        assert_eq!(first.examples[0].before[0].rule, "crash");
+        assert_eq!(first.examples[0].before[0].rule, "crash".into());
         assert!(first.examples[0].after.is_empty());
-        assert_eq!(d.cells[1].examples[0].after[0].rule, "love");
+        assert_eq!(d.cells[1].examples[0].after[0].rule, "love".into());
     }
 }

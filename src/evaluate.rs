@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::class::Class;
+use crate::class::{CLASSES, Class, NO_CLASS};
 use crate::classify::{Band, Classification, Evidence};
 
 /// Turns a dataset's own labels into classes: `Bug=fault_correction,...`.
@@ -248,9 +248,9 @@ pub struct Miss {
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct Evaluation {
-    confusion: [[usize; 6]; 5],
+    confusion: [[usize; NO_CLASS + 1]; CLASSES],
     /// Per band (low, medium, high): items, correct.
-    bands: [(usize, usize); 3],
+    bands: [(usize, usize); Band::ALL.len()],
     misses: Vec<Miss>,
     skipped: usize,
     keep_misses: usize,
@@ -266,9 +266,9 @@ pub struct EvaluationReport {
     pub skipped: usize,
     /// `confusion[true][predicted]`, classes in [`Class::ALL`] order; the
     /// sixth column counts abstentions.
-    pub confusion: [[usize; 6]; 5],
+    pub confusion: [[usize; NO_CLASS + 1]; CLASSES],
     /// Per class, in [`Class::ALL`] order.
-    pub per_class: [ClassMetrics; 5],
+    pub per_class: [ClassMetrics; CLASSES],
     /// Mean F1 over the classes with support in the truth.
     pub macro_f1: f64,
     /// Share of items whose prediction is correct (abstentions are wrong).
@@ -277,7 +277,7 @@ pub struct EvaluationReport {
     pub coverage: f64,
     /// Per confidence band, in [`Band::ALL`] order (low, medium, high): the
     /// items in it and the share of them that are right.
-    pub bands: [BandMetrics; 3],
+    pub bands: [BandMetrics; Band::ALL.len()],
     /// Misclassified and abstained items, in the order added (the first
     /// `max_misses`, 1000 by default).
     pub misses: Vec<Miss>,
@@ -310,7 +310,7 @@ impl Evaluation {
             Some(p) if truth.contains(&p) => p,
             _ => canonical,
         };
-        let col = result.class.map_or(5, Class::index);
+        let col = result.class.map_or(NO_CLASS, Class::index);
         let band = &mut self.bands[result.band.index()];
         band.0 += 1;
         band.1 += usize::from(result.class == Some(actual));
@@ -334,12 +334,12 @@ impl Evaluation {
     pub fn finish(self) -> EvaluationReport {
         let m = &self.confusion;
         let items: usize = m.iter().flatten().sum();
-        let mut per_class = [ClassMetrics::default(); 5];
+        let mut per_class = [ClassMetrics::default(); CLASSES];
         let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
         for c in Class::ALL {
             let i = c.index();
             let support: usize = m[i].iter().sum();
-            let predicted: usize = (0..5).map(|t| m[t][i]).sum();
+            let predicted: usize = (0..CLASSES).map(|t| m[t][i]).sum();
             let correct = m[i][i];
             let precision = ratio(correct, predicted);
             let recall = ratio(correct, support);
@@ -363,8 +363,8 @@ impl Evaluation {
         } else {
             present.iter().map(|c| c.f1).sum::<f64>() / present.len() as f64
         };
-        let correct: usize = (0..5).map(|i| m[i][i]).sum();
-        let abstained: usize = m.iter().map(|r| r[5]).sum();
+        let correct: usize = (0..CLASSES).map(|i| m[i][i]).sum();
+        let abstained: usize = m.iter().map(|r| r[NO_CLASS]).sum();
         let bands = Band::ALL.map(|band| {
             let (n, right) = self.bands[band.index()];
             BandMetrics {
@@ -453,6 +453,6 @@ mod tests {
         let r = eval.finish();
         assert_eq!(r.misses.len(), 1);
         assert_eq!(r.misses[0].predicted, Some(Class::FaultCorrection));
-        assert_eq!(r.misses[0].evidence[0].rule, "crash");
+        assert_eq!(r.misses[0].evidence[0].rule, "crash".into());
     }
 }

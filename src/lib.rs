@@ -74,7 +74,7 @@
 //! let c = classifier.classify_text("GDPR erasure request", "renewal at risk if not done");
 //! assert_eq!(c.class, Some(Class::Necessity));
 //! // The team's own rule is heard, and explained.
-//! assert!(c.evidence.iter().any(|e| e.rule == "acme-churn-risk" && e.contribution > 0.0));
+//! assert!(c.evidence.iter().any(|e| &*e.rule == "acme-churn-risk" && e.contribution > 0.0));
 //! # Ok::<(), feedback_triage::PolicyErrors>(())
 //! ```
 //!

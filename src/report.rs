@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::class::Class;
+use crate::class::{CLASSES, Class};
 use crate::classify::{Classification, Classifier, EvidenceKind};
 use crate::error::ItemError;
 use crate::item::FeedbackItem;
@@ -56,7 +56,7 @@ pub struct RuleStats {
     right_firings: Vec<usize>,
     conflicts: Vec<usize>,
     pairs: HashMap<(u32, u32), usize>,
-    correct: [usize; 5],
+    correct: [usize; CLASSES],
     carried: Vec<usize>,
     scratch: Vec<usize>,
 }
@@ -159,7 +159,7 @@ impl RuleStats {
             right_firings: vec![0; n],
             conflicts: vec![0; n],
             pairs: HashMap::new(),
-            correct: [0; 5],
+            correct: [0; CLASSES],
             carried: vec![0; n],
             scratch: Vec::new(),
         }

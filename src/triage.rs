@@ -64,6 +64,8 @@ impl TriageParams {
                 value: 0.0,
             });
         }
+        // The jobs are listed for a person to read: past a hundred a list
+        // is no longer read, and the bound keeps a report's size in check.
         if self.max_jobs_per_feature > 100 {
             return Err(ParamsError::OutOfRange {
                 field: "max_jobs_per_feature",
@@ -259,7 +261,7 @@ impl Triage {
 /// The items' shares per class, in [`Class::ALL`] order, then the
 /// unclassified (`class: None`).
 fn class_mix(items: &[FeedbackItem], classes: &[Option<Class>]) -> Vec<ClassShare> {
-    const UNCLASSIFIED: usize = Class::ALL.len();
+    const UNCLASSIFIED: usize = crate::class::NO_CLASS;
     let n = items.len();
     let mut counts = [0usize; UNCLASSIFIED + 1];
     let mut value = [0.0f64; UNCLASSIFIED + 1];

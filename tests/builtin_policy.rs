@@ -585,7 +585,7 @@ fn a_regulator_request_is_always_necessity() {
     assert!(
         c.evidence
             .iter()
-            .any(|e| e.rule == "necessity-regulator-channel")
+            .any(|e| &*e.rule == "necessity-regulator-channel")
     );
 }
 
@@ -649,7 +649,7 @@ fn the_verb_deal_vetoes_only_the_bare_word_rule() {
     assert!(
         c.evidence
             .iter()
-            .any(|e| e.rule == "opportunistic-deal" && e.contribution > 0.0)
+            .any(|e| &*e.rule == "opportunistic-deal" && e.contribution > 0.0)
     );
 }
 
@@ -698,7 +698,7 @@ fn text_that_is_no_request_gets_no_class() {
 #[test]
 fn whole_words_only() {
     let c = Classifier::builtin().classify_text("Update the test fixture", "");
-    assert!(c.evidence.iter().all(|e| !matches!(&e.kind, feedback_triage::EvidenceKind::Keyword { phrase, .. } if phrase == "fix")));
+    assert!(c.evidence.iter().all(|e| !matches!(&e.kind, feedback_triage::EvidenceKind::Keyword { phrase, .. } if &**phrase == "fix")));
 }
 
 #[test]

@@ -100,7 +100,7 @@ fn a_decisive_rule_of_another_class_is_named() {
     // It scored higher: the gap says so.
     assert!(why.gap < 0.0);
     assert!(
-        matches!(&why.closest[0].kind, EvidenceKind::Keyword { phrase, .. } if phrase == "crash")
+        matches!(&why.closest[0].kind, EvidenceKind::Keyword { phrase, .. } if &**phrase == "crash")
     );
 }
 

@@ -43,12 +43,11 @@ pub(super) struct Cell {
 
 impl Cell {
     pub fn new(rule: u32, index: u32, value: f64, field: Scope) -> Cell {
-        // A rule of 2^30 keywords would need far more memory than exists.
-        debug_assert!(index < 1 << 30);
+        debug_assert!(index <= INDEX_MASK);
         Cell {
             value,
             rule,
-            index_scope: (index & INDEX_MASK) | (scope_bits(field) << 30),
+            index_scope: (index & INDEX_MASK) | (scope_bits(field) << SCOPE_SHIFT),
         }
     }
 
@@ -60,11 +59,15 @@ impl Cell {
     /// The fields the rule reads, as [`scope_bits`].
     #[inline]
     fn scope(&self) -> u32 {
-        self.index_scope >> 30
+        self.index_scope >> SCOPE_SHIFT
     }
 }
 
-const INDEX_MASK: u32 = (1 << 30) - 1;
+/// Where a cell's scope bits start: the keyword index takes the 30 bits
+/// below them (a rule of 2^30 keywords would need far more memory than
+/// exists).
+const SCOPE_SHIFT: u32 = 30;
+const INDEX_MASK: u32 = (1 << SCOPE_SHIFT) - 1;
 
 /// 0 the title, 1 the body, 2 both.
 fn scope_bits(field: Scope) -> u32 {

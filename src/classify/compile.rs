@@ -1,6 +1,6 @@
 //! Compiling a policy: the term and phrase tables, and the bag cells.
 
-use super::{Compiled, Owner, Phrase, bag, decide, substrings, terms};
+use super::{Compiled, Owner, Phrase, bag, decide, names, substrings, terms};
 use crate::policy::{Policy, Rule};
 use crate::text::{self, FxHashMap};
 
@@ -36,11 +36,7 @@ impl Compiled {
         let mut c = Compiled {
             policy: Policy::empty(),
             terms: terms::TermTable::new(&[]),
-            descriptions: policy
-                .rules
-                .iter()
-                .map(|r| decide::describe(&r.when))
-                .collect(),
+            names: names::Names::new(&policy, |r| decide::describe(&policy.rules[r].when)),
             index: terms::PhraseIndex::default(),
             max_phrase: 1,
             keywordless: policy

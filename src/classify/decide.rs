@@ -1,9 +1,7 @@
 //! Deciding: from the matches of one item to its scores, evidence and
 //! class.
 
-use std::borrow::Cow;
-
-use super::{BUILTIN, Compiled, Hit, Owner, Phrase, Scratch, bag};
+use super::{Compiled, Hit, Owner, Phrase, Scratch, bag};
 use crate::class::{Class, ClassScores};
 use crate::classify::{Band, Classification, Evidence, EvidenceKind, Outcome};
 use crate::item::{Channel, FeedbackItem};
@@ -105,7 +103,6 @@ impl Compiled {
         hits.sort_unstable_by_key(|h| (h.rule, h.field, h.span.start, h.phrase));
         // The rules with bag keywords, in rule order.
         touched.sort_unstable();
-        let names = Names::of(self);
         let mut tally = Tally {
             scores: ClassScores::default(),
             decisive: [false; Class::ALL.len()],
@@ -133,7 +130,7 @@ impl Compiled {
             } else {
                 None
             };
-            self.visit_rule(&visit, bag, names, best, deferred, &mut tally);
+            self.visit_rule(&visit, bag, best, deferred, &mut tally);
         }
         let Tally {
             scores,
@@ -164,37 +161,18 @@ impl Compiled {
         &self,
         visit: &Visit<'_>,
         bag: Option<bag::Acc>,
-        names: Names<'_>,
         best: &mut Vec<(u32, f64, usize)>,
         deferred: &mut Vec<(usize, u32)>,
         tally: &mut Tally,
     ) {
         let r = visit.rule;
         let rule = self.facts.rules[r];
-        let evidence = &mut tally.evidence;
-        let id = || names.lend(|c| &c.policy.rules[r].id);
-        // An exclusion vetoes the rule.
-        let excluded =
-            visit
-                .hits
-                .iter()
-                .find_map(|h| match self.facts.phrases[h.phrase as usize] {
-                    PhraseFacts::Exclude { index } => Some((index, h)),
-                    _ => None,
-                });
-        if let Some((index, h)) = excluded {
-            evidence.push(Evidence {
-                rule: id(),
-                class: rule.class,
-                contribution: 0.0,
-                kind: EvidenceKind::Excluded {
-                    phrase: names.lend(|c| &c.policy.rules[r].exclude[index as usize]),
-                    field: h.field,
-                    span: h.span.clone(),
-                },
-            });
+        if let Some(e) = self.exclusion(r, visit.hits) {
+            tally.evidence.push(e);
             return;
         }
+        let evidence = &mut tally.evidence;
+        let id = || self.names.id(r);
         let first = evidence.len();
         if rule.conditional {
             evidence.push(Evidence {
@@ -202,11 +180,11 @@ impl Compiled {
                 class: rule.class,
                 contribution: if rule.keywordless { rule.weight } else { 0.0 },
                 kind: EvidenceKind::Condition {
-                    description: names.lend(|c| &c.descriptions[r]),
+                    description: self.names.description(r),
                 },
             });
         }
-        let mut total = self.keyword_evidence(r, visit.hits, names, best, evidence);
+        let mut total = self.keyword_evidence(r, visit.hits, best, evidence);
         if let Some(a) = &bag {
             // One entry for now: `expand_bag` lists the strongest
             // keywords of the classes the result shows.
@@ -228,12 +206,7 @@ impl Compiled {
             !best.is_empty() || bag.is_some()
         };
         if fired {
-            if !rule.prior {
-                // Above zero even for a rule of weight 0.
-                tally.evidenced[rule.class.index()] += total.max(f64::MIN_POSITIVE);
-            }
-            tally.scores[rule.class] += total;
-            tally.decisive[rule.class.index()] |= rule.decisive;
+            tally.fire(rule, total);
         } else if let Some(Evidence {
             kind: EvidenceKind::Condition { .. },
             ..
@@ -244,6 +217,28 @@ impl Compiled {
         }
     }
 
+    /// The evidence of rule `r`'s first exclusion among its hits, if any: an
+    /// exclusion vetoes the rule.
+    fn exclusion(&self, r: usize, rule_hits: &[Hit]) -> Option<Evidence> {
+        let (index, h) =
+            rule_hits
+                .iter()
+                .find_map(|h| match self.facts.phrases[h.phrase as usize] {
+                    PhraseFacts::Exclude { index } => Some((index, h)),
+                    _ => None,
+                })?;
+        Some(Evidence {
+            rule: self.names.id(r),
+            class: self.facts.rules[r].class,
+            contribution: 0.0,
+            kind: EvidenceKind::Excluded {
+                phrase: self.names.exclusion(r, index as usize),
+                field: h.field,
+                span: h.span.clone(),
+            },
+        })
+    }
+
     /// The evidence of a rule's keyword hits (in rule-hit order), and the
     /// sum they add: each distinct keyword counts once, at its best field
     /// factor; negated hits are listed and add nothing.
@@ -251,7 +246,6 @@ impl Compiled {
         &self,
         r: usize,
         rule_hits: &[Hit],
-        names: Names<'_>,
         best: &mut Vec<(u32, f64, usize)>,
         evidence: &mut Vec<Evidence>,
     ) -> f64 {
@@ -264,7 +258,7 @@ impl Compiled {
             else {
                 continue;
             };
-            let phrase = names.lend(|c| &c.policy.rules[r].keywords[index as usize].text);
+            let phrase = self.names.keyword(r, index as usize);
             let kind = match &h.cue {
                 Some(cue) => EvidenceKind::Negated {
                     phrase,
@@ -279,7 +273,7 @@ impl Compiled {
                 },
             };
             evidence.push(Evidence {
-                rule: names.lend(|c| &c.policy.rules[r].id),
+                rule: self.names.id(r),
                 class,
                 contribution: 0.0,
                 kind,
@@ -347,7 +341,6 @@ impl Compiled {
             },
             tops,
         );
-        let names = Names::of(self);
         let mut out = Vec::with_capacity(evidence.len() + tops.len() * bag::SHOWN);
         let mut next = deferred.iter().copied().peekable();
         for (i, e) in evidence.into_iter().enumerate() {
@@ -373,7 +366,7 @@ impl Compiled {
                     class: e.class,
                     contribution: value,
                     kind: EvidenceKind::Keyword {
-                        phrase: names.lend(|c| &c.policy.rules[r as usize].keywords[index].text),
+                        phrase: self.names.keyword(r as usize, index),
                         field: h.field,
                         span: h.span.clone(),
                     },
@@ -525,6 +518,19 @@ struct Tally {
     evidence: Vec<Evidence>,
 }
 
+impl Tally {
+    /// Adds what a rule that fired adds: `total` to its class's score, and
+    /// its decisiveness.
+    fn fire(&mut self, rule: RuleFacts, total: f64) {
+        if !rule.prior {
+            // Above zero even for a rule of weight 0.
+            self.evidenced[rule.class.index()] += total.max(f64::MIN_POSITIVE);
+        }
+        self.scores[rule.class] += total;
+        self.decisive[rule.class.index()] |= rule.decisive;
+    }
+}
+
 /// A rule that may fire, and its phrase hits.
 struct Visit<'a> {
     rule: usize,
@@ -577,35 +583,6 @@ impl<'a> Iterator for Visits<'a> {
             hits: &self.hits[start..self.at],
             bagged,
         })
-    }
-}
-
-/// Where evidence gets its names from.
-#[derive(Clone, Copy)]
-struct Names<'a> {
-    this: &'a Compiled,
-    /// `this`, when it is the process-wide builtin classifier: its names live
-    /// as long as the process and are lent rather than copied.
-    forever: Option<&'static Compiled>,
-}
-
-impl<'a> Names<'a> {
-    fn of(this: &'a Compiled) -> Names<'a> {
-        let builtin = BUILTIN.get().map(|c| &*c.inner);
-        Names {
-            this,
-            forever: builtin.filter(|b| std::ptr::eq(*b, this)),
-        }
-    }
-
-    /// The name `get` picks out of the compiled policy: borrowed for ever when
-    /// it can be, else copied.
-    #[inline]
-    fn lend(self, get: impl for<'c> Fn(&'c Compiled) -> &'c str) -> Cow<'static, str> {
-        match self.forever {
-            Some(c) => Cow::Borrowed(get(c)),
-            None => Cow::Owned(get(self.this).to_owned()),
-        }
     }
 }
 

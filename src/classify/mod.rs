@@ -3,6 +3,7 @@
 mod bag;
 mod compile;
 mod decide;
+mod names;
 mod result;
 mod scan;
 mod substrings;
@@ -53,8 +54,8 @@ struct Compiled {
     policy: Policy,
     /// Normalised term -> term id.
     terms: terms::TermTable,
-    /// Per rule: its conditions in words, for evidence.
-    descriptions: Vec<String>,
+    /// The names evidence carries, shared with every result.
+    names: names::Names,
     /// The rules without keywords (they fire on conditions alone), in order.
     keywordless: Vec<usize>,
     /// What deciding needs of each rule and phrase, read once from the policy.
@@ -322,7 +323,7 @@ impl Compiled {
         let s = lent.0.get_or_insert_with(Box::default);
         let result = self.classify_with(title, body, item, Some(class), s);
         why_not::explain(&self.policy, &result, class, &s.unmet, |r| {
-            self.descriptions[r].clone()
+            self.names.description(r).to_string()
         })
     }
 
@@ -356,6 +357,7 @@ impl Compiled {
             s.seen[h.phrase as usize] = 0;
         }
         for b in &mut s.bag {
+            // The plain hits' bits (title, body), as `bag::Hit::seen` reads them.
             b.seen = s.seen[b.phrase as usize] & 3;
         }
         for b in &s.bag {
@@ -377,7 +379,6 @@ impl Compiled {
 mod tests {
     use super::*;
     use crate::class::Class;
-    use std::borrow::Cow;
 
     /// As the README says: the longer match covers the keywords inside it.
     #[test]
@@ -386,7 +387,7 @@ mod tests {
         let template: Vec<&str> = r
             .evidence
             .iter()
-            .filter(|e| e.rule == "fault-report-template")
+            .filter(|e| &*e.rule == "fault-report-template")
             .filter_map(|e| match &e.kind {
                 EvidenceKind::Keyword { phrase, .. } => Some(&**phrase),
                 _ => None,
@@ -395,25 +396,50 @@ mod tests {
         assert_eq!(template, ["steps to reproduce"]);
     }
 
-    /// The embedded policy lends its names to evidence; another policy's are
-    /// copied (it may be dropped before the result).
+    /// Evidence shares its names with the compiled policy, for the embedded
+    /// policy as for any other: two results of one classifier point at the
+    /// same strings (nothing copied per result), and a result outlives its
+    /// classifier.
     #[test]
-    fn builtin_evidence_borrows_its_names() {
+    fn evidence_shares_its_names_with_the_policy() {
         let text = "The app crashes when I export";
-        let builtin = Classifier::builtin().classify_text(text, "");
-        assert!(!builtin.evidence.is_empty());
-        for e in &builtin.evidence {
-            assert!(matches!(e.rule, Cow::Borrowed(_)), "{e:?}");
-            if let EvidenceKind::Keyword { phrase, .. } = &e.kind {
-                assert!(matches!(phrase, Cow::Borrowed(_)), "{e:?}");
-            }
+        let names = |r: &Classification| -> Vec<Arc<str>> {
+            r.evidence
+                .iter()
+                .flat_map(|e| match &e.kind {
+                    EvidenceKind::Keyword { phrase, .. } => vec![e.rule.clone(), phrase.clone()],
+                    _ => vec![e.rule.clone()],
+                })
+                .collect()
+        };
+        let builtin = Classifier::builtin();
+        let own = Classifier::new(&Policy::builtin()).unwrap();
+        for c in [&builtin, &own] {
+            let (a, b) = (c.classify_text(text, ""), c.classify_text(text, ""));
+            let (a, b) = (names(&a), names(&b));
+            assert!(a.len() >= 2, "{a:?}");
+            assert_eq!(a.len(), b.len());
+            assert!(a.iter().zip(&b).all(|(x, y)| Arc::ptr_eq(x, y)), "{a:?}");
         }
-        // The same policy compiled anew is not the process-wide one.
-        let own = Classifier::new(&Policy::builtin())
-            .unwrap()
-            .classify_text(text, "");
-        assert_eq!(own, builtin);
-        assert!(own.evidence.iter().all(|e| matches!(e.rule, Cow::Owned(_))));
+        let kept = own.classify_text(text, "");
+        drop(own);
+        assert_eq!(kept, builtin.classify_text(text, ""));
+    }
+
+    /// The names serialise as plain strings and read back into an equal
+    /// result (serde's `rc` support for `Arc<str>`).
+    #[test]
+    fn evidence_names_round_trip_through_json() {
+        let c = Classifier::builtin();
+        let r = c.classify_text("The app crashes when I export, not slow", "");
+        let json = serde_json::to_value(&r).unwrap();
+        let rule = &json["evidence"][0]["rule"];
+        assert_eq!(rule.as_str(), Some(&*r.evidence[0].rule), "{json}");
+        let back: Classification = serde_json::from_value(json).unwrap();
+        assert_eq!(back, r);
+        let why = c.explain_text_against("The app crashes", "", Class::Responsiveness);
+        let back: WhyNot = serde_json::from_str(&serde_json::to_string(&why).unwrap()).unwrap();
+        assert_eq!(back, why);
     }
 
     proptest::proptest! {

@@ -1,7 +1,7 @@
 //! What classifying one item returns.
 
-use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -145,15 +145,16 @@ impl std::fmt::Display for Outcome {
 
 /// One piece of evidence: which rule, what it matched, and what it added.
 ///
-/// Names (the rule id, the phrase) are [`Cow`]s: the embedded default
-/// policy lives as long as the process, so its evidence borrows them and
-/// classifying allocates nothing per match; a policy of your own lends
-/// copies. Compare them with `==` against a `&str` as with a `String`.
+/// Names (the rule id, the phrase, the description) are [`Arc<str>`]s
+/// shared with the compiled policy: building evidence copies no string,
+/// whatever the policy, and a result outlives the classifier that made it.
+/// Read one as a `&str` with `&*e.rule` or `e.rule.as_ref()`; it serialises
+/// as a plain string.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Evidence {
     /// The rule's id.
-    pub rule: Cow<'static, str>,
+    pub rule: Arc<str>,
     /// The rule's class.
     pub class: Class,
     /// What this piece added to the class's score (0 for vetoed or negated
@@ -172,7 +173,7 @@ pub enum EvidenceKind {
     /// A keyword or phrase was found.
     Keyword {
         /// The keyword as written in the policy.
-        phrase: Cow<'static, str>,
+        phrase: Arc<str>,
         /// Where it was found.
         field: TextField,
         /// Byte span in that field's original text (on char boundaries).
@@ -182,7 +183,7 @@ pub enum EvidenceKind {
     /// ("no longer crashes").
     Negated {
         /// The keyword as written in the policy.
-        phrase: Cow<'static, str>,
+        phrase: Arc<str>,
         /// Where it was found.
         field: TextField,
         /// Byte span of the keyword.
@@ -193,7 +194,7 @@ pub enum EvidenceKind {
     /// An exclusion phrase was found, so the rule did not fire.
     Excluded {
         /// The exclusion as written in the policy.
-        phrase: Cow<'static, str>,
+        phrase: Arc<str>,
         /// Where it was found.
         field: TextField,
         /// Byte span in that field's original text.
@@ -214,6 +215,6 @@ pub enum EvidenceKind {
     /// The rule's metadata conditions held.
     Condition {
         /// The conditions, in words ("channel is one of regulator").
-        description: Cow<'static, str>,
+        description: Arc<str>,
     },
 }

@@ -73,12 +73,28 @@ impl Compiled {
         seen: &mut [u8],
         hits: &mut Vec<Hit>,
     ) {
-        let (ok_bit, _) = seen_bits(field);
         let rule = match self.phrases[p as usize].owner {
             Owner::Keyword { rule, .. } | Owner::Exclude { rule, .. } => rule,
             // Bag phrases are never substring phrases (see `add_bag_keyword`).
             Owner::Cue | Owner::Bag { .. } => return,
         };
+        self.plain_hit(rule, p, field, span, seen, hits);
+    }
+
+    /// Records a hit of `rule`'s phrase `p` in `field` that no cue negates
+    /// (an exclusion, or a substring keyword), unless the rule does not look
+    /// at the field or the phrase is already recorded there.
+    #[inline(always)]
+    fn plain_hit(
+        &self,
+        rule: u32,
+        p: u32,
+        field: TextField,
+        span: std::ops::Range<usize>,
+        seen: &mut [u8],
+        hits: &mut Vec<Hit>,
+    ) {
+        let (ok_bit, _) = seen_bits(field);
         if !self.rule(rule).field.covers(field) || seen[p as usize] & ok_bit != 0 {
             return;
         }
@@ -95,33 +111,12 @@ impl Compiled {
     /// Finds the phrases that start at the first `upto` of the kept terms
     /// (whose lookahead is complete), then drops those terms.
     fn match_terms(&self, field: TextField, upto: usize, s: &mut Scratch) {
-        let (ok_bit, neg_bit) = seen_bits(field);
-        let window = self.policy.settings.negation_window as u32;
         let terms = &s.terms[..s.nterms];
         let n = terms.len();
+        let upto = upto.min(n);
+        let found = self.phrase_starts(terms, upto, &mut s.starts);
         // The last negation cue seen: its first and last term.
         let mut last_cue = s.last_cue;
-        // First the terms at which a phrase may start: most start none
-        // ("it is", "to the"), and telling which without a branch per test
-        // spares mispredicted branches, the main cost on short texts.
-        let upto = upto.min(n);
-        s.starts.resize(upto, (0, false));
-        let mut found = 0;
-        for i in 0..upto {
-            let t = terms[i];
-            let info = self.index.info[t.id as usize];
-            let next = terms
-                .get(i + 1)
-                .map_or((u32::MAX, u32::MAX, 0), |u| (u.id, u.index, u.clause));
-            let pair = info.starts_long
-                & (next.1 == t.index.wrapping_add(1))
-                & (next.2 == t.clause)
-                & self.index.may_start(t.id, next.0);
-            if let Some(slot) = s.starts.get_mut(found) {
-                *slot = (i as u32, pair);
-            }
-            found += usize::from(pair | (info.single_len != 0));
-        }
         for &(i, pair) in &s.starts[..found] {
             let i = i as usize;
             let t = terms[i];
@@ -141,83 +136,24 @@ impl Compiled {
             } in long.iter().chain(self.index.single(info))
             {
                 let len = len as usize;
-                // A phrase is consecutive words of one clause; its first two
-                // words are known to match.
-                if len > 2
-                    && (i + len > n || {
-                        let last = terms[i + len - 1];
-                        last.index - t.index != len as u32 - 1
-                            || last.clause != t.clause
-                            || terms[i + 2..i + len]
-                                .iter()
-                                .zip(&self.phrases[p as usize].terms[2..])
-                                .any(|(t, &id)| t.id != id)
-                    })
-                {
+                if !self.phrase_fits(terms, i, len, p) {
                     continue;
                 }
-                let last = terms[i + len - 1];
-                let span = t.start..last.end;
+                let m = Found {
+                    phrase: p,
+                    first: t,
+                    last: terms[i + len - 1],
+                    field,
+                };
                 match owner {
-                    Owner::Cue => {
-                        if last_cue
-                            .is_none_or(|(st, e)| st.index != t.index || e.index < last.index)
-                        {
-                            last_cue = Some((t, last));
-                        }
-                    }
+                    Owner::Cue => note_cue(&mut last_cue, m),
                     Owner::Exclude { rule, .. } => {
-                        if self.rule(rule).field.covers(field) && s.seen[p as usize] & ok_bit == 0 {
-                            s.seen[p as usize] |= ok_bit;
-                            s.hits.push(Hit {
-                                rule,
-                                phrase: p,
-                                field,
-                                span,
-                                cue: None,
-                            });
-                        }
+                        self.plain_hit(rule, p, field, m.span(), &mut s.seen, &mut s.hits);
                     }
-                    Owner::Bag { start, len } => {
-                        let seen = &mut s.seen[p as usize];
-                        if *seen & ok_bit == 0 {
-                            *seen |= ok_bit;
-                            s.bag.push(bag::Hit {
-                                phrase: p,
-                                start,
-                                len,
-                                field,
-                                seen: 0,
-                                span,
-                            });
-                        }
-                    }
+                    Owner::Bag { start, len } => bag_hit(m, start, len, &mut s.seen, &mut s.bag),
                     Owner::Keyword { rule, .. } => {
-                        let r = self.rule(rule);
-                        if !r.field.covers(field) || t.index < s.covered[rule as usize] {
-                            continue;
-                        }
-                        s.covered[rule as usize] = last.index + 1;
-                        // A cue negates a keyword that follows it closely in
-                        // the same clause.
-                        let cue = last_cue.filter(|(st, e)| {
-                            r.negatable
-                                && window > 0
-                                && e.index < t.index
-                                && st.clause == t.clause
-                                && t.index - e.index <= window
-                        });
-                        let bit = if cue.is_some() { neg_bit } else { ok_bit };
-                        if s.seen[p as usize] & bit == 0 {
-                            s.seen[p as usize] |= bit;
-                            s.hits.push(Hit {
-                                rule,
-                                phrase: p,
-                                field,
-                                span,
-                                cue: cue.map(|(st, e)| st.start..e.end),
-                            });
-                        }
+                        let (seen, covered) = (&mut s.seen, &mut s.covered);
+                        self.keyword_hit(rule, m, last_cue, seen, covered, &mut s.hits);
                     }
                 }
             }
@@ -225,6 +161,145 @@ impl Compiled {
         s.last_cue = last_cue;
         s.terms.copy_within(upto..n, 0);
         s.nterms = n - upto;
+    }
+
+    /// Writes to `starts` the positions among the first `upto` of `terms` at
+    /// which a phrase may start, each with whether one of two or more words
+    /// may (the next term adjacent, in the same clause, and the pair past
+    /// the index's filter); returns how many it wrote.
+    ///
+    /// Most terms start no phrase ("it is", "to the"), and telling which
+    /// without a branch per test spares mispredicted branches, the main cost
+    /// on short texts.
+    #[inline(always)]
+    fn phrase_starts(&self, terms: &[Term], upto: usize, starts: &mut Vec<(u32, bool)>) -> usize {
+        starts.resize(upto, (0, false));
+        let mut found = 0;
+        for i in 0..upto {
+            let t = terms[i];
+            let info = self.index.info[t.id as usize];
+            let next = terms
+                .get(i + 1)
+                .map_or((u32::MAX, u32::MAX, 0), |u| (u.id, u.index, u.clause));
+            let pair = info.starts_long
+                & (next.1 == t.index.wrapping_add(1))
+                & (next.2 == t.clause)
+                & self.index.may_start(t.id, next.0);
+            if let Some(slot) = starts.get_mut(found) {
+                *slot = (i as u32, pair);
+            }
+            found += usize::from(pair | (info.single_len != 0));
+        }
+        found
+    }
+
+    /// Whether phrase `p` of `len` words matches `terms` from `i`: a phrase
+    /// is consecutive words of one clause. Its first two words are known to
+    /// match (the index listed it for them), so only a longer phrase is
+    /// checked.
+    #[inline(always)]
+    fn phrase_fits(&self, terms: &[Term], i: usize, len: usize, p: u32) -> bool {
+        if len <= 2 {
+            return true;
+        }
+        let Some(last) = terms.get(i + len - 1) else {
+            return false;
+        };
+        let first = terms[i];
+        last.index - first.index == len as u32 - 1
+            && last.clause == first.clause
+            && terms[i + 2..i + len]
+                .iter()
+                .zip(&self.phrases[p as usize].terms[2..])
+                .all(|(t, &id)| t.id == id)
+    }
+
+    /// Records a keyword hit of `rule`, unless the rule does not look at the
+    /// field or an earlier match of the rule covers its first word; a cue
+    /// (`last_cue`) negates it when it closely precedes it in the same
+    /// clause. Each phrase is recorded once per field, plain or negated.
+    #[inline(always)]
+    fn keyword_hit(
+        &self,
+        rule: u32,
+        m: Found,
+        last_cue: Option<(Term, Term)>,
+        seen: &mut [u8],
+        covered: &mut [u32],
+        hits: &mut Vec<Hit>,
+    ) {
+        let (ok_bit, neg_bit) = seen_bits(m.field);
+        let window = self.policy.settings.negation_window as u32;
+        let (t, last) = (m.first, m.last);
+        let r = self.rule(rule);
+        if !r.field.covers(m.field) || t.index < covered[rule as usize] {
+            return;
+        }
+        covered[rule as usize] = last.index + 1;
+        let cue = last_cue.filter(|(st, e)| {
+            r.negatable
+                && window > 0
+                && e.index < t.index
+                && st.clause == t.clause
+                && t.index - e.index <= window
+        });
+        let bit = if cue.is_some() { neg_bit } else { ok_bit };
+        let p = m.phrase as usize;
+        if seen[p] & bit == 0 {
+            seen[p] |= bit;
+            hits.push(Hit {
+                rule,
+                phrase: m.phrase,
+                field: m.field,
+                span: m.span(),
+                cue: cue.map(|(st, e)| st.start..e.end),
+            });
+        }
+    }
+}
+
+/// A phrase matched from term `first` to term `last` of `field`.
+#[derive(Clone, Copy)]
+struct Found {
+    phrase: u32,
+    first: Term,
+    last: Term,
+    field: TextField,
+}
+
+impl Found {
+    /// The match's byte span in the field.
+    #[inline(always)]
+    fn span(&self) -> std::ops::Range<usize> {
+        self.first.start..self.last.end
+    }
+}
+
+/// Notes a negation cue's match as the last cue seen, unless the last one
+/// starts at the same word and reaches further.
+#[inline(always)]
+fn note_cue(last_cue: &mut Option<(Term, Term)>, m: Found) {
+    if last_cue.is_none_or(|(st, e)| st.index != m.first.index || e.index < m.last.index) {
+        *last_cue = Some((m.first, m.last));
+    }
+}
+
+/// Records a match of a bag rule's phrase (its cells `start..start + len`),
+/// once per field.
+#[inline(always)]
+fn bag_hit(m: Found, start: u32, len: u32, seen: &mut [u8], bag: &mut Vec<bag::Hit>) {
+    let (ok_bit, _) = seen_bits(m.field);
+    let seen = &mut seen[m.phrase as usize];
+    if *seen & ok_bit == 0 {
+        *seen |= ok_bit;
+        bag.push(bag::Hit {
+            phrase: m.phrase,
+            start,
+            len,
+            field: m.field,
+            seen: 0,
+            span: m.span(),
+        });
     }
 }
 

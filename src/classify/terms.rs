@@ -16,6 +16,19 @@ use crate::text::{FxHashMap, Word};
 /// Longest term packed inline.
 const INLINE: usize = 16;
 
+/// Fibonacci hashing's multiplier, 2^64 / φ (odd): one multiply carries
+/// every bit of a key into the top bits, which the tables index by.
+const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
+/// A second odd multiplier for the pair filter, so that its bits do not
+/// follow the pair table's slot (both hash the same key).
+const FILTER_MIX: u64 = 0xD6E8_FEB8_6659_FD93;
+/// A long word's second half is rotated by this (odd, far from 0 and 64)
+/// before it is xor-ed into the first, so that equal halves do not cancel.
+const HALF_ROTATE: u32 = 29;
+/// The fewest slots of a table (a power of two): even an empty policy's
+/// tables index by a mask.
+const MIN_SLOTS: usize = 16;
+
 #[derive(Clone, Copy, Debug, Default)]
 struct Slot {
     k0: u64,
@@ -110,7 +123,7 @@ impl WordMemo {
             _ => return table.of_word(&mut w.reborrow()),
         };
         // The hash of (k0, k1, uid); `k1` is 0 for a short word.
-        let mix = |x: u64| (x.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize;
+        let mix = |x: u64| (x.wrapping_mul(GOLDEN) >> 32) as usize;
         let uid = u64::from(table.uid);
         let (hit, h) = if k1 == 0 {
             let h = mix(k0 ^ uid);
@@ -119,7 +132,7 @@ impl WordMemo {
                 _ => (None, h),
             }
         } else {
-            let h = mix(k0 ^ k1.rotate_left(29) ^ uid);
+            let h = mix(k0 ^ k1.rotate_left(HALF_ROTATE) ^ uid);
             match self.long.get(h & self.long.len().wrapping_sub(1)) {
                 Some(s) if s.owner == table.uid && s.k0 == k0 && s.k1 == k1 => (Some(s.term), h),
                 _ => (None, h),
@@ -194,7 +207,7 @@ impl TermTable {
     pub fn new(terms: &[(&[u8], u32, bool)]) -> TermTable {
         let inline = terms.iter().filter(|t| t.0.len() <= INLINE).count();
         // Load factor at most 1/2.
-        let size = (2 * inline).next_power_of_two().max(16);
+        let size = (2 * inline).next_power_of_two().max(MIN_SLOTS);
         let mut table = TermTable {
             tags: vec![0; size].into_boxed_slice(),
             slots: vec![Slot::default(); size].into_boxed_slice(),
@@ -235,7 +248,7 @@ impl TermTable {
     /// The first slot to probe, and the term's nonzero tag.
     #[inline]
     fn home(&self, k0: u64, k1: u64) -> (usize, u16) {
-        let h = (k0 ^ k1.rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let h = (k0 ^ k1.rotate_left(HALF_ROTATE)).wrapping_mul(GOLDEN);
         ((h >> self.shift) as usize, (h as u16 >> 1) | 1)
     }
 
@@ -357,7 +370,7 @@ impl PhraseIndex {
         pairs: &[((u32, u32), &[u32])],
         listed: impl Fn(u32) -> Listed,
     ) -> PhraseIndex {
-        let size = (2 * pairs.len()).next_power_of_two().max(16);
+        let size = (2 * pairs.len()).next_power_of_two().max(MIN_SLOTS);
         let mut x = PhraseIndex {
             info: vec![TermInfo::default(); single.len()],
             lists: Vec::new(),
@@ -391,13 +404,15 @@ impl PhraseIndex {
 
     #[inline]
     fn home(&self, key: u64) -> usize {
-        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+        (key.wrapping_mul(GOLDEN) >> self.shift) as usize
     }
 
     /// The word of `pair_bits` and the bit in it that stand for `key`.
     #[inline]
     fn filter_bit(&self, key: u64) -> (usize, u64) {
-        let h = key.wrapping_mul(0xD6E8_FEB8_6659_FD93);
+        let h = key.wrapping_mul(FILTER_MIX);
+        // The top six bits pick the bit in a 64-bit word; the bits below
+        // them, the word (the filter has fewer than 2^26 words).
         let word = (h >> 38) as usize & (self.pair_bits.len().wrapping_sub(1));
         (word, 1 << (h >> 58))
     }

@@ -1,6 +1,6 @@
 //! "Why not class X?": what kept a class from winning.
 
-use std::borrow::Cow;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -81,7 +81,7 @@ pub enum WhyNotReason {
     /// scores.
     Decisive {
         /// The decisive rule.
-        rule: Cow<'static, str>,
+        rule: Arc<str>,
         /// Its class.
         class: Class,
     },
@@ -119,19 +119,8 @@ pub(super) fn explain(
     let matched = result.outcome != Outcome::NoMatch;
     let winner = result.class;
     let winner_score = winner.map_or(0.0, |w| result.scores[w]);
-    let strongest_first = |mut v: Vec<Evidence>| {
-        // Stable: equal contributions keep rule order.
-        v.sort_by(|a, b| b.contribution.total_cmp(&a.contribution));
-        v
-    };
-    let of_class = |c: Class| result.evidence.iter().filter(move |e| e.class == c);
-    let closest = strongest_first(
-        of_class(class)
-            .filter(|e| e.contribution > 0.0)
-            .cloned()
-            .collect(),
-    );
-    let cancelled = of_class(class)
+    let closest = counted_strongest_first(result, class);
+    let cancelled = of_class(result, class)
         .filter(|e| {
             matches!(
                 e.kind,
@@ -141,15 +130,51 @@ pub(super) fn explain(
         .cloned()
         .collect();
     let mut winner_evidence = match winner.filter(|&w| w != class && matched) {
-        Some(w) => strongest_first(
-            of_class(w)
-                .filter(|e| e.contribution > 0.0)
-                .cloned()
-                .collect(),
-        ),
+        Some(w) => counted_strongest_first(result, w),
         None => Vec::new(),
     };
     winner_evidence.truncate(WINNER_SHOWN);
+    WhyNot {
+        class,
+        score,
+        winner,
+        winner_score,
+        gap: winner_score - score,
+        reason: reason(policy, result, class, !closest.is_empty()),
+        closest,
+        cancelled,
+        unmet: unmet
+            .iter()
+            .map(|&r| UnmetRule {
+                rule: policy.rules[r as usize].id.clone(),
+                conditions: describe(r as usize),
+            })
+            .collect(),
+        winner_evidence,
+    }
+}
+
+/// The evidence of class `c`, in result order.
+fn of_class(result: &Classification, c: Class) -> impl Iterator<Item = &Evidence> {
+    result.evidence.iter().filter(move |e| e.class == c)
+}
+
+/// The evidence of class `c` that added to its score, strongest first
+/// (stable: equal contributions keep rule order).
+fn counted_strongest_first(result: &Classification, c: Class) -> Vec<Evidence> {
+    let mut v: Vec<Evidence> = of_class(result, c)
+        .filter(|e| e.contribution > 0.0)
+        .cloned()
+        .collect();
+    v.sort_by(|a, b| b.contribution.total_cmp(&a.contribution));
+    v
+}
+
+/// Why `class` did not win `result`; `found` tells whether any of its
+/// evidence added to its score.
+fn reason(policy: &Policy, result: &Classification, class: Class, found: bool) -> WhyNotReason {
+    let matched = result.outcome != Outcome::NoMatch;
+    let winner = result.class;
     // Few rules are decisive: a list to look ids up in.
     let decisive_ids: Vec<&str> = match result.outcome {
         Outcome::Decided => policy
@@ -161,15 +186,15 @@ pub(super) fn explain(
         _ => Vec::new(),
     };
     let decisive = |e: &&Evidence| e.contribution > 0.0 && decisive_ids.contains(&&*e.rule);
-    let reason = if matched && winner == Some(class) {
+    if matched && winner == Some(class) {
         WhyNotReason::Won
-    } else if !matched && score > 0.0 {
+    } else if !matched && result.scores[class] > 0.0 {
         WhyNotReason::BelowMinScore {
             min_score: policy.settings.min_score,
         }
-    } else if closest.is_empty() {
+    } else if !found {
         WhyNotReason::NothingFound
-    } else if let Some(e) = winner.and_then(|w| of_class(w).find(decisive)) {
+    } else if let Some(e) = winner.and_then(|w| of_class(result, w).find(decisive)) {
         WhyNotReason::Decisive {
             rule: e.rule.clone(),
             class: e.class,
@@ -180,23 +205,5 @@ pub(super) fn explain(
         }
     } else {
         WhyNotReason::LowerScore
-    };
-    WhyNot {
-        class,
-        score,
-        winner,
-        winner_score,
-        gap: winner_score - score,
-        reason,
-        closest,
-        cancelled,
-        unmet: unmet
-            .iter()
-            .map(|&r| UnmetRule {
-                rule: policy.rules[r as usize].id.clone(),
-                conditions: describe(r as usize),
-            })
-            .collect(),
-        winner_evidence,
     }
 }

@@ -58,6 +58,7 @@ impl Learner {
             // Nothing told the classes apart (say, every text was empty):
             // a token prior keeps the policy valid; precedence decides.
             let class = classes[0];
+            // The smallest weight the policy's three decimals write.
             let mut rule = Rule::new(format!("{}-{class}-prior", p.rule_prefix), class)
                 .weight(0.001)
                 .when(Conditions {
@@ -159,7 +160,8 @@ impl Learner {
 /// (only a degenerate fit, say with a tiny `l2` and many iterations, comes
 /// near it); a weight that is not a number is 0, so it is not written.
 fn round(w: f64) -> f64 {
-    let w = (w * 1000.0).round() / 1000.0;
+    const DECIMALS: f64 = 1000.0; // three
+    let w = (w * DECIMALS).round() / DECIMALS;
     if w.is_nan() { 0.0 } else { w.min(MAX_WEIGHT) }
 }
 

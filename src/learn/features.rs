@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use super::{FeatureValues, FieldFeatures, Labelled, LearnParams};
-use crate::class::Class;
+use crate::class::CLASSES;
 use crate::policy::phrase_fits;
 use crate::text::{self, Analyzed};
 
@@ -23,7 +23,7 @@ pub(super) struct Features {
     /// Words in each feature.
     pub(super) lens: Vec<u8>,
     /// The term ids of each feature's words (unused slots [`NO`]).
-    pub(super) terms: Vec<[u32; 3]>,
+    pub(super) terms: Vec<[u32; MAX_WORDS]>,
     /// Whether each feature is a title-only feature.
     pub(super) title: Vec<bool>,
     /// The value of each feature when present.
@@ -34,7 +34,11 @@ pub(super) struct Features {
 
 pub(super) const NO: u32 = u32::MAX;
 
-const CLASSES: usize = Class::ALL.len();
+/// The most words in a feature (the largest `max_ngram`): an n-gram's key
+/// holds this many term ids, then its scope.
+const MAX_WORDS: usize = super::params::MAX_NGRAM;
+/// Where an n-gram's key holds its scope (1: title-only).
+const SCOPE: usize = MAX_WORDS;
 /// The least value of a feature under [`FeatureValues::LogOdds`].
 const LOG_ODDS_FLOOR: f64 = 0.05;
 
@@ -57,14 +61,14 @@ impl Features {
         for g in counted.eligible(p) {
             let g = g as usize;
             let key = &counted.gram_keys[g];
-            let words: Vec<&str> = key[..3]
+            let words: Vec<&str> = key[..MAX_WORDS]
                 .iter()
                 .take_while(|&&t| t != NO)
                 .map(|&t| surface[t as usize].as_ref().map_or("", |s| s.1.as_str()))
                 .collect();
             let name = words.join(" ");
             let terms = text::phrase_terms(&name);
-            let expect = key[..3].iter().take_while(|&&t| t != NO).count();
+            let expect = key[..MAX_WORDS].iter().take_while(|&&t| t != NO).count();
             // A feature must re-normalise to its own terms and be a valid
             // keyword (a word of hundreds of characters is not).
             if terms.len() != expect || text::is_substring_phrase(&name) || !phrase_fits(&name) {
@@ -73,8 +77,8 @@ impl Features {
             remap[g] = features.names.len() as u32;
             features.names.push(name);
             features.lens.push(expect as u8);
-            features.terms.push([key[0], key[1], key[2]]);
-            features.title.push(key[3] == 1);
+            features.terms.push(std::array::from_fn(|i| key[i]));
+            features.title.push(key[SCOPE] == 1);
             features.df.push(counted.df[g]);
             features.scale.push(counted.value(g, p.values, items.len()));
         }
@@ -110,9 +114,9 @@ struct Counted<'t> {
     /// Normalised terms.
     term_ids: HashMap<Box<str>, u32>,
     /// N-grams: up to three term ids and a scope (1: title-only).
-    gram_ids: HashMap<[u32; 4], u32>,
+    gram_ids: HashMap<[u32; MAX_WORDS + 1], u32>,
     /// Each n-gram's key.
-    gram_keys: Vec<[u32; 4]>,
+    gram_keys: Vec<[u32; MAX_WORDS + 1]>,
     /// The number of items with each n-gram.
     df: Vec<u32>,
     /// The number of items of each class with each n-gram.
@@ -192,7 +196,8 @@ impl<'t> Counted<'t> {
     /// clause) to the current item; with `titled`, also as title-only.
     fn push_grams(&mut self, seq: &[(u32, bool)], max_ngram: usize, titled: bool) {
         for i in 0..seq.len() {
-            let mut key = [NO, NO, NO, 0];
+            let mut key = [NO; MAX_WORDS + 1];
+            key[SCOPE] = 0;
             for len in 1..=max_ngram {
                 let j = i + len - 1;
                 if j >= seq.len() || seq[j].0 == NO || (len > 1 && seq[j].1) {
@@ -200,7 +205,7 @@ impl<'t> Counted<'t> {
                 }
                 key[len - 1] = seq[j].0;
                 for scope in [0, 1].into_iter().take(1 + usize::from(titled)) {
-                    key[3] = scope;
+                    key[SCOPE] = scope;
                     let next = self.gram_keys.len() as u32;
                     let g = *self.gram_ids.entry(key).or_insert(next);
                     if g == next {
@@ -297,6 +302,8 @@ impl<'t> Counted<'t> {
                         continue;
                     }
                     let in_c = f64::from(self.dfc[g][c]);
+                    // Add-half smoothing (a Jeffreys prior): a gram absent
+                    // from one side gets a finite ratio.
                     let r = ((in_c + 0.5) / (nc + 1.0)).ln()
                         - ((all - in_c + 0.5) / (n - nc + 1.0)).ln();
                     best = best.max(r.abs());

@@ -4,6 +4,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ParamsError;
 
+/// The largest `max_ngram`: longer n-grams are rarely frequent enough to
+/// learn a weight for, and the features' keys hold this many words.
+macro_rules! max_ngram {
+    () => {
+        3
+    };
+}
+pub(super) const MAX_NGRAM: usize = max_ngram!();
+
 /// How training items of frequent and rare classes are weighted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -256,9 +265,9 @@ impl LearnParams {
         };
         let p = self;
         range(
-            (1..=3).contains(&p.max_ngram),
+            (1..=MAX_NGRAM).contains(&p.max_ngram),
             "max_ngram",
-            "1 to 3",
+            concat!("1 to ", max_ngram!()),
             p.max_ngram as f64,
         )?;
         range(

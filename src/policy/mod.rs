@@ -128,7 +128,7 @@ pub struct Settings {
     /// Words and phrases that negate a following keyword ("not", "no longer").
     pub negation_cues: Vec<String>,
     /// How many words after a negation cue a keyword counts as negated
-    /// (default 3; `0` turns negation off). Negation never crosses a sentence.
+    /// (default 3, at most 50; `0` turns negation off). Negation never crosses a sentence.
     pub negation_window: usize,
     /// The class to report when no rule fired (default none: the classifier
     /// abstains and says so).

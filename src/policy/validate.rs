@@ -7,6 +7,16 @@ use crate::class::Class;
 use crate::error::{PolicyError, PolicyErrors};
 use crate::text;
 
+/// The longest negation window, in words: a cue negates keywords within a
+/// clause, and clauses are rarely longer; a wider window would let "not"
+/// cancel matches in unrelated sentences of a run-on text.
+macro_rules! max_negation_window {
+    () => {
+        50
+    };
+}
+const MAX_NEGATION_WINDOW: usize = max_negation_window!();
+
 /// The most words a keyword, exclusion or negation phrase may have.
 pub(crate) const MAX_PHRASE_WORDS: usize = 8;
 /// The most characters a keyword, exclusion or negation phrase may have.
@@ -138,10 +148,10 @@ fn settings(policy: &Policy, errors: &mut Vec<PolicyError>) {
             ),
         );
     }
-    if s.negation_window > 50 {
+    if s.negation_window > MAX_NEGATION_WINDOW {
         bad(
             "negation_window",
-            "at most 50",
+            concat!("at most ", max_negation_window!()),
             s.negation_window.to_string(),
         );
     }
@@ -170,8 +180,12 @@ fn measure(phrase: &str) -> (usize, usize) {
     (text::phrase_len(phrase), phrase.chars().count())
 }
 
+/// Characters of a bad phrase quoted in an error: enough to find it in the
+/// policy, short enough for one line.
+const QUOTED_CHARS: usize = 60;
+
 fn cut(s: &str) -> String {
-    s.chars().take(60).collect()
+    s.chars().take(QUOTED_CHARS).collect()
 }
 
 fn check_rule(rule: &Rule, errors: &mut Vec<PolicyError>) {

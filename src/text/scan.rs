@@ -1,5 +1,7 @@
 //! The tokenizer: words of UAX #29, with an exact ASCII fast path.
 
+use std::ops::Range;
+
 use unicode_segmentation::UnicodeSegmentation;
 
 use super::stem::{normalize_into, stem_in_place};
@@ -289,26 +291,10 @@ pub(crate) fn for_each_word(text: &str, mut f: impl FnMut(Word<'_>)) -> bool {
             for (offset, word) in text[start..at].unicode_word_indices() {
                 let (ws, we) = (start + offset, start + offset + word.len());
                 s.gap(bytes, s.prev_end.max(start), ws);
-                s.heap.clear();
-                normalize_into(word, &mut s.heap);
-                let len = s.heap.len();
                 // `gap` already folded the separators into `s.clause`.
                 let (clause_start, index) =
                     begin_word(&mut s.clause, &mut 0, &mut s.words, &mut s.clauses);
-                f(Word {
-                    start: ws,
-                    end: we,
-                    clause_start,
-                    index,
-                    clause: s.clauses,
-                    buf: &mut s.heap,
-                    src: &[],
-                    len,
-                    filled: true,
-                    stemmed: true,
-                    packed: None,
-                });
-                s.prev_end = we;
+                s.heap_word(text, ws..we, (clause_start, index, s.clauses), &mut f);
             }
             s.gap(bytes, s.prev_end.max(start), at);
         }
@@ -358,14 +344,44 @@ impl WordScan {
         }
     }
 
+    /// Hands `f` the word `text[span]` normalised into the heap buffer (a
+    /// word not ASCII, or too long for the stack buffer), at `pos`: whether
+    /// it starts a clause, its index, its clause.
+    #[inline(always)]
+    fn heap_word(
+        &mut self,
+        text: &str,
+        span: Range<usize>,
+        pos: (bool, u32, u32),
+        f: &mut impl FnMut(Word<'_>),
+    ) {
+        self.heap.clear();
+        normalize_into(&text[span.clone()], &mut self.heap);
+        let len = self.heap.len();
+        let (clause_start, index, clause) = pos;
+        f(Word {
+            start: span.start,
+            end: span.end,
+            clause_start,
+            index,
+            clause,
+            buf: &mut self.heap,
+            src: &[],
+            len,
+            filled: true,
+            stemmed: true,
+            packed: None,
+        });
+        self.prev_end = span.end;
+    }
+
     /// The words of the ASCII chunk `text[from..to]`.
     ///
-    /// Longer than the crate's usual 80 lines on purpose: this is the
-    /// tokenizer's hot loop, and the scan state (`clause`, `words`,
+    /// The tokenizer's hot loop: the scan state (`clause`, `words`,
     /// `clauses`, `gap`) is kept in locals so that it stays in registers
-    /// from word to word; helpers taking it by reference would pin it to
-    /// memory. The word-end search below is the first part to move out if
-    /// the loop grows.
+    /// from word to word, and the steps it calls ([`short_word`],
+    /// [`word_end`], [`Self::heap_word`]) are inlined and take none of it
+    /// by reference.
     fn ascii(&mut self, text: &str, from: usize, to: usize, f: &mut impl FnMut(Word<'_>)) {
         // Cut at `to`, so that every index below `to` is known in bounds.
         let b = &text.as_bytes()[..to];
@@ -386,85 +402,14 @@ impl WordScan {
                 continue;
             }
             let start = i;
-            // The common word: letters only, at most eight, ended by a
-            // byte that cannot continue it. It is found and folded from one
-            // eight-byte load.
-            let fast = b.get(i..).and_then(<[u8]>::first_chunk::<8>).and_then(|x| {
-                let x = u64::from_le_bytes(*x);
-                let letters = bytes_in(x | (ONES * 0x20), b'a', b'z');
-                let n = (!letters & HIGH).trailing_zeros() as usize / 8;
-                let c = *b.get(i + n)?;
-                let end = CLASS[c as usize];
-                // A word byte continues the word; `.`, `'` or `:` joins two
-                // letters (digits join only after a digit).
-                let joins = end & JOIN != 0
-                    && matches!(c, b'.' | b'\'' | b':')
-                    && b.get(i + n + 1)
-                        .is_some_and(|&c| CLASS[c as usize] & ALPHA != 0);
-                (n > 0 && end & WORD == 0 && !joins).then(|| {
-                    // Letters lower-cased (a letter's bit 0x20 set), and only
-                    // the word's `n` bytes kept.
-                    let folded = (x | (letters >> 2)) & LOW_BYTES[n];
-                    (n, u128::from(folded))
-                })
-            });
-            let (len, packed) = match fast {
+            let (len, packed) = match short_word(b, i) {
                 Some((n, packed)) => {
                     i += n;
                     (n, Some(packed))
                 }
                 None => {
-                    // A join happened: only then can the word hold an
-                    // apostrophe.
-                    let mut joined = false;
-                    loop {
-                        // To the end of the run of word bytes: eight at a
-                        // time, then one by one.
-                        let mut ended = false;
-                        while let Some(x) = b.get(i..).and_then(<[u8]>::first_chunk::<8>) {
-                            let x = u64::from_le_bytes(*x);
-                            // Most words end at a byte that is no letter,
-                            // digit or `_`: find the first non-letter, and
-                            // test digits and `_` only when it is one of them.
-                            let non_letter = !bytes_in(x | (ONES * 0x20), b'a', b'z') & HIGH;
-                            if non_letter != 0 {
-                                let at = i + non_letter.trailing_zeros() as usize / 8;
-                                if b.get(at).is_some_and(|&c| CLASS[c as usize] & WORD == 0) {
-                                    i = at;
-                                    ended = true;
-                                    break;
-                                }
-                                let non_word = non_word_bytes(x);
-                                if non_word != 0 {
-                                    i += non_word.trailing_zeros() as usize / 8;
-                                    ended = true;
-                                    break;
-                                }
-                            }
-                            i += 8;
-                        }
-                        if !ended {
-                            while i < to && CLASS[b[i] as usize] & WORD != 0 {
-                                i += 1;
-                            }
-                        }
-                        // Punctuation between two letters or two digits may
-                        // join them.
-                        if i + 1 < to && CLASS[b[i] as usize] & JOIN != 0 {
-                            let (prev, mid, next) =
-                                (CLASS[b[i - 1] as usize], b[i], CLASS[b[i + 1] as usize]);
-                            let joins = (prev & next & ALPHA != 0
-                                && matches!(mid, b'.' | b'\'' | b':'))
-                                || (prev & next & DIGIT != 0
-                                    && matches!(mid, b'.' | b'\'' | b',' | b';'));
-                            if joins {
-                                i += 1;
-                                joined = true;
-                                continue;
-                            }
-                        }
-                        break;
-                    }
+                    let joined;
+                    (i, joined) = word_end(b, to, i);
                     // A run of underscores alone is not a word (a join needs
                     // a letter or digit on each side, so none happened).
                     if b[start] == b'_' && b[start..i].iter().all(|&c| c == b'_') {
@@ -474,23 +419,7 @@ impl WordScan {
                     if len > SHORT {
                         let (clause_start, index) =
                             begin_word(&mut clause, &mut gap, &mut words, &mut clauses);
-                        self.heap.clear();
-                        normalize_into(&text[start..i], &mut self.heap);
-                        let len = self.heap.len();
-                        f(Word {
-                            start,
-                            end: i,
-                            clause_start,
-                            index,
-                            clause: clauses,
-                            buf: &mut self.heap,
-                            src: &[],
-                            len,
-                            filled: true,
-                            stemmed: true,
-                            packed: None,
-                        });
-                        self.prev_end = i;
+                        self.heap_word(text, start..i, (clause_start, index, clauses), f);
                         continue;
                     }
                     // Possessive: "user's" -> "user" (the apostrophe joined
@@ -519,6 +448,84 @@ impl WordScan {
         }
         self.clause = clause | (gap & CLAUSE != 0);
         (self.words, self.clauses) = (words, clauses);
+    }
+}
+
+/// The common word at `b[i..]`, found and folded from one eight-byte load:
+/// letters only, at most eight, ended by a byte that cannot continue it.
+/// Its length and its letters lower-cased and packed, or `None` for any
+/// other word (or fewer than eight bytes left).
+#[inline(always)]
+fn short_word(b: &[u8], i: usize) -> Option<(usize, u128)> {
+    let x = u64::from_le_bytes(*b.get(i..)?.first_chunk::<8>()?);
+    let letters = bytes_in(x | (ONES * 0x20), b'a', b'z');
+    let n = (!letters & HIGH).trailing_zeros() as usize / 8;
+    let c = *b.get(i + n)?;
+    let end = CLASS[c as usize];
+    // A word byte continues the word; `.`, `'` or `:` joins two
+    // letters (digits join only after a digit).
+    let joins = end & JOIN != 0
+        && matches!(c, b'.' | b'\'' | b':')
+        && b.get(i + n + 1)
+            .is_some_and(|&c| CLASS[c as usize] & ALPHA != 0);
+    (n > 0 && end & WORD == 0 && !joins).then(|| {
+        // Letters lower-cased (a letter's bit 0x20 set), and only
+        // the word's `n` bytes kept.
+        let folded = (x | (letters >> 2)) & LOW_BYTES[n];
+        (n, u128::from(folded))
+    })
+}
+
+/// The end of the word starting at `b[i]` (a word byte), `b` ending at
+/// `to`, and whether punctuation joined two of its runs (only then can the
+/// word hold an apostrophe).
+#[inline(always)]
+fn word_end(b: &[u8], to: usize, mut i: usize) -> (usize, bool) {
+    let mut joined = false;
+    loop {
+        // To the end of the run of word bytes: eight at a
+        // time, then one by one.
+        let mut ended = false;
+        while let Some(x) = b.get(i..).and_then(<[u8]>::first_chunk::<8>) {
+            let x = u64::from_le_bytes(*x);
+            // Most words end at a byte that is no letter,
+            // digit or `_`: find the first non-letter, and
+            // test digits and `_` only when it is one of them.
+            let non_letter = !bytes_in(x | (ONES * 0x20), b'a', b'z') & HIGH;
+            if non_letter != 0 {
+                let at = i + non_letter.trailing_zeros() as usize / 8;
+                if b.get(at).is_some_and(|&c| CLASS[c as usize] & WORD == 0) {
+                    i = at;
+                    ended = true;
+                    break;
+                }
+                let non_word = non_word_bytes(x);
+                if non_word != 0 {
+                    i += non_word.trailing_zeros() as usize / 8;
+                    ended = true;
+                    break;
+                }
+            }
+            i += 8;
+        }
+        if !ended {
+            while i < to && CLASS[b[i] as usize] & WORD != 0 {
+                i += 1;
+            }
+        }
+        // Punctuation between two letters or two digits may
+        // join them.
+        if i + 1 < to && CLASS[b[i] as usize] & JOIN != 0 {
+            let (prev, mid, next) = (CLASS[b[i - 1] as usize], b[i], CLASS[b[i + 1] as usize]);
+            let joins = (prev & next & ALPHA != 0 && matches!(mid, b'.' | b'\'' | b':'))
+                || (prev & next & DIGIT != 0 && matches!(mid, b'.' | b'\'' | b',' | b';'));
+            if joins {
+                i += 1;
+                joined = true;
+                continue;
+            }
+        }
+        return (i, joined);
     }
 }
 

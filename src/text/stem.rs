@@ -77,7 +77,7 @@ pub(super) fn stem_in_place(buf: &mut [u8], n: usize) -> usize {
 fn consonants(w: &[u8]) -> u64 {
     let mut mask = 0u64;
     let mut prev = false;
-    for (i, &c) in w.iter().enumerate().take(64) {
+    for (i, &c) in w.iter().enumerate().take(u64::BITS as usize) {
         // Without branches: a letter's kind is not predictable.
         let vowel = matches!(c, b'a' | b'e' | b'i' | b'o' | b'u');
         let y = c == b'y';
@@ -123,7 +123,7 @@ impl Shape {
 
 impl Letters for Shape {
     fn is_cons(&self, _: &[u8], i: usize) -> bool {
-        i < 64 && self.0 >> i & 1 == 1
+        i < u64::BITS as usize && self.0 >> i & 1 == 1
     }
 
     fn measure(&self, _: &[u8], k: usize) -> u32 {

@@ -381,7 +381,7 @@ pub fn check(policy: &Policy, item: &FeedbackItem, c: &Classification) {
                 field,
                 span,
             } => {
-                assert!(rule.keywords.iter().any(|k| &k.text == phrase));
+                assert!(rule.keywords.iter().any(|k| k.text == **phrase));
                 assert!(
                     rule.field == Scope::Both
                         || matches!(
@@ -397,7 +397,7 @@ pub fn check(policy: &Policy, item: &FeedbackItem, c: &Classification) {
                 span,
                 cue,
             } => {
-                assert!(rule.keywords.iter().any(|k| &k.text == phrase));
+                assert!(rule.keywords.iter().any(|k| k.text == **phrase));
                 check_span("negated keyword", field_text(field), span);
                 check_span("negation cue", field_text(field), cue);
                 assert!(cue.end <= span.start, "cue {cue:?} after keyword {span:?}");
@@ -407,7 +407,7 @@ pub fn check(policy: &Policy, item: &FeedbackItem, c: &Classification) {
                 field,
                 span,
             } => {
-                assert!(rule.exclude.iter().any(|e| e == phrase));
+                assert!(rule.exclude.iter().any(|e| **e == **phrase));
                 check_span("exclusion", field_text(field), span);
             }
             EvidenceKind::Condition { .. } => assert!(!rule.when.is_empty()),
