@@ -257,17 +257,31 @@ pub(crate) fn fast_edges(
     extra: &[Vec<u32>],
     sim: &(dyn Fn(usize, usize) -> f32 + Sync),
 ) -> Vec<Edge> {
-    let n = vectors.len();
     let postings = Postings::new(vectors, keys, df, max_df);
-    // Each item's candidates, sorted by index. Items are searched in slot
-    // order (so the cursors only move forward) and are independent: with the
-    // `parallel` feature, chunks of slots are searched on all cores (one
-    // accumulator per worker), so the result is the same.
+    let cands = candidate_lists(&postings, vectors, window, search_terms, k, extra);
+    verify_candidates(cands, sim)
+}
+
+/// Each item's candidates, sorted by index: its best `k` through the
+/// postings merged with its `extra` list.
+///
+/// Items are searched in slot order (so the cursors only move forward) and
+/// are independent: with the `parallel` feature, chunks of slots are searched
+/// on all cores (one accumulator per worker), so the result is the same.
+fn candidate_lists(
+    postings: &Postings,
+    vectors: &[SparseVec],
+    window: usize,
+    search_terms: usize,
+    k: usize,
+    extra: &[Vec<u32>],
+) -> Vec<Vec<u32>> {
+    let n = vectors.len();
     let search = |acc: &mut Accumulator, slot: usize| {
         let i = postings.items[slot] as usize;
         let mut out = Vec::new();
         acc.top(
-            &postings,
+            postings,
             &vectors[i],
             Some(i as u32),
             window,
@@ -311,9 +325,17 @@ pub(crate) fn fast_edges(
             cands[i] = out;
         }
     }
-    // Each item's verified pairs; each pair once: from the smaller index, or
-    // from the larger when the smaller did not keep it. Concatenated in item
-    // order (and sorted below), whatever the number of workers.
+    cands
+}
+
+/// The verified pairs of the candidate lists, sorted: each pair once, from
+/// the smaller index, or from the larger when the smaller did not keep it;
+/// concatenated in item order (and sorted), whatever the number of workers.
+fn verify_candidates(
+    cands: Vec<Vec<u32>>,
+    sim: &(dyn Fn(usize, usize) -> f32 + Sync),
+) -> Vec<Edge> {
+    let n = cands.len();
     let verify = |i: usize| -> Vec<Edge> {
         let i32_ = i as u32;
         cands[i]

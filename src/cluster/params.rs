@@ -292,6 +292,7 @@ mod tests {
     }
 
     #[test]
+    // long-fn: one flat table of cases, one per bound of every parameter.
     fn each_range_is_checked() {
         let cases: Vec<(ClusterParams, &str)> = vec![
             (

@@ -283,25 +283,27 @@ impl Corpus {
                 finish(&mut c, &mut scratch);
             }
         }
-        // Each vector depends only on its own counts and the finished `df`:
-        // with the `parallel` feature they are weighed on all cores, in item
-        // order.
+        c.vectors = c.weigh_all(raw, max_terms);
+        c
+    }
+
+    /// The vectors of the counted items, once `df` is final. Each depends
+    /// only on its own counts and `df`: with the `parallel` feature they are
+    /// weighed on all cores, in item order.
+    fn weigh_all(&self, raw: Vec<Vec<(u32, f32)>>, max_terms: usize) -> Vec<SparseVec> {
         #[cfg(feature = "parallel")]
         {
             use rayon::prelude::*;
-            c.vectors = raw
-                .into_par_iter()
-                .map(|tf| c.weigh(tf, 0, max_terms))
-                .collect();
+            raw.into_par_iter()
+                .map(|tf| self.weigh(tf, 0, max_terms))
+                .collect()
         }
         #[cfg(not(feature = "parallel"))]
         {
-            c.vectors = raw
-                .into_iter()
-                .map(|tf| c.weigh(tf, 0, max_terms))
-                .collect();
+            raw.into_iter()
+                .map(|tf| self.weigh(tf, 0, max_terms))
+                .collect()
         }
-        c
     }
 
     /// Smoothed inverse document frequency, as scikit-learn computes it.
