@@ -154,16 +154,18 @@ impl<'de> Visitor<'de> for KeyVisitor {
 
 /// The keys of one map seen so far, to reject a repeated key (JSON allows
 /// them; silently keeping the last `keywords` would drop the first list).
+/// A set (std's seeded hash): keys come from the input, so a line of many
+/// distinct unknown keys costs linear time, not a scan per key.
 #[derive(Default)]
-pub(crate) struct Seen(Vec<String>);
+pub(crate) struct Seen(std::collections::HashSet<String>);
 
 impl Seen {
     /// Fails with serde's `duplicate field` error when `key` was seen.
     pub(crate) fn check<E: de::Error>(&mut self, key: &str, prefix: &str) -> Result<(), E> {
-        if self.0.iter().any(|k| k == key) {
+        if self.0.contains(key) {
             return Err(duplicate(key, prefix));
         }
-        self.0.push(key.to_string());
+        self.0.insert(key.to_string());
         Ok(())
     }
 }

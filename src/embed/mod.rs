@@ -268,11 +268,7 @@ impl StaticVectors {
         let Scratch { word, piece } = s;
         let mut count = WordCount::default();
         wordpiece::for_each_word(text, word, |w| {
-            if w.chars().any(char::is_alphanumeric) {
-                count.words += 1;
-                count.known += usize::from(t.ids.contains_key(w));
-            }
-            wordpiece::pieces(
+            let whole = wordpiece::pieces(
                 w,
                 piece,
                 |p| t.ids.get(p).copied(),
@@ -285,6 +281,10 @@ impl StaticVectors {
                     }
                 },
             );
+            if w.chars().any(char::is_alphanumeric) {
+                count.words += 1;
+                count.known += usize::from(whole);
+            }
         });
         count
     }

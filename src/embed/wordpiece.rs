@@ -82,15 +82,16 @@ pub(crate) fn for_each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str
 /// Splits `word` into WordPiece pieces found by `lookup` (greedy longest
 /// match from the left; continuation pieces are looked up with a `##`
 /// prefix) and calls `f(id)` for each. Where no piece matches at a position,
-/// the rest of the word is skipped. `piece` is scratch space.
+/// the rest of the word is skipped. `piece` is scratch space. Returns whether
+/// the word was one whole token (its first piece is the whole word).
 pub(crate) fn pieces(
     word: &str,
     piece: &mut String,
     lookup: impl Fn(&str) -> Option<u32>,
     mut f: impl FnMut(u32),
-) {
+) -> bool {
     if word.chars().count() > MAX_WORD_CHARS {
-        return;
+        return false;
     }
     let mut start = 0;
     while start < word.len() {
@@ -113,11 +114,15 @@ pub(crate) fn pieces(
         match found {
             Some(id) => {
                 f(id);
+                if start == 0 && end == word.len() {
+                    return true;
+                }
                 start = end;
             }
-            None => return,
+            None => return false,
         }
     }
+    false
 }
 
 #[cfg(test)]
@@ -143,8 +148,12 @@ mod tests {
         let vocab = ["un", "##aff", "##able", "unaff", "##a"];
         let lookup = |p: &str| vocab.iter().position(|v| *v == p).map(|i| i as u32);
         let mut got = Vec::new();
-        pieces("unaffable", &mut String::new(), lookup, |id| got.push(id));
+        let whole = pieces("unaffable", &mut String::new(), lookup, |id| got.push(id));
         assert_eq!(got, [3, 2]); // "unaff" + "##able"
+        assert!(!whole);
+        got.clear();
+        assert!(pieces("un", &mut String::new(), lookup, |id| got.push(id)));
+        assert_eq!(got, [0]);
         got.clear();
         pieces("unxyz", &mut String::new(), lookup, |id| got.push(id));
         assert_eq!(got, [0]); // "un", then nothing matches
