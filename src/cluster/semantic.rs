@@ -389,9 +389,8 @@ pub(crate) fn pair_similarity(
 /// SimHash signatures of a batch's dense vectors and their orderings.
 #[derive(Clone, Debug)]
 pub(crate) struct SimHash {
-    /// `BITS × dims` hyperplane normals.
-    planes: Vec<f32>,
-    dims: usize,
+    /// The hyperplane normals, laid out for signing.
+    planes: Transposed,
     /// Per item: its signature (0 for an item without a vector).
     sigs: Vec<u64>,
     /// Per ordering: `(rotated signature, id key, item)` sorted; items
@@ -436,15 +435,70 @@ pub(crate) fn signature(planes: &[f32], dims: usize, v: &[f32]) -> u64 {
     sig
 }
 
+/// The hyperplanes of [`hyperplanes`] laid out by dimension (`dims × BITS`:
+/// dimension `d`'s coefficient in every plane, plane by plane), so that a
+/// signature computes the 64 projections side by side. Each projection is
+/// summed exactly as [`dot`] sums it (four lanes by dimension modulo 4, then
+/// `(l0 + l1) + (l2 + l3)`, then the remainder in order), so the signs,
+/// and the signature, are those of [`signature`] bit for bit, in about a
+/// quarter of the instructions.
+#[derive(Clone, Debug)]
+struct Transposed {
+    dims: usize,
+    /// `dims × BITS`.
+    coef: Vec<f32>,
+}
+
+impl Transposed {
+    fn new(planes: &[f32], dims: usize) -> Transposed {
+        let mut coef = vec![0.0f32; dims * BITS];
+        for (b, plane) in planes.chunks_exact(dims).enumerate() {
+            for (d, &x) in plane.iter().enumerate() {
+                coef[d * BITS + b] = x;
+            }
+        }
+        Transposed { dims, coef }
+    }
+
+    /// The signature of `v` (of `dims` values), as [`signature`] gives it.
+    fn signature(&self, v: &[f32]) -> u64 {
+        let body = self.dims - self.dims % 4;
+        let mut lanes = [[0.0f32; BITS]; 4];
+        for (d, (&x, coef)) in v[..body]
+            .iter()
+            .zip(self.coef.chunks_exact(BITS))
+            .enumerate()
+        {
+            let lane = &mut lanes[d % 4];
+            for (acc, &c) in lane.iter_mut().zip(coef) {
+                *acc += c * x;
+            }
+        }
+        let mut sums = [0.0f32; BITS];
+        for (b, s) in sums.iter_mut().enumerate() {
+            *s = (lanes[0][b] + lanes[1][b]) + (lanes[2][b] + lanes[3][b]);
+        }
+        for (&x, coef) in v[body..self.dims]
+            .iter()
+            .zip(self.coef[body * BITS..].chunks_exact(BITS))
+        {
+            for (s, &c) in sums.iter_mut().zip(coef) {
+                *s += c * x;
+            }
+        }
+        sums.iter()
+            .enumerate()
+            .fold(0u64, |sig, (b, &s)| sig | (u64::from(s > 0.0) << b))
+    }
+}
+
 impl SimHash {
     /// Signs and orders the vectors of `dense`; `keys` are the items' id
     /// hashes (ties in an ordering).
     pub fn new(dense: &Dense, keys: &[u64]) -> SimHash {
         let dims = dense.dims;
-        let planes = hyperplanes(dims);
         let mut h = SimHash {
-            planes,
-            dims,
+            planes: Transposed::new(&hyperplanes(dims), dims),
             sigs: Vec::new(),
             tables: Vec::new(),
             places: Vec::new(),
@@ -478,7 +532,7 @@ impl SimHash {
 
     /// The signature of a unit vector of the batch's dimension.
     pub fn signature(&self, v: &[f32]) -> u64 {
-        signature(&self.planes, self.dims, v)
+        self.planes.signature(v)
     }
 
     /// The up to `k` items nearest to signature `sig` (fewest differing
@@ -504,22 +558,34 @@ impl SimHash {
         if k == 0 {
             return;
         }
-        let mut found: Vec<(u32, u32)> = Vec::with_capacity(TABLES * (2 * WINDOW + 1));
+        // Each neighbour as one integer key, (differing bits, index): the
+        // order of the pairs, and one item (which has one distance) gives
+        // one key, so equal items are adjacent once sorted.
+        let mut found = [0u64; TABLES * (2 * WINDOW + 1)];
+        let mut len = 0;
         for (table, &pos) in self.tables.iter().zip(places) {
             let lo = pos.saturating_sub(WINDOW);
             let hi = (pos + WINDOW + 1).min(table.len());
             for e in &table[lo..hi] {
                 if Some(e.2) != skip {
-                    found.push(((self.sigs[e.2 as usize] ^ sig).count_ones(), e.2));
+                    let bits = (self.sigs[e.2 as usize] ^ sig).count_ones();
+                    found[len] = (u64::from(bits) << 32) | u64::from(e.2);
+                    len += 1;
                 }
             }
         }
+        let found = &mut found[..len];
         found.sort_unstable();
-        found.dedup_by_key(|e| e.1);
-        // After the sort, equal items are adjacent only when their distance
-        // is too (always: one item has one distance).
-        found.truncate(k);
-        out.extend(found.iter().map(|e| e.1));
+        let mut last = None;
+        for &key in found.iter() {
+            if out.len() == k {
+                break;
+            }
+            if last != Some(key) {
+                out.push(key as u32);
+                last = Some(key);
+            }
+        }
         out.sort_unstable();
     }
 
