@@ -82,11 +82,14 @@ pub(crate) fn for_each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str
 /// Splits `word` into WordPiece pieces found by `lookup` (greedy longest
 /// match from the left; continuation pieces are looked up with a `##`
 /// prefix) and calls `f(id)` for each. Where no piece matches at a position,
-/// the rest of the word is skipped. `piece` is scratch space. Returns whether
-/// the word was one whole token (its first piece is the whole word).
+/// the rest of the word is skipped. `piece` is scratch space; `max_len` is
+/// the longest token's length in bytes (no longer piece is looked up).
+/// Returns whether the word was one whole token (its first piece is the
+/// whole word).
 pub(crate) fn pieces(
     word: &str,
     piece: &mut String,
+    max_len: usize,
     lookup: impl Fn(&str) -> Option<u32>,
     mut f: impl FnMut(u32),
 ) -> bool {
@@ -95,7 +98,8 @@ pub(crate) fn pieces(
     }
     let mut start = 0;
     while start < word.len() {
-        let mut end = word.len();
+        let prefix = if start > 0 { 2 } else { 0 };
+        let mut end = word.len().min(start + max_len.saturating_sub(prefix));
         let mut found = None;
         while end > start {
             if word.is_char_boundary(end) {
@@ -148,17 +152,19 @@ mod tests {
         let vocab = ["un", "##aff", "##able", "unaff", "##a"];
         let lookup = |p: &str| vocab.iter().position(|v| *v == p).map(|i| i as u32);
         let mut got = Vec::new();
-        let whole = pieces("unaffable", &mut String::new(), lookup, |id| got.push(id));
+        let whole = pieces("unaffable", &mut String::new(), 6, lookup, |id| {
+            got.push(id)
+        });
         assert_eq!(got, [3, 2]); // "unaff" + "##able"
         assert!(!whole);
         got.clear();
-        assert!(pieces("un", &mut String::new(), lookup, |id| got.push(id)));
+        assert!(pieces("un", &mut String::new(), 6, lookup, |id| got.push(id)));
         assert_eq!(got, [0]);
         got.clear();
-        pieces("unxyz", &mut String::new(), lookup, |id| got.push(id));
+        pieces("unxyz", &mut String::new(), 6, lookup, |id| got.push(id));
         assert_eq!(got, [0]); // "un", then nothing matches
         got.clear();
-        pieces(&"a".repeat(101), &mut String::new(), lookup, |id| {
+        pieces(&"a".repeat(101), &mut String::new(), 6, lookup, |id| {
             got.push(id)
         });
         assert!(got.is_empty());
