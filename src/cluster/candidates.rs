@@ -329,38 +329,98 @@ fn candidate_lists(
 }
 
 /// The verified pairs of the candidate lists, sorted: each pair once, from
-/// the smaller index, or from the larger when the smaller did not keep it;
-/// concatenated in item order (and sorted), whatever the number of workers.
+/// the smaller index, or from the larger when the smaller did not keep it
+/// (`sim` is called with the index whose list holds the other first, as the
+/// float products depend on the order), whatever the number of workers.
+///
+/// The pairs a list holds toward smaller indices are laid out by their
+/// smaller index first (one counting pass; each row comes out sorted, as
+/// the lists are visited in index order), so that each item merges its own
+/// list with that row and the edges come out in order: no look-up of one
+/// item in another's list (a cache miss per pair on large inputs) and no
+/// sort of the edges.
 fn verify_candidates(
     cands: Vec<Vec<u32>>,
     sim: &(dyn Fn(usize, usize) -> f32 + Sync),
 ) -> Vec<Edge> {
     let n = cands.len();
-    let verify = |i: usize| -> Vec<Edge> {
-        let i32_ = i as u32;
-        cands[i]
-            .iter()
-            .filter(|&&j| j > i32_ || cands[j as usize].binary_search(&i32_).is_err())
-            .filter_map(|&j| {
-                let s = sim(i, j as usize);
-                (s >= MIN_EDGE).then_some((i32_.min(j), i32_.max(j), s))
-            })
-            .collect()
+    // Row `j` of `back`: the items `i > j` whose list holds `j`, ascending.
+    let mut starts = vec![0u32; n + 1];
+    for (i, list) in cands.iter().enumerate() {
+        for &j in list.iter().take_while(|&&j| (j as usize) < i) {
+            starts[j as usize + 1] += 1;
+        }
+    }
+    for j in 0..n {
+        starts[j + 1] += starts[j];
+    }
+    let mut fill: Vec<u32> = starts[..n].to_vec();
+    let mut back = vec![0u32; starts[n] as usize];
+    for (i, list) in cands.iter().enumerate() {
+        for &j in list.iter().take_while(|&&j| (j as usize) < i) {
+            let at = &mut fill[j as usize];
+            back[*at as usize] = i as u32;
+            *at += 1;
+        }
+    }
+    drop(fill);
+    let verify = |a: usize, edges: &mut Vec<Edge>| {
+        let list = &cands[a];
+        let ahead = &list[list.partition_point(|&j| (j as usize) <= a)..];
+        let row = &back[starts[a] as usize..starts[a + 1] as usize];
+        let (mut x, mut y) = (0, 0);
+        let a32 = a as u32;
+        while x < ahead.len() || y < row.len() {
+            let (b, s) = match (ahead.get(x), row.get(y)) {
+                (Some(&f), Some(&r)) if f == r => {
+                    x += 1;
+                    y += 1;
+                    (f, sim(a, f as usize))
+                }
+                (Some(&f), Some(&r)) if r < f => {
+                    y += 1;
+                    (r, sim(r as usize, a))
+                }
+                (Some(&f), _) => {
+                    x += 1;
+                    (f, sim(a, f as usize))
+                }
+                (None, Some(&r)) => {
+                    y += 1;
+                    (r, sim(r as usize, a))
+                }
+                (None, None) => break,
+            };
+            if s >= MIN_EDGE {
+                edges.push((a32, b, s));
+            }
+        }
     };
     #[cfg(feature = "parallel")]
-    let mut edges: Vec<Edge> = {
+    let edges: Vec<Edge> = {
         use rayon::prelude::*;
-        // Rayon's collect keeps the item order.
-        (0..n).into_par_iter().flat_map_iter(verify).collect()
+        const CHUNK: usize = 1024;
+        // Rayon's collect keeps the chunk order.
+        let parts: Vec<Vec<Edge>> = (0..n.div_ceil(CHUNK))
+            .into_par_iter()
+            .map(|c| {
+                let mut edges = Vec::new();
+                for a in c * CHUNK..n.min((c + 1) * CHUNK) {
+                    verify(a, &mut edges);
+                }
+                edges
+            })
+            .collect();
+        parts.concat()
     };
     #[cfg(not(feature = "parallel"))]
-    let mut edges: Vec<Edge> = (0..n).flat_map(verify).collect();
-    drop(cands);
-    // Pairs are unique, so an unstable sort is deterministic.
-    #[cfg(feature = "parallel")]
-    rayon::slice::ParallelSliceMut::par_sort_unstable_by_key(&mut edges[..], |a| (a.0, a.1));
-    #[cfg(not(feature = "parallel"))]
-    edges.sort_unstable_by_key(|a| (a.0, a.1));
+    let edges: Vec<Edge> = {
+        let mut edges = Vec::new();
+        for a in 0..n {
+            verify(a, &mut edges);
+        }
+        edges
+    };
     edges
 }
 
