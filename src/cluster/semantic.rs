@@ -46,11 +46,17 @@ pub(crate) struct Dense {
     trust: Vec<f32>,
     /// The batch mean subtracted from every vector (also from queries).
     center: Vec<f32>,
-    /// The rows quantised to int8 (`n × dims`) and each row's scale, for
-    /// the batch's pair similarities: a quarter of the bytes to fetch per
-    /// pair, and integer sums that do not depend on the order of the adds.
-    codes: Vec<i8>,
-    code_scales: Vec<f32>,
+    /// The rows quantised to int8, for the batch's pair similarities: a
+    /// quarter of the bytes to fetch per pair, and integer sums that do not
+    /// depend on the order of the adds. Each row is `stride` cache-line
+    /// blocks (zero past `dims`), so a 128-dimension row is two lines, not
+    /// three: the verification reads rows in random order.
+    codes: Vec<Block>,
+    stride: usize,
+    /// Per item: its codes' scale (negative for an item without a vector)
+    /// and its trust, side by side, so that a pair reads one line per item
+    /// besides the codes.
+    pair: Vec<(f32, f32)>,
     /// True when the vectors are the caller's embeddings.
     pub caller: bool,
 }
@@ -198,7 +204,8 @@ impl Dense {
             center,
             caller,
             codes: Vec::new(),
-            code_scales: Vec::new(),
+            stride: dims.div_ceil(BLOCK),
+            pair: Vec::new(),
         };
         for i in 0..items.len() {
             if d.has[i] {
@@ -216,24 +223,28 @@ impl Dense {
         Ok(Some(d))
     }
 
-    /// Fills `codes` and `code_scales` from the rows.
+    /// Fills `codes` and `pair` from the rows.
     fn quantise(&mut self) {
-        self.codes = vec![0i8; self.rows.len()];
-        self.code_scales = vec![0.0f32; self.has.len()];
+        let n = self.has.len();
+        self.codes = vec![Block([0; BLOCK]); n * self.stride];
+        self.pair = (0..n).map(|i| (-1.0, self.trust[i])).collect();
         if self.dims == 0 {
             return;
         }
         let rows = self.rows.chunks_exact(self.dims);
-        for ((row, code), scale) in rows
-            .zip(self.codes.chunks_exact_mut(self.dims))
-            .zip(&mut self.code_scales)
-        {
+        let codes = self.codes.chunks_exact_mut(self.stride);
+        for (((row, code), pair), &has) in rows.zip(codes).zip(&mut self.pair).zip(&self.has) {
             let max = row.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+            let mut scale = 0.0f32;
             if max > 0.0 {
-                *scale = max / 127.0;
-                for (c, x) in code.iter_mut().zip(row) {
-                    *c = (x / *scale).round().clamp(-127.0, 127.0) as i8;
+                scale = max / 127.0;
+                let cells = code.iter_mut().flat_map(|b| b.0.iter_mut());
+                for (c, x) in cells.zip(row) {
+                    *c = (x / scale).round().clamp(-127.0, 127.0) as i8;
                 }
+            }
+            if has {
+                pair.0 = scale;
             }
         }
     }
@@ -241,14 +252,15 @@ impl Dense {
     /// The cosine of items `i` and `j` from their int8 codes (within about
     /// 1% of the exact one), when both have a vector.
     pub fn quantised_cosine(&self, i: usize, j: usize) -> Option<f32> {
-        if !(self.has[i] && self.has[j]) {
+        let (si, sj) = (self.pair[i].0, self.pair[j].0);
+        if si < 0.0 || sj < 0.0 {
             return None;
         }
         let (a, b) = (
-            &self.codes[i * self.dims..(i + 1) * self.dims],
-            &self.codes[j * self.dims..(j + 1) * self.dims],
+            &self.codes[i * self.stride..(i + 1) * self.stride],
+            &self.codes[j * self.stride..(j + 1) * self.stride],
         );
-        Some(dot_i8(a, b) as f32 * self.code_scales[i] * self.code_scales[j])
+        Some(dot_blocks(a, b) as f32 * si * sj)
     }
 
     /// Item `i`'s unit vector, if it has one.
@@ -333,26 +345,29 @@ pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
     s
 }
 
-/// The dot product of two int8 vectors, exact in i32 (128 dimensions of
-/// at most 127² each stay far below `i32::MAX`; longer vectors are summed
-/// in chunks that cannot overflow).
-fn dot_i8(a: &[i8], b: &[i8]) -> i64 {
+/// Codes in a block (a cache line).
+const BLOCK: usize = 64;
+
+/// [`BLOCK`] int8 codes aligned to a cache line.
+#[derive(Clone, Copy, Debug)]
+#[repr(align(64))]
+struct Block([i8; BLOCK]);
+
+/// The dot product of two int8 vectors, exact: summed in i32 lanes over
+/// at most 64 blocks (each lane then holds at most 256 products of at most
+/// 127², far below `i32::MAX`), the chunks in i64.
+fn dot_blocks(a: &[Block], b: &[Block]) -> i64 {
     let mut total = 0i64;
-    for (ca, cb) in a.chunks(4096).zip(b.chunks(4096)) {
+    for (ca, cb) in a.chunks(64).zip(b.chunks(64)) {
         let mut acc = [0i32; 16];
-        let (xa, xb) = (ca.chunks_exact(16), cb.chunks_exact(16));
-        let (ra, rb) = (xa.remainder(), xb.remainder());
-        for (x, y) in xa.zip(xb) {
-            for k in 0..16 {
-                acc[k] += i32::from(x[k]) * i32::from(y[k]);
+        for (x, y) in ca.iter().zip(cb) {
+            for (xs, ys) in x.0.chunks_exact(16).zip(y.0.chunks_exact(16)) {
+                for k in 0..16 {
+                    acc[k] += i32::from(xs[k]) * i32::from(ys[k]);
+                }
             }
         }
-        let rest: i32 = ra
-            .iter()
-            .zip(rb)
-            .map(|(x, y)| i32::from(*x) * i32::from(*y))
-            .sum();
-        total += acc.iter().map(|&x| i64::from(x)).sum::<i64>() + i64::from(rest);
+        total += acc.iter().map(|&x| i64::from(x)).sum::<i64>();
     }
     total
 }
@@ -380,7 +395,7 @@ pub(crate) fn pair_similarity(
     match dense {
         Some(d) => {
             let semantic = d.quantised_cosine(i, j);
-            mix(lexical, semantic, weight * d.trust[i].min(d.trust[j]))
+            mix(lexical, semantic, weight * d.pair[i].1.min(d.pair[j].1))
         }
         None => lexical,
     }
@@ -688,7 +703,11 @@ mod tests {
                 assert!((exact - q).abs() < 0.02, "{i} {j}: {exact} {q}");
             }
         }
-        assert_eq!(dot_i8(&[127; 300], &[-127; 300]), -127 * 127 * 300);
+        let (plus, minus) = (
+            vec![Block([127; BLOCK]); 70],
+            vec![Block([-127; BLOCK]); 70],
+        );
+        assert_eq!(dot_blocks(&plus, &minus), -127 * 127 * 64 * 70);
     }
 
     #[test]
