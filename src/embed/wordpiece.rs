@@ -64,12 +64,23 @@ pub(crate) fn for_each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str
             buf.clear();
         }
     };
+    let mut one = String::new();
     for c in text.chars() {
-        if c.is_whitespace() || c.is_control() || c == '\u{FFFD}' {
+        // ASCII (most text) by a table; the rules below give the same.
+        if c.is_ascii() {
+            match ASCII[c as usize] {
+                BREAK => flush(buf, &mut f),
+                PUNCT => {
+                    flush(buf, &mut f);
+                    f(c.encode_utf8(&mut [0; 4]));
+                }
+                _ => buf.push(c.to_ascii_lowercase()),
+            }
+        } else if c.is_whitespace() || c.is_control() || c == '\u{FFFD}' {
             flush(buf, &mut f);
         } else if is_punct(c) || is_cjk(c) {
             flush(buf, &mut f);
-            let mut one = String::new();
+            one.clear();
             fold(c, &mut one);
             f(&one);
         } else if !is_mark(c) {
@@ -78,6 +89,30 @@ pub(crate) fn for_each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str
     }
     flush(buf, &mut f);
 }
+
+/// An ASCII character that ends a word (white space, a control).
+const BREAK: u8 = 1;
+/// An ASCII character that ends a word and is one (punctuation).
+const PUNCT: u8 = 2;
+
+/// The class of each ASCII character: [`BREAK`], [`PUNCT`] or 0 (part of
+/// a word), as `for_each_word`'s general rules classify it.
+const ASCII: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8 as char;
+        t[b] = if c.is_ascii_whitespace() || c.is_ascii_control() {
+            BREAK
+        } else if c.is_ascii_punctuation() {
+            PUNCT
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
 
 /// Splits `word` into WordPiece pieces found by `lookup` (greedy longest
 /// match from the left; continuation pieces are looked up with a `##`
@@ -145,6 +180,25 @@ mod tests {
         assert_eq!(words("我的卡"), ["我", "的", "卡"]);
         assert_eq!(words("  \t\u{0}\n"), Vec::<String>::new());
         assert_eq!(words("e\u{301}t\u{e9}"), ["ete"]);
+    }
+
+    #[test]
+    fn the_ascii_table_agrees_with_the_general_rules() {
+        for b in 0u8..128 {
+            let c = char::from(b);
+            let general = if c.is_whitespace() || c.is_control() {
+                BREAK
+            } else if is_punct(c) || is_cjk(c) {
+                PUNCT
+            } else {
+                assert!(!is_mark(c));
+                let mut folded = String::new();
+                fold(c, &mut folded);
+                assert_eq!(folded, c.to_ascii_lowercase().to_string());
+                0
+            };
+            assert_eq!(ASCII[usize::from(b)], general, "{b}");
+        }
     }
 
     #[test]
