@@ -249,14 +249,21 @@ impl Accumulator {
                 None => None,
             };
             // The item's own entry is scored too (one test fewer per
-            // entry) and left out below.
-            for &(j, wj) in postings.window(t, pos, window) {
+            // entry) and left out below. A slot is noted when its score
+            // was zero, without a branch (every entry is written past the
+            // end, the length grows when it counts): whether a slot was
+            // seen before is a coin toss the branch predictor lost.
+            let entries = postings.window(t, pos, window);
+            let mut len = self.touched.len();
+            self.touched.resize(len + entries.len(), 0);
+            for &(j, wj) in entries {
                 let s = &mut self.scores[j as usize];
-                if *s == 0.0 {
-                    self.touched.push(j);
-                }
-                *s += w * wj;
+                let before = *s;
+                self.touched[len] = j;
+                len += usize::from(before == 0.0);
+                *s = before + w * wj;
             }
+            self.touched.truncate(len);
         }
         self.terms = terms;
         // Best score first, ties by slot, as one integer per slot: weights
