@@ -391,13 +391,17 @@ pub(crate) fn pair_similarity(
     i: usize,
     j: usize,
 ) -> f32 {
-    let lexical = vectors::dot(&sparse[i], &sparse[j]);
+    // Both vectors of `j` are fetched before either is used: `j` is a
+    // random item, and the dense codes' cache misses then overlap the
+    // sparse vector's (the sums are the same in any order).
+    let (a, b) = (&sparse[i], &sparse[j]);
     match dense {
         Some(d) => {
             let semantic = d.quantised_cosine(i, j);
+            let lexical = vectors::dot(a, b);
             mix(lexical, semantic, weight * d.pair[i].1.min(d.pair[j].1))
         }
-        None => lexical,
+        None => vectors::dot(a, b),
     }
 }
 
