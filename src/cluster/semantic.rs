@@ -567,12 +567,22 @@ impl SimHash {
                 table.partition_point(|e| (e.0, e.1) < probe)
             })
             .collect();
-        self.near(sig, &places, skip, k, out);
+        self.near(sig, &places, skip, k, out, None);
     }
 
     /// The up to `k` items nearest to `sig` among the neighbours of the
     /// given place in each ordering (see [`neighbours`](Self::neighbours)).
-    fn near(&self, sig: u64, places: &[usize], skip: Option<u32>, k: usize, out: &mut Vec<u32>) {
+    /// `seen` (one mark per item), when given, drops repeats without a
+    /// sort.
+    fn near(
+        &self,
+        sig: u64,
+        places: &[usize],
+        skip: Option<u32>,
+        k: usize,
+        out: &mut Vec<u32>,
+        seen: Option<&mut Seen>,
+    ) {
         out.clear();
         if k == 0 {
             return;
@@ -594,15 +604,43 @@ impl SimHash {
             }
         }
         let found = &mut found[..len];
-        found.sort_unstable();
-        let mut last = None;
-        for &key in found.iter() {
-            if out.len() == k {
-                break;
+        match seen {
+            Some(seen) => {
+                // The distinct keys, then the k smallest of them: the same
+                // as the first k of the sorted, deduplicated keys.
+                seen.stamp = seen.stamp.wrapping_add(1);
+                if seen.stamp == 0 {
+                    seen.marks.fill(0);
+                    seen.stamp = 1;
+                }
+                let mut distinct = 0;
+                for x in 0..found.len() {
+                    let key = found[x];
+                    let mark = &mut seen.marks[key as u32 as usize];
+                    if *mark != seen.stamp {
+                        *mark = seen.stamp;
+                        found[distinct] = key;
+                        distinct += 1;
+                    }
+                }
+                let found = &mut found[..distinct];
+                if found.len() > k {
+                    found.select_nth_unstable(k);
+                }
+                out.extend(found.iter().take(k).map(|&key| key as u32));
             }
-            if last != Some(key) {
-                out.push(key as u32);
-                last = Some(key);
+            None => {
+                found.sort_unstable();
+                let mut last = None;
+                for &key in found.iter() {
+                    if out.len() == k {
+                        break;
+                    }
+                    if last != Some(key) {
+                        out.push(key as u32);
+                        last = Some(key);
+                    }
+                }
             }
         }
         out.sort_unstable();
@@ -611,23 +649,53 @@ impl SimHash {
     /// Each item's semantic candidates (see [`neighbours`](Self::neighbours)),
     /// sorted by index.
     pub fn all_neighbours(&self, dense: &Dense, k: usize) -> Vec<Vec<u32>> {
-        let one = |i: usize| {
+        let n = self.sigs.len();
+        let one = |seen: &mut Seen, i: usize| {
             let mut out = Vec::new();
             if dense.has[i] {
                 // An item's own place: the search for its (signature, key)
                 // would land there too.
                 let places: [usize; TABLES] = std::array::from_fn(|t| self.places[t][i] as usize);
-                self.near(self.sigs[i], &places, Some(i as u32), k, &mut out);
+                self.near(
+                    self.sigs[i],
+                    &places,
+                    Some(i as u32),
+                    k,
+                    &mut out,
+                    Some(seen),
+                );
             }
             out
         };
         #[cfg(feature = "parallel")]
         {
             use rayon::prelude::*;
-            (0..self.sigs.len()).into_par_iter().map(one).collect()
+            (0..n)
+                .into_par_iter()
+                .map_init(|| Seen::new(n), one)
+                .collect()
         }
         #[cfg(not(feature = "parallel"))]
-        (0..self.sigs.len()).map(one).collect()
+        {
+            let mut seen = Seen::new(n);
+            (0..n).map(|i| one(&mut seen, i)).collect()
+        }
+    }
+}
+
+/// One mark per item, for dropping repeats among an item's neighbours: an
+/// item is seen in this search when its mark is the current stamp.
+struct Seen {
+    marks: Vec<u32>,
+    stamp: u32,
+}
+
+impl Seen {
+    fn new(n: usize) -> Seen {
+        Seen {
+            marks: vec![0; n],
+            stamp: 0,
+        }
     }
 }
 
@@ -799,9 +867,10 @@ mod tests {
         assert!(total >= 400 * 5, "{total}");
         assert!(same * 10 >= total * 9, "{same} of {total}");
         assert!(h.all_neighbours(&d, 0).iter().all(Vec::is_empty));
-        // The batch's own places give what a search would.
+        // The batch's own places (and its marks for repeats) give what a
+        // search (sorting the repeats away) would.
         let mut out = Vec::new();
-        for i in [0usize, 17, 399] {
+        for i in 0..400 {
             h.neighbours(h.sigs[i], keys[i], Some(i as u32), 6, &mut out);
             assert_eq!(out, all[i]);
         }
