@@ -128,7 +128,7 @@ pub(crate) fn pieces(
     lookup: impl Fn(&str) -> Option<u32>,
     mut f: impl FnMut(u32),
 ) -> bool {
-    if word.chars().count() > MAX_WORD_CHARS {
+    if word.len() > MAX_WORD_CHARS && word.chars().count() > MAX_WORD_CHARS {
         return false;
     }
     let mut start = 0;
@@ -138,12 +138,16 @@ pub(crate) fn pieces(
         let mut found = None;
         while end > start {
             if word.is_char_boundary(end) {
-                piece.clear();
-                if start > 0 {
+                // A word's first piece is looked up in place.
+                let id = if start == 0 {
+                    lookup(&word[..end])
+                } else {
+                    piece.clear();
                     piece.push_str("##");
-                }
-                piece.push_str(&word[start..end]);
-                if let Some(id) = lookup(piece) {
+                    piece.push_str(&word[start..end]);
+                    lookup(piece)
+                };
+                if let Some(id) = id {
                     found = Some(id);
                     break;
                 }
