@@ -201,8 +201,36 @@ impl Accumulator {
     ) {
         out.clear();
         let skip = skip.map(|i| postings.slots[i as usize]);
-        // The strongest indexed terms (ties by term id), visited in term
-        // order so that the float sums do not depend on the weights' order.
+        let terms = self.search_terms(postings, v, skip, search_terms);
+        for &(t, w, own) in &terms {
+            let pos = match skip {
+                Some(s)
+                    if postings.lists[t as usize]
+                        .get(own as usize)
+                        .is_some_and(|e| e.0 == s) =>
+                {
+                    Some(own as usize)
+                }
+                Some(s) => self.position(postings, t, s),
+                None => None,
+            };
+            self.score(postings.window(t, pos, window), w);
+        }
+        self.terms = terms;
+        self.best(postings, skip, k, out);
+    }
+
+    /// The `search_terms` strongest indexed terms of `v` (ties by term id),
+    /// in term order so that the float sums do not depend on the weights'
+    /// order, each with the place of the slot `skip` in its list when the
+    /// postings recorded it (`u32::MAX` when not).
+    fn search_terms(
+        &mut self,
+        postings: &Postings,
+        v: &SparseVec,
+        skip: Option<u32>,
+        search_terms: usize,
+    ) -> Vec<(u32, f32, u32)> {
         let mut terms = std::mem::take(&mut self.terms);
         terms.clear();
         terms.extend(
@@ -236,40 +264,35 @@ impl Accumulator {
             terms.truncate(search_terms);
             terms.sort_unstable_by_key(|e| e.0);
         }
-        for &(t, w, own) in &terms {
-            let pos = match skip {
-                Some(s)
-                    if postings.lists[t as usize]
-                        .get(own as usize)
-                        .is_some_and(|e| e.0 == s) =>
-                {
-                    Some(own as usize)
-                }
-                Some(s) => self.position(postings, t, s),
-                None => None,
-            };
-            // The item's own entry is scored too (one test fewer per
-            // entry) and left out below. A slot is noted when its score
-            // was zero, without a branch (every entry is written past the
-            // end, the length grows when it counts): whether a slot was
-            // seen before is a coin toss the branch predictor lost.
-            let entries = postings.window(t, pos, window);
-            let mut len = self.touched.len();
-            self.touched.resize(len + entries.len(), 0);
-            for &(j, wj) in entries {
-                let s = &mut self.scores[j as usize];
-                let before = *s;
-                self.touched[len] = j;
-                len += usize::from(before == 0.0);
-                *s = before + w * wj;
-            }
-            self.touched.truncate(len);
+        terms
+    }
+
+    /// Adds `w` times each entry's weight to its slot's score. The item's
+    /// own entry is scored too (one test fewer per entry) and left out by
+    /// [`best`](Self::best). A slot is noted when its score was zero,
+    /// without a branch (every entry is written past the end, the length
+    /// grows when it counts): whether a slot was seen before is a coin
+    /// toss the branch predictor lost.
+    fn score(&mut self, entries: &[(u32, f32)], w: f32) {
+        let mut len = self.touched.len();
+        self.touched.resize(len + entries.len(), 0);
+        for &(j, wj) in entries {
+            let s = &mut self.scores[j as usize];
+            let before = *s;
+            self.touched[len] = j;
+            len += usize::from(before == 0.0);
+            *s = before + w * wj;
         }
-        self.terms = terms;
-        // Best score first, ties by slot, as one integer per slot: weights
-        // are positive, so a score's bits order like the score. Every
-        // touched score is cleared (a stale partial score would leak into
-        // the next item).
+        self.touched.truncate(len);
+    }
+
+    /// The `k` touched slots with the best scores but `skip` (best first,
+    /// ties by slot), as item indices sorted by score, into `out`; clears
+    /// every touched score (a stale partial score would leak into the next
+    /// item).
+    fn best(&mut self, postings: &Postings, skip: Option<u32>, k: usize, out: &mut Vec<u32>) {
+        // One integer per slot: weights are positive, so a score's bits
+        // order like the score.
         self.keys.clear();
         for &j in &self.touched {
             let s = std::mem::take(&mut self.scores[j as usize]);
@@ -395,26 +418,7 @@ fn verify_candidates(
     sim: &(dyn Fn(usize, usize) -> f32 + Sync),
 ) -> Vec<Edge> {
     let n = cands.len();
-    // Row `j` of `back`: the items `i > j` whose list holds `j`, ascending.
-    let mut starts = vec![0u32; n + 1];
-    for (i, list) in cands.iter().enumerate() {
-        for &j in list.iter().take_while(|&&j| (j as usize) < i) {
-            starts[j as usize + 1] += 1;
-        }
-    }
-    for j in 0..n {
-        starts[j + 1] += starts[j];
-    }
-    let mut fill: Vec<u32> = starts[..n].to_vec();
-    let mut back = vec![0u32; starts[n] as usize];
-    for (i, list) in cands.iter().enumerate() {
-        for &j in list.iter().take_while(|&&j| (j as usize) < i) {
-            let at = &mut fill[j as usize];
-            back[*at as usize] = i as u32;
-            *at += 1;
-        }
-    }
-    drop(fill);
+    let (starts, back) = backward(&cands);
     let verify = |a: usize, edges: &mut Vec<Edge>| {
         let list = &cands[a];
         let ahead = &list[list.partition_point(|&j| (j as usize) <= a)..];
@@ -473,6 +477,32 @@ fn verify_candidates(
         edges
     };
     edges
+}
+
+/// Per item `j`, the items `i > j` whose candidate list holds `j`,
+/// ascending: row `j` is `back[starts[j]..starts[j + 1]]`. One counting
+/// pass; each row comes out sorted, as the lists are visited in order.
+fn backward(cands: &[Vec<u32>]) -> (Vec<u32>, Vec<u32>) {
+    let n = cands.len();
+    let mut starts = vec![0u32; n + 1];
+    for (i, list) in cands.iter().enumerate() {
+        for &j in list.iter().take_while(|&&j| (j as usize) < i) {
+            starts[j as usize + 1] += 1;
+        }
+    }
+    for j in 0..n {
+        starts[j + 1] += starts[j];
+    }
+    let mut fill: Vec<u32> = starts[..n].to_vec();
+    let mut back = vec![0u32; starts[n] as usize];
+    for (i, list) in cands.iter().enumerate() {
+        for &j in list.iter().take_while(|&&j| (j as usize) < i) {
+            let at = &mut fill[j as usize];
+            back[*at as usize] = i as u32;
+            *at += 1;
+        }
+    }
+    (starts, back)
 }
 
 /// Every pair of the `n` items with a similarity `sim` of at least
@@ -637,6 +667,46 @@ mod tests {
                 assert_eq!(out, alone[i], "item {i}");
             }
         }
+    }
+
+    #[test]
+    fn verification_merges_both_directions_as_the_lists_say() {
+        // Random sorted lists, some holding their own item; the reference
+        // keeps each pair from the smaller index, or from the larger when
+        // the smaller's list lacks it, calling `sim` from the list's owner.
+        let mut state = 11u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as u32
+        };
+        let n = 200u32;
+        let cands: Vec<Vec<u32>> = (0..n)
+            .map(|_| {
+                let mut l: Vec<u32> = (0..next() % 12).map(|_| next() % n).collect();
+                l.sort_unstable();
+                l.dedup();
+                l
+            })
+            .collect();
+        // Asymmetric on purpose: the argument order shows in the value.
+        let sim = |i: usize, j: usize| 0.05 + ((i * 7 + j * 3) % 50) as f32 / 100.0;
+        let mut expected: Vec<Edge> = Vec::new();
+        for (i, l) in cands.iter().enumerate() {
+            for &j in l {
+                let ju = j as usize;
+                if ju > i || (ju < i && cands[ju].binary_search(&(i as u32)).is_err()) {
+                    let s = sim(i, ju);
+                    if s >= MIN_EDGE {
+                        expected.push((i.min(ju) as u32, i.max(ju) as u32, s));
+                    }
+                }
+            }
+        }
+        expected.sort_unstable_by_key(|e| (e.0, e.1));
+        assert!(expected.len() > 500);
+        assert_eq!(verify_candidates(cands, &sim), expected);
     }
 
     #[test]
