@@ -164,7 +164,7 @@ impl StaticVectors {
         if count > r.bytes.len() / (6 + dims) {
             return Err(VectorsError::Truncated("the tokens"));
         }
-        let mut ids = Tokens::with_capacity(count, r.bytes.len());
+        let mut ids = Tokens::with_capacity(count, 0);
         for index in 0..count {
             let len = usize::from(r.take(1, "the tokens")?[0]);
             let raw = r.take(len, "the tokens")?;

@@ -51,7 +51,8 @@ fn hash(bytes: &[u8]) -> u64 {
 }
 
 impl Tokens {
-    /// An empty index with room for `count` tokens of `bytes` bytes in all.
+    /// An empty index with room for `count` tokens (their text reserved
+    /// for `bytes` bytes; it grows past that).
     pub fn with_capacity(count: usize, bytes: usize) -> Tokens {
         Tokens {
             text: String::with_capacity(bytes),
