@@ -179,135 +179,79 @@ impl SimHash {
                 table.partition_point(|e| (e.0, e.1) < probe)
             })
             .collect();
-        self.near(sig, &places, skip, k, out, None);
+        self.near(sig, &places, skip, k, out);
     }
 
     /// The up to `k` items nearest to `sig` among the neighbours of the
     /// given place in each ordering (see [`neighbours`](Self::neighbours)).
-    /// `seen` (one mark per item), when given, drops repeats without a
-    /// sort.
-    fn near(
-        &self,
-        sig: u64,
-        places: &[usize],
-        skip: Option<u32>,
-        k: usize,
-        out: &mut Vec<u32>,
-        seen: Option<&mut Seen>,
-    ) {
+    fn near(&self, sig: u64, places: &[usize], skip: Option<u32>, k: usize, out: &mut Vec<u32>) {
         out.clear();
         if k == 0 {
             return;
         }
         // Each neighbour as one integer key, (differing bits, index): the
-        // order of the pairs, and one item (which has one distance) gives
-        // one key, so equal items are adjacent once sorted.
+        // order of the pairs. The differing bits are read from the
+        // ordering's own entry (rotating both signatures alike keeps the
+        // count), not from the item's signature: the entries of a window
+        // are side by side, the items are anywhere.
         let mut found = [0u64; TABLES * (2 * WINDOW + 1)];
         let mut len = 0;
-        for (table, &pos) in self.tables.iter().zip(places) {
+        // The items seen so far, to keep each once (an item has one
+        // distance, so its keys are equal): open addressing over twice as
+        // many slots as entries, on the stack.
+        const SEEN: usize = (2 * TABLES * (2 * WINDOW + 1)).next_power_of_two();
+        let mut seen = [u32::MAX; SEEN];
+        let mask = SEEN - 1;
+        for (t, (table, &pos)) in self.tables.iter().zip(places).enumerate() {
+            let rotated = sig.rotate_left(8 * t as u32);
             let lo = pos.saturating_sub(WINDOW);
             let hi = (pos + WINDOW + 1).min(table.len());
             for e in &table[lo..hi] {
-                if Some(e.2) != skip {
-                    let bits = (self.sigs[e.2 as usize] ^ sig).count_ones();
-                    found[len] = (u64::from(bits) << 32) | u64::from(e.2);
-                    len += 1;
+                if Some(e.2) == skip {
+                    continue;
                 }
+                let mut at = (e.2.wrapping_mul(0x9E37_79B1) >> 16) as usize & mask;
+                while seen[at] != u32::MAX && seen[at] != e.2 {
+                    at = (at + 1) & mask;
+                }
+                if seen[at] == e.2 {
+                    continue;
+                }
+                seen[at] = e.2;
+                let bits = (e.0 ^ rotated).count_ones();
+                found[len] = (u64::from(bits) << 32) | u64::from(e.2);
+                len += 1;
             }
         }
+        // The k smallest distinct keys.
         let found = &mut found[..len];
-        match seen {
-            Some(seen) => {
-                // The distinct keys, then the k smallest of them: the same
-                // as the first k of the sorted, deduplicated keys.
-                seen.stamp = seen.stamp.wrapping_add(1);
-                if seen.stamp == 0 {
-                    seen.marks.fill(0);
-                    seen.stamp = 1;
-                }
-                let mut distinct = 0;
-                for x in 0..found.len() {
-                    let key = found[x];
-                    let mark = &mut seen.marks[key as u32 as usize];
-                    if *mark != seen.stamp {
-                        *mark = seen.stamp;
-                        found[distinct] = key;
-                        distinct += 1;
-                    }
-                }
-                let found = &mut found[..distinct];
-                if found.len() > k {
-                    found.select_nth_unstable(k);
-                }
-                out.extend(found.iter().take(k).map(|&key| key as u32));
-            }
-            None => {
-                found.sort_unstable();
-                let mut last = None;
-                for &key in found.iter() {
-                    if out.len() == k {
-                        break;
-                    }
-                    if last != Some(key) {
-                        out.push(key as u32);
-                        last = Some(key);
-                    }
-                }
-            }
+        if found.len() > k {
+            found.select_nth_unstable(k);
         }
+        out.extend(found.iter().take(k).map(|&key| key as u32));
         out.sort_unstable();
     }
 
     /// Each item's semantic candidates (see [`neighbours`](Self::neighbours)),
     /// sorted by index.
     pub fn all_neighbours(&self, dense: &Dense, k: usize) -> Vec<Vec<u32>> {
-        let n = self.sigs.len();
-        let one = |seen: &mut Seen, i: usize| {
+        let one = |i: usize| {
             let mut out = Vec::new();
             if dense.has[i] {
                 // An item's own place: the search for its (signature, key)
                 // would land there too.
                 let places: [usize; TABLES] = std::array::from_fn(|t| self.places[t][i] as usize);
-                self.near(
-                    self.sigs[i],
-                    &places,
-                    Some(i as u32),
-                    k,
-                    &mut out,
-                    Some(seen),
-                );
+                self.near(self.sigs[i], &places, Some(i as u32), k, &mut out);
             }
             out
         };
         #[cfg(feature = "parallel")]
         {
             use rayon::prelude::*;
-            (0..n)
-                .into_par_iter()
-                .map_init(|| Seen::new(n), one)
-                .collect()
+            (0..self.sigs.len()).into_par_iter().map(one).collect()
         }
         #[cfg(not(feature = "parallel"))]
-        {
-            let mut seen = Seen::new(n);
-            (0..n).map(|i| one(&mut seen, i)).collect()
-        }
-    }
-}
-
-/// One mark per item, for dropping repeats among an item's neighbours: an
-/// item is seen in this search when its mark is the current stamp.
-struct Seen {
-    marks: Vec<u32>,
-    stamp: u32,
-}
-
-impl Seen {
-    fn new(n: usize) -> Seen {
-        Seen {
-            marks: vec![0; n],
-            stamp: 0,
-        }
+        (0..self.sigs.len()).map(one).collect()
     }
 }
 
@@ -338,12 +282,27 @@ mod tests {
         assert!(total >= 400 * 5, "{total}");
         assert!(same * 10 >= total * 9, "{same} of {total}");
         assert!(h.all_neighbours(&d, 0).iter().all(Vec::is_empty));
-        // The batch's own places (and its marks for repeats) give what a
-        // search (sorting the repeats away) would.
+        // The batch's own places give what a search would, and both what
+        // sorting every window entry by (distance to the item's own
+        // signature, index) and keeping the first 6 distinct gives.
         let mut out = Vec::new();
         for i in 0..400 {
             h.neighbours(h.sigs[i], keys[i], Some(i as u32), 6, &mut out);
             assert_eq!(out, all[i]);
+            let mut keyed: Vec<(u32, u32)> = Vec::new();
+            for (t, table) in h.tables.iter().enumerate() {
+                let pos = h.places[t][i] as usize;
+                let lo = pos.saturating_sub(WINDOW);
+                let hi = (pos + WINDOW + 1).min(table.len());
+                for e in table[lo..hi].iter().filter(|e| e.2 != i as u32) {
+                    keyed.push(((h.sigs[e.2 as usize] ^ h.sigs[i]).count_ones(), e.2));
+                }
+            }
+            keyed.sort_unstable();
+            keyed.dedup();
+            let mut expected: Vec<u32> = keyed.iter().take(6).map(|e| e.1).collect();
+            expected.sort_unstable();
+            assert_eq!(all[i], expected, "item {i}");
         }
     }
 }
