@@ -416,20 +416,22 @@ impl Clusterer {
                 self.effective_threshold(ordered.len(), &fast)
             }
         };
-        let roots = linkage::average_linkage(
-            ordered.len(),
-            edges,
-            threshold,
-            match mode {
-                Mode::Fast => Some(
-                    self.params.max_candidates_per_item
-                        + dense
-                            .as_ref()
-                            .map_or(0, |_| self.params.semantic_candidates_per_item),
-                ),
-                Mode::Exhaustive => None,
-            },
-        );
+        let per_item = match mode {
+            Mode::Fast => Some(
+                self.params.max_candidates_per_item
+                    + dense
+                        .as_ref()
+                        .map_or(0, |_| self.params.semantic_candidates_per_item),
+            ),
+            Mode::Exhaustive => None,
+        };
+        let (roots, threshold) = match dense.as_ref().filter(|d| d.exact_means()) {
+            Some(d) => self.exact_linkage(&ordered, &corpus, d, edges, threshold, per_item),
+            None => (
+                linkage::average_linkage(ordered.len(), edges, threshold, per_item, None),
+                threshold,
+            ),
+        };
         let mut slot = vec![u32::MAX; ordered.len()];
         let mut groups: Vec<Vec<u32>> = Vec::new();
         for (i, &r) in roots.iter().enumerate() {
@@ -454,6 +456,44 @@ impl Clusterer {
             groups,
             threshold,
         })
+    }
+
+    /// The linkage on the caller's embeddings (every item has one): links
+    /// weigh the exact mean cosine of the groups' vectors, and the threshold
+    /// blends `lexical` (the term threshold) with
+    /// `embedding_threshold_ratio × D` (see [`ClusterParams`]). Returns the
+    /// roots and the threshold used.
+    fn exact_linkage(
+        &self,
+        items: &[&FeedbackItem],
+        corpus: &Corpus,
+        dense: &Dense,
+        edges: Vec<Edge>,
+        lexical: f64,
+        per_item: Option<usize>,
+    ) -> (Vec<u32>, f64) {
+        let w = self.params.semantic_weight;
+        // D from the fast path's candidates, whatever the mode, as for the
+        // term threshold.
+        let d = if per_item.is_some() {
+            dense.median_best_cosine(&edges)
+        } else {
+            dense.median_best_cosine(&self.edges(items, corpus, Some(dense), Mode::Fast))
+        };
+        let threshold = (1.0 - w) * lexical + w * self.params.embedding_threshold_ratio * d;
+        // The edges' lexical part: the meaning is taken from the groups'
+        // vector sums.
+        let terms: Vec<Edge> = edges
+            .into_iter()
+            .map(|(i, j, _)| {
+                let s = vectors::dot(&corpus.vectors[i as usize], &corpus.vectors[j as usize]);
+                (i, j, s)
+            })
+            .collect();
+        let vectors = linkage::GroupVectors { dense, weight: w };
+        let roots =
+            linkage::average_linkage(items.len(), terms, threshold, per_item, Some(vectors));
+        (roots, threshold)
     }
 
     /// The threshold the linkage uses on `n` items with these candidate
