@@ -64,6 +64,10 @@ use vectors::{Corpus, SparseVec};
 /// similarities) stay at least half lexical.
 const DUPLICATE_MAX_SEMANTIC_WEIGHT: f32 = 0.5;
 
+/// How far an int8 cosine may be from the exact one, with room to spare
+/// (see `Dense::quantised_cosine`: about 1%).
+const QUANTISED_MARGIN: f64 = 0.03;
+
 /// Validated clustering parameters and the classifier used for each feature's
 /// class mix. Immutable, cheap to clone, `Send + Sync`.
 ///
@@ -483,8 +487,19 @@ impl Clusterer {
         let threshold = (1.0 - w) * lexical + w * self.params.embedding_threshold_ratio * d;
         // The edges' lexical part: the meaning is taken from the groups'
         // vector sums.
+        // By meaning alone (w = 1) the linkage drops every link under the
+        // threshold before it starts (see `linkage`); an edge whose verified
+        // similarity (max(0, int8 cosine), within about 0.01 of the exact
+        // cosine) is that far under it would be dropped there, so it is
+        // left out here, before the links and their products are built.
+        let floor = if w >= 1.0 {
+            threshold - QUANTISED_MARGIN
+        } else {
+            f64::NEG_INFINITY
+        };
         let terms: Vec<Edge> = edges
             .into_iter()
+            .filter(|e| f64::from(e.2) >= floor)
             .map(|(i, j, _)| {
                 let s = vectors::dot(&corpus.vectors[i as usize], &corpus.vectors[j as usize]);
                 (i, j, s)
