@@ -458,10 +458,10 @@ impl ClusterIn {
             .filter(|(_, it)| it.validate().is_ok())
             .map(|(i, mut it)| {
                 it.id = format!("{prefix}-{i}");
-                if let Some(&c) = self.customers.get(i) {
-                    if c % 5 != 0 {
-                        it.customer = Some(format!("customer-{}", c % 7));
-                    }
+                if let Some(&c) = self.customers.get(i)
+                    && c % 5 != 0
+                {
+                    it.customer = Some(format!("customer-{}", c % 7));
                 }
                 it
             })

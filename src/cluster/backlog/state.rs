@@ -388,13 +388,13 @@ fn check_postings(s: &Saved) -> Result<(), BacklogError> {
 fn check_features(s: &Saved, groups: &[Group]) -> Result<(), BacklogError> {
     let mut seen = BTreeSet::new();
     for g in groups.iter().filter(|g| g.merged_into.is_none()) {
-        if let Some(f) = g.feature {
-            if f >= s.next_feature || !seen.insert(f) {
-                return Err(bad(
-                    "groups.feature",
-                    format!("feature id F{f} is reused or past next_feature"),
-                ));
-            }
+        if let Some(f) = g.feature
+            && (f >= s.next_feature || !seen.insert(f))
+        {
+            return Err(bad(
+                "groups.feature",
+                format!("feature id F{f} is reused or past next_feature"),
+            ));
         }
     }
     Ok(())
