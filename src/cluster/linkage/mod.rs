@@ -473,6 +473,84 @@ mod tests {
         assert_eq!(g, vec![0; 5]);
     }
 
+    /// Greedy average linkage by the book: merge the two groups with the
+    /// highest mean cosine over all their pairs while it reaches `t`.
+    fn naive(v: &[Vec<f32>], t: f64) -> Vec<Vec<usize>> {
+        let cos = |a: usize, b: usize| -> f64 {
+            v[a].iter().zip(&v[b]).map(|(x, y)| f64::from(x * y)).sum()
+        };
+        let mut groups: Vec<Vec<usize>> = (0..v.len()).map(|i| vec![i]).collect();
+        loop {
+            let mut best: Option<(f64, usize, usize)> = None;
+            for a in 0..groups.len() {
+                for b in a + 1..groups.len() {
+                    let sum: f64 = groups[a]
+                        .iter()
+                        .flat_map(|&i| groups[b].iter().map(move |&j| (i, j)))
+                        .map(|(i, j)| cos(i, j))
+                        .sum();
+                    let mean = sum / (groups[a].len() * groups[b].len()) as f64;
+                    if best.is_none_or(|(m, _, _)| mean > m) {
+                        best = Some((mean, a, b));
+                    }
+                }
+            }
+            match best {
+                Some((m, a, b)) if m >= t => {
+                    let moved = groups.remove(b);
+                    groups[a].extend(moved);
+                }
+                _ => break,
+            }
+        }
+        for g in &mut groups {
+            g.sort_unstable();
+        }
+        groups.sort();
+        groups
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// With every pair a candidate, the exact means (links under the
+        /// threshold dropped, products kept through merges) give the
+        /// textbook average linkage.
+        #[test]
+        fn exact_means_on_all_pairs_are_average_linkage(
+            raw in proptest::collection::vec(proptest::collection::vec(-100i32..100, 3), 2..14),
+            t in 0.05f64..0.9,
+        ) {
+            let vectors: Vec<[f32; 3]> = raw
+                .iter()
+                .map(|r| [r[0] as f32 + 0.5, r[1] as f32 + 0.25, r[2] as f32 + 0.125])
+                .collect();
+            let items: Vec<crate::FeedbackItem> = vectors
+                .iter()
+                .enumerate()
+                .map(|(i, v)| crate::FeedbackItem::new(format!("{i:02}")).with_embedding(v.to_vec()))
+                .collect();
+            let refs: Vec<&crate::FeedbackItem> = items.iter().collect();
+            let d = Dense::build(&refs, None, false).unwrap().unwrap();
+            let n = items.len();
+            let units: Vec<Vec<f32>> = (0..n).map(|i| d.row(i).unwrap().to_vec()).collect();
+            let edges: Vec<Edge> = (0..n as u32)
+                .flat_map(|i| (i + 1..n as u32).map(move |j| (i, j, 0.0)))
+                .collect();
+            let vectors = Some(GroupVectors { dense: &d, weight: 1.0 });
+            let roots = average_linkage(n, edges, t, None, vectors);
+            let mut groups: Vec<Vec<usize>> = Vec::new();
+            for r in 0..n {
+                let g: Vec<usize> = (0..n).filter(|&i| roots[i] as usize == r).collect();
+                if !g.is_empty() {
+                    groups.push(g);
+                }
+            }
+            groups.sort();
+            proptest::prop_assert_eq!(groups, naive(&units, t));
+        }
+    }
+
     #[test]
     fn cliques_merge() {
         let edges = [(0, 1, 0.8), (0, 2, 0.7), (1, 2, 0.75), (3, 4, 0.2)];
