@@ -484,7 +484,12 @@ impl Clusterer {
         } else {
             dense.median_best_cosine(&self.edges(items, corpus, Some(dense), Mode::Fast))
         };
-        let threshold = (1.0 - w) * lexical + w * self.params.embedding_threshold_ratio * d;
+        // Never under `similarity_threshold`: on a handful of items D can be
+        // about 0 (centred on so few, the vectors point apart), and a cut
+        // at 0 would merge on noise.
+        let meaning =
+            (self.params.embedding_threshold_ratio * d).max(self.params.similarity_threshold);
+        let threshold = (1.0 - w) * lexical + w * meaning;
         // The edges' lexical part: the meaning is taken from the groups'
         // vector sums.
         // By meaning alone (w = 1) the linkage drops every link under the

@@ -102,9 +102,9 @@ pub struct ClusterParams {
     /// the exact mean cosine of their (centred) embeddings over all pairs
     /// between them, blended with the term mean as `(1 − w) × terms + w ×
     /// meaning` (`w` = `semantic_weight`), and they merge while that is at
-    /// least `(1 − w) × the term threshold + w × embedding_threshold_ratio ×
-    /// D`, where `D` is the median over the items of each one's best
-    /// embedding cosine among its candidates. Tying the threshold to `D`
+    /// least `(1 − w) × the term threshold + w × max(similarity_threshold,
+    /// embedding_threshold_ratio × D)`, where `D` is the median over the
+    /// items of each one's best embedding cosine among its candidates. Tying the threshold to `D`
     /// adapts it to how close paraphrases sit in the caller's model and
     /// data: on the dev files with all-MiniLM-L6-v2 the best all-pairs cut
     /// is at `0.47 × D` on CLINC150 val and `0.49 × D` on Banking77 train.
