@@ -1,10 +1,9 @@
 //! How a [`Backlog`] grows: finding a request's groups, joining, merging
 //! and promoting special cases to features.
 
-use std::collections::HashMap;
-
 use super::{Backlog, Event, EventKind, Group, Query, STREAM_MAX_SEMANTIC_WEIGHT, distinct};
 use crate::cluster::semantic;
+use crate::text::FxHashMap;
 
 impl Backlog {
     /// The groups sharing the request's strongest terms, with the mean
@@ -33,7 +32,7 @@ impl Backlog {
             for lists in [&self.feature_postings, &self.pending_postings] {
                 let list = &lists[t as usize];
                 for &g in &list[list.len().saturating_sub(depth)..] {
-                    let g = self.resolve(g);
+                    let g = find(&mut self.parent, g);
                     let slot = &mut acc[g as usize];
                     if *slot == 0.0 {
                         touched.push(g);
@@ -47,8 +46,17 @@ impl Backlog {
             .map(|&g| (g, std::mem::replace(&mut acc[g as usize], 0.0)))
             .collect();
         self.scratch = acc;
-        cands.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        cands.truncate(keep);
+        // Only the best `keep` are verified: select them, then order them
+        // (the order is total, groups are distinct, so this is the sort's
+        // prefix).
+        let best_first = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        if keep == 0 {
+            cands.clear();
+        } else if cands.len() > keep {
+            cands.select_nth_unstable_by(keep - 1, best_first);
+            cands.truncate(keep);
+        }
+        cands.sort_unstable_by(best_first);
         let mut groups: Vec<u32> = cands.into_iter().map(|e| e.0).collect();
         if let (Some(m), Some(q)) = (&self.meaning, q) {
             let mut near = Vec::new();
@@ -133,7 +141,6 @@ impl Backlog {
 
     /// Adds item `index` with vectors `v` and `q` to group `g`.
     pub(super) fn add_to_group(&mut self, g: u32, index: u32, v: &[(u32, f32)], q: Option<&Query>) {
-        let customer = self.items[index as usize].customer.clone();
         let group = &mut self.groups[g as usize];
         if let Some(q) = q {
             if group.dense.is_empty() {
@@ -150,9 +157,11 @@ impl Backlog {
         let self_dot: f64 = v.iter().map(|&(_, w)| f64::from(w) * f64::from(w)).sum();
         group.norm2 += 2.0 * dot + self_dot;
         group.members.push(index);
-        match customer {
+        match self.items[index as usize].customer.as_deref() {
+            // Most joins repeat a customer: look before copying it.
+            Some(c) if group.customers.contains(c) => {}
             Some(c) => {
-                group.customers.insert(c);
+                group.customers.insert(c.to_string());
             }
             None => group.anonymous += 1,
         }
@@ -189,6 +198,7 @@ impl Backlog {
     pub(super) fn new_group(&mut self, index: u32, v: &[(u32, f32)], q: Option<&Query>) -> u32 {
         let g = self.groups.len() as u32;
         self.groups.push(Group::empty(None));
+        self.parent.push(g);
         self.add_to_group(g, index, v, q);
         g
     }
@@ -215,6 +225,7 @@ impl Backlog {
         };
         let moved = std::mem::take(&mut self.groups[gone as usize].members);
         let g_gone = std::mem::replace(&mut self.groups[gone as usize], Group::empty(Some(keep)));
+        self.parent[gone as usize] = keep;
         for &i in &moved {
             self.items[i as usize].group = keep;
         }
@@ -313,7 +324,7 @@ impl Group {
         Group {
             feature: None,
             members: Vec::new(),
-            sum: HashMap::new(),
+            sum: FxHashMap::default(),
             norm2: 0.0,
             customers: Default::default(),
             anonymous: 0,
@@ -323,6 +334,22 @@ impl Group {
             trust_sum: 0.0,
         }
     }
+}
+
+/// The group `g` now is (see `Backlog::parent`), pointing every group on
+/// the way straight at it.
+fn find(parent: &mut [u32], g: u32) -> u32 {
+    let mut root = g;
+    while parent[root as usize] != root {
+        root = parent[root as usize];
+    }
+    let mut at = g;
+    while parent[at as usize] != root {
+        let next = parent[at as usize];
+        parent[at as usize] = root;
+        at = next;
+    }
+    root
 }
 
 /// The members' mean trust of a group with dense vectors.

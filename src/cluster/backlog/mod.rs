@@ -22,7 +22,7 @@ use super::vectors;
 use crate::embed::Scratch;
 use crate::error::{ItemError, ParamsError};
 use crate::item::FeedbackItem;
-use crate::text::Analyzed;
+use crate::text::{Analyzed, FxHashMap};
 use meaning::{Meaning, Query};
 
 pub use state::{BacklogError, RequestError};
@@ -117,6 +117,10 @@ pub struct Backlog {
     /// Per group, a score while candidates are gathered; all zero between
     /// inserts (not saved).
     scratch: Vec<f32>,
+    /// Per group, itself, or a group it was merged into (not saved: built
+    /// from `Group::merged_into`, and shortened as candidates are gathered,
+    /// so that following it reads one small array, not the groups).
+    parent: Vec<u32>,
     /// Term id -> the first word that gave it, lower-cased (for names).
     surfaces: Vec<String>,
     /// The word vectors and the index by meaning, when meaning is used.
@@ -136,8 +140,9 @@ struct Group {
     /// The feature's number (its id is `F` and the number), once it is one.
     feature: Option<u64>,
     members: Vec<u32>,
-    /// The sum of the members' unit term vectors.
-    sum: HashMap<u32, f32>,
+    /// The sum of the members' unit term vectors (keyed by term number, a
+    /// position that text cannot choose: the fast hasher).
+    sum: FxHashMap<u32, f32>,
     /// The squared length of `sum`.
     norm2: f64,
     customers: BTreeSet<String>,
@@ -242,6 +247,7 @@ impl Backlog {
             events: Vec::new(),
             next_feature: 1,
             scratch: Vec::new(),
+            parent: Vec::new(),
             surfaces: Vec::new(),
             meaning,
         })
@@ -486,10 +492,13 @@ impl Backlog {
 
     /// The group `g` was merged into, following the chain.
     fn resolve(&self, mut g: u32) -> u32 {
-        while let Some(next) = self.groups[g as usize].merged_into {
+        loop {
+            let next = self.parent[g as usize];
+            if next == g {
+                return g;
+            }
             g = next;
         }
-        g
     }
 
     /// The request's unit term vector, weighed by the terms' rarity among

@@ -1,6 +1,6 @@
 //! The saved form of a [`Backlog`] and the errors of loading one.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
@@ -8,6 +8,7 @@ use super::meaning::Meaning;
 use super::{BACKLOG_FORMAT_VERSION, Backlog, Event, Group, Item, meaning_for};
 use crate::cluster::ClusterParams;
 use crate::error::{ItemError, ParamsError};
+use crate::text::FxHashMap;
 
 /// Why a [`Backlog`] refused a request or a saved state.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -207,6 +208,11 @@ impl TryFrom<Saved> for Backlog {
             .enumerate()
             .map(|(i, it)| (it.id.clone(), i as u32))
             .collect();
+        let parent = groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| g.merged_into.unwrap_or(i as u32))
+            .collect();
         Ok(Backlog {
             params: s.params,
             terms: s.terms,
@@ -220,6 +226,7 @@ impl TryFrom<Saved> for Backlog {
             events: s.events,
             next_feature: s.next_feature,
             scratch: Vec::new(),
+            parent,
             surfaces: s.surfaces,
             meaning,
         })
@@ -278,7 +285,7 @@ fn load_groups(s: &Saved) -> Result<Vec<Group>, BacklogError> {
             if g.anonymous > n_items || u64::from(g.dense_n) > n_items {
                 return Err(bad("groups.anonymous", "a count exceeds the requests seen"));
             }
-            let sum: HashMap<u32, f32> = g.sum.iter().copied().collect();
+            let sum: FxHashMap<u32, f32> = g.sum.iter().copied().collect();
             if sum.len() != g.sum.len() {
                 return Err(bad("groups.sum", "a term is listed twice"));
             }
