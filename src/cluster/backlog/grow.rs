@@ -1,9 +1,10 @@
 //! How a [`Backlog`] grows: finding a request's groups, joining, merging
 //! and promoting special cases to features.
 
-use super::{Backlog, Event, EventKind, Group, Query, STREAM_MAX_SEMANTIC_WEIGHT, distinct};
+use super::{
+    Backlog, Event, EventKind, Group, Query, STREAM_MAX_SEMANTIC_WEIGHT, TermMap, distinct,
+};
 use crate::cluster::semantic;
-use crate::text::FxHashMap;
 
 impl Backlog {
     /// The groups sharing the request's strongest terms, with the mean
@@ -20,8 +21,16 @@ impl Backlog {
     ) -> Vec<(u32, f32)> {
         let p = &self.params;
         let mut strongest: Vec<(u32, f32)> = v.to_vec();
-        strongest.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        strongest.truncate(p.max_search_terms_per_item);
+        let stronger = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        let search = p.max_search_terms_per_item;
+        if search == 0 {
+            strongest.clear();
+        } else if strongest.len() > search {
+            // A total order: the selection is the sort's prefix.
+            strongest.select_nth_unstable_by(search - 1, stronger);
+            strongest.truncate(search);
+        }
+        strongest.sort_unstable_by(stronger);
         let (depth, keep) = (p.max_postings_per_term, p.max_candidates_per_item);
         // A dense score per group, reset through the list of touched ones:
         // the scan costs the entries read, not the number of groups.
@@ -324,7 +333,7 @@ impl Group {
         Group {
             feature: None,
             members: Vec::new(),
-            sum: FxHashMap::default(),
+            sum: TermMap::default(),
             norm2: 0.0,
             customers: Default::default(),
             anonymous: 0,

@@ -116,18 +116,20 @@ impl Meaning {
         if k == 0 {
             return;
         }
-        let mut found: Vec<(u32, u32)> = Vec::with_capacity(TABLES * 2 * WINDOW);
+        // (differing bits, request) packed in one number, ordered alike.
+        let mut found: Vec<u64> = Vec::with_capacity(TABLES * 2 * WINDOW);
         for (t, table) in self.tables.iter().enumerate() {
             let turn = 16 * t as u32;
             table.around(sig.rotate_left(turn), WINDOW, |key, i| {
                 // The key is the request's signature, rotated.
-                found.push(((key.rotate_right(turn) ^ sig).count_ones(), i));
+                let bits = (key.rotate_right(turn) ^ sig).count_ones();
+                found.push(u64::from(bits) << 32 | u64::from(i));
             });
         }
         found.sort_unstable();
-        found.dedup_by_key(|e| e.1);
+        found.dedup();
         found.truncate(k);
-        out.extend(found.iter().map(|e| e.1));
+        out.extend(found.iter().map(|&e| e as u32));
     }
 }
 

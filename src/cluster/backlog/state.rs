@@ -5,10 +5,9 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use super::meaning::Meaning;
-use super::{BACKLOG_FORMAT_VERSION, Backlog, Event, Group, Item, meaning_for};
+use super::{BACKLOG_FORMAT_VERSION, Backlog, Event, Group, Item, TermMap, meaning_for};
 use crate::cluster::ClusterParams;
 use crate::error::{ItemError, ParamsError};
-use crate::text::FxHashMap;
 
 /// Why a [`Backlog`] refused a request or a saved state.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -229,6 +228,7 @@ impl TryFrom<Saved> for Backlog {
             parent,
             surfaces: s.surfaces,
             meaning,
+            buffers: Default::default(),
         })
     }
 }
@@ -285,7 +285,7 @@ fn load_groups(s: &Saved) -> Result<Vec<Group>, BacklogError> {
             if g.anonymous > n_items || u64::from(g.dense_n) > n_items {
                 return Err(bad("groups.anonymous", "a count exceeds the requests seen"));
             }
-            let sum: FxHashMap<u32, f32> = g.sum.iter().copied().collect();
+            let sum: TermMap = g.sum.iter().copied().collect();
             if sum.len() != g.sum.len() {
                 return Err(bad("groups.sum", "a term is listed twice"));
             }
