@@ -2,7 +2,7 @@
 //! and promoting special cases to features.
 
 use super::{
-    Backlog, Event, EventKind, Group, Query, STREAM_MAX_SEMANTIC_WEIGHT, TermMap, distinct,
+    Backlog, Event, EventKind, Group, Query, STREAM_MAX_SEMANTIC_WEIGHT, Slot, TermMap, distinct,
 };
 use crate::cluster::semantic;
 
@@ -34,27 +34,25 @@ impl Backlog {
         let (depth, keep) = (p.max_postings_per_term, p.max_candidates_per_item);
         // A dense score per group, reset through the list of touched ones:
         // the scan costs the entries read, not the number of groups.
-        let mut acc = std::mem::take(&mut self.scratch);
-        acc.resize(self.groups.len(), 0.0);
+        let slots = &mut self.slots;
         let mut touched: Vec<u32> = Vec::new();
         for &(t, w) in &strongest {
             for lists in [&self.feature_postings, &self.pending_postings] {
                 let list = &lists[t as usize];
                 for &g in &list[list.len().saturating_sub(depth)..] {
-                    let g = find(&mut self.parent, g);
-                    let slot = &mut acc[g as usize];
-                    if *slot == 0.0 {
+                    let g = find(slots, g);
+                    let score = &mut slots[g as usize].score;
+                    if *score == 0.0 {
                         touched.push(g);
                     }
-                    *slot += w;
+                    *score += w;
                 }
             }
         }
         let mut cands: Vec<(u32, f32)> = touched
             .iter()
-            .map(|&g| (g, std::mem::replace(&mut acc[g as usize], 0.0)))
+            .map(|&g| (g, std::mem::replace(&mut slots[g as usize].score, 0.0)))
             .collect();
-        self.scratch = acc;
         // Only the best `keep` are verified: select them, then order them
         // (the order is total, groups are distinct, so this is the sort's
         // prefix).
@@ -207,7 +205,7 @@ impl Backlog {
     pub(super) fn new_group(&mut self, index: u32, v: &[(u32, f32)], q: Option<&Query>) -> u32 {
         let g = self.groups.len() as u32;
         self.groups.push(Group::empty(None));
-        self.parent.push(g);
+        self.slots.push(Slot::new(g));
         self.add_to_group(g, index, v, q);
         g
     }
@@ -234,7 +232,7 @@ impl Backlog {
         };
         let moved = std::mem::take(&mut self.groups[gone as usize].members);
         let g_gone = std::mem::replace(&mut self.groups[gone as usize], Group::empty(Some(keep)));
-        self.parent[gone as usize] = keep;
+        self.slots[gone as usize].parent = keep;
         for &i in &moved {
             self.items[i as usize].group = keep;
         }
@@ -345,17 +343,17 @@ impl Group {
     }
 }
 
-/// The group `g` now is (see `Backlog::parent`), pointing every group on
+/// The group `g` now is (see [`Slot::parent`]), pointing every group on
 /// the way straight at it.
-fn find(parent: &mut [u32], g: u32) -> u32 {
+fn find(slots: &mut [Slot], g: u32) -> u32 {
     let mut root = g;
-    while parent[root as usize] != root {
-        root = parent[root as usize];
+    while slots[root as usize].parent != root {
+        root = slots[root as usize].parent;
     }
     let mut at = g;
-    while parent[at as usize] != root {
-        let next = parent[at as usize];
-        parent[at as usize] = root;
+    while slots[at as usize].parent != root {
+        let next = slots[at as usize].parent;
+        slots[at as usize].parent = root;
         at = next;
     }
     root

@@ -115,19 +115,33 @@ pub struct Backlog {
     events: Vec<Event>,
     /// The number of the next feature id.
     next_feature: u64,
-    /// Per group, a score while candidates are gathered; all zero between
-    /// inserts (not saved).
-    scratch: Vec<f32>,
-    /// Per group, itself, or a group it was merged into (not saved: built
-    /// from `Group::merged_into`, and shortened as candidates are gathered,
-    /// so that following it reads one small array, not the groups).
-    parent: Vec<u32>,
+    /// Per group, the group it now is and its score while candidates are
+    /// gathered (not saved, see [`Slot`]).
+    slots: Vec<Slot>,
     /// Term id -> the first word that gave it, lower-cased (for names).
     surfaces: Vec<String>,
     /// The word vectors and the index by meaning, when meaning is used.
     meaning: Option<Meaning>,
     /// Reused between inserts (not saved).
     buffers: Buffers,
+}
+
+/// A group's entry in the candidate scan: both halves are read for each
+/// entry of a term's list, so they share a cache line.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    /// The group itself, or a group it was merged into (built from
+    /// `Group::merged_into` and shortened as candidates are gathered).
+    parent: u32,
+    /// The weight the request shares with the group while candidates are
+    /// gathered; zero between inserts.
+    score: f32,
+}
+
+impl Slot {
+    fn new(parent: u32) -> Slot {
+        Slot { parent, score: 0.0 }
+    }
 }
 
 /// Buffers an insert reuses; empty (or all zero) between inserts.
@@ -256,8 +270,7 @@ impl Backlog {
             pending_postings: Vec::new(),
             events: Vec::new(),
             next_feature: 1,
-            scratch: Vec::new(),
-            parent: Vec::new(),
+            slots: Vec::new(),
             surfaces: Vec::new(),
             meaning,
             buffers: Buffers::default(),
@@ -533,7 +546,7 @@ impl Backlog {
     /// The group `g` was merged into, following the chain.
     fn resolve(&self, mut g: u32) -> u32 {
         loop {
-            let next = self.parent[g as usize];
+            let next = self.slots[g as usize].parent;
             if next == g {
                 return g;
             }

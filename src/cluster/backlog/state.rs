@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use super::meaning::Meaning;
-use super::{BACKLOG_FORMAT_VERSION, Backlog, Event, Group, Item, TermMap, meaning_for};
+use super::{BACKLOG_FORMAT_VERSION, Backlog, Event, Group, Item, Slot, TermMap, meaning_for};
 use crate::cluster::ClusterParams;
 use crate::error::{ItemError, ParamsError};
 
@@ -207,10 +207,10 @@ impl TryFrom<Saved> for Backlog {
             .enumerate()
             .map(|(i, it)| (it.id.clone(), i as u32))
             .collect();
-        let parent = groups
+        let slots = groups
             .iter()
             .enumerate()
-            .map(|(i, g)| g.merged_into.unwrap_or(i as u32))
+            .map(|(i, g)| Slot::new(g.merged_into.unwrap_or(i as u32)))
             .collect();
         Ok(Backlog {
             params: s.params,
@@ -224,8 +224,7 @@ impl TryFrom<Saved> for Backlog {
             pending_postings: s.pending_postings,
             events: s.events,
             next_feature: s.next_feature,
-            scratch: Vec::new(),
-            parent,
+            slots,
             surfaces: s.surfaces,
             meaning,
             buffers: Default::default(),
