@@ -11,6 +11,12 @@
 //!   ones the index skips by design. Also one timed run at
 //!   10k and 100k and their ratio.
 //!
+//! * `cluster/embedded/{1000,10000}`: the same items, each with a 384-dim
+//!   caller `embedding` (the exact mean linkage): a stand-in model whose
+//!   vector for a text is the sum of a fixed pseudo-random vector per word,
+//!   so texts that share words point the same way. It times the path, not
+//!   a model's quality.
+//!
 //! `cargo bench --bench cluster` (add `--features parallel` for the
 //! multi-threaded candidate and verification phases). Sample sizes are small so the whole run
 //! takes a couple of minutes. The 1M point and peak memory:
@@ -23,7 +29,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use feedback_triage::Clusterer;
+use feedback_triage::{Clusterer, FeedbackItem};
 
 /// The fast path against all pairs on `items` (needs the `internals`
 /// feature: `cargo bench --bench cluster --features internals`).
@@ -107,6 +113,58 @@ fn scale(c: &mut Criterion, texts: &[(String, String)]) {
     g.finish();
 }
 
+/// The stand-in model of `cluster/embedded`: the sum of one pseudo-random
+/// `dims`-vector per lower-cased word of the title and body.
+fn embed(item: &FeedbackItem, dims: usize) -> Vec<f32> {
+    let mut v = vec![0.0f32; dims];
+    let text = format!("{} {}", item.title, item.body).to_lowercase();
+    for word in text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        // FNV-1a of the word seeds a xorshift stream.
+        let mut h = word.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        }) | 1;
+        for x in &mut v {
+            h ^= h << 13;
+            h ^= h >> 7;
+            h ^= h << 17;
+            *x += (h >> 40) as f32 / (1u64 << 24) as f32 - 0.5;
+        }
+    }
+    if v.iter().all(|&x| x == 0.0) {
+        v[0] = 1.0;
+    }
+    v
+}
+
+fn embedded(c: &mut Criterion, texts: &[(String, String)]) {
+    let cl = Clusterer::default();
+    let mut g = c.benchmark_group("cluster/embedded");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(5));
+    for n in [1_000usize, 10_000] {
+        let items: Vec<FeedbackItem> = common::scale_items(n, texts)
+            .into_iter()
+            .map(|it| {
+                let e = embed(&it, 384);
+                it.with_embedding(e)
+            })
+            .collect();
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(n), &items, |b, items| {
+            b.iter(|| {
+                let c = cl.cluster(black_box(items)).unwrap();
+                assert_eq!(c.len(), items.len());
+                c
+            })
+        });
+    }
+    g.finish();
+}
+
 fn main() {
     let texts = common::shared_texts("../shared/data");
     if texts.is_empty() {
@@ -115,5 +173,6 @@ fn main() {
     figures(&texts);
     let mut c = Criterion::default().configure_from_args();
     scale(&mut c, &texts);
+    embedded(&mut c, &texts);
     c.final_summary();
 }

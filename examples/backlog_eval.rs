@@ -6,6 +6,7 @@
 //! cargo run --release --example backlog_eval -- --scale 10000,100000
 //! cargo run --release --example backlog_eval -- --scale 0          # quality only
 //! cargo run --release --example backlog_eval -- --scale 0 --params '{"semantic_weight": 0.5}'
+//! cargo run --release --example backlog_eval -- --speed-only --scale 10000   # speed only
 //! ```
 //!
 //! Quality: for `banking77/train.jsonl` and `clinc150/val.jsonl` (under
@@ -43,13 +44,16 @@ fn main() -> ExitCode {
 
 fn run() -> Result<(), String> {
     let args = common::Args::parse(&["data", "scale", "params"])?;
-    args.check(&["data", "scale", "params"])?;
+    args.check(&["data", "scale", "params", "speed-only"])?;
     let base: ClusterParams = match args.value("params") {
         Some(p) => serde_json::from_str(p).map_err(|e| format!("--params: {e}"))?,
         None => ClusterParams::default(),
     };
     let dir = args.value("data").unwrap_or("../shared/data");
     for set in SETS {
+        if args.has("speed-only") {
+            break;
+        }
         let path = format!("{dir}/{set}");
         if !std::path::Path::new(&path).exists() {
             println!("{path}: not found, skipped");

@@ -168,11 +168,12 @@ fn score(
         };
         let right = result.class.is_some_and(|c| truth.contains(&c));
         for e in &result.evidence {
-            if let feedback_triage::EvidenceKind::Keyword { phrase, .. } = &e.kind {
-                if e.contribution > 0.0 && Some(e.class) == result.class {
-                    let b = blame.entry(format!("{}:{phrase}", e.class)).or_default();
-                    if right { b.1 += 1 } else { b.0 += 1 }
-                }
+            if let feedback_triage::EvidenceKind::Keyword { phrase, .. } = &e.kind
+                && e.contribution > 0.0
+                && Some(e.class) == result.class
+            {
+                let b = blame.entry(format!("{}:{phrase}", e.class)).or_default();
+                if right { b.1 += 1 } else { b.0 += 1 }
             }
         }
         if let Some(site) = raw.get("site").and_then(|s| s.as_str()) {

@@ -140,7 +140,7 @@ fn read(dir: &str, cap_all: usize) -> Result<Vec<Row>, String> {
             let stride = per_label[label].div_ceil(cap).max(1);
             let n = seen.entry(label.to_string()).or_default();
             *n += 1;
-            let train = (*n - 1) % stride == 0;
+            let train = (*n - 1).is_multiple_of(stride);
             let fold = if set == 0 {
                 (fnv(&group(&raw)) % FOLDS as u64) as usize
             } else {

@@ -67,10 +67,10 @@ fn text(bytes: usize, kws: &[String]) -> String {
     let mut n = 0usize;
     while s.len() < bytes {
         n += 1;
-        if n % 500 == 0 {
+        if n.is_multiple_of(500) {
             s.push_str(&kws[g.next(kws.len() as u32) as usize]);
-        } else if n % 37 == 0 {
-            s.push(if n % 2 == 0 { '。' } else { '，' });
+        } else if n.is_multiple_of(37) {
+            s.push(if n.is_multiple_of(2) { '。' } else { '，' });
         } else {
             s.push(g.ideograph());
         }

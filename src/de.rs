@@ -27,12 +27,12 @@ pub(crate) fn message(e: &dyn fmt::Display) -> String {
             }
         }
     }
-    if let Some(i) = s.rfind(" at line ") {
-        if let Some((line, col)) = s[i + 9..].split_once(" column ") {
-            if line.parse::<u64>().is_ok() && col.parse::<u64>().is_ok() {
-                return s[..i].to_string();
-            }
-        }
+    if let Some(i) = s.rfind(" at line ")
+        && let Some((line, col)) = s[i + 9..].split_once(" column ")
+        && line.parse::<u64>().is_ok()
+        && col.parse::<u64>().is_ok()
+    {
+        return s[..i].to_string();
     }
     s
 }

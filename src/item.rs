@@ -238,13 +238,13 @@ impl FeedbackItem {
         if !visible && self.id.trim().is_empty() {
             return Err(ItemError::EmptyId);
         }
-        if let Some(v) = self.deal_value {
-            if !v.is_finite() || v < 0.0 {
-                return Err(ItemError::InvalidDealValue {
-                    id: self.id.clone(),
-                    value: v,
-                });
-            }
+        if let Some(v) = self.deal_value
+            && (!v.is_finite() || v < 0.0)
+        {
+            return Err(ItemError::InvalidDealValue {
+                id: self.id.clone(),
+                value: v,
+            });
         }
         if let Some(e) = &self.embedding {
             let bad = if e.is_empty() {

@@ -311,42 +311,39 @@ fn never_holds(w: &Conditions) -> Option<String> {
         if ch.is_empty() {
             return Some("`when.channel` is an empty list".into());
         }
-        if let Some(not) = &w.not_channel {
-            if ch.iter().all(|c| not.contains(c)) {
-                return Some(
-                    "every channel in `when.channel` is also in `when.not_channel`".into(),
-                );
-            }
+        if let Some(not) = &w.not_channel
+            && ch.iter().all(|c| not.contains(c))
+        {
+            return Some("every channel in `when.channel` is also in `when.not_channel`".into());
         }
     }
-    if let Some(not) = &w.not_channel {
-        if Channel::ALL.iter().all(|c| not.contains(c)) {
-            return Some("`when.not_channel` lists every channel".into());
-        }
+    if let Some(not) = &w.not_channel
+        && Channel::ALL.iter().all(|c| not.contains(c))
+    {
+        return Some("`when.not_channel` lists every channel".into());
     }
-    if let Some(tags) = &w.tags {
-        if tags.iter().all(|t| t.trim().is_empty()) {
-            return Some("`when.tags` has no non-empty tag".into());
-        }
+    if let Some(tags) = &w.tags
+        && tags.iter().all(|t| t.trim().is_empty())
+    {
+        return Some("`when.tags` has no non-empty tag".into());
     }
-    if let (Some(min), Some(max)) = (w.min_deal_value, w.max_deal_value) {
-        if min > max {
-            return Some(format!(
-                "`when.min_deal_value` ({min}) is greater than `when.max_deal_value` ({max})"
-            ));
-        }
+    if let (Some(min), Some(max)) = (w.min_deal_value, w.max_deal_value)
+        && min > max
+    {
+        return Some(format!(
+            "`when.min_deal_value` ({min}) is greater than `when.max_deal_value` ({max})"
+        ));
     }
     for (field, v) in [
         ("min_deal_value", w.min_deal_value),
         ("max_deal_value", w.max_deal_value),
     ] {
-        if let Some(v) = v {
-            if v.is_nan()
+        if let Some(v) = v
+            && (v.is_nan()
                 || (field == "min_deal_value" && v == f64::INFINITY)
-                || (field == "max_deal_value" && v < 0.0)
-            {
-                return Some(format!("`when.{field}` is {v}, which no deal value meets"));
-            }
+                || (field == "max_deal_value" && v < 0.0))
+        {
+            return Some(format!("`when.{field}` is {v}, which no deal value meets"));
         }
     }
     None

@@ -272,11 +272,11 @@ fn edited_state_with_loops_or_huge_counts_is_refused() {
     assert!(e.contains("groups.anonymous"), "{e}");
     let e = saved_with(|v| v["next_feature"] = u64::MAX.into()).unwrap_err();
     assert!(e.contains("next_feature"), "{e}");
-    if let Ok(b) = saved_with(|_| {}) {
-        if b.uses_meaning() {
-            let e = saved_with(|v| v["meaning"]["center_count"] = u64::MAX.into()).unwrap_err();
-            assert!(e.contains("meaning.center_count"), "{e}");
-        }
+    if let Ok(b) = saved_with(|_| {})
+        && b.uses_meaning()
+    {
+        let e = saved_with(|v| v["meaning"]["center_count"] = u64::MAX.into()).unwrap_err();
+        assert!(e.contains("meaning.center_count"), "{e}");
     }
 }
 

@@ -783,3 +783,27 @@ fn items_without_an_embedding_compare_by_terms_among_embedded_ones() {
     let p = partition(&Clusterer::default().cluster(&items).unwrap());
     assert!(p.contains(&vec!["d1".to_string(), "d2".into()]), "{p:?}");
 }
+
+#[test]
+fn the_embedding_threshold_ratio_is_validated_and_only_splits_when_raised() {
+    for bad in [0.0, -0.1, 1.5, f64::NAN] {
+        let err = Clusterer::new(ClusterParams::default().embedding_threshold_ratio(bad))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("embedding_threshold_ratio"), "{err}");
+    }
+    let items = same_meaning_other_words();
+    let loose = partition(&Clusterer::default().cluster(&items).unwrap());
+    let strict = Clusterer::new(ClusterParams::default().embedding_threshold_ratio(1.0)).unwrap();
+    let strict = partition(&strict.cluster(&items).unwrap());
+    // At ratio 1 a group must be as close as the median item is to its
+    // nearest neighbour: fewer merges, and each strict group lies inside a
+    // default one.
+    assert!(strict.len() > loose.len(), "{strict:?} {loose:?}");
+    for g in &strict {
+        assert!(
+            loose.iter().any(|l| g.iter().all(|id| l.contains(id))),
+            "{g:?} in {loose:?}"
+        );
+    }
+}

@@ -245,16 +245,15 @@ impl Columns<'_> {
                 )
             })?;
         }
-        if let (Some(list), Some(values)) = (&self.tags, &self.tag_values) {
-            if let Kind::List { offsets } = list.kind {
-                if list.valid(i) {
-                    let limit = values.offset_limit();
-                    let (a, b) = list.range(offsets, i, limit).map_err(|e| ("tags", e))?;
-                    for k in a..b {
-                        if let Some(t) = values.str(k).map_err(|e| ("tags", e))? {
-                            item.tags.push(t.to_owned());
-                        }
-                    }
+        if let (Some(list), Some(values)) = (&self.tags, &self.tag_values)
+            && let Kind::List { offsets } = list.kind
+            && list.valid(i)
+        {
+            let limit = values.offset_limit();
+            let (a, b) = list.range(offsets, i, limit).map_err(|e| ("tags", e))?;
+            for k in a..b {
+                if let Some(t) = values.str(k).map_err(|e| ("tags", e))? {
+                    item.tags.push(t.to_owned());
                 }
             }
         }

@@ -215,10 +215,10 @@ fn sequence<'py>(
     if let Ok(t) = v.cast::<PyTuple>() {
         return Ok(t.iter().collect());
     }
-    if !v.is_instance_of::<PyString>() {
-        if let Ok(it) = v.try_iter() {
-            return it.collect();
-        }
+    if !v.is_instance_of::<PyString>()
+        && let Ok(it) = v.try_iter()
+    {
+        return it.collect();
     }
     Err(errors::item_field_error(
         py,

@@ -595,38 +595,38 @@ fn conditions_hold(w: &Conditions, item: Option<&FeedbackItem>) -> bool {
         Some(i) => (i.channel, i.deal_value, &i.tags[..], i.votes),
         None => (Channel::default(), None, &[][..], 0),
     };
-    if let Some(ch) = &w.channel {
-        if !ch.contains(&channel) {
-            return false;
-        }
+    if let Some(ch) = &w.channel
+        && !ch.contains(&channel)
+    {
+        return false;
     }
-    if let Some(not) = &w.not_channel {
-        if not.contains(&channel) {
-            return false;
-        }
+    if let Some(not) = &w.not_channel
+        && not.contains(&channel)
+    {
+        return false;
     }
-    if let Some(min) = w.min_deal_value {
-        if deal_value.is_none_or(|v| v < min) {
-            return false;
-        }
+    if let Some(min) = w.min_deal_value
+        && deal_value.is_none_or(|v| v < min)
+    {
+        return false;
     }
-    if let Some(max) = w.max_deal_value {
-        if deal_value.is_some_and(|v| v > max) {
-            return false;
-        }
+    if let Some(max) = w.max_deal_value
+        && deal_value.is_some_and(|v| v > max)
+    {
+        return false;
     }
-    if let Some(want) = &w.tags {
-        if !want.iter().any(|t| {
+    if let Some(want) = &w.tags
+        && !want.iter().any(|t| {
             tags.iter()
                 .any(|it| it.trim().eq_ignore_ascii_case(t.trim()))
-        }) {
-            return false;
-        }
+        })
+    {
+        return false;
     }
-    if let Some(min) = w.min_votes {
-        if votes < min {
-            return false;
-        }
+    if let Some(min) = w.min_votes
+        && votes < min
+    {
+        return false;
     }
     true
 }

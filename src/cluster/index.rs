@@ -113,7 +113,12 @@ impl ClusterIndex {
 
     /// The threshold the clustering merged groups at: `similarity_threshold`,
     /// raised by the adaptation (see
-    /// [`ClusterParams::adaptive_weight`](crate::ClusterParams::adaptive_weight)).
+    /// [`ClusterParams::adaptive_weight`](crate::ClusterParams::adaptive_weight)),
+    /// or, when every item carried the caller's embedding, the blend of that
+    /// with `embedding_threshold_ratio` times the median best cosine (see
+    /// [`ClusterParams::embedding_threshold_ratio`](crate::ClusterParams::embedding_threshold_ratio)):
+    /// a new item's similarity to a group (the mean over its members) is held
+    /// to the same bar as a merge.
     pub fn threshold(&self) -> f64 {
         self.threshold
     }

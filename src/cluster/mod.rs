@@ -64,6 +64,10 @@ use vectors::{Corpus, SparseVec};
 /// similarities) stay at least half lexical.
 const DUPLICATE_MAX_SEMANTIC_WEIGHT: f32 = 0.5;
 
+/// How far an int8 cosine may be from the exact one, with room to spare
+/// (see `Dense::quantised_cosine`: about 1%).
+const QUANTISED_MARGIN: f64 = 0.03;
+
 /// Validated clustering parameters and the classifier used for each feature's
 /// class mix. Immutable, cheap to clone, `Send + Sync`.
 ///
@@ -416,20 +420,22 @@ impl Clusterer {
                 self.effective_threshold(ordered.len(), &fast)
             }
         };
-        let roots = linkage::average_linkage(
-            ordered.len(),
-            edges,
-            threshold,
-            match mode {
-                Mode::Fast => Some(
-                    self.params.max_candidates_per_item
-                        + dense
-                            .as_ref()
-                            .map_or(0, |_| self.params.semantic_candidates_per_item),
-                ),
-                Mode::Exhaustive => None,
-            },
-        );
+        let per_item = match mode {
+            Mode::Fast => Some(
+                self.params.max_candidates_per_item
+                    + dense
+                        .as_ref()
+                        .map_or(0, |_| self.params.semantic_candidates_per_item),
+            ),
+            Mode::Exhaustive => None,
+        };
+        let (roots, threshold) = match dense.as_ref().filter(|d| d.exact_means()) {
+            Some(d) => self.exact_linkage(&ordered, &corpus, d, edges, threshold, per_item),
+            None => (
+                linkage::average_linkage(ordered.len(), edges, threshold, per_item, None),
+                threshold,
+            ),
+        };
         let mut slot = vec![u32::MAX; ordered.len()];
         let mut groups: Vec<Vec<u32>> = Vec::new();
         for (i, &r) in roots.iter().enumerate() {
@@ -454,6 +460,60 @@ impl Clusterer {
             groups,
             threshold,
         })
+    }
+
+    /// The linkage on the caller's embeddings (every item has one): links
+    /// weigh the exact mean cosine of the groups' vectors, and the threshold
+    /// blends `lexical` (the term threshold) with
+    /// `embedding_threshold_ratio × D` (see [`ClusterParams`]). Returns the
+    /// roots and the threshold used.
+    fn exact_linkage(
+        &self,
+        items: &[&FeedbackItem],
+        corpus: &Corpus,
+        dense: &Dense,
+        edges: Vec<Edge>,
+        lexical: f64,
+        per_item: Option<usize>,
+    ) -> (Vec<u32>, f64) {
+        let w = self.params.semantic_weight;
+        // D from the fast path's candidates, whatever the mode, as for the
+        // term threshold.
+        let d = if per_item.is_some() {
+            dense.median_best_cosine(&edges)
+        } else {
+            dense.median_best_cosine(&self.edges(items, corpus, Some(dense), Mode::Fast))
+        };
+        // Never under `similarity_threshold`: on a handful of items D can be
+        // about 0 (centred on so few, the vectors point apart), and a cut
+        // at 0 would merge on noise.
+        let meaning =
+            (self.params.embedding_threshold_ratio * d).max(self.params.similarity_threshold);
+        let threshold = (1.0 - w) * lexical + w * meaning;
+        // The edges' lexical part: the meaning is taken from the groups'
+        // vector sums.
+        // By meaning alone (w = 1) the linkage drops every link under the
+        // threshold before it starts (see `linkage`); an edge whose verified
+        // similarity (max(0, int8 cosine), within about 0.01 of the exact
+        // cosine) is that far under it would be dropped there, so it is
+        // left out here, before the links and their products are built.
+        let floor = if w >= 1.0 {
+            threshold - QUANTISED_MARGIN
+        } else {
+            f64::NEG_INFINITY
+        };
+        let terms: Vec<Edge> = edges
+            .into_iter()
+            .filter(|e| f64::from(e.2) >= floor)
+            .map(|(i, j, _)| {
+                let s = vectors::dot(&corpus.vectors[i as usize], &corpus.vectors[j as usize]);
+                (i, j, s)
+            })
+            .collect();
+        let vectors = linkage::GroupVectors { dense, weight: w };
+        let roots =
+            linkage::average_linkage(items.len(), terms, threshold, per_item, Some(vectors));
+        (roots, threshold)
     }
 
     /// The threshold the linkage uses on `n` items with these candidate

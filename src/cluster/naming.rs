@@ -324,13 +324,13 @@ impl<'a> Namer<'a> {
             } else {
                 None
             };
-            if let Some(a) = anchor {
-                if let Some(c) = counts.get_mut(a) {
-                    let s = field[tok.start..tok.end].to_lowercase();
-                    match c.iter_mut().find(|c| c.0 == s) {
-                        Some(c) => c.1 += 1,
-                        None => c.push((s, 1)),
-                    }
+            if let Some(a) = anchor
+                && let Some(c) = counts.get_mut(a)
+            {
+                let s = field[tok.start..tok.end].to_lowercase();
+                match c.iter_mut().find(|c| c.0 == s) {
+                    Some(c) => c.1 += 1,
+                    None => c.push((s, 1)),
                 }
             }
             let gap = i

@@ -20,11 +20,11 @@ const LATIN_FOLD: &str = "aaaaaaæceeeeiiiiðnooooo×øuuuuyþßaaaaaaæceeeeiii
 /// The lower-cased, accent-free form of `c`, written to `out`.
 fn fold(c: char, out: &mut String) {
     let cp = c as u32;
-    if (0xC0..0x180).contains(&cp) {
-        if let Some(f) = LATIN_FOLD.chars().nth((cp - 0xC0) as usize) {
-            out.push(f);
-            return;
-        }
+    if (0xC0..0x180).contains(&cp)
+        && let Some(f) = LATIN_FOLD.chars().nth((cp - 0xC0) as usize)
+    {
+        out.push(f);
+        return;
     }
     if c.is_ascii() {
         out.push(c.to_ascii_lowercase());

@@ -552,7 +552,7 @@ mod tests {
                 x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
                 let w = (x >> 33) as usize % words.len();
                 // Each class leans on three of the words.
-                let w = if (x >> 20) % 2 == 0 {
+                let w = if (x >> 20).is_multiple_of(2) {
                     (i % 3) * 3 + w % 3
                 } else {
                     w

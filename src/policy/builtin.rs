@@ -52,7 +52,7 @@ fn parse_layer(text: &str) -> Result<Layer, String> {
         match head {
             "settings" => {
                 let parts: Vec<&str> = rest.split_whitespace().collect();
-                if parts.len() % 2 != 0 {
+                if !parts.len().is_multiple_of(2) {
                     return Err(bad("settings need KEY VALUE pairs"));
                 }
                 for pair in parts.chunks(2) {

@@ -258,13 +258,13 @@ fn check_conditions(rule: &Rule, errors: &mut Vec<PolicyError>) {
     if let Some(ch) = &w.channel {
         if ch.is_empty() {
             never("when.channel", "the list of channels is empty".into());
-        } else if let Some(not) = &w.not_channel {
-            if ch.iter().all(|c| not.contains(c)) {
-                never(
-                    "when.channel",
-                    "every channel it allows is also in `when.not_channel`".into(),
-                );
-            }
+        } else if let Some(not) = &w.not_channel
+            && ch.iter().all(|c| not.contains(c))
+        {
+            never(
+                "when.channel",
+                "every channel it allows is also in `when.not_channel`".into(),
+            );
         }
     }
     if let Some(tags) = &w.tags {
@@ -274,28 +274,28 @@ fn check_conditions(rule: &Rule, errors: &mut Vec<PolicyError>) {
             never("when.tags", "a tag is empty".into());
         }
     }
-    if let Some(min) = w.min_deal_value {
-        if !min.is_finite() || min < 0.0 {
-            never(
-                "when.min_deal_value",
-                format!("it must be finite and >= 0, got {min}"),
-            );
-        }
+    if let Some(min) = w.min_deal_value
+        && (!min.is_finite() || min < 0.0)
+    {
+        never(
+            "when.min_deal_value",
+            format!("it must be finite and >= 0, got {min}"),
+        );
     }
-    if let Some(max) = w.max_deal_value {
-        if !max.is_finite() || max < 0.0 {
-            never(
-                "when.max_deal_value",
-                format!("it must be finite and >= 0, got {max}"),
-            );
-        }
+    if let Some(max) = w.max_deal_value
+        && (!max.is_finite() || max < 0.0)
+    {
+        never(
+            "when.max_deal_value",
+            format!("it must be finite and >= 0, got {max}"),
+        );
     }
-    if let (Some(min), Some(max)) = (w.min_deal_value, w.max_deal_value) {
-        if min > max {
-            never(
-                "when.min_deal_value",
-                format!("it is greater than `when.max_deal_value` ({min} > {max})"),
-            );
-        }
+    if let (Some(min), Some(max)) = (w.min_deal_value, w.max_deal_value)
+        && min > max
+    {
+        never(
+            "when.min_deal_value",
+            format!("it is greater than `when.max_deal_value` ({min} > {max})"),
+        );
     }
 }

@@ -635,11 +635,10 @@ mod tests {
             high in proptest::option::of((0usize..70, 0x80u8..=0xff)),
         ) {
             let mut bytes = bytes;
-            if let Some((at, b)) = high {
-                if let Some(slot) = bytes.get_mut(at) {
+            if let Some((at, b)) = high
+                && let Some(slot) = bytes.get_mut(at) {
                     *slot = b;
                 }
-            }
             proptest::prop_assert_eq!(all_ascii(&bytes), bytes.is_ascii());
         }
     }

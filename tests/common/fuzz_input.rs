@@ -426,6 +426,11 @@ pub struct ClusterIn {
     pub items: Vec<ItemIn>,
     pub customers: Vec<u8>,
     pub probes: Vec<ItemIn>,
+    /// When set, every item and probe carries a 3-dim caller embedding
+    /// from `vectors` (cycled), so the exact-mean linkage runs.
+    pub embed: bool,
+    pub vectors: Vec<[i8; 3]>,
+    pub embedding_ratio: u8,
 }
 
 impl ClusterIn {
@@ -434,6 +439,21 @@ impl ClusterIn {
             .similarity_threshold(0.01 + 0.98 * f64::from(self.threshold) / 255.0)
             .min_distinct_customers(1 + usize::from(self.min_customers % 4))
             .max_candidates_per_item(1 + usize::from(self.max_candidates % 50))
+            .embedding_threshold_ratio(0.01 + 0.99 * f64::from(self.embedding_ratio) / 255.0)
+    }
+
+    /// Item `i`'s embedding, when the input embeds (any values, the zero
+    /// vector included).
+    fn embedding(&self, i: usize) -> Option<Vec<f32>> {
+        if !self.embed {
+            return None;
+        }
+        let v = if self.vectors.is_empty() {
+            [1, 0, 0]
+        } else {
+            self.vectors[i % self.vectors.len()]
+        };
+        Some(v.iter().map(|&x| f32::from(x)).collect())
     }
 
     fn to_items(&self, list: &[ItemIn], prefix: &str) -> Vec<FeedbackItem> {
@@ -458,10 +478,13 @@ impl ClusterIn {
             .filter(|(_, it)| it.validate().is_ok())
             .map(|(i, mut it)| {
                 it.id = format!("{prefix}-{i}");
-                if let Some(&c) = self.customers.get(i) {
-                    if c % 5 != 0 {
-                        it.customer = Some(format!("customer-{}", c % 7));
-                    }
+                if let Some(e) = self.embedding(i) {
+                    it = it.with_embedding(e);
+                }
+                if let Some(&c) = self.customers.get(i)
+                    && c % 5 != 0
+                {
+                    it.customer = Some(format!("customer-{}", c % 7));
                 }
                 it
             })

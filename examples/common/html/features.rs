@@ -160,10 +160,10 @@ pub(super) fn details(out: &mut String, ctx: &Ctx) {
 fn channels(ctx: &Ctx, members: &[String]) -> String {
     let mut counts = [0usize; Channel::ALL.len()];
     for m in members {
-        if let Some(item) = ctx.item(m) {
-            if let Some(k) = Channel::ALL.iter().position(|c| *c == item.channel) {
-                counts[k] += 1;
-            }
+        if let Some(item) = ctx.item(m)
+            && let Some(k) = Channel::ALL.iter().position(|c| *c == item.channel)
+        {
+            counts[k] += 1;
         }
     }
     let parts: Vec<String> = Channel::ALL

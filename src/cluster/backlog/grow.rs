@@ -1,9 +1,9 @@
 //! How a [`Backlog`] grows: finding a request's groups, joining, merging
 //! and promoting special cases to features.
 
-use std::collections::HashMap;
-
-use super::{Backlog, Event, EventKind, Group, Query, STREAM_MAX_SEMANTIC_WEIGHT, distinct};
+use super::{
+    Backlog, Event, EventKind, Group, Query, STREAM_MAX_SEMANTIC_WEIGHT, Slot, TermMap, distinct,
+};
 use crate::cluster::semantic;
 
 impl Backlog {
@@ -21,34 +21,49 @@ impl Backlog {
     ) -> Vec<(u32, f32)> {
         let p = &self.params;
         let mut strongest: Vec<(u32, f32)> = v.to_vec();
-        strongest.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        strongest.truncate(p.max_search_terms_per_item);
+        let stronger = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        let search = p.max_search_terms_per_item;
+        if search == 0 {
+            strongest.clear();
+        } else if strongest.len() > search {
+            // A total order: the selection is the sort's prefix.
+            strongest.select_nth_unstable_by(search - 1, stronger);
+            strongest.truncate(search);
+        }
+        strongest.sort_unstable_by(stronger);
         let (depth, keep) = (p.max_postings_per_term, p.max_candidates_per_item);
         // A dense score per group, reset through the list of touched ones:
         // the scan costs the entries read, not the number of groups.
-        let mut acc = std::mem::take(&mut self.scratch);
-        acc.resize(self.groups.len(), 0.0);
+        let slots = &mut self.slots;
         let mut touched: Vec<u32> = Vec::new();
         for &(t, w) in &strongest {
             for lists in [&self.feature_postings, &self.pending_postings] {
                 let list = &lists[t as usize];
                 for &g in &list[list.len().saturating_sub(depth)..] {
-                    let g = self.resolve(g);
-                    let slot = &mut acc[g as usize];
-                    if *slot == 0.0 {
+                    let g = find(slots, g);
+                    let score = &mut slots[g as usize].score;
+                    if *score == 0.0 {
                         touched.push(g);
                     }
-                    *slot += w;
+                    *score += w;
                 }
             }
         }
         let mut cands: Vec<(u32, f32)> = touched
             .iter()
-            .map(|&g| (g, std::mem::replace(&mut acc[g as usize], 0.0)))
+            .map(|&g| (g, std::mem::replace(&mut slots[g as usize].score, 0.0)))
             .collect();
-        self.scratch = acc;
-        cands.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        cands.truncate(keep);
+        // Only the best `keep` are verified: select them, then order them
+        // (the order is total, groups are distinct, so this is the sort's
+        // prefix).
+        let best_first = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        if keep == 0 {
+            cands.clear();
+        } else if cands.len() > keep {
+            cands.select_nth_unstable_by(keep - 1, best_first);
+            cands.truncate(keep);
+        }
+        cands.sort_unstable_by(best_first);
         let mut groups: Vec<u32> = cands.into_iter().map(|e| e.0).collect();
         if let (Some(m), Some(q)) = (&self.meaning, q) {
             let mut near = Vec::new();
@@ -133,7 +148,6 @@ impl Backlog {
 
     /// Adds item `index` with vectors `v` and `q` to group `g`.
     pub(super) fn add_to_group(&mut self, g: u32, index: u32, v: &[(u32, f32)], q: Option<&Query>) {
-        let customer = self.items[index as usize].customer.clone();
         let group = &mut self.groups[g as usize];
         if let Some(q) = q {
             if group.dense.is_empty() {
@@ -150,9 +164,11 @@ impl Backlog {
         let self_dot: f64 = v.iter().map(|&(_, w)| f64::from(w) * f64::from(w)).sum();
         group.norm2 += 2.0 * dot + self_dot;
         group.members.push(index);
-        match customer {
+        match self.items[index as usize].customer.as_deref() {
+            // Most joins repeat a customer: look before copying it.
+            Some(c) if group.customers.contains(c) => {}
             Some(c) => {
-                group.customers.insert(c);
+                group.customers.insert(c.to_string());
             }
             None => group.anonymous += 1,
         }
@@ -189,6 +205,7 @@ impl Backlog {
     pub(super) fn new_group(&mut self, index: u32, v: &[(u32, f32)], q: Option<&Query>) -> u32 {
         let g = self.groups.len() as u32;
         self.groups.push(Group::empty(None));
+        self.slots.push(Slot::new(g));
         self.add_to_group(g, index, v, q);
         g
     }
@@ -215,6 +232,7 @@ impl Backlog {
         };
         let moved = std::mem::take(&mut self.groups[gone as usize].members);
         let g_gone = std::mem::replace(&mut self.groups[gone as usize], Group::empty(Some(keep)));
+        self.slots[gone as usize].parent = keep;
         for &i in &moved {
             self.items[i as usize].group = keep;
         }
@@ -313,7 +331,7 @@ impl Group {
         Group {
             feature: None,
             members: Vec::new(),
-            sum: HashMap::new(),
+            sum: TermMap::default(),
             norm2: 0.0,
             customers: Default::default(),
             anonymous: 0,
@@ -323,6 +341,22 @@ impl Group {
             trust_sum: 0.0,
         }
     }
+}
+
+/// The group `g` now is (see [`Slot::parent`]), pointing every group on
+/// the way straight at it.
+fn find(slots: &mut [Slot], g: u32) -> u32 {
+    let mut root = g;
+    while slots[root as usize].parent != root {
+        root = slots[root as usize].parent;
+    }
+    let mut at = g;
+    while slots[at as usize].parent != root {
+        let next = slots[at as usize].parent;
+        slots[at as usize].parent = root;
+        at = next;
+    }
+    root
 }
 
 /// The members' mean trust of a group with dense vectors.

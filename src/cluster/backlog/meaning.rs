@@ -3,8 +3,6 @@
 //! it, and a SimHash index of the earlier requests, so that a paraphrase
 //! sharing no term with a group still finds it.
 
-use std::collections::BTreeSet;
-
 use crate::cluster::semantic::{self, embed_static};
 use crate::embed::{Scratch, StaticVectors, normalize};
 use crate::item::FeedbackItem;
@@ -34,8 +32,8 @@ pub(super) struct Meaning {
     pub center_count: u64,
     /// Per request: its signature, when it has a vector.
     pub sigs: Vec<Option<u64>>,
-    /// Per ordering: `(rotated signature, request)`.
-    tables: Vec<BTreeSet<(u64, u32)>>,
+    /// Per ordering: `(rotated signature, request)`, in order.
+    tables: Vec<Ordering>,
 }
 
 impl Meaning {
@@ -49,7 +47,7 @@ impl Meaning {
             center_sum: vec![0.0; dims],
             center_count: 0,
             sigs: Vec::new(),
-            tables: vec![BTreeSet::new(); TABLES],
+            tables: vec![Ordering::default(); TABLES],
         }
     }
 
@@ -106,7 +104,7 @@ impl Meaning {
 
     fn index_sig(&mut self, i: u32, sig: u64) {
         for (t, table) in self.tables.iter_mut().enumerate() {
-            table.insert((sig.rotate_left(16 * t as u32), i));
+            table.insert(sig.rotate_left(16 * t as u32), i);
         }
     }
 
@@ -118,20 +116,150 @@ impl Meaning {
         if k == 0 {
             return;
         }
-        let mut found: Vec<(u32, u32)> = Vec::with_capacity(TABLES * 2 * WINDOW);
+        // (differing bits, request) packed in one number, ordered alike.
+        let mut found: Vec<u64> = Vec::with_capacity(TABLES * 2 * WINDOW);
         for (t, table) in self.tables.iter().enumerate() {
-            let key = (sig.rotate_left(16 * t as u32), 0u32);
-            let below = table.range(..key).rev().take(WINDOW);
-            let above = table.range(key..).take(WINDOW);
-            for &(_, i) in below.chain(above) {
-                if let Some(s) = self.sigs[i as usize] {
-                    found.push(((s ^ sig).count_ones(), i));
-                }
-            }
+            let turn = 16 * t as u32;
+            table.around(sig.rotate_left(turn), WINDOW, |key, i| {
+                // The key is the request's signature, rotated.
+                let bits = (key.rotate_right(turn) ^ sig).count_ones();
+                found.push(u64::from(bits) << 32 | u64::from(i));
+            });
         }
         found.sort_unstable();
-        found.dedup_by_key(|e| e.1);
+        found.dedup();
         found.truncate(k);
-        out.extend(found.iter().map(|e| e.1));
+        out.extend(found.iter().map(|&e| e as u32));
+    }
+}
+
+/// `(key, request)` pairs in order, for the neighbours of a key: sorted
+/// buckets by the key's top bits, so that an insert moves a bucket's worth
+/// of entries and a look-up reads one or a few short runs (a B-tree's
+/// descent missed the cache at each level on a large backlog).
+#[derive(Clone, Debug, Default)]
+struct Ordering {
+    /// The buckets, each sorted: bucket `b` holds the keys whose top `bits`
+    /// bits are `b`.
+    buckets: Vec<Vec<(u64, u32)>>,
+    bits: u32,
+    len: usize,
+}
+
+/// Entries per bucket, on average, before the buckets double.
+const BUCKET_LOAD: usize = 64;
+/// The most buckets an ordering splits into (`2^MAX_BUCKET_BITS`).
+const MAX_BUCKET_BITS: u32 = 16;
+
+impl Ordering {
+    fn bucket(&self, key: u64) -> usize {
+        if self.bits == 0 {
+            0
+        } else {
+            (key >> (64 - self.bits)) as usize
+        }
+    }
+
+    fn insert(&mut self, key: u64, i: u32) {
+        if self.buckets.is_empty() {
+            self.buckets.push(Vec::new());
+        }
+        if self.len >= BUCKET_LOAD << self.bits && self.bits < MAX_BUCKET_BITS {
+            self.split();
+        }
+        let b = self.bucket(key);
+        let bucket = &mut self.buckets[b];
+        let at = bucket.partition_point(|e| *e < (key, i));
+        bucket.insert(at, (key, i));
+        self.len += 1;
+    }
+
+    /// Doubles the buckets (each splits in two, order kept).
+    fn split(&mut self) {
+        let bits = self.bits + 1;
+        let mut next: Vec<Vec<(u64, u32)>> = vec![Vec::new(); 1 << bits];
+        for e in self.buckets.drain(..).flatten() {
+            next[(e.0 >> (64 - bits)) as usize].push(e);
+        }
+        self.buckets = next;
+        self.bits = bits;
+    }
+
+    /// Calls `f` on the up to `window` entries just below `(key, 0)`
+    /// (nearest first), then on the up to `window` from `(key, 0)` up.
+    fn around(&self, key: u64, window: usize, mut f: impl FnMut(u64, u32)) {
+        if self.len == 0 {
+            return;
+        }
+        let b = self.bucket(key);
+        let at = self.buckets[b].partition_point(|e| e.0 < key);
+        let mut left = window;
+        let below = self.buckets[..b].iter().rev();
+        for run in std::iter::once(&self.buckets[b][..at]).chain(below.map(Vec::as_slice)) {
+            for &(k, i) in run.iter().rev().take(left) {
+                f(k, i);
+            }
+            left = left.saturating_sub(run.len());
+            if left == 0 {
+                break;
+            }
+        }
+        let mut left = window;
+        let above = self.buckets[b + 1..].iter();
+        for run in std::iter::once(&self.buckets[b][at..]).chain(above.map(Vec::as_slice)) {
+            for &(k, i) in run.iter().take(left) {
+                f(k, i);
+            }
+            left = left.saturating_sub(run.len());
+            if left == 0 {
+                break;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// The buckets give the neighbours a B-tree of the same pairs gives,
+    /// through splits, for keys that crowd into a few buckets or not.
+    #[test]
+    fn ordering_finds_the_neighbours_a_btree_finds() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for crowd in [0u64, 0xffff_0000_0000_0000] {
+            let mut ordering = Ordering::default();
+            let mut tree = BTreeSet::new();
+            for i in 0..3000u32 {
+                let key = if crowd != 0 && i % 2 == 0 {
+                    crowd | (next() >> 40)
+                } else {
+                    next()
+                };
+                ordering.insert(key, i);
+                tree.insert((key, i));
+                if i % 97 == 0 {
+                    let probe = if i % 2 == 0 { next() } else { key };
+                    let mut got = Vec::new();
+                    ordering.around(probe, WINDOW, |k, j| got.push((k, j)));
+                    let want: Vec<(u64, u32)> = tree
+                        .range(..(probe, 0))
+                        .rev()
+                        .take(WINDOW)
+                        .chain(tree.range((probe, 0)..).take(WINDOW))
+                        .copied()
+                        .collect();
+                    assert_eq!(got, want, "after {i} inserts, probe {probe:#x}");
+                }
+            }
+            assert!(ordering.bits > 3);
+        }
     }
 }

@@ -14,6 +14,7 @@ mod state;
 mod view;
 
 use std::collections::{BTreeSet, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::{Deserialize, Serialize};
 
@@ -114,13 +115,41 @@ pub struct Backlog {
     events: Vec<Event>,
     /// The number of the next feature id.
     next_feature: u64,
-    /// Per group, a score while candidates are gathered; all zero between
-    /// inserts (not saved).
-    scratch: Vec<f32>,
+    /// Per group, the group it now is and its score while candidates are
+    /// gathered (not saved, see [`Slot`]).
+    slots: Vec<Slot>,
     /// Term id -> the first word that gave it, lower-cased (for names).
     surfaces: Vec<String>,
     /// The word vectors and the index by meaning, when meaning is used.
     meaning: Option<Meaning>,
+    /// Reused between inserts (not saved).
+    buffers: Buffers,
+}
+
+/// A group's entry in the candidate scan: both halves are read for each
+/// entry of a term's list, so they share a cache line.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    /// The group itself, or a group it was merged into (built from
+    /// `Group::merged_into` and shortened as candidates are gathered).
+    parent: u32,
+    /// The weight the request shares with the group while candidates are
+    /// gathered; zero between inserts.
+    score: f32,
+}
+
+impl Slot {
+    fn new(parent: u32) -> Slot {
+        Slot { parent, score: 0.0 }
+    }
+}
+
+/// Buffers an insert reuses; empty (or all zero) between inserts.
+#[derive(Clone, Debug, Default)]
+struct Buffers {
+    analyzed: Analyzed,
+    /// Term id -> the request's count of it, while it is counted.
+    tf: Vec<f32>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -137,7 +166,7 @@ struct Group {
     feature: Option<u64>,
     members: Vec<u32>,
     /// The sum of the members' unit term vectors.
-    sum: HashMap<u32, f32>,
+    sum: TermMap,
     /// The squared length of `sum`.
     norm2: f64,
     customers: BTreeSet<String>,
@@ -241,9 +270,10 @@ impl Backlog {
             pending_postings: Vec::new(),
             events: Vec::new(),
             next_feature: 1,
-            scratch: Vec::new(),
+            slots: Vec::new(),
             surfaces: Vec::new(),
             meaning,
+            buffers: Buffers::default(),
         })
     }
 
@@ -455,6 +485,35 @@ fn meaning_for(params: &ClusterParams) -> Option<crate::embed::StaticVectors> {
     super::default_vectors()
 }
 
+/// A map keyed by term number.
+type TermMap = HashMap<u32, f32, BuildHasherDefault<TermHasher>>;
+
+/// Hashes a term number with one multiply: term numbers are positions in
+/// the order terms were first seen, which text cannot choose, so no random
+/// key is needed, and the look-ups of a request's terms in its candidate
+/// groups' sums are the backlog's most frequent operation.
+#[derive(Clone, Copy, Default)]
+struct TermHasher(u64);
+
+/// An odd constant with well-mixed bits (FxHash's).
+const TERM_HASH_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl Hasher for TermHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(TERM_HASH_SEED);
+        }
+    }
+
+    fn write_u32(&mut self, i: u32) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(TERM_HASH_SEED);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 fn distinct(g: &Group) -> usize {
     g.customers.len() + g.anonymous as usize
 }
@@ -486,41 +545,53 @@ impl Backlog {
 
     /// The group `g` was merged into, following the chain.
     fn resolve(&self, mut g: u32) -> u32 {
-        while let Some(next) = self.groups[g as usize].merged_into {
+        loop {
+            let next = self.slots[g as usize].parent;
+            if next == g {
+                return g;
+            }
             g = next;
         }
-        g
     }
 
     /// The request's unit term vector, weighed by the terms' rarity among
     /// the requests seen so far (it included), interning its terms.
     fn vectorize(&mut self, item: &FeedbackItem) -> Vec<(u32, f32)> {
-        let mut buf = Analyzed::default();
-        let mut tf: Vec<(u32, f32)> = Vec::new();
+        let mut buf = std::mem::take(&mut self.buffers.analyzed);
+        let mut tf = std::mem::take(&mut self.buffers.tf);
+        let mut ids: Vec<u32> = Vec::new();
         vectors::for_each_term(&mut buf, item, |term, surface, w| {
-            tf.push((self.intern(term, surface), w));
-        });
-        tf.sort_unstable_by_key(|e| e.0);
-        let mut merged: Vec<(u32, f32)> = Vec::with_capacity(tf.len());
-        for (id, w) in tf {
-            match merged.last_mut() {
-                Some(last) if last.0 == id => last.1 += w,
-                _ => merged.push((id, w)),
+            let id = self.intern(term, surface);
+            if tf.len() <= id as usize {
+                tf.resize(id as usize + 1, 0.0);
             }
-        }
+            // Counts are sums of the field weights (3 and 1), exact in any
+            // order.
+            let slot = &mut tf[id as usize];
+            if *slot == 0.0 {
+                ids.push(id);
+            }
+            *slot += w;
+        });
+        self.buffers.analyzed = buf;
+        ids.sort_unstable();
         let n = (self.items.len() + 1) as f32;
-        let mut v: Vec<(u32, f32)> = merged
+        let mut v: Vec<(u32, f32)> = ids
             .into_iter()
-            .map(|(id, count)| {
+            .map(|id| {
+                let count = std::mem::replace(&mut tf[id as usize], 0.0);
                 let df = &mut self.df[id as usize];
                 *df += 1;
                 let idf = ((1.0 + n) / (1.0 + *df as f32)).ln() + 1.0;
                 (id, (1.0 + count.ln()) * idf)
             })
             .collect();
+        self.buffers.tf = tf;
         let max_terms = self.params.max_terms_per_item;
         if v.len() > max_terms {
-            v.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            // The strongest `max_terms` (a total order: selecting them is
+            // the sort's prefix), back in term order.
+            v.select_nth_unstable_by(max_terms, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
             v.truncate(max_terms);
             v.sort_unstable_by_key(|e| e.0);
         }

@@ -1,11 +1,11 @@
 //! The saved form of a [`Backlog`] and the errors of loading one.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
 use super::meaning::Meaning;
-use super::{BACKLOG_FORMAT_VERSION, Backlog, Event, Group, Item, meaning_for};
+use super::{BACKLOG_FORMAT_VERSION, Backlog, Event, Group, Item, Slot, TermMap, meaning_for};
 use crate::cluster::ClusterParams;
 use crate::error::{ItemError, ParamsError};
 
@@ -207,6 +207,11 @@ impl TryFrom<Saved> for Backlog {
             .enumerate()
             .map(|(i, it)| (it.id.clone(), i as u32))
             .collect();
+        let slots = groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| Slot::new(g.merged_into.unwrap_or(i as u32)))
+            .collect();
         Ok(Backlog {
             params: s.params,
             terms: s.terms,
@@ -219,9 +224,10 @@ impl TryFrom<Saved> for Backlog {
             pending_postings: s.pending_postings,
             events: s.events,
             next_feature: s.next_feature,
-            scratch: Vec::new(),
+            slots,
             surfaces: s.surfaces,
             meaning,
+            buffers: Default::default(),
         })
     }
 }
@@ -278,7 +284,7 @@ fn load_groups(s: &Saved) -> Result<Vec<Group>, BacklogError> {
             if g.anonymous > n_items || u64::from(g.dense_n) > n_items {
                 return Err(bad("groups.anonymous", "a count exceeds the requests seen"));
             }
-            let sum: HashMap<u32, f32> = g.sum.iter().copied().collect();
+            let sum: TermMap = g.sum.iter().copied().collect();
             if sum.len() != g.sum.len() {
                 return Err(bad("groups.sum", "a term is listed twice"));
             }
@@ -388,13 +394,13 @@ fn check_postings(s: &Saved) -> Result<(), BacklogError> {
 fn check_features(s: &Saved, groups: &[Group]) -> Result<(), BacklogError> {
     let mut seen = BTreeSet::new();
     for g in groups.iter().filter(|g| g.merged_into.is_none()) {
-        if let Some(f) = g.feature {
-            if f >= s.next_feature || !seen.insert(f) {
-                return Err(bad(
-                    "groups.feature",
-                    format!("feature id F{f} is reused or past next_feature"),
-                ));
-            }
+        if let Some(f) = g.feature
+            && (f >= s.next_feature || !seen.insert(f))
+        {
+            return Err(bad(
+                "groups.feature",
+                format!("feature id F{f} is reused or past next_feature"),
+            ));
         }
     }
     Ok(())
