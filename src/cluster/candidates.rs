@@ -49,6 +49,13 @@ pub(crate) struct Postings {
     items: Vec<u32>,
     /// Item index -> slot.
     slots: Vec<u32>,
+    /// Per slot, from `own_start[slot]` to `own_start[slot + 1]`: the
+    /// position of the slot's own entry in each list it is in, in the order
+    /// of its vector's terms. An item searching the index finds its place
+    /// in each list here (a binary search per list was a cache miss per
+    /// step on large inputs).
+    own: Vec<u32>,
+    own_start: Vec<u32>,
 }
 
 impl Postings {
@@ -64,18 +71,26 @@ impl Postings {
             slots[i as usize] = s as u32;
         }
         let mut lists: Vec<Vec<(u32, f32)>> = vec![Vec::new(); df.len()];
+        let mut own = Vec::new();
+        let mut own_start = Vec::with_capacity(items.len() + 1);
         for (s, &i) in items.iter().enumerate() {
+            own_start.push(own.len() as u32);
             for &(t, w) in &vectors[i as usize] {
                 let d = df[t as usize] as usize;
                 if (2..=max_df).contains(&d) {
-                    lists[t as usize].push((s as u32, w));
+                    let list = &mut lists[t as usize];
+                    own.push(list.len() as u32);
+                    list.push((s as u32, w));
                 }
             }
         }
+        own_start.push(own.len() as u32);
         Postings {
             lists,
             items,
             slots,
+            own,
+            own_start,
         }
     }
 
@@ -103,8 +118,9 @@ pub(crate) struct Accumulator {
     touched: Vec<u32>,
     /// Selection keys of the touched slots (see [`Accumulator::top`]).
     keys: Vec<u64>,
-    /// The terms an item searches through.
-    terms: Vec<(u32, f32)>,
+    /// The terms an item searches through, with the item's place in their
+    /// lists when known (`u32::MAX` when not).
+    terms: Vec<(u32, f32, u32)>,
     /// Per term: the list position of the first entry at or after the slot
     /// searched last, valid when the term's `epoch` is the current one.
     cursor: Vec<u32>,
@@ -185,16 +201,62 @@ impl Accumulator {
     ) {
         out.clear();
         let skip = skip.map(|i| postings.slots[i as usize]);
-        // The strongest indexed terms (ties by term id), visited in term
-        // order so that the float sums do not depend on the weights' order.
+        let terms = self.search_terms(postings, v, skip, search_terms);
+        for &(t, w, own) in &terms {
+            let pos = match skip {
+                Some(s)
+                    if postings.lists[t as usize]
+                        .get(own as usize)
+                        .is_some_and(|e| e.0 == s) =>
+                {
+                    Some(own as usize)
+                }
+                Some(s) => self.position(postings, t, s),
+                None => None,
+            };
+            self.score(postings.window(t, pos, window), w);
+        }
+        self.terms = terms;
+        self.best(postings, skip, k, out);
+    }
+
+    /// The `search_terms` strongest indexed terms of `v` (ties by term id),
+    /// in term order so that the float sums do not depend on the weights'
+    /// order, each with the place of the slot `skip` in its list when the
+    /// postings recorded it (`u32::MAX` when not).
+    fn search_terms(
+        &mut self,
+        postings: &Postings,
+        v: &SparseVec,
+        skip: Option<u32>,
+        search_terms: usize,
+    ) -> Vec<(u32, f32, u32)> {
         let mut terms = std::mem::take(&mut self.terms);
         terms.clear();
-        terms.extend(v.iter().filter(|e| {
-            postings
-                .lists
-                .get(e.0 as usize)
-                .is_some_and(|l| !l.is_empty())
-        }));
+        terms.extend(
+            v.iter()
+                .filter(|e| {
+                    postings
+                        .lists
+                        .get(e.0 as usize)
+                        .is_some_and(|l| !l.is_empty())
+                })
+                .map(|e| (e.0, e.1, u32::MAX)),
+        );
+        // An indexed item's own places, when `v` is its vector (one place
+        // per indexed term).
+        if let Some(s) = skip {
+            let s = s as usize;
+            let own = postings
+                .own_start
+                .get(s..s + 2)
+                .and_then(|r| postings.own.get(r[0] as usize..r[1] as usize));
+            if let Some(own) = own.filter(|o| o.len() == terms.len()) {
+                for (e, &p) in terms.iter_mut().zip(own) {
+                    e.2 = p;
+                }
+            }
+        }
         if terms.len() > search_terms {
             terms.select_nth_unstable_by(search_terms, |a, b| {
                 b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
@@ -202,23 +264,35 @@ impl Accumulator {
             terms.truncate(search_terms);
             terms.sort_unstable_by_key(|e| e.0);
         }
-        for &(t, w) in &terms {
-            let pos = skip.and_then(|s| self.position(postings, t, s));
-            // The item's own entry is scored too (one test fewer per
-            // entry) and left out below.
-            for &(j, wj) in postings.window(t, pos, window) {
-                let s = &mut self.scores[j as usize];
-                if *s == 0.0 {
-                    self.touched.push(j);
-                }
-                *s += w * wj;
-            }
+        terms
+    }
+
+    /// Adds `w` times each entry's weight to its slot's score. The item's
+    /// own entry is scored too (one test fewer per entry) and left out by
+    /// [`best`](Self::best). A slot is noted when its score was zero,
+    /// without a branch (every entry is written past the end, the length
+    /// grows when it counts): whether a slot was seen before is a coin
+    /// toss the branch predictor lost.
+    fn score(&mut self, entries: &[(u32, f32)], w: f32) {
+        let mut len = self.touched.len();
+        self.touched.resize(len + entries.len(), 0);
+        for &(j, wj) in entries {
+            let s = &mut self.scores[j as usize];
+            let before = *s;
+            self.touched[len] = j;
+            len += usize::from(before == 0.0);
+            *s = before + w * wj;
         }
-        self.terms = terms;
-        // Best score first, ties by slot, as one integer per slot: weights
-        // are positive, so a score's bits order like the score. Every
-        // touched score is cleared (a stale partial score would leak into
-        // the next item).
+        self.touched.truncate(len);
+    }
+
+    /// The `k` touched slots with the best scores but `skip` (best first,
+    /// ties by slot), as item indices sorted by score, into `out`; clears
+    /// every touched score (a stale partial score would leak into the next
+    /// item).
+    fn best(&mut self, postings: &Postings, skip: Option<u32>, k: usize, out: &mut Vec<u32>) {
+        // One integer per slot: weights are positive, so a score's bits
+        // order like the score.
         self.keys.clear();
         for &j in &self.touched {
             let s = std::mem::take(&mut self.scores[j as usize]);
@@ -329,39 +403,106 @@ fn candidate_lists(
 }
 
 /// The verified pairs of the candidate lists, sorted: each pair once, from
-/// the smaller index, or from the larger when the smaller did not keep it;
-/// concatenated in item order (and sorted), whatever the number of workers.
+/// the smaller index, or from the larger when the smaller did not keep it
+/// (`sim` is called with the index whose list holds the other first, as the
+/// float products depend on the order), whatever the number of workers.
+///
+/// The pairs a list holds toward smaller indices are laid out by their
+/// smaller index first (one counting pass; each row comes out sorted, as
+/// the lists are visited in index order), so that each item merges its own
+/// list with that row and the edges come out in order: no look-up of one
+/// item in another's list (a cache miss per pair on large inputs) and no
+/// sort of the edges.
 fn verify_candidates(
     cands: Vec<Vec<u32>>,
     sim: &(dyn Fn(usize, usize) -> f32 + Sync),
 ) -> Vec<Edge> {
     let n = cands.len();
-    let verify = |i: usize| -> Vec<Edge> {
-        let i32_ = i as u32;
-        cands[i]
-            .iter()
-            .filter(|&&j| j > i32_ || cands[j as usize].binary_search(&i32_).is_err())
-            .filter_map(|&j| {
-                let s = sim(i, j as usize);
-                (s >= MIN_EDGE).then_some((i32_.min(j), i32_.max(j), s))
-            })
-            .collect()
+    let (starts, back) = backward(&cands);
+    let verify = |a: usize, edges: &mut Vec<Edge>| {
+        let list = &cands[a];
+        let ahead = &list[list.partition_point(|&j| (j as usize) <= a)..];
+        let row = &back[starts[a] as usize..starts[a + 1] as usize];
+        let (mut x, mut y) = (0, 0);
+        let a32 = a as u32;
+        while x < ahead.len() || y < row.len() {
+            let (b, s) = match (ahead.get(x), row.get(y)) {
+                (Some(&f), Some(&r)) if f == r => {
+                    x += 1;
+                    y += 1;
+                    (f, sim(a, f as usize))
+                }
+                (Some(&f), Some(&r)) if r < f => {
+                    y += 1;
+                    (r, sim(r as usize, a))
+                }
+                (Some(&f), _) => {
+                    x += 1;
+                    (f, sim(a, f as usize))
+                }
+                (None, Some(&r)) => {
+                    y += 1;
+                    (r, sim(r as usize, a))
+                }
+                (None, None) => break,
+            };
+            if s >= MIN_EDGE {
+                edges.push((a32, b, s));
+            }
+        }
     };
     #[cfg(feature = "parallel")]
-    let mut edges: Vec<Edge> = {
+    let edges: Vec<Edge> = {
         use rayon::prelude::*;
-        // Rayon's collect keeps the item order.
-        (0..n).into_par_iter().flat_map_iter(verify).collect()
+        const CHUNK: usize = 1024;
+        // Rayon's collect keeps the chunk order.
+        let parts: Vec<Vec<Edge>> = (0..n.div_ceil(CHUNK))
+            .into_par_iter()
+            .map(|c| {
+                let mut edges = Vec::new();
+                for a in c * CHUNK..n.min((c + 1) * CHUNK) {
+                    verify(a, &mut edges);
+                }
+                edges
+            })
+            .collect();
+        parts.concat()
     };
     #[cfg(not(feature = "parallel"))]
-    let mut edges: Vec<Edge> = (0..n).flat_map(verify).collect();
-    drop(cands);
-    // Pairs are unique, so an unstable sort is deterministic.
-    #[cfg(feature = "parallel")]
-    rayon::slice::ParallelSliceMut::par_sort_unstable_by_key(&mut edges[..], |a| (a.0, a.1));
-    #[cfg(not(feature = "parallel"))]
-    edges.sort_unstable_by_key(|a| (a.0, a.1));
+    let edges: Vec<Edge> = {
+        let mut edges = Vec::new();
+        for a in 0..n {
+            verify(a, &mut edges);
+        }
+        edges
+    };
     edges
+}
+
+/// Per item `j`, the items `i > j` whose candidate list holds `j`,
+/// ascending: row `j` is `back[starts[j]..starts[j + 1]]`. One counting
+/// pass; each row comes out sorted, as the lists are visited in order.
+fn backward(cands: &[Vec<u32>]) -> (Vec<u32>, Vec<u32>) {
+    let n = cands.len();
+    let mut starts = vec![0u32; n + 1];
+    for (i, list) in cands.iter().enumerate() {
+        for &j in list.iter().take_while(|&&j| (j as usize) < i) {
+            starts[j as usize + 1] += 1;
+        }
+    }
+    for j in 0..n {
+        starts[j + 1] += starts[j];
+    }
+    let mut fill: Vec<u32> = starts[..n].to_vec();
+    let mut back = vec![0u32; starts[n] as usize];
+    for (i, list) in cands.iter().enumerate() {
+        for &j in list.iter().take_while(|&&j| (j as usize) < i) {
+            let at = &mut fill[j as usize];
+            back[*at as usize] = i as u32;
+            *at += 1;
+        }
+    }
+    (starts, back)
 }
 
 /// Every pair of the `n` items with a similarity `sim` of at least
@@ -526,6 +667,46 @@ mod tests {
                 assert_eq!(out, alone[i], "item {i}");
             }
         }
+    }
+
+    #[test]
+    fn verification_merges_both_directions_as_the_lists_say() {
+        // Random sorted lists, some holding their own item; the reference
+        // keeps each pair from the smaller index, or from the larger when
+        // the smaller's list lacks it, calling `sim` from the list's owner.
+        let mut state = 11u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as u32
+        };
+        let n = 200u32;
+        let cands: Vec<Vec<u32>> = (0..n)
+            .map(|_| {
+                let mut l: Vec<u32> = (0..next() % 12).map(|_| next() % n).collect();
+                l.sort_unstable();
+                l.dedup();
+                l
+            })
+            .collect();
+        // Asymmetric on purpose: the argument order shows in the value.
+        let sim = |i: usize, j: usize| 0.05 + ((i * 7 + j * 3) % 50) as f32 / 100.0;
+        let mut expected: Vec<Edge> = Vec::new();
+        for (i, l) in cands.iter().enumerate() {
+            for &j in l {
+                let ju = j as usize;
+                if ju > i || (ju < i && cands[ju].binary_search(&(i as u32)).is_err()) {
+                    let s = sim(i, ju);
+                    if s >= MIN_EDGE {
+                        expected.push((i.min(ju) as u32, i.max(ju) as u32, s));
+                    }
+                }
+            }
+        }
+        expected.sort_unstable_by_key(|e| (e.0, e.1));
+        assert!(expected.len() > 500);
+        assert_eq!(verify_candidates(cands, &sim), expected);
     }
 
     #[test]

@@ -215,6 +215,10 @@ pub(super) struct Namer<'a> {
     near: Vec<bool>,
     table: FxHashMap<u64, u32>,
     cands: Vec<Cand>,
+    /// Emptied occurrence lists of earlier groups' candidates, for reuse
+    /// (a group has hundreds of candidates: one allocation each was a tenth
+    /// of the naming's instructions).
+    spare: Vec<Vec<Occ>>,
 }
 
 /// A finaliser, so that sums of hashes (the order-free set key) spread.
@@ -255,6 +259,7 @@ impl<'a> Namer<'a> {
             near: Vec::new(),
             table: FxHashMap::default(),
             cands: Vec::new(),
+            spare: Vec::new(),
         }
     }
 
@@ -270,7 +275,11 @@ impl<'a> Namer<'a> {
         let n_keys = anchors.len().min(KEY_TERMS);
         let mut counts: Vec<Vec<(String, usize)>> = vec![Vec::new(); n_keys];
         self.table.clear();
-        self.cands.clear();
+        for c in self.cands.drain(..) {
+            let mut occ = c.occ;
+            occ.clear();
+            self.spare.push(occ);
+        }
         for (k, it) in items.iter().enumerate() {
             for (body, field) in [(false, &it.title), (true, &it.body)] {
                 let field = capped(field, NAME_TEXT_BYTES);
@@ -413,7 +422,7 @@ impl<'a> Namer<'a> {
                         cov: 0,
                         last: 0,
                         weight: rare,
-                        occ: Vec::new(),
+                        occ: self.spare.pop().unwrap_or_default(),
                     });
                     (self.cands.len() - 1) as u32
                 });

@@ -8,14 +8,12 @@
 //! static vectors), so the cosine measures what two requests share beyond
 //! the batch's common ground.
 //!
-//! Candidates without comparing all pairs: a 64-bit SimHash per item (the
-//! signs of 64 random-hyperplane projections, hyperplanes from a fixed
-//! seed), then [`TABLES`] orderings of the items by the signature rotated by
-//! a different byte (ties by id hash). Items close in an ordering share a
-//! long run of signature bits; each item looks at the [`WINDOW`] items on
-//! each side in every ordering, keeps the `semantic_candidates_per_item`
-//! with the fewest differing signature bits, and those pairs are verified
-//! with the exact cosine. Work per item: `TABLES × 2 × WINDOW` popcounts.
+//! Candidates without comparing all pairs: SimHash orderings of the dense
+//! vectors (see `simhash`).
+
+mod simhash;
+
+pub(crate) use simhash::{SimHash, hyperplanes, signature};
 
 use super::vectors::{self, SparseVec, capped};
 use crate::embed::{Scratch, StaticVectors, WordCount, normalize};
@@ -24,12 +22,6 @@ use crate::item::FeedbackItem;
 
 /// Title tokens count this many times, as in the term vectors.
 const TITLE_WEIGHT: f32 = 3.0;
-/// Orderings of the signatures.
-const TABLES: usize = 8;
-/// Neighbours looked at on each side of an item in each ordering.
-const WINDOW: usize = 8;
-/// Signature bits (hyperplanes).
-const BITS: usize = 64;
 
 /// The items' dense unit vectors.
 #[derive(Clone, Debug)]
@@ -46,11 +38,17 @@ pub(crate) struct Dense {
     trust: Vec<f32>,
     /// The batch mean subtracted from every vector (also from queries).
     center: Vec<f32>,
-    /// The rows quantised to int8 (`n × dims`) and each row's scale, for
-    /// the batch's pair similarities: a quarter of the bytes to fetch per
-    /// pair, and integer sums that do not depend on the order of the adds.
-    codes: Vec<i8>,
-    code_scales: Vec<f32>,
+    /// The rows quantised to int8, for the batch's pair similarities: a
+    /// quarter of the bytes to fetch per pair, and integer sums that do not
+    /// depend on the order of the adds. Each row is `stride` cache-line
+    /// blocks (zero past `dims`), so a 128-dimension row is two lines, not
+    /// three: the verification reads rows in random order.
+    codes: Vec<Block>,
+    stride: usize,
+    /// Per item: its codes' scale (negative for an item without a vector)
+    /// and its trust, side by side, so that a pair reads one line per item
+    /// besides the codes.
+    pair: Vec<(f32, f32)>,
     /// True when the vectors are the caller's embeddings.
     pub caller: bool,
 }
@@ -198,7 +196,8 @@ impl Dense {
             center,
             caller,
             codes: Vec::new(),
-            code_scales: Vec::new(),
+            stride: dims.div_ceil(BLOCK),
+            pair: Vec::new(),
         };
         for i in 0..items.len() {
             if d.has[i] {
@@ -216,24 +215,28 @@ impl Dense {
         Ok(Some(d))
     }
 
-    /// Fills `codes` and `code_scales` from the rows.
+    /// Fills `codes` and `pair` from the rows.
     fn quantise(&mut self) {
-        self.codes = vec![0i8; self.rows.len()];
-        self.code_scales = vec![0.0f32; self.has.len()];
+        let n = self.has.len();
+        self.codes = vec![Block([0; BLOCK]); n * self.stride];
+        self.pair = (0..n).map(|i| (-1.0, self.trust[i])).collect();
         if self.dims == 0 {
             return;
         }
         let rows = self.rows.chunks_exact(self.dims);
-        for ((row, code), scale) in rows
-            .zip(self.codes.chunks_exact_mut(self.dims))
-            .zip(&mut self.code_scales)
-        {
+        let codes = self.codes.chunks_exact_mut(self.stride);
+        for (((row, code), pair), &has) in rows.zip(codes).zip(&mut self.pair).zip(&self.has) {
             let max = row.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+            let mut scale = 0.0f32;
             if max > 0.0 {
-                *scale = max / 127.0;
-                for (c, x) in code.iter_mut().zip(row) {
-                    *c = (x / *scale).round().clamp(-127.0, 127.0) as i8;
+                scale = max / 127.0;
+                let cells = code.iter_mut().flat_map(|b| b.0.iter_mut());
+                for (c, x) in cells.zip(row) {
+                    *c = (x / scale).round().clamp(-127.0, 127.0) as i8;
                 }
+            }
+            if has {
+                pair.0 = scale;
             }
         }
     }
@@ -241,14 +244,15 @@ impl Dense {
     /// The cosine of items `i` and `j` from their int8 codes (within about
     /// 1% of the exact one), when both have a vector.
     pub fn quantised_cosine(&self, i: usize, j: usize) -> Option<f32> {
-        if !(self.has[i] && self.has[j]) {
+        let (si, sj) = (self.pair[i].0, self.pair[j].0);
+        if si < 0.0 || sj < 0.0 {
             return None;
         }
         let (a, b) = (
-            &self.codes[i * self.dims..(i + 1) * self.dims],
-            &self.codes[j * self.dims..(j + 1) * self.dims],
+            &self.codes[i * self.stride..(i + 1) * self.stride],
+            &self.codes[j * self.stride..(j + 1) * self.stride],
         );
-        Some(dot_i8(a, b) as f32 * self.code_scales[i] * self.code_scales[j])
+        Some(dot_blocks(a, b) as f32 * si * sj)
     }
 
     /// Item `i`'s unit vector, if it has one.
@@ -358,26 +362,29 @@ pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
     s
 }
 
-/// The dot product of two int8 vectors, exact in i32 (128 dimensions of
-/// at most 127² each stay far below `i32::MAX`; longer vectors are summed
-/// in chunks that cannot overflow).
-fn dot_i8(a: &[i8], b: &[i8]) -> i64 {
+/// Codes in a block (a cache line).
+const BLOCK: usize = 64;
+
+/// [`BLOCK`] int8 codes aligned to a cache line.
+#[derive(Clone, Copy, Debug)]
+#[repr(align(64))]
+struct Block([i8; BLOCK]);
+
+/// The dot product of two int8 vectors, exact: summed in i32 lanes over
+/// at most 64 blocks (each lane then holds at most 256 products of at most
+/// 127², far below `i32::MAX`), the chunks in i64.
+fn dot_blocks(a: &[Block], b: &[Block]) -> i64 {
     let mut total = 0i64;
-    for (ca, cb) in a.chunks(4096).zip(b.chunks(4096)) {
+    for (ca, cb) in a.chunks(64).zip(b.chunks(64)) {
         let mut acc = [0i32; 16];
-        let (xa, xb) = (ca.chunks_exact(16), cb.chunks_exact(16));
-        let (ra, rb) = (xa.remainder(), xb.remainder());
-        for (x, y) in xa.zip(xb) {
-            for k in 0..16 {
-                acc[k] += i32::from(x[k]) * i32::from(y[k]);
+        for (x, y) in ca.iter().zip(cb) {
+            for (xs, ys) in x.0.chunks_exact(16).zip(y.0.chunks_exact(16)) {
+                for k in 0..16 {
+                    acc[k] += i32::from(xs[k]) * i32::from(ys[k]);
+                }
             }
         }
-        let rest: i32 = ra
-            .iter()
-            .zip(rb)
-            .map(|(x, y)| i32::from(*x) * i32::from(*y))
-            .sum();
-        total += acc.iter().map(|&x| i64::from(x)).sum::<i64>() + i64::from(rest);
+        total += acc.iter().map(|&x| i64::from(x)).sum::<i64>();
     }
     total
 }
@@ -401,173 +408,17 @@ pub(crate) fn pair_similarity(
     i: usize,
     j: usize,
 ) -> f32 {
-    let lexical = vectors::dot(&sparse[i], &sparse[j]);
+    // Both vectors of `j` are fetched before either is used: `j` is a
+    // random item, and the dense codes' cache misses then overlap the
+    // sparse vector's (the sums are the same in any order).
+    let (a, b) = (&sparse[i], &sparse[j]);
     match dense {
         Some(d) => {
             let semantic = d.quantised_cosine(i, j);
-            mix(lexical, semantic, weight * d.trust[i].min(d.trust[j]))
+            let lexical = vectors::dot(a, b);
+            mix(lexical, semantic, weight * d.pair[i].1.min(d.pair[j].1))
         }
-        None => lexical,
-    }
-}
-
-/// SimHash signatures of a batch's dense vectors and their orderings.
-#[derive(Clone, Debug)]
-pub(crate) struct SimHash {
-    /// `BITS × dims` hyperplane normals.
-    planes: Vec<f32>,
-    dims: usize,
-    /// Per item: its signature (0 for an item without a vector).
-    sigs: Vec<u64>,
-    /// Per ordering: `(rotated signature, id key, item)` sorted; items
-    /// without a vector are left out.
-    tables: Vec<Vec<(u64, u64, u32)>>,
-    /// Per ordering: each item's place in it (unused for an item without a
-    /// vector), so that a batch item needs no search.
-    places: Vec<Vec<u32>>,
-}
-
-/// SplitMix64: the fixed pseudo-random stream of the hyperplanes.
-fn splitmix(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-/// The fixed SimHash hyperplanes for vectors of `dims` dimensions
-/// (`BITS × dims` values; the same for every batch and backlog).
-pub(crate) fn hyperplanes(dims: usize) -> Vec<f32> {
-    let mut state = 0x005E_ED0F_u64 ^ dims as u64;
-    // Roughly Gaussian normals: the sum of four uniforms, centred.
-    (0..BITS * dims)
-        .map(|_| {
-            (0..4)
-                .map(|_| (splitmix(&mut state) >> 40) as f32 / (1u64 << 24) as f32 - 0.5)
-                .sum()
-        })
-        .collect()
-}
-
-/// The SimHash signature of `v` under `planes` (see [`hyperplanes`]).
-pub(crate) fn signature(planes: &[f32], dims: usize, v: &[f32]) -> u64 {
-    let mut sig = 0u64;
-    for (b, plane) in planes.chunks_exact(dims).enumerate() {
-        if dot(plane, v) > 0.0 {
-            sig |= 1 << b;
-        }
-    }
-    sig
-}
-
-impl SimHash {
-    /// Signs and orders the vectors of `dense`; `keys` are the items' id
-    /// hashes (ties in an ordering).
-    pub fn new(dense: &Dense, keys: &[u64]) -> SimHash {
-        let dims = dense.dims;
-        let planes = hyperplanes(dims);
-        let mut h = SimHash {
-            planes,
-            dims,
-            sigs: Vec::new(),
-            tables: Vec::new(),
-            places: Vec::new(),
-        };
-        h.sigs = (0..dense.len())
-            .map(|i| dense.row(i).map_or(0, |r| h.signature(r)))
-            .collect();
-        h.tables = (0..TABLES)
-            .map(|t| {
-                let mut table: Vec<(u64, u64, u32)> = (0..dense.len())
-                    .filter(|&i| dense.has[i])
-                    .map(|i| (h.sigs[i].rotate_left(8 * t as u32), keys[i], i as u32))
-                    .collect();
-                table.sort_unstable();
-                table
-            })
-            .collect();
-        h.places = h
-            .tables
-            .iter()
-            .map(|table| {
-                let mut places = vec![0u32; dense.len()];
-                for (p, e) in table.iter().enumerate() {
-                    places[e.2 as usize] = p as u32;
-                }
-                places
-            })
-            .collect();
-        h
-    }
-
-    /// The signature of a unit vector of the batch's dimension.
-    pub fn signature(&self, v: &[f32]) -> u64 {
-        signature(&self.planes, self.dims, v)
-    }
-
-    /// The up to `k` items nearest to signature `sig` (fewest differing
-    /// bits, ties by item index) among each ordering's neighbours of the
-    /// place of `(sig, key)`, leaving out `skip`; sorted by index.
-    pub fn neighbours(&self, sig: u64, key: u64, skip: Option<u32>, k: usize, out: &mut Vec<u32>) {
-        let places: Vec<usize> = self
-            .tables
-            .iter()
-            .enumerate()
-            .map(|(t, table)| {
-                let probe = (sig.rotate_left(8 * t as u32), key);
-                table.partition_point(|e| (e.0, e.1) < probe)
-            })
-            .collect();
-        self.near(sig, &places, skip, k, out);
-    }
-
-    /// The up to `k` items nearest to `sig` among the neighbours of the
-    /// given place in each ordering (see [`neighbours`](Self::neighbours)).
-    fn near(&self, sig: u64, places: &[usize], skip: Option<u32>, k: usize, out: &mut Vec<u32>) {
-        out.clear();
-        if k == 0 {
-            return;
-        }
-        let mut found: Vec<(u32, u32)> = Vec::with_capacity(TABLES * (2 * WINDOW + 1));
-        for (table, &pos) in self.tables.iter().zip(places) {
-            let lo = pos.saturating_sub(WINDOW);
-            let hi = (pos + WINDOW + 1).min(table.len());
-            for e in &table[lo..hi] {
-                if Some(e.2) != skip {
-                    found.push(((self.sigs[e.2 as usize] ^ sig).count_ones(), e.2));
-                }
-            }
-        }
-        found.sort_unstable();
-        found.dedup_by_key(|e| e.1);
-        // After the sort, equal items are adjacent only when their distance
-        // is too (always: one item has one distance).
-        found.truncate(k);
-        out.extend(found.iter().map(|e| e.1));
-        out.sort_unstable();
-    }
-
-    /// Each item's semantic candidates (see [`neighbours`](Self::neighbours)),
-    /// sorted by index.
-    pub fn all_neighbours(&self, dense: &Dense, k: usize) -> Vec<Vec<u32>> {
-        let one = |i: usize| {
-            let mut out = Vec::new();
-            if dense.has[i] {
-                // An item's own place: the search for its (signature, key)
-                // would land there too.
-                let places: [usize; TABLES] = std::array::from_fn(|t| self.places[t][i] as usize);
-                self.near(self.sigs[i], &places, Some(i as u32), k, &mut out);
-            }
-            out
-        };
-        #[cfg(feature = "parallel")]
-        {
-            use rayon::prelude::*;
-            (0..self.sigs.len()).into_par_iter().map(one).collect()
-        }
-        #[cfg(not(feature = "parallel"))]
-        (0..self.sigs.len()).map(one).collect()
+        None => vectors::dot(a, b),
     }
 }
 
@@ -575,7 +426,7 @@ impl SimHash {
 mod tests {
     use super::*;
 
-    fn embedded(id: &str, e: &[f32]) -> FeedbackItem {
+    pub(super) fn embedded(id: &str, e: &[f32]) -> FeedbackItem {
         FeedbackItem::new(id).with_embedding(e.to_vec())
     }
 
@@ -647,7 +498,11 @@ mod tests {
                 assert!((exact - q).abs() < 0.02, "{i} {j}: {exact} {q}");
             }
         }
-        assert_eq!(dot_i8(&[127; 300], &[-127; 300]), -127 * 127 * 300);
+        let (plus, minus) = (
+            vec![Block([127; BLOCK]); 70],
+            vec![Block([-127; BLOCK]); 70],
+        );
+        assert_eq!(dot_blocks(&plus, &minus), -127 * 127 * 64 * 70);
     }
 
     #[test]
@@ -700,46 +555,17 @@ mod tests {
     }
 
     /// `n` items in `topics` tight bundles of 16-dim vectors.
-    fn bundles(n: usize, topics: usize) -> Vec<FeedbackItem> {
+    pub(super) fn bundles(n: usize, topics: usize) -> Vec<FeedbackItem> {
         let mut state = 7u64;
         (0..n)
             .map(|i| {
                 let mut e = vec![0.0f32; 16];
                 e[i % topics] = 4.0;
                 for x in &mut e {
-                    *x += (splitmix(&mut state) >> 40) as f32 / (1u64 << 24) as f32 - 0.5;
+                    *x += (simhash::splitmix(&mut state) >> 40) as f32 / (1u64 << 24) as f32 - 0.5;
                 }
                 embedded(&format!("{i:04}"), &e)
             })
             .collect()
-    }
-
-    #[test]
-    fn simhash_neighbours_are_mostly_of_the_same_bundle_and_bounded() {
-        let items = bundles(400, 8);
-        let refs: Vec<&FeedbackItem> = items.iter().collect();
-        let d = Dense::build(&refs, None, true).unwrap().unwrap();
-        let keys: Vec<u64> = refs
-            .iter()
-            .map(|it| super::super::id_hash(&it.id))
-            .collect();
-        let h = SimHash::new(&d, &keys);
-        let all = h.all_neighbours(&d, 6);
-        let (mut same, mut total) = (0, 0);
-        for (i, near) in all.iter().enumerate() {
-            assert!(near.len() <= 6 && !near.contains(&(i as u32)));
-            assert!(near.windows(2).all(|w| w[0] < w[1]));
-            same += near.iter().filter(|&&j| j as usize % 8 == i % 8).count();
-            total += near.len();
-        }
-        assert!(total >= 400 * 5, "{total}");
-        assert!(same * 10 >= total * 9, "{same} of {total}");
-        assert!(h.all_neighbours(&d, 0).iter().all(Vec::is_empty));
-        // The batch's own places give what a search would.
-        let mut out = Vec::new();
-        for i in [0usize, 17, 399] {
-            h.neighbours(h.sigs[i], keys[i], Some(i as u32), 6, &mut out);
-            assert_eq!(out, all[i]);
-        }
     }
 }

@@ -41,6 +41,18 @@ pub(crate) fn capped(s: &str, max: usize) -> &str {
 /// them cost duplicate bug reports a third of their best ARI, and keeping
 /// them changed the intent sets by under 0.003.
 pub(crate) fn is_content_term(term: &str) -> bool {
+    if term.is_ascii() {
+        // What `content_term_by_chars` says for ASCII: at least two
+        // characters, a letter or a digit among them.
+        return term.len() >= 2
+            && term.bytes().any(|b| b.is_ascii_alphanumeric())
+            && !text::is_stop_term(term);
+    }
+    content_term_by_chars(term)
+}
+
+/// [`is_content_term`] for any text, character by character.
+fn content_term_by_chars(term: &str) -> bool {
     let mut chars = term.chars();
     let Some(first) = chars.next() else {
         return false;
@@ -420,6 +432,22 @@ pub(crate) fn shared(a: &[(u32, f32)], b: &[(u32, f32)]) -> Vec<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_ascii_rule_for_content_terms_is_the_general_one() {
+        let mut terms: Vec<String> = (0u8..128).map(|b| char::from(b).to_string()).collect();
+        for a in 32u8..127 {
+            for b in 32u8..127 {
+                terms.push([char::from(a), char::from(b)].iter().collect());
+            }
+        }
+        terms.extend(
+            ["the", "and", "export", "3.3.4", "__", "--x", "a1", "would"].map(String::from),
+        );
+        for t in &terms {
+            assert_eq!(is_content_term(t), content_term_by_chars(t), "{t:?}");
+        }
+    }
 
     #[test]
     fn content_terms() {

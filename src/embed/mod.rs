@@ -6,11 +6,12 @@
 //! vocabulary on its own, so a text's embedding costs a few table look-ups
 //! per word and no model at run time.
 
+mod tokens;
 mod wordpiece;
 
 use std::sync::Arc;
 
-use crate::text::FxHashMap;
+use tokens::Tokens;
 
 /// The magic bytes that start a static vector file.
 const MAGIC: &[u8; 4] = b"FTSV";
@@ -99,7 +100,7 @@ pub struct StaticVectors {
 
 struct Table {
     dims: usize,
-    ids: FxHashMap<Box<str>, u32>,
+    ids: Tokens,
     scales: Vec<f32>,
     values: Vec<i8>,
 }
@@ -163,8 +164,7 @@ impl StaticVectors {
         if count > r.bytes.len() / (6 + dims) {
             return Err(VectorsError::Truncated("the tokens"));
         }
-        let mut ids: FxHashMap<Box<str>, u32> = FxHashMap::default();
-        ids.reserve(count);
+        let mut ids = Tokens::with_capacity(count, 0);
         for index in 0..count {
             let len = usize::from(r.take(1, "the tokens")?[0]);
             let raw = r.take(len, "the tokens")?;
@@ -178,12 +178,8 @@ impl StaticVectors {
                     reason: "empty",
                 });
             }
-            if ids.insert(token.into(), index as u32).is_some() {
-                return Err(VectorsError::BadToken {
-                    index,
-                    reason: "repeats an earlier token",
-                });
-            }
+            ids.insert(token)
+                .map_err(|reason| VectorsError::BadToken { index, reason })?;
         }
         let raw = r.take(4 * count, "the scales")?;
         let mut scales = Vec::with_capacity(count);
@@ -271,7 +267,8 @@ impl StaticVectors {
             let whole = wordpiece::pieces(
                 w,
                 piece,
-                |p| t.ids.get(p).copied(),
+                t.ids.max_len(),
+                |p| t.ids.get(p),
                 |id| {
                     let id = id as usize;
                     let scale = t.scales[id] * weight;

@@ -64,12 +64,23 @@ pub(crate) fn for_each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str
             buf.clear();
         }
     };
+    let mut one = String::new();
     for c in text.chars() {
-        if c.is_whitespace() || c.is_control() || c == '\u{FFFD}' {
+        // ASCII (most text) by a table; the rules below give the same.
+        if c.is_ascii() {
+            match ASCII[c as usize] {
+                BREAK => flush(buf, &mut f),
+                PUNCT => {
+                    flush(buf, &mut f);
+                    f(c.encode_utf8(&mut [0; 4]));
+                }
+                _ => buf.push(c.to_ascii_lowercase()),
+            }
+        } else if c.is_whitespace() || c.is_control() || c == '\u{FFFD}' {
             flush(buf, &mut f);
         } else if is_punct(c) || is_cjk(c) {
             flush(buf, &mut f);
-            let mut one = String::new();
+            one.clear();
             fold(c, &mut one);
             f(&one);
         } else if !is_mark(c) {
@@ -79,32 +90,64 @@ pub(crate) fn for_each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str
     flush(buf, &mut f);
 }
 
+/// An ASCII character that ends a word (white space, a control).
+const BREAK: u8 = 1;
+/// An ASCII character that ends a word and is one (punctuation).
+const PUNCT: u8 = 2;
+
+/// The class of each ASCII character: [`BREAK`], [`PUNCT`] or 0 (part of
+/// a word), as `for_each_word`'s general rules classify it.
+const ASCII: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8 as char;
+        t[b] = if c.is_ascii_whitespace() || c.is_ascii_control() {
+            BREAK
+        } else if c.is_ascii_punctuation() {
+            PUNCT
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
+
 /// Splits `word` into WordPiece pieces found by `lookup` (greedy longest
 /// match from the left; continuation pieces are looked up with a `##`
 /// prefix) and calls `f(id)` for each. Where no piece matches at a position,
-/// the rest of the word is skipped. `piece` is scratch space. Returns whether
-/// the word was one whole token (its first piece is the whole word).
+/// the rest of the word is skipped. `piece` is scratch space; `max_len` is
+/// the longest token's length in bytes (no longer piece is looked up).
+/// Returns whether the word was one whole token (its first piece is the
+/// whole word).
 pub(crate) fn pieces(
     word: &str,
     piece: &mut String,
+    max_len: usize,
     lookup: impl Fn(&str) -> Option<u32>,
     mut f: impl FnMut(u32),
 ) -> bool {
-    if word.chars().count() > MAX_WORD_CHARS {
+    if word.len() > MAX_WORD_CHARS && word.chars().count() > MAX_WORD_CHARS {
         return false;
     }
     let mut start = 0;
     while start < word.len() {
-        let mut end = word.len();
+        let prefix = if start > 0 { 2 } else { 0 };
+        let mut end = word.len().min(start + max_len.saturating_sub(prefix));
         let mut found = None;
         while end > start {
             if word.is_char_boundary(end) {
-                piece.clear();
-                if start > 0 {
+                // A word's first piece is looked up in place.
+                let id = if start == 0 {
+                    lookup(&word[..end])
+                } else {
+                    piece.clear();
                     piece.push_str("##");
-                }
-                piece.push_str(&word[start..end]);
-                if let Some(id) = lookup(piece) {
+                    piece.push_str(&word[start..end]);
+                    lookup(piece)
+                };
+                if let Some(id) = id {
                     found = Some(id);
                     break;
                 }
@@ -144,21 +187,42 @@ mod tests {
     }
 
     #[test]
+    fn the_ascii_table_agrees_with_the_general_rules() {
+        for b in 0u8..128 {
+            let c = char::from(b);
+            let general = if c.is_whitespace() || c.is_control() {
+                BREAK
+            } else if is_punct(c) || is_cjk(c) {
+                PUNCT
+            } else {
+                assert!(!is_mark(c));
+                let mut folded = String::new();
+                fold(c, &mut folded);
+                assert_eq!(folded, c.to_ascii_lowercase().to_string());
+                0
+            };
+            assert_eq!(ASCII[usize::from(b)], general, "{b}");
+        }
+    }
+
+    #[test]
     fn wordpiece_is_greedy_longest_match() {
         let vocab = ["un", "##aff", "##able", "unaff", "##a"];
         let lookup = |p: &str| vocab.iter().position(|v| *v == p).map(|i| i as u32);
         let mut got = Vec::new();
-        let whole = pieces("unaffable", &mut String::new(), lookup, |id| got.push(id));
+        let whole = pieces("unaffable", &mut String::new(), 6, lookup, |id| {
+            got.push(id)
+        });
         assert_eq!(got, [3, 2]); // "unaff" + "##able"
         assert!(!whole);
         got.clear();
-        assert!(pieces("un", &mut String::new(), lookup, |id| got.push(id)));
+        assert!(pieces("un", &mut String::new(), 6, lookup, |id| got.push(id)));
         assert_eq!(got, [0]);
         got.clear();
-        pieces("unxyz", &mut String::new(), lookup, |id| got.push(id));
+        pieces("unxyz", &mut String::new(), 6, lookup, |id| got.push(id));
         assert_eq!(got, [0]); // "un", then nothing matches
         got.clear();
-        pieces(&"a".repeat(101), &mut String::new(), lookup, |id| {
+        pieces(&"a".repeat(101), &mut String::new(), 6, lookup, |id| {
             got.push(id)
         });
         assert!(got.is_empty());
