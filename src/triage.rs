@@ -149,8 +149,10 @@ impl Triage {
     /// Builds the report. Fails on an invalid item or a repeated id (the
     /// error names it). The report does not depend on the order of `items`.
     pub fn report(&self, items: &[FeedbackItem]) -> Result<TriageReport, ItemError> {
-        let clustering = self.clusterer.cluster(items)?;
         let classes = self.classes(items)?;
+        // The features' class mix from these classes: each item is
+        // classified once.
+        let clustering = self.clusterer.cluster_classified(items, &classes)?;
         Ok(self.assemble(items, &classes, clustering))
     }
 

@@ -276,3 +276,20 @@ fn a_looser_clusterer_finds_more_shared_demand() {
     assert!(r.features.is_empty());
     assert_eq!(r.signals.focus.shared_items, 0);
 }
+
+#[test]
+fn features_carry_the_clusterers_class_mix() {
+    // The report classifies each item once and counts the features' class
+    // mix from those classes: it must equal what the clusterer counts on
+    // its own.
+    let items = backlog();
+    let triage = Triage::builtin();
+    let report = triage.report(&items).unwrap();
+    let clustering = triage.clusterer().cluster(&items).unwrap();
+    assert_eq!(report.features.len(), clustering.features.len());
+    assert!(!report.features.is_empty());
+    for (r, c) in report.features.iter().zip(&clustering.features) {
+        assert_eq!(r.feature.id, c.id);
+        assert_eq!(r.feature.class_mix, c.class_mix, "{}", c.id);
+    }
+}

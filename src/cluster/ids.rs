@@ -3,24 +3,26 @@
 use crate::error::ItemError;
 use crate::item::FeedbackItem;
 
-/// Validates the items, rejects repeated ids (naming the smallest) and puts
-/// the items in the order of [`id_hash`] of their id, ties by id: the order
-/// the whole pipeline works in.
-pub(super) fn ordered_items(items: &[FeedbackItem]) -> Result<Vec<&FeedbackItem>, ItemError> {
+/// Validates the items, rejects repeated ids (naming the smallest) and
+/// returns the items' positions in the order of [`id_hash`] of their id,
+/// ties by id: the order the whole pipeline works in.
+pub(super) fn ordered_positions(items: &[FeedbackItem]) -> Result<Vec<u32>, ItemError> {
     for it in items {
         it.validate()?;
     }
-    let mut keyed: Vec<(u64, &FeedbackItem)> =
-        items.iter().map(|it| (id_hash(&it.id), it)).collect();
-    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)));
+    let id = |i: u32| &items[i as usize].id;
+    let mut keyed: Vec<(u64, u32)> = (0..items.len() as u32)
+        .map(|i| (id_hash(id(i)), i))
+        .collect();
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| id(a.1).cmp(id(b.1))));
     // Equal ids have equal hashes, so they are neighbours.
     if let Some(w) = keyed
         .windows(2)
-        .filter(|w| w[0].1.id == w[1].1.id)
-        .min_by(|a, b| a[0].1.id.cmp(&b[0].1.id))
+        .filter(|w| id(w[0].1) == id(w[1].1))
+        .min_by(|a, b| id(a[0].1).cmp(id(b[0].1)))
     {
         return Err(ItemError::DuplicateId {
-            id: w[0].1.id.clone(),
+            id: id(w[0].1).clone(),
         });
     }
     Ok(keyed.into_iter().map(|e| e.1).collect())

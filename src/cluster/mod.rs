@@ -45,6 +45,7 @@ pub use result::{
     GroupKind, SpecialCase, SpecialReason,
 };
 
+use crate::class::Class;
 use crate::classify::Classifier;
 use crate::embed::StaticVectors;
 use crate::error::{ItemError, ParamsError};
@@ -52,7 +53,7 @@ use crate::item::FeedbackItem;
 use candidates::{Edge, MIN_DF_CAP};
 use describe::{Description, describe, rank};
 pub(crate) use ids::id_hash;
-use ids::{group_id, id_keys, ordered_items};
+use ids::{group_id, id_keys, ordered_positions};
 use naming::{KEY_TERMS, TITLE_REVIEW, TITLE_SAME, cap_title, surfaces, title_similarity};
 use semantic::{Dense, SimHash};
 use vectors::{Corpus, SparseVec};
@@ -123,6 +124,8 @@ enum Mode {
 /// built from.
 struct Grouped<'a> {
     items: Vec<&'a FeedbackItem>,
+    /// Each of `items`' position in the caller's slice.
+    positions: Vec<u32>,
     corpus: Corpus,
     /// The items' dense vectors, when meaning counts.
     dense: Option<Dense>,
@@ -193,7 +196,20 @@ impl Clusterer {
     /// the order of `items`.
     pub fn cluster(&self, items: &[FeedbackItem]) -> Result<Clustering, ItemError> {
         let grouped = self.group(items, Mode::Fast)?;
-        Ok(self.assemble(&grouped).0)
+        Ok(self.assemble(&grouped, None).0)
+    }
+
+    /// Like [`cluster`](Self::cluster), with each item's class given (in
+    /// the order of `items`, as this clusterer's classifier gives it) for
+    /// the features' class mix, so a caller that classified the items
+    /// already does not pay for it twice.
+    pub(crate) fn cluster_classified(
+        &self,
+        items: &[FeedbackItem],
+        classes: &[Option<Class>],
+    ) -> Result<Clustering, ItemError> {
+        let grouped = self.group(items, Mode::Fast)?;
+        Ok(self.assemble(&grouped, Some(classes)).0)
     }
 
     /// Like [`cluster`](Self::cluster), and also returns an index for
@@ -221,7 +237,7 @@ impl Clusterer {
         items: &[FeedbackItem],
     ) -> Result<(Clustering, ClusterIndex), ItemError> {
         let grouped = self.group(items, Mode::Fast)?;
-        let (clustering, infos) = self.assemble(&grouped);
+        let (clustering, infos) = self.assemble(&grouped, None);
         let index = ClusterIndex::new(self.clone(), &grouped, infos);
         Ok((clustering, index))
     }
@@ -232,7 +248,7 @@ impl Clusterer {
     #[doc(hidden)]
     pub fn cluster_exhaustive(&self, items: &[FeedbackItem]) -> Result<Clustering, ItemError> {
         let grouped = self.group(items, Mode::Exhaustive)?;
-        Ok(self.assemble(&grouped).0)
+        Ok(self.assemble(&grouped, None).0)
     }
 
     /// The pairs `(id, id, similarity)` (the smaller id first, sorted) with
@@ -245,7 +261,10 @@ impl Clusterer {
         items: &[FeedbackItem],
         exhaustive: bool,
     ) -> Result<Vec<(String, String, f64)>, ItemError> {
-        let ordered = ordered_items(items)?;
+        let ordered: Vec<&FeedbackItem> = ordered_positions(items)?
+            .into_iter()
+            .map(|i| &items[i as usize])
+            .collect();
         let corpus = Corpus::build(&ordered, self.params.max_terms_per_item, false);
         let dense = self.dense(&ordered)?;
         let mode = if exhaustive {
@@ -338,7 +357,7 @@ impl Clusterer {
         ((self.params.max_document_ratio * n as f64).ceil() as usize).max(MIN_DF_CAP)
     }
 
-    /// The dense vectors of `items` (see `ordered_items`), unless meaning
+    /// The dense vectors of `items` (see `ordered_positions`), unless meaning
     /// is switched off or there is none.
     fn dense(&self, items: &[&FeedbackItem]) -> Result<Option<Dense>, ItemError> {
         if self.params.semantic_weight <= 0.0 {
@@ -368,7 +387,7 @@ impl Clusterer {
         )
     }
 
-    /// Candidate edges between `items` (see `ordered_items`), whose vectors
+    /// Candidate edges between `items` (see `ordered_positions`), whose vectors
     /// are `corpus`'s and `dense`'s.
     fn edges(
         &self,
@@ -407,7 +426,8 @@ impl Clusterer {
     }
 
     fn group<'a>(&self, items: &'a [FeedbackItem], mode: Mode) -> Result<Grouped<'a>, ItemError> {
-        let ordered = ordered_items(items)?;
+        let positions = ordered_positions(items)?;
+        let ordered: Vec<&FeedbackItem> = positions.iter().map(|&i| &items[i as usize]).collect();
         let corpus = Corpus::build(&ordered, self.params.max_terms_per_item, false);
         let dense = self.dense(&ordered)?;
         let edges = self.edges(&ordered, &corpus, dense.as_ref(), mode);
@@ -455,6 +475,7 @@ impl Clusterer {
         groups.sort_unstable_by(|a, b| id(&a[0]).cmp(id(&b[0])));
         Ok(Grouped {
             items: ordered,
+            positions,
             corpus,
             dense,
             groups,
@@ -534,7 +555,13 @@ impl Clusterer {
         t.max(weight * shrink * (1.0 - d)).min(1.0)
     }
 
-    fn assemble(&self, g: &Grouped<'_>) -> (Clustering, Vec<GroupInfo>) {
+    /// Names, describes and ranks the groups; `classes` (in the caller's
+    /// item order) gives the class mix, else each member is classified.
+    fn assemble(
+        &self,
+        g: &Grouped<'_>,
+        classes: Option<&[Option<Class>]>,
+    ) -> (Clustering, Vec<GroupInfo>) {
         let corpus = &g.corpus;
         let mut clustering = Clustering::default();
         let mut infos = Vec::with_capacity(g.groups.len());
@@ -577,8 +604,11 @@ impl Clusterer {
                 choices.push(named.choices);
                 feature_infos.push(infos.len() - 1);
                 let mut class_mix = ClassMix::default();
-                for it in &items {
-                    class_mix.add(self.classifier.classify(it).ok().and_then(|c| c.class));
+                for (&i, it) in members.iter().zip(&items) {
+                    class_mix.add(match classes {
+                        Some(c) => c[g.positions[i as usize] as usize],
+                        None => self.classifier.classify(it).ok().and_then(|c| c.class),
+                    });
                 }
                 clustering.features.push(CandidateFeature {
                     id,

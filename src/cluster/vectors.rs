@@ -229,7 +229,7 @@ pub(crate) struct Corpus {
 }
 
 impl Corpus {
-    /// Analyses `items` (in the clustering's order, see `ordered_items`) and
+    /// Analyses `items` (in the clustering's order, see `ordered_positions`) and
     /// builds their vectors, keeping at most `max_terms` terms per item.
     pub fn build(items: &[&FeedbackItem], max_terms: usize, uniform: bool) -> Corpus {
         let mut c = Corpus {
