@@ -92,14 +92,21 @@ fn figures(texts: &[(String, String)]) {
     );
 }
 
-fn scale(c: &mut Criterion, texts: &[(String, String)]) {
+/// One criterion group timing `Clusterer::cluster` on `items(n)` for each
+/// size.
+fn curve(
+    c: &mut Criterion,
+    name: &str,
+    sizes: &[usize],
+    items: impl Fn(usize) -> Vec<FeedbackItem>,
+) {
     let cl = Clusterer::default();
-    let mut g = c.benchmark_group("cluster/scale");
+    let mut g = c.benchmark_group(name);
     g.sample_size(10)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(5));
-    for n in [1_000usize, 10_000, 100_000] {
-        let items = common::scale_items(n, texts);
+    for &n in sizes {
+        let items = items(n);
         g.throughput(Throughput::Elements(n as u64));
         g.bench_with_input(BenchmarkId::from_parameter(n), &items, |b, items| {
             b.iter(|| {
@@ -111,6 +118,12 @@ fn scale(c: &mut Criterion, texts: &[(String, String)]) {
         });
     }
     g.finish();
+}
+
+fn scale(c: &mut Criterion, texts: &[(String, String)]) {
+    curve(c, "cluster/scale", &[1_000, 10_000, 100_000], |n| {
+        common::scale_items(n, texts)
+    });
 }
 
 /// The stand-in model of `cluster/embedded`: the sum of one pseudo-random
@@ -140,29 +153,15 @@ fn embed(item: &FeedbackItem, dims: usize) -> Vec<f32> {
 }
 
 fn embedded(c: &mut Criterion, texts: &[(String, String)]) {
-    let cl = Clusterer::default();
-    let mut g = c.benchmark_group("cluster/embedded");
-    g.sample_size(10)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(5));
-    for n in [1_000usize, 10_000] {
-        let items: Vec<FeedbackItem> = common::scale_items(n, texts)
+    curve(c, "cluster/embedded", &[1_000, 10_000], |n| {
+        common::scale_items(n, texts)
             .into_iter()
             .map(|it| {
                 let e = embed(&it, 384);
                 it.with_embedding(e)
             })
-            .collect();
-        g.throughput(Throughput::Elements(n as u64));
-        g.bench_with_input(BenchmarkId::from_parameter(n), &items, |b, items| {
-            b.iter(|| {
-                let c = cl.cluster(black_box(items)).unwrap();
-                assert_eq!(c.len(), items.len());
-                c
-            })
-        });
-    }
-    g.finish();
+            .collect()
+    });
 }
 
 fn main() {

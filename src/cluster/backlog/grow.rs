@@ -21,16 +21,7 @@ impl Backlog {
     ) -> Vec<(u32, f32)> {
         let p = &self.params;
         let mut strongest: Vec<(u32, f32)> = v.to_vec();
-        let stronger = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
-        let search = p.max_search_terms_per_item;
-        if search == 0 {
-            strongest.clear();
-        } else if strongest.len() > search {
-            // A total order: the selection is the sort's prefix.
-            strongest.select_nth_unstable_by(search - 1, stronger);
-            strongest.truncate(search);
-        }
-        strongest.sort_unstable_by(stronger);
+        best_first(&mut strongest, p.max_search_terms_per_item);
         let (depth, keep) = (p.max_postings_per_term, p.max_candidates_per_item);
         // A dense score per group, reset through the list of touched ones:
         // the scan costs the entries read, not the number of groups.
@@ -53,17 +44,8 @@ impl Backlog {
             .iter()
             .map(|&g| (g, std::mem::replace(&mut slots[g as usize].score, 0.0)))
             .collect();
-        // Only the best `keep` are verified: select them, then order them
-        // (the order is total, groups are distinct, so this is the sort's
-        // prefix).
-        let best_first = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
-        if keep == 0 {
-            cands.clear();
-        } else if cands.len() > keep {
-            cands.select_nth_unstable_by(keep - 1, best_first);
-            cands.truncate(keep);
-        }
-        cands.sort_unstable_by(best_first);
+        // Only the best `keep` are verified.
+        best_first(&mut cands, keep);
         let mut groups: Vec<u32> = cands.into_iter().map(|e| e.0).collect();
         if let (Some(m), Some(q)) = (&self.meaning, q) {
             let mut near = Vec::new();
@@ -341,6 +323,20 @@ impl Group {
             trust_sum: 0.0,
         }
     }
+}
+
+/// Keeps the `k` entries of `v` with the highest score (ties by the
+/// smaller key), best first: selected, then sorted. The order is total (the
+/// keys are distinct), so this is the full sort's prefix.
+fn best_first(v: &mut Vec<(u32, f32)>, k: usize) {
+    let order = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+    if k == 0 {
+        v.clear();
+    } else if v.len() > k {
+        v.select_nth_unstable_by(k - 1, order);
+        v.truncate(k);
+    }
+    v.sort_unstable_by(order);
 }
 
 /// The group `g` now is (see [`Slot::parent`]), pointing every group on
