@@ -3,6 +3,12 @@ single-process Clusterer, on a mix of shared data sets (read at run time):
 
     PYSPARK_PYTHON=$VENV/bin/python $VENV/bin/python python/bench_spark.py [PARTITIONS] [DATA_DIR] [common|rare] [MAX_BLOCK_RATIO]
 
+and the classify job's time per stage on a JSON Lines file (each stage its
+own Spark action, in one session; wall time and the CPU time of the whole
+process tree: driver, JVM, Python workers):
+
+    PYSPARK_PYTHON=$VENV/bin/python $VENV/bin/python python/bench_spark.py classify FILE [OUT]
+
 Ids are replaced by deterministic random-looking ones (a hash of the
 original), and each request gets a customer (one of 500, by hash), so
 features need distinct customers as in real use. Prints ARI and pairwise
@@ -14,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 import time
 from collections import Counter
@@ -65,7 +72,141 @@ def ari_f1(a: dict[str, str], b: dict[str, str]) -> tuple[float, float]:
     return ari, f1
 
 
+def tree_cpu(root: int) -> float:
+    """CPU seconds (user + system, reaped children included) of process
+    ``root`` and all its descendants, from /proc (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    kids: dict[int, list[int]] = {}
+    cpu: dict[int, float] = {}
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            stat = open(f"/proc/{p}/stat").read()
+        except OSError:
+            continue
+        rest = stat[stat.rfind(")") + 2 :].split()
+        kids.setdefault(int(rest[1]), []).append(int(p))
+        cpu[int(p)] = sum(int(x) for x in rest[11:15]) / tick
+    total, todo = 0.0, [root]
+    while todo:
+        q = todo.pop()
+        total += cpu.get(q, 0.0)
+        todo += kids.get(q, [])
+    return total
+
+
+class Stages:
+    """Wall and CPU time of consecutive stages, printed as they end."""
+
+    def __init__(self, rows: int | None = None) -> None:
+        self.rows = rows
+        self.t, self.c = time.time(), tree_cpu(os.getpid())
+
+    def done(self, name: str) -> None:
+        t, c = time.time(), tree_cpu(os.getpid())
+        wall, cpu = t - self.t, c - self.c
+        rate = f", {self.rows / cpu:,.0f} rows per CPU-second" if self.rows and cpu > 0 else ""
+        print(f"{name:<58} wall {wall:7.2f} s  cpu {cpu:7.2f} s{rate}", flush=True)
+        self.t, self.c = time.time(), tree_cpu(os.getpid())
+
+
+def classify_stages(path: str, out: str) -> None:
+    """The classify job's stages on ``path`` (JSON Lines), then the
+    package alone (pyarrow's JSON reader, Arrow batches of 10,000 rows)."""
+    import pyarrow.json as pj
+
+    from feedback_triage import _arrow
+
+    rows = sum(1 for line in open(path, "rb") if line.strip())
+    print(f"{rows} rows, {os.path.getsize(path) / 1e6:.1f} MB, load {os.getloadavg()[0]:.1f}")
+    st = Stages(rows)
+    table = pj.read_json(path)
+    st.done("package alone: pyarrow.json.read_json")
+    batches = table.to_batches(max_chunksize=10_000)
+    native = ft.Classifier()._native
+    for b in batches:
+        _arrow.classify_record_batch(native, b, False)
+    st.done("package alone: classify_record_batch, no evidence")
+    for b in batches:
+        _arrow.classify_record_batch(native, b, True)
+    st.done("package alone: classify_record_batch, evidence")
+    del table, batches
+
+    spark = fts.session("bench-classify")
+    st.done("spark: session (JVM start)")
+    df = fts.read(spark, path)
+    st.done("spark: read JSON, schema inference")
+    noop = lambda d: d.write.format("noop").mode("overwrite").save()  # noqa: E731
+    noop(df)
+    st.done("spark: read JSON, rows (noop write)")
+    noop(df.mapInArrow(lambda it: it, df.schema))
+    st.done("spark: + mapInArrow passing batches through")
+    noop(fts.classify(df, evidence=False))
+    st.done("spark: + classify, no evidence")
+    noop(fts.classify(df))
+    st.done("spark: + classify, evidence")
+    fts.classify(df).write.mode("overwrite").parquet(out)
+    st.done("spark: + classify, evidence, Parquet write")
+    errors = spark.read.parquet(out).where("error IS NOT NULL").count()
+    st.done(f"spark: a second pass counting errors ({errors})")
+    spark.stop()
+    wall, cpu = whole_process([sys.executable, "-m", "feedback_triage.spark", "classify", path, out])
+    print(
+        f"{'the whole classify command, its own process':<58} wall {wall:7.2f} s  cpu {cpu:7.2f} s, "
+        f"{rows / cpu:,.0f} rows per CPU-second, {rows / wall:,.0f} rows/s"
+    )
+
+
+def whole_process(cmd: list[str]) -> tuple[float, float]:
+    """Wall and CPU seconds of ``cmd`` and every process it starts (the JVM
+    and its Python workers, which ``time`` does not see: they are not
+    waited for), sampled from /proc every 0.1 s (the last tenth of a second
+    of each process is missed)."""
+    import subprocess
+
+    t = time.time()
+    proc = subprocess.Popen(cmd, stderr=subprocess.DEVNULL)
+    seen: dict[int, float] = {}
+    while proc.poll() is None:
+        for pid in _tree(proc.pid):
+            seen[pid] = max(seen.get(pid, 0.0), _cpu(pid))
+        time.sleep(0.1)
+    return time.time() - t, sum(seen.values())
+
+
+def _cpu(pid: int) -> float:
+    """A process's own CPU seconds (user + system, its children not
+    included: they are sampled in their turn)."""
+    try:
+        stat = open(f"/proc/{pid}/stat").read()
+    except OSError:
+        return 0.0
+    rest = stat[stat.rfind(")") + 2 :].split()
+    return sum(int(x) for x in rest[11:13]) / os.sysconf("SC_CLK_TCK")
+
+
+def _tree(root: int) -> list[int]:
+    kids: dict[int, list[int]] = {}
+    for p in os.listdir("/proc"):
+        if p.isdigit():
+            try:
+                stat = open(f"/proc/{p}/stat").read()
+            except OSError:
+                continue
+            kids.setdefault(int(stat[stat.rfind(")") + 2 :].split()[1]), []).append(int(p))
+    out, todo = [], [root]
+    while todo:
+        q = todo.pop()
+        out.append(q)
+        todo += kids.get(q, [])
+    return out
+
+
 def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == "classify":
+        classify_stages(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "/tmp/bench-classify-out")
+        return
     parts = int(sys.argv[1]) if len(sys.argv) > 1 else 8
     block_by = sys.argv[3] if len(sys.argv) > 3 else "common"
     ratio = float(sys.argv[4]) if len(sys.argv) > 4 else 0.1

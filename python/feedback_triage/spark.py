@@ -55,47 +55,55 @@ def _classifier(policy: str | None) -> Classifier:
     return clf
 
 
-def _results(native: Any, batch: pa.RecordBatch) -> tuple[list[pa.Array], list[str | None]]:
+def _result_fields(evidence: bool) -> list[tuple[str, pa.DataType]]:
+    """:data:`RESULT_FIELDS`, without ``evidence`` unless asked for."""
+    return [(n, t) for n, t in RESULT_FIELDS if evidence or n != "evidence"]
+
+
+def _results(native: Any, batch: pa.RecordBatch, evidence: bool = True) -> tuple[list[pa.Array], list[str | None]]:
     """The result arrays for ``batch`` and one error (or ``None``) per row.
     A batch the crate rejects is split in halves until the bad rows are
     alone, so good rows keep their results (a few extra calls per bad row)."""
     try:
-        res = _arrow.classify_record_batch(native, batch, True)
+        res = _arrow.classify_record_batch(native, batch, evidence)
         return list(res.columns), [None] * batch.num_rows
     except FeedbackTriageError as e:
         if batch.num_rows == 1:
-            nulls = [pa.nulls(1, t) for _, t in RESULT_FIELDS[:-1]]
+            nulls = [pa.nulls(1, t) for _, t in _result_fields(evidence)[:-1]]
             return nulls, [str(e)]
     half = batch.num_rows // 2
-    left, lerr = _results(native, batch.slice(0, half))
-    right, rerr = _results(native, batch.slice(half))
+    left, lerr = _results(native, batch.slice(0, half), evidence)
+    right, rerr = _results(native, batch.slice(half), evidence)
     arrays = [pa.concat_arrays([a, b.cast(a.type)]) for a, b in zip(left, right)]
     return arrays, lerr + rerr
 
 
-def classify_batches(batches: Iterator[pa.RecordBatch], policy: str | None, keep: list[str]) -> Iterator[pa.RecordBatch]:
+def classify_batches(
+    batches: Iterator[pa.RecordBatch], policy: str | None, keep: list[str], evidence: bool = True
+) -> Iterator[pa.RecordBatch]:
     """The ``mapInArrow`` function: each batch's ``keep`` columns plus the
-    result columns and ``error``."""
+    result columns (``evidence`` only when asked for) and ``error``."""
     native = _classifier(policy)._native
-    names = keep + [n for n, _ in RESULT_FIELDS]
+    fields = _result_fields(evidence)
+    names = keep + [n for n, _ in fields]
     for batch in batches:
         if batch.num_rows == 0:
             continue
-        arrays, errors = _results(native, batch)
-        arrays = [a.cast(t) for a, (_, t) in zip(arrays, RESULT_FIELDS)]
+        arrays, errors = _results(native, batch, evidence)
+        arrays = [a.cast(t) for a, (_, t) in zip(arrays, fields)]
         cols = [batch.column(n) for n in keep] + arrays + [pa.array(errors, pa.string())]
         yield pa.RecordBatch.from_arrays(cols, names=names)
 
 
-def _spark_result_fields():
+def _spark_result_fields(evidence: bool = True):
     from pyspark.sql import types as T
 
     s, d, ls = T.StringType(), T.DoubleType(), T.ArrayType(T.StringType())
     kinds = {"class": s, "band": s, "confidence": d, "outcome": s, "secondary": ls, "evidence": ls, "error": s}
-    return [T.StructField(n, kinds[n], True) for n, _ in RESULT_FIELDS]
+    return [T.StructField(n, kinds[n], True) for n, _ in _result_fields(evidence)]
 
 
-def classify(df: Any, policy: str | Classifier | None = None) -> Any:
+def classify(df: Any, policy: str | Classifier | None = None, evidence: bool = True) -> Any:
     """``df`` (a Spark DataFrame with ``title``/``body`` and ``id``,
     ``channel``, ``customer``, ``requester``, ``deal_value``, ``votes``,
     ``tags``, ``created`` where present) with the result columns ``class``,
@@ -104,7 +112,8 @@ def classify(df: Any, policy: str | Classifier | None = None) -> Any:
     then null). A result column replaces an input column of the same name.
 
     ``policy``: a :class:`Classifier`, a policy's JSON text, or ``None``
-    (the embedded default). Only the text travels to the workers."""
+    (the embedded default). Only the text travels to the workers.
+    ``evidence=False`` leaves out the ``evidence`` column."""
     from pyspark.sql import types as T
 
     if isinstance(policy, Classifier):
@@ -114,8 +123,8 @@ def classify(df: Any, policy: str | Classifier | None = None) -> Any:
     result_names = {n for n, _ in RESULT_FIELDS}
     keep_fields = [f for f in df.schema.fields if f.name not in result_names]
     keep = [f.name for f in keep_fields]
-    schema = T.StructType(keep_fields + _spark_result_fields())
-    return df.select(*keep).mapInArrow(lambda it: classify_batches(it, policy, keep), schema)
+    schema = T.StructType(keep_fields + _spark_result_fields(evidence))
+    return df.select(*keep).mapInArrow(lambda it: classify_batches(it, policy, keep, evidence), schema)
 
 
 # ---------------------------------------------------------------- grouping
