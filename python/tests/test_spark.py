@@ -138,3 +138,34 @@ def test_triage_class_mix_matches_single_process(spark):
     assert report["errors"] == 0
     for f in report["features"]:
         assert sum(f["class_mix"].values()) == len(f["members"]) == f["size"]
+
+
+def test_classify_command_counts_errors_without_a_second_pass(spark, tmp_path, capsys):
+    import json
+
+    data = rows(300)
+    data[7]["deal_value"] = -1.0
+    inp = tmp_path / "in.jsonl"
+    inp.write_text("".join(json.dumps(r) + "\n" for r in data), encoding="utf-8")
+    outs = []
+    for name, extra in (("inferred", []), ("given", ["--schema", "body string, customer string, deal_value double, id string, title string"])):
+        out = tmp_path / name
+        assert fts.main(["classify", str(inp), str(out), *extra]) == 0
+        assert "rows with an error: 1" in capsys.readouterr().err
+        got = spark.read.parquet(str(out))
+        assert got.columns[:5] == ["body", "customer", "deal_value", "id", "title"]
+        outs.append(sorted(tuple(r) for r in got.collect()))
+    assert outs[0] == outs[1]
+    assert len(outs[0]) == 300
+    bad = [r for r in spark.read.parquet(str(tmp_path / "given")).collect() if r["error"] is not None]
+    assert [r["id"] for r in bad] == [data[7]["id"]] and "deal_value" in bad[0]["error"]
+
+
+def test_classify_command_matches_the_rust_example(spark, tmp_path, sample_rust):
+    out = tmp_path / "out"
+    assert fts.main(["classify", str(SAMPLE), str(out)]) == 0
+    got = {r["id"]: r for r in spark.read.parquet(str(out)).collect()}
+    assert sorted(got) == sorted(sample_rust)
+    for i, want in sample_rust.items():
+        assert got[i]["class"] == want["class"], i
+        assert got[i]["band"] == want["band"], i
