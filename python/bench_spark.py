@@ -112,8 +112,10 @@ class Stages:
 
 
 def classify_stages(path: str, out: str) -> None:
-    """The classify job's stages on ``path`` (JSON Lines), then the
-    package alone (pyarrow's JSON reader, Arrow batches of 10,000 rows)."""
+    """The package alone on ``path`` (JSON Lines; pyarrow's JSON reader,
+    Arrow batches of 10,000 rows), then the classify job's stages, then the
+    whole command in a process of its own (without and with ``--schema``)."""
+    import pyarrow as pa
     import pyarrow.json as pj
 
     from feedback_triage import _arrow
@@ -123,7 +125,13 @@ def classify_stages(path: str, out: str) -> None:
     st = Stages(rows)
     table = pj.read_json(path)
     st.done("package alone: pyarrow.json.read_json")
-    batches = table.to_batches(max_chunksize=10_000)
+    # Through an Arrow IPC stream, as Spark hands them over: each batch owns
+    # its buffers (a slice of the table would carry the whole chunk's).
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as w:
+        for b in table.to_batches(max_chunksize=10_000):
+            w.write_batch(b)
+    batches = list(pa.ipc.open_stream(sink.getvalue()))
     native = ft.Classifier()._native
     for b in batches:
         _arrow.classify_record_batch(native, b, False)
