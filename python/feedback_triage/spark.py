@@ -10,7 +10,7 @@ From a notebook::
 
 From a shell (local mode, or ``spark-submit -m``-style with a cluster)::
 
-    python -m feedback_triage.spark classify INPUT OUTPUT [--policy FILE] [--format parquet|csv|jsonl]
+    python -m feedback_triage.spark classify INPUT OUTPUT [--policy FILE] [--format parquet|csv|jsonl] [--schema DDL]
     python -m feedback_triage.spark cluster INPUT OUTPUT --partitions N [--features FEATURES_OUT]
     python -m feedback_triage.spark triage INPUT [--partitions N] [--policy FILE] > report.json
 
@@ -19,7 +19,8 @@ through the crate's column path (no Python object per row), with one
 classifier per worker process, compiled from the policy's JSON text the
 first time a task of that process sees it. A row the crate rejects (no id,
 a negative or unreadable ``deal_value``, an unknown ``channel``) keeps its
-input columns, gets null results and the crate's message in ``error``.
+input columns, gets null results and the crate's message in ``error``; the
+command counts such rows while it writes (:func:`observe_errors`).
 
 Grouping: see :func:`cluster`.
 """
