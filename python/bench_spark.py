@@ -9,6 +9,10 @@ process tree: driver, JVM, Python workers):
 
     PYSPARK_PYTHON=$VENV/bin/python $VENV/bin/python python/bench_spark.py classify FILE [OUT]
 
+and the cluster job's Spark jobs, each with its wall time:
+
+    PYSPARK_PYTHON=$VENV/bin/python $VENV/bin/python python/bench_spark.py cluster FILE [OUT] [PARTITIONS]
+
 Ids are replaced by deterministic random-looking ones (a hash of the
 original), and each request gets a customer (one of 500, by hash), so
 features need distinct customers as in real use. Prints ARI and pairwise
@@ -222,7 +226,74 @@ def _tree(root: int) -> list[int]:
     return out
 
 
+def cluster_stages(path: str, out: str, partitions: int) -> None:
+    """The cluster job on ``path`` (JSON Lines), as the command runs it, and
+    then each of its Spark jobs (from the web UI's REST API) with the line of
+    ``spark.py`` that started it and its wall time, in order."""
+    import urllib.request
+
+    from pyspark.sql import SparkSession
+
+    rows = sum(1 for line in open(path, "rb") if line.strip())
+    print(f"{rows} rows, {os.path.getsize(path) / 1e6:.1f} MB, load {os.getloadavg()[0]:.1f}")
+    spark = (
+        SparkSession.builder.appName("bench-cluster")
+        .master("local[*]")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1")
+        .getOrCreate()
+    )
+    st = Stages(rows)
+    df = fts.read(spark, path)
+    st.done("read JSON, schema inference")
+    t = time.time()
+    assignments, features = fts.cluster(df, partitions)
+    t_cluster, t_returned = time.time() - t, time.time()
+    st.done(f"cluster() ({len(features)} features)")
+    assignments.write.mode("overwrite").parquet(out)
+    st.done("assignments written (Parquet)")
+    ui = spark.sparkContext.uiWebUrl
+    app = spark.sparkContext.applicationId
+    with urllib.request.urlopen(f"{ui}/api/v1/applications/{app}/jobs") as r:
+        jobs = sorted(json.load(r), key=lambda j: j["jobId"])
+
+    def secs(stamp: str) -> float:
+        from datetime import datetime
+
+        return datetime.strptime(stamp.replace("GMT", "+0000"), "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
+
+    # Jobs by the call that started them (a job started by Spark itself, a
+    # broadcast or an adaptive re-plan, goes with the call before it); each
+    # call's span from its first job's start to its last job's end, and the
+    # gap before it (the driver's own work).
+    calls: list[list] = []
+    for j in jobs:
+        name = j.get("name") or ""
+        where = name.split(" at ")[0] + " at " + name.rsplit("/", 1)[-1] if "spark.py" in name else None
+        if name.startswith("json at"):
+            where = "read JSON (schema inference), count"
+        if secs(j["submissionTime"]) >= t_returned:
+            where = "assignments written (Parquet)"
+        if where is not None and (not calls or calls[-1][0] != where):
+            calls.append([where, secs(j["submissionTime"]), secs(j["completionTime"]), 0])
+        elif not calls:
+            calls.append(["(Spark's own)", secs(j["submissionTime"]), secs(j["completionTime"]), 0])
+        calls[-1][2] = max(calls[-1][2], secs(j["completionTime"]))
+        calls[-1][3] += 1
+    end = None
+    for where, a, b, n in calls:
+        gap = f", {a - end:5.2f} s on the driver before" if end is not None else ""
+        print(f"  {where:<40} {b - a:7.2f} s, {n:>3} Spark jobs{gap}")
+        end = b
+    print(f"cluster() {t_cluster:.1f} s wall")
+    spark.stop()
+
+
 def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == "cluster":
+        parts = int(sys.argv[4]) if len(sys.argv) > 4 else 8
+        cluster_stages(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "/tmp/bench-cluster-out", parts)
+        return
     if len(sys.argv) > 2 and sys.argv[1] == "classify":
         classify_stages(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "/tmp/bench-classify-out")
         return
