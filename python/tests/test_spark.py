@@ -140,7 +140,7 @@ def test_triage_class_mix_matches_single_process(spark):
         assert sum(f["class_mix"].values()) == len(f["members"]) == f["size"]
 
 
-def test_classify_command_counts_errors_without_a_second_pass(spark, tmp_path, capsys):
+def test_classify_command_counts_errors_and_takes_a_schema(spark, tmp_path, capsys):
     import json
 
     data = rows(300)
