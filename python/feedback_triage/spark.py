@@ -426,7 +426,8 @@ def session(app: str = "feedback-triage") -> Any:
     quick compiler only (``-XX:TieredStopAtLevel=1``). For a job of a few
     hundred thousand rows the optimising compiler's threads cost more CPU
     than they save (classify on 200,000 rows: 22 -> 16 CPU-seconds; the
-    cost of each further row was the same up to 600,000 rows). A session
+    cost of each further row was the same up to 600,000 rows; the cluster
+    job on 200,000 rows took as long either way). A session
     that already runs (a notebook's, ``spark-submit``'s) is used as it is."""
     from pyspark.sql import SparkSession
 
