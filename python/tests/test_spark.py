@@ -103,6 +103,19 @@ def test_classify_with_a_policy(spark):
         fts.classify(df, "{}")
 
 
+def test_classify_without_evidence(spark):
+    data = rows(100)
+    data[3]["deal_value"] = -1.0
+    df = spark.createDataFrame(data, "id string, title string, body string, customer string, deal_value double")
+    out = fts.classify(df.coalesce(1), evidence=False)
+    assert "evidence" not in out.columns and out.columns[-1] == "error"
+    got = {r["id"]: r for r in out.collect()}
+    full = {r["id"]: r for r in fts.classify(df.coalesce(1)).collect()}
+    assert sorted(got) == sorted(full)
+    assert all((got[i]["class"], got[i]["band"]) == (full[i]["class"], full[i]["band"]) for i in got)
+    assert got[data[3]["id"]]["error"] is not None and got[data[3]["id"]]["class"] is None
+
+
 def groups(assignments) -> dict[str, frozenset]:
     by: dict[str, set] = {}
     for r in assignments.collect():
