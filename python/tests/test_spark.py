@@ -103,6 +103,19 @@ def test_classify_with_a_policy(spark):
         fts.classify(df, "{}")
 
 
+def test_classify_without_evidence(spark):
+    data = rows(100)
+    data[3]["deal_value"] = -1.0
+    df = spark.createDataFrame(data, "id string, title string, body string, customer string, deal_value double")
+    out = fts.classify(df.coalesce(1), evidence=False)
+    assert "evidence" not in out.columns and out.columns[-1] == "error"
+    got = {r["id"]: r for r in out.collect()}
+    full = {r["id"]: r for r in fts.classify(df.coalesce(1)).collect()}
+    assert sorted(got) == sorted(full)
+    assert all((got[i]["class"], got[i]["band"]) == (full[i]["class"], full[i]["band"]) for i in got)
+    assert got[data[3]["id"]]["error"] is not None and got[data[3]["id"]]["class"] is None
+
+
 def groups(assignments) -> dict[str, frozenset]:
     by: dict[str, set] = {}
     for r in assignments.collect():
@@ -138,3 +151,34 @@ def test_triage_class_mix_matches_single_process(spark):
     assert report["errors"] == 0
     for f in report["features"]:
         assert sum(f["class_mix"].values()) == len(f["members"]) == f["size"]
+
+
+def test_classify_command_counts_errors_and_takes_a_schema(spark, tmp_path, capsys):
+    import json
+
+    data = rows(300)
+    data[7]["deal_value"] = -1.0
+    inp = tmp_path / "in.jsonl"
+    inp.write_text("".join(json.dumps(r) + "\n" for r in data), encoding="utf-8")
+    outs = []
+    for name, extra in (("inferred", []), ("given", ["--schema", "body string, customer string, deal_value double, id string, title string"])):
+        out = tmp_path / name
+        assert fts.main(["classify", str(inp), str(out), *extra]) == 0
+        assert "rows with an error: 1" in capsys.readouterr().err
+        got = spark.read.parquet(str(out))
+        assert got.columns[:5] == ["body", "customer", "deal_value", "id", "title"]
+        outs.append(sorted(tuple(r) for r in got.collect()))
+    assert outs[0] == outs[1]
+    assert len(outs[0]) == 300
+    bad = [r for r in spark.read.parquet(str(tmp_path / "given")).collect() if r["error"] is not None]
+    assert [r["id"] for r in bad] == [data[7]["id"]] and "deal_value" in bad[0]["error"]
+
+
+def test_classify_command_matches_the_rust_example(spark, tmp_path, sample_rust):
+    out = tmp_path / "out"
+    assert fts.main(["classify", str(SAMPLE), str(out)]) == 0
+    got = {r["id"]: r for r in spark.read.parquet(str(out)).collect()}
+    assert sorted(got) == sorted(sample_rust)
+    for i, want in sample_rust.items():
+        assert got[i]["class"] == want["class"], i
+        assert got[i]["band"] == want["band"], i
