@@ -320,7 +320,13 @@ pub(crate) fn normalize(v: &mut [f32]) -> bool {
         .sqrt();
     if norm > 0.0 && norm.is_finite() {
         let inv = (1.0 / norm) as f32;
-        v.iter_mut().for_each(|x| *x *= inv);
+        if inv.is_finite() {
+            v.iter_mut().for_each(|x| *x *= inv);
+        } else {
+            // A vector of subnormal values: its inverse norm overflows f32.
+            v.iter_mut()
+                .for_each(|x| *x = (f64::from(*x) / norm) as f32);
+        }
         true
     } else {
         false
@@ -330,6 +336,23 @@ pub(crate) fn normalize(v: &mut [f32]) -> bool {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn tiny_and_huge_vectors_normalise_to_unit_length() {
+        for v in [
+            vec![1e-40f32, 0.0, 2e-40],
+            vec![f32::MAX, f32::MAX, -f32::MAX],
+            vec![3.0, 4.0, 0.0],
+        ] {
+            let mut v = v;
+            assert!(normalize(&mut v));
+            assert!(v.iter().all(|x| x.is_finite()), "{v:?}");
+            let n: f32 = v.iter().map(|x| x * x).sum();
+            assert!((n - 1.0).abs() < 1e-5, "{v:?}");
+        }
+        let mut zero = vec![0.0f32; 3];
+        assert!(!normalize(&mut zero));
+    }
 
     /// The bytes of a table of `tokens` with the given rows (scale 0.5).
     pub(crate) fn table(tokens: &[&str], dims: u16, rows: &[&[i8]]) -> Vec<u8> {
