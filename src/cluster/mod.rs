@@ -555,6 +555,25 @@ impl Clusterer {
         t.max(weight * shrink * (1.0 - d)).min(1.0)
     }
 
+    /// The class mix of a group's `members` (`items` are theirs): from
+    /// `classes` (in the caller's item order) when given, else classified.
+    fn class_mix(
+        &self,
+        g: &Grouped<'_>,
+        members: &[u32],
+        items: &[&FeedbackItem],
+        classes: Option<&[Option<Class>]>,
+    ) -> ClassMix {
+        let mut mix = ClassMix::default();
+        for (&i, it) in members.iter().zip(items) {
+            mix.add(match classes {
+                Some(c) => c[g.positions[i as usize] as usize],
+                None => self.classifier.classify(it).ok().and_then(|c| c.class),
+            });
+        }
+        mix
+    }
+
     /// Names, describes and ranks the groups; `classes` (in the caller's
     /// item order) gives the class mix, else each member is classified.
     fn assemble(
@@ -603,13 +622,7 @@ impl Clusterer {
             if is_feature {
                 choices.push(named.choices);
                 feature_infos.push(infos.len() - 1);
-                let mut class_mix = ClassMix::default();
-                for (&i, it) in members.iter().zip(&items) {
-                    class_mix.add(match classes {
-                        Some(c) => c[g.positions[i as usize] as usize],
-                        None => self.classifier.classify(it).ok().and_then(|c| c.class),
-                    });
-                }
+                let class_mix = self.class_mix(g, members, &items, classes);
                 clustering.features.push(CandidateFeature {
                     id,
                     name,
@@ -624,11 +637,7 @@ impl Clusterer {
             } else {
                 clustering.special_cases.push(SpecialCase {
                     id,
-                    reason: if m == 1 {
-                        SpecialReason::Alone
-                    } else {
-                        SpecialReason::FewCustomers
-                    },
+                    reason: special_reason(m),
                     name,
                     representative,
                     members: ids,
@@ -643,6 +652,15 @@ impl Clusterer {
         }
         rank(&mut clustering);
         (clustering, infos)
+    }
+}
+
+/// Why a group of `m` requests is a special case and not a feature.
+fn special_reason(m: usize) -> SpecialReason {
+    if m == 1 {
+        SpecialReason::Alone
+    } else {
+        SpecialReason::FewCustomers
     }
 }
 
