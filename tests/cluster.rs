@@ -6,30 +6,16 @@ use feedback_triage::{
 };
 use proptest::prelude::*;
 
+#[path = "common/partition.rs"]
+mod partition;
+use partition::{all_ids, partition};
+
 fn item(id: &str, title: &str, customer: Option<&str>) -> FeedbackItem {
     let mut it = FeedbackItem::new(id).with_title(title);
     if let Some(c) = customer {
         it = it.with_customer(c);
     }
     it
-}
-
-/// Every group's members, sorted, as a sorted list (the partition).
-fn partition(c: &Clustering) -> Vec<Vec<String>> {
-    let mut p: Vec<Vec<String>> = c
-        .features
-        .iter()
-        .map(|f| f.members.clone())
-        .chain(c.special_cases.iter().map(|s| s.members.clone()))
-        .collect();
-    p.sort();
-    p
-}
-
-fn all_ids(c: &Clustering) -> Vec<String> {
-    let mut ids: Vec<String> = partition(c).into_iter().flatten().collect();
-    ids.sort();
-    ids
 }
 
 fn sample() -> Vec<FeedbackItem> {
@@ -693,117 +679,5 @@ proptest! {
         let mut want: Vec<String> = items.iter().map(|i| i.id.clone()).collect();
         want.sort();
         prop_assert_eq!(all_ids(&cl.cluster(&shuffled).unwrap()), want);
-    }
-}
-
-/// Requests that share no word but whose caller embeddings agree.
-fn same_meaning_other_words() -> Vec<FeedbackItem> {
-    let texts = [
-        ("a1", "my card has not arrived", [1.0, 0.1, 0.0]),
-        (
-            "a2",
-            "still waiting on the new one you posted",
-            [0.9, 0.0, 0.1],
-        ),
-        ("a3", "delivery of plastic never came", [1.0, 0.0, 0.0]),
-        ("b1", "dark theme for the editor", [0.0, 1.0, 0.1]),
-        ("b2", "night colours when writing code", [0.1, 1.0, 0.0]),
-        ("c1", "export invoices as spreadsheet", [0.0, 0.0, 1.0]),
-    ];
-    texts
-        .iter()
-        .map(|(id, t, e)| {
-            FeedbackItem::new(*id)
-                .with_title(*t)
-                .with_embedding(e.to_vec())
-        })
-        .collect()
-}
-
-#[test]
-fn caller_embeddings_join_requests_that_share_no_word() {
-    let items = same_meaning_other_words();
-    let hybrid = Clusterer::default().cluster(&items).unwrap();
-    let p = partition(&hybrid);
-    assert!(
-        p.contains(&vec!["a1".to_string(), "a2".into(), "a3".into()]),
-        "{p:?}"
-    );
-    assert!(p.contains(&vec!["b1".to_string(), "b2".into()]), "{p:?}");
-    // Terms alone cannot see it.
-    let terms = Clusterer::new(ClusterParams::default().semantic_weight(0.0)).unwrap();
-    let p = partition(&terms.cluster(&items).unwrap());
-    assert!(p.iter().all(|g| g.len() == 1), "{p:?}");
-    // The index uses the same similarity: a new request by meaning only.
-    let (clustering, index) = Clusterer::default().cluster_with_index(&items).unwrap();
-    let group_of_a1 = clustering
-        .features
-        .iter()
-        .find(|f| f.members.contains(&"a1".to_string()))
-        .map(|f| f.id.clone());
-    let new = FeedbackItem::new("a4")
-        .with_title("where is the thing you mailed")
-        .with_embedding(vec![0.95, 0.05, 0.0]);
-    match index.assign(&new) {
-        Assignment::Joins { id, .. } => assert_eq!(Some(id), group_of_a1),
-        other => panic!("{other:?}"),
-    }
-    let check = index.find_duplicate(&new).unwrap();
-    assert!(check.similarity > 0.3, "{check:?}");
-}
-
-#[test]
-fn bad_embeddings_are_typed_errors_naming_the_item() {
-    let mut items = same_meaning_other_words();
-    items.push(FeedbackItem::new("z1").with_embedding(vec![1.0, 2.0]));
-    items.push(FeedbackItem::new("y1").with_embedding(vec![1.0, 2.0, 3.0, 4.0]));
-    let err = Clusterer::default().cluster(&items).unwrap_err();
-    assert!(
-        matches!(&err, ItemError::EmbeddingDimension { id, expected: 3, .. } if id == "y1"),
-        "{err}"
-    );
-    // Also with meaning switched off: one input agrees in dimension.
-    let off = Clusterer::new(ClusterParams::default().semantic_weight(0.0)).unwrap();
-    assert!(off.cluster(&items).is_err());
-    let mut items = same_meaning_other_words();
-    items.push(FeedbackItem::new("n1").with_embedding(vec![1.0, f32::NAN, 0.0]));
-    let err = Clusterer::default().cluster(&items).unwrap_err();
-    assert!(
-        matches!(&err, ItemError::InvalidEmbedding { id, index: 1, .. } if id == "n1"),
-        "{err}"
-    );
-    assert!(err.to_string().contains("embedding"));
-}
-
-#[test]
-fn items_without_an_embedding_compare_by_terms_among_embedded_ones() {
-    let mut items = same_meaning_other_words();
-    items.push(FeedbackItem::new("d1").with_title("single sign-on with SAML"));
-    items.push(FeedbackItem::new("d2").with_title("SAML single sign-on please"));
-    let p = partition(&Clusterer::default().cluster(&items).unwrap());
-    assert!(p.contains(&vec!["d1".to_string(), "d2".into()]), "{p:?}");
-}
-
-#[test]
-fn the_embedding_threshold_ratio_is_validated_and_only_splits_when_raised() {
-    for bad in [0.0, -0.1, 1.5, f64::NAN] {
-        let err = Clusterer::new(ClusterParams::default().embedding_threshold_ratio(bad))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("embedding_threshold_ratio"), "{err}");
-    }
-    let items = same_meaning_other_words();
-    let loose = partition(&Clusterer::default().cluster(&items).unwrap());
-    let strict = Clusterer::new(ClusterParams::default().embedding_threshold_ratio(1.0)).unwrap();
-    let strict = partition(&strict.cluster(&items).unwrap());
-    // At ratio 1 a group must be as close as the median item is to its
-    // nearest neighbour: fewer merges, and each strict group lies inside a
-    // default one.
-    assert!(strict.len() > loose.len(), "{strict:?} {loose:?}");
-    for g in &strict {
-        assert!(
-            loose.iter().any(|l| g.iter().all(|id| l.contains(id))),
-            "{g:?} in {loose:?}"
-        );
     }
 }
