@@ -8,7 +8,7 @@
 //! one fresh product with the other side's sum (`dims` multiplications).
 //! Scans of a group's links then cost one look-up per link, not `dims`.
 
-use crate::cluster::semantic::Dense;
+use crate::cluster::semantic::{Dense, dot};
 use crate::text::FxHashMap;
 
 /// The items' dense unit vectors and their weight in a link's value.
@@ -72,20 +72,18 @@ impl<'a> Sums<'a> {
 
     /// The dot product of two groups' sums, computed.
     fn fresh(&self, a: u32, b: u32) -> f64 {
-        dot_wide(self.sum(a), self.sum(b))
+        f64::from(dot(self.sum(a), self.sum(b)))
     }
 
-    /// Merges group `gone` into `keep`: moves `gone`'s links (term sums)
-    /// to `keep` in `links`, and updates the sums and the products.
-    pub fn merge(&mut self, keep: u32, gone: u32, links: &mut [FxHashMap<u32, f32>]) {
-        let gone_links = std::mem::take(&mut links[gone as usize]);
+    /// Merges group `gone` into `keep`: the products of every partner of
+    /// either, then the sums (the term links have moved already).
+    pub fn merge(&mut self, keep: u32, gone: u32) {
         let mut gone_dots = std::mem::take(&mut self.dots[gone as usize]);
-        links[keep as usize].remove(&gone);
         self.dots[keep as usize].remove(&gone);
         gone_dots.remove(&keep);
-        // Partners of `keep` alone: add `gone`'s product, computed.
-        let mut own: Vec<u32> = self.dots[keep as usize].keys().copied().collect();
-        own.sort_unstable();
+        // Partners of `keep`: add `gone`'s product, known or computed. Each
+        // product gets one addition, so the order does not matter.
+        let own: Vec<u32> = self.dots[keep as usize].keys().copied().collect();
         for c in own {
             let add = match gone_dots.remove(&c) {
                 Some(d) => d,
@@ -95,22 +93,11 @@ impl<'a> Sums<'a> {
             self.add(keep, c, add);
         }
         // Partners of `gone` alone (what is left): `keep`'s product,
-        // computed, plus `gone`'s. Moved in id order: float sums must not
-        // depend on hash order.
-        let mut moved: Vec<(u32, f64)> = gone_dots.into_iter().collect();
-        moved.sort_unstable_by_key(|m| m.0);
-        for (c, d) in moved {
+        // computed, plus `gone`'s.
+        for (c, d) in gone_dots {
             let total = self.fresh(keep, c) + d;
             self.dots[c as usize].remove(&gone);
             self.add(keep, c, total);
-        }
-        let mut moved: Vec<(u32, f32)> = gone_links.into_iter().filter(|l| l.0 != keep).collect();
-        moved.sort_unstable_by_key(|l| l.0);
-        for (c, s) in moved {
-            let lc = &mut links[c as usize];
-            lc.remove(&gone);
-            *lc.entry(keep).or_insert(0.0) += s;
-            *links[keep as usize].entry(c).or_insert(0.0) += s;
         }
         // The sums last: the products above used the old ones.
         let add = match self.merged.remove(&gone) {
@@ -136,25 +123,6 @@ impl<'a> Sums<'a> {
         *self.dots[keep as usize].entry(c).or_insert(0.0) += d;
         *self.dots[c as usize].entry(keep).or_insert(0.0) += d;
     }
-}
-
-/// The dot product of two vectors, in sixteen f32 lanes summed in f64 (the
-/// lanes let the compiler use every vector register without reassociating).
-fn dot_wide(a: &[f32], b: &[f32]) -> f64 {
-    let mut acc = [0.0f32; 16];
-    let (ca, cb) = (a.chunks_exact(16), b.chunks_exact(16));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for k in 0..16 {
-            acc[k] += x[k] * y[k];
-        }
-    }
-    let rest: f64 = ra
-        .iter()
-        .zip(rb)
-        .map(|(x, y)| f64::from(*x) * f64::from(*y))
-        .sum();
-    acc.iter().map(|&x| f64::from(x)).sum::<f64>() + rest
 }
 
 #[cfg(test)]
@@ -200,7 +168,8 @@ mod tests {
             &links,
         );
         for (keep, gone) in [(0, 1), (0, 6), (3, 4), (0, 3), (9, 10), (0, 9)] {
-            sums.merge(keep, gone, &mut links);
+            super::super::move_links(&mut links, keep, gone);
+            sums.merge(keep, gone);
             assert!(links[gone as usize].is_empty());
             for (g, l) in links.iter().enumerate() {
                 let g = g as u32;
@@ -219,14 +188,5 @@ mod tests {
         // Term sums moved too: the ring's link 1-2 now belongs to group 0.
         assert!(links[0].contains_key(&2) && links[2].contains_key(&0));
         assert!(!links[2].contains_key(&1));
-    }
-
-    #[test]
-    fn the_wide_dot_is_the_dot() {
-        let a: Vec<f32> = (0..37).map(|i| (i as f32 * 0.37).sin()).collect();
-        let b: Vec<f32> = (0..37).map(|i| (i as f32 * 0.11).cos()).collect();
-        let want: f64 = a.iter().zip(&b).map(|(x, y)| f64::from(x * y)).sum();
-        assert!((dot_wide(&a, &b) - want).abs() < 1e-5);
-        assert_eq!(dot_wide(&[], &[]), 0.0);
     }
 }

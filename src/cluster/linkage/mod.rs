@@ -280,36 +280,21 @@ impl Linkage<'_> {
                 (b, a)
             }
         };
+        self.parent[gone as usize] = keep;
+        self.size[keep as usize] += self.size[gone as usize];
+        let moved = move_links(&mut self.links, keep, gone);
         if let Some(sums) = &mut self.sums {
             // Every link of the new group changes, the ones that did not
             // move too (the sum moved): its entry becomes its exact best.
-            sums.merge(keep, gone, &mut self.links);
-            self.parent[gone as usize] = keep;
-            self.size[keep as usize] += self.size[gone as usize];
+            sums.merge(keep, gone);
             self.prune(keep);
             self.rescan(keep);
             return;
         }
-        self.parent[gone as usize] = keep;
-        self.size[keep as usize] += self.size[gone as usize];
-        let moved = std::mem::take(&mut self.links[gone as usize]);
-        self.links[keep as usize].remove(&gone);
-        // Visit the moved links in id order: float sums must not depend on
-        // hash order.
-        let mut moved: Vec<(u32, f32)> = moved.into_iter().filter(|l| l.0 != keep).collect();
-        moved.sort_unstable_by_key(|l| l.0);
         // Every link of both groups was at most `merged` before; the links
         // that did not move only weakened.
         let mut keep_bound = merged;
-        for (c, s) in moved {
-            let lc = &mut self.links[c as usize];
-            lc.remove(&gone);
-            *lc.entry(keep).or_insert(0.0) += s;
-            let sum = {
-                let sum = self.links[keep as usize].entry(c).or_insert(0.0);
-                *sum += s;
-                *sum
-            };
+        for (c, sum) in moved {
             let v = self.mean(keep, c, sum);
             keep_bound = keep_bound.max(v);
             // c's link to `gone` became its link to `keep`. A live entry of
@@ -345,6 +330,25 @@ impl Linkage<'_> {
             });
         }
     }
+}
+
+/// Moves group `gone`'s links to `keep`, adding the sums of partners both
+/// had, and returns each moved partner with its new sum against `keep`, in
+/// id order (the maps are then filled in the same order on every run).
+fn move_links(links: &mut [FxHashMap<u32, f32>], keep: u32, gone: u32) -> Vec<(u32, f32)> {
+    let moved = std::mem::take(&mut links[gone as usize]);
+    links[keep as usize].remove(&gone);
+    let mut moved: Vec<(u32, f32)> = moved.into_iter().filter(|l| l.0 != keep).collect();
+    moved.sort_unstable_by_key(|l| l.0);
+    for (c, s) in &mut moved {
+        let lc = &mut links[*c as usize];
+        lc.remove(&gone);
+        *lc.entry(keep).or_insert(0.0) += *s;
+        let sum = links[keep as usize].entry(*c).or_insert(0.0);
+        *sum += *s;
+        *s = *sum;
+    }
+    moved
 }
 
 /// Each item's links: the sum of its similarities to each other item.
@@ -436,8 +440,8 @@ mod tests {
         assert_eq!(g, vec![0, 0, 2, 2]);
     }
 
-    /// Items with the given 2-dim caller embeddings.
-    fn dense(vectors: &[[f32; 2]]) -> Dense {
+    /// The vectors of items with these caller embeddings (not centred).
+    fn dense<const D: usize>(vectors: &[[f32; D]]) -> Dense {
         let items: Vec<crate::FeedbackItem> = vectors
             .iter()
             .enumerate()
@@ -525,14 +529,8 @@ mod tests {
                 .iter()
                 .map(|r| [r[0] as f32 + 0.5, r[1] as f32 + 0.25, r[2] as f32 + 0.125])
                 .collect();
-            let items: Vec<crate::FeedbackItem> = vectors
-                .iter()
-                .enumerate()
-                .map(|(i, v)| crate::FeedbackItem::new(format!("{i:02}")).with_embedding(v.to_vec()))
-                .collect();
-            let refs: Vec<&crate::FeedbackItem> = items.iter().collect();
-            let d = Dense::build(&refs, None, false).unwrap().unwrap();
-            let n = items.len();
+            let d = dense(&vectors);
+            let n = vectors.len();
             let units: Vec<Vec<f32>> = (0..n).map(|i| d.row(i).unwrap().to_vec()).collect();
             let edges: Vec<Edge> = (0..n as u32)
                 .flat_map(|i| (i + 1..n as u32).map(move |j| (i, j, 0.0)))
