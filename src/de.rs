@@ -162,11 +162,11 @@ pub(crate) struct Seen(std::collections::HashSet<String>);
 impl Seen {
     /// Fails with serde's `duplicate field` error when `key` was seen.
     pub(crate) fn check<E: de::Error>(&mut self, key: &str, prefix: &str) -> Result<(), E> {
-        if self.0.contains(key) {
-            return Err(duplicate(key, prefix));
+        if self.0.insert(key.to_owned()) {
+            Ok(())
+        } else {
+            Err(duplicate(key, prefix))
         }
-        self.0.insert(key.to_string());
-        Ok(())
     }
 }
 

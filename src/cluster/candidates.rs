@@ -521,6 +521,23 @@ pub(crate) fn exhaustive_edges(n: usize, sim: &dyn Fn(usize, usize) -> f32) -> V
     edges
 }
 
+/// The median over `n` items of each one's best value among `edges`, as
+/// `value` gives it for an edge (`None`: the edge does not count); 0 for
+/// an item without one.
+pub(crate) fn median_best(n: usize, edges: &[Edge], value: impl Fn(&Edge) -> Option<f32>) -> f64 {
+    if n == 0 {
+        return 0.0;
+    }
+    let mut best = vec![0.0f32; n];
+    for e in edges {
+        if let Some(v) = value(e) {
+            best[e.0 as usize] = best[e.0 as usize].max(v);
+            best[e.1 as usize] = best[e.1 as usize].max(v);
+        }
+    }
+    f64::from(*best.select_nth_unstable_by(n / 2, f32::total_cmp).1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -545,12 +545,7 @@ impl Clusterer {
         if weight <= 0.0 || n == 0 {
             return t;
         }
-        let mut best = vec![0.0f32; n];
-        for &(i, j, s) in edges {
-            best[i as usize] = best[i as usize].max(s);
-            best[j as usize] = best[j as usize].max(s);
-        }
-        let d = f64::from(*best.select_nth_unstable_by(n / 2, f32::total_cmp).1).clamp(0.0, 1.0);
+        let d = candidates::median_best(n, edges, |e| Some(e.2)).clamp(0.0, 1.0);
         let shrink = n as f64 / (n + self.params.adaptive_prior_items) as f64;
         t.max(weight * shrink * (1.0 - d)).min(1.0)
     }

@@ -90,7 +90,10 @@ pub struct ClusterParams {
     /// whole tokens of the table)²`, so long texts and texts of mostly
     /// unknown words compare mostly by terms. A pair where either item has
     /// no dense vector compares by terms alone. The three-band duplicate
-    /// decision weighs meaning by at most 0.5. In `[0, 1]`; `0` switches
+    /// decision and the [`Backlog`](super::Backlog) (which uses static
+    /// vectors only) weigh meaning by at most 0.5; with the caller's
+    /// embedding on every item, groups compare by their exact mean cosine
+    /// (see `embedding_threshold_ratio`). In `[0, 1]`; `0` switches
     /// meaning off (terms only, as without vectors); default `1.0` (was 0.5).
     pub semantic_weight: f64,
     /// Each item also takes this many neighbours by meaning as candidates

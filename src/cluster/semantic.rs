@@ -271,18 +271,9 @@ impl Dense {
     /// candidate `edges` (0 for an item without one), from the int8 codes
     /// (within about 1% of the exact cosines; a statistic).
     pub fn median_best_cosine(&self, edges: &[(u32, u32, f32)]) -> f64 {
-        let n = self.len();
-        if n == 0 {
-            return 0.0;
-        }
-        let mut best = vec![0.0f32; n];
-        for &(i, j, _) in edges {
-            if let Some(c) = self.quantised_cosine(i as usize, j as usize) {
-                best[i as usize] = best[i as usize].max(c);
-                best[j as usize] = best[j as usize].max(c);
-            }
-        }
-        f64::from(*best.select_nth_unstable_by(n / 2, f32::total_cmp).1)
+        super::candidates::median_best(self.len(), edges, |e| {
+            self.quantised_cosine(e.0 as usize, e.1 as usize)
+        })
     }
 
     /// The number of items.
@@ -408,9 +399,9 @@ pub(crate) fn pair_similarity(
     i: usize,
     j: usize,
 ) -> f32 {
-    // Both vectors of `j` are fetched before either is used: `j` is a
-    // random item, and the dense codes' cache misses then overlap the
-    // sparse vector's (the sums are the same in any order).
+    // The dense cosine is computed before the sparse dot: `j` is a random
+    // item, and the dense codes' cache misses then overlap the sparse
+    // vector's (each sum is the same whatever the order of the two).
     let (a, b) = (&sparse[i], &sparse[j]);
     match dense {
         Some(d) => {

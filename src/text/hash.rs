@@ -9,7 +9,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 /// classifier's hold policy terms, chosen by the policy's author, and only
 /// look text up (a lookup's probes are bounded by the table, built from the
 /// policy); the stop-word set is fixed; the clustering's link maps are keyed
-/// by group numbers (positions in the clustering's order).
+/// by group numbers (positions in the clustering's order), and the backlog's
+/// term sums by term numbers (the order terms were first seen).
 #[derive(Clone, Copy, Default)]
 pub(crate) struct FxHasher {
     hash: u64,
@@ -40,6 +41,11 @@ impl Hasher for FxHasher {
     }
     #[inline]
     fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        // What `write` gives for the four bytes, without the loop.
         self.add(u64::from(i));
     }
     #[inline]

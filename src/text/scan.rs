@@ -381,7 +381,8 @@ impl WordScan {
     /// `clauses`, `gap`) is kept in locals so that it stays in registers
     /// from word to word, and the steps it calls ([`short_word`],
     /// [`word_end`], [`Self::heap_word`]) are inlined and take none of it
-    /// by reference.
+    /// by reference, except `begin_word`, which takes it by `&mut` but is
+    /// always inlined.
     fn ascii(&mut self, text: &str, from: usize, to: usize, f: &mut impl FnMut(Word<'_>)) {
         // Cut at `to`, so that every index below `to` is known in bounds.
         let b = &text.as_bytes()[..to];

@@ -14,7 +14,6 @@ mod state;
 mod view;
 
 use std::collections::{BTreeSet, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::{Deserialize, Serialize};
 
@@ -485,34 +484,11 @@ fn meaning_for(params: &ClusterParams) -> Option<crate::embed::StaticVectors> {
     super::default_vectors()
 }
 
-/// A map keyed by term number.
-type TermMap = HashMap<u32, f32, BuildHasherDefault<TermHasher>>;
-
-/// Hashes a term number with one multiply: term numbers are positions in
-/// the order terms were first seen, which text cannot choose, so no random
-/// key is needed, and the look-ups of a request's terms in its candidate
-/// groups' sums are the backlog's most frequent operation.
-#[derive(Clone, Copy, Default)]
-struct TermHasher(u64);
-
-/// An odd constant with well-mixed bits (FxHash's).
-const TERM_HASH_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-impl Hasher for TermHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(TERM_HASH_SEED);
-        }
-    }
-
-    fn write_u32(&mut self, i: u32) {
-        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(TERM_HASH_SEED);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
+/// A map keyed by term number: numbers in the order terms were first seen,
+/// which text cannot choose, so the fast hasher serves (the look-ups of a
+/// request's terms in its candidate groups' sums are the backlog's most
+/// frequent operation).
+type TermMap = crate::text::FxHashMap<u32, f32>;
 
 fn distinct(g: &Group) -> usize {
     g.customers.len() + g.anonymous as usize
