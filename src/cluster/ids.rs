@@ -52,12 +52,7 @@ fn fnv1a(mut h: u64, bytes: &[u8]) -> u64 {
 /// Fixed and portable, so the candidate search is the same on every run and
 /// machine. It orders the index's postings lists (see `candidates`).
 pub(crate) fn id_hash(id: &str) -> u64 {
-    let mut h = fnv1a(FNV_OFFSET, id.as_bytes());
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    h ^ (h >> 33)
+    crate::text::fmix64(fnv1a(FNV_OFFSET, id.as_bytes()))
 }
 
 /// `prefix-xxxxxxxx` from a 64-bit FNV-1a hash of the sorted member ids (each

@@ -12,6 +12,10 @@
 //! caller hands over, not from request text, so a look-up's probes are
 //! bounded by the table whatever the text asks for.
 
+use std::hash::Hasher;
+
+use crate::text::{FxHasher, fmix64};
+
 /// The index. Ids are the tokens' places in the file.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Tokens {
@@ -26,28 +30,15 @@ pub(crate) struct Tokens {
     max_len: usize,
 }
 
-/// FxHash's mixing over 8-byte words, then MurmurHash3's finaliser, so
-/// that the low bits (the probe's start) and the high bits (the
-/// fingerprint) both depend on every byte.
+/// The crate's FxHasher over the length and the bytes, then MurmurHash3's
+/// finaliser, so that the low bits (the probe's start) and the high bits
+/// (the fingerprint) both depend on every byte. Only this process's index
+/// uses it (it is rebuilt whenever a table is read).
 fn hash(bytes: &[u8]) -> u64 {
-    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-    let mut h = bytes.len() as u64;
-    let mut chunks = bytes.chunks_exact(8);
-    for c in &mut chunks {
-        let w = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
-        h = (h.rotate_left(5) ^ w).wrapping_mul(SEED);
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut b = [0u8; 8];
-        b[..rest.len()].copy_from_slice(rest);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(b)).wrapping_mul(SEED);
-    }
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    h ^ (h >> 33)
+    let mut h = FxHasher::default();
+    h.write_usize(bytes.len());
+    h.write(bytes);
+    fmix64(h.finish())
 }
 
 impl Tokens {

@@ -58,5 +58,16 @@ impl Hasher for FxHasher {
     }
 }
 
+/// MurmurHash3's 64-bit finaliser: spreads every input bit over the whole
+/// word (FxHash and FNV-1a alone barely move the high bits when only the
+/// last bytes change).
+pub(crate) fn fmix64(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
 /// `HashMap` with [`FxHasher`].
 pub(crate) type FxHashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FxHasher>>;

@@ -19,7 +19,7 @@ mod stopwords;
 
 use unicode_segmentation::UnicodeSegmentation;
 
-pub(crate) use hash::FxHashMap;
+pub(crate) use hash::{FxHashMap, FxHasher, fmix64};
 pub(crate) use scan::{Word, for_each_word};
 pub(crate) use script::{is_nospace_char, is_substring_phrase};
 pub(crate) use stem::stems_to_itself;
