@@ -5,6 +5,7 @@
 //! cargo run --release --example evaluate_clusters                  # the default sets
 //! cargo run --release --example evaluate_clusters -- --file F.jsonl
 //! cargo run --release --example evaluate_clusters -- --params '{"similarity_threshold": 0.4}'
+//! cargo run --release --example evaluate_clusters -- --vectors table.ftsv  # another static table
 //! ```
 //!
 //! Default sets (under `--data`, default `../shared/data`; a missing file is
@@ -41,7 +42,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use feedback_triage::{ClusterParams, Clusterer, Clustering, FeedbackItem};
+use feedback_triage::{ClusterParams, Clusterer, Clustering, FeedbackItem, StaticVectors};
 
 const SETS: &[&str] = &[
     "banking77/train.jsonl",
@@ -61,16 +62,20 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<bool, String> {
-    let args = common::Args::parse(&["data", "file", "params"])?;
-    args.check(&["data", "file", "params"])?;
+    let args = common::Args::parse(&["data", "file", "params", "vectors"])?;
+    args.check(&["data", "file", "params", "vectors"])?;
     let params: ClusterParams = match args.value("params") {
         Some(p) => serde_json::from_str(p).map_err(|e| format!("--params: {e}"))?,
         None => ClusterParams::default(),
     };
-    let mut runs = vec![(
-        "",
-        Clusterer::new(params.clone()).map_err(|e| e.to_string())?,
-    )];
+    let mut clusterer = Clusterer::new(params.clone()).map_err(|e| e.to_string())?;
+    if let Some(path) = args.value("vectors") {
+        let bytes = std::fs::read(path).map_err(|e| format!("--vectors {path}: {e}"))?;
+        let table =
+            StaticVectors::from_bytes(&bytes).map_err(|e| format!("--vectors {path}: {e}"))?;
+        clusterer = clusterer.with_static_vectors(Some(table));
+    }
+    let mut runs = vec![("", clusterer)];
     if params.semantic_weight > 0.0 {
         let terms = Clusterer::new(params.semantic_weight(0.0)).map_err(|e| e.to_string())?;
         runs.push((" terms only", terms));
