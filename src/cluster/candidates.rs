@@ -94,6 +94,15 @@ impl Postings {
         }
     }
 
+    /// The position of `slot` in term `t`'s list, if it is there, by binary
+    /// search (an indexed item searching with its own vector finds its
+    /// places in `own` instead; this serves any other vector).
+    fn position(&self, t: u32, slot: u32) -> Option<usize> {
+        let list = self.lists.get(t as usize)?;
+        let p = list.partition_point(|e| e.0 < slot);
+        (p < list.len() && list[p].0 == slot).then_some(p)
+    }
+
     /// The slice of term `t`'s list an item at list position `pos` scans: all
     /// of it when short, otherwise a window of `window` entries around `pos`.
     fn window(&self, t: u32, pos: Option<usize>, window: usize) -> &[(u32, f32)] {
@@ -110,8 +119,7 @@ impl Postings {
     }
 }
 
-/// Reusable accumulator of partial scores, indexed by slot, with a cursor
-/// per term that finds an item's place in the term's list.
+/// Reusable accumulator of partial scores, indexed by slot.
 #[derive(Debug)]
 pub(crate) struct Accumulator {
     scores: Vec<f32>,
@@ -121,13 +129,6 @@ pub(crate) struct Accumulator {
     /// The terms an item searches through, with the item's place in their
     /// lists when known (`u32::MAX` when not).
     terms: Vec<(u32, f32, u32)>,
-    /// Per term: the list position of the first entry at or after the slot
-    /// searched last, valid when the term's `epoch` is the current one.
-    cursor: Vec<u32>,
-    epoch: Vec<u32>,
-    current: u32,
-    /// The slot searched last (cursors only move forward).
-    last: Option<u32>,
 }
 
 impl Accumulator {
@@ -138,10 +139,6 @@ impl Accumulator {
             touched: Vec::new(),
             keys: Vec::new(),
             terms: Vec::new(),
-            cursor: Vec::new(),
-            epoch: Vec::new(),
-            current: 0,
-            last: None,
         }
     }
 
@@ -151,37 +148,6 @@ impl Accumulator {
         if self.scores.len() < n {
             self.scores.resize(n, 0.0);
         }
-    }
-
-    /// The position of `slot` in term `t`'s list, if it is there. Searches
-    /// in increasing slot order move each cursor forward, so a pass over all
-    /// items costs O(total list length) instead of a binary search (a cache
-    /// miss per step on long lists) per item and term; any other order is
-    /// still answered correctly.
-    fn position(&mut self, postings: &Postings, t: u32, slot: u32) -> Option<usize> {
-        let list = postings.lists.get(t as usize)?;
-        if self.last.is_some_and(|l| slot <= l) {
-            // Going back: every cursor is stale.
-            self.current = self.current.wrapping_add(1);
-        }
-        self.last = Some(slot);
-        if self.cursor.len() < postings.lists.len() {
-            self.cursor.resize(postings.lists.len(), 0);
-            self.epoch
-                .resize(postings.lists.len(), self.current.wrapping_sub(1));
-        }
-        let t = t as usize;
-        let mut p = if self.epoch[t] == self.current {
-            self.cursor[t] as usize
-        } else {
-            self.epoch[t] = self.current;
-            list.partition_point(|e| e.0 < slot)
-        };
-        while p < list.len() && list[p].0 < slot {
-            p += 1;
-        }
-        self.cursor[t] = p as u32;
-        (p < list.len() && list[p].0 == slot).then_some(p)
     }
 
     /// The up to `k` items with the best partial dot product with `v` over
@@ -211,7 +177,7 @@ impl Accumulator {
                 {
                     Some(own as usize)
                 }
-                Some(s) => self.position(postings, t, s),
+                Some(s) => postings.position(t, s),
                 None => None,
             };
             self.score(postings.window(t, pos, window), w);
@@ -339,8 +305,8 @@ pub(crate) fn fast_edges(
 /// Each item's candidates, sorted by index: its best `k` through the
 /// postings merged with its `extra` list.
 ///
-/// Items are searched in slot order (so the cursors only move forward) and
-/// are independent: with the `parallel` feature, chunks of slots are searched
+/// Items are searched in slot order (neighbouring slots scan overlapping
+/// windows, which stay in cache) and are independent: with the `parallel` feature, chunks of slots are searched
 /// on all cores (one accumulator per worker), so the result is the same.
 fn candidate_lists(
     postings: &Postings,
@@ -661,7 +627,7 @@ mod tests {
         let df = df_of(&v, terms);
         let keys: Vec<u64> = (0..n as u64).map(|i| (i * 7919) % 307).collect();
         let p = Postings::new(&v, &keys, &df, n);
-        // Each item alone on a fresh accumulator (no cursor to reuse).
+        // Each item alone on a fresh accumulator (nothing left from before).
         let alone: Vec<Vec<u32>> = (0..n)
             .map(|i| {
                 let mut out = Vec::new();
@@ -683,6 +649,32 @@ mod tests {
                 acc.top(&p, &v[i], Some(i as u32), 25, 3, 7, &mut out);
                 assert_eq!(out, alone[i], "item {i}");
             }
+        }
+    }
+
+    #[test]
+    fn the_binary_search_finds_the_places_the_index_recorded() {
+        let (n, terms) = (200, 10);
+        let v = random_vectors(n, terms);
+        let df = df_of(&v, terms);
+        let keys: Vec<u64> = (0..n as u64).map(|i| (i * 7919) % 211).collect();
+        let p = Postings::new(&v, &keys, &df, n);
+        let mut checked = 0;
+        for slot in 0..n {
+            let own = &p.own[p.own_start[slot] as usize..p.own_start[slot + 1] as usize];
+            let indexed = v[p.items[slot] as usize]
+                .iter()
+                .filter(|e| p.lists.get(e.0 as usize).is_some_and(|l| !l.is_empty()));
+            for (e, &place) in indexed.zip(own) {
+                assert_eq!(p.position(e.0, slot as u32), Some(place as usize));
+                checked += 1;
+            }
+        }
+        assert!(checked > n);
+        // A slot that is not in a list has no place there.
+        let absent = (0..n as u32).find(|&s| !p.lists[0].iter().any(|e| e.0 == s));
+        if let Some(s) = absent {
+            assert_eq!(p.position(0, s), None);
         }
     }
 
