@@ -133,23 +133,42 @@ fn class_name(out: &mut Vec<u8>, class: Class) {
 /// `contribution`, `count`, `cue`, `description`, `field`, `kind`,
 /// `phrase`, `rule`, `span`).
 fn evidence(out: &mut Vec<u8>, e: &Evidence) -> serde_json::Result<()> {
+    // For a kind with a phrase: its `,"kind":…,"phrase":` bytes.
     let (kind, phrase, field, span, cue) = match &e.kind {
         EvidenceKind::Keyword {
             phrase,
             field,
             span,
-        } => (Kind::Keyword, phrase, *field, span, None),
+        } => (
+            &b",\"kind\":\"keyword\",\"phrase\":"[..],
+            phrase,
+            *field,
+            span,
+            None,
+        ),
         EvidenceKind::Negated {
             phrase,
             field,
             span,
             cue,
-        } => (Kind::Negated, phrase, *field, span, Some(cue)),
+        } => (
+            &b",\"kind\":\"negated\",\"phrase\":"[..],
+            phrase,
+            *field,
+            span,
+            Some(cue),
+        ),
         EvidenceKind::Excluded {
             phrase,
             field,
             span,
-        } => (Kind::Excluded, phrase, *field, span, None),
+        } => (
+            &b",\"kind\":\"excluded\",\"phrase\":"[..],
+            phrase,
+            *field,
+            span,
+            None,
+        ),
         EvidenceKind::OtherKeywords { count } => {
             head(out, e);
             out.extend_from_slice(b",\"count\":");
@@ -177,11 +196,7 @@ fn evidence(out: &mut Vec<u8>, e: &Evidence) -> serde_json::Result<()> {
         TextField::Title => out.extend_from_slice(b",\"field\":\"title\""),
         TextField::Body => out.extend_from_slice(b",\"field\":\"body\""),
     }
-    match kind {
-        Kind::Keyword => out.extend_from_slice(b",\"kind\":\"keyword\",\"phrase\":"),
-        Kind::Negated => out.extend_from_slice(b",\"kind\":\"negated\",\"phrase\":"),
-        Kind::Excluded => out.extend_from_slice(b",\"kind\":\"excluded\",\"phrase\":"),
-    }
+    out.extend_from_slice(kind);
     string(out, phrase);
     out.extend_from_slice(b",\"rule\":");
     string(out, &e.rule);
@@ -189,13 +204,6 @@ fn evidence(out: &mut Vec<u8>, e: &Evidence) -> serde_json::Result<()> {
     range(out, span);
     out.push(b'}');
     Ok(())
-}
-
-/// The kinds of evidence with a phrase.
-enum Kind {
-    Keyword,
-    Negated,
-    Excluded,
 }
 
 /// `{"class":…,"contribution":…` of a piece of evidence.
