@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::item::ItemField;
+
 /// An invalid feedback item, or a batch with a problem in it.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[non_exhaustive]
@@ -55,6 +57,26 @@ pub enum ItemError {
 }
 
 impl ItemError {
+    /// The field at fault.
+    ///
+    /// ```
+    /// use feedback_triage::{FeedbackItem, ItemField};
+    ///
+    /// let err = FeedbackItem::new("R1").with_deal_value(-5.0).validate().unwrap_err();
+    /// assert_eq!(err.field(), ItemField::DealValue);
+    /// ```
+    pub fn field(&self) -> ItemField {
+        match self {
+            ItemError::MissingId | ItemError::EmptyId | ItemError::DuplicateId { .. } => {
+                ItemField::Id
+            }
+            ItemError::InvalidDealValue { .. } => ItemField::DealValue,
+            ItemError::InvalidEmbedding { .. } | ItemError::EmbeddingDimension { .. } => {
+                ItemField::Embedding
+            }
+        }
+    }
+
     /// The id of the item at fault, when there is one.
     pub fn id(&self) -> Option<&str> {
         match self {

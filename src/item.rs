@@ -94,6 +94,90 @@ impl FromStr for Channel {
     }
 }
 
+/// A field of a [`FeedbackItem`], named as its JSON key (and its CSV
+/// column in the example tools); [`ItemError::field`] says which one an
+/// invalid item got wrong.
+///
+/// ```
+/// use feedback_triage::ItemField;
+///
+/// assert_eq!(ItemField::from_key("deal_value"), Some(ItemField::DealValue));
+/// assert_eq!(ItemField::DealValue.as_str(), "deal_value");
+/// assert_eq!(ItemField::from_key("label"), None); // not an item field
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ItemField {
+    /// `id`
+    Id,
+    /// `title`
+    Title,
+    /// `body`
+    Body,
+    /// `channel`
+    Channel,
+    /// `customer`
+    Customer,
+    /// `requester`
+    Requester,
+    /// `deal_value`
+    DealValue,
+    /// `votes`
+    Votes,
+    /// `tags`
+    Tags,
+    /// `created`
+    Created,
+    /// `embedding`
+    Embedding,
+}
+
+impl ItemField {
+    /// Every field, in declaration order.
+    pub const ALL: [ItemField; 11] = [
+        ItemField::Id,
+        ItemField::Title,
+        ItemField::Body,
+        ItemField::Channel,
+        ItemField::Customer,
+        ItemField::Requester,
+        ItemField::DealValue,
+        ItemField::Votes,
+        ItemField::Tags,
+        ItemField::Created,
+        ItemField::Embedding,
+    ];
+
+    /// The field's key, as in JSON (`"deal_value"`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ItemField::Id => "id",
+            ItemField::Title => "title",
+            ItemField::Body => "body",
+            ItemField::Channel => "channel",
+            ItemField::Customer => "customer",
+            ItemField::Requester => "requester",
+            ItemField::DealValue => "deal_value",
+            ItemField::Votes => "votes",
+            ItemField::Tags => "tags",
+            ItemField::Created => "created",
+            ItemField::Embedding => "embedding",
+        }
+    }
+
+    /// The field whose key is exactly `key`, if any (keys are case
+    /// sensitive, as in JSON).
+    pub fn from_key(key: &str) -> Option<ItemField> {
+        ItemField::ALL.into_iter().find(|f| f.as_str() == key)
+    }
+}
+
+impl fmt::Display for ItemField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One piece of feedback or one product request.
 ///
 /// Deserialising ignores fields it does not know (data comes from other
@@ -277,20 +361,8 @@ impl<'de> Deserialize<'de> for FeedbackItem {
 
 struct ItemVisitor;
 
-/// The fields an item reads (at most 16: `ItemVisitor` keeps one bit each).
-const FIELDS: [&str; 11] = [
-    "id",
-    "title",
-    "body",
-    "channel",
-    "customer",
-    "requester",
-    "deal_value",
-    "votes",
-    "tags",
-    "created",
-    "embedding",
-];
+// `ItemVisitor` keeps one bit per field in a `u16`.
+const _: () = assert!(ItemField::ALL.len() <= 16);
 
 fn field<'de, A, T>(map: &mut A, name: &str) -> Result<Option<T>, A::Error>
 where
@@ -310,38 +382,40 @@ impl<'de> Visitor<'de> for ItemVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FeedbackItem, A::Error> {
         let mut item = FeedbackItem::default();
         let mut id: Option<String> = None;
-        // The known fields seen, one bit each (no allocation per key); the
-        // others by name.
+        // The item's fields seen, one bit each (no allocation per key; at
+        // most 16 fields); the others by name.
         let mut known = 0u16;
         let mut others = crate::de::Seen::default();
         while let Some(crate::de::Key(key)) = map.next_key()? {
-            match FIELDS.iter().position(|f| *f == key) {
-                Some(i) if known & (1 << i) != 0 => return Err(crate::de::duplicate(&key, "")),
-                Some(i) => known |= 1 << i,
-                None => others.check(&key, "")?,
+            let Some(f) = ItemField::from_key(&key) else {
+                others.check(&key, "")?;
+                crate::de::value::<A, IgnoredAny>(&mut map, format_args!("field `{key}`"))?;
+                continue;
+            };
+            if known & (1 << f as u16) != 0 {
+                return Err(crate::de::duplicate(&key, ""));
             }
-            match key.as_ref() {
-                "id" => id = field(&mut map, "id")?,
-                "title" => item.title = field(&mut map, "title")?.unwrap_or_default(),
-                "body" => item.body = field(&mut map, "body")?.unwrap_or_default(),
-                "channel" => {
-                    let s: Option<String> = field(&mut map, "channel")?;
+            known |= 1 << f as u16;
+            let name = f.as_str();
+            match f {
+                ItemField::Id => id = field(&mut map, name)?,
+                ItemField::Title => item.title = field(&mut map, name)?.unwrap_or_default(),
+                ItemField::Body => item.body = field(&mut map, name)?.unwrap_or_default(),
+                ItemField::Channel => {
+                    let s: Option<String> = field(&mut map, name)?;
                     if let Some(s) = s {
                         item.channel = s
                             .parse()
                             .map_err(|e| de::Error::custom(format_args!("field `channel`: {e}")))?;
                     }
                 }
-                "customer" => item.customer = field(&mut map, "customer")?,
-                "requester" => item.requester = field(&mut map, "requester")?,
-                "deal_value" => item.deal_value = field(&mut map, "deal_value")?,
-                "votes" => item.votes = field(&mut map, "votes")?.unwrap_or_default(),
-                "tags" => item.tags = field(&mut map, "tags")?.unwrap_or_default(),
-                "created" => item.created = field(&mut map, "created")?,
-                "embedding" => item.embedding = field(&mut map, "embedding")?,
-                other => {
-                    crate::de::value::<A, IgnoredAny>(&mut map, format_args!("field `{other}`"))?;
-                }
+                ItemField::Customer => item.customer = field(&mut map, name)?,
+                ItemField::Requester => item.requester = field(&mut map, name)?,
+                ItemField::DealValue => item.deal_value = field(&mut map, name)?,
+                ItemField::Votes => item.votes = field(&mut map, name)?.unwrap_or_default(),
+                ItemField::Tags => item.tags = field(&mut map, name)?.unwrap_or_default(),
+                ItemField::Created => item.created = field(&mut map, name)?,
+                ItemField::Embedding => item.embedding = field(&mut map, name)?,
             }
         }
         item.id = id.ok_or_else(|| de::Error::custom(ItemError::MissingId))?;
@@ -353,6 +427,36 @@ impl<'de> Visitor<'de> for ItemVisitor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn field_keys_round_trip_and_match_the_serialised_item() {
+        for (i, f) in ItemField::ALL.into_iter().enumerate() {
+            assert_eq!(f as usize, i);
+            assert_eq!(ItemField::from_key(f.as_str()), Some(f));
+            assert_eq!(f.to_string(), f.as_str());
+        }
+        assert_eq!(ItemField::from_key("Title"), None);
+        // Every key a full item serialises to is a field, and every field is
+        // a key of it.
+        let item = FeedbackItem::new("R1")
+            .with_title("t")
+            .with_body("b")
+            .with_channel(Channel::Sales)
+            .with_customer("c")
+            .with_requester("r")
+            .with_deal_value(1.0)
+            .with_votes(2)
+            .with_tag("x")
+            .with_created("2026-01-01")
+            .with_embedding(vec![1.0]);
+        let v = serde_json::to_value(&item).unwrap();
+        let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut fields: Vec<&str> = ItemField::ALL.iter().map(|f| f.as_str()).collect();
+        fields.sort_unstable();
+        let mut keys = keys;
+        keys.sort_unstable();
+        assert_eq!(keys, fields);
+    }
 
     #[test]
     fn channel_names_round_trip() {

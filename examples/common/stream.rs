@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 use std::io::{BufRead, BufReader, Read};
 
-use feedback_triage::FeedbackItem;
+use feedback_triage::{FeedbackItem, ItemField};
 
 use super::BadLine;
 
@@ -61,58 +61,16 @@ enum Source {
     },
     Csv {
         reader: csv::Reader<Box<dyn Read>>,
-        columns: Vec<Option<Column>>,
+        columns: Vec<Option<ItemField>>,
         record: csv::StringRecord,
         header_error: Option<String>,
     },
 }
 
-/// The item fields a CSV column can fill.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Column {
-    Id,
-    Title,
-    Body,
-    Channel,
-    Customer,
-    Requester,
-    DealValue,
-    Votes,
-    Tags,
-    Created,
-}
-
-impl Column {
-    fn of(name: &str) -> Option<Column> {
-        Some(match name.trim().to_ascii_lowercase().as_str() {
-            "id" => Column::Id,
-            "title" => Column::Title,
-            "body" => Column::Body,
-            "channel" => Column::Channel,
-            "customer" => Column::Customer,
-            "requester" => Column::Requester,
-            "deal_value" => Column::DealValue,
-            "votes" => Column::Votes,
-            "tags" => Column::Tags,
-            "created" => Column::Created,
-            _ => return None,
-        })
-    }
-
-    fn key(self) -> &'static str {
-        match self {
-            Column::Id => "id",
-            Column::Title => "title",
-            Column::Body => "body",
-            Column::Channel => "channel",
-            Column::Customer => "customer",
-            Column::Requester => "requester",
-            Column::DealValue => "deal_value",
-            Column::Votes => "votes",
-            Column::Tags => "tags",
-            Column::Created => "created",
-        }
-    }
+/// The item field a CSV header cell names (trimmed, any case), if it is
+/// one a cell can fill (not `embedding`).
+fn column(name: &str) -> Option<ItemField> {
+    ItemField::from_key(&name.trim().to_ascii_lowercase()).filter(|f| *f != ItemField::Embedding)
 }
 
 impl Items {
@@ -127,7 +85,7 @@ impl Items {
             InputFormat::Csv => {
                 let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
                 let (columns, header_error) = match reader.headers() {
-                    Ok(h) => (h.iter().map(Column::of).collect(), None),
+                    Ok(h) => (h.iter().map(column).collect(), None),
                     Err(e) => (Vec::new(), Some(format!("invalid CSV header: {e}"))),
                 };
                 Source::Csv {
@@ -236,25 +194,25 @@ pub fn parse_json_line(text: &[u8]) -> Result<FeedbackItem, String> {
 /// as numbers when they parse, tags are split on `;` or `|`, empty cells
 /// are absent fields.
 fn csv_item(
-    columns: &[Option<Column>],
+    columns: &[Option<ItemField>],
     record: &csv::StringRecord,
 ) -> Result<FeedbackItem, String> {
     let mut map = serde_json::Map::new();
     for (col, cell) in columns.iter().zip(record.iter()) {
         let Some(col) = col else { continue };
-        if cell.is_empty() && *col != Column::Id {
+        if cell.is_empty() && *col != ItemField::Id {
             continue;
         }
         let value = match col {
-            Column::DealValue | Column::Votes => match cell.trim().parse::<f64>() {
-                Ok(n) if *col == Column::Votes && n.fract() == 0.0 && n >= 0.0 => {
+            ItemField::DealValue | ItemField::Votes => match cell.trim().parse::<f64>() {
+                Ok(n) if *col == ItemField::Votes && n.fract() == 0.0 && n >= 0.0 => {
                     serde_json::Value::from(n as u64)
                 }
                 Ok(n) => serde_json::Number::from_f64(n)
                     .map_or_else(|| cell.into(), serde_json::Value::Number),
                 Err(_) => cell.into(),
             },
-            Column::Tags => cell
+            ItemField::Tags => cell
                 .split([';', '|'])
                 .map(str::trim)
                 .filter(|t| !t.is_empty())
@@ -262,7 +220,7 @@ fn csv_item(
                 .collect(),
             _ => cell.into(),
         };
-        map.insert(col.key().to_string(), value);
+        map.insert(col.as_str().to_string(), value);
     }
     serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| e.to_string())
 }

@@ -35,20 +35,6 @@ fn opt_index(py: Python<'_>, i: Option<usize>) -> Py<PyAny> {
     )
 }
 
-/// The field an item error is about, when it names one.
-fn item_field(e: &ft::ItemError) -> Option<&'static str> {
-    match e {
-        ft::ItemError::MissingId | ft::ItemError::EmptyId | ft::ItemError::DuplicateId { .. } => {
-            Some("id")
-        }
-        ft::ItemError::InvalidDealValue { .. } => Some("deal_value"),
-        ft::ItemError::InvalidEmbedding { .. } | ft::ItemError::EmbeddingDimension { .. } => {
-            Some("embedding")
-        }
-        _ => None,
-    }
-}
-
 /// An invalid item, from the crate (`index`: its position in the input).
 pub fn item(py: Python<'_>, e: &ft::ItemError, index: Option<usize>) -> PyErr {
     let message = match index {
@@ -61,7 +47,7 @@ pub fn item(py: Python<'_>, e: &ft::ItemError, index: Option<usize>) -> PyErr {
         &message,
         &[
             ("id", opt_str(py, e.id())),
-            ("field", opt_str(py, item_field(e))),
+            ("field", opt_str(py, Some(e.field().as_str()))),
             ("index", opt_index(py, index)),
         ],
     )
