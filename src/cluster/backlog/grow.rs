@@ -14,55 +14,60 @@ impl Backlog {
     /// and special cases apart, and verifies the `max_candidates_per_item`
     /// groups sharing the most weight, and the groups of the
     /// `semantic_candidates_per_item` earlier requests nearest by meaning.
+    /// Fills `scored` (cleared first).
     pub(super) fn score_candidates(
         &mut self,
         v: &[(u32, f32)],
         q: Option<&Query>,
-    ) -> Vec<(u32, f32)> {
+        scored: &mut Vec<(u32, f32)>,
+    ) {
         let p = &self.params;
-        let mut strongest: Vec<(u32, f32)> = v.to_vec();
-        best_first(&mut strongest, p.max_search_terms_per_item);
         let (depth, keep) = (p.max_postings_per_term, p.max_candidates_per_item);
+        let b = &mut self.buffers;
+        b.strongest.clear();
+        b.strongest.extend_from_slice(v);
+        best_first(&mut b.strongest, p.max_search_terms_per_item);
         // A dense score per group, reset through the list of touched ones:
         // the scan costs the entries read, not the number of groups.
         let slots = &mut self.slots;
-        let mut touched: Vec<u32> = Vec::new();
-        for &(t, w) in &strongest {
+        b.touched.clear();
+        for &(t, w) in &b.strongest {
             for lists in [&self.feature_postings, &self.pending_postings] {
                 let list = &lists[t as usize];
                 for &g in &list[list.len().saturating_sub(depth)..] {
                     let g = find(slots, g);
                     let score = &mut slots[g as usize].score;
                     if *score == 0.0 {
-                        touched.push(g);
+                        b.touched.push(g);
                     }
                     *score += w;
                 }
             }
         }
-        let mut cands: Vec<(u32, f32)> = touched
-            .iter()
-            .map(|&g| (g, std::mem::replace(&mut slots[g as usize].score, 0.0)))
-            .collect();
+        scored.clear();
+        scored.extend(
+            b.touched
+                .iter()
+                .map(|&g| (g, std::mem::replace(&mut slots[g as usize].score, 0.0))),
+        );
         // Only the best `keep` are verified.
-        best_first(&mut cands, keep);
-        let mut groups: Vec<u32> = cands.into_iter().map(|e| e.0).collect();
+        best_first(scored, keep);
         if let (Some(m), Some(q)) = (&self.meaning, q) {
-            let mut near = Vec::new();
+            let mut near = std::mem::take(&mut self.buffers.near);
             m.near(q.sig, self.params.semantic_candidates_per_item, &mut near);
-            for i in near {
+            for &i in &near {
                 let g = self.resolve(self.items[i as usize].group);
-                if !groups.contains(&g) {
-                    groups.push(g);
+                if !scored.iter().any(|e| e.0 == g) {
+                    scored.push((g, 0.0));
                 }
             }
+            self.buffers.near = near;
         }
-        let mut scored: Vec<(u32, f32)> = groups
-            .into_iter()
-            .map(|g| (g, self.similarity(v, q, g)))
-            .collect();
+        for e in scored.iter_mut() {
+            e.1 = self.similarity(v, q, e.0);
+        }
+        // Distinct groups: a total order, whatever the order they came in.
         scored.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        scored
     }
 
     /// The mean similarity of the request (unit term vector `v`, dense
@@ -139,12 +144,6 @@ impl Backlog {
             group.dense_n += 1;
             group.trust_sum += q.trust;
         }
-        let dot: f64 = v
-            .iter()
-            .map(|&(t, w)| f64::from(w) * f64::from(group.sum.get(&t).copied().unwrap_or(0.0)))
-            .sum();
-        let self_dot: f64 = v.iter().map(|&(_, w)| f64::from(w) * f64::from(w)).sum();
-        group.norm2 += 2.0 * dot + self_dot;
         group.members.push(index);
         match self.items[index as usize].customer.as_deref() {
             // Most joins repeat a customer: look before copying it.
@@ -155,21 +154,24 @@ impl Backlog {
             None => group.anonymous += 1,
         }
         let is_feature = group.feature;
-        let mut fresh = Vec::new();
-        for &(t, w) in v {
-            let e = group.sum.entry(t).or_insert_with(|| {
-                fresh.push(t);
-                0.0
-            });
-            *e += w;
-        }
         let lists = match is_feature {
             Some(_) => &mut self.feature_postings,
             None => &mut self.pending_postings,
         };
-        for t in fresh {
-            lists[t as usize].push(g);
+        // One look-up per term both reads the sum before the request (for
+        // the squared length: the same additions in the same order as a
+        // separate pass) and adds to it; a new term is listed.
+        let mut dot: f64 = std::iter::empty::<f64>().sum();
+        for &(t, w) in v {
+            let e = group.sum.entry(t).or_insert_with(|| {
+                lists[t as usize].push(g);
+                0.0
+            });
+            dot += f64::from(w) * f64::from(*e);
+            *e += w;
         }
+        let self_dot: f64 = v.iter().map(|&(_, w)| f64::from(w) * f64::from(w)).sum();
+        group.norm2 += 2.0 * dot + self_dot;
         self.items[index as usize].group = g;
         if let Some(n) = is_feature {
             let at = self.items.len() as u64;
@@ -186,7 +188,10 @@ impl Backlog {
     /// Starts a group of special cases with item `index` alone.
     pub(super) fn new_group(&mut self, index: u32, v: &[(u32, f32)], q: Option<&Query>) -> u32 {
         let g = self.groups.len() as u32;
-        self.groups.push(Group::empty(None));
+        let mut group = Group::empty(None);
+        // Sized once for the request's terms, not grown step by step.
+        group.sum = TermMap::with_capacity_and_hasher(v.len(), Default::default());
+        self.groups.push(group);
         self.slots.push(Slot::new(g));
         self.add_to_group(g, index, v, q);
         g
@@ -368,8 +373,36 @@ fn dense_dot(a: &[f32], b: &[f32]) -> f64 {
         .sum()
 }
 
-/// The sum of the dot products between the members of `a` and of `b`.
+/// The sum of the dot products between the members of `a` and of `b`: the
+/// products of the terms they share, summed in term order (as
+/// [`cross_reference`] sums every term of the smaller, a term the other
+/// lacks adding an exact zero), so only the shared terms are sorted.
 fn cross(a: &Group, b: &Group) -> f64 {
+    let (small, large) = if a.sum.len() <= b.sum.len() {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    if small.sum.is_empty() {
+        return cross_reference(a, b);
+    }
+    let mut shared: Vec<(u32, f64)> = small
+        .sum
+        .iter()
+        .filter_map(|(&t, &w)| {
+            let x = large.sum.get(&t)?;
+            Some((t, f64::from(w) * f64::from(*x)))
+        })
+        .collect();
+    shared.sort_unstable_by_key(|e| e.0);
+    // Weights are positive: the reference's running sum is +0.0 until its
+    // first shared term, and adding +0.0 leaves any other sum unchanged.
+    shared.iter().fold(0.0, |acc, e| acc + e.1)
+}
+
+/// [`cross`] as it was first written: every term of the smaller group, in
+/// term order.
+fn cross_reference(a: &Group, b: &Group) -> f64 {
     let (small, large) = if a.sum.len() <= b.sum.len() {
         (a, b)
     } else {
@@ -381,4 +414,53 @@ fn cross(a: &Group, b: &Group) -> f64 {
         .iter()
         .map(|&(t, w)| f64::from(w) * f64::from(large.sum.get(&t).copied().unwrap_or(0.0)))
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A group whose term sums are `terms` (weights positive, as a
+    /// backlog's are).
+    fn group(terms: &[(u32, f32)]) -> Group {
+        let mut g = Group::empty(None);
+        g.sum = terms.iter().copied().collect();
+        g
+    }
+
+    /// The shortcut sums the same products in the same order as the
+    /// reference, bit for bit: shared terms or none, either side smaller,
+    /// an empty side.
+    #[test]
+    fn cross_is_its_reference_bit_for_bit() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for case in 0..500 {
+            let mut side = |n: u64| -> Vec<(u32, f32)> {
+                let len = next() % n;
+                let mut terms: Vec<(u32, f32)> = (0..len)
+                    .map(|_| ((next() % 64) as u32, (next() % 1000 + 1) as f32 / 997.0))
+                    .collect();
+                terms.sort_unstable_by_key(|e| e.0);
+                terms.dedup_by_key(|e| e.0);
+                terms
+            };
+            let (a, b) = (group(&side(40)), group(&side(12)));
+            let want = cross_reference(&a, &b);
+            assert_eq!(cross(&a, &b).to_bits(), want.to_bits(), "case {case}");
+            assert_eq!(cross(&b, &a).to_bits(), want.to_bits(), "case {case}");
+        }
+        let empty = group(&[]);
+        let one = group(&[(3, 0.5)]);
+        assert_eq!(
+            cross(&empty, &one).to_bits(),
+            cross_reference(&empty, &one).to_bits()
+        );
+        assert_eq!(cross(&one, &group(&[(4, 0.5)])).to_bits(), 0.0f64.to_bits());
+    }
 }
