@@ -63,23 +63,29 @@ impl Backlog {
             }
             self.buffers.near = near;
         }
+        // A term no earlier request used (its count is this request's own)
+        // is in no group: its look-ups are skipped.
+        let mut known = std::mem::take(&mut self.buffers.known);
+        known.clear();
+        known.extend(v.iter().filter(|e| self.df[e.0 as usize] > 1));
+        let zero = dot_start(v);
         for e in scored.iter_mut() {
-            e.1 = self.similarity(v, q, e.0);
+            e.1 = self.similarity(&known, zero, q, e.0);
         }
+        self.buffers.known = known;
         // Distinct groups: a total order, whatever the order they came in.
         scored.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     }
 
-    /// The mean similarity of the request (unit term vector `v`, dense
-    /// vector `q`) to group `g`'s members: the hybrid of the mean term
-    /// cosine and the mean dense cosine, meaning weighed by the smaller of
-    /// the request's trust and the members' mean trust.
-    fn similarity(&self, v: &[(u32, f32)], q: Option<&Query>, g: u32) -> f32 {
+    /// The mean similarity of the request (the terms of its unit term
+    /// vector that earlier requests used, `known`, and the start of its dot
+    /// products, see [`dot_start`]; dense vector `q`) to group `g`'s
+    /// members: the hybrid of the mean term cosine and the mean dense
+    /// cosine, meaning weighed by the smaller of the request's trust and the
+    /// members' mean trust.
+    fn similarity(&self, known: &[(u32, f32)], zero: f32, q: Option<&Query>, g: u32) -> f32 {
         let g = &self.groups[g as usize];
-        let dot: f32 = v
-            .iter()
-            .map(|&(t, w)| w * g.sum.get(&t).copied().unwrap_or(0.0))
-            .sum();
+        let dot = term_dot(known, zero, g);
         let n = g.members.len().max(1) as f32;
         let lexical = dot / n;
         match q {
@@ -360,6 +366,36 @@ fn find(slots: &mut [Slot], g: u32) -> u32 {
     root
 }
 
+/// The dot product of a request's term vector with a group's sum when the
+/// terms the group lacks are left out of `terms`: the sum [`term_dot_reference`]
+/// makes of the whole vector, bit for bit, from the start [`dot_start`]
+/// gives (tested). A term the group lacks adds an exact +0.0, which changes
+/// no sum but the empty one's -0.0, and the weights are positive.
+fn term_dot(terms: &[(u32, f32)], zero: f32, g: &Group) -> f32 {
+    terms.iter().fold(zero, |acc, &(t, w)| {
+        acc + w * g.sum.get(&t).copied().unwrap_or(0.0)
+    })
+}
+
+/// Where [`term_dot`] starts for the request's whole vector `v`: the
+/// empty sum for an empty vector, else +0.0.
+fn dot_start(v: &[(u32, f32)]) -> f32 {
+    if v.is_empty() {
+        std::iter::empty::<f32>().sum()
+    } else {
+        0.0
+    }
+}
+
+/// The dot product of a request's whole term vector with a group's sum, as
+/// it was first written.
+#[cfg(test)]
+fn term_dot_reference(v: &[(u32, f32)], g: &Group) -> f32 {
+    v.iter()
+        .map(|&(t, w)| w * g.sum.get(&t).copied().unwrap_or(0.0))
+        .sum()
+}
+
 /// The members' mean trust of a group with dense vectors.
 fn mean_trust(g: &Group) -> f32 {
     g.trust_sum / g.dense_n.max(1) as f32
@@ -426,6 +462,43 @@ mod tests {
         let mut g = Group::empty(None);
         g.sum = terms.iter().copied().collect();
         g
+    }
+
+    /// Leaving out the terms a group lacks changes no bit of the dot
+    /// product: some, all or none of the request's terms in the group, an
+    /// empty request.
+    #[test]
+    fn term_dot_without_absent_terms_is_its_reference() {
+        let mut x: u64 = 0x0123_4567_89ab_cdef;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for case in 0..2000 {
+            let weight = |r: u64| (r % 1000 + 1) as f32 / 1009.0;
+            let mut terms = Vec::new();
+            for t in 0..(next() % 30) as u32 {
+                if next() % 2 == 0 {
+                    terms.push((t, weight(next())));
+                }
+            }
+            let g = group(&terms);
+            let mut v: Vec<(u32, f32)> = (0..(next() % 12))
+                .map(|_| ((next() % 40) as u32, weight(next())))
+                .collect();
+            v.sort_unstable_by_key(|e| e.0);
+            v.dedup_by_key(|e| e.0);
+            let want = term_dot_reference(&v, &g);
+            let known: Vec<(u32, f32)> = v
+                .iter()
+                .copied()
+                .filter(|e| g.sum.contains_key(&e.0) || next() % 3 == 0)
+                .collect();
+            let got = term_dot(&known, dot_start(&v), &g);
+            assert_eq!(got.to_bits(), want.to_bits(), "case {case}");
+        }
     }
 
     /// The shortcut sums the same products in the same order as the

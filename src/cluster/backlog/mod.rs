@@ -165,6 +165,8 @@ struct Buffers {
     near: Vec<u32>,
     /// The candidate groups and their similarity to the request.
     scored: Vec<(u32, f32)>,
+    /// The request's terms that earlier requests used.
+    known: Vec<(u32, f32)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
