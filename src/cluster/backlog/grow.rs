@@ -2,14 +2,16 @@
 //! and promoting special cases to features.
 
 use super::{
-    Backlog, Event, EventKind, Group, Query, STREAM_MAX_SEMANTIC_WEIGHT, Slot, TermMap, distinct,
+    BRIDGE_CHECKS, Backlog, Event, EventKind, Group, Query, STREAM_MAX_SEMANTIC_WEIGHT, Slot,
+    TermMap, distinct,
 };
 use crate::cluster::semantic;
 
 impl Backlog {
     /// The groups sharing the request's strongest terms, with the mean
-    /// similarity of the request to their members, best first (ties by
-    /// group number). Scans at most `max_postings_per_term` of the newest
+    /// similarity of the request to their members: the best `1 +
+    /// BRIDGE_CHECKS`, best first (ties by group number), what a full sort
+    /// would put first. Scans at most `max_postings_per_term` of the newest
     /// entries of each of `max_search_terms_per_item` term lists, features
     /// and special cases apart, and verifies the `max_candidates_per_item`
     /// groups sharing the most weight, and the groups of the
@@ -50,8 +52,8 @@ impl Backlog {
                 .iter()
                 .map(|&g| (g, std::mem::replace(&mut slots[g as usize].score, 0.0))),
         );
-        // Only the best `keep` are verified.
-        best_first(scored, keep);
+        // Only the best `keep` are verified: their set, in any order.
+        best_set(scored, keep);
         if let (Some(m), Some(q)) = (&self.meaning, q) {
             let mut near = std::mem::take(&mut self.buffers.near);
             m.near(q.sig, self.params.semantic_candidates_per_item, &mut near);
@@ -73,8 +75,9 @@ impl Backlog {
             e.1 = self.similarity(&known, zero, q, e.0);
         }
         self.buffers.known = known;
-        // Distinct groups: a total order, whatever the order they came in.
-        scored.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        // Distinct groups: a total order, whatever the order they came in;
+        // the insert reads the best and the bridges after it.
+        best_first(scored, 1 + BRIDGE_CHECKS);
     }
 
     /// The mean similarity of the request (the terms of its unit term
@@ -340,6 +343,13 @@ impl Group {
 /// smaller key), best first: selected, then sorted. The order is total (the
 /// keys are distinct), so this is the full sort's prefix.
 fn best_first(v: &mut Vec<(u32, f32)>, k: usize) {
+    best_set(v, k);
+    v.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+}
+
+/// Keeps the `k` entries of `v` that [`best_first`] keeps, in no
+/// particular order.
+fn best_set(v: &mut Vec<(u32, f32)>, k: usize) {
     let order = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
     if k == 0 {
         v.clear();
@@ -347,7 +357,6 @@ fn best_first(v: &mut Vec<(u32, f32)>, k: usize) {
         v.select_nth_unstable_by(k - 1, order);
         v.truncate(k);
     }
-    v.sort_unstable_by(order);
 }
 
 /// The group `g` now is (see [`Slot::parent`]), pointing every group on
@@ -462,6 +471,37 @@ mod tests {
         let mut g = Group::empty(None);
         g.sum = terms.iter().copied().collect();
         g
+    }
+
+    /// The selections keep what a full sort puts first (ties by key), in
+    /// order for `best_first`, as a set for `best_set`.
+    #[test]
+    fn selections_are_the_full_sorts_prefix() {
+        let mut x: u64 = 0x5851_f42d_4c95_7f2d;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let order = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        for case in 0..500 {
+            let v: Vec<(u32, f32)> = (0..(next() % 60) as u32)
+                .map(|g| (g * 7 % 61, (next() % 5) as f32 / 4.0))
+                .collect();
+            for k in [0, 1, 4, 30, 100] {
+                let mut want = v.clone();
+                want.sort_unstable_by(order);
+                want.truncate(k);
+                let mut first = v.clone();
+                best_first(&mut first, k);
+                assert_eq!(first, want, "case {case}, k {k}");
+                let mut set = v.clone();
+                best_set(&mut set, k);
+                set.sort_unstable_by(order);
+                assert_eq!(set, want, "case {case}, k {k}");
+            }
+        }
     }
 
     /// Leaving out the terms a group lacks changes no bit of the dot
