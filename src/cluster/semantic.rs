@@ -13,7 +13,7 @@
 
 mod simhash;
 
-pub(crate) use simhash::{SimHash, hyperplanes, signature};
+pub(crate) use simhash::{SimHash, Transposed, hyperplanes};
 
 use super::vectors::{self, SparseVec, capped};
 use crate::embed::{Scratch, StaticVectors, WordCount, normalize};

@@ -304,7 +304,7 @@ impl std::ops::AddAssign for WordCount {
 }
 
 /// Reusable buffers for [`StaticVectors::add_text`].
-#[derive(Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Scratch {
     word: String,
     piece: String,

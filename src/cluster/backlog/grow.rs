@@ -2,79 +2,93 @@
 //! and promoting special cases to features.
 
 use super::{
-    Backlog, Event, EventKind, Group, Query, STREAM_MAX_SEMANTIC_WEIGHT, Slot, TermMap, distinct,
+    BRIDGE_CHECKS, Backlog, Event, EventKind, Group, Query, STREAM_MAX_SEMANTIC_WEIGHT, Slot,
+    TermMap, distinct,
 };
 use crate::cluster::semantic;
 
 impl Backlog {
     /// The groups sharing the request's strongest terms, with the mean
-    /// similarity of the request to their members, best first (ties by
-    /// group number). Scans at most `max_postings_per_term` of the newest
+    /// similarity of the request to their members: the best `1 +
+    /// BRIDGE_CHECKS`, best first (ties by group number), what a full sort
+    /// would put first. Scans at most `max_postings_per_term` of the newest
     /// entries of each of `max_search_terms_per_item` term lists, features
     /// and special cases apart, and verifies the `max_candidates_per_item`
     /// groups sharing the most weight, and the groups of the
     /// `semantic_candidates_per_item` earlier requests nearest by meaning.
+    /// Fills `scored` (cleared first).
     pub(super) fn score_candidates(
         &mut self,
         v: &[(u32, f32)],
         q: Option<&Query>,
-    ) -> Vec<(u32, f32)> {
+        scored: &mut Vec<(u32, f32)>,
+    ) {
         let p = &self.params;
-        let mut strongest: Vec<(u32, f32)> = v.to_vec();
-        best_first(&mut strongest, p.max_search_terms_per_item);
         let (depth, keep) = (p.max_postings_per_term, p.max_candidates_per_item);
+        let b = &mut self.buffers;
+        b.strongest.clear();
+        b.strongest.extend_from_slice(v);
+        best_first(&mut b.strongest, p.max_search_terms_per_item);
         // A dense score per group, reset through the list of touched ones:
         // the scan costs the entries read, not the number of groups.
         let slots = &mut self.slots;
-        let mut touched: Vec<u32> = Vec::new();
-        for &(t, w) in &strongest {
+        b.touched.clear();
+        for &(t, w) in &b.strongest {
             for lists in [&self.feature_postings, &self.pending_postings] {
                 let list = &lists[t as usize];
                 for &g in &list[list.len().saturating_sub(depth)..] {
                     let g = find(slots, g);
                     let score = &mut slots[g as usize].score;
                     if *score == 0.0 {
-                        touched.push(g);
+                        b.touched.push(g);
                     }
                     *score += w;
                 }
             }
         }
-        let mut cands: Vec<(u32, f32)> = touched
-            .iter()
-            .map(|&g| (g, std::mem::replace(&mut slots[g as usize].score, 0.0)))
-            .collect();
-        // Only the best `keep` are verified.
-        best_first(&mut cands, keep);
-        let mut groups: Vec<u32> = cands.into_iter().map(|e| e.0).collect();
+        scored.clear();
+        scored.extend(
+            b.touched
+                .iter()
+                .map(|&g| (g, std::mem::replace(&mut slots[g as usize].score, 0.0))),
+        );
+        // Only the best `keep` are verified: their set, in any order.
+        best_set(scored, keep);
         if let (Some(m), Some(q)) = (&self.meaning, q) {
-            let mut near = Vec::new();
+            let mut near = std::mem::take(&mut self.buffers.near);
             m.near(q.sig, self.params.semantic_candidates_per_item, &mut near);
-            for i in near {
+            for &i in &near {
                 let g = self.resolve(self.items[i as usize].group);
-                if !groups.contains(&g) {
-                    groups.push(g);
+                if !scored.iter().any(|e| e.0 == g) {
+                    scored.push((g, 0.0));
                 }
             }
+            self.buffers.near = near;
         }
-        let mut scored: Vec<(u32, f32)> = groups
-            .into_iter()
-            .map(|g| (g, self.similarity(v, q, g)))
-            .collect();
-        scored.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        scored
+        // A term no earlier request used (its count is this request's own)
+        // is in no group: its look-ups are skipped.
+        let mut known = std::mem::take(&mut self.buffers.known);
+        known.clear();
+        known.extend(v.iter().filter(|e| self.df[e.0 as usize] > 1));
+        let zero = dot_start(v);
+        for e in scored.iter_mut() {
+            e.1 = self.similarity(&known, zero, q, e.0);
+        }
+        self.buffers.known = known;
+        // Distinct groups: a total order, whatever the order they came in;
+        // the insert reads the best and the bridges after it.
+        best_first(scored, 1 + BRIDGE_CHECKS);
     }
 
-    /// The mean similarity of the request (unit term vector `v`, dense
-    /// vector `q`) to group `g`'s members: the hybrid of the mean term
-    /// cosine and the mean dense cosine, meaning weighed by the smaller of
-    /// the request's trust and the members' mean trust.
-    fn similarity(&self, v: &[(u32, f32)], q: Option<&Query>, g: u32) -> f32 {
+    /// The mean similarity of the request (the terms of its unit term
+    /// vector that earlier requests used, `known`, and the start of its dot
+    /// products, see [`dot_start`]; dense vector `q`) to group `g`'s
+    /// members: the hybrid of the mean term cosine and the mean dense
+    /// cosine, meaning weighed by the smaller of the request's trust and the
+    /// members' mean trust.
+    fn similarity(&self, known: &[(u32, f32)], zero: f32, q: Option<&Query>, g: u32) -> f32 {
         let g = &self.groups[g as usize];
-        let dot: f32 = v
-            .iter()
-            .map(|&(t, w)| w * g.sum.get(&t).copied().unwrap_or(0.0))
-            .sum();
+        let dot = term_dot(known, zero, g);
         let n = g.members.len().max(1) as f32;
         let lexical = dot / n;
         match q {
@@ -139,12 +153,6 @@ impl Backlog {
             group.dense_n += 1;
             group.trust_sum += q.trust;
         }
-        let dot: f64 = v
-            .iter()
-            .map(|&(t, w)| f64::from(w) * f64::from(group.sum.get(&t).copied().unwrap_or(0.0)))
-            .sum();
-        let self_dot: f64 = v.iter().map(|&(_, w)| f64::from(w) * f64::from(w)).sum();
-        group.norm2 += 2.0 * dot + self_dot;
         group.members.push(index);
         match self.items[index as usize].customer.as_deref() {
             // Most joins repeat a customer: look before copying it.
@@ -155,21 +163,24 @@ impl Backlog {
             None => group.anonymous += 1,
         }
         let is_feature = group.feature;
-        let mut fresh = Vec::new();
-        for &(t, w) in v {
-            let e = group.sum.entry(t).or_insert_with(|| {
-                fresh.push(t);
-                0.0
-            });
-            *e += w;
-        }
         let lists = match is_feature {
             Some(_) => &mut self.feature_postings,
             None => &mut self.pending_postings,
         };
-        for t in fresh {
-            lists[t as usize].push(g);
+        // One look-up per term both reads the sum before the request (for
+        // the squared length: the same additions in the same order as a
+        // separate pass) and adds to it; a new term is listed.
+        let mut dot: f64 = std::iter::empty::<f64>().sum();
+        for &(t, w) in v {
+            let e = group.sum.entry(t).or_insert_with(|| {
+                lists[t as usize].push(g);
+                0.0
+            });
+            dot += f64::from(w) * f64::from(*e);
+            *e += w;
         }
+        let self_dot: f64 = v.iter().map(|&(_, w)| f64::from(w) * f64::from(w)).sum();
+        group.norm2 += 2.0 * dot + self_dot;
         self.items[index as usize].group = g;
         if let Some(n) = is_feature {
             let at = self.items.len() as u64;
@@ -186,7 +197,10 @@ impl Backlog {
     /// Starts a group of special cases with item `index` alone.
     pub(super) fn new_group(&mut self, index: u32, v: &[(u32, f32)], q: Option<&Query>) -> u32 {
         let g = self.groups.len() as u32;
-        self.groups.push(Group::empty(None));
+        let mut group = Group::empty(None);
+        // Sized once for the request's terms, not grown step by step.
+        group.sum = TermMap::with_capacity_and_hasher(v.len(), Default::default());
+        self.groups.push(group);
         self.slots.push(Slot::new(g));
         self.add_to_group(g, index, v, q);
         g
@@ -329,6 +343,13 @@ impl Group {
 /// smaller key), best first: selected, then sorted. The order is total (the
 /// keys are distinct), so this is the full sort's prefix.
 fn best_first(v: &mut Vec<(u32, f32)>, k: usize) {
+    best_set(v, k);
+    v.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+}
+
+/// Keeps the `k` entries of `v` that [`best_first`] keeps, in no
+/// particular order.
+fn best_set(v: &mut Vec<(u32, f32)>, k: usize) {
     let order = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
     if k == 0 {
         v.clear();
@@ -336,7 +357,6 @@ fn best_first(v: &mut Vec<(u32, f32)>, k: usize) {
         v.select_nth_unstable_by(k - 1, order);
         v.truncate(k);
     }
-    v.sort_unstable_by(order);
 }
 
 /// The group `g` now is (see [`Slot::parent`]), pointing every group on
@@ -355,6 +375,36 @@ fn find(slots: &mut [Slot], g: u32) -> u32 {
     root
 }
 
+/// The dot product of a request's term vector with a group's sum when the
+/// terms the group lacks are left out of `terms`: the sum [`term_dot_reference`]
+/// makes of the whole vector, bit for bit, from the start [`dot_start`]
+/// gives (tested). A term the group lacks adds an exact +0.0, which changes
+/// no sum but the empty one's -0.0, and the weights are positive.
+fn term_dot(terms: &[(u32, f32)], zero: f32, g: &Group) -> f32 {
+    terms.iter().fold(zero, |acc, &(t, w)| {
+        acc + w * g.sum.get(&t).copied().unwrap_or(0.0)
+    })
+}
+
+/// Where [`term_dot`] starts for the request's whole vector `v`: the
+/// empty sum for an empty vector, else +0.0.
+fn dot_start(v: &[(u32, f32)]) -> f32 {
+    if v.is_empty() {
+        std::iter::empty::<f32>().sum()
+    } else {
+        0.0
+    }
+}
+
+/// The dot product of a request's whole term vector with a group's sum, as
+/// it was first written.
+#[cfg(test)]
+fn term_dot_reference(v: &[(u32, f32)], g: &Group) -> f32 {
+    v.iter()
+        .map(|&(t, w)| w * g.sum.get(&t).copied().unwrap_or(0.0))
+        .sum()
+}
+
 /// The members' mean trust of a group with dense vectors.
 fn mean_trust(g: &Group) -> f32 {
     g.trust_sum / g.dense_n.max(1) as f32
@@ -368,8 +418,36 @@ fn dense_dot(a: &[f32], b: &[f32]) -> f64 {
         .sum()
 }
 
-/// The sum of the dot products between the members of `a` and of `b`.
+/// The sum of the dot products between the members of `a` and of `b`: the
+/// products of the terms they share, summed in term order (as
+/// [`cross_reference`] sums every term of the smaller, a term the other
+/// lacks adding an exact zero), so only the shared terms are sorted.
 fn cross(a: &Group, b: &Group) -> f64 {
+    let (small, large) = if a.sum.len() <= b.sum.len() {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    if small.sum.is_empty() {
+        return cross_reference(a, b);
+    }
+    let mut shared: Vec<(u32, f64)> = small
+        .sum
+        .iter()
+        .filter_map(|(&t, &w)| {
+            let x = large.sum.get(&t)?;
+            Some((t, f64::from(w) * f64::from(*x)))
+        })
+        .collect();
+    shared.sort_unstable_by_key(|e| e.0);
+    // Weights are positive: the reference's running sum is +0.0 until its
+    // first shared term, and adding +0.0 leaves any other sum unchanged.
+    shared.iter().fold(0.0, |acc, e| acc + e.1)
+}
+
+/// [`cross`] as it was first written: every term of the smaller group, in
+/// term order.
+fn cross_reference(a: &Group, b: &Group) -> f64 {
     let (small, large) = if a.sum.len() <= b.sum.len() {
         (a, b)
     } else {
@@ -381,4 +459,121 @@ fn cross(a: &Group, b: &Group) -> f64 {
         .iter()
         .map(|&(t, w)| f64::from(w) * f64::from(large.sum.get(&t).copied().unwrap_or(0.0)))
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A group whose term sums are `terms` (weights positive, as a
+    /// backlog's are).
+    fn group(terms: &[(u32, f32)]) -> Group {
+        let mut g = Group::empty(None);
+        g.sum = terms.iter().copied().collect();
+        g
+    }
+
+    /// The selections keep what a full sort puts first (ties by key), in
+    /// order for `best_first`, as a set for `best_set`.
+    #[test]
+    fn selections_are_the_full_sorts_prefix() {
+        let mut x: u64 = 0x5851_f42d_4c95_7f2d;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let order = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        for case in 0..500 {
+            let v: Vec<(u32, f32)> = (0..(next() % 60) as u32)
+                .map(|g| (g * 7 % 61, (next() % 5) as f32 / 4.0))
+                .collect();
+            for k in [0, 1, 4, 30, 100] {
+                let mut want = v.clone();
+                want.sort_unstable_by(order);
+                want.truncate(k);
+                let mut first = v.clone();
+                best_first(&mut first, k);
+                assert_eq!(first, want, "case {case}, k {k}");
+                let mut set = v.clone();
+                best_set(&mut set, k);
+                set.sort_unstable_by(order);
+                assert_eq!(set, want, "case {case}, k {k}");
+            }
+        }
+    }
+
+    /// Leaving out the terms a group lacks changes no bit of the dot
+    /// product: some, all or none of the request's terms in the group, an
+    /// empty request.
+    #[test]
+    fn term_dot_without_absent_terms_is_its_reference() {
+        let mut x: u64 = 0x0123_4567_89ab_cdef;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for case in 0..2000 {
+            let weight = |r: u64| (r % 1000 + 1) as f32 / 1009.0;
+            let mut terms = Vec::new();
+            for t in 0..(next() % 30) as u32 {
+                if next() % 2 == 0 {
+                    terms.push((t, weight(next())));
+                }
+            }
+            let g = group(&terms);
+            let mut v: Vec<(u32, f32)> = (0..(next() % 12))
+                .map(|_| ((next() % 40) as u32, weight(next())))
+                .collect();
+            v.sort_unstable_by_key(|e| e.0);
+            v.dedup_by_key(|e| e.0);
+            let want = term_dot_reference(&v, &g);
+            let known: Vec<(u32, f32)> = v
+                .iter()
+                .copied()
+                .filter(|e| g.sum.contains_key(&e.0) || next() % 3 == 0)
+                .collect();
+            let got = term_dot(&known, dot_start(&v), &g);
+            assert_eq!(got.to_bits(), want.to_bits(), "case {case}");
+        }
+    }
+
+    /// The shortcut sums the same products in the same order as the
+    /// reference, bit for bit: shared terms or none, either side smaller,
+    /// an empty side.
+    #[test]
+    fn cross_is_its_reference_bit_for_bit() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for case in 0..500 {
+            let mut side = |n: u64| -> Vec<(u32, f32)> {
+                let len = next() % n;
+                let mut terms: Vec<(u32, f32)> = (0..len)
+                    .map(|_| ((next() % 64) as u32, (next() % 1000 + 1) as f32 / 997.0))
+                    .collect();
+                terms.sort_unstable_by_key(|e| e.0);
+                terms.dedup_by_key(|e| e.0);
+                terms
+            };
+            let (a, b) = (group(&side(40)), group(&side(12)));
+            let want = cross_reference(&a, &b);
+            assert_eq!(cross(&a, &b).to_bits(), want.to_bits(), "case {case}");
+            assert_eq!(cross(&b, &a).to_bits(), want.to_bits(), "case {case}");
+        }
+        let empty = group(&[]);
+        let one = group(&[(3, 0.5)]);
+        assert_eq!(
+            cross(&empty, &one).to_bits(),
+            cross_reference(&empty, &one).to_bits()
+        );
+        assert_eq!(cross(&one, &group(&[(4, 0.5)])).to_bits(), 0.0f64.to_bits());
+    }
 }

@@ -3,7 +3,7 @@
 //! it, and a SimHash index of the earlier requests, so that a paraphrase
 //! sharing no term with a group still finds it.
 
-use crate::cluster::semantic::{self, embed_static};
+use crate::cluster::semantic::{self, Transposed, embed_static};
 use crate::embed::{Scratch, StaticVectors, normalize};
 use crate::item::FeedbackItem;
 
@@ -24,8 +24,8 @@ pub(super) struct Query {
 #[derive(Clone, Debug)]
 pub(super) struct Meaning {
     pub vectors: StaticVectors,
-    pub dims: usize,
-    planes: Vec<f32>,
+    /// The SimHash hyperplanes, laid out for signing.
+    planes: Transposed,
     /// The sum of the (uncentred) unit vectors of the requests so far.
     pub center_sum: Vec<f64>,
     /// How many requests `center_sum` holds.
@@ -42,8 +42,7 @@ impl Meaning {
         let dims = vectors.dims();
         Meaning {
             vectors,
-            dims,
-            planes: semantic::hyperplanes(dims),
+            planes: Transposed::new(&semantic::hyperplanes(dims), dims),
             center_sum: vec![0.0; dims],
             center_count: 0,
             sigs: Vec::new(),
@@ -89,7 +88,7 @@ impl Meaning {
         if !normalize(&mut v) {
             return None;
         }
-        let sig = semantic::signature(&self.planes, self.dims, &v);
+        let sig = self.planes.signature(&v);
         Some(Query { v, trust, sig })
     }
 
@@ -116,21 +115,51 @@ impl Meaning {
         if k == 0 {
             return;
         }
+        let keys: [u64; TABLES] = std::array::from_fn(|t| sig.rotate_left(16 * t as u32));
+        // The orderings' searches side by side, so that their cache misses
+        // overlap.
+        let places = Ordering::places(&self.tables, &keys);
         // (differing bits, request) packed in one number, ordered alike.
-        let mut found: Vec<u64> = Vec::with_capacity(TABLES * 2 * WINDOW);
+        let mut found = [0u64; TABLES * 2 * WINDOW];
+        let mut len = 0;
         for (t, table) in self.tables.iter().enumerate() {
             let turn = 16 * t as u32;
-            table.around(sig.rotate_left(turn), WINDOW, |key, i| {
+            table.around(places[t], WINDOW, |key, i| {
                 // The key is the request's signature, rotated.
                 let bits = (key.rotate_right(turn) ^ sig).count_ones();
-                found.push(u64::from(bits) << 32 | u64::from(i));
+                found[len] = u64::from(bits) << 32 | u64::from(i);
+                len += 1;
             });
         }
-        found.sort_unstable();
-        found.dedup();
-        found.truncate(k);
-        out.extend(found.iter().map(|&e| e as u32));
+        let kept = smallest_distinct(&mut found[..len], k);
+        out.extend(found[..kept].iter().map(|&e| e as u32));
     }
+}
+
+/// Moves the up to `k` smallest distinct values of `v` to its front, in
+/// order, and returns how many: what sorting, removing repeats and keeping
+/// the first `k` gives, without sorting all of `v` (tested).
+fn smallest_distinct(v: &mut [u64], k: usize) -> usize {
+    if k == 0 {
+        return 0;
+    }
+    let mut m = 0;
+    for i in 0..v.len() {
+        let x = v[i];
+        if m == k && x >= v[m - 1] {
+            continue;
+        }
+        let Err(at) = v[..m].binary_search(&x) else {
+            continue;
+        };
+        // `v[m]` was read already (m <= i): the kept run may grow over it.
+        if m < k {
+            m += 1;
+        }
+        v.copy_within(at..m - 1, at + 1);
+        v[at] = x;
+    }
+    m
 }
 
 /// `(key, request)` pairs in order, for the neighbours of a key: sorted
@@ -185,14 +214,55 @@ impl Ordering {
         self.bits = bits;
     }
 
-    /// Calls `f` on the up to `window` entries just below `(key, 0)`
-    /// (nearest first), then on the up to `window` from `(key, 0)` up.
-    fn around(&self, key: u64, window: usize, mut f: impl FnMut(u64, u32)) {
-        if self.len == 0 {
-            return;
+    /// Per ordering, where `(keys[t], 0)` goes: its bucket and its place in
+    /// the bucket (`None` for an empty ordering). The binary searches run
+    /// in step, one probe of each ordering per round.
+    fn places(tables: &[Ordering], keys: &[u64; TABLES]) -> [Option<(usize, usize)>; TABLES] {
+        let mut runs: [&[(u64, u32)]; TABLES] = [&[]; TABLES];
+        let mut places = [None; TABLES];
+        for (t, table) in tables.iter().enumerate().take(TABLES) {
+            if table.len > 0 {
+                let b = table.bucket(keys[t]);
+                runs[t] = &table.buckets[b];
+                places[t] = Some((b, 0));
+            }
         }
-        let b = self.bucket(key);
-        let at = self.buckets[b].partition_point(|e| e.0 < key);
+        // Branch-free lower bounds: `base` stays below the first entry not
+        // less than the key, `size` halves.
+        let mut base = [0usize; TABLES];
+        let mut size: [usize; TABLES] = std::array::from_fn(|t| runs[t].len());
+        while size.iter().any(|&s| s > 1) {
+            for t in 0..TABLES {
+                if size[t] > 1 {
+                    let half = size[t] / 2;
+                    if runs[t][base[t] + half].0 < keys[t] {
+                        base[t] += half;
+                    }
+                    size[t] -= half;
+                }
+            }
+        }
+        for t in 0..TABLES {
+            if let Some((b, _)) = places[t] {
+                let run = runs[t];
+                let at = if run.is_empty() {
+                    0
+                } else {
+                    base[t] + usize::from(run[base[t]].0 < keys[t])
+                };
+                places[t] = Some((b, at));
+            }
+        }
+        places
+    }
+
+    /// Calls `f` on the up to `window` entries just below the place
+    /// (`bucket`, `at`) of [`places`](Self::places), nearest first, then on
+    /// the up to `window` from it up.
+    fn around(&self, place: Option<(usize, usize)>, window: usize, mut f: impl FnMut(u64, u32)) {
+        let Some((b, at)) = place else {
+            return;
+        };
         let mut left = window;
         let below = self.buckets[..b].iter().rev();
         for run in std::iter::once(&self.buckets[b][..at]).chain(below.map(Vec::as_slice)) {
@@ -247,8 +317,20 @@ mod tests {
                 tree.insert((key, i));
                 if i % 97 == 0 {
                     let probe = if i % 2 == 0 { next() } else { key };
+                    // Four orderings searched in step: the same one and
+                    // one empty (a place of `None`) among them.
+                    let tables = [
+                        ordering.clone(),
+                        Ordering::default(),
+                        ordering.clone(),
+                        ordering.clone(),
+                    ];
+                    let keys = [probe, probe, probe ^ 1, probe];
+                    let places = Ordering::places(&tables, &keys);
+                    assert_eq!(places[1], None);
+                    assert_eq!(places[0], places[3]);
                     let mut got = Vec::new();
-                    ordering.around(probe, WINDOW, |k, j| got.push((k, j)));
+                    ordering.around(places[0], WINDOW, |k, j| got.push((k, j)));
                     let want: Vec<(u64, u32)> = tree
                         .range(..(probe, 0))
                         .rev()
@@ -260,6 +342,33 @@ mod tests {
                 }
             }
             assert!(ordering.bits > 3);
+        }
+    }
+
+    /// The selection keeps what sorting, removing repeats and truncating
+    /// keeps, whatever `k` and however many repeats.
+    #[test]
+    fn smallest_distinct_is_sort_dedup_truncate() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for case in 0..2000 {
+            let len = (next() % 70) as usize;
+            let spread = 1 + next() % 100;
+            let v: Vec<u64> = (0..len).map(|_| next() % spread).collect();
+            for k in [0, 1, 2, 5, 10, 64, 100] {
+                let mut want = v.clone();
+                want.sort_unstable();
+                want.dedup();
+                want.truncate(k);
+                let mut got = v.clone();
+                let m = smallest_distinct(&mut got, k);
+                assert_eq!(&got[..m], &want[..], "case {case}, k {k}, {v:?}");
+            }
         }
     }
 }

@@ -13,6 +13,7 @@ mod meaning;
 mod state;
 mod view;
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
@@ -143,12 +144,29 @@ impl Slot {
     }
 }
 
-/// Buffers an insert reuses; empty (or all zero) between inserts.
+/// Buffers an insert reuses, so that it allocates nothing in the common
+/// case; empty (or all zero) between inserts.
 #[derive(Clone, Debug, Default)]
 struct Buffers {
     analyzed: Analyzed,
     /// Term id -> the request's count of it, while it is counted.
     tf: Vec<f32>,
+    /// The request's distinct term ids, while they are counted.
+    ids: Vec<u32>,
+    /// The request's unit term vector.
+    v: Vec<(u32, f32)>,
+    /// The word buffers of the static embedding.
+    scratch: Scratch,
+    /// The request's strongest terms (the candidate scan's lists).
+    strongest: Vec<(u32, f32)>,
+    /// The groups the candidate scan touched.
+    touched: Vec<u32>,
+    /// The earlier requests nearest by meaning.
+    near: Vec<u32>,
+    /// The candidate groups and their similarity to the request.
+    scored: Vec<(u32, f32)>,
+    /// The request's terms that earlier requests used.
+    known: Vec<(u32, f32)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -324,25 +342,32 @@ impl Backlog {
     /// ```
     pub fn insert(&mut self, item: &FeedbackItem) -> Result<Placement, BacklogError> {
         item.validate().map_err(BacklogError::Item)?;
-        if self.item_ids.contains_key(&item.id) {
-            return Err(BacklogError::DuplicateRequest {
-                id: item.id.clone(),
-            });
+        let index = self.items.len() as u32;
+        // One hash of the id both checks and records it: nothing fails
+        // past this point.
+        match self.item_ids.entry(item.id.clone()) {
+            Entry::Occupied(_) => {
+                return Err(BacklogError::DuplicateRequest {
+                    id: item.id.clone(),
+                });
+            }
+            Entry::Vacant(e) => {
+                e.insert(index);
+            }
         }
         let v = self.vectorize(item);
         let q = match &mut self.meaning {
-            Some(m) => m.query(item, &mut Scratch::default()),
+            Some(m) => m.query(item, &mut self.buffers.scratch),
             None => None,
         };
-        let index = self.items.len() as u32;
-        self.item_ids.insert(item.id.clone(), index);
         self.items.push(Item {
             id: item.id.clone(),
             customer: item.customer.clone(),
             deal_value: item.deal_value,
             group: u32::MAX,
         });
-        let scored = self.score_candidates(&v, q.as_ref());
+        let mut scored = std::mem::take(&mut self.buffers.scored);
+        self.score_candidates(&v, q.as_ref(), &mut scored);
         if let Some(m) = &mut self.meaning {
             m.index(index, q.as_ref().map(|q| q.sig));
         }
@@ -366,6 +391,8 @@ impl Backlog {
             }
         }
         self.promote(self.resolve(g));
+        self.buffers.scored = scored;
+        self.buffers.v = v;
         Ok(self.placement(index))
     }
 
@@ -531,11 +558,12 @@ impl Backlog {
     }
 
     /// The request's unit term vector, weighed by the terms' rarity among
-    /// the requests seen so far (it included), interning its terms.
+    /// the requests seen so far (it included), interning its terms. The
+    /// vector is the reused buffer's (hand it back when done).
     fn vectorize(&mut self, item: &FeedbackItem) -> Vec<(u32, f32)> {
         let mut buf = std::mem::take(&mut self.buffers.analyzed);
         let mut tf = std::mem::take(&mut self.buffers.tf);
-        let mut ids: Vec<u32> = Vec::new();
+        let mut ids = std::mem::take(&mut self.buffers.ids);
         vectors::for_each_term(&mut buf, item, |term, surface, w| {
             let id = self.intern(term, surface);
             if tf.len() <= id as usize {
@@ -550,27 +578,28 @@ impl Backlog {
             *slot += w;
         });
         self.buffers.analyzed = buf;
-        ids.sort_unstable();
         let n = (self.items.len() + 1) as f32;
-        let mut v: Vec<(u32, f32)> = ids
-            .into_iter()
-            .map(|id| {
-                let count = std::mem::replace(&mut tf[id as usize], 0.0);
-                let df = &mut self.df[id as usize];
-                *df += 1;
-                let idf = ((1.0 + n) / (1.0 + *df as f32)).ln() + 1.0;
-                (id, (1.0 + count.ln()) * idf)
-            })
-            .collect();
+        let mut v = std::mem::take(&mut self.buffers.v);
+        v.clear();
+        // Each weight depends on its term alone: the order of `ids` (first
+        // use) does not matter, the vector is put in term order below.
+        v.extend(ids.drain(..).map(|id| {
+            let count = std::mem::replace(&mut tf[id as usize], 0.0);
+            let df = &mut self.df[id as usize];
+            *df += 1;
+            let idf = ((1.0 + n) / (1.0 + *df as f32)).ln() + 1.0;
+            (id, (1.0 + count.ln()) * idf)
+        }));
         self.buffers.tf = tf;
+        self.buffers.ids = ids;
         let max_terms = self.params.max_terms_per_item;
         if v.len() > max_terms {
-            // The strongest `max_terms` (a total order: selecting them is
-            // the sort's prefix), back in term order.
+            // The strongest `max_terms` (a total order: the same whatever
+            // the order they come in).
             v.select_nth_unstable_by(max_terms, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
             v.truncate(max_terms);
-            v.sort_unstable_by_key(|e| e.0);
         }
+        v.sort_unstable_by_key(|e| e.0);
         let norm = v.iter().map(|e| e.1 * e.1).sum::<f32>().sqrt();
         if norm > 0.0 {
             v.iter_mut().for_each(|e| e.1 /= norm);

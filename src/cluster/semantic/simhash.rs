@@ -8,7 +8,9 @@
 //! and those pairs are verified with the exact cosine. Work per item:
 //! `TABLES × 2 × WINDOW` popcounts.
 
-use super::{Dense, dot};
+use super::Dense;
+#[cfg(test)]
+use super::dot;
 
 /// Orderings of the signatures.
 const TABLES: usize = 8;
@@ -55,7 +57,10 @@ pub(crate) fn hyperplanes(dims: usize) -> Vec<f32> {
         .collect()
 }
 
-/// The SimHash signature of `v` under `planes` (see [`hyperplanes`]).
+/// The SimHash signature of `v` under `planes` (see [`hyperplanes`]), one
+/// plane after another: the reference [`Transposed::signature`] is tested
+/// against.
+#[cfg(test)]
 pub(crate) fn signature(planes: &[f32], dims: usize, v: &[f32]) -> u64 {
     let mut sig = 0u64;
     for (b, plane) in planes.chunks_exact(dims).enumerate() {
@@ -69,19 +74,20 @@ pub(crate) fn signature(planes: &[f32], dims: usize, v: &[f32]) -> u64 {
 /// The hyperplanes of [`hyperplanes`] laid out by dimension (`dims × BITS`:
 /// dimension `d`'s coefficient in every plane, plane by plane), so that a
 /// signature computes the 64 projections side by side. Each projection is
-/// summed exactly as [`dot`] sums it (four lanes by dimension modulo 4, then
+/// summed exactly as [`dot`](super::dot) sums it (four lanes by dimension modulo 4, then
 /// `(l0 + l1) + (l2 + l3)`, then the remainder in order), so the signs,
-/// and the signature, are those of [`signature`] bit for bit, in about a
+/// and the signature, are those of `signature` bit for bit, in about a
 /// quarter of the instructions.
 #[derive(Clone, Debug)]
-struct Transposed {
+pub(crate) struct Transposed {
     dims: usize,
     /// `dims × BITS`.
     coef: Vec<f32>,
 }
 
 impl Transposed {
-    fn new(planes: &[f32], dims: usize) -> Transposed {
+    /// The planes of [`hyperplanes`] for `dims` dimensions, transposed.
+    pub(crate) fn new(planes: &[f32], dims: usize) -> Transposed {
         let mut coef = vec![0.0f32; dims * BITS];
         for (b, plane) in planes.chunks_exact(dims).enumerate() {
             for (d, &x) in plane.iter().enumerate() {
@@ -91,8 +97,9 @@ impl Transposed {
         Transposed { dims, coef }
     }
 
-    /// The signature of `v` (of `dims` values), as [`signature`] gives it.
-    fn signature(&self, v: &[f32]) -> u64 {
+    /// The signature of `v` (of `dims` values), as the plane-by-plane
+    /// `signature` gives it (tested).
+    pub(crate) fn signature(&self, v: &[f32]) -> u64 {
         let body = self.dims - self.dims % 4;
         let mut lanes = [[0.0f32; BITS]; 4];
         for (d, (&x, coef)) in v[..body]
@@ -260,6 +267,30 @@ mod tests {
     use super::super::tests::bundles;
     use super::*;
     use crate::item::FeedbackItem;
+
+    /// The transposed planes sign every vector as the planes one after
+    /// another do (the backlog signs each request with them), whatever the
+    /// number of dimensions modulo 4.
+    #[test]
+    fn transposed_signature_is_the_plane_by_plane_one() {
+        let mut state = 7u64;
+        for dims in [1, 2, 3, 4, 5, 7, 8, 63, 128, 130] {
+            let planes = hyperplanes(dims);
+            let t = Transposed::new(&planes, dims);
+            for _ in 0..200 {
+                let v: Vec<f32> = (0..dims)
+                    .map(|_| (splitmix(&mut state) >> 40) as f32 / (1u64 << 23) as f32 - 1.0)
+                    .collect();
+                assert_eq!(
+                    t.signature(&v),
+                    signature(&planes, dims, &v),
+                    "{dims} {v:?}"
+                );
+            }
+            let zero = vec![0.0f32; dims];
+            assert_eq!(t.signature(&zero), signature(&planes, dims, &zero));
+        }
+    }
 
     #[test]
     fn simhash_neighbours_are_mostly_of_the_same_bundle_and_bounded() {
