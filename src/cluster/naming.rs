@@ -86,6 +86,15 @@ const NAME_TEXT_BYTES: usize = 1024;
 /// A term id that stands for "not a content word".
 const NONE: u32 = u32::MAX;
 
+/// A token's flags: worked out.
+const KNOWN: u8 = 1;
+/// A token's flags: a clause boundary or a breaking punctuation mark lies
+/// before it.
+const BREAKS: u8 = 2;
+/// A token's flags: a word of a script written without spaces (one length
+/// unit, not two).
+const NOSPACE: u8 = 4;
+
 /// The group's key terms, strongest first (all of them when `limit` is
 /// `usize::MAX`), as `(weight, term)`, from `sum`, the sum of its `m`
 /// members' vectors as `(term, sum, members)`.
@@ -177,6 +186,8 @@ struct Tok {
     /// A stop word that can end a phrasal verb or compound ("top up", "log
     /// in", "sign out").
     particle: bool,
+    /// It shares a window with an anchor (only such words are looked up).
+    near: bool,
     /// The content word's weight in the group: the share of members using
     /// it times the square root of its rarity.
     rare: f64,
@@ -220,8 +231,9 @@ pub(super) struct Namer<'a> {
     /// Per term of the group's sum, its weight in the group once computed
     /// (NaN before).
     rare: Vec<f64>,
+    /// Per token of the field, its flags once worked out (0 before).
+    flags: Vec<u8>,
     toks: Vec<Tok>,
-    near: Vec<bool>,
     table: FxHashMap<u64, u32>,
     cands: Vec<Cand>,
     /// Emptied occurrence lists of earlier groups' candidates, for reuse
@@ -315,8 +327,8 @@ impl<'a> Namer<'a> {
             anchor_ids: Vec::new(),
             at: Vec::new(),
             rare: Vec::new(),
+            flags: Vec::new(),
             toks: Vec::new(),
-            near: Vec::new(),
             table: FxHashMap::default(),
             cands: Vec::new(),
             spare: Vec::new(),
@@ -411,21 +423,33 @@ impl<'a> Namer<'a> {
 
     /// Fills `self.toks` with the tokens of the windows that contain an
     /// anchor (those within `max_units` length units of it, no break
-    /// between) and the token after each, which may be its particle. No
-    /// window with an anchor reaches past these, so the other tokens are
-    /// left out; where two stretches are not adjacent, the first token of
-    /// the second breaks (no window spans the two).
+    /// between: marked `near`) and the token after each, which may be its
+    /// particle. No window with an anchor reaches past these, so the other
+    /// tokens are left out; where two stretches are not adjacent, the first
+    /// token of the second breaks (no window spans the two).
     fn reachable(&mut self, field: &str) {
         self.toks.clear();
         let max_units = 2 * (self.label_terms + 1);
         let n = self.buf.tokens.len();
+        self.flags.clear();
+        self.flags.resize(n, 0);
         let mut next = 0; // the first token not yet taken
         let mut cursor = 0; // into `self.at`
         for k in 0..self.at.len() {
             let (lo, hi) = self.reach(field, self.at[k].0 as usize, max_units);
-            let lo = lo.max(next);
-            let hi = (hi + 1).min(n - 1);
-            for t in lo..=hi {
+            // The anchors come in order and so do their stretches: the
+            // tokens from `lo` to `next` are the last ones taken.
+            let taken = self.toks.len();
+            for t in lo..next.min(hi + 1) {
+                if let Some(tok) = taken
+                    .checked_sub(next - t)
+                    .and_then(|at| self.toks.get_mut(at))
+                {
+                    tok.near = true;
+                }
+            }
+            let (from, to) = (lo.max(next), (hi + 1).min(n - 1));
+            for t in from..=to {
                 while self.at.get(cursor).is_some_and(|a| (a.0 as usize) < t) {
                     cursor += 1;
                 }
@@ -433,30 +457,30 @@ impl<'a> Namer<'a> {
                     Some(&(i, a)) if i as usize == t => a,
                     _ => u8::MAX,
                 };
-                let apart = t == lo && !self.toks.is_empty() && lo != next;
-                let tok = self.tok_at(field, t, anchor, apart);
+                let apart = t == from && taken > 0 && from != next;
+                let tok = self.tok_at(field, t, anchor, apart, t <= hi);
                 self.toks.push(tok);
             }
-            next = next.max(hi + 1);
+            next = next.max(to + 1);
         }
     }
 
     /// The first and the last token that share a window with token `b`:
     /// within `max_units` length units of it, no break between.
-    fn reach(&self, field: &str, b: usize, max_units: usize) -> (usize, usize) {
-        let tokens = &self.buf.tokens;
-        let unit = |t: usize| usize::from(units(&field[tokens[t].start..tokens[t].end]));
-        let (mut lo, mut sum) = (b, unit(b));
-        while lo > 0 && !self.breaks_before(field, lo) {
-            sum += unit(lo - 1);
+    fn reach(&mut self, field: &str, b: usize, max_units: usize) -> (usize, usize) {
+        let n = self.buf.tokens.len();
+        let units = |f: u8| if f & NOSPACE != 0 { 1 } else { 2 };
+        let (mut lo, mut sum) = (b, units(self.flags(field, b)));
+        while lo > 0 && self.flags(field, lo) & BREAKS == 0 {
+            sum += units(self.flags(field, lo - 1));
             if sum > max_units {
                 break;
             }
             lo -= 1;
         }
-        let (mut hi, mut sum) = (b, unit(b));
-        while hi + 1 < tokens.len() && !self.breaks_before(field, hi + 1) {
-            sum += unit(hi + 1);
+        let (mut hi, mut sum) = (b, units(self.flags(field, b)));
+        while hi + 1 < n && self.flags(field, hi + 1) & BREAKS == 0 {
+            sum += units(self.flags(field, hi + 1));
             if sum > max_units {
                 break;
             }
@@ -465,19 +489,34 @@ impl<'a> Namer<'a> {
         (lo, hi)
     }
 
-    /// True when a clause boundary or a breaking punctuation mark lies
-    /// before token `t` of the analysed field.
-    fn breaks_before(&self, field: &str, t: usize) -> bool {
+    /// Token `t`'s flags (`KNOWN`, `BREAKS`, `NOSPACE`), worked out once
+    /// per field.
+    fn flags(&mut self, field: &str, t: usize) -> u8 {
+        let known = self.flags[t];
+        if known != 0 {
+            return known;
+        }
         let tokens = &self.buf.tokens;
+        let (start, end) = (tokens[t].start, tokens[t].end);
         let gap = t
             .checked_sub(1)
-            .map_or("", |p| &field[tokens[p].end..tokens[t].start]);
-        tokens[t].clause_start || gap_breaks(gap)
+            .map_or("", |p| &field[tokens[p].end..start]);
+        let breaks = tokens[t].clause_start || gap_breaks(gap);
+        let mut f = KNOWN;
+        if breaks {
+            f |= BREAKS;
+        }
+        if units(&field[start..end]) == 1 {
+            f |= NOSPACE;
+        }
+        self.flags[t] = f;
+        f
     }
 
     /// The window search's view of token `t` of the analysed field;
     /// `apart` when the previous token taken is not the one before it.
-    fn tok_at(&self, field: &str, t: usize, anchor: u8, apart: bool) -> Tok {
+    fn tok_at(&mut self, field: &str, t: usize, anchor: u8, apart: bool, near: bool) -> Tok {
+        let f = self.flags(field, t);
         let tok = &self.buf.tokens[t];
         let norm = self.buf.norm_bytes(tok);
         Tok {
@@ -486,42 +525,22 @@ impl<'a> Namer<'a> {
             index: t as u32,
             term: NONE,
             anchor,
-            units: units(&field[tok.start..tok.end]),
-            breaks: apart || self.breaks_before(field, t),
+            units: if f & NOSPACE != 0 { 1 } else { 2 },
+            breaks: apart || f & BREAKS != 0,
             particle: norm.len() <= 4 && PARTICLES.iter().any(|p| p.as_bytes() == norm),
+            near,
             rare: 0.0,
         }
     }
 
     /// Looks up the content words of `self.toks` that share a window with
-    /// an anchor: within `max_units` length units of one, no break between.
+    /// an anchor.
     fn resolve(&mut self, sum: &[(u32, f64, u32)], m: usize) {
-        let max_units = 2 * (self.label_terms + 1);
-        let n = self.toks.len();
-        self.near.clear();
-        self.near.resize(n, false);
-        let toks = &self.toks;
-        for q in (0..n).filter(|&q| toks[q].anchor != u8::MAX) {
-            let (mut lo, mut units) = (q, usize::from(toks[q].units));
-            while lo > 0 && !toks[lo].breaks {
-                units += usize::from(toks[lo - 1].units);
-                if units > max_units {
-                    break;
-                }
-                lo -= 1;
-            }
-            let (mut hi, mut units) = (q, usize::from(toks[q].units));
-            while hi + 1 < n && !toks[hi + 1].breaks {
-                units += usize::from(toks[hi + 1].units);
-                if units > max_units {
-                    break;
-                }
-                hi += 1;
-            }
-            self.near[lo..=hi].fill(true);
-        }
-        for i in (0..n).filter(|&i| self.near[i]) {
+        for i in 0..self.toks.len() {
             let tok = self.toks[i];
+            if !tok.near {
+                continue;
+            }
             // An anchor is a term of the group, so a content word the
             // vocabulary knows.
             let term = match self.anchor_ids.get(usize::from(tok.anchor)) {
