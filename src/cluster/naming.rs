@@ -275,12 +275,20 @@ fn units(surface: &str) -> u8 {
 
 /// Lower-cased, white space collapsed to single spaces.
 fn written(s: &str) -> String {
-    if s.is_ascii() {
-        return written_ascii(s);
-    }
     let mut out = String::with_capacity(s.len());
+    written_into(&mut out, s);
+    out
+}
+
+/// Appends [`written`]`(s)` to `out`.
+fn written_into(out: &mut String, s: &str) {
+    let start = out.len();
+    if s.is_ascii() {
+        written_ascii(out, s);
+        return;
+    }
     for w in s.split_whitespace() {
-        if !out.is_empty() {
+        if out.len() > start {
             out.push(' ');
         }
         if w.is_ascii() {
@@ -293,27 +301,33 @@ fn written(s: &str) -> String {
             out.extend(w.chars().flat_map(char::to_lowercase));
         }
     }
-    out
 }
 
-/// [`written`] for ASCII text, byte by byte: the same result (ASCII white
-/// space is what `char::is_whitespace` says of it, tab to carriage return
-/// and the space; lower case is `to_ascii_lowercase`).
-fn written_ascii(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut space = false;
-    for b in s.bytes() {
-        if matches!(b, b'\t'..=b'\r' | b' ') {
-            space = !out.is_empty();
-        } else {
-            if space {
-                out.push(' ');
-                space = false;
-            }
-            out.push(char::from(b.to_ascii_lowercase()));
+/// [`written_into`] for ASCII text, byte by byte: the same result (ASCII
+/// white space is what `char::is_whitespace` says of it, tab to carriage
+/// return and the space; lower case is `to_ascii_lowercase`).
+fn written_ascii(out: &mut String, s: &str) {
+    let start = out.len();
+    let space = |b: &u8| matches!(b, b'\t'..=b'\r' | b' ');
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if space(&bytes[i]) {
+            i += 1;
+            continue;
         }
+        let j = bytes[i..]
+            .iter()
+            .position(space)
+            .map_or(bytes.len(), |p| i + p);
+        if out.len() > start {
+            out.push(' ');
+        }
+        let at = out.len();
+        out.push_str(&s[i..j]); // ASCII: every byte starts a character
+        out[at..].make_ascii_lowercase();
+        i = j;
     }
-    out
 }
 
 impl<'a> Namer<'a> {
@@ -470,18 +484,21 @@ impl<'a> Namer<'a> {
     fn reach(&mut self, field: &str, b: usize, max_units: usize) -> (usize, usize) {
         let n = self.buf.tokens.len();
         let units = |f: u8| if f & NOSPACE != 0 { 1 } else { 2 };
-        let (mut lo, mut sum) = (b, units(self.flags(field, b)));
-        while lo > 0 && self.flags(field, lo) & BREAKS == 0 {
-            sum += units(self.flags(field, lo - 1));
+        let at_b = self.flags(field, b);
+        let (mut lo, mut sum, mut f) = (b, units(at_b), at_b);
+        while lo > 0 && f & BREAKS == 0 {
+            f = self.flags(field, lo - 1);
+            sum += units(f);
             if sum > max_units {
                 break;
             }
             lo -= 1;
         }
-        let (mut hi, mut sum) = (b, units(self.flags(field, b)));
-        while hi + 1 < n && self.flags(field, hi + 1) & BREAKS == 0 {
-            sum += units(self.flags(field, hi + 1));
-            if sum > max_units {
+        let (mut hi, mut sum) = (b, units(at_b));
+        while hi + 1 < n {
+            let f = self.flags(field, hi + 1);
+            sum += units(f);
+            if f & BREAKS != 0 || sum > max_units {
                 break;
             }
             hi += 1;
@@ -491,6 +508,7 @@ impl<'a> Namer<'a> {
 
     /// Token `t`'s flags (`KNOWN`, `BREAKS`, `NOSPACE`), worked out once
     /// per field.
+    #[inline]
     fn flags(&mut self, field: &str, t: usize) -> u8 {
         let known = self.flags[t];
         if known != 0 {
@@ -710,14 +728,24 @@ impl<'a> Namer<'a> {
 /// with the particle that follows it in more than half of that form's
 /// occurrences ("verify my top up", not "verify my top").
 fn written_form(occ: &[Occ], items: &[&FeedbackItem]) -> Option<String> {
-    let text = |o: &Occ, end: u32| {
+    let raw = |o: &Occ, end: u32| {
         let it = items[o.member as usize];
         let field = capped(if o.body { &it.body } else { &it.title }, NAME_TEXT_BYTES);
-        written(field.get(o.start as usize..end as usize).unwrap_or(""))
+        field.get(o.start as usize..end as usize).unwrap_or("")
     };
-    let forms: Vec<String> = occ.iter().map(|o| text(o, o.end)).collect();
+    let text = |o: &Occ, end: u32| written(raw(o, end));
+    // The forms end to end in one string (one allocation, not one each).
+    let mut all = String::with_capacity(occ.iter().map(|o| (o.end - o.start) as usize).sum());
+    let mut ends = Vec::with_capacity(occ.len());
+    for o in occ {
+        written_into(&mut all, raw(o, o.end));
+        ends.push(all.len());
+    }
+    let forms: Vec<&str> = (0..occ.len())
+        .map(|k| &all[k.checked_sub(1).map_or(0, |p| ends[p])..ends[k]])
+        .collect();
     let mut votes: Vec<(&str, f64)> = Vec::new();
-    for (o, form) in occ.iter().zip(&forms) {
+    for (o, &form) in occ.iter().zip(&forms) {
         let w = 1.0 / (1.0 + f64::from(o.stops));
         match votes.iter_mut().find(|v| v.0 == form) {
             Some(v) => v.1 += w,
@@ -751,7 +779,9 @@ fn written_form(occ: &[Occ], items: &[&FeedbackItem]) -> Option<String> {
     let with_tail = tail.and_then(|(p, _)| {
         occ.iter()
             .zip(&forms)
-            .find(|(o, form)| *form == best && o.tail > o.end && particle(o).as_deref() == Some(&p))
+            .find(|(o, form)| {
+                **form == best && o.tail > o.end && particle(o).as_deref() == Some(&p)
+            })
             .map(|(o, _)| text(o, o.tail))
     });
     Some(with_tail.unwrap_or_else(|| best.to_string()))
