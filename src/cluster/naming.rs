@@ -186,8 +186,6 @@ struct Tok {
     /// A stop word that can end a phrasal verb or compound ("top up", "log
     /// in", "sign out").
     particle: bool,
-    /// It shares a window with an anchor (only such words are looked up).
-    near: bool,
     /// The content word's weight in the group: the share of members using
     /// it times the square root of its rarity.
     rare: f64,
@@ -436,11 +434,12 @@ impl<'a> Namer<'a> {
     }
 
     /// Fills `self.toks` with the tokens of the windows that contain an
-    /// anchor (those within `max_units` length units of it, no break
-    /// between: marked `near`) and the token after each, which may be its
-    /// particle. No window with an anchor reaches past these, so the other
-    /// tokens are left out; where two stretches are not adjacent, the first
-    /// token of the second breaks (no window spans the two).
+    /// anchor: those within `max_units` length units of it, no break
+    /// between. No window with an anchor reaches past them,
+    /// nor does the particle that may end one (it must fit in the units
+    /// too), so the other tokens are left out; where two stretches are not
+    /// adjacent, the first token of the second breaks (no window spans the
+    /// two).
     fn reachable(&mut self, field: &str) {
         self.toks.clear();
         let max_units = 2 * (self.label_terms + 1);
@@ -451,19 +450,9 @@ impl<'a> Namer<'a> {
         let mut cursor = 0; // into `self.at`
         for k in 0..self.at.len() {
             let (lo, hi) = self.reach(field, self.at[k].0 as usize, max_units);
-            // The anchors come in order and so do their stretches: the
-            // tokens from `lo` to `next` are the last ones taken.
-            let taken = self.toks.len();
-            for t in lo..next.min(hi + 1) {
-                if let Some(tok) = taken
-                    .checked_sub(next - t)
-                    .and_then(|at| self.toks.get_mut(at))
-                {
-                    tok.near = true;
-                }
-            }
-            let (from, to) = (lo.max(next), (hi + 1).min(n - 1));
-            for t in from..=to {
+            // The anchors come in order and so do their stretches' ends.
+            let from = lo.max(next);
+            for t in from..=hi {
                 while self.at.get(cursor).is_some_and(|a| (a.0 as usize) < t) {
                     cursor += 1;
                 }
@@ -471,11 +460,11 @@ impl<'a> Namer<'a> {
                     Some(&(i, a)) if i as usize == t => a,
                     _ => u8::MAX,
                 };
-                let apart = t == from && taken > 0 && from != next;
-                let tok = self.tok_at(field, t, anchor, apart, t <= hi);
+                let apart = t == from && !self.toks.is_empty() && from != next;
+                let tok = self.tok_at(field, t, anchor, apart);
                 self.toks.push(tok);
             }
-            next = next.max(to + 1);
+            next = next.max(hi + 1);
         }
     }
 
@@ -533,7 +522,7 @@ impl<'a> Namer<'a> {
 
     /// The window search's view of token `t` of the analysed field;
     /// `apart` when the previous token taken is not the one before it.
-    fn tok_at(&mut self, field: &str, t: usize, anchor: u8, apart: bool, near: bool) -> Tok {
+    fn tok_at(&mut self, field: &str, t: usize, anchor: u8, apart: bool) -> Tok {
         let f = self.flags(field, t);
         let tok = &self.buf.tokens[t];
         let norm = self.buf.norm_bytes(tok);
@@ -546,19 +535,15 @@ impl<'a> Namer<'a> {
             units: if f & NOSPACE != 0 { 1 } else { 2 },
             breaks: apart || f & BREAKS != 0,
             particle: norm.len() <= 4 && PARTICLES.iter().any(|p| p.as_bytes() == norm),
-            near,
             rare: 0.0,
         }
     }
 
-    /// Looks up the content words of `self.toks` that share a window with
-    /// an anchor.
+    /// Looks up the content words of `self.toks` (all share a window with
+    /// an anchor).
     fn resolve(&mut self, sum: &[(u32, f64, u32)], m: usize) {
         for i in 0..self.toks.len() {
             let tok = self.toks[i];
-            if !tok.near {
-                continue;
-            }
             // An anchor is a term of the group, so a content word the
             // vocabulary knows.
             let term = match self.anchor_ids.get(usize::from(tok.anchor)) {
@@ -892,3 +877,6 @@ pub(super) fn title_similarity(a: &str, b: &str) -> Option<f64> {
     let (na, nb) = (a.chars().count(), b.chars().count());
     (na >= TITLE_MIN_CHARS && nb >= TITLE_MIN_CHARS).then(|| strsim::normalized_levenshtein(a, b))
 }
+
+#[cfg(test)]
+mod tests;
