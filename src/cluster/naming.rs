@@ -499,10 +499,15 @@ impl<'a> Namer<'a> {
     /// per field.
     #[inline]
     fn flags(&mut self, field: &str, t: usize) -> u8 {
-        let known = self.flags[t];
-        if known != 0 {
-            return known;
+        match self.flags.get(t) {
+            Some(&known) if known != 0 => known,
+            _ => self.work_out_flags(field, t),
         }
+    }
+
+    /// [`Namer::flags`] the first time.
+    #[inline(never)]
+    fn work_out_flags(&mut self, field: &str, t: usize) -> u8 {
         let tokens = &self.buf.tokens;
         let (start, end) = (tokens[t].start, tokens[t].end);
         let gap = t
@@ -726,11 +731,10 @@ fn written_form(occ: &[Occ], items: &[&FeedbackItem]) -> Option<String> {
         written_into(&mut all, raw(o, o.end));
         ends.push(all.len());
     }
-    let forms: Vec<&str> = (0..occ.len())
-        .map(|k| &all[k.checked_sub(1).map_or(0, |p| ends[p])..ends[k]])
-        .collect();
-    let mut votes: Vec<(&str, f64)> = Vec::new();
-    for (o, &form) in occ.iter().zip(&forms) {
+    let form = |k: usize| &all[k.checked_sub(1).map_or(0, |p| ends[p])..ends[k]];
+    let mut votes: Vec<(&str, f64)> = Vec::with_capacity(occ.len());
+    for (k, o) in occ.iter().enumerate() {
+        let form = form(k);
         let w = 1.0 / (1.0 + f64::from(o.stops));
         match votes.iter_mut().find(|v| v.0 == form) {
             Some(v) => v.1 += w,
@@ -763,11 +767,9 @@ fn written_form(occ: &[Occ], items: &[&FeedbackItem]) -> Option<String> {
     // name is still a phrase a member wrote.
     let with_tail = tail.and_then(|(p, _)| {
         occ.iter()
-            .zip(&forms)
-            .find(|(o, form)| {
-                **form == best && o.tail > o.end && particle(o).as_deref() == Some(&p)
-            })
-            .map(|(o, _)| text(o, o.tail))
+            .enumerate()
+            .find(|&(k, o)| form(k) == best && o.tail > o.end && particle(o).as_deref() == Some(&p))
+            .map(|(_, o)| text(o, o.tail))
     });
     Some(with_tail.unwrap_or_else(|| best.to_string()))
 }
