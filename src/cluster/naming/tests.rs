@@ -5,6 +5,7 @@
 
 use proptest::prelude::*;
 
+use super::written::{written, written_into};
 use super::*;
 use crate::text::is_nospace_char;
 
