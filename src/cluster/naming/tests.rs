@@ -278,7 +278,11 @@ fn text(words: &[(usize, usize)]) -> String {
     s
 }
 
-fn texts() -> impl Strategy<Value = Vec<(Vec<(usize, usize)>, Vec<(usize, usize)>)>> {
+/// A text as (word, separator) indices.
+type Words = Vec<(usize, usize)>;
+
+/// Members' titles and bodies.
+fn texts() -> impl Strategy<Value = Vec<(Words, Words)>> {
     let words = || proptest::collection::vec((0..WORDS.len(), 0..SEPARATORS.len()), 0..40);
     proptest::collection::vec((words(), words()), 2..24)
 }
