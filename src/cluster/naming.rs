@@ -35,8 +35,8 @@
 //!
 //! Work: one pass over the first `NAME_TEXT_BYTES` of each member's fields
 //! (as the key terms' readable words already needed), with the window
-//! search only at the anchors' occurrences, so naming stays linear in the
-//! text.
+//! search only over the tokens an anchor's windows reach, so naming stays
+//! linear in the text.
 
 use std::collections::HashSet;
 
@@ -44,6 +44,9 @@ use super::result::CandidateFeature;
 use super::vectors::{self, Corpus, capped, is_content_term};
 use crate::item::FeedbackItem;
 use crate::text::{Analyzed, FxHashMap, is_nospace_char};
+use written::written_form;
+
+mod written;
 
 /// How many key terms a group lists.
 pub(super) const KEY_TERMS: usize = 8;
@@ -85,6 +88,15 @@ const NAME_TEXT_BYTES: usize = 1024;
 
 /// A term id that stands for "not a content word".
 const NONE: u32 = u32::MAX;
+
+/// A token's flags: worked out.
+const KNOWN: u8 = 1;
+/// A token's flags: a clause boundary or a breaking punctuation mark lies
+/// before it.
+const BREAKS: u8 = 2;
+/// A token's flags: a word of a script written without spaces (one length
+/// unit, not two).
+const NOSPACE: u8 = 4;
 
 /// The group's key terms, strongest first (all of them when `limit` is
 /// `usize::MAX`), as `(weight, term)`, from `sum`, the sum of its `m`
@@ -163,6 +175,8 @@ impl Named {
 struct Tok {
     start: u32,
     end: u32,
+    /// Its index among the field's tokens.
+    index: u32,
     /// Term id of a content word, `NONE` otherwise.
     term: u32,
     /// Index in the anchors, or `u8::MAX`.
@@ -211,8 +225,16 @@ pub(super) struct Namer<'a> {
     corpus: &'a Corpus,
     label_terms: usize,
     buf: Analyzed,
+    /// The group's anchors, strongest first.
+    anchor_ids: Vec<u32>,
+    /// The anchors' occurrences in the field: token index, anchor.
+    at: Vec<(u32, u8)>,
+    /// Per term of the group's sum, its weight in the group once computed
+    /// (NaN before).
+    rare: Vec<f64>,
+    /// Per token of the field, its flags once worked out (0 before).
+    flags: Vec<u8>,
     toks: Vec<Tok>,
-    near: Vec<bool>,
     table: FxHashMap<u64, u32>,
     cands: Vec<Cand>,
     /// Emptied occurrence lists of earlier groups' candidates, for reuse
@@ -231,20 +253,25 @@ fn fin(mut h: u64) -> u64 {
 /// True when the text between two words breaks a phrase: anything but white
 /// space and `-`, `'`, `’`, `/`, `&`, `+` (a comma, a bracket, a quote).
 fn gap_breaks(gap: &str) -> bool {
+    if gap == " " {
+        return false; // the common case, without the character loop
+    }
     gap.chars()
         .any(|c| !(c.is_whitespace() || matches!(c, '-' | '\'' | '’' | '/' | '&' | '+')))
 }
 
-/// Lower-cased, white space collapsed to single spaces.
-fn written(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for w in s.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.extend(w.chars().flat_map(char::to_lowercase));
+/// Length units of a word: 1 in a script written without spaces (a CJK
+/// character is about half a word), else 2.
+fn units(surface: &str) -> u8 {
+    // An ASCII character is of no such script: no need to look further.
+    if surface.as_bytes().first().is_some_and(u8::is_ascii) {
+        return 2;
     }
-    out
+    if surface.chars().all(is_nospace_char) {
+        1
+    } else {
+        2
+    }
 }
 
 impl<'a> Namer<'a> {
@@ -255,8 +282,11 @@ impl<'a> Namer<'a> {
             corpus,
             label_terms,
             buf: Analyzed::default(),
+            anchor_ids: Vec::new(),
+            at: Vec::new(),
+            rare: Vec::new(),
+            flags: Vec::new(),
             toks: Vec::new(),
-            near: Vec::new(),
             table: FxHashMap::default(),
             cands: Vec::new(),
             spare: Vec::new(),
@@ -267,11 +297,15 @@ impl<'a> Namer<'a> {
     /// their vectors as `(term, sum, members)` sorted by term.
     pub fn name_group(&mut self, items: &[&FeedbackItem], sum: &[(u32, f64, u32)]) -> Named {
         let m = items.len();
-        let anchor_ids = scored_terms(self.corpus, sum, m, ANCHORS);
-        let anchors: Vec<&str> = anchor_ids
+        let corpus = self.corpus;
+        self.anchor_ids = scored_terms(corpus, sum, m, ANCHORS);
+        let anchors: Vec<&str> = self
+            .anchor_ids
             .iter()
-            .map(|&t| self.corpus.vocab.term(t))
+            .map(|&t| corpus.vocab.term(t))
             .collect();
+        self.rare.clear();
+        self.rare.resize(sum.len(), f64::NAN);
         let n_keys = anchors.len().min(KEY_TERMS);
         let mut counts: Vec<Vec<(String, usize)>> = vec![Vec::new(); n_keys];
         self.table.clear();
@@ -302,8 +336,9 @@ impl<'a> Namer<'a> {
         }
     }
 
-    /// Analyses one field into `self.toks`, counting the key terms' written
-    /// forms. Only the words near an anchor are looked up in the vocabulary.
+    /// Analyses one field, counting the key terms' written forms, and fills
+    /// `self.toks` with the tokens a window with an anchor can reach, the
+    /// content words among them looked up in the vocabulary.
     fn tokens(
         &mut self,
         field: &str,
@@ -312,68 +347,175 @@ impl<'a> Namer<'a> {
         (sum, m): (&[(u32, f64, u32)], usize),
     ) {
         self.buf.analyze(field);
-        self.toks.clear();
-        let reach = self.label_terms + 1;
+        self.find_anchors(field, anchors, counts);
+        self.reachable(field);
+        self.resolve(sum, m);
+    }
+
+    /// Finds the anchors' occurrences in the analysed field (into
+    /// `self.at`, as token index and anchor) and counts the key terms'
+    /// written forms.
+    fn find_anchors(&mut self, field: &str, anchors: &[&str], counts: &mut [Vec<(String, usize)>]) {
+        self.at.clear();
         // The anchors' lengths as a bit set, so that most words are told
         // apart from every anchor without comparing their bytes.
         let lengths = anchors.iter().fold(0u64, |m, a| m | 1 << a.len().min(63));
         for (i, tok) in self.buf.tokens.iter().enumerate() {
             let norm = self.buf.norm_bytes(tok);
-            let anchor = if lengths & (1 << norm.len().min(63)) != 0 {
-                anchors.iter().position(|a| a.as_bytes() == norm)
-            } else {
-                None
+            if lengths & (1 << norm.len().min(63)) == 0 {
+                continue;
+            }
+            let Some(a) = anchors.iter().position(|a| a.as_bytes() == norm) else {
+                continue;
             };
-            if let Some(a) = anchor
-                && let Some(c) = counts.get_mut(a)
-            {
+            if let Some(c) = counts.get_mut(a) {
                 let s = field[tok.start..tok.end].to_lowercase();
                 match c.iter_mut().find(|c| c.0 == s) {
                     Some(c) => c.1 += 1,
                     None => c.push((s, 1)),
                 }
             }
-            let gap = i
-                .checked_sub(1)
-                .map_or("", |p| &field[self.buf.tokens[p].end..tok.start]);
-            let surface = &field[tok.start..tok.end];
-            self.toks.push(Tok {
-                start: tok.start as u32,
-                end: tok.end as u32,
-                term: NONE,
-                anchor: anchor.map_or(u8::MAX, |a| a as u8),
-                units: if surface.chars().all(is_nospace_char) {
-                    1
-                } else {
-                    2
-                },
-                breaks: tok.clause_start || gap_breaks(gap),
-                particle: norm.len() <= 4 && PARTICLES.iter().any(|p| p.as_bytes() == norm),
-                rare: 0.0,
-            });
+            self.at.push((i as u32, a as u8));
         }
-        // Content words within reach of an anchor (a window is at most
-        // `2 * reach` tokens long, in CJK).
-        let n = self.toks.len();
-        self.near.clear();
-        self.near.resize(n, false);
-        for i in 0..n {
-            if self.toks[i].anchor != u8::MAX {
-                let lo = i.saturating_sub(2 * reach);
-                let hi = (i + 2 * reach).min(n - 1);
-                self.near[lo..=hi].fill(true);
-            }
-        }
-        for i in (0..n).filter(|&i| self.near[i]) {
-            let norm = self.buf.norm(&self.buf.tokens[i]);
-            if is_content_term(norm) {
-                let term = self.corpus.vocab.get(norm).unwrap_or(NONE - 1);
-                self.toks[i].term = term;
-                let share = match sum.binary_search_by_key(&term, |e| e.0) {
-                    Ok(at) => f64::from(sum[at].2) / m as f64,
-                    Err(_) => 0.0,
+    }
+
+    /// Fills `self.toks` with the tokens of the windows that contain an
+    /// anchor: those within `max_units` length units of it, no break
+    /// between. No window with an anchor reaches past them,
+    /// nor does the particle that may end one (it must fit in the units
+    /// too), so the other tokens are left out; where two stretches are not
+    /// adjacent, the first token of the second breaks (no window spans the
+    /// two).
+    fn reachable(&mut self, field: &str) {
+        self.toks.clear();
+        let max_units = 2 * (self.label_terms + 1);
+        let n = self.buf.tokens.len();
+        self.flags.clear();
+        self.flags.resize(n, 0);
+        let mut next = 0; // the first token not yet taken
+        let mut cursor = 0; // into `self.at`
+        for k in 0..self.at.len() {
+            let (lo, hi) = self.reach(field, self.at[k].0 as usize, max_units);
+            // The anchors come in order and so do their stretches' ends.
+            let from = lo.max(next);
+            for t in from..=hi {
+                while self.at.get(cursor).is_some_and(|a| (a.0 as usize) < t) {
+                    cursor += 1;
+                }
+                let anchor = match self.at.get(cursor) {
+                    Some(&(i, a)) if i as usize == t => a,
+                    _ => u8::MAX,
                 };
-                self.toks[i].rare = share * rarity(self.corpus, term).sqrt();
+                let apart = t == from && !self.toks.is_empty() && from != next;
+                let tok = self.tok_at(field, t, anchor, apart);
+                self.toks.push(tok);
+            }
+            next = next.max(hi + 1);
+        }
+    }
+
+    /// The first and the last token that share a window with token `b`:
+    /// within `max_units` length units of it, no break between.
+    fn reach(&mut self, field: &str, b: usize, max_units: usize) -> (usize, usize) {
+        let n = self.buf.tokens.len();
+        let units = |f: u8| if f & NOSPACE != 0 { 1 } else { 2 };
+        let at_b = self.flags(field, b);
+        let (mut lo, mut sum, mut f) = (b, units(at_b), at_b);
+        while lo > 0 && f & BREAKS == 0 {
+            f = self.flags(field, lo - 1);
+            sum += units(f);
+            if sum > max_units {
+                break;
+            }
+            lo -= 1;
+        }
+        let (mut hi, mut sum) = (b, units(at_b));
+        while hi + 1 < n {
+            let f = self.flags(field, hi + 1);
+            sum += units(f);
+            if f & BREAKS != 0 || sum > max_units {
+                break;
+            }
+            hi += 1;
+        }
+        (lo, hi)
+    }
+
+    /// Token `t`'s flags (`KNOWN`, `BREAKS`, `NOSPACE`), worked out once
+    /// per field.
+    #[inline]
+    fn flags(&mut self, field: &str, t: usize) -> u8 {
+        match self.flags.get(t) {
+            Some(&known) if known != 0 => known,
+            _ => self.work_out_flags(field, t),
+        }
+    }
+
+    /// [`Namer::flags`] the first time.
+    #[inline(never)]
+    fn work_out_flags(&mut self, field: &str, t: usize) -> u8 {
+        let tokens = &self.buf.tokens;
+        let (start, end) = (tokens[t].start, tokens[t].end);
+        let gap = t
+            .checked_sub(1)
+            .map_or("", |p| &field[tokens[p].end..start]);
+        let breaks = tokens[t].clause_start || gap_breaks(gap);
+        let mut f = KNOWN;
+        if breaks {
+            f |= BREAKS;
+        }
+        if units(&field[start..end]) == 1 {
+            f |= NOSPACE;
+        }
+        self.flags[t] = f;
+        f
+    }
+
+    /// The window search's view of token `t` of the analysed field;
+    /// `apart` when the previous token taken is not the one before it.
+    fn tok_at(&mut self, field: &str, t: usize, anchor: u8, apart: bool) -> Tok {
+        let f = self.flags(field, t);
+        let tok = &self.buf.tokens[t];
+        let norm = self.buf.norm_bytes(tok);
+        Tok {
+            start: tok.start as u32,
+            end: tok.end as u32,
+            index: t as u32,
+            term: NONE,
+            anchor,
+            units: if f & NOSPACE != 0 { 1 } else { 2 },
+            breaks: apart || f & BREAKS != 0,
+            particle: norm.len() <= 4 && PARTICLES.iter().any(|p| p.as_bytes() == norm),
+            rare: 0.0,
+        }
+    }
+
+    /// Looks up the content words of `self.toks` (all share a window with
+    /// an anchor).
+    fn resolve(&mut self, sum: &[(u32, f64, u32)], m: usize) {
+        for i in 0..self.toks.len() {
+            let tok = self.toks[i];
+            // An anchor is a term of the group, so a content word the
+            // vocabulary knows.
+            let term = match self.anchor_ids.get(usize::from(tok.anchor)) {
+                Some(&term) => term,
+                None => {
+                    let norm = self.buf.norm(&self.buf.tokens[tok.index as usize]);
+                    if !is_content_term(norm) {
+                        continue;
+                    }
+                    self.corpus.vocab.get(norm).unwrap_or(NONE - 1)
+                }
+            };
+            self.toks[i].term = term;
+            // A word no member's vector has weighs 0 (its share is 0).
+            if let Ok(at) = sum.binary_search_by_key(&term, |e| e.0) {
+                let rare = &mut self.rare[at];
+                if rare.is_nan() {
+                    let share = f64::from(sum[at].2) / m as f64;
+                    *rare = share * rarity(self.corpus, term).sqrt();
+                }
+                self.toks[i].rare = *rare;
             }
         }
     }
@@ -455,6 +597,8 @@ impl<'a> Namer<'a> {
     fn choose(&mut self, items: &[&FeedbackItem]) -> Vec<Choice> {
         let m = items.len();
         let min_cov = if m > SMALL_GROUP { 2 } else { 1 };
+        // `share^SHARE_EXPONENT` per number of members, computed once.
+        let mut powers = vec![f64::NAN; m + 1];
         let mut ranked: Vec<(f64, usize)> = self
             .cands
             .iter()
@@ -462,20 +606,42 @@ impl<'a> Namer<'a> {
             .filter(|(_, c)| c.cov >= min_cov)
             .map(|(i, c)| {
                 let share = f64::from(c.cov) / m as f64;
-                (share.powf(SHARE_EXPONENT) * c.weight, i)
+                let power = match powers.get_mut(c.cov as usize) {
+                    Some(p) => {
+                        if p.is_nan() {
+                            *p = share.powf(SHARE_EXPONENT);
+                        }
+                        *p
+                    }
+                    None => share.powf(SHARE_EXPONENT),
+                };
+                (power * c.weight, i)
             })
             .collect();
-        ranked.sort_unstable_by(|a, b| {
+        let cands = &self.cands;
+        let order = |a: &(f64, usize), b: &(f64, usize)| {
             b.0.total_cmp(&a.0)
-                .then_with(|| self.cands[a.1].set.cmp(&self.cands[b.1].set))
+                .then_with(|| cands[a.1].set.cmp(&cands[b.1].set))
                 .then(a.1.cmp(&b.1))
-        });
+        };
+        // Only the first `KEPT` are needed in order (the order is total, so
+        // they are those a full sort puts first); the rest only if some of
+        // them give no name.
+        let head = KEPT.min(ranked.len());
+        if head < ranked.len() {
+            ranked.select_nth_unstable_by(head, order);
+        }
+        ranked[..head].sort_unstable_by(order);
         let mut out: Vec<Choice> = Vec::new();
-        for (score, i) in ranked {
+        for k in 0..ranked.len() {
             if out.len() >= KEPT {
                 break;
             }
-            let c = &self.cands[i];
+            if k == head {
+                ranked[head..].sort_unstable_by(order);
+            }
+            let (score, i) = ranked[k];
+            let c = &cands[i];
             if out.iter().any(|o| o.set == c.set) {
                 continue;
             }
@@ -489,60 +655,6 @@ impl<'a> Namer<'a> {
         }
         out
     }
-}
-
-/// A candidate's written form from its occurrences: the form they use
-/// most, each vote divided by one plus the stop words inside the form (a
-/// name reads better without them: "top up limit" rather than "limit for
-/// top ups" when nearly as many write it so), ties by the smaller string;
-/// with the particle that follows it in more than half of that form's
-/// occurrences ("verify my top up", not "verify my top").
-fn written_form(occ: &[Occ], items: &[&FeedbackItem]) -> Option<String> {
-    let text = |o: &Occ, end: u32| {
-        let it = items[o.member as usize];
-        let field = capped(if o.body { &it.body } else { &it.title }, NAME_TEXT_BYTES);
-        written(field.get(o.start as usize..end as usize).unwrap_or(""))
-    };
-    let forms: Vec<String> = occ.iter().map(|o| text(o, o.end)).collect();
-    let mut votes: Vec<(&str, f64)> = Vec::new();
-    for (o, form) in occ.iter().zip(&forms) {
-        let w = 1.0 / (1.0 + f64::from(o.stops));
-        match votes.iter_mut().find(|v| v.0 == form) {
-            Some(v) => v.1 += w,
-            None => votes.push((form, w)),
-        }
-    }
-    let best = votes
-        .into_iter()
-        .min_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)))?
-        .0;
-    // The particle after the last word, across all forms.
-    let particle = |o: &Occ| {
-        text(o, o.tail)
-            .get(text(o, o.end).len()..)
-            .map(str::to_string)
-    };
-    let mut tails: Vec<(String, usize)> = Vec::new();
-    for o in occ.iter().filter(|o| o.tail > o.end) {
-        let Some(p) = particle(o) else { continue };
-        match tails.iter_mut().find(|v| v.0 == p) {
-            Some(v) => v.1 += 1,
-            None => tails.push((p, 1)),
-        }
-    }
-    let tail = tails
-        .into_iter()
-        .min_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)))
-        .filter(|t| 2 * t.1 > occ.len());
-    // Ended by it where one of the best form's occurrences is, so that the
-    // name is still a phrase a member wrote.
-    let with_tail = tail.and_then(|(p, _)| {
-        occ.iter()
-            .zip(&forms)
-            .find(|(o, form)| *form == best && o.tail > o.end && particle(o).as_deref() == Some(&p))
-            .map(|(o, _)| text(o, o.tail))
-    });
-    Some(with_tail.unwrap_or_else(|| best.to_string()))
 }
 
 /// Gives each feature a name no other feature of the clustering has, nor
@@ -650,3 +762,6 @@ pub(super) fn title_similarity(a: &str, b: &str) -> Option<f64> {
     let (na, nb) = (a.chars().count(), b.chars().count());
     (na >= TITLE_MIN_CHARS && nb >= TITLE_MIN_CHARS).then(|| strsim::normalized_levenshtein(a, b))
 }
+
+#[cfg(test)]
+mod tests;

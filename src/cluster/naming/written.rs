@@ -1,0 +1,126 @@
+//! A candidate's written form: how its members wrote it, lower-cased,
+//! white space collapsed.
+
+use super::{NAME_TEXT_BYTES, Occ};
+use crate::cluster::vectors::capped;
+use crate::item::FeedbackItem;
+
+/// A candidate's written form from its occurrences: the form they use
+/// most, each vote divided by one plus the stop words inside the form (a
+/// name reads better without them: "top up limit" rather than "limit for
+/// top ups" when nearly as many write it so), ties by the smaller string;
+/// with the particle that follows it in more than half of that form's
+/// occurrences ("verify my top up", not "verify my top").
+pub(super) fn written_form(occ: &[Occ], items: &[&FeedbackItem]) -> Option<String> {
+    let raw = |o: &Occ, end: u32| {
+        let it = items[o.member as usize];
+        let field = capped(if o.body { &it.body } else { &it.title }, NAME_TEXT_BYTES);
+        field.get(o.start as usize..end as usize).unwrap_or("")
+    };
+    let text = |o: &Occ, end: u32| written(raw(o, end));
+    // The forms end to end in one string (one allocation, not one each).
+    let mut all = String::with_capacity(occ.iter().map(|o| (o.end - o.start) as usize).sum());
+    let mut ends = Vec::with_capacity(occ.len());
+    for o in occ {
+        written_into(&mut all, raw(o, o.end));
+        ends.push(all.len());
+    }
+    let form = |k: usize| &all[k.checked_sub(1).map_or(0, |p| ends[p])..ends[k]];
+    let mut votes: Vec<(&str, f64)> = Vec::with_capacity(occ.len());
+    for (k, o) in occ.iter().enumerate() {
+        let form = form(k);
+        let w = 1.0 / (1.0 + f64::from(o.stops));
+        match votes.iter_mut().find(|v| v.0 == form) {
+            Some(v) => v.1 += w,
+            None => votes.push((form, w)),
+        }
+    }
+    let best = votes
+        .into_iter()
+        .min_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)))?
+        .0;
+    // The particle after the last word, across all forms.
+    let particle = |o: &Occ| {
+        text(o, o.tail)
+            .get(text(o, o.end).len()..)
+            .map(str::to_string)
+    };
+    let mut tails: Vec<(String, usize)> = Vec::new();
+    for o in occ.iter().filter(|o| o.tail > o.end) {
+        let Some(p) = particle(o) else { continue };
+        match tails.iter_mut().find(|v| v.0 == p) {
+            Some(v) => v.1 += 1,
+            None => tails.push((p, 1)),
+        }
+    }
+    let tail = tails
+        .into_iter()
+        .min_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)))
+        .filter(|t| 2 * t.1 > occ.len());
+    // Ended by it where one of the best form's occurrences is, so that the
+    // name is still a phrase a member wrote.
+    let with_tail = tail.and_then(|(p, _)| {
+        occ.iter()
+            .enumerate()
+            .find(|&(k, o)| form(k) == best && o.tail > o.end && particle(o).as_deref() == Some(&p))
+            .map(|(_, o)| text(o, o.tail))
+    });
+    Some(with_tail.unwrap_or_else(|| best.to_string()))
+}
+
+/// Lower-cased, white space collapsed to single spaces.
+pub(super) fn written(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    written_into(&mut out, s);
+    out
+}
+
+/// Appends [`written`]`(s)` to `out`.
+pub(super) fn written_into(out: &mut String, s: &str) {
+    let start = out.len();
+    if s.is_ascii() {
+        written_ascii(out, s);
+        return;
+    }
+    for w in s.split_whitespace() {
+        if out.len() > start {
+            out.push(' ');
+        }
+        if w.is_ascii() {
+            // What `char::to_lowercase` gives for ASCII, without the
+            // character by character loop.
+            let at = out.len();
+            out.push_str(w);
+            out[at..].make_ascii_lowercase();
+        } else {
+            out.extend(w.chars().flat_map(char::to_lowercase));
+        }
+    }
+}
+
+/// [`written_into`] for ASCII text, byte by byte: the same result (ASCII
+/// white space is what `char::is_whitespace` says of it, tab to carriage
+/// return and the space; lower case is `to_ascii_lowercase`).
+fn written_ascii(out: &mut String, s: &str) {
+    let start = out.len();
+    let space = |b: &u8| matches!(b, b'\t'..=b'\r' | b' ');
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if space(&bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let j = bytes[i..]
+            .iter()
+            .position(space)
+            .map_or(bytes.len(), |p| i + p);
+        if out.len() > start {
+            out.push(' ');
+        }
+        let at = out.len();
+        out.push_str(&s[i..j]); // ASCII: every byte starts a character
+        out[at..].make_ascii_lowercase();
+        i = j;
+    }
+}
