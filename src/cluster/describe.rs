@@ -41,7 +41,7 @@ pub(super) fn describe(
 
 /// Sum of the member vectors, summed in member order: (term, sum, members
 /// with the term), by term.
-fn member_sum(corpus: &Corpus, members: &[u32]) -> Vec<(u32, f64, u32)> {
+pub(super) fn member_sum(corpus: &Corpus, members: &[u32]) -> Vec<(u32, f64, u32)> {
     let mut pairs: Vec<(u32, f32)> = members
         .iter()
         .flat_map(|&i| corpus.vectors[i as usize].iter().copied())

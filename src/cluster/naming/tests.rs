@@ -7,6 +7,7 @@ use proptest::prelude::*;
 
 use super::written::{written, written_into};
 use super::*;
+use crate::cluster::describe::member_sum;
 use crate::text::is_nospace_char;
 
 /// `written` as first written: word by word, character by character.
@@ -15,26 +16,6 @@ fn reference_written(s: &str) -> String {
         .map(|w| w.chars().flat_map(char::to_lowercase).collect::<String>())
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// The sum of the members' vectors, as `describe` gives it.
-fn member_sum(corpus: &Corpus, members: &[usize]) -> Vec<(u32, f64, u32)> {
-    let mut pairs: Vec<(u32, f32)> = members
-        .iter()
-        .flat_map(|&i| corpus.vectors[i].iter().copied())
-        .collect();
-    pairs.sort_by_key(|p| p.0);
-    let mut sum: Vec<(u32, f64, u32)> = Vec::new();
-    for (t, w) in pairs {
-        match sum.last_mut() {
-            Some(last) if last.0 == t => {
-                last.1 += f64::from(w);
-                last.2 += 1;
-            }
-            _ => sum.push((t, f64::from(w), 1)),
-        }
-    }
-    sum
 }
 
 /// The field's tokens as first computed: every token, the content words
@@ -306,9 +287,9 @@ proptest! {
         let mut fast = Namer::new(&corpus, label_terms);
         let mut slow = Namer::new(&corpus, label_terms);
         // A few groups in turn, so that the namers' buffers are reused.
-        let all: Vec<usize> = (0..items.len()).collect();
+        let all: Vec<u32> = (0..items.len() as u32).collect();
         for group in all.chunks(split.max(1)).chain([&all[..]]) {
-            let members: Vec<&FeedbackItem> = group.iter().map(|&i| &items[i]).collect();
+            let members: Vec<&FeedbackItem> = group.iter().map(|&i| &items[i as usize]).collect();
             let sum = member_sum(&corpus, group);
             let named = fast.name_group(&members, &sum);
             let (key_terms, choices) = reference_name_group(&mut slow, &members, &sum);
