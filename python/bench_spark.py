@@ -76,28 +76,53 @@ def ari_f1(a: dict[str, str], b: dict[str, str]) -> tuple[float, float]:
     return ari, f1
 
 
-def tree_cpu(root: int) -> float:
-    """CPU seconds (user + system, reaped children included) of process
-    ``root`` and all its descendants, from /proc (Linux)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    kids: dict[int, list[int]] = {}
-    cpu: dict[int, float] = {}
-    for p in os.listdir("/proc"):
-        if not p.isdigit():
-            continue
-        try:
-            stat = open(f"/proc/{p}/stat").read()
-        except OSError:
-            continue
-        rest = stat[stat.rfind(")") + 2 :].split()
-        kids.setdefault(int(rest[1]), []).append(int(p))
-        cpu[int(p)] = sum(int(x) for x in rest[11:15]) / tick
-    total, todo = 0.0, [root]
-    while todo:
-        q = todo.pop()
-        total += cpu.get(q, 0.0)
-        todo += kids.get(q, [])
-    return total
+class TreeCpu:
+    """CPU seconds (user + system) of process ``root`` and every descendant
+    it ever had, sampled from /proc (Linux) every 0.1 s by a background
+    thread. Each process counts with the most it was seen to have used, so
+    one that exits keeps its count whoever reaps it (summing the live
+    processes' times with their reaped children's lost the workers that
+    exited unreaped, and the total could fall), and it is followed after it
+    leaves the tree; the last tenth of a second of a short-lived process
+    may be missed."""
+
+    def __init__(self, root: int) -> None:
+        import threading
+
+        self.root = root
+        self.seen: dict[tuple[int, str], float] = {}
+        self.lock = threading.Lock()
+        self.sample()
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(0.1)
+            self.sample()
+
+    def sample(self) -> None:
+        with self.lock:
+            known = {pid for pid, _ in self.seen}
+        # Once seen, a process is followed even after it leaves the tree (an
+        # orphan is adopted by init).
+        tree = set(_tree(self.root))
+        for pid in known | tree:
+            try:
+                stat = open(f"/proc/{pid}/stat").read()
+            except OSError:
+                continue
+            rest = stat[stat.rfind(")") + 2 :].split()
+            # (pid, start time): a pid used again is another process.
+            key, cpu = (pid, rest[19]), sum(int(x) for x in rest[11:13]) / os.sysconf("SC_CLK_TCK")
+            with self.lock:
+                if pid not in tree and key not in self.seen:
+                    continue
+                self.seen[key] = max(self.seen.get(key, 0.0), cpu)
+
+    def total(self) -> float:
+        self.sample()
+        with self.lock:
+            return sum(self.seen.values())
 
 
 class Stages:
@@ -105,14 +130,15 @@ class Stages:
 
     def __init__(self, rows: int | None = None) -> None:
         self.rows = rows
-        self.t, self.c = time.time(), tree_cpu(os.getpid())
+        self.cpu = TreeCpu(os.getpid())
+        self.t, self.c = time.time(), self.cpu.total()
 
     def done(self, name: str) -> None:
-        t, c = time.time(), tree_cpu(os.getpid())
+        t, c = time.time(), self.cpu.total()
         wall, cpu = t - self.t, c - self.c
         rate = f", {self.rows / cpu:,.0f} rows per CPU-second" if self.rows and cpu > 0 else ""
         print(f"{name:<58} wall {wall:7.2f} s  cpu {cpu:7.2f} s{rate}", flush=True)
-        self.t, self.c = time.time(), tree_cpu(os.getpid())
+        self.t, self.c = time.time(), self.cpu.total()
 
 
 def classify_stages(path: str, out: str) -> None:
