@@ -376,7 +376,7 @@ fn find(slots: &mut [Slot], g: u32) -> u32 {
 }
 
 /// The dot product of a request's term vector with a group's sum when the
-/// terms the group lacks are left out of `terms`: the sum [`term_dot_reference`]
+/// terms the group lacks are left out of `terms`: the sum `term_dot_reference` (a test)
 /// makes of the whole vector, bit for bit, from the start [`dot_start`]
 /// gives (tested). A term the group lacks adds an exact +0.0, which changes
 /// no sum but the empty one's -0.0, and the weights are positive.
