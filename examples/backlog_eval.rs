@@ -122,8 +122,9 @@ fn quality(set: &str, path: &str, base: &ClusterParams) -> Result<(), String> {
     let terms_labels = labels_of(&items, terms_groups.map(|m| m.iter().map(String::as_str)));
     let batch_ari = ari(&truth, &batch_labels);
     let terms_ari = ari(&truth, &terms_labels);
+    let (bp, br) = pair_precision_recall(&truth, &batch_labels);
     println!(
-        "{set}: n {}  batch ARI {batch_ari:.3} ({batch_secs:.2} s, threshold {:.3})  batch terms-only ARI {terms_ari:.3}",
+        "{set}: n {}  batch ARI {batch_ari:.3}, pairwise P/R {bp:.3}/{br:.3} ({batch_secs:.2} s, threshold {:.3})  batch terms-only ARI {terms_ari:.3}",
         items.len(),
         index.threshold(),
     );
@@ -141,8 +142,9 @@ fn quality(set: &str, path: &str, base: &ClusterParams) -> Result<(), String> {
         let streamed = labels_of(&items, backlog.partition().into_iter());
         let a = ari(&truth, &streamed);
         aris.push(a);
+        let (p, r) = pair_precision_recall(&truth, &streamed);
         println!(
-            "  order seed {seed}: streamed ARI {a:.3} (vs batch {:+.3}), ARI streamed-vs-batch {:.3}, {} features, {} special, {secs:.2} s",
+            "  order seed {seed}: streamed ARI {a:.3} (vs batch {:+.3}), pairwise P/R {p:.3}/{r:.3}, ARI streamed-vs-batch {:.3}, {} features, {} special, {secs:.2} s",
             a - batch_ari,
             ari(&batch_labels, &streamed),
             backlog.features().len(),
@@ -241,6 +243,25 @@ where
 }
 
 /// The adjusted Rand index of two labellings of the same items.
+/// Pairwise precision and recall of the groups `b` against the true groups
+/// `a`: of the pairs `b` puts together, the share `a` does too, and of the
+/// pairs `a` puts together, the share `b` does too (from the contingency
+/// table, never by enumerating pairs).
+fn pair_precision_recall(a: &[usize], b: &[usize]) -> (f64, f64) {
+    let pairs = |c: usize| (c as f64) * (c as f64 - 1.0) / 2.0;
+    let mut cont: HashMap<(usize, usize), usize> = HashMap::new();
+    let (mut sa, mut sb): (HashMap<usize, usize>, HashMap<usize, usize>) = Default::default();
+    for (&x, &y) in a.iter().zip(b) {
+        *cont.entry((x, y)).or_insert(0) += 1;
+        *sa.entry(x).or_insert(0) += 1;
+        *sb.entry(y).or_insert(0) += 1;
+    }
+    let both: f64 = cont.values().map(|&c| pairs(c)).sum();
+    let in_a: f64 = sa.values().map(|&c| pairs(c)).sum();
+    let in_b: f64 = sb.values().map(|&c| pairs(c)).sum();
+    (both / in_b.max(1.0), both / in_a.max(1.0))
+}
+
 fn ari(a: &[usize], b: &[usize]) -> f64 {
     let pairs = |c: usize| (c as f64) * (c as f64 - 1.0) / 2.0;
     let mut cont: HashMap<(usize, usize), usize> = HashMap::new();
