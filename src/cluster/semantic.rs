@@ -30,12 +30,6 @@ pub(crate) struct Dense {
     /// `n × dims`; a zero row for an item without a vector.
     rows: Vec<f32>,
     has: Vec<bool>,
-    /// Per item: how far its vector is trusted, in `[0, 1]` (see
-    /// [`trust`]): the semantic weight of a pair is scaled by the smaller
-    /// trust of the two, so one long or unknown-worded text is enough to
-    /// make the pair compare mostly by terms; caller embeddings are trusted
-    /// fully.
-    trust: Vec<f32>,
     /// The batch mean subtracted from every vector (also from queries).
     center: Vec<f32>,
     /// The rows quantised to int8, for the batch's pair similarities: a
@@ -46,8 +40,11 @@ pub(crate) struct Dense {
     codes: Vec<Block>,
     stride: usize,
     /// Per item: its codes' scale (negative for an item without a vector)
-    /// and its trust, side by side, so that a pair reads one line per item
-    /// besides the codes.
+    /// and how far its vector is trusted, in `[0, 1]` (see [`trust`]),
+    /// side by side, so that a pair reads one line per item besides the
+    /// codes. The semantic weight of a pair is scaled by the smaller trust
+    /// of the two, so one long or unknown-worded text is enough to make the
+    /// pair compare mostly by terms; caller embeddings are trusted fully.
     pair: Vec<(f32, f32)>,
     /// True when the vectors are the caller's embeddings.
     pub caller: bool,
@@ -192,12 +189,11 @@ impl Dense {
             dims,
             rows,
             has,
-            trust,
             center,
             caller,
             codes: Vec::new(),
             stride: dims.div_ceil(BLOCK),
-            pair: Vec::new(),
+            pair: trust.into_iter().map(|t| (-1.0, t)).collect(),
         };
         for i in 0..items.len() {
             if d.has[i] {
@@ -215,11 +211,10 @@ impl Dense {
         Ok(Some(d))
     }
 
-    /// Fills `codes` and `pair` from the rows.
+    /// Fills `codes` and the scales in `pair` from the rows.
     fn quantise(&mut self) {
         let n = self.has.len();
         self.codes = vec![Block([0; BLOCK]); n * self.stride];
-        self.pair = (0..n).map(|i| (-1.0, self.trust[i])).collect();
         if self.dims == 0 {
             return;
         }
@@ -303,12 +298,12 @@ impl Dense {
 
     /// Item `i`'s trust (see the field).
     pub fn trust(&self, i: usize) -> f32 {
-        self.trust[i]
+        self.pair[i].1
     }
 
     /// The mean trust of the given items.
     pub fn mean_trust(&self, members: &[u32]) -> f32 {
-        let sum: f32 = members.iter().map(|&i| self.trust[i as usize]).sum();
+        let sum: f32 = members.iter().map(|&i| self.pair[i as usize].1).sum();
         sum / members.len().max(1) as f32
     }
 
