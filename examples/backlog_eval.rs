@@ -242,12 +242,10 @@ where
     out
 }
 
-/// The adjusted Rand index of two labellings of the same items.
-/// Pairwise precision and recall of the groups `b` against the true groups
-/// `a`: of the pairs `b` puts together, the share `a` does too, and of the
-/// pairs `a` puts together, the share `b` does too (from the contingency
+/// The contingency table of two labellings of the same items: the pairs
+/// both put together, and the pairs each puts together (counted from the
 /// table, never by enumerating pairs).
-fn pair_precision_recall(a: &[usize], b: &[usize]) -> (f64, f64) {
+fn pair_counts(a: &[usize], b: &[usize]) -> (f64, f64, f64) {
     let pairs = |c: usize| (c as f64) * (c as f64 - 1.0) / 2.0;
     let mut cont: HashMap<(usize, usize), usize> = HashMap::new();
     let (mut sa, mut sb): (HashMap<usize, usize>, HashMap<usize, usize>) = Default::default();
@@ -256,24 +254,24 @@ fn pair_precision_recall(a: &[usize], b: &[usize]) -> (f64, f64) {
         *sa.entry(x).or_insert(0) += 1;
         *sb.entry(y).or_insert(0) += 1;
     }
-    let both: f64 = cont.values().map(|&c| pairs(c)).sum();
-    let in_a: f64 = sa.values().map(|&c| pairs(c)).sum();
-    let in_b: f64 = sb.values().map(|&c| pairs(c)).sum();
+    let both = cont.values().map(|&c| pairs(c)).sum();
+    let in_a = sa.values().map(|&c| pairs(c)).sum();
+    let in_b = sb.values().map(|&c| pairs(c)).sum();
+    (both, in_a, in_b)
+}
+
+/// Pairwise precision and recall of the groups `b` against the true groups
+/// `a`: of the pairs `b` puts together, the share `a` does too, and of the
+/// pairs `a` puts together, the share `b` does too.
+fn pair_precision_recall(a: &[usize], b: &[usize]) -> (f64, f64) {
+    let (both, in_a, in_b) = pair_counts(a, b);
     (both / in_b.max(1.0), both / in_a.max(1.0))
 }
 
+/// The adjusted Rand index of two labellings of the same items.
 fn ari(a: &[usize], b: &[usize]) -> f64 {
     let pairs = |c: usize| (c as f64) * (c as f64 - 1.0) / 2.0;
-    let mut cont: HashMap<(usize, usize), usize> = HashMap::new();
-    let (mut sa, mut sb): (HashMap<usize, usize>, HashMap<usize, usize>) = Default::default();
-    for (&x, &y) in a.iter().zip(b) {
-        *cont.entry((x, y)).or_insert(0) += 1;
-        *sa.entry(x).or_insert(0) += 1;
-        *sb.entry(y).or_insert(0) += 1;
-    }
-    let index: f64 = cont.values().map(|&c| pairs(c)).sum();
-    let pa: f64 = sa.values().map(|&c| pairs(c)).sum();
-    let pb: f64 = sb.values().map(|&c| pairs(c)).sum();
+    let (index, pa, pb) = pair_counts(a, b);
     let expected = pa * pb / pairs(a.len()).max(1.0);
     let max = (pa + pb) / 2.0;
     if max - expected == 0.0 {

@@ -79,12 +79,13 @@ def ari_f1(a: dict[str, str], b: dict[str, str]) -> tuple[float, float]:
 class TreeCpu:
     """CPU seconds (user + system) of process ``root`` and every descendant
     it ever had, sampled from /proc (Linux) every 0.1 s by a background
-    thread. Each process counts with the most it was seen to have used, so
-    one that exits keeps its count whoever reaps it (summing the live
-    processes' times with their reaped children's lost the workers that
-    exited unreaped, and the total could fall), and it is followed after it
-    leaves the tree; the last tenth of a second of a short-lived process
-    may be missed."""
+    thread, whose own time is left out. Each process counts with the most it
+    was seen to have used, so one that exits keeps its count whoever reaps
+    it (summing the live processes' times with their reaped children's lost
+    the workers that exited unreaped, and the total could fall), and it is
+    followed after it leaves the tree. The last tenth of a second of each
+    process is missed, and a process that lives less than that may be
+    missed whole (Spark reuses its Python workers by default)."""
 
     def __init__(self, root: int) -> None:
         import threading
@@ -92,13 +93,20 @@ class TreeCpu:
         self.root = root
         self.seen: dict[tuple[int, str], float] = {}
         self.lock = threading.Lock()
+        self.overhead = 0.0
+        self.stopped = threading.Event()
         self.sample()
         threading.Thread(target=self._run, daemon=True).start()
 
     def _run(self) -> None:
-        while True:
-            time.sleep(0.1)
+        while not self.stopped.wait(0.1):
+            t = time.thread_time()
             self.sample()
+            with self.lock:
+                self.overhead += time.thread_time() - t
+
+    def stop(self) -> None:
+        self.stopped.set()
 
     def sample(self) -> None:
         with self.lock:
@@ -122,7 +130,7 @@ class TreeCpu:
     def total(self) -> float:
         self.sample()
         with self.lock:
-            return sum(self.seen.values())
+            return sum(self.seen.values()) - self.overhead
 
 
 class Stages:
@@ -197,6 +205,7 @@ def classify_stages(path: str, out: str) -> None:
     noop(df)
     st.done("spark: read JSON, schema given, rows (noop write)")
     spark.stop()
+    st.cpu.stop()
     command = [sys.executable, "-m", "feedback_triage.spark", "classify", path, out]
     for name, cmd in (("", command), (", --schema", command + ["--schema", ddl])):
         wall, cpu = whole_process(cmd)
@@ -313,6 +322,7 @@ def cluster_stages(path: str, out: str, partitions: int) -> None:
         end = b
     print(f"cluster() {t_cluster:.1f} s wall")
     spark.stop()
+    st.cpu.stop()
 
 
 def main() -> None:

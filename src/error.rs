@@ -57,16 +57,17 @@ pub enum ItemError {
 }
 
 impl ItemError {
-    /// The field at fault.
+    /// The field at fault, when the error is about one field (every kind
+    /// so far is).
     ///
     /// ```
     /// use feedback_triage::{FeedbackItem, ItemField};
     ///
     /// let err = FeedbackItem::new("R1").with_deal_value(-5.0).validate().unwrap_err();
-    /// assert_eq!(err.field(), ItemField::DealValue);
+    /// assert_eq!(err.field(), Some(ItemField::DealValue));
     /// ```
-    pub fn field(&self) -> ItemField {
-        match self {
+    pub fn field(&self) -> Option<ItemField> {
+        Some(match self {
             ItemError::MissingId | ItemError::EmptyId | ItemError::DuplicateId { .. } => {
                 ItemField::Id
             }
@@ -74,7 +75,7 @@ impl ItemError {
             ItemError::InvalidEmbedding { .. } | ItemError::EmbeddingDimension { .. } => {
                 ItemField::Embedding
             }
-        }
+        })
     }
 
     /// The id of the item at fault, when there is one.

@@ -108,33 +108,33 @@ impl FromStr for Channel {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ItemField {
-    /// `id`
+    /// `id`: [`FeedbackItem::id`]
     Id,
-    /// `title`
+    /// `title`: [`FeedbackItem::title`]
     Title,
-    /// `body`
+    /// `body`: [`FeedbackItem::body`]
     Body,
-    /// `channel`
+    /// `channel`: [`FeedbackItem::channel`]
     Channel,
-    /// `customer`
+    /// `customer`: [`FeedbackItem::customer`]
     Customer,
-    /// `requester`
+    /// `requester`: [`FeedbackItem::requester`]
     Requester,
-    /// `deal_value`
+    /// `deal_value`: [`FeedbackItem::deal_value`]
     DealValue,
-    /// `votes`
+    /// `votes`: [`FeedbackItem::votes`]
     Votes,
-    /// `tags`
+    /// `tags`: [`FeedbackItem::tags`]
     Tags,
-    /// `created`
+    /// `created`: [`FeedbackItem::created`]
     Created,
-    /// `embedding`
+    /// `embedding`: [`FeedbackItem::embedding`]
     Embedding,
 }
 
 impl ItemField {
-    /// Every field, in declaration order.
-    pub const ALL: [ItemField; 11] = [
+    /// Every field, in declaration order (a slice: more may come).
+    pub const ALL: &'static [ItemField] = &[
         ItemField::Id,
         ItemField::Title,
         ItemField::Body,
@@ -168,7 +168,7 @@ impl ItemField {
     /// The field whose key is exactly `key`, if any (keys are case
     /// sensitive, as in JSON).
     pub fn from_key(key: &str) -> Option<ItemField> {
-        ItemField::ALL.into_iter().find(|f| f.as_str() == key)
+        ItemField::ALL.iter().copied().find(|f| f.as_str() == key)
     }
 }
 
@@ -430,7 +430,7 @@ mod tests {
 
     #[test]
     fn field_keys_round_trip_and_match_the_serialised_item() {
-        for (i, f) in ItemField::ALL.into_iter().enumerate() {
+        for (i, &f) in ItemField::ALL.iter().enumerate() {
             assert_eq!(f as usize, i);
             assert_eq!(ItemField::from_key(f.as_str()), Some(f));
             assert_eq!(f.to_string(), f.as_str());

@@ -47,7 +47,7 @@ pub fn item(py: Python<'_>, e: &ft::ItemError, index: Option<usize>) -> PyErr {
         &message,
         &[
             ("id", opt_str(py, e.id())),
-            ("field", opt_str(py, Some(e.field().as_str()))),
+            ("field", opt_str(py, e.field().map(ft::ItemField::as_str))),
             ("index", opt_index(py, index)),
         ],
     )

@@ -672,10 +672,13 @@ mod tests {
         }
         assert!(checked > n);
         // A slot that is not in a list has no place there.
-        let absent = (0..n as u32).find(|&s| !p.lists[0].iter().any(|e| e.0 == s));
-        if let Some(s) = absent {
-            assert_eq!(p.position(0, s), None);
-        }
+        let t = (0..terms)
+            .find(|&t| !p.lists[t as usize].is_empty() && p.lists[t as usize].len() < n)
+            .expect("a term in some but not all items");
+        let absent = (0..n as u32)
+            .find(|&s| !p.lists[t as usize].iter().any(|e| e.0 == s))
+            .expect("a slot missing from that list");
+        assert_eq!(p.position(t, absent), None);
     }
 
     #[test]

@@ -145,7 +145,9 @@ impl Slot {
 }
 
 /// Buffers an insert reuses, so that it allocates nothing in the common
-/// case; empty (or all zero) between inserts.
+/// case. `tf` is all zero between inserts; the others keep the last
+/// request's data until the next insert clears them (they are not saved
+/// with the backlog and never read before being cleared).
 #[derive(Clone, Debug, Default)]
 struct Buffers {
     analyzed: Analyzed,
