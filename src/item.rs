@@ -178,6 +178,28 @@ impl fmt::Display for ItemField {
     }
 }
 
+/// The error returned when a string is not the key of an [`ItemField`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown item field {0:?} (expected one of id, title, body, channel, customer, requester, deal_value, votes, tags, created, embedding)"
+)]
+pub struct ParseItemFieldError(pub String);
+
+/// The field whose key is `s` (exactly, as [`ItemField::from_key`]).
+///
+/// ```
+/// use feedback_triage::ItemField;
+///
+/// assert_eq!("votes".parse::<ItemField>(), Ok(ItemField::Votes));
+/// assert!("vote".parse::<ItemField>().unwrap_err().to_string().contains("\"vote\""));
+/// ```
+impl FromStr for ItemField {
+    type Err = ParseItemFieldError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ItemField::from_key(s).ok_or_else(|| ParseItemFieldError(s.to_string()))
+    }
+}
+
 /// One piece of feedback or one product request.
 ///
 /// Deserialising ignores fields it does not know (data comes from other
@@ -434,6 +456,13 @@ mod tests {
             assert_eq!(f as usize, i);
             assert_eq!(ItemField::from_key(f.as_str()), Some(f));
             assert_eq!(f.to_string(), f.as_str());
+            assert_eq!(f.as_str().parse::<ItemField>(), Ok(f));
+            // The error message lists every field.
+            assert!(
+                ParseItemFieldError(String::new())
+                    .to_string()
+                    .contains(f.as_str())
+            );
         }
         assert_eq!(ItemField::from_key("Title"), None);
         // Every key a full item serialises to is a field, and every field is

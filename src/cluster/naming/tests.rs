@@ -244,6 +244,14 @@ const WORDS: &[&str] = &[
     "out",
     "to",
     "is",
+    // Emoji (one with a zero-width joiner), a combining accent, a word
+    // of punctuation only, a right-to-left word and a control character.
+    "🚀",
+    "👩\u{200d}💻",
+    "cafe\u{301}",
+    "?!",
+    "بطاقة",
+    "\u{7}",
 ];
 const SEPARATORS: &[&str] = &[
     " ", " ", " ", "  ", ", ", ". ", "-", " / ", "\n", "\t", " & ", "", "'",
