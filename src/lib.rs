@@ -186,6 +186,8 @@ mod learn;
 mod lint;
 mod policy;
 mod report;
+#[cfg(test)]
+mod test_rng;
 pub mod testing;
 mod text;
 mod triage;

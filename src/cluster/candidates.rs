@@ -586,13 +586,7 @@ mod tests {
 
     /// `n` items over `terms` terms, deterministic pseudo-random weights.
     fn random_vectors(n: usize, terms: u32) -> Vec<SparseVec> {
-        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::test_rng::xorshift(0x2545_f491_4f6c_dd1d);
         (0..n)
             .map(|_| {
                 let mut v: SparseVec = (0..1 + next() % 6)

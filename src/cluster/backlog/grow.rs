@@ -477,13 +477,7 @@ mod tests {
     /// order for `best_first`, as a set for `best_set`.
     #[test]
     fn selections_are_the_full_sorts_prefix() {
-        let mut x: u64 = 0x5851_f42d_4c95_7f2d;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::test_rng::xorshift(0x5851_f42d_4c95_7f2d);
         let order = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
         for case in 0..500 {
             let v: Vec<(u32, f32)> = (0..(next() % 60) as u32)
@@ -509,13 +503,7 @@ mod tests {
     /// empty request.
     #[test]
     fn term_dot_without_absent_terms_is_its_reference() {
-        let mut x: u64 = 0x0123_4567_89ab_cdef;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::test_rng::xorshift(0x0123_4567_89ab_cdef);
         for case in 0..2000 {
             let weight = |r: u64| (r % 1000 + 1) as f32 / 1009.0;
             let mut terms = Vec::new();
@@ -546,13 +534,7 @@ mod tests {
     /// an empty side.
     #[test]
     fn cross_is_its_reference_bit_for_bit() {
-        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::test_rng::xorshift(0x2545_f491_4f6c_dd1d);
         for case in 0..500 {
             let mut side = |n: u64| -> Vec<(u32, f32)> {
                 let len = next() % n;

@@ -297,13 +297,7 @@ mod tests {
     /// through splits, for keys that crowd into a few buckets or not.
     #[test]
     fn ordering_finds_the_neighbours_a_btree_finds() {
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::test_rng::xorshift(0x9e37_79b9_7f4a_7c15);
         for crowd in [0u64, 0xffff_0000_0000_0000] {
             let mut ordering = Ordering::default();
             let mut tree = BTreeSet::new();
@@ -349,13 +343,7 @@ mod tests {
     /// keeps, whatever `k` and however many repeats.
     #[test]
     fn smallest_distinct_is_sort_dedup_truncate() {
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::test_rng::xorshift(0x9e37_79b9_7f4a_7c15);
         for case in 0..2000 {
             let len = (next() % 70) as usize;
             let spread = 1 + next() % 100;
