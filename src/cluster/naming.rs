@@ -250,6 +250,20 @@ fn fin(mut h: u64) -> u64 {
     h ^ (h >> 33)
 }
 
+/// The key terms: for each anchor, the written form its members use most
+/// (ties by the smaller string), or the term itself when none was counted.
+fn key_terms(counts: Vec<Vec<(String, usize)>>, anchors: &[&str]) -> Vec<String> {
+    counts
+        .into_iter()
+        .zip(anchors)
+        .map(|(c, term)| {
+            c.into_iter()
+                .min_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)))
+                .map_or_else(|| (*term).to_string(), |c| c.0)
+        })
+        .collect()
+}
+
 /// True when the text between two words breaks a phrase: anything but white
 /// space and `-`, `'`, `’`, `/`, `&`, `+` (a comma, a bracket, a quote).
 fn gap_breaks(gap: &str) -> bool {
@@ -321,17 +335,8 @@ impl<'a> Namer<'a> {
                 self.windows(k as u32, body);
             }
         }
-        let key_terms = counts
-            .into_iter()
-            .zip(&anchors)
-            .map(|(c, term)| {
-                c.into_iter()
-                    .min_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)))
-                    .map_or_else(|| (*term).to_string(), |c| c.0)
-            })
-            .collect();
         Named {
-            key_terms,
+            key_terms: key_terms(counts, &anchors),
             choices: self.choose(items),
         }
     }

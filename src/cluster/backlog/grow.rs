@@ -508,7 +508,7 @@ mod tests {
             let weight = |r: u64| (r % 1000 + 1) as f32 / 1009.0;
             let mut terms = Vec::new();
             for t in 0..(next() % 30) as u32 {
-                if next() % 2 == 0 {
+                if next().is_multiple_of(2) {
                     terms.push((t, weight(next())));
                 }
             }
@@ -522,7 +522,7 @@ mod tests {
             let known: Vec<(u32, f32)> = v
                 .iter()
                 .copied()
-                .filter(|e| g.sum.contains_key(&e.0) || next() % 3 == 0)
+                .filter(|e| g.sum.contains_key(&e.0) || next().is_multiple_of(3))
                 .collect();
             let got = term_dot(&known, dot_start(&v), &g);
             assert_eq!(got.to_bits(), want.to_bits(), "case {case}");

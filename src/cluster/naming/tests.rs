@@ -195,16 +195,7 @@ fn reference_name_group(
             n.windows(k as u32, body);
         }
     }
-    let key_terms = counts
-        .into_iter()
-        .zip(&anchors)
-        .map(|(c, term)| {
-            c.into_iter()
-                .min_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)))
-                .map_or_else(|| (*term).to_string(), |c| c.0)
-        })
-        .collect();
-    (key_terms, reference_choose(n, items))
+    (key_terms(counts, &anchors), reference_choose(n, items))
 }
 
 /// Words and separators the generated requests are made of: content and
