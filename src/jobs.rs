@@ -80,66 +80,162 @@ const MAX_JOBS: usize = 4;
 /// appearance (at most four). Linear in the text's length.
 pub fn extract_jobs(title: &str, body: &str) -> Vec<Job> {
     let mut jobs = Vec::new();
-    let mut a = Analyzed::default();
+    for_each_job(title, body, &mut Analyzed::default(), |job| {
+        jobs.push(Job {
+            text: job.text.to_string(),
+            cue: job.cue.join(" ").replace("abl", "able"),
+            kind: job.kind,
+            field: job.field,
+            span: job.span,
+        });
+    });
+    jobs
+}
+
+/// A job found by [`for_each_job`], borrowed from the text.
+pub(crate) struct JobRef<'t> {
+    /// The job, as written.
+    pub text: &'t str,
+    /// The cue's normalised terms.
+    pub cue: &'static [&'static str],
+    pub kind: JobKind,
+    pub field: TextField,
+    pub span: Range<usize>,
+}
+
+/// The jobs [`extract_jobs`] returns, in the same order, without building
+/// their strings; `a` is a reusable buffer.
+pub(crate) fn for_each_job<'t>(
+    title: &'t str,
+    body: &'t str,
+    a: &mut Analyzed,
+    mut f: impl FnMut(JobRef<'t>),
+) {
+    let mut found = 0;
     for (field, text) in [(TextField::Title, title), (TextField::Body, body)] {
-        if jobs.len() >= MAX_JOBS {
+        if found >= MAX_JOBS {
             break;
         }
         a.analyze(text);
         let n = a.tokens.len();
         let mut i = 0;
-        while i < n && jobs.len() < MAX_JOBS {
-            let cue = CUES.iter().find(|(terms, _)| {
-                i + terms.len() < n
-                    && terms.iter().enumerate().all(|(k, t)| {
-                        a.norm(&a.tokens[i + k]) == *t && (k == 0 || !a.tokens[i + k].clause_start)
-                    })
-            });
-            let Some((terms, kind)) = cue else {
+        while i < n && found < MAX_JOBS {
+            let Some((terms, kind)) = cue_at(a, i) else {
                 i += 1;
                 continue;
             };
             let first = i + terms.len();
-            // The job runs to the end of the clause, or a following cue of
-            // another kind ("when I export, I want to ...").
-            let mut last = first;
-            while last + 1 < n
-                && !a.tokens[last + 1].clause_start
-                && last + 1 - first < MAX_JOB_WORDS
-            {
-                last += 1;
-            }
-            if *kind == JobKind::Situation {
-                // "when I ..., I want to ...": the situation ends at a comma or
-                // at the next cue.
-                let mut k = first;
-                while k < last {
-                    let gap = &text[a.tokens[k].end..a.tokens[k + 1].start];
-                    if gap.contains(',') {
-                        break;
-                    }
-                    k += 1;
-                }
-                last = k;
-            }
+            let last = job_end(a, text, first, *kind);
             let span = a.tokens[first].start..a.tokens[last].end;
-            let cue_text = terms.join(" ").replace("abl", "able");
-            jobs.push(Job {
-                text: text[span.clone()].to_string(),
-                cue: cue_text,
+            f(JobRef {
+                text: &text[span.clone()],
+                cue: terms,
                 kind: *kind,
                 field,
                 span,
             });
+            found += 1;
             i = first;
         }
     }
-    jobs
+}
+
+/// The last token of the job that starts at token `first` (after a cue of
+/// this `kind`).
+fn job_end(a: &Analyzed, text: &str, first: usize, kind: JobKind) -> usize {
+    let n = a.tokens.len();
+    // The job runs to the end of the clause, or a following cue of
+    // another kind ("when I export, I want to ...").
+    let mut last = first;
+    while last + 1 < n && !a.tokens[last + 1].clause_start && last + 1 - first < MAX_JOB_WORDS {
+        last += 1;
+    }
+    if kind == JobKind::Situation {
+        // "when I ..., I want to ...": the situation ends at a comma or
+        // at the next cue.
+        let mut k = first;
+        while k < last {
+            let gap = &text[a.tokens[k].end..a.tokens[k + 1].start];
+            if gap.contains(',') {
+                break;
+            }
+            k += 1;
+        }
+        last = k;
+    }
+    last
+}
+
+/// Whether a normalised word can start a cue: every cue's first term is
+/// one of these (checked by a test), so most words are rejected here
+/// without comparing them with twenty cues.
+fn may_start_cue(w: &[u8]) -> bool {
+    matches!(
+        w,
+        b"so" | b"in" | b"to" | b"i" | b"we" | b"i'd" | b"we'd" | b"when"
+    )
+}
+
+/// The first cue (in [`CUES`] order) whose terms are the tokens from `i`
+/// on, with no clause boundary inside and at least one token after it.
+fn cue_at(a: &Analyzed, i: usize) -> Option<&'static (&'static [&'static str], JobKind)> {
+    let n = a.tokens.len();
+    if !may_start_cue(a.norm_bytes(&a.tokens[i])) {
+        return None;
+    }
+    CUES.iter().find(|(terms, _)| {
+        i + terms.len() < n
+            && terms.iter().enumerate().all(|(k, t)| {
+                a.norm_bytes(&a.tokens[i + k]) == t.as_bytes()
+                    && (k == 0 || !a.tokens[i + k].clause_start)
+            })
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The cue search as first written: every cue tried at every token.
+    fn plain_cue_at(a: &Analyzed, i: usize) -> Option<&'static (&'static [&'static str], JobKind)> {
+        let n = a.tokens.len();
+        CUES.iter().find(|(terms, _)| {
+            i + terms.len() < n
+                && terms.iter().enumerate().all(|(k, t)| {
+                    a.norm(&a.tokens[i + k]) == *t && (k == 0 || !a.tokens[i + k].clause_start)
+                })
+        })
+    }
+
+    #[test]
+    fn every_cue_starts_with_a_listed_word() {
+        for (terms, _) in CUES {
+            assert!(may_start_cue(terms[0].as_bytes()), "{terms:?}");
+        }
+        assert!(!may_start_cue(b"export") && !may_start_cue(b"s") && !may_start_cue(b""));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// The filtered cue search finds what the plain one finds, at every
+        /// token of texts made of cue words, others and clause breaks.
+        #[test]
+        fn the_cue_search_is_the_plain_one(words in proptest::collection::vec(0usize..24, 0..40)) {
+            const WORDS: [&str; 24] = [
+                "so", "that", "I", "can", "we", "could", "in", "order", "to", "be", "able",
+                "need", "want", "I'd", "We'd", "like", "would", "have", "when", "So,", "to.",
+                "export", "sown", "when;",
+            ];
+            let text: Vec<&str> = words.iter().map(|&w| WORDS[w]).collect();
+            let text = text.join(" ");
+            let mut a = Analyzed::default();
+            a.analyze(&text);
+            for i in 0..a.tokens.len() {
+                proptest::prop_assert_eq!(cue_at(&a, i), plain_cue_at(&a, i), "{} at {}", text, i);
+            }
+        }
+    }
 
     #[test]
     fn finds_the_usual_phrasings() {

@@ -8,7 +8,8 @@ use crate::class::Class;
 use crate::cluster::{CandidateFeature, ClassMix, Clusterer, Clustering, SpecialCase};
 use crate::error::{ItemError, ParamsError};
 use crate::item::{Channel, FeedbackItem};
-use crate::jobs::{JobKind, extract_jobs};
+use crate::jobs::{JobKind, for_each_job};
+use crate::text::Analyzed;
 
 /// Settings of the triage report (serde, with documented defaults).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -300,17 +301,18 @@ fn feature_jobs(
     max: usize,
 ) -> Vec<FeatureJob> {
     let mut jobs = Vec::new();
+    let mut analyzed = Analyzed::default();
     for id in &feature.members {
         let Some(&i) = by_id.get(id.as_str()) else {
             continue;
         };
-        for job in extract_jobs(&items[i].title, &items[i].body) {
+        for_each_job(&items[i].title, &items[i].body, &mut analyzed, |job| {
             jobs.push(FeatureJob {
                 item: id.clone(),
                 kind: job.kind,
-                text: job.text,
+                text: job.text.to_string(),
             });
-        }
+        });
     }
     // Outcomes first, then actions, then situations; then by item id.
     jobs.sort_by(|a, b| {
