@@ -296,10 +296,11 @@ pub(crate) fn fast_edges(
     k: usize,
     extra: &[Vec<u32>],
     sim: &(dyn Fn(usize, usize) -> f32 + Sync),
+    touch: &(dyn Fn(usize) -> u32 + Sync),
 ) -> Vec<Edge> {
     let postings = Postings::new(vectors, keys, df, max_df);
     let cands = candidate_lists(&postings, vectors, window, search_terms, k, extra);
-    verify_candidates(cands, sim)
+    verify_candidates(cands, sim, touch)
 }
 
 /// Each item's candidates, sorted by index: its best `k` through the
@@ -379,9 +380,15 @@ fn candidate_lists(
 /// list with that row and the edges come out in order: no look-up of one
 /// item in another's list (a cache miss per pair on large inputs) and no
 /// sort of the edges.
+///
+/// `touch(j)` reads what `sim` will read of item `j` (its value means
+/// nothing): all of an item's partners are touched before their pairs are
+/// computed, in a short loop whose cache misses overlap, rather than one
+/// partner's misses after another's inside `sim`.
 fn verify_candidates(
     cands: Vec<Vec<u32>>,
     sim: &(dyn Fn(usize, usize) -> f32 + Sync),
+    touch: &(dyn Fn(usize) -> u32 + Sync),
 ) -> Vec<Edge> {
     let n = cands.len();
     let (starts, back) = backward(&cands);
@@ -389,6 +396,11 @@ fn verify_candidates(
         let list = &cands[a];
         let ahead = &list[list.partition_point(|&j| (j as usize) <= a)..];
         let row = &back[starts[a] as usize..starts[a + 1] as usize];
+        let touched = ahead
+            .iter()
+            .chain(row)
+            .fold(0u32, |t, &j| t ^ touch(j as usize));
+        std::hint::black_box(touched);
         let (mut x, mut y) = (0, 0);
         let a32 = a as u32;
         while x < ahead.len() || y < row.len() {
@@ -712,7 +724,7 @@ mod tests {
         }
         expected.sort_unstable_by_key(|e| (e.0, e.1));
         assert!(expected.len() > 500);
-        assert_eq!(verify_candidates(cands, &sim), expected);
+        assert_eq!(verify_candidates(cands, &sim, &|_| 0), expected);
     }
 
     #[test]
@@ -754,12 +766,22 @@ mod tests {
         let mut df = vec![1u32; n + 1];
         df[0] = n as u32;
         let keys: Vec<u64> = (0..n as u64).map(|i| (i * 37) % 101).collect();
-        let a = fast_edges(&v, &keys, &df, n, 6, 32, 4, &[], &|i, j| dot(&v[i], &v[j]));
+        let sim = |i: usize, j: usize| dot(&v[i], &v[j]);
+        let a = fast_edges(&v, &keys, &df, n, 6, 32, 4, &[], &sim, &|_| 0);
         let rev: Vec<SparseVec> = v.iter().rev().cloned().collect();
         let rev_keys: Vec<u64> = keys.iter().rev().copied().collect();
-        let b = fast_edges(&rev, &rev_keys, &df, n, 6, 32, 4, &[], &|i, j| {
-            dot(&rev[i], &rev[j])
-        });
+        let b = fast_edges(
+            &rev,
+            &rev_keys,
+            &df,
+            n,
+            6,
+            32,
+            4,
+            &[],
+            &|i, j| dot(&rev[i], &rev[j]),
+            &|_| 0,
+        );
         let flip = |e: &Edge| {
             let (i, j) = (n as u32 - 1 - e.0, n as u32 - 1 - e.1);
             (i.min(j), i.max(j))

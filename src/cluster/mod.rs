@@ -399,6 +399,13 @@ impl Clusterer {
         let weight = self.params.semantic_weight as f32;
         let sim =
             |i: usize, j: usize| semantic::pair_similarity(&corpus.vectors, dense, weight, i, j);
+        // What `sim` reads of a random item: its term vector's first line
+        // and its dense codes.
+        let touch = |j: usize| {
+            let v = &corpus.vectors[j];
+            let first = v.first().map_or(0, |e| e.0) ^ v.len() as u32;
+            first ^ dense.map_or(0, |d| d.touch(j) as u32)
+        };
         match mode {
             Mode::Fast => {
                 let keys = id_keys(items);
@@ -419,6 +426,7 @@ impl Clusterer {
                     self.params.max_candidates_per_item,
                     &extra,
                     &sim,
+                    &touch,
                 )
             }
             Mode::Exhaustive => candidates::exhaustive_edges(corpus.n, &sim),

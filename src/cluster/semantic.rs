@@ -250,6 +250,15 @@ impl Dense {
         Some(dot_blocks(a, b) as f32 * si * sj)
     }
 
+    /// Reads item `i`'s codes and scale, and returns a value made of them:
+    /// called for a list of random items before their pairs are computed,
+    /// so that their cache misses overlap (the value means nothing).
+    pub fn touch(&self, i: usize) -> i32 {
+        let codes = self.codes.get(i * self.stride..(i + 1) * self.stride);
+        let first: i32 = codes.map_or(0, |c| c.iter().map(|b| i32::from(b.0[0])).sum());
+        first ^ self.pair[i].0.to_bits() as i32
+    }
+
     /// Item `i`'s unit vector, if it has one.
     pub fn row(&self, i: usize) -> Option<&[f32]> {
         self.has[i].then(|| &self.rows[i * self.dims..(i + 1) * self.dims])

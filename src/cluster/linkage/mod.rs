@@ -340,10 +340,16 @@ fn move_links(links: &mut [FxHashMap<u32, f32>], keep: u32, gone: u32) -> Vec<(u
     links[keep as usize].remove(&gone);
     let mut moved: Vec<(u32, f32)> = moved.into_iter().filter(|l| l.0 != keep).collect();
     moved.sort_unstable_by_key(|l| l.0);
+    // Each partner's map is a random read (its header, control bytes and
+    // slot are cache misses in a row): every partner drops `gone` first, in
+    // a short loop whose misses overlap from partner to partner, and the
+    // second loop finds the maps in cache. Each map still sees the same
+    // operations in the same order.
+    for &(c, _) in &moved {
+        links[c as usize].remove(&gone);
+    }
     for (c, s) in &mut moved {
-        let lc = &mut links[*c as usize];
-        lc.remove(&gone);
-        *lc.entry(keep).or_insert(0.0) += *s;
+        *links[*c as usize].entry(keep).or_insert(0.0) += *s;
         let sum = links[keep as usize].entry(*c).or_insert(0.0);
         *sum += *s;
         *s = *sum;
