@@ -1,6 +1,6 @@
 //! The triage report: what a whole backlog says.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -9,7 +9,7 @@ use crate::cluster::{CandidateFeature, ClassMix, Clusterer, Clustering, SpecialC
 use crate::error::{ItemError, ParamsError};
 use crate::item::{Channel, FeedbackItem};
 use crate::jobs::{JobKind, for_each_job};
-use crate::text::{Analyzed, FxHashMap};
+use crate::text::Analyzed;
 
 /// Settings of the triage report (serde, with documented defaults).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -205,7 +205,7 @@ impl Triage {
         mut clustering: Clustering,
     ) -> Result<TriageReport, ItemError> {
         let classes = self.classes(items)?;
-        let by_id: FxHashMap<&str, usize> = items
+        let by_id: HashMap<&str, usize> = items
             .iter()
             .enumerate()
             .map(|(i, it)| (it.id.as_str(), i))
@@ -228,7 +228,7 @@ impl Triage {
         classes: &[Option<Class>],
         clustering: Clustering,
     ) -> TriageReport {
-        let by_id: FxHashMap<&str, usize> = items
+        let by_id: HashMap<&str, usize> = items
             .iter()
             .enumerate()
             .map(|(i, it)| (it.id.as_str(), i))
@@ -249,7 +249,12 @@ impl Triage {
             .features
             .into_iter()
             .map(|feature| {
-                let jobs = feature_jobs(&feature, &by_id, items, self.params.max_jobs_per_feature);
+                let jobs = feature_jobs(
+                    &feature.members,
+                    &by_id,
+                    items,
+                    self.params.max_jobs_per_feature,
+                );
                 FeatureReport { feature, jobs }
             })
             .collect();
@@ -305,35 +310,45 @@ fn class_mix(items: &[FeedbackItem], classes: &[Option<Class>]) -> Vec<ClassShar
 /// `items`): outcomes first, then actions, then situations, then by item
 /// id; a text repeated (ignoring ASCII case) once; at most `max`.
 fn feature_jobs(
-    feature: &CandidateFeature,
-    by_id: &FxHashMap<&str, usize>,
+    members: &[String],
+    by_id: &HashMap<&str, usize>,
     items: &[FeedbackItem],
     max: usize,
 ) -> Vec<FeatureJob> {
-    let mut jobs = Vec::new();
+    // Borrowed until the few kept are known: no strings per job found.
+    let mut found: Vec<(JobKind, u32, &str)> = Vec::new();
     let mut analyzed = Analyzed::default();
-    for id in &feature.members {
+    for (m, id) in members.iter().enumerate() {
         let Some(&i) = by_id.get(id.as_str()) else {
             continue;
         };
         for_each_job(&items[i].title, &items[i].body, &mut analyzed, |job| {
-            jobs.push(FeatureJob {
-                item: id.clone(),
-                kind: job.kind,
-                text: job.text.to_string(),
-            });
+            found.push((job.kind, m as u32, job.text));
         });
     }
-    // Outcomes first, then actions, then situations; then by item id.
-    jobs.sort_by(|a, b| {
-        a.kind
-            .cmp(&b.kind)
-            .then_with(|| a.item.cmp(&b.item))
-            .then_with(|| a.text.cmp(&b.text))
-    });
-    jobs.dedup_by(|a, b| a.text.eq_ignore_ascii_case(&b.text));
-    jobs.truncate(max);
-    jobs
+    // Outcomes first, then actions, then situations; then by item id, then
+    // text (a stable sort). Members in strictly ascending id order (as a
+    // clustering lists them) order like their places, which compare as
+    // integers.
+    if members.windows(2).all(|w| w[0] < w[1]) {
+        found.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then_with(|| a.2.cmp(b.2)));
+    } else {
+        found.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| members[a.1 as usize].cmp(&members[b.1 as usize]))
+                .then_with(|| a.2.cmp(b.2))
+        });
+    }
+    found.dedup_by(|a, b| a.2.eq_ignore_ascii_case(b.2));
+    found.truncate(max);
+    found
+        .into_iter()
+        .map(|(kind, m, text)| FeatureJob {
+            item: members[m as usize].clone(),
+            kind,
+            text: text.to_string(),
+        })
+        .collect()
 }
 
 /// What a backlog says, as one serde value.
@@ -536,7 +551,8 @@ fn focus(
 ) -> Focus {
     let shared: usize = features.iter().map(|f| f.feature.members.len()).sum();
     let custom: usize = special.iter().map(|s| s.members.len()).sum();
-    let mut per_customer: BTreeMap<&str, usize> = BTreeMap::new();
+    // The standard (randomly keyed) hash: the keys are request text.
+    let mut per_customer: HashMap<&str, usize> = HashMap::new();
     for item in items {
         if let Some(c) = item
             .customer
@@ -548,12 +564,12 @@ fn focus(
         }
     }
     let named: usize = per_customer.values().sum();
-    // Most items first; ties by name (BTreeMap order, first wins).
+    // Most items first; ties by the smaller name.
     let top = per_customer
         .iter()
-        .fold(None::<(&str, usize)>, |best, (c, k)| match best {
-            Some((_, b)) if b >= *k => best,
-            _ => Some((c, *k)),
+        .fold(None::<(&str, usize)>, |best, (&c, &k)| match best {
+            Some((b, bk)) if bk > k || (bk == k && b < c) => best,
+            _ => Some((c, k)),
         });
     Focus {
         shared_items: shared,
@@ -665,5 +681,110 @@ fn cadence(items: &[FeedbackItem], threshold: usize) -> Cadence {
         months_below: rows.iter().filter(|r| r.below).count(),
         months: rows,
         undated,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_rng::xorshift;
+
+    /// The jobs as first written: every job's strings built, then sorted by
+    /// (kind, item id, text).
+    fn plain_jobs(
+        members: &[String],
+        by_id: &HashMap<&str, usize>,
+        items: &[FeedbackItem],
+        max: usize,
+    ) -> Vec<FeatureJob> {
+        let mut jobs = Vec::new();
+        for id in members {
+            let Some(&i) = by_id.get(id.as_str()) else {
+                continue;
+            };
+            for job in crate::jobs::extract_jobs(&items[i].title, &items[i].body) {
+                jobs.push(FeatureJob {
+                    item: id.clone(),
+                    kind: job.kind,
+                    text: job.text,
+                });
+            }
+        }
+        jobs.sort_by(|a, b| {
+            a.kind
+                .cmp(&b.kind)
+                .then_with(|| a.item.cmp(&b.item))
+                .then_with(|| a.text.cmp(&b.text))
+        });
+        jobs.dedup_by(|a, b| a.text.eq_ignore_ascii_case(&b.text));
+        jobs.truncate(max);
+        jobs
+    }
+
+    #[test]
+    fn the_top_customer_has_most_items_ties_by_the_smaller_name() {
+        let names = ["globex", " acme", "globex", "acme ", "initech", "", "zeta"];
+        let mut items: Vec<FeedbackItem> = names
+            .iter()
+            .enumerate()
+            .map(|(i, c)| FeedbackItem::new(format!("r{i}")).with_customer(*c))
+            .collect();
+        for _ in 0..2 {
+            let f = focus(items.len(), &[], &[], &items);
+            assert_eq!(f.top_customer, Some(("acme".to_string(), 2)));
+            assert!((f.top_customer_share - 2.0 / 6.0).abs() < 1e-12);
+            items.reverse();
+        }
+    }
+
+    #[test]
+    fn feature_jobs_are_the_plain_ones() {
+        const PARTS: [&str; 10] = [
+            "so that we export",
+            "So that we EXPORT",
+            "I need to sync",
+            "when I log in, I want to see totals",
+            "in order to pay",
+            "we'd like to share",
+            "nothing here",
+            "so I can sync",
+            ". I need to sync",
+            "when we close the month",
+        ];
+        let mut next = xorshift(18);
+        let mut below = |n: u64| next() % n;
+        for round in 0..200 {
+            let n = 1 + below(12) as usize;
+            let items: Vec<FeedbackItem> = (0..n)
+                .map(|i| {
+                    let mut text = String::new();
+                    for _ in 0..below(4) {
+                        text += PARTS[below(PARTS.len() as u64) as usize];
+                        text += " ";
+                    }
+                    FeedbackItem::new(format!("r{}", below(30) * 100 + i as u64))
+                        .with_title(PARTS[below(PARTS.len() as u64) as usize])
+                        .with_body(text)
+                })
+                .collect();
+            let by_id: HashMap<&str, usize> = items
+                .iter()
+                .enumerate()
+                .map(|(i, it)| (it.id.as_str(), i))
+                .collect();
+            let mut members: Vec<String> = items.iter().map(|it| it.id.clone()).collect();
+            members.push("missing".into());
+            // Ascending (as a clustering lists them), and in any order.
+            if round % 2 == 0 {
+                members.sort();
+                members.dedup();
+            }
+            let max = below(8) as usize;
+            assert_eq!(
+                feature_jobs(&members, &by_id, &items, max),
+                plain_jobs(&members, &by_id, &items, max),
+                "{members:?}"
+            );
+        }
     }
 }
