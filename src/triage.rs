@@ -158,12 +158,12 @@ impl Triage {
     }
 
     /// Each item's class (`None` when the classifier abstained), in order;
-    /// fails on the first invalid item. Each classification is dropped as
-    /// soon as its class is read: holding all of them (their evidence) at
-    /// once cost about 180 MB on 100k items, and their cache misses.
+    /// fails on the first invalid item. Only the class is kept (holding
+    /// every classification with its evidence cost about 180 MB on 100k
+    /// items), and the evidence the class does not need is not listed.
     fn classes(&self, items: &[FeedbackItem]) -> Result<Vec<Option<Class>>, ItemError> {
         let classifier = self.clusterer.classifier();
-        let class = |item: &FeedbackItem| classifier.classify(item).map(|c| c.class);
+        let class = |item: &FeedbackItem| classifier.class_of(item);
         #[cfg(feature = "parallel")]
         {
             use rayon::prelude::*;

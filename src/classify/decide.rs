@@ -86,6 +86,7 @@ impl Compiled {
         item: Option<&FeedbackItem>,
         also: Option<Class>,
         s: &mut Scratch,
+        expand: bool,
     ) -> Classification {
         s.deferred.clear();
         s.unmet.clear();
@@ -144,9 +145,10 @@ impl Compiled {
             decisive.contains(&true) || (best > 0.0 && best >= self.policy.settings.min_score);
         let mut result = self.verdict(scores, decisive, evidence, matched);
         let shown = shown_classes(&result, also);
-        if s.deferred
-            .iter()
-            .any(|&(_, r)| shown[self.facts.rules[r as usize].class.index()])
+        if expand
+            && s.deferred
+                .iter()
+                .any(|&(_, r)| shown[self.facts.rules[r as usize].class.index()])
         {
             result.evidence = self.expand_bag(std::mem::take(&mut result.evidence), shown, s);
         }

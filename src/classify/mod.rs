@@ -250,6 +250,19 @@ impl Classifier {
             .classify(&item.title, &item.body, Some(item), None))
     }
 
+    /// The class [`classify`](Self::classify) gives `item`, without the
+    /// bag rules' strongest keywords listed (evidence the class does not
+    /// depend on; the result is dropped at once). Fails as `classify` does.
+    pub(crate) fn class_of(&self, item: &FeedbackItem) -> Result<Option<Class>, ItemError> {
+        item.validate()?;
+        let mut lent = Lent(SCRATCH.take());
+        let s = lent.0.get_or_insert_with(Box::default);
+        Ok(self
+            .inner
+            .classify_with(&item.title, &item.body, Some(item), None, s, false)
+            .class)
+    }
+
     /// Classifies a text alone, as if its channel were unknown. Never fails.
     pub fn classify_text(&self, title: &str, body: &str) -> Classification {
         self.inner.classify(title, body, None, None)
@@ -307,7 +320,7 @@ impl Compiled {
         let s = lent.0.get_or_insert_with(Box::default);
         // The last expression, built where the caller wants it; the buffers
         // go back after.
-        self.classify_with(title, body, item, also, s)
+        self.classify_with(title, body, item, also, s, true)
     }
 
     /// Classifies with `class`'s evidence in full, and explains the result
@@ -321,12 +334,15 @@ impl Compiled {
     ) -> WhyNot {
         let mut lent = Lent(SCRATCH.take());
         let s = lent.0.get_or_insert_with(Box::default);
-        let result = self.classify_with(title, body, item, Some(class), s);
+        let result = self.classify_with(title, body, item, Some(class), s, true);
         why_not::explain(&self.policy, &result, class, &s.unmet, |r| {
             self.names.description(r).to_string()
         })
     }
 
+    /// Classifies with the buffers `s`; without `expand` the bag rules'
+    /// evidence stays one entry each (what the class needs, as for a class
+    /// not shown).
     fn classify_with(
         &self,
         title: &str,
@@ -334,6 +350,7 @@ impl Compiled {
         item: Option<&FeedbackItem>,
         also: Option<Class>,
         s: &mut Scratch,
+        expand: bool,
     ) -> Classification {
         s.hits.clear();
         s.bag.clear();
@@ -371,7 +388,7 @@ impl Compiled {
             &mut s.touched,
         );
         // Last, so that the result is built where the caller wants it.
-        self.decide(item, also, s)
+        self.decide(item, also, s, expand)
     }
 }
 
@@ -443,6 +460,32 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The class alone (no bag keywords listed) is the full
+        /// classification's class.
+        #[test]
+        fn the_class_alone_is_the_full_class(
+            title in proptest::collection::vec(
+                "not|crash|crashes|app|slow|export|invoice|csv|please add|dark mode|GDPR|login|password|price|competitor|\\.|won't|data|\n",
+                0..12,
+            ),
+            body in proptest::collection::vec(
+                "not|crash|app|slow|export|invoice|reports|excel|please add|feature|sso|security|customers|\\.|data|refund|card",
+                0..40,
+            ),
+            channel in 0usize..4,
+        ) {
+            use crate::item::Channel;
+            let c = Classifier::builtin();
+            let channel = [Channel::Sales, Channel::Support, Channel::Internal, Channel::Unknown][channel];
+            let item = FeedbackItem::new("x")
+                .with_title(title.join(" "))
+                .with_body(body.join(" "))
+                .with_channel(channel);
+            proptest::prop_assert_eq!(c.class_of(&item), c.classify(&item).map(|r| r.class));
+        }
+    }
+
+    proptest::proptest! {
         /// Matching in chunks of any size gives the result of matching
         /// the whole field at once.
         #[test]
@@ -458,11 +501,11 @@ mod tests {
             let whole = c.inner.classify_with(&text, &text, None, None, &mut Scratch {
                 chunk: CHUNK,
                 ..Scratch::default()
-            });
+            }, true);
             let chunked = c.inner.classify_with(&text, &text, None, None, &mut Scratch {
                 chunk,
                 ..Scratch::default()
-            });
+            }, true);
             proptest::prop_assert_eq!(chunked, whole);
         }
     }
@@ -498,11 +541,11 @@ mod tests {
                 policy.rules.push(rule);
             }
             let c = Classifier::new(&policy).unwrap();
-            let fast = c.inner.classify_with(&title, &body, None, None, &mut Scratch::default());
+            let fast = c.inner.classify_with(&title, &body, None, None, &mut Scratch::default(), true);
             let slow = c.inner.classify_with(&title, &body, None, None, &mut Scratch {
                 substrings_one_by_one: true,
                 ..Scratch::default()
-            });
+            }, true);
             proptest::prop_assert_eq!(fast, slow);
         }
     }

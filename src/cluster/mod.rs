@@ -571,7 +571,7 @@ impl Clusterer {
         for (&i, it) in members.iter().zip(items) {
             mix.add(match classes {
                 Some(c) => c[g.positions[i as usize] as usize],
-                None => self.classifier.classify(it).ok().and_then(|c| c.class),
+                None => self.classifier.class_of(it).ok().flatten(),
             });
         }
         mix
