@@ -32,14 +32,15 @@
 //! group, so its entry is rescanned exactly (a scan costs `dims` per link).
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
 
 mod exact;
+mod heap;
 
 use super::candidates::Edge;
 use crate::text::FxHashMap;
 pub(crate) use exact::GroupVectors;
 use exact::Sums;
+use heap::Heap;
 
 /// How many edges per item the candidate search can leave, in units of
 /// `max_candidates_per_item` (an item keeps its own candidates and is kept by
@@ -101,7 +102,7 @@ pub(crate) fn average_linkage(
         version: vec![0u32; n],
         bound: vec![f64::NEG_INFINITY; n],
         parent: vec![u32::MAX; n],
-        heap: BinaryHeap::new(),
+        heap: Heap::from_vec(Vec::new()),
     };
     // The queue holds one live entry per group: either its exact best link
     // (`Slot::Exact`) or an upper bound on the value of all its links
@@ -127,7 +128,7 @@ pub(crate) fn average_linkage(
         }
     }
     // Heapify in O(n) rather than n pushes.
-    l.heap = BinaryHeap::from(initial);
+    l.heap = Heap::from_vec(initial);
     while let Some(q) = l.heap.pop() {
         if q.entry.value < threshold {
             break;
@@ -170,7 +171,7 @@ struct Linkage<'a> {
     bound: Vec<f64>,
     /// `parent[g]` = the group `g` was merged into (`u32::MAX` while alive).
     parent: Vec<u32>,
-    heap: BinaryHeap<Queued>,
+    heap: Heap<Queued>,
 }
 
 impl Linkage<'_> {
