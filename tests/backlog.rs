@@ -26,7 +26,8 @@ fn item(i: usize, words: &[u8], customer: u8) -> FeedbackItem {
 }
 
 fn stream() -> impl Strategy<Value = Vec<FeedbackItem>> {
-    prop::collection::vec((prop::collection::vec(0u8..12, 1..5), 0u8..6), 1..60).prop_map(|v| {
+    // Up to 150 requests: the backlog consolidates at 64 and 128.
+    prop::collection::vec((prop::collection::vec(0u8..12, 1..5), 0u8..6), 1..150).prop_map(|v| {
         v.into_iter()
             .enumerate()
             .map(|(i, (w, c))| item(i, &w, c))
@@ -44,7 +45,7 @@ proptest! {
     /// Saving after any prefix, loading and inserting the rest gives the
     /// same saved bytes as never stopping.
     #[test]
-    fn save_load_insert_equals_uninterrupted(items in stream(), cut in 0usize..60) {
+    fn save_load_insert_equals_uninterrupted(items in stream(), cut in 0usize..150) {
         let cut = cut.min(items.len());
         let mut whole = fresh();
         whole.insert_batch(&items).unwrap();
@@ -63,7 +64,7 @@ proptest! {
     /// features those of `features()`, and a resumed backlog gives the same
     /// view as one that never stopped.
     #[test]
-    fn clustering_holds_every_request_once(items in stream(), cut in 0usize..60) {
+    fn clustering_holds_every_request_once(items in stream(), cut in 0usize..150) {
         let cut = cut.min(items.len());
         let mut whole = fresh();
         whole.insert_batch(&items).unwrap();
@@ -89,15 +90,37 @@ proptest! {
     }
 
     /// A request's feature id changes only when its feature is merged into
-    /// an older one; every request is in exactly one group; merges keep the
-    /// older id and retire the other.
+    /// an older one or a consolidation moves it (and records the move);
+    /// every request is in exactly one group; merges keep the older id and
+    /// retire the other.
     #[test]
-    fn ids_change_only_by_recorded_merges(items in stream()) {
+    fn ids_change_only_by_recorded_merges_and_moves(items in stream()) {
         let mut b = fresh();
         let mut seen: BTreeMap<String, String> = BTreeMap::new();
         for it in &items {
             let before = b.events().len();
             b.insert(it).unwrap();
+            let moved: BTreeMap<String, Option<String>> = b.events()[before..]
+                .iter()
+                .filter_map(|e| match &e.kind {
+                    EventKind::Moved { to, .. } => Some((e.requests[0].clone(), to.clone())),
+                    _ => None,
+                })
+                .collect();
+            // Special cases a move gathered may have become a feature.
+            let created: BTreeMap<&str, &str> = b.events()[before..]
+                .iter()
+                .filter(|e| e.kind == EventKind::Created)
+                .flat_map(|e| e.requests.iter().map(|r| (r.as_str(), e.feature.as_str())))
+                .collect();
+            for (req, to) in &moved {
+                let to = to.clone().or(created.get(req.as_str()).map(|f| f.to_string()));
+                prop_assert_eq!(&b.feature_of(req), &to);
+                match to {
+                    Some(f) => { seen.insert(req.clone(), f.clone()); }
+                    None => { seen.remove(req); }
+                }
+            }
             let retired: BTreeMap<String, String> = b.events()[before..]
                 .iter()
                 .filter_map(|e| match &e.kind {
@@ -334,7 +357,7 @@ fn meaning_is_on_by_default_and_saved() {
 }
 
 #[test]
-fn version_1_and_2_states_are_refused_by_their_version() {
+fn older_states_are_refused_by_their_version() {
     let e = saved_with(|v| {
         v["version"] = 1.into();
         let o = v.as_object_mut().unwrap();
@@ -342,11 +365,36 @@ fn version_1_and_2_states_are_refused_by_their_version() {
         o.remove("surfaces");
     })
     .unwrap_err();
-    assert!(e.contains("format version 1, expected 3"), "{e}");
-    assert_eq!(BACKLOG_FORMAT_VERSION, 3);
-    // Version 2 summed another trust per group (see the constant's docs).
-    let e = saved_with(|v| v["version"] = 2.into()).unwrap_err();
-    assert!(e.contains("format version 2, expected 3"), "{e}");
+    assert!(e.contains("format version 1, expected 4"), "{e}");
+    assert_eq!(BACKLOG_FORMAT_VERSION, 4);
+    // Version 2 summed another trust per group, version 3 kept no vectors
+    // per request (see the constant's docs).
+    for old in [2, 3] {
+        let e = saved_with(|v| {
+            v["version"] = old.into();
+            for it in v["items"].as_array_mut().unwrap() {
+                let o = it.as_object_mut().unwrap();
+                o.remove("terms");
+                o.remove("dense");
+            }
+        })
+        .unwrap_err();
+        assert!(
+            e.contains(&format!("format version {old}, expected 4")),
+            "{e}"
+        );
+    }
+    // A request's vectors are checked against the terms and dimensions.
+    let e = saved_with(|v| v["items"][0]["terms"] = serde_json::json!([[999999, 0.5]]));
+    assert!(e.unwrap_err().contains("items.terms"));
+    let e = saved_with(|v| v["items"][0]["terms"] = serde_json::json!([[1, 0.5], [0, 0.5]]));
+    assert!(e.unwrap_err().contains("items.terms"));
+    if cfg!(feature = "static-vectors") {
+        let e = saved_with(|v| v["items"][0]["dense"]["values"] = "TWFu".into());
+        assert!(e.unwrap_err().contains("items.dense"));
+        let e = saved_with(|v| v["items"][0]["dense"]["values"] = "not base64!".into());
+        assert!(e.unwrap_err().contains("items.dense"));
+    }
     // Without the built-in vectors a backlog saves no meaning side.
     if cfg!(feature = "static-vectors") {
         let e = saved_with(|v| v["meaning"]["sigs"].as_array_mut().unwrap().clear());

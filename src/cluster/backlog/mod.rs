@@ -8,6 +8,7 @@
 //! one sparse dot product, and the mean similarity between two groups is one
 //! more.
 
+mod consolidate;
 mod grow;
 mod meaning;
 mod state;
@@ -24,16 +25,15 @@ use crate::embed::Scratch;
 use crate::error::{ItemError, ParamsError};
 use crate::item::FeedbackItem;
 use crate::text::Analyzed;
-use meaning::{Meaning, Query};
+use meaning::{Meaning, Packed, Query};
 
 pub use state::{BacklogError, RequestError};
 
 /// The version of the saved form written by this release; loading another
-/// version fails with [`BacklogError::Version`]. Version 3: each request's
-/// trust in its static embedding (summed per group) follows the word count
-/// and the share of words known to the table, so a version 2 state's sums
-/// do not match what new requests add.
-pub const BACKLOG_FORMAT_VERSION: u32 = 3;
+/// version fails with [`BacklogError::Version`]. Version 4: each request
+/// keeps its vectors (consolidation moves requests between groups), which
+/// a version 3 state lacks; version 3 summed a trust per group.
+pub const BACKLOG_FORMAT_VERSION: u32 = 4;
 
 /// A backlog of requests grouped into features, that grows with each request
 /// and keeps its features' ids.
@@ -177,6 +177,11 @@ struct Item {
     customer: Option<String>,
     deal_value: Option<f64>,
     group: u32,
+    /// Its unit term vector as inserted (the weights of then), in term
+    /// order: what its group's sum holds for it.
+    terms: Box<[(u32, f32)]>,
+    /// Its dense vector and trust, when it has one.
+    dense: Option<Packed>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -246,6 +251,15 @@ pub enum EventKind {
         absorbed: Option<String>,
         /// The number of requests merged in.
         requests_absorbed: usize,
+    },
+    /// A consolidation (each time the backlog doubles) moved the request to
+    /// the group it now belongs with. Recorded on the feature it joined, or
+    /// on the feature it left when it joined special cases.
+    Moved {
+        /// The feature it left (`None`: it was a special case).
+        from: Option<String>,
+        /// The feature it joined (`None`: special cases).
+        to: Option<String>,
     },
 }
 
@@ -367,6 +381,8 @@ impl Backlog {
             customer: item.customer.clone(),
             deal_value: item.deal_value,
             group: u32::MAX,
+            terms: v.as_slice().into(),
+            dense: q.as_ref().map(|q| q.packed.clone()),
         });
         let mut scored = std::mem::take(&mut self.buffers.scored);
         self.score_candidates(&v, q.as_ref(), &mut scored);
@@ -394,6 +410,9 @@ impl Backlog {
         }
         self.promote(self.resolve(g));
         self.buffers.scored = scored;
+        if consolidate::consolidates_at(self.items.len()) {
+            self.consolidate();
+        }
         self.buffers.v = v;
         Ok(self.placement(index))
     }
