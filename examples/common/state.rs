@@ -359,8 +359,9 @@ impl Changes {
     }
 }
 
-/// One event as a JSON line: `{"event": "created"|"grew"|"merged", "at",
-/// "feature", "requests", and for a merge "absorbed", "requests_absorbed"}`.
+/// One event as a JSON line: `{"event": "created"|"grew"|"merged"|"moved",
+/// "at", "feature", "requests", for a merge "absorbed", "requests_absorbed",
+/// and for a move "from" and "to" (null: special cases)}`.
 #[derive(Serialize)]
 pub struct EventLine<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -368,29 +369,59 @@ pub struct EventLine<'a> {
     pub at: u64,
     pub event: &'static str,
     pub feature: &'a str,
+    /// A move's ends: `Some(None)` is special cases.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<Option<&'a str>>,
     pub requests: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     pub requests_absorbed: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<Option<&'a str>>,
 }
 
 impl<'a> From<&'a Event> for EventLine<'a> {
     fn from(e: &'a Event) -> EventLine<'a> {
-        let (event, absorbed, n) = match &e.kind {
-            EventKind::Created => ("created", None, None),
-            EventKind::Grew => ("grew", None, None),
+        let mut line = EventLine {
+            absorbed: None,
+            at: e.at,
+            event: "other",
+            feature: &e.feature,
+            from: None,
+            requests: &e.requests,
+            requests_absorbed: None,
+            to: None,
+        };
+        match &e.kind {
+            EventKind::Created => line.event = "created",
+            EventKind::Grew => line.event = "grew",
             EventKind::Merged {
                 absorbed,
                 requests_absorbed,
-            } => ("merged", absorbed.as_deref(), Some(*requests_absorbed)),
-            _ => ("other", None, None),
-        };
-        EventLine {
-            absorbed,
-            at: e.at,
-            event,
-            feature: &e.feature,
-            requests: &e.requests,
-            requests_absorbed: n,
+            } => {
+                line.event = "merged";
+                line.absorbed = absorbed.as_deref();
+                line.requests_absorbed = Some(*requests_absorbed);
+            }
+            EventKind::Moved { from, to } => {
+                line.event = "moved";
+                line.from = Some(from.as_deref());
+                line.to = Some(to.as_deref());
+            }
+            _ => {}
+        }
+        line
+    }
+}
+
+impl EventLine<'_> {
+    /// The other party of the event, for one column: the feature a merge
+    /// absorbed, or a move's ends (`F2->F5`, `special->F5`).
+    pub fn other(&self) -> String {
+        match (self.from, self.to) {
+            (Some(from), Some(to)) => {
+                format!("{}->{}", from.unwrap_or("special"), to.unwrap_or("special"))
+            }
+            _ => self.absorbed.unwrap_or("").to_string(),
         }
     }
 }
@@ -404,6 +435,7 @@ pub fn event_text(e: &Event) -> String {
             "merged {} special cases in",
             line.requests_absorbed.unwrap_or(0)
         ),
+        ("moved", _) => format!("moved ({}: consolidation)", line.other()),
         (w, _) => w.to_string(),
     };
     format!(

@@ -6,8 +6,7 @@
 //! joins the nearest group it finds, or stays a special case, and the batch
 //! clusterer (which sees every pair first) would have put it elsewhere. At
 //! 64, 128, 256, ... requests each request is compared with its own group
-//! (without it) and with the groups its strongest terms and its meaning
-//! lead to; it moves to the best of those when that beats its own group and
+//! (without it) and with the groups its strongest terms lead to; it moves to the best of those when that beats its own group and
 //! passes the join test of an insert. The moves are decided against the
 //! groups as they were before any of them, then made in request order, so
 //! the result depends only on the backlog's state: a saved and loaded
@@ -30,11 +29,14 @@ use crate::cluster::semantic;
 pub(super) const CONSOLIDATE_FROM: usize = 64;
 
 /// How far a request looks again: the 8 strongest terms' lists, 50 entries
-/// deep, and the 5 groups sharing the most weight (besides the groups of
-/// its nearest requests by meaning). Checked on the dev files (Banking77
-/// train and CLINC150 val, 5 orders each): 400 entries and 30 groups, as an
-/// insert looks, gave the same streamed ARI within 0.004 at about twice the
-/// cost.
+/// deep, and the 5 groups sharing the most weight. Unlike an insert it does
+/// not look through its nearest requests by meaning: its group already
+/// holds those it found. Checked on the dev files (Banking77 train and
+/// CLINC150 val, 5 orders each, `backlog_eval --scale 0`): 400 entries and
+/// 30 groups, as an insert looks, gave the same streamed ARI within 0.004
+/// at about twice the cost; adding the groups of the 10 nearest requests by
+/// meaning gave 0.339 / 0.507 against 0.333 / 0.507 for a third more
+/// instructions per insert with consolidation (callgrind, 20k requests).
 pub(super) const RECHECK: Limits = Limits {
     depth: 50,
     terms: 8,
@@ -43,8 +45,8 @@ pub(super) const RECHECK: Limits = Limits {
 
 /// A request whose mean similarity to the rest of its group reaches the
 /// join test times this is settled: it is not looked at again. Checked on
-/// the dev files: 1.5 saved more time but lost 0.007 of CLINC150's ARI,
-/// looking at every request cost 10% more for 0.003.
+/// the dev files: 1.5 or 1.75 looked at fewer requests but lost 0.006 or
+/// 0.002 of CLINC150's ARI.
 const SETTLED: f32 = 2.0;
 
 /// Whether a backlog of `n` requests consolidates after its last insert.
@@ -84,9 +86,9 @@ impl Backlog {
     }
 
     /// The group request `i` now belongs with, if not its own: the most
-    /// similar candidate (ties by the older group) when it passes the join
-    /// test and beats the mean similarity to the rest of its own group.
-    /// `dense` is a buffer.
+    /// similar of the groups sharing its strongest terms (ties by the older
+    /// group) when it passes the join test and beats the mean similarity to
+    /// the rest of its own group. `dense` is a buffer.
     fn better_group(&mut self, i: u32, dense: &mut Vec<f32>) -> Option<u32> {
         // Lent out of the request while it is compared (nothing reads a
         // request's own vectors meanwhile).
@@ -120,17 +122,6 @@ impl Backlog {
         }
         let mut scored = std::mem::take(&mut self.buffers.scored);
         self.scan_terms(terms, RECHECK, &mut scored);
-        if let (Some(m), Some(sig)) = (&self.meaning, self.meaning_sig(i)) {
-            let mut near = std::mem::take(&mut self.buffers.near);
-            m.near(sig, self.params.semantic_candidates_per_item, &mut near);
-            for &j in &near {
-                let g = self.resolve(self.items[j as usize].group);
-                if !scored.iter().any(|e| e.0 == g) {
-                    scored.push((g, 0.0));
-                }
-            }
-            self.buffers.near = near;
-        }
         let zero = dot_start(terms);
         let mut best: Option<(u32, f32)> = None;
         for &(g, _) in &scored {
@@ -144,11 +135,6 @@ impl Backlog {
         }
         self.buffers.scored = scored;
         best.filter(|&(_, s)| s >= join && s > own).map(|(g, _)| g)
-    }
-
-    /// Request `i`'s signature by meaning, if it has a vector.
-    fn meaning_sig(&self, i: u32) -> Option<u64> {
-        self.meaning.as_ref()?.sigs[i as usize]
     }
 
     /// The mean similarity of a request (term vector `terms`, dense vector

@@ -41,9 +41,15 @@ impl Packed {
     pub fn pack(v: &mut [f32], trust: f32) -> Packed {
         let top = v.iter().fold(0.0f32, |m, x| m.max(x.abs()));
         let scale = if top > 0.0 { top / 127.0 } else { 1.0 };
+        let inv = 1.0 / scale;
+        // Rounded half away from zero by truncation (`as` saturates, and
+        // |x × inv| is at most 127 plus rounding): no call to `round`.
         let values: Box<[i8]> = v
             .iter()
-            .map(|x| (x / scale).round().clamp(-127.0, 127.0) as i8)
+            .map(|x| {
+                let y = x * inv;
+                (y + 0.5f32.copysign(y)) as i8
+            })
             .collect();
         for (x, &q) in v.iter_mut().zip(values.iter()) {
             *x = f32::from(q) * scale;
