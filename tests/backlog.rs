@@ -89,67 +89,56 @@ proptest! {
         prop_assert_eq!(resumed.clustering(), c);
     }
 
-    /// A request's feature id changes only when its feature is merged into
-    /// an older one or a consolidation moves it (and records the move);
-    /// every request is in exactly one group; merges keep the older id and
-    /// retire the other.
+    /// A request's feature id changes only by a recorded event: its feature
+    /// merged into an older one, a consolidation moving it, or its feature
+    /// split (both halves new ids). Every request is in exactly one group;
+    /// retired ids never come back.
     #[test]
-    fn ids_change_only_by_recorded_merges_and_moves(items in stream()) {
+    fn ids_change_only_by_recorded_events(items in stream()) {
         let mut b = fresh();
         let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        let mut retired: BTreeSet<String> = BTreeSet::new();
         for it in &items {
             let before = b.events().len();
             b.insert(it).unwrap();
-            let moved: BTreeMap<String, Option<String>> = b.events()[before..]
-                .iter()
-                .filter_map(|e| match &e.kind {
-                    EventKind::Moved { to, .. } => Some((e.requests[0].clone(), to.clone())),
-                    _ => None,
-                })
-                .collect();
-            // Special cases a move gathered may have become a feature.
-            let created: BTreeMap<&str, &str> = b.events()[before..]
-                .iter()
-                .filter(|e| e.kind == EventKind::Created)
-                .flat_map(|e| e.requests.iter().map(|r| (r.as_str(), e.feature.as_str())))
-                .collect();
-            for (req, to) in &moved {
-                let to = to.clone().or(created.get(req.as_str()).map(|f| f.to_string()));
-                prop_assert_eq!(&b.feature_of(req), &to);
-                match to {
-                    Some(f) => { seen.insert(req.clone(), f.clone()); }
-                    None => { seen.remove(req); }
+            for e in &b.events()[before..] {
+                match &e.kind {
+                    EventKind::Merged { absorbed: Some(a), .. } => {
+                        let (o, n): (u64, u64) = (a[1..].parse().unwrap(), e.feature[1..].parse().unwrap());
+                        prop_assert!(n < o, "merge kept {} over older {}", e.feature, a);
+                        seen.values_mut().filter(|v| *v == a).for_each(|v| *v = e.feature.clone());
+                        retired.insert(a.clone());
+                    }
+                    EventKind::Moved { to, .. } => match to {
+                        Some(t) => { seen.insert(e.requests[0].clone(), t.clone()); }
+                        None => { seen.remove(&e.requests[0]); }
+                    },
+                    EventKind::Split { from } => {
+                        retired.insert(from.clone());
+                        for r in &e.requests {
+                            if let Some(v) = seen.get(r) {
+                                prop_assert_eq!(v, from);
+                            }
+                            seen.insert(r.clone(), e.feature.clone());
+                        }
+                    }
+                    EventKind::Created | EventKind::Grew => {
+                        for r in &e.requests {
+                            seen.insert(r.clone(), e.feature.clone());
+                        }
+                    }
+                    _ => {}
                 }
             }
-            let retired: BTreeMap<String, String> = b.events()[before..]
-                .iter()
-                .filter_map(|e| match &e.kind {
-                    EventKind::Merged { absorbed: Some(a), .. } => Some((a.clone(), e.feature.clone())),
-                    _ => None,
-                })
-                .collect();
-            for (old, new) in &retired {
-                let (o, n): (u64, u64) = (old[1..].parse().unwrap(), new[1..].parse().unwrap());
-                prop_assert!(n < o, "merge kept {} over older {}", new, old);
-            }
-            for (req, id) in seen.iter_mut() {
+            for (req, id) in &seen {
                 let now = b.feature_of(req);
-                prop_assert!(now.is_some(), "{} left its feature", req);
-                let now = now.unwrap();
-                if &now != id {
-                    let mut x = id.clone();
-                    while let Some(next) = retired.get(&x) { x = next.clone(); }
-                    prop_assert_eq!(&now, &x);
-                    *id = now;
-                }
+                prop_assert_eq!(now.as_ref(), Some(id), "{} changed silently", req);
             }
             if let Some(f) = b.feature_of(&it.id) {
                 seen.insert(it.id.clone(), f);
             }
             let live: BTreeSet<String> = b.features().into_iter().map(|f| f.id).collect();
-            for id in retired.keys() {
-                prop_assert!(!live.contains(id));
-            }
+            prop_assert!(live.is_disjoint(&retired));
         }
         let all: Vec<&str> = b.partition().into_iter().flatten().collect();
         let unique: BTreeSet<&str> = all.iter().copied().collect();

@@ -359,9 +359,10 @@ impl Changes {
     }
 }
 
-/// One event as a JSON line: `{"event": "created"|"grew"|"merged"|"moved",
-/// "at", "feature", "requests", for a merge "absorbed", "requests_absorbed",
-/// and for a move "from" and "to" (null: special cases)}`.
+/// One event as a JSON line: `{"event":
+/// "created"|"grew"|"merged"|"moved"|"split", "at", "feature", "requests",
+/// for a merge "absorbed", "requests_absorbed", for a move "from" and "to"
+/// (null: special cases), for a split "from"}`.
 #[derive(Serialize)]
 pub struct EventLine<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -407,6 +408,10 @@ impl<'a> From<&'a Event> for EventLine<'a> {
                 line.from = Some(from.as_deref());
                 line.to = Some(to.as_deref());
             }
+            EventKind::Split { from } => {
+                line.event = "split";
+                line.from = Some(Some(from));
+            }
             _ => {}
         }
         line
@@ -415,12 +420,14 @@ impl<'a> From<&'a Event> for EventLine<'a> {
 
 impl EventLine<'_> {
     /// The other party of the event, for one column: the feature a merge
-    /// absorbed, or a move's ends (`F2->F5`, `special->F5`).
+    /// absorbed, a move's ends (`F2->F5`, `special->F5`), the feature a
+    /// split came from.
     pub fn other(&self) -> String {
         match (self.from, self.to) {
             (Some(from), Some(to)) => {
                 format!("{}->{}", from.unwrap_or("special"), to.unwrap_or("special"))
             }
+            (Some(from), None) => from.unwrap_or("").to_string(),
             _ => self.absorbed.unwrap_or("").to_string(),
         }
     }
@@ -436,6 +443,7 @@ pub fn event_text(e: &Event) -> String {
             line.requests_absorbed.unwrap_or(0)
         ),
         ("moved", _) => format!("moved ({}: consolidation)", line.other()),
+        ("split", _) => format!("split from {}", line.other()),
         (w, _) => w.to_string(),
     };
     format!(

@@ -22,7 +22,7 @@
 
 use super::grow::{Limits, dot_start};
 use super::meaning::Packed;
-use super::{Backlog, Event, EventKind, JOIN_MARGIN};
+use super::{Backlog, Event, EventKind, Group, JOIN_MARGIN};
 use crate::cluster::semantic;
 
 /// The first size at which a backlog consolidates; then at every doubling.
@@ -80,6 +80,7 @@ impl Backlog {
         for &g in &touched {
             self.recount_customers(g);
         }
+        self.split_features();
         for &g in &touched {
             self.promote(g);
         }
@@ -115,7 +116,7 @@ impl Backlog {
             p.unpack(dense);
         }
         let q = packed.map(|p| (dense.as_slice(), p.trust));
-        let own = self.similarity_without(own_group, terms, q);
+        let own = self.similarity_without(&self.groups[own_group as usize], terms, q);
         let join = self.params.similarity_threshold as f32 * JOIN_MARGIN;
         if own >= join * SETTLED {
             return None;
@@ -138,10 +139,14 @@ impl Backlog {
     }
 
     /// The mean similarity of a request (term vector `terms`, dense vector
-    /// and trust `q`) to the other members of group `g`, which holds it;
+    /// and trust `q`) to the other members of `group`, which holds it;
     /// minus infinity when it is alone.
-    fn similarity_without(&self, g: u32, terms: &[(u32, f32)], q: Option<(&[f32], f32)>) -> f32 {
-        let group = &self.groups[g as usize];
+    pub(super) fn similarity_without(
+        &self,
+        group: &Group,
+        terms: &[(u32, f32)],
+        q: Option<(&[f32], f32)>,
+    ) -> f32 {
         let others = group.members.len().saturating_sub(1);
         if others == 0 {
             return f32::NEG_INFINITY;
@@ -193,7 +198,13 @@ impl Backlog {
     /// Takes request `i` (term vector `terms`, dense vector and trust `q`)
     /// out of group `g`'s members and sums. Its customer is counted again
     /// by [`recount_customers`](Self::recount_customers).
-    fn remove_member(&mut self, g: u32, i: u32, terms: &[(u32, f32)], q: Option<(&[f32], f32)>) {
+    pub(super) fn remove_member(
+        &mut self,
+        g: u32,
+        i: u32,
+        terms: &[(u32, f32)],
+        q: Option<(&[f32], f32)>,
+    ) {
         let group = &mut self.groups[g as usize];
         if let Some(at) = group.members.iter().position(|&m| m == i) {
             group.members.remove(at);
@@ -217,7 +228,7 @@ impl Backlog {
 
     /// Counts group `g`'s distinct customers and anonymous members again
     /// from its members.
-    fn recount_customers(&mut self, g: u32) {
+    pub(super) fn recount_customers(&mut self, g: u32) {
         let group = &self.groups[g as usize];
         let mut customers = std::collections::BTreeSet::new();
         let mut anonymous = 0;

@@ -140,7 +140,11 @@ impl Backlog {
     /// The mean similarity between the members of `a` and of `b` (terms
     /// summed in term order, so it does not depend on the maps' layout).
     pub(super) fn link(&self, a: u32, b: u32) -> f64 {
-        let (ga, gb) = (&self.groups[a as usize], &self.groups[b as usize]);
+        self.link_of(&self.groups[a as usize], &self.groups[b as usize])
+    }
+
+    /// [`link`](Self::link) of two groups that need not be the backlog's.
+    pub(super) fn link_of(&self, ga: &Group, gb: &Group) -> f64 {
         let n = (ga.members.len() * gb.members.len()).max(1) as f64;
         let lexical = (cross(ga, gb) / n) as f32;
         if ga.dense_n == 0 || gb.dense_n == 0 {

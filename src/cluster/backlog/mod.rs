@@ -11,6 +11,7 @@
 mod consolidate;
 mod grow;
 mod meaning;
+mod split;
 mod state;
 mod view;
 
@@ -260,6 +261,15 @@ pub enum EventKind {
         from: Option<String>,
         /// The feature it joined (`None`: special cases).
         to: Option<String>,
+    },
+    /// A consolidation found that a feature had become two (their requests'
+    /// mean similarity under the threshold, each half a feature by the
+    /// rules) and split it: each half is a new feature, with this event
+    /// naming the feature it came from (now retired) and the half's
+    /// requests.
+    Split {
+        /// The id of the feature split.
+        from: String,
     },
 }
 
