@@ -207,6 +207,23 @@ impl Living {
                 _ => None,
             })
             .collect();
+        let splits = self
+            .events()
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::Split { from } => Some(SplitChange {
+                    feature: e.feature.clone(),
+                    from: from.clone(),
+                    requests: e.requests.len(),
+                }),
+                _ => None,
+            })
+            .collect();
+        let moved = self
+            .events()
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::Moved { .. }))
+            .count();
         let special_before: BTreeSet<&str> = special_ids(&self.before.special_cases).collect();
         let mut still_special = Vec::new();
         let mut new_special = Vec::new();
@@ -225,6 +242,8 @@ impl Living {
             new_features,
             movers,
             merges,
+            splits,
+            moved,
             still_special,
             new_special,
         }
@@ -248,6 +267,10 @@ pub struct Changes {
     pub movers: Vec<Mover>,
     /// Merges this run made.
     pub merges: Vec<Merge>,
+    /// Features this run split (each half a new feature).
+    pub splits: Vec<SplitChange>,
+    /// Requests this run's consolidations moved to another group.
+    pub moved: usize,
     /// Saved requests that are still special cases.
     pub still_special: Vec<String>,
     /// This run's requests that are special cases.
@@ -284,6 +307,15 @@ pub struct Merge {
     pub requests_absorbed: usize,
     /// The request that bridged the two.
     pub by: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct SplitChange {
+    /// The new feature (one half).
+    pub feature: String,
+    /// The feature split (its id retired).
+    pub from: String,
+    pub requests: usize,
 }
 
 impl Changes {
@@ -344,6 +376,20 @@ impl Changes {
                 m.absorbed.as_deref().unwrap_or("special cases"),
                 m.requests_absorbed,
                 m.by.join(", ")
+            );
+        }
+        let _ = writeln!(
+            s,
+            "{h}{}Splits: {}; requests moved by consolidation: {}",
+            if markdown { "#" } else { "" },
+            self.splits.len(),
+            self.moved
+        );
+        for m in &self.splits {
+            let _ = writeln!(
+                s,
+                "{item}{} split from {} ({} requests)",
+                m.feature, m.from, m.requests
             );
         }
         let _ = writeln!(

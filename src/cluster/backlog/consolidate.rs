@@ -223,6 +223,12 @@ impl Backlog {
             group.dense.iter_mut().zip(v).for_each(|(s, x)| *s -= x);
             group.dense_n -= 1;
             group.trust_sum -= trust;
+            if group.dense_n == 0 {
+                // As a group that never had a member with a vector (what a
+                // saved state checks).
+                group.dense = Vec::new();
+                group.trust_sum = 0.0;
+            }
         }
     }
 
@@ -318,6 +324,7 @@ mod tests {
                     g.norm2
                 );
                 assert_eq!(g.dense_n, dense_n, "group {k}");
+                assert_eq!(g.dense.is_empty(), dense_n == 0, "group {k}");
                 assert!((f64::from(g.trust_sum) - trust).abs() < 1e-3, "group {k}");
                 for (s, want) in g.dense.iter().zip(&dense) {
                     assert!((f64::from(*s) - want).abs() < 1e-3, "group {k}");
@@ -335,6 +342,10 @@ mod tests {
                 assert_eq!(g.customers, customers, "group {k}");
                 assert_eq!(g.anonymous, anonymous, "group {k}");
             }
+            // What a saved state checks holds after the moves too.
+            let saved = serde_json::to_string(&b).unwrap();
+            let loaded: Backlog = serde_json::from_str(&saved).unwrap();
+            assert_eq!(loaded.partition(), b.partition());
         }
         assert!(moves > 0, "no consolidation moved a request");
     }
@@ -374,5 +385,48 @@ mod tests {
         let mut zero = vec![0.0f32; 4];
         let z = Packed::pack(&mut zero, 1.0);
         assert!(z.values.iter().all(|&x| x == 0) && z.scale.is_finite());
+    }
+}
+
+#[cfg(test)]
+mod emptied {
+    use super::*;
+    use crate::cluster::ClusterParams;
+    use crate::item::FeedbackItem;
+
+    /// A request that leaves a group of its own leaves an empty group with
+    /// no vector sum behind, as a group that never had one: the saved state
+    /// still loads, and the move is recorded when a feature is involved.
+    #[test]
+    fn emptying_a_group_keeps_the_state_loadable() {
+        let mut b = Backlog::new(ClusterParams::default()).unwrap();
+        let ask = |id: &str, who: &str, text: &str| {
+            FeedbackItem::new(id).with_title(text).with_customer(who)
+        };
+        b.insert(&ask("r0", "a", "export invoices to csv")).unwrap();
+        b.insert(&ask("r1", "b", "export invoices as csv")).unwrap();
+        b.insert(&ask("r2", "c", "dark mode for the dashboard"))
+            .unwrap();
+        let (feature, alone) = (b.items[0].group, b.items[2].group);
+        assert_ne!(feature, alone);
+        let mut buf = Vec::new();
+        b.move_request(2, alone, feature, &mut buf);
+        b.recount_customers(alone);
+        b.recount_customers(feature);
+        let empty = &b.groups[alone as usize];
+        assert!(empty.members.is_empty() && empty.dense.is_empty() && empty.dense_n == 0);
+        let last = b.events().last().unwrap();
+        assert_eq!(
+            last.kind,
+            EventKind::Moved {
+                from: None,
+                to: Some("F1".into())
+            }
+        );
+        assert_eq!(last.requests, ["r2"]);
+        let saved = serde_json::to_string(&b).unwrap();
+        let loaded: Backlog = serde_json::from_str(&saved).unwrap();
+        assert_eq!(loaded.partition(), [vec!["r0", "r1", "r2"]]);
+        assert_eq!(loaded.feature_of("r2").as_deref(), Some("F1"));
     }
 }
