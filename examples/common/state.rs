@@ -191,39 +191,7 @@ impl Living {
                 Some(_) => {}
             }
         }
-        let merges = self
-            .events()
-            .iter()
-            .filter_map(|e| match &e.kind {
-                EventKind::Merged {
-                    absorbed,
-                    requests_absorbed,
-                } => Some(Merge {
-                    feature: e.feature.clone(),
-                    absorbed: absorbed.clone(),
-                    requests_absorbed: *requests_absorbed,
-                    by: e.requests.clone(),
-                }),
-                _ => None,
-            })
-            .collect();
-        let splits = self
-            .events()
-            .iter()
-            .filter_map(|e| match &e.kind {
-                EventKind::Split { from } => Some(SplitChange {
-                    feature: e.feature.clone(),
-                    from: from.clone(),
-                    requests: e.requests.len(),
-                }),
-                _ => None,
-            })
-            .collect();
-        let moved = self
-            .events()
-            .iter()
-            .filter(|e| matches!(e.kind, EventKind::Moved { .. }))
-            .count();
+        let (merges, splits, moved) = history(self.events());
         let special_before: BTreeSet<&str> = special_ids(&self.before.special_cases).collect();
         let mut still_special = Vec::new();
         let mut new_special = Vec::new();
@@ -248,6 +216,32 @@ impl Living {
             new_special,
         }
     }
+}
+
+/// The merges, the splits and the number of moves among `events`.
+fn history(events: &[Event]) -> (Vec<Merge>, Vec<SplitChange>, usize) {
+    let (mut merges, mut splits, mut moved) = (Vec::new(), Vec::new(), 0);
+    for e in events {
+        match &e.kind {
+            EventKind::Merged {
+                absorbed,
+                requests_absorbed,
+            } => merges.push(Merge {
+                feature: e.feature.clone(),
+                absorbed: absorbed.clone(),
+                requests_absorbed: *requests_absorbed,
+                by: e.requests.clone(),
+            }),
+            EventKind::Split { from } => splits.push(SplitChange {
+                feature: e.feature.clone(),
+                from: from.clone(),
+                requests: e.requests.len(),
+            }),
+            EventKind::Moved { .. } => moved += 1,
+            _ => {}
+        }
+    }
+    (merges, splits, moved)
 }
 
 fn special_ids(s: &[SpecialCase]) -> impl Iterator<Item = &str> {
@@ -362,6 +356,22 @@ impl Changes {
                 m.requests_after
             );
         }
+        self.history_section(&mut s, h, item, markdown);
+        let _ = writeln!(
+            s,
+            "{h}{}Still special cases: {} saved requests ({}); {} new ({})",
+            if markdown { "#" } else { "" },
+            self.still_special.len(),
+            super::cut(&self.still_special.join(", "), 200),
+            self.new_special.len(),
+            super::cut(&self.new_special.join(", "), 200)
+        );
+        s
+    }
+
+    /// The merges and splits of [`section`](Self::section).
+    fn history_section(&self, s: &mut String, h: &str, item: &str, markdown: bool) {
+        use std::fmt::Write as _;
         let _ = writeln!(
             s,
             "{h}{}Merges: {}",
@@ -392,16 +402,6 @@ impl Changes {
                 m.feature, m.from, m.requests
             );
         }
-        let _ = writeln!(
-            s,
-            "{h}{}Still special cases: {} saved requests ({}); {} new ({})",
-            if markdown { "#" } else { "" },
-            self.still_special.len(),
-            super::cut(&self.still_special.join(", "), 200),
-            self.new_special.len(),
-            super::cut(&self.new_special.join(", "), 200)
-        );
-        s
     }
 }
 

@@ -272,7 +272,7 @@ mod tests {
                 .map(|_| WORDS[(next() % WORDS.len() as u64) as usize])
                 .collect();
             let mut it = FeedbackItem::new(format!("r{i}")).with_title(words.join(" "));
-            if next() % 8 != 0 {
+            if !next().is_multiple_of(8) {
                 it = it.with_customer(format!("c{}", next() % 8));
             }
             b.insert(&it).unwrap();
