@@ -325,8 +325,8 @@ impl Changes {
         );
         let _ = writeln!(
             s,
-            "{h}{}New features: {}",
-            if markdown { "#" } else { "" },
+            "{}New features: {}",
+            if markdown { "### " } else { "" },
             self.new_features.len()
         );
         for f in &self.new_features {
@@ -338,8 +338,8 @@ impl Changes {
         }
         let _ = writeln!(
             s,
-            "{h}{}Movers: {}",
-            if markdown { "#" } else { "" },
+            "{}Movers: {}",
+            if markdown { "### " } else { "" },
             self.movers.len()
         );
         for m in &self.movers {
@@ -356,11 +356,11 @@ impl Changes {
                 m.requests_after
             );
         }
-        self.history_section(&mut s, h, item, markdown);
+        self.history_section(&mut s, item, markdown);
         let _ = writeln!(
             s,
-            "{h}{}Still special cases: {} saved requests ({}); {} new ({})",
-            if markdown { "#" } else { "" },
+            "{}Still special cases: {} saved requests ({}); {} new ({})",
+            if markdown { "### " } else { "" },
             self.still_special.len(),
             super::cut(&self.still_special.join(", "), 200),
             self.new_special.len(),
@@ -370,12 +370,12 @@ impl Changes {
     }
 
     /// The merges and splits of [`section`](Self::section).
-    fn history_section(&self, s: &mut String, h: &str, item: &str, markdown: bool) {
+    fn history_section(&self, s: &mut String, item: &str, markdown: bool) {
         use std::fmt::Write as _;
         let _ = writeln!(
             s,
-            "{h}{}Merges: {}",
-            if markdown { "#" } else { "" },
+            "{}Merges: {}",
+            if markdown { "### " } else { "" },
             self.merges.len()
         );
         for m in &self.merges {
@@ -390,8 +390,8 @@ impl Changes {
         }
         let _ = writeln!(
             s,
-            "{h}{}Splits: {}; requests moved by consolidation: {}",
-            if markdown { "#" } else { "" },
+            "{}Splits: {}; requests moved by consolidation: {}",
+            if markdown { "### " } else { "" },
             self.splits.len(),
             self.moved
         );
