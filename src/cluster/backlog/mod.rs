@@ -51,7 +51,12 @@ pub const BACKLOG_FORMAT_VERSION: u32 = 4;
 /// * A feature keeps its id while it grows. When a request makes two groups
 ///   one (their mean pairwise similarity reaches the threshold times 2), the
 ///   merged group keeps the older feature's id and the merge is recorded.
-///   Features are never split (no split events).
+/// * At 64 requests and each doubling the backlog consolidates: each
+///   request not settled in its group looks again (a bounded search) and
+///   moves to the group it now belongs with, and a feature that has become
+///   two (halves each a feature, their mean similarity under the threshold)
+///   is split into two new features. Each request keeps its vectors for
+///   this (about 250 bytes). See `docs/backlog.md`.
 /// * Every change is an [`Event`] naming the requests that caused it.
 ///
 /// The result depends only on the order of the stream: the same requests in
