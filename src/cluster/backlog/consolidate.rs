@@ -286,7 +286,7 @@ mod tests {
     fn moves_keep_each_group_the_sum_of_its_members() {
         let mut moves = 0;
         for seed in 1..=6u64 {
-            let b = fed(seed * 0x9e37_79b9_7f4a_7c15, 300);
+            let b = fed(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15), 300);
             moves += b
                 .events()
                 .iter()
@@ -359,7 +359,7 @@ mod tests {
         assert!(consolidates_at(64) && consolidates_at(128) && consolidates_at(1 << 20));
         let mut found = false;
         for seed in 1..=20u64 {
-            let b = fed(seed * 0x2545_f491_4f6c_dd1d, 200);
+            let b = fed(seed.wrapping_mul(0x2545_f491_4f6c_dd1d), 200);
             for e in b.events() {
                 if matches!(e.kind, EventKind::Moved { .. }) {
                     assert!(consolidates_at(e.at as usize), "moved at {}", e.at);
