@@ -23,6 +23,7 @@
 //! `--state FILE` keeps a living backlog as `cluster --state` does (see
 //! `common/state.rs`): the report covers every request seen so far, and
 //! gains what changed since the saved state (new features, movers, merges,
+//! splits, requests moved by consolidation,
 //! requests still special cases): a `changes` object in JSON, a closing
 //! section in a table or Markdown.
 

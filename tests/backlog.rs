@@ -26,7 +26,8 @@ fn item(i: usize, words: &[u8], customer: u8) -> FeedbackItem {
 }
 
 fn stream() -> impl Strategy<Value = Vec<FeedbackItem>> {
-    prop::collection::vec((prop::collection::vec(0u8..12, 1..5), 0u8..6), 1..60).prop_map(|v| {
+    // Up to 150 requests: the backlog consolidates at 64 and 128.
+    prop::collection::vec((prop::collection::vec(0u8..12, 1..5), 0u8..6), 1..150).prop_map(|v| {
         v.into_iter()
             .enumerate()
             .map(|(i, (w, c))| item(i, &w, c))
@@ -44,7 +45,7 @@ proptest! {
     /// Saving after any prefix, loading and inserting the rest gives the
     /// same saved bytes as never stopping.
     #[test]
-    fn save_load_insert_equals_uninterrupted(items in stream(), cut in 0usize..60) {
+    fn save_load_insert_equals_uninterrupted(items in stream(), cut in 0usize..150) {
         let cut = cut.min(items.len());
         let mut whole = fresh();
         whole.insert_batch(&items).unwrap();
@@ -63,7 +64,7 @@ proptest! {
     /// features those of `features()`, and a resumed backlog gives the same
     /// view as one that never stopped.
     #[test]
-    fn clustering_holds_every_request_once(items in stream(), cut in 0usize..60) {
+    fn clustering_holds_every_request_once(items in stream(), cut in 0usize..150) {
         let cut = cut.min(items.len());
         let mut whole = fresh();
         whole.insert_batch(&items).unwrap();
@@ -88,45 +89,56 @@ proptest! {
         prop_assert_eq!(resumed.clustering(), c);
     }
 
-    /// A request's feature id changes only when its feature is merged into
-    /// an older one; every request is in exactly one group; merges keep the
-    /// older id and retire the other.
+    /// A request's feature id changes only by a recorded event: its feature
+    /// merged into an older one, a consolidation moving it, or its feature
+    /// split (both halves new ids). Every request is in exactly one group;
+    /// retired ids never come back.
     #[test]
-    fn ids_change_only_by_recorded_merges(items in stream()) {
+    fn ids_change_only_by_recorded_events(items in stream()) {
         let mut b = fresh();
         let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        let mut retired: BTreeSet<String> = BTreeSet::new();
         for it in &items {
             let before = b.events().len();
             b.insert(it).unwrap();
-            let retired: BTreeMap<String, String> = b.events()[before..]
-                .iter()
-                .filter_map(|e| match &e.kind {
-                    EventKind::Merged { absorbed: Some(a), .. } => Some((a.clone(), e.feature.clone())),
-                    _ => None,
-                })
-                .collect();
-            for (old, new) in &retired {
-                let (o, n): (u64, u64) = (old[1..].parse().unwrap(), new[1..].parse().unwrap());
-                prop_assert!(n < o, "merge kept {} over older {}", new, old);
-            }
-            for (req, id) in seen.iter_mut() {
-                let now = b.feature_of(req);
-                prop_assert!(now.is_some(), "{} left its feature", req);
-                let now = now.unwrap();
-                if &now != id {
-                    let mut x = id.clone();
-                    while let Some(next) = retired.get(&x) { x = next.clone(); }
-                    prop_assert_eq!(&now, &x);
-                    *id = now;
+            for e in &b.events()[before..] {
+                match &e.kind {
+                    EventKind::Merged { absorbed: Some(a), .. } => {
+                        let (o, n): (u64, u64) = (a[1..].parse().unwrap(), e.feature[1..].parse().unwrap());
+                        prop_assert!(n < o, "merge kept {} over older {}", e.feature, a);
+                        seen.values_mut().filter(|v| *v == a).for_each(|v| *v = e.feature.clone());
+                        retired.insert(a.clone());
+                    }
+                    EventKind::Moved { to, .. } => match to {
+                        Some(t) => { seen.insert(e.requests[0].clone(), t.clone()); }
+                        None => { seen.remove(&e.requests[0]); }
+                    },
+                    EventKind::Split { from } => {
+                        retired.insert(from.clone());
+                        for r in &e.requests {
+                            if let Some(v) = seen.get(r) {
+                                prop_assert_eq!(v, from);
+                            }
+                            seen.insert(r.clone(), e.feature.clone());
+                        }
+                    }
+                    EventKind::Created | EventKind::Grew => {
+                        for r in &e.requests {
+                            seen.insert(r.clone(), e.feature.clone());
+                        }
+                    }
+                    _ => {}
                 }
+            }
+            for (req, id) in &seen {
+                let now = b.feature_of(req);
+                prop_assert_eq!(now.as_ref(), Some(id), "{} changed silently", req);
             }
             if let Some(f) = b.feature_of(&it.id) {
                 seen.insert(it.id.clone(), f);
             }
             let live: BTreeSet<String> = b.features().into_iter().map(|f| f.id).collect();
-            for id in retired.keys() {
-                prop_assert!(!live.contains(id));
-            }
+            prop_assert!(live.is_disjoint(&retired));
         }
         let all: Vec<&str> = b.partition().into_iter().flatten().collect();
         let unique: BTreeSet<&str> = all.iter().copied().collect();
@@ -334,7 +346,7 @@ fn meaning_is_on_by_default_and_saved() {
 }
 
 #[test]
-fn version_1_and_2_states_are_refused_by_their_version() {
+fn older_states_are_refused_by_their_version() {
     let e = saved_with(|v| {
         v["version"] = 1.into();
         let o = v.as_object_mut().unwrap();
@@ -342,11 +354,36 @@ fn version_1_and_2_states_are_refused_by_their_version() {
         o.remove("surfaces");
     })
     .unwrap_err();
-    assert!(e.contains("format version 1, expected 3"), "{e}");
-    assert_eq!(BACKLOG_FORMAT_VERSION, 3);
-    // Version 2 summed another trust per group (see the constant's docs).
-    let e = saved_with(|v| v["version"] = 2.into()).unwrap_err();
-    assert!(e.contains("format version 2, expected 3"), "{e}");
+    assert!(e.contains("format version 1, expected 4"), "{e}");
+    assert_eq!(BACKLOG_FORMAT_VERSION, 4);
+    // Version 2 summed another trust per group, version 3 kept no vectors
+    // per request (see the constant's docs).
+    for old in [2, 3] {
+        let e = saved_with(|v| {
+            v["version"] = old.into();
+            for it in v["items"].as_array_mut().unwrap() {
+                let o = it.as_object_mut().unwrap();
+                o.remove("terms");
+                o.remove("dense");
+            }
+        })
+        .unwrap_err();
+        assert!(
+            e.contains(&format!("format version {old}, expected 4")),
+            "{e}"
+        );
+    }
+    // A request's vectors are checked against the terms and dimensions.
+    let e = saved_with(|v| v["items"][0]["terms"] = serde_json::json!([[999999, 0.5]]));
+    assert!(e.unwrap_err().contains("items.terms"));
+    let e = saved_with(|v| v["items"][0]["terms"] = serde_json::json!([[1, 0.5], [0, 0.5]]));
+    assert!(e.unwrap_err().contains("items.terms"));
+    if cfg!(feature = "static-vectors") {
+        let e = saved_with(|v| v["items"][0]["dense"]["values"] = "TWFu".into());
+        assert!(e.unwrap_err().contains("items.dense"));
+        let e = saved_with(|v| v["items"][0]["dense"]["values"] = "not base64!".into());
+        assert!(e.unwrap_err().contains("items.dense"));
+    }
     // Without the built-in vectors a backlog saves no meaning side.
     if cfg!(feature = "static-vectors") {
         let e = saved_with(|v| v["meaning"]["sigs"].as_array_mut().unwrap().clear());

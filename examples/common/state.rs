@@ -191,22 +191,7 @@ impl Living {
                 Some(_) => {}
             }
         }
-        let merges = self
-            .events()
-            .iter()
-            .filter_map(|e| match &e.kind {
-                EventKind::Merged {
-                    absorbed,
-                    requests_absorbed,
-                } => Some(Merge {
-                    feature: e.feature.clone(),
-                    absorbed: absorbed.clone(),
-                    requests_absorbed: *requests_absorbed,
-                    by: e.requests.clone(),
-                }),
-                _ => None,
-            })
-            .collect();
+        let (merges, splits, moved) = history(self.events());
         let special_before: BTreeSet<&str> = special_ids(&self.before.special_cases).collect();
         let mut still_special = Vec::new();
         let mut new_special = Vec::new();
@@ -225,10 +210,38 @@ impl Living {
             new_features,
             movers,
             merges,
+            splits,
+            moved,
             still_special,
             new_special,
         }
     }
+}
+
+/// The merges, the splits and the number of moves among `events`.
+fn history(events: &[Event]) -> (Vec<Merge>, Vec<SplitChange>, usize) {
+    let (mut merges, mut splits, mut moved) = (Vec::new(), Vec::new(), 0);
+    for e in events {
+        match &e.kind {
+            EventKind::Merged {
+                absorbed,
+                requests_absorbed,
+            } => merges.push(Merge {
+                feature: e.feature.clone(),
+                absorbed: absorbed.clone(),
+                requests_absorbed: *requests_absorbed,
+                by: e.requests.clone(),
+            }),
+            EventKind::Split { from } => splits.push(SplitChange {
+                feature: e.feature.clone(),
+                from: from.clone(),
+                requests: e.requests.len(),
+            }),
+            EventKind::Moved { .. } => moved += 1,
+            _ => {}
+        }
+    }
+    (merges, splits, moved)
 }
 
 fn special_ids(s: &[SpecialCase]) -> impl Iterator<Item = &str> {
@@ -248,6 +261,10 @@ pub struct Changes {
     pub movers: Vec<Mover>,
     /// Merges this run made.
     pub merges: Vec<Merge>,
+    /// Features this run split (each half a new feature).
+    pub splits: Vec<SplitChange>,
+    /// Requests this run's consolidations moved to another group.
+    pub moved: usize,
     /// Saved requests that are still special cases.
     pub still_special: Vec<String>,
     /// This run's requests that are special cases.
@@ -286,6 +303,15 @@ pub struct Merge {
     pub by: Vec<String>,
 }
 
+#[derive(Serialize)]
+pub struct SplitChange {
+    /// The new feature (one half).
+    pub feature: String,
+    /// The feature split (its id retired).
+    pub from: String,
+    pub requests: usize,
+}
+
 impl Changes {
     /// The changes as a text section (`markdown`: Markdown, else plain).
     pub fn section(&self, markdown: bool) -> String {
@@ -299,8 +325,8 @@ impl Changes {
         );
         let _ = writeln!(
             s,
-            "{h}{}New features: {}",
-            if markdown { "#" } else { "" },
+            "{}New features: {}",
+            if markdown { "### " } else { "" },
             self.new_features.len()
         );
         for f in &self.new_features {
@@ -312,8 +338,8 @@ impl Changes {
         }
         let _ = writeln!(
             s,
-            "{h}{}Movers: {}",
-            if markdown { "#" } else { "" },
+            "{}Movers: {}",
+            if markdown { "### " } else { "" },
             self.movers.len()
         );
         for m in &self.movers {
@@ -330,10 +356,26 @@ impl Changes {
                 m.requests_after
             );
         }
+        self.history_section(&mut s, item, markdown);
         let _ = writeln!(
             s,
-            "{h}{}Merges: {}",
-            if markdown { "#" } else { "" },
+            "{}Still special cases: {} saved requests ({}); {} new ({})",
+            if markdown { "### " } else { "" },
+            self.still_special.len(),
+            super::cut(&self.still_special.join(", "), 200),
+            self.new_special.len(),
+            super::cut(&self.new_special.join(", "), 200)
+        );
+        s
+    }
+
+    /// The merges and splits of [`section`](Self::section).
+    fn history_section(&self, s: &mut String, item: &str, markdown: bool) {
+        use std::fmt::Write as _;
+        let _ = writeln!(
+            s,
+            "{}Merges: {}",
+            if markdown { "### " } else { "" },
             self.merges.len()
         );
         for m in &self.merges {
@@ -348,19 +390,25 @@ impl Changes {
         }
         let _ = writeln!(
             s,
-            "{h}{}Still special cases: {} saved requests ({}); {} new ({})",
-            if markdown { "#" } else { "" },
-            self.still_special.len(),
-            super::cut(&self.still_special.join(", "), 200),
-            self.new_special.len(),
-            super::cut(&self.new_special.join(", "), 200)
+            "{}Splits: {}; requests moved by consolidation: {}",
+            if markdown { "### " } else { "" },
+            self.splits.len(),
+            self.moved
         );
-        s
+        for m in &self.splits {
+            let _ = writeln!(
+                s,
+                "{item}{} split from {} ({} requests)",
+                m.feature, m.from, m.requests
+            );
+        }
     }
 }
 
-/// One event as a JSON line: `{"event": "created"|"grew"|"merged", "at",
-/// "feature", "requests", and for a merge "absorbed", "requests_absorbed"}`.
+/// One event as a JSON line: `{"event":
+/// "created"|"grew"|"merged"|"moved"|"split", "at", "feature", "requests",
+/// for a merge "absorbed", "requests_absorbed", for a move "from" and "to"
+/// (null: special cases), for a split "from"}`.
 #[derive(Serialize)]
 pub struct EventLine<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -368,29 +416,65 @@ pub struct EventLine<'a> {
     pub at: u64,
     pub event: &'static str,
     pub feature: &'a str,
+    /// A move's ends: `Some(None)` is special cases.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<Option<&'a str>>,
     pub requests: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     pub requests_absorbed: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<Option<&'a str>>,
 }
 
 impl<'a> From<&'a Event> for EventLine<'a> {
     fn from(e: &'a Event) -> EventLine<'a> {
-        let (event, absorbed, n) = match &e.kind {
-            EventKind::Created => ("created", None, None),
-            EventKind::Grew => ("grew", None, None),
+        let mut line = EventLine {
+            absorbed: None,
+            at: e.at,
+            event: "other",
+            feature: &e.feature,
+            from: None,
+            requests: &e.requests,
+            requests_absorbed: None,
+            to: None,
+        };
+        match &e.kind {
+            EventKind::Created => line.event = "created",
+            EventKind::Grew => line.event = "grew",
             EventKind::Merged {
                 absorbed,
                 requests_absorbed,
-            } => ("merged", absorbed.as_deref(), Some(*requests_absorbed)),
-            _ => ("other", None, None),
-        };
-        EventLine {
-            absorbed,
-            at: e.at,
-            event,
-            feature: &e.feature,
-            requests: &e.requests,
-            requests_absorbed: n,
+            } => {
+                line.event = "merged";
+                line.absorbed = absorbed.as_deref();
+                line.requests_absorbed = Some(*requests_absorbed);
+            }
+            EventKind::Moved { from, to } => {
+                line.event = "moved";
+                line.from = Some(from.as_deref());
+                line.to = Some(to.as_deref());
+            }
+            EventKind::Split { from } => {
+                line.event = "split";
+                line.from = Some(Some(from));
+            }
+            _ => {}
+        }
+        line
+    }
+}
+
+impl EventLine<'_> {
+    /// The other party of the event, for one column: the feature a merge
+    /// absorbed, a move's ends (`F2->F5`, `special->F5`), the feature a
+    /// split came from.
+    pub fn other(&self) -> String {
+        match (self.from, self.to) {
+            (Some(from), Some(to)) => {
+                format!("{}->{}", from.unwrap_or("special"), to.unwrap_or("special"))
+            }
+            (Some(from), None) => from.unwrap_or("").to_string(),
+            _ => self.absorbed.unwrap_or("").to_string(),
         }
     }
 }
@@ -404,6 +488,8 @@ pub fn event_text(e: &Event) -> String {
             "merged {} special cases in",
             line.requests_absorbed.unwrap_or(0)
         ),
+        ("moved", _) => format!("moved ({}: consolidation)", line.other()),
+        ("split", _) => format!("split from {}", line.other()),
         (w, _) => w.to_string(),
     };
     format!(

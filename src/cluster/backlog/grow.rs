@@ -24,11 +24,55 @@ impl Backlog {
         scored: &mut Vec<(u32, f32)>,
     ) {
         let p = &self.params;
-        let (depth, keep) = (p.max_postings_per_term, p.max_candidates_per_item);
+        let limits = Limits {
+            depth: p.max_postings_per_term,
+            terms: p.max_search_terms_per_item,
+            keep: p.max_candidates_per_item,
+        };
+        self.scan_terms(v, limits, scored);
+        if let (Some(m), Some(q)) = (&self.meaning, q) {
+            let mut near = std::mem::take(&mut self.buffers.near);
+            m.near(q.sig, self.params.semantic_candidates_per_item, &mut near);
+            for &i in &near {
+                let g = self.resolve(self.items[i as usize].group);
+                if !scored.iter().any(|e| e.0 == g) {
+                    scored.push((g, 0.0));
+                }
+            }
+            self.buffers.near = near;
+        }
+        // A term no earlier request used (its count is this request's own)
+        // is in no group: its look-ups are skipped.
+        let mut known = std::mem::take(&mut self.buffers.known);
+        known.clear();
+        known.extend(v.iter().filter(|e| self.df[e.0 as usize] > 1));
+        let zero = dot_start(v);
+        let dense = q.map(|q| (q.v.as_slice(), q.trust));
+        for e in scored.iter_mut() {
+            e.1 = self.similarity(&known, zero, dense, e.0);
+        }
+        self.buffers.known = known;
+        // Distinct groups: a total order, whatever the order they came in;
+        // the insert reads the best and the bridges after it.
+        best_first(scored, 1 + BRIDGE_CHECKS);
+    }
+
+    /// The groups sharing the strongest terms of term vector `v`, with the
+    /// weight they share: the newest `depth` entries of the lists of the
+    /// `terms` strongest terms are read (features and special cases apart)
+    /// and the `keep` groups sharing the most weight kept, in no particular
+    /// order. Fills `scored` (cleared first).
+    pub(super) fn scan_terms(
+        &mut self,
+        v: &[(u32, f32)],
+        limits: Limits,
+        scored: &mut Vec<(u32, f32)>,
+    ) {
+        let Limits { depth, terms, keep } = limits;
         let b = &mut self.buffers;
         b.strongest.clear();
         b.strongest.extend_from_slice(v);
-        best_first(&mut b.strongest, p.max_search_terms_per_item);
+        best_first(&mut b.strongest, terms);
         // A dense score per group, reset through the list of touched ones:
         // the scan costs the entries read, not the number of groups.
         let slots = &mut self.slots;
@@ -54,47 +98,29 @@ impl Backlog {
         );
         // Only the best `keep` are verified: their set, in any order.
         best_set(scored, keep);
-        if let (Some(m), Some(q)) = (&self.meaning, q) {
-            let mut near = std::mem::take(&mut self.buffers.near);
-            m.near(q.sig, self.params.semantic_candidates_per_item, &mut near);
-            for &i in &near {
-                let g = self.resolve(self.items[i as usize].group);
-                if !scored.iter().any(|e| e.0 == g) {
-                    scored.push((g, 0.0));
-                }
-            }
-            self.buffers.near = near;
-        }
-        // A term no earlier request used (its count is this request's own)
-        // is in no group: its look-ups are skipped.
-        let mut known = std::mem::take(&mut self.buffers.known);
-        known.clear();
-        known.extend(v.iter().filter(|e| self.df[e.0 as usize] > 1));
-        let zero = dot_start(v);
-        for e in scored.iter_mut() {
-            e.1 = self.similarity(&known, zero, q, e.0);
-        }
-        self.buffers.known = known;
-        // Distinct groups: a total order, whatever the order they came in;
-        // the insert reads the best and the bridges after it.
-        best_first(scored, 1 + BRIDGE_CHECKS);
     }
 
     /// The mean similarity of the request (the terms of its unit term
     /// vector that earlier requests used, `known`, and the start of its dot
-    /// products, see [`dot_start`]; dense vector `q`) to group `g`'s
-    /// members: the hybrid of the mean term cosine and the mean dense
-    /// cosine, meaning weighed by the smaller of the request's trust and the
-    /// members' mean trust.
-    fn similarity(&self, known: &[(u32, f32)], zero: f32, q: Option<&Query>, g: u32) -> f32 {
+    /// products, see [`dot_start`]; dense vector and trust `dense`) to
+    /// group `g`'s members: the hybrid of the mean term cosine and the mean
+    /// dense cosine, meaning weighed by the smaller of the request's trust
+    /// and the members' mean trust.
+    pub(super) fn similarity(
+        &self,
+        known: &[(u32, f32)],
+        zero: f32,
+        dense: Option<(&[f32], f32)>,
+        g: u32,
+    ) -> f32 {
         let g = &self.groups[g as usize];
         let dot = term_dot(known, zero, g);
         let n = g.members.len().max(1) as f32;
         let lexical = dot / n;
-        match q {
-            Some(q) if g.dense_n > 0 => {
-                let sem = semantic::dot(&q.v, &g.dense) / n;
-                let trust = q.trust.min(g.trust_sum / g.dense_n as f32);
+        match dense {
+            Some((v, trust)) if g.dense_n > 0 => {
+                let sem = semantic::dot(v, &g.dense) / n;
+                let trust = trust.min(g.trust_sum / g.dense_n as f32);
                 semantic::mix(lexical, Some(sem), self.weight() * trust)
             }
             _ => lexical,
@@ -103,7 +129,7 @@ impl Backlog {
 
     /// The weight of meaning in the hybrid (0 without it): the parameters'
     /// `semantic_weight`, at most [`STREAM_MAX_SEMANTIC_WEIGHT`].
-    fn weight(&self) -> f32 {
+    pub(super) fn weight(&self) -> f32 {
         if self.meaning.is_some() {
             (self.params.semantic_weight as f32).min(STREAM_MAX_SEMANTIC_WEIGHT)
         } else {
@@ -114,7 +140,11 @@ impl Backlog {
     /// The mean similarity between the members of `a` and of `b` (terms
     /// summed in term order, so it does not depend on the maps' layout).
     pub(super) fn link(&self, a: u32, b: u32) -> f64 {
-        let (ga, gb) = (&self.groups[a as usize], &self.groups[b as usize]);
+        self.link_of(&self.groups[a as usize], &self.groups[b as usize])
+    }
+
+    /// [`link`](Self::link) of two groups that need not be the backlog's.
+    pub(super) fn link_of(&self, ga: &Group, gb: &Group) -> f64 {
         let n = (ga.members.len() * gb.members.len()).max(1) as f64;
         let lexical = (cross(ga, gb) / n) as f32;
         if ga.dense_n == 0 || gb.dense_n == 0 {
@@ -142,16 +172,39 @@ impl Backlog {
         ))
     }
 
-    /// Adds item `index` with vectors `v` and `q` to group `g`.
+    /// Adds item `index` with vectors `v` and `q` to group `g`, recording
+    /// the growth of a feature.
     pub(super) fn add_to_group(&mut self, g: u32, index: u32, v: &[(u32, f32)], q: Option<&Query>) {
+        if let Some(n) = self.add_member(g, index, v, q.map(|q| (q.v.as_slice(), q.trust))) {
+            let at = self.items.len() as u64;
+            let id = self.items[index as usize].id.clone();
+            self.events.push(Event {
+                at,
+                feature: format!("F{n}"),
+                kind: EventKind::Grew,
+                requests: vec![id],
+            });
+        }
+    }
+
+    /// Adds item `index` with term vector `v` and dense vector and trust
+    /// `dense` to group `g`. Returns the group's feature number, if it is
+    /// one.
+    pub(super) fn add_member(
+        &mut self,
+        g: u32,
+        index: u32,
+        v: &[(u32, f32)],
+        dense: Option<(&[f32], f32)>,
+    ) -> Option<u64> {
         let group = &mut self.groups[g as usize];
-        if let Some(q) = q {
+        if let Some((q, trust)) = dense {
             if group.dense.is_empty() {
-                group.dense = vec![0.0; q.v.len()];
+                group.dense = vec![0.0; q.len()];
             }
-            group.dense.iter_mut().zip(&q.v).for_each(|(s, x)| *s += x);
+            group.dense.iter_mut().zip(q).for_each(|(s, x)| *s += x);
             group.dense_n += 1;
-            group.trust_sum += q.trust;
+            group.trust_sum += trust;
         }
         group.members.push(index);
         match self.items[index as usize].customer.as_deref() {
@@ -182,16 +235,7 @@ impl Backlog {
         let self_dot: f64 = v.iter().map(|&(_, w)| f64::from(w) * f64::from(w)).sum();
         group.norm2 += 2.0 * dot + self_dot;
         self.items[index as usize].group = g;
-        if let Some(n) = is_feature {
-            let at = self.items.len() as u64;
-            let id = self.items[index as usize].id.clone();
-            self.events.push(Event {
-                at,
-                feature: format!("F{n}"),
-                kind: EventKind::Grew,
-                requests: vec![id],
-            });
-        }
+        is_feature
     }
 
     /// Starts a group of special cases with item `index` alone.
@@ -202,7 +246,7 @@ impl Backlog {
         group.sum = TermMap::with_capacity_and_hasher(v.len(), Default::default());
         self.groups.push(group);
         self.slots.push(Slot::new(g));
-        self.add_to_group(g, index, v, q);
+        self.add_member(g, index, v, q.map(|q| (q.v.as_slice(), q.trust)));
         g
     }
 
@@ -321,6 +365,17 @@ impl Backlog {
     }
 }
 
+/// How far a candidate scan ([`Backlog::scan_terms`]) looks.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Limits {
+    /// Entries read from the newest end of each term's list.
+    pub depth: usize,
+    /// The number of strongest terms whose lists are read.
+    pub terms: usize,
+    /// The number of groups kept (those sharing the most weight).
+    pub keep: usize,
+}
+
 impl Group {
     /// A group with no member, merged into `merged_into` if given.
     pub(super) fn empty(merged_into: Option<u32>) -> Group {
@@ -388,7 +443,7 @@ fn term_dot(terms: &[(u32, f32)], zero: f32, g: &Group) -> f32 {
 
 /// Where [`term_dot`] starts for the request's whole vector `v`: the
 /// empty sum for an empty vector, else +0.0.
-fn dot_start(v: &[(u32, f32)]) -> f32 {
+pub(super) fn dot_start(v: &[(u32, f32)]) -> f32 {
     if v.is_empty() {
         std::iter::empty::<f32>().sum()
     } else {
@@ -406,7 +461,7 @@ fn term_dot_reference(v: &[(u32, f32)], g: &Group) -> f32 {
 }
 
 /// The members' mean trust of a group with dense vectors.
-fn mean_trust(g: &Group) -> f32 {
+pub(super) fn mean_trust(g: &Group) -> f32 {
     g.trust_sum / g.dense_n.max(1) as f32
 }
 

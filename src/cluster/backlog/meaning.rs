@@ -12,12 +12,60 @@ pub(super) const TABLES: usize = 4;
 /// Earlier requests looked at on each side of a request in each ordering.
 const WINDOW: usize = 8;
 
-/// A request's centred unit vector, its trust and its signature.
+/// A request's centred unit vector (as [`Packed`] restores it), its trust,
+/// its signature and its packed form.
 #[derive(Clone, Debug)]
 pub(super) struct Query {
     pub v: Vec<f32>,
     pub trust: f32,
     pub sig: u64,
+    pub packed: Packed,
+}
+
+/// A request's dense vector as a backlog keeps it (for consolidation,
+/// which moves requests between groups): one byte per dimension, times one
+/// scale, and its trust. 128 dimensions take 128 bytes rather than 512.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Packed {
+    /// The largest magnitude over 127.
+    pub scale: f32,
+    /// The trust in the vector.
+    pub trust: f32,
+    /// Each dimension over `scale`, rounded.
+    pub values: Box<[i8]>,
+}
+
+impl Packed {
+    /// Packs `v` and writes back into it the values [`unpack`](Self::unpack)
+    /// gives, so the two agree bit for bit.
+    pub fn pack(v: &mut [f32], trust: f32) -> Packed {
+        let top = v.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+        let scale = if top > 0.0 { top / 127.0 } else { 1.0 };
+        let inv = 1.0 / scale;
+        // Rounded half away from zero by truncation (`as` saturates, and
+        // |x × inv| is at most 127 plus rounding): no call to `round`.
+        let values: Box<[i8]> = v
+            .iter()
+            .map(|x| {
+                let y = x * inv;
+                (y + 0.5f32.copysign(y)) as i8
+            })
+            .collect();
+        for (x, &q) in v.iter_mut().zip(values.iter()) {
+            *x = f32::from(q) * scale;
+        }
+        Packed {
+            scale,
+            trust,
+            values,
+        }
+    }
+
+    /// The vector, into `out` (cleared first).
+    pub fn unpack(&self, out: &mut Vec<f32>) {
+        out.clear();
+        out.extend(self.values.iter().map(|&q| f32::from(q) * self.scale));
+    }
 }
 
 /// The static vectors, the running centre and the signature orderings.
@@ -88,8 +136,17 @@ impl Meaning {
         if !normalize(&mut v) {
             return None;
         }
+        // The vector kept with the request (see [`Packed`]) is the one
+        // used from the start, so a group's sum is exactly the sum of what
+        // its members keep.
+        let packed = Packed::pack(&mut v, trust);
         let sig = self.planes.signature(&v);
-        Some(Query { v, trust, sig })
+        Some(Query {
+            v,
+            trust,
+            sig,
+            packed,
+        })
     }
 
     /// Records request `i`'s signature (`None`: it has no vector).

@@ -8,8 +8,10 @@
 //! one sparse dot product, and the mean similarity between two groups is one
 //! more.
 
+mod consolidate;
 mod grow;
 mod meaning;
+mod split;
 mod state;
 mod view;
 
@@ -24,16 +26,15 @@ use crate::embed::Scratch;
 use crate::error::{ItemError, ParamsError};
 use crate::item::FeedbackItem;
 use crate::text::Analyzed;
-use meaning::{Meaning, Query};
+use meaning::{Meaning, Packed, Query};
 
 pub use state::{BacklogError, RequestError};
 
 /// The version of the saved form written by this release; loading another
-/// version fails with [`BacklogError::Version`]. Version 3: each request's
-/// trust in its static embedding (summed per group) follows the word count
-/// and the share of words known to the table, so a version 2 state's sums
-/// do not match what new requests add.
-pub const BACKLOG_FORMAT_VERSION: u32 = 3;
+/// version fails with [`BacklogError::Version`]. Version 4: each request
+/// keeps its vectors (consolidation moves requests between groups), which
+/// a version 3 state lacks; version 3 summed a trust per group.
+pub const BACKLOG_FORMAT_VERSION: u32 = 4;
 
 /// A backlog of requests grouped into features, that grows with each request
 /// and keeps its features' ids.
@@ -50,7 +51,12 @@ pub const BACKLOG_FORMAT_VERSION: u32 = 3;
 /// * A feature keeps its id while it grows. When a request makes two groups
 ///   one (their mean pairwise similarity reaches the threshold times 2), the
 ///   merged group keeps the older feature's id and the merge is recorded.
-///   Features are never split (no split events).
+/// * At 64 requests and each doubling the backlog consolidates: each
+///   request not settled in its group looks again (a bounded search) and
+///   moves to the group it now belongs with, and a feature that has become
+///   two (halves each a feature, their mean similarity under the threshold)
+///   is split into two new features. Each request keeps its vectors for
+///   this (about 250 bytes). See `docs/backlog.md`.
 /// * Every change is an [`Event`] naming the requests that caused it.
 ///
 /// The result depends only on the order of the stream: the same requests in
@@ -177,6 +183,11 @@ struct Item {
     customer: Option<String>,
     deal_value: Option<f64>,
     group: u32,
+    /// Its unit term vector as inserted (the weights of then), in term
+    /// order: what its group's sum holds for it.
+    terms: Box<[(u32, f32)]>,
+    /// Its dense vector and trust, when it has one.
+    dense: Option<Packed>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -246,6 +257,24 @@ pub enum EventKind {
         absorbed: Option<String>,
         /// The number of requests merged in.
         requests_absorbed: usize,
+    },
+    /// A consolidation (each time the backlog doubles) moved the request to
+    /// the group it now belongs with. Recorded on the feature it joined, or
+    /// on the feature it left when it joined special cases.
+    Moved {
+        /// The feature it left (`None`: it was a special case).
+        from: Option<String>,
+        /// The feature it joined (`None`: special cases).
+        to: Option<String>,
+    },
+    /// A consolidation found that a feature had become two (their requests'
+    /// mean similarity under the threshold, each half a feature by the
+    /// rules) and split it: each half is a new feature, with this event
+    /// naming the feature it came from (now retired) and the half's
+    /// requests.
+    Split {
+        /// The id of the feature split.
+        from: String,
     },
 }
 
@@ -367,6 +396,8 @@ impl Backlog {
             customer: item.customer.clone(),
             deal_value: item.deal_value,
             group: u32::MAX,
+            terms: v.as_slice().into(),
+            dense: q.as_ref().map(|q| q.packed.clone()),
         });
         let mut scored = std::mem::take(&mut self.buffers.scored);
         self.score_candidates(&v, q.as_ref(), &mut scored);
@@ -394,6 +425,9 @@ impl Backlog {
         }
         self.promote(self.resolve(g));
         self.buffers.scored = scored;
+        if consolidate::consolidates_at(self.items.len()) {
+            self.consolidate();
+        }
         self.buffers.v = v;
         Ok(self.placement(index))
     }

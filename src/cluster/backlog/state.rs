@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::meaning::Meaning;
+use super::meaning::{Meaning, Packed};
 use super::{BACKLOG_FORMAT_VERSION, Backlog, Event, Group, Item, Slot, TermMap, meaning_for};
 use crate::cluster::ClusterParams;
 use crate::error::{ItemError, ParamsError};
@@ -105,6 +105,22 @@ struct SavedItem {
     #[serde(default)]
     deal_value: Option<f64>,
     group: u32,
+    /// New in version 4: the request's term vector as inserted.
+    #[serde(default)]
+    terms: Vec<(u32, f32)>,
+    /// New in version 4: its packed dense vector.
+    #[serde(default)]
+    dense: Option<SavedPacked>,
+}
+
+/// A request's packed dense vector: the bytes in base64, so that any serde
+/// format keeps them compact (JSON would write one number per byte).
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedPacked {
+    scale: f32,
+    trust: f32,
+    values: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -141,6 +157,12 @@ impl From<Backlog> for Saved {
                     customer: it.customer,
                     deal_value: it.deal_value,
                     group: it.group,
+                    terms: it.terms.into_vec(),
+                    dense: it.dense.map(|p| SavedPacked {
+                        scale: p.scale,
+                        trust: p.trust,
+                        values: base64::encode(&p.values),
+                    }),
                 })
                 .collect(),
             groups: b.groups.into_iter().map(save_group).collect(),
@@ -367,15 +389,58 @@ fn load_items(s: &Saved, groups: &[Group]) -> Result<Vec<Item>, BacklogError> {
             ));
         }
     }
-    Ok(s.items
-        .iter()
-        .map(|it| Item {
-            id: it.id.clone(),
-            customer: it.customer.clone(),
-            deal_value: it.deal_value,
-            group: it.group,
-        })
-        .collect())
+    s.items.iter().map(|it| load_item(s, it)).collect()
+}
+
+/// One saved request, its vectors checked against the terms and the
+/// word vectors' dimensions.
+fn load_item(s: &Saved, it: &SavedItem) -> Result<Item, BacklogError> {
+    let n_terms = s.terms.len();
+    let ordered = it.terms.windows(2).all(|w| w[0].0 < w[1].0);
+    if !ordered
+        || it
+            .terms
+            .iter()
+            .any(|&(t, w)| t as usize >= n_terms || !w.is_finite())
+    {
+        return Err(bad(
+            "items.terms",
+            format!(
+                "request {:?}: unknown, repeated or unordered term, or non-finite weight",
+                it.id
+            ),
+        ));
+    }
+    let dims = s.meaning.as_ref().map_or(0, |m| m.center_sum.len());
+    let dense = match &it.dense {
+        None => None,
+        Some(p) => {
+            let values = base64::decode(&p.values)
+                .filter(|v| v.len() == dims && p.scale.is_finite() && p.trust.is_finite())
+                .ok_or_else(|| {
+                    bad(
+                        "items.dense",
+                        format!(
+                            "request {:?}: not {dims} base64 bytes with a finite scale and trust",
+                            it.id
+                        ),
+                    )
+                })?;
+            Some(Packed {
+                scale: p.scale,
+                trust: p.trust,
+                values: values.into_iter().map(|b| b as i8).collect(),
+            })
+        }
+    };
+    Ok(Item {
+        id: it.id.clone(),
+        customer: it.customer.clone(),
+        deal_value: it.deal_value,
+        group: it.group,
+        terms: it.terms.as_slice().into(),
+        dense,
+    })
 }
 
 fn check_postings(s: &Saved) -> Result<(), BacklogError> {
@@ -443,6 +508,85 @@ fn load_meaning(s: &Saved, groups: &[Group]) -> Result<Option<Meaning>, BacklogE
                 m.center_count,
                 m.sigs.clone(),
             )))
+        }
+    }
+}
+
+/// Base64 (RFC 4648, with padding) for the packed vectors' bytes.
+mod base64 {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+    /// The bytes of `v` (as unsigned) in base64.
+    pub fn encode(v: &[i8]) -> String {
+        let mut out = String::with_capacity(v.len().div_ceil(3) * 4);
+        for chunk in v.chunks(3) {
+            let b: Vec<u32> = chunk.iter().map(|&x| u32::from(x as u8)).collect();
+            let n = b[0] << 16 | b.get(1).map_or(0, |x| x << 8) | b.get(2).copied().unwrap_or(0);
+            for k in 0..4 {
+                if k <= chunk.len() {
+                    out.push(ALPHABET[(n >> (18 - 6 * k) & 63) as usize] as char);
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    }
+
+    /// The bytes `s` encodes; `None` when it is not base64 as
+    /// [`encode`] writes it.
+    pub fn decode(s: &str) -> Option<Vec<u8>> {
+        let s = s.as_bytes();
+        if !s.len().is_multiple_of(4) {
+            return None;
+        }
+        let mut out = Vec::with_capacity(s.len() / 4 * 3);
+        for (c, chunk) in s.chunks(4).enumerate() {
+            let last = c + 1 == s.len() / 4;
+            let pad = chunk.iter().rev().take_while(|&&x| x == b'=').count();
+            if pad > 2 || (pad > 0 && !last) {
+                return None;
+            }
+            let mut n = 0u32;
+            for &x in &chunk[..4 - pad] {
+                let d = ALPHABET.iter().position(|&a| a == x)? as u32;
+                n = n << 6 | d;
+            }
+            n <<= 6 * pad as u32;
+            let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+            out.extend_from_slice(&bytes[..3 - pad]);
+        }
+        Some(out)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn round_trips_every_length_and_byte() {
+            for len in 0..10 {
+                let v: Vec<i8> = (0..len)
+                    .map(|i| (i as i8).wrapping_mul(37).wrapping_sub(100))
+                    .collect();
+                let e = encode(&v);
+                let d: Vec<i8> = decode(&e).unwrap().into_iter().map(|b| b as i8).collect();
+                assert_eq!(d, v, "{e}");
+            }
+            let all: Vec<i8> = (0..=255u8).map(|b| b as i8).collect();
+            assert_eq!(
+                decode(&encode(&all)).unwrap(),
+                (0..=255u8).collect::<Vec<_>>()
+            );
+            assert_eq!(encode(&[77, 97, 110]), "TWFu");
+            assert_eq!(encode(&[77]), "TQ==");
+        }
+
+        #[test]
+        fn refuses_what_is_not_base64() {
+            for bad in ["abc", "TQ=a", "T===", "TQ==TWFu", "TW!u", "é123"] {
+                assert_eq!(decode(bad), None, "{bad}");
+            }
         }
     }
 }
