@@ -102,8 +102,8 @@ pub const BACKLOG_FORMAT_VERSION: u32 = 4;
 /// assert_eq!(loaded.features(), backlog.features());
 /// # Ok::<(), feedback_triage::BacklogError>(())
 /// ```
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(into = "state::Saved", try_from = "state::Saved")]
+#[derive(Clone, Debug, Deserialize)]
+#[serde(try_from = "state::Saved")]
 pub struct Backlog {
     params: ClusterParams,
     /// Term id -> its text, in the order terms were first seen.

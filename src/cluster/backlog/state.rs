@@ -67,7 +67,9 @@ fn bad(field: &'static str, detail: impl Into<String>) -> BacklogError {
     }
 }
 
-#[derive(Serialize, Deserialize)]
+/// The saved form, as read. [`SavedRef`] writes the same fields from a
+/// borrowed backlog.
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Saved {
     version: u32,
@@ -89,7 +91,7 @@ pub(super) struct Saved {
     meaning: Option<SavedMeaning>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SavedMeaning {
     center_sum: Vec<f64>,
@@ -97,7 +99,7 @@ struct SavedMeaning {
     sigs: Vec<Option<u64>>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SavedItem {
     id: String,
@@ -115,7 +117,7 @@ struct SavedItem {
 
 /// A request's packed dense vector: the bytes in base64, so that any serde
 /// format keeps them compact (JSON would write one number per byte).
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SavedPacked {
     scale: f32,
@@ -123,7 +125,7 @@ struct SavedPacked {
     values: String,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SavedGroup {
     feature: Option<u64>,
@@ -140,61 +142,6 @@ struct SavedGroup {
     dense_n: u32,
     #[serde(default)]
     trust_sum: f32,
-}
-
-impl From<Backlog> for Saved {
-    fn from(b: Backlog) -> Saved {
-        Saved {
-            version: BACKLOG_FORMAT_VERSION,
-            params: b.params,
-            terms: b.terms,
-            df: b.df,
-            items: b
-                .items
-                .into_iter()
-                .map(|it| SavedItem {
-                    id: it.id,
-                    customer: it.customer,
-                    deal_value: it.deal_value,
-                    group: it.group,
-                    terms: it.terms.into_vec(),
-                    dense: it.dense.map(|p| SavedPacked {
-                        scale: p.scale,
-                        trust: p.trust,
-                        values: base64::encode(&p.values),
-                    }),
-                })
-                .collect(),
-            groups: b.groups.into_iter().map(save_group).collect(),
-            feature_postings: b.feature_postings,
-            pending_postings: b.pending_postings,
-            events: b.events,
-            next_feature: b.next_feature,
-            surfaces: b.surfaces,
-            meaning: b.meaning.map(|m| SavedMeaning {
-                center_sum: m.center_sum,
-                center_count: m.center_count,
-                sigs: m.sigs,
-            }),
-        }
-    }
-}
-
-fn save_group(g: Group) -> SavedGroup {
-    let mut sum: Vec<(u32, f32)> = g.sum.into_iter().collect();
-    sum.sort_unstable_by_key(|e| e.0);
-    SavedGroup {
-        feature: g.feature,
-        members: g.members,
-        sum,
-        norm2: g.norm2,
-        customers: g.customers.into_iter().collect(),
-        anonymous: g.anonymous,
-        merged_into: g.merged_into,
-        dense: g.dense,
-        dense_n: g.dense_n,
-        trust_sum: g.trust_sum,
-    }
 }
 
 impl TryFrom<Saved> for Backlog {
@@ -588,5 +535,128 @@ mod base64 {
                 assert_eq!(decode(bad), None, "{bad}");
             }
         }
+    }
+}
+
+/// A backlog written field by field from borrows, in [`Saved`]'s order and
+/// shape (a saved state reads back as `Saved`): no copy of the backlog is
+/// made to save it.
+#[derive(Serialize)]
+struct SavedRef<'a> {
+    version: u32,
+    params: &'a ClusterParams,
+    terms: &'a [String],
+    df: &'a [u32],
+    items: Each<'a, Item>,
+    groups: Each<'a, Group>,
+    feature_postings: &'a [Vec<u32>],
+    pending_postings: &'a [Vec<u32>],
+    events: &'a [Event],
+    next_feature: u64,
+    surfaces: &'a [String],
+    meaning: Option<MeaningRef<'a>>,
+}
+
+#[derive(Serialize)]
+struct MeaningRef<'a> {
+    center_sum: &'a [f64],
+    center_count: u64,
+    sigs: &'a [Option<u64>],
+}
+
+#[derive(Serialize)]
+struct ItemRef<'a> {
+    id: &'a str,
+    customer: &'a Option<String>,
+    deal_value: Option<f64>,
+    group: u32,
+    terms: &'a [(u32, f32)],
+    dense: Option<PackedRef>,
+}
+
+#[derive(Serialize)]
+struct PackedRef {
+    scale: f32,
+    trust: f32,
+    values: String,
+}
+
+#[derive(Serialize)]
+struct GroupRef<'a> {
+    feature: Option<u64>,
+    members: &'a [u32],
+    sum: Vec<(u32, f32)>,
+    norm2: f64,
+    customers: &'a BTreeSet<String>,
+    anonymous: u64,
+    merged_into: Option<u32>,
+    dense: &'a [f32],
+    dense_n: u32,
+    trust_sum: f32,
+}
+
+/// A slice written as a sequence of each element's saved form, made one at
+/// a time.
+struct Each<'a, T>(&'a [T]);
+
+impl Serialize for Each<'_, Item> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|it| ItemRef {
+            id: &it.id,
+            customer: &it.customer,
+            deal_value: it.deal_value,
+            group: it.group,
+            terms: &it.terms,
+            dense: it.dense.as_ref().map(|p| PackedRef {
+                scale: p.scale,
+                trust: p.trust,
+                values: base64::encode(&p.values),
+            }),
+        }))
+    }
+}
+
+impl Serialize for Each<'_, Group> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|g| {
+            let mut sum: Vec<(u32, f32)> = g.sum.iter().map(|(&t, &w)| (t, w)).collect();
+            sum.sort_unstable_by_key(|e| e.0);
+            GroupRef {
+                feature: g.feature,
+                members: &g.members,
+                sum,
+                norm2: g.norm2,
+                customers: &g.customers,
+                anonymous: g.anonymous,
+                merged_into: g.merged_into,
+                dense: &g.dense,
+                dense_n: g.dense_n,
+                trust_sum: g.trust_sum,
+            }
+        }))
+    }
+}
+
+impl Serialize for Backlog {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        SavedRef {
+            version: BACKLOG_FORMAT_VERSION,
+            params: &self.params,
+            terms: &self.terms,
+            df: &self.df,
+            items: Each(&self.items),
+            groups: Each(&self.groups),
+            feature_postings: &self.feature_postings,
+            pending_postings: &self.pending_postings,
+            events: &self.events,
+            next_feature: self.next_feature,
+            surfaces: &self.surfaces,
+            meaning: self.meaning.as_ref().map(|m| MeaningRef {
+                center_sum: &m.center_sum,
+                center_count: m.center_count,
+                sigs: &m.sigs,
+            }),
+        }
+        .serialize(s)
     }
 }
