@@ -383,6 +383,14 @@ fn older_states_are_refused_by_their_version() {
         assert!(e.unwrap_err().contains("items.dense"));
         let e = saved_with(|v| v["items"][0]["dense"]["values"] = "not base64!".into());
         assert!(e.unwrap_err().contains("items.dense"));
+        // A group must count the members that have a vector.
+        let e = saved_with(|v| v["items"][0]["dense"] = serde_json::Value::Null);
+        assert!(e.unwrap_err().contains("groups.dense_n"));
+    } else {
+        let e = saved_with(|v| {
+            v["items"][0]["dense"] = serde_json::json!({"scale": 1.0, "trust": 1.0, "values": ""})
+        });
+        assert!(e.unwrap_err().contains("items.dense"));
     }
     // Without the built-in vectors a backlog saves no meaning side.
     if cfg!(feature = "static-vectors") {

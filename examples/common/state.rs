@@ -263,7 +263,7 @@ pub struct Changes {
     pub merges: Vec<Merge>,
     /// Features this run split (each half a new feature).
     pub splits: Vec<SplitChange>,
-    /// Requests this run's consolidations moved to another group.
+    /// Requests this run's consolidations moved into or out of a feature.
     pub moved: usize,
     /// Saved requests that are still special cases.
     pub still_special: Vec<String>,
@@ -390,7 +390,7 @@ impl Changes {
         }
         let _ = writeln!(
             s,
-            "{}Splits: {}; requests moved by consolidation: {}",
+            "{}Splits: {}; moves by consolidation into or out of features: {}",
             if markdown { "### " } else { "" },
             self.splits.len(),
             self.moved

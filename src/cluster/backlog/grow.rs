@@ -113,7 +113,18 @@ impl Backlog {
         dense: Option<(&[f32], f32)>,
         g: u32,
     ) -> f32 {
-        let g = &self.groups[g as usize];
+        self.similarity_to(&self.groups[g as usize], known, zero, dense)
+    }
+
+    /// [`similarity`](Self::similarity) to a group that need not be the
+    /// backlog's.
+    pub(super) fn similarity_to(
+        &self,
+        g: &Group,
+        known: &[(u32, f32)],
+        zero: f32,
+        dense: Option<(&[f32], f32)>,
+    ) -> f32 {
         let dot = term_dot(known, zero, g);
         let n = g.members.len().max(1) as f32;
         let lexical = dot / n;

@@ -2,7 +2,10 @@
 //!
 //! Each request is compared with the groups that share its strongest terms
 //! (found through per-term lists of groups, scanned to a bounded depth), so
-//! an insert costs about the same whatever the number of requests seen.
+//! an insert costs about the same whatever the number of requests seen,
+//! except the insert that doubles the backlog, which consolidates it (every
+//! request looked at again: see `consolidate`), so the cost is constant
+//! amortised over a stream.
 //! Groups hold the sum of their members' unit term vectors, so the mean
 //! similarity of a request to a group's members (the linkage's criterion) is
 //! one sparse dot product, and the mean similarity between two groups is one
@@ -231,14 +234,16 @@ pub enum Placement {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
     /// The number of requests inserted when it happened (the position in the
-    /// stream of the request that caused it, plus one).
+    /// stream of the request that caused it, plus one; for a move or a
+    /// split, the size at which the backlog consolidated).
     pub at: u64,
-    /// The feature concerned (for a merge, the one that kept its id).
+    /// The feature concerned (for a merge, the one that kept its id; for a
+    /// move, the one joined, else the one left; for a split, the new half).
     pub feature: String,
     /// What happened.
     pub kind: EventKind,
     /// The requests that caused it: a new feature's members, the request
-    /// that joined or bridged.
+    /// that joined, bridged or moved, a split half's members.
     pub requests: Vec<String>,
 }
 
@@ -260,7 +265,11 @@ pub enum EventKind {
     },
     /// A consolidation (each time the backlog doubles) moved the request to
     /// the group it now belongs with. Recorded on the feature it joined, or
-    /// on the feature it left when it joined special cases.
+    /// on the feature it left when it joined special cases (which the same
+    /// consolidation may then make a feature: a `Created` event follows).
+    /// Moves between special cases are not recorded. A feature keeps its
+    /// id whatever it loses; one that every request left is gone from
+    /// [`Backlog::features`].
     Moved {
         /// The feature it left (`None`: it was a special case).
         from: Option<String>,

@@ -13,8 +13,9 @@
 //! threshold) and their mean similarity is under the threshold. The work is
 //! a few passes over each such feature's requests, once per doubling.
 
+use super::grow::dot_start;
 use super::{Backlog, Event, EventKind, Group, MERGE_MARGIN, Slot, TermMap, distinct};
-use crate::cluster::semantic;
+use crate::cluster::{semantic, vectors};
 
 /// The fewest requests a feature needs to be looked at for a split.
 const SPLIT_MIN: usize = 4;
@@ -137,27 +138,13 @@ impl Backlog {
         if inside {
             return self.similarity_without(h, &item.terms, q);
         }
-        let n = h.members.len().max(1) as f32;
-        let lexical: f32 = item
-            .terms
-            .iter()
-            .map(|&(t, w)| w * h.sum.get(&t).copied().unwrap_or(0.0))
-            .sum::<f32>()
-            / n;
-        match q {
-            Some((v, trust)) if h.dense_n > 0 => {
-                let sem = semantic::dot(v, &h.dense) / n;
-                let trust = trust.min(h.trust_sum / h.dense_n as f32);
-                semantic::mix(lexical, Some(sem), self.weight() * trust)
-            }
-            _ => lexical,
-        }
+        self.similarity_to(h, &item.terms, dot_start(&item.terms), q)
     }
 
     /// The similarity of requests `i` and `j` (`dense` holds two buffers).
     fn pair_similarity(&self, i: u32, j: u32, dense: &mut (Vec<f32>, Vec<f32>)) -> f32 {
         let (a, b) = (&self.items[i as usize], &self.items[j as usize]);
-        let lexical = sparse_dot(&a.terms, &b.terms);
+        let lexical = vectors::dot(&a.terms, &b.terms);
         match (&a.dense, &b.dense) {
             (Some(pa), Some(pb)) => {
                 pa.unpack(&mut dense.0);
@@ -184,6 +171,10 @@ impl Backlog {
         self.next_feature += 2;
         self.groups[g as usize].feature = Some(first_number);
         self.groups[h as usize].feature = Some(second_number);
+        let leaving: std::collections::BTreeSet<u32> = second.iter().copied().collect();
+        self.groups[g as usize]
+            .members
+            .retain(|m| !leaving.contains(m));
         let mut dense = Vec::new();
         for &i in second {
             let item = &self.items[i as usize];
@@ -193,7 +184,7 @@ impl Backlog {
                 p.unpack(&mut dense);
             }
             let q = packed.as_ref().map(|p| (dense.as_slice(), p.trust));
-            self.remove_member(g, i, &terms, q);
+            self.remove_sums(g, &terms, q);
             self.add_member(h, i, &terms, q);
         }
         self.recount_customers(g);
@@ -226,23 +217,6 @@ fn least_by(members: &[u32], mut score: impl FnMut(u32) -> f32) -> u32 {
         }
     }
     best.1
-}
-
-/// The dot product of two term vectors in term order.
-fn sparse_dot(a: &[(u32, f32)], b: &[(u32, f32)]) -> f32 {
-    let (mut i, mut j, mut dot) = (0, 0, 0.0f32);
-    while i < a.len() && j < b.len() {
-        match a[i].0.cmp(&b[j].0) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                dot += a[i].1 * b[j].1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    dot
 }
 
 #[cfg(test)]
@@ -331,13 +305,5 @@ mod tests {
         b.split_features();
         assert_eq!(b.events().len(), before);
         assert_eq!(b.features().len(), 1);
-    }
-
-    #[test]
-    fn sparse_dot_is_the_dot_of_the_dense_vectors() {
-        let a = [(1, 0.5), (3, 0.25), (7, 1.0)];
-        let b = [(0, 2.0), (3, 4.0), (7, 0.5), (9, 1.0)];
-        assert_eq!(sparse_dot(&a, &b), 0.25 * 4.0 + 0.5);
-        assert_eq!(sparse_dot(&a, &[]), 0.0);
     }
 }
