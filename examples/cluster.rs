@@ -20,7 +20,7 @@
 //! time, FILE is written back, and the output is the clustering of every
 //! request seen so far (features keep their ids `F1`, `F2`, ... from run to
 //! run) followed by this run's events: in JSON Lines one line per event
-//! with an `"event"` key (`created`, `grew`, `merged`, `moved`, `split`), in CSV rows of kind
+//! with an `"event"` key (`created`, `grew`, `merged`, `moved`, `split`, `dissolved`), in CSV rows of kind
 //! `event:created` and so on, in a table or Markdown a closing section. A
 //! request whose id is already in the state is a bad line.
 

@@ -122,6 +122,10 @@ proptest! {
                             seen.insert(r.clone(), e.feature.clone());
                         }
                     }
+                    EventKind::Dissolved => {
+                        retired.insert(e.feature.clone());
+                        seen.retain(|_, f| *f != e.feature);
+                    }
                     EventKind::Created | EventKind::Grew => {
                         for r in &e.requests {
                             seen.insert(r.clone(), e.feature.clone());

@@ -191,7 +191,7 @@ impl Living {
                 Some(_) => {}
             }
         }
-        let (merges, splits, moved) = history(self.events());
+        let (merges, splits, moved, dissolved) = history(self.events());
         let special_before: BTreeSet<&str> = special_ids(&self.before.special_cases).collect();
         let mut still_special = Vec::new();
         let mut new_special = Vec::new();
@@ -212,15 +212,18 @@ impl Living {
             merges,
             splits,
             moved,
+            dissolved,
             still_special,
             new_special,
         }
     }
 }
 
-/// The merges, the splits and the number of moves among `events`.
-fn history(events: &[Event]) -> (Vec<Merge>, Vec<SplitChange>, usize) {
+/// The merges, the splits, the number of moves and the dissolved features
+/// among `events`.
+fn history(events: &[Event]) -> (Vec<Merge>, Vec<SplitChange>, usize, Vec<String>) {
     let (mut merges, mut splits, mut moved) = (Vec::new(), Vec::new(), 0);
+    let mut dissolved = Vec::new();
     for e in events {
         match &e.kind {
             EventKind::Merged {
@@ -238,10 +241,11 @@ fn history(events: &[Event]) -> (Vec<Merge>, Vec<SplitChange>, usize) {
                 requests: e.requests.len(),
             }),
             EventKind::Moved { .. } => moved += 1,
+            EventKind::Dissolved => dissolved.push(e.feature.clone()),
             _ => {}
         }
     }
-    (merges, splits, moved)
+    (merges, splits, moved, dissolved)
 }
 
 fn special_ids(s: &[SpecialCase]) -> impl Iterator<Item = &str> {
@@ -265,6 +269,9 @@ pub struct Changes {
     pub splits: Vec<SplitChange>,
     /// Requests this run's consolidations moved into or out of a feature.
     pub moved: usize,
+    /// Features whose requests moved away until they no longer met the
+    /// feature rules (ids retired).
+    pub dissolved: Vec<String>,
     /// Saved requests that are still special cases.
     pub still_special: Vec<String>,
     /// This run's requests that are special cases.
@@ -390,10 +397,15 @@ impl Changes {
         }
         let _ = writeln!(
             s,
-            "{}Splits: {}; moves by consolidation into or out of features: {}",
+            "{}Splits: {}; moves by consolidation into or out of features: {}; dissolved: {}",
             if markdown { "### " } else { "" },
             self.splits.len(),
-            self.moved
+            self.moved,
+            if self.dissolved.is_empty() {
+                "none".to_string()
+            } else {
+                self.dissolved.join(", ")
+            }
         );
         for m in &self.splits {
             let _ = writeln!(
@@ -406,7 +418,7 @@ impl Changes {
 }
 
 /// One event as a JSON line: `{"event":
-/// "created"|"grew"|"merged"|"moved"|"split", "at", "feature", "requests",
+/// "created"|"grew"|"merged"|"moved"|"split"|"dissolved", "at", "feature", "requests",
 /// for a merge "absorbed", "requests_absorbed", for a move "from" and "to"
 /// (null: special cases), for a split "from"}`.
 #[derive(Serialize)]
@@ -458,6 +470,7 @@ impl<'a> From<&'a Event> for EventLine<'a> {
                 line.event = "split";
                 line.from = Some(Some(from));
             }
+            EventKind::Dissolved => line.event = "dissolved",
             _ => {}
         }
         line

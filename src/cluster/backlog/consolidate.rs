@@ -22,7 +22,7 @@
 
 use super::grow::{Limits, dot_start};
 use super::meaning::Packed;
-use super::{Backlog, Event, EventKind, Group, JOIN_MARGIN};
+use super::{Backlog, Event, EventKind, Group, JOIN_MARGIN, distinct};
 use crate::cluster::semantic;
 
 /// The first size at which a backlog consolidates; then at every doubling.
@@ -101,6 +101,15 @@ impl Backlog {
             if self.groups[from as usize].members.is_empty()
                 && self.slots[from as usize].parent == from
             {
+                if let Some(number) = self.groups[from as usize].feature {
+                    // Every request left (each move is recorded).
+                    self.events.push(Event {
+                        at: self.items.len() as u64,
+                        feature: format!("F{number}"),
+                        kind: EventKind::Dissolved,
+                        requests: Vec::new(),
+                    });
+                }
                 self.groups[from as usize] = Group::empty(Some(to));
                 self.slots[from as usize].parent = to;
             }
@@ -111,10 +120,44 @@ impl Backlog {
         for &g in &touched {
             self.recount_customers(g);
         }
+        for &g in &touched {
+            self.dissolve_if_short(g);
+        }
         self.split_features();
         for &g in &touched {
             self.promote(g);
         }
+    }
+
+    /// Makes feature `g` special cases again when the requests it kept no
+    /// longer meet the feature rules (two requests, `min_distinct_customers`
+    /// distinct customers), recording it with the requests it held: a list
+    /// of features backed by fewer customers than the rules ask would
+    /// mislead. Its id is retired; the requests may form a new feature later.
+    fn dissolve_if_short(&mut self, g: u32) {
+        let group = &self.groups[g as usize];
+        let Some(number) = group.feature else { return };
+        if group.members.len() >= 2 && distinct(group) >= self.params.min_distinct_customers {
+            return;
+        }
+        let mut members = group.members.clone();
+        members.sort_unstable();
+        self.groups[g as usize].feature = None;
+        let mut terms: Vec<u32> = self.groups[g as usize].sum.keys().copied().collect();
+        terms.sort_unstable();
+        // Listed among special cases, where a new member would find it.
+        for t in terms {
+            self.pending_postings[t as usize].push(g);
+        }
+        self.events.push(Event {
+            at: self.items.len() as u64,
+            feature: format!("F{number}"),
+            kind: EventKind::Dissolved,
+            requests: members
+                .iter()
+                .map(|&i| self.items[i as usize].id.clone())
+                .collect(),
+        });
     }
 
     /// The group request `i` now belongs with, if not its own: the most
@@ -464,5 +507,37 @@ mod emptied {
         let loaded: Backlog = serde_json::from_str(&saved).unwrap();
         assert_eq!(loaded.partition(), [vec!["r0", "r1", "r2"]]);
         assert_eq!(loaded.feature_of("r2").as_deref(), Some("F1"));
+    }
+
+    /// A feature left with one customer is special cases again, recorded
+    /// with the requests it held; one that keeps enough is not touched.
+    #[test]
+    fn a_feature_below_the_rules_is_dissolved() {
+        let mut b = Backlog::new(ClusterParams::default()).unwrap();
+        let ask = |id: &str, who: &str, text: &str| {
+            FeedbackItem::new(id).with_title(text).with_customer(who)
+        };
+        b.insert(&ask("r0", "a", "export invoices to csv")).unwrap();
+        b.insert(&ask("r1", "b", "export invoices as csv")).unwrap();
+        b.insert(&ask("r2", "a", "dark mode for the dashboard"))
+            .unwrap();
+        let (feature, other) = (b.items[0].group, b.items[2].group);
+        b.dissolve_if_short(feature);
+        assert_eq!(b.features().len(), 1, "two customers: kept");
+        let mut buf = Vec::new();
+        b.groups[feature as usize].members.retain(|&m| m != 1);
+        b.move_request(1, feature, other, &mut buf);
+        b.recount_customers(feature);
+        b.dissolve_if_short(feature);
+        assert!(b.features().is_empty());
+        let last = b.events().last().unwrap();
+        assert_eq!(
+            (last.kind.clone(), last.feature.as_str()),
+            (EventKind::Dissolved, "F1")
+        );
+        assert_eq!(last.requests, ["r0"]);
+        assert_eq!(b.feature_of("r0"), None);
+        let loaded: Backlog = serde_json::from_str(&serde_json::to_string(&b).unwrap()).unwrap();
+        assert_eq!(loaded.special_cases(), ["r0", "r1", "r2"]);
     }
 }

@@ -268,8 +268,7 @@ pub enum EventKind {
     /// on the feature it left when it joined special cases (which the same
     /// consolidation may then make a feature: a `Created` event follows).
     /// Moves between special cases are not recorded. A feature keeps its
-    /// id whatever it loses; one that every request left is gone from
-    /// [`Backlog::features`].
+    /// id while what it keeps meets the feature rules (else `Dissolved`).
     Moved {
         /// The feature it left (`None`: it was a special case).
         from: Option<String>,
@@ -285,6 +284,11 @@ pub enum EventKind {
         /// The id of the feature split.
         from: String,
     },
+    /// A consolidation moved requests out of the feature until those left
+    /// no longer met the feature rules (two requests, enough distinct
+    /// customers): they are special cases again (named by the event; none
+    /// when every request left) and the id is retired.
+    Dissolved,
 }
 
 /// A feature of a [`Backlog`], as returned by [`Backlog::features`].
