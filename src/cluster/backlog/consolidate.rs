@@ -76,8 +76,6 @@ impl Backlog {
                 moves.push((i, from, to));
             }
         }
-        // The leavers go in one pass per group (a removal each would cost
-        // the group's size per move).
         let mut leaving = vec![false; self.items.len()];
         let mut froms: Vec<u32> = Vec::with_capacity(moves.len());
         for &(i, from, _) in &moves {
@@ -87,8 +85,7 @@ impl Backlog {
         froms.sort_unstable();
         froms.dedup();
         for &g in &froms {
-            let members = &mut self.groups[g as usize].members;
-            members.retain(|&m| !leaving[m as usize]);
+            self.take_out(g, |m| leaving[m as usize]);
         }
         let mut touched = Vec::with_capacity(moves.len() * 2);
         for &(i, from, to) in &moves {
@@ -245,15 +242,7 @@ impl Backlog {
     /// Moves request `i` from group `from` to group `to`, recording it
     /// when either is a feature. `dense` is a buffer.
     fn move_request(&mut self, i: u32, from: u32, to: u32, dense: &mut Vec<f32>) {
-        let item = &self.items[i as usize];
-        let terms = item.terms.clone();
-        let packed = item.dense.clone();
-        if let Some(p) = &packed {
-            p.unpack(dense);
-        }
-        let q = packed.as_ref().map(|p| (dense.as_slice(), p.trust));
-        self.remove_sums(from, &terms, q);
-        let joined = self.add_member(to, i, &terms, q);
+        let joined = self.shift(i, from, to, dense);
         let left = self.groups[from as usize].feature;
         let name = |n: Option<u64>| n.map(|n| format!("F{n}"));
         if let Some(feature) = name(joined.or(left)) {
@@ -267,6 +256,40 @@ impl Backlog {
                 requests: vec![self.items[i as usize].id.clone()],
             });
         }
+    }
+
+    /// Moves request `i`'s vectors from group `from`'s sums to group `to`
+    /// (which lists it as a member), once the caller has taken it out of
+    /// `from`'s members ([`take_out`](Self::take_out)). Returns `to`'s
+    /// feature number, if it is one. `dense` is a buffer.
+    pub(super) fn shift(
+        &mut self,
+        i: u32,
+        from: u32,
+        to: u32,
+        dense: &mut Vec<f32>,
+    ) -> Option<u64> {
+        // Lent out of the request while its group's sums change (nothing
+        // reads a request's own vectors meanwhile).
+        let item = &mut self.items[i as usize];
+        let terms = std::mem::take(&mut item.terms);
+        let packed = item.dense.take();
+        if let Some(p) = &packed {
+            p.unpack(dense);
+        }
+        let q = packed.as_ref().map(|p| (dense.as_slice(), p.trust));
+        self.remove_sums(from, &terms, q);
+        let joined = self.add_member(to, i, &terms, q);
+        let item = &mut self.items[i as usize];
+        item.terms = terms;
+        item.dense = packed;
+        joined
+    }
+
+    /// Takes the members `leaves` picks out of group `g`'s members, in one
+    /// pass (a removal each would cost the group's size per request).
+    pub(super) fn take_out(&mut self, g: u32, leaves: impl Fn(u32) -> bool) {
+        self.groups[g as usize].members.retain(|&m| !leaves(m));
     }
 
     /// Takes a request (term vector `terms`, dense vector and trust `q`)
@@ -475,23 +498,34 @@ mod emptied {
     /// A request that leaves a group of its own leaves an empty group with
     /// no vector sum behind, as a group that never had one: the saved state
     /// still loads, and the move is recorded when a feature is involved.
-    #[test]
-    fn emptying_a_group_keeps_the_state_loadable() {
+    /// A feature of two requests (customers `a`, `b`) and a third request
+    /// alone, from customer `third`: the backlog and the two groups.
+    fn feature_and_one(third: &str) -> (Backlog, u32, u32) {
         let mut b = Backlog::new(ClusterParams::default()).unwrap();
         let ask = |id: &str, who: &str, text: &str| {
             FeedbackItem::new(id).with_title(text).with_customer(who)
         };
         b.insert(&ask("r0", "a", "export invoices to csv")).unwrap();
         b.insert(&ask("r1", "b", "export invoices as csv")).unwrap();
-        b.insert(&ask("r2", "c", "dark mode for the dashboard"))
+        b.insert(&ask("r2", third, "dark mode for the dashboard"))
             .unwrap();
         let (feature, alone) = (b.items[0].group, b.items[2].group);
+        (b, feature, alone)
+    }
+
+    /// Moves request `i` as a consolidation does.
+    fn move_one(b: &mut Backlog, i: u32, from: u32, to: u32) {
+        b.take_out(from, |m| m == i);
+        b.move_request(i, from, to, &mut Vec::new());
+        b.recount_customers(from);
+        b.recount_customers(to);
+    }
+
+    #[test]
+    fn emptying_a_group_keeps_the_state_loadable() {
+        let (mut b, feature, alone) = feature_and_one("c");
         assert_ne!(feature, alone);
-        let mut buf = Vec::new();
-        b.groups[alone as usize].members.retain(|&m| m != 2);
-        b.move_request(2, alone, feature, &mut buf);
-        b.recount_customers(alone);
-        b.recount_customers(feature);
+        move_one(&mut b, 2, alone, feature);
         let empty = &b.groups[alone as usize];
         assert!(empty.members.is_empty() && empty.dense.is_empty() && empty.dense_n == 0);
         let last = b.events().last().unwrap();
@@ -513,21 +547,10 @@ mod emptied {
     /// with the requests it held; one that keeps enough is not touched.
     #[test]
     fn a_feature_below_the_rules_is_dissolved() {
-        let mut b = Backlog::new(ClusterParams::default()).unwrap();
-        let ask = |id: &str, who: &str, text: &str| {
-            FeedbackItem::new(id).with_title(text).with_customer(who)
-        };
-        b.insert(&ask("r0", "a", "export invoices to csv")).unwrap();
-        b.insert(&ask("r1", "b", "export invoices as csv")).unwrap();
-        b.insert(&ask("r2", "a", "dark mode for the dashboard"))
-            .unwrap();
-        let (feature, other) = (b.items[0].group, b.items[2].group);
+        let (mut b, feature, other) = feature_and_one("a");
         b.dissolve_if_short(feature);
         assert_eq!(b.features().len(), 1, "two customers: kept");
-        let mut buf = Vec::new();
-        b.groups[feature as usize].members.retain(|&m| m != 1);
-        b.move_request(1, feature, other, &mut buf);
-        b.recount_customers(feature);
+        move_one(&mut b, 1, feature, other);
         b.dissolve_if_short(feature);
         assert!(b.features().is_empty());
         let last = b.events().last().unwrap();

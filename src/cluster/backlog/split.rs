@@ -52,7 +52,10 @@ impl Backlog {
         let mut dense = (Vec::new(), Vec::new());
         // The seeds: the request least like the rest, the request least
         // like it (ties by the earlier request).
-        let a = least_by(members, |i| self.member_similarity(whole, i, true));
+        let mut buf = Vec::new();
+        let a = least_by(members, |i| {
+            self.member_similarity(whole, i, true, &mut buf)
+        });
         let b = least_by(members, |i| {
             if i == a {
                 f32::INFINITY
@@ -75,8 +78,8 @@ impl Backlog {
                 return None;
             }
             for (k, &i) in members.iter().enumerate() {
-                let to_first = self.member_similarity(&first, i, !in_second[k]);
-                let to_second = self.member_similarity(&second, i, in_second[k]);
+                let to_first = self.member_similarity(&first, i, !in_second[k], &mut buf);
+                let to_second = self.member_similarity(&second, i, in_second[k], &mut buf);
                 in_second[k] = to_second > to_first;
             }
         }
@@ -127,12 +130,11 @@ impl Backlog {
     }
 
     /// The mean similarity of request `i` to the members of `h` (the others
-    /// when `inside`: `i` is one of them).
-    fn member_similarity(&self, h: &Group, i: u32, inside: bool) -> f32 {
+    /// when `inside`: `i` is one of them). `buf` is a buffer.
+    fn member_similarity(&self, h: &Group, i: u32, inside: bool, buf: &mut Vec<f32>) -> f32 {
         let item = &self.items[i as usize];
-        let mut buf = Vec::new();
         if let Some(p) = &item.dense {
-            p.unpack(&mut buf);
+            p.unpack(buf);
         }
         let q = item.dense.as_ref().map(|p| (buf.as_slice(), p.trust));
         if inside {
@@ -172,20 +174,10 @@ impl Backlog {
         self.groups[g as usize].feature = Some(first_number);
         self.groups[h as usize].feature = Some(second_number);
         let leaving: std::collections::BTreeSet<u32> = second.iter().copied().collect();
-        self.groups[g as usize]
-            .members
-            .retain(|m| !leaving.contains(m));
+        self.take_out(g, |m| leaving.contains(&m));
         let mut dense = Vec::new();
         for &i in second {
-            let item = &self.items[i as usize];
-            let terms = item.terms.clone();
-            let packed = item.dense.clone();
-            if let Some(p) = &packed {
-                p.unpack(&mut dense);
-            }
-            let q = packed.as_ref().map(|p| (dense.as_slice(), p.trust));
-            self.remove_sums(g, &terms, q);
-            self.add_member(h, i, &terms, q);
+            self.shift(i, g, h, &mut dense);
         }
         self.recount_customers(g);
         self.recount_customers(h);
