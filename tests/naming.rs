@@ -117,6 +117,40 @@ fn a_particle_ends_a_name_where_most_members_write_it() {
 }
 
 #[test]
+fn a_name_is_not_cut_short_where_the_members_go_on() {
+    // Every member writes "report stolen credit card": four content words,
+    // one more than a name holds by default. "card" is common to the other
+    // group too, so the cut "report stolen credit" outweighs "stolen credit
+    // card" by its words; it stops where every member goes on, so it is
+    // not taken.
+    let items = vec![
+        item("1", "report stolen credit card", "c1"),
+        item("2", "where to report stolen credit card", "c2"),
+        item("3", "I must report stolen credit card today", "c3"),
+        item("4", "report stolen credit card online", "c4"),
+        item("5", "card payment declined at the shop", "c1"),
+        item("6", "the shop declined my card payment", "c2"),
+        item("7", "card payment at the shop declined again", "c3"),
+        item("8", "card declined in a shop", "c4"),
+    ];
+    let params = ClusterParams::default().semantic_weight(0.0);
+    let c = Clusterer::new(params).unwrap().cluster(&items).unwrap();
+    let f = feature_of(&c, "1");
+    assert_eq!(f.members.len(), 4, "{c:#?}");
+    let last = f.name.rsplit(' ').next().unwrap();
+    assert!(
+        !["report", "stolen", "credit"].contains(&last),
+        "{:?}",
+        f.name
+    );
+    assert!(
+        is_members_phrase(&f.name, &f.members, &items),
+        "{:?}",
+        f.name
+    );
+}
+
+#[test]
 fn a_plural_or_another_order_is_the_same_candidate() {
     // No member writes "card arrived" twice in the same form, but four of
     // five say it in some form: the merged candidate wins over a phrase only

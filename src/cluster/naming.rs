@@ -6,7 +6,10 @@
 //! the members' word order, with at most `label_terms` content words, that
 //! contains one of the group's strongest terms ("anchors"), starts and ends
 //! with a content word (stop words only inside) and does not cross a clause
-//! boundary or punctuation other than `-`, `'`, `/`, `&` and `+`. In scripts
+//! boundary or punctuation other than `-`, `'`, `/`, `&` and `+`. A run
+//! that most of its members go on past with a content word ("apply for a
+//! new" of "apply for a new card") is cut short, and names a group only
+//! when no other run does. In scripts
 //! written without spaces a character counts as half a word, so a CJK name
 //! is a run of up to twice as many characters of the original text.
 //!
@@ -205,6 +208,9 @@ struct Occ {
     tail: u32,
     /// Stop words inside, particles not counted.
     stops: u8,
+    /// A content word follows it directly, no break between: the phrase
+    /// was cut short ("apply for a new" of "apply for a new card").
+    open: bool,
 }
 
 /// A candidate being counted.
@@ -386,7 +392,7 @@ impl<'a> Namer<'a> {
 
     /// Fills `self.toks` with the tokens of the windows that contain an
     /// anchor: those within `max_units` length units of it, no break
-    /// between. No window with an anchor reaches past them,
+    /// between, and the token after them. No window with an anchor reaches past them,
     /// nor does the particle that may end one (it must fit in the units
     /// too), so the other tokens are left out; where two stretches are not
     /// adjacent, the first token of the second breaks (no window spans the
@@ -400,7 +406,13 @@ impl<'a> Namer<'a> {
         let mut next = 0; // the first token not yet taken
         let mut cursor = 0; // into `self.at`
         for k in 0..self.at.len() {
-            let (lo, hi) = self.reach(field, self.at[k].0 as usize, max_units);
+            let (lo, mut hi) = self.reach(field, self.at[k].0 as usize, max_units);
+            // And the token after, unless a break comes first: no window
+            // with an anchor reaches it, but it tells whether one that ends
+            // before it was cut short.
+            if hi + 1 < n && self.flags(field, hi + 1) & BREAKS == 0 {
+                hi += 1;
+            }
             // The anchors come in order and so do their stretches' ends.
             let from = lo.max(next);
             for t in from..=hi {
@@ -590,6 +602,7 @@ impl<'a> Namer<'a> {
                             end: t.end,
                             tail,
                             stops,
+                            open: toks.get(j + 1).is_some_and(|n| n.term != NONE && !n.breaks),
                         });
                     }
                 }
@@ -638,6 +651,9 @@ impl<'a> Namer<'a> {
         }
         ranked[..head].sort_unstable_by(order);
         let mut out: Vec<Choice> = Vec::new();
+        // Candidates cut short in most of their occurrences, in order: taken
+        // only when a group has no other.
+        let mut cut_short: Vec<usize> = Vec::new();
         for k in 0..ranked.len() {
             if out.len() >= KEPT {
                 break;
@@ -650,12 +666,30 @@ impl<'a> Namer<'a> {
             if out.iter().any(|o| o.set == c.set) {
                 continue;
             }
+            if 2 * c.occ.iter().filter(|o| o.open).count() > c.occ.len() {
+                if cut_short.len() < KEPT {
+                    cut_short.push(k);
+                }
+                continue;
+            }
             if let Some(name) = written_form(&c.occ, items) {
                 out.push(Choice {
                     name,
                     set: c.set,
                     score,
                 });
+            }
+        }
+        if out.is_empty() {
+            for k in cut_short {
+                let (score, i) = ranked[k];
+                if let Some(name) = written_form(&cands[i].occ, items) {
+                    out.push(Choice {
+                        name,
+                        set: cands[i].set,
+                        score,
+                    });
+                }
             }
         }
         out

@@ -156,6 +156,7 @@ fn reference_choose(n: &Namer<'_>, items: &[&FeedbackItem]) -> Vec<Choice> {
             .then(a.1.cmp(&b.1))
     });
     let mut out: Vec<Choice> = Vec::new();
+    let mut cut_short = Vec::new();
     for (score, i) in ranked {
         if out.len() >= KEPT {
             break;
@@ -164,12 +165,28 @@ fn reference_choose(n: &Namer<'_>, items: &[&FeedbackItem]) -> Vec<Choice> {
         if out.iter().any(|o| o.set == c.set) {
             continue;
         }
+        // Cut short in most occurrences: only if nothing else names it.
+        if c.occ.iter().filter(|o| o.open).count() * 2 > c.occ.len() {
+            cut_short.push((score, i));
+            continue;
+        }
         if let Some(name) = reference_form(&c.occ, items) {
             out.push(Choice {
                 name,
                 set: c.set,
                 score,
             });
+        }
+    }
+    if out.is_empty() {
+        for (score, i) in cut_short.into_iter().take(KEPT) {
+            if let Some(name) = reference_form(&n.cands[i].occ, items) {
+                out.push(Choice {
+                    name,
+                    set: n.cands[i].set,
+                    score,
+                });
+            }
         }
     }
     out
