@@ -340,6 +340,11 @@ proptest! {
             let base = f.name.split(" (").next().unwrap();
             prop_assert!(is_members_phrase(base, &f.members, &items), "{:?}", f.name);
             let words: Vec<&str> = base.split(' ').collect();
+            // Only a group whose members wrote nothing but stop words has a
+            // name of stop words alone.
+            if words.iter().all(|w| STOP.contains(w)) {
+                continue;
+            }
             prop_assert!(!STOP.contains(&words[0]), "{:?}", f.name);
             prop_assert!(!STOP.contains(words.last().unwrap()), "{:?}", f.name);
         }

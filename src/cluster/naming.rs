@@ -341,9 +341,13 @@ impl<'a> Namer<'a> {
                 self.windows(k as u32, body);
             }
         }
+        let mut choices = self.choose(items);
+        if choices.is_empty() && anchors.is_empty() {
+            choices = written::fallback_choices(items, self.label_terms + 1);
+        }
         Named {
             key_terms: key_terms(counts, &anchors),
-            choices: self.choose(items),
+            choices,
         }
     }
 

@@ -212,7 +212,11 @@ fn reference_name_group(
             n.windows(k as u32, body);
         }
     }
-    (key_terms(counts, &anchors), reference_choose(n, items))
+    let mut choices = reference_choose(n, items);
+    if choices.is_empty() && anchors.is_empty() {
+        choices = super::written::fallback_choices(items, n.label_terms + 1);
+    }
+    (key_terms(counts, &anchors), choices)
 }
 
 /// Words and separators the generated requests are made of: content and
@@ -357,4 +361,33 @@ fn names_of_a_known_group_match_the_reference() {
         "{:?}",
         named.choices
     );
+}
+
+#[test]
+fn a_group_without_a_shared_content_word_is_named_by_its_members_words() {
+    // Greetings and stop words only: no term, so no phrase candidate; the
+    // name is the words most members start with, not an empty string.
+    let texts = [
+        "Hi!",
+        "hello there",
+        "hi",
+        "What do I do?",
+        "the dark mode, please",
+    ];
+    let items: Vec<FeedbackItem> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| FeedbackItem::new(format!("t{i}")).with_body(*t))
+        .collect();
+    let refs: Vec<&FeedbackItem> = items.iter().collect();
+    let corpus = Corpus::build(&refs, 32, false);
+    let all: Vec<u32> = (0..items.len() as u32).collect();
+    let sum = member_sum(&corpus, &all);
+    let named = Namer::new(&corpus, 3).name_group(&refs, &sum);
+    assert!(named.key_terms.is_empty(), "{:?}", named.key_terms);
+    let names: Vec<&str> = named.choices.iter().map(|c| c.name.as_str()).collect();
+    // "hi" twice first; then by the smaller string; stop words at the ends
+    // dropped where a content word remains ("dark mode").
+    assert_eq!(names, ["hi", "dark mode", "hello there", "what do i do"]);
+    assert_eq!(named.name(3), "hi");
 }

@@ -1,9 +1,10 @@
 //! A candidate's written form: how its members wrote it, lower-cased,
 //! white space collapsed.
 
-use super::{NAME_TEXT_BYTES, Occ};
-use crate::cluster::vectors::capped;
+use super::{Choice, KEPT, NAME_TEXT_BYTES, Occ, fin};
+use crate::cluster::vectors::{capped, is_content_term};
 use crate::item::FeedbackItem;
+use crate::text::{Analyzed, Token};
 
 /// A candidate's written form from its occurrences: the form they use
 /// most, each vote divided by one plus the stop words inside the form (a
@@ -123,4 +124,81 @@ fn written_ascii(out: &mut String, s: &str) {
         out[at..].make_ascii_lowercase();
         i = j;
     }
+}
+
+/// Names for a group whose members share no content word ("hi", "hey
+/// what's up", "i meant no"): each member's first words (its title, or its
+/// body when the title is empty) up to the first punctuation that ends a
+/// clause, at most `words` words and `FALLBACK_BYTES` bytes, in written
+/// form, without stop words at either end unless all its words are. The forms most members share first, ties by the smaller
+/// string; at most `KEPT`, each scored far below any phrase with a content
+/// word (its share of the members over 1,000), so that they compete only
+/// with each other in the diversity step.
+pub(super) fn fallback_choices(items: &[&FeedbackItem], words: usize) -> Vec<Choice> {
+    let mut forms: Vec<(String, usize)> = Vec::new();
+    for it in items {
+        let field = if it.title.trim().is_empty() {
+            &it.body
+        } else {
+            &it.title
+        };
+        let form = first_words(capped(field, NAME_TEXT_BYTES), words);
+        if form.is_empty() {
+            continue;
+        }
+        match forms.iter_mut().find(|f| f.0 == form) {
+            Some(f) => f.1 += 1,
+            None => forms.push((form, 1)),
+        }
+    }
+    forms.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let m = items.len().max(1) as f64;
+    forms
+        .into_iter()
+        .take(KEPT)
+        .map(|(name, count)| Choice {
+            // A hash of the text, apart from the content-word sets (which
+            // sum `fin` of term ids).
+            set: fin(name
+                .bytes()
+                .fold(FALLBACK_SEED, |h, b| fin(h ^ u64::from(b)))),
+            name,
+            score: count as f64 / m / 1000.0,
+        })
+        .collect()
+}
+
+/// The longest a fallback name may be, in bytes (cut at a character
+/// boundary).
+const FALLBACK_BYTES: usize = 48;
+
+/// Seeds the hash of a fallback name.
+const FALLBACK_SEED: u64 = 0xFA11_BAC4;
+
+/// The written form of `text`'s first `words` words, up to the first
+/// punctuation that ends a clause, without the stop words at either end
+/// unless every word is one ("hey what's up", "i meant no"), at most
+/// `FALLBACK_BYTES` bytes (cut at a character boundary).
+fn first_words(text: &str, words: usize) -> String {
+    let clause = text
+        .find([',', '.', ';', ':', '!', '?', '\n'])
+        .map_or(text, |end| &text[..end]);
+    let mut buf = Analyzed::default();
+    buf.analyze(clause);
+    let toks = &buf.tokens[..buf.tokens.len().min(words)];
+    let content = |t: &&Token| is_content_term(buf.norm(t));
+    let (Some(first), Some(last)) = (toks.first(), toks.last()) else {
+        return String::new();
+    };
+    let start = toks.iter().find(content).unwrap_or(first).start;
+    let end = toks.iter().rev().find(content).unwrap_or(last).end;
+    let mut span = &clause[start..end];
+    if span.len() > FALLBACK_BYTES {
+        let mut cut = FALLBACK_BYTES;
+        while !span.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        span = &span[..cut];
+    }
+    written(span)
 }
