@@ -358,8 +358,8 @@ fn older_states_are_refused_by_their_version() {
         o.remove("surfaces");
     })
     .unwrap_err();
-    assert!(e.contains("format version 1, expected 4"), "{e}");
-    assert_eq!(BACKLOG_FORMAT_VERSION, 4);
+    assert!(e.contains("format version 1, expected 5"), "{e}");
+    assert_eq!(BACKLOG_FORMAT_VERSION, 5);
     // Version 2 summed another trust per group, version 3 kept no vectors
     // per request (see the constant's docs).
     for old in [2, 3] {
@@ -373,9 +373,25 @@ fn older_states_are_refused_by_their_version() {
         })
         .unwrap_err();
         assert!(
-            e.contains(&format!("format version {old}, expected 4")),
+            e.contains(&format!("format version {old}, expected 5")),
             "{e}"
         );
+    }
+    // Version 4 kept no text: it loads, and its groups are named by their
+    // key terms until requests with text join them.
+    let v4 = saved_with(|v| {
+        v["version"] = 4.into();
+        for it in v["items"].as_array_mut().unwrap() {
+            let o = it.as_object_mut().unwrap();
+            assert!(o.remove("title").is_some());
+            o.remove("body");
+        }
+    })
+    .unwrap();
+    let c = v4.clustering();
+    assert!(!c.features.is_empty(), "{c:#?}");
+    for f in &c.features {
+        assert_eq!(f.name, f.key_terms[..f.key_terms.len().min(3)].join(" "));
     }
     // A request's vectors are checked against the terms and dimensions.
     let e = saved_with(|v| v["items"][0]["terms"] = serde_json::json!([[999999, 0.5]]));

@@ -2,7 +2,7 @@
 //! across the features of a clustering, independent of the input order.
 //! They need no data files.
 
-use feedback_triage::{Assignment, ClusterParams, Clusterer, Clustering, FeedbackItem};
+use feedback_triage::{Assignment, Backlog, ClusterParams, Clusterer, Clustering, FeedbackItem};
 use proptest::prelude::*;
 
 fn item(id: &str, title: &str, customer: &str) -> FeedbackItem {
@@ -75,6 +75,31 @@ fn names_are_phrases_in_the_customers_order() {
             f.name
         );
     }
+}
+
+#[test]
+fn the_living_backlog_names_features_as_the_batch_does() {
+    let items = banking();
+    let mut backlog = Backlog::new(ClusterParams::default()).unwrap();
+    for it in &items {
+        backlog.insert(it).unwrap();
+    }
+    // Saved and loaded: the text that names the groups is kept.
+    let json = serde_json::to_string(&backlog).unwrap();
+    let backlog: Backlog = serde_json::from_str(&json).unwrap();
+    let c = backlog.clustering();
+    let top_up = feature_of(&c, "a1");
+    assert_eq!(top_up.name, "top-up limit", "{c:#?}");
+    for f in &c.features {
+        assert!(
+            is_members_phrase(&f.name, &f.members, &items),
+            "{:?}",
+            f.name
+        );
+    }
+    let names: std::collections::HashSet<&str> =
+        c.features.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names.len(), c.features.len(), "{c:#?}");
 }
 
 #[test]

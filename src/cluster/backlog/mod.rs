@@ -33,11 +33,21 @@ use meaning::{Meaning, Packed, Query};
 
 pub use state::{BacklogError, RequestError};
 
-/// The version of the saved form written by this release; loading another
-/// version fails with [`BacklogError::Version`]. Version 4: each request
-/// keeps its vectors (consolidation moves requests between groups), which
-/// a version 3 state lacks; version 3 summed a trust per group.
-pub const BACKLOG_FORMAT_VERSION: u32 = 4;
+/// The version of the saved form written by this release; loading a
+/// version other than this one or the one before fails with
+/// [`BacklogError::Version`]. Version 5: each request keeps the start of its
+/// title and body (`TEXT_BYTES` each), which names its group by a phrase;
+/// a version 4 state loads, its requests without text (a group none of
+/// whose requests has text is named by its key terms). Version 4: each
+/// request keeps its vectors (consolidation moves requests between
+/// groups), which a version 3 state lacks; version 3 summed a trust per
+/// group.
+pub const BACKLOG_FORMAT_VERSION: u32 = 5;
+
+/// How much of a request's title and of its body the backlog keeps, in
+/// bytes (cut at a character boundary), to name its group: what a request
+/// asks is said early.
+const TEXT_BYTES: usize = 256;
 
 /// A backlog of requests grouped into features, that grows with each request
 /// and keeps its features' ids.
@@ -191,6 +201,10 @@ struct Item {
     terms: Box<[(u32, f32)]>,
     /// Its dense vector and trust, when it has one.
     dense: Option<Packed>,
+    /// The start of its title and of its body (`TEXT_BYTES` each), for
+    /// names.
+    title: Box<str>,
+    body: Box<str>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -411,6 +425,8 @@ impl Backlog {
             group: u32::MAX,
             terms: v.as_slice().into(),
             dense: q.as_ref().map(|q| q.packed.clone()),
+            title: vectors::capped(&item.title, TEXT_BYTES).into(),
+            body: vectors::capped(&item.body, TEXT_BYTES).into(),
         });
         let mut scored = std::mem::take(&mut self.buffers.scored);
         self.score_candidates(&v, q.as_ref(), &mut scored);

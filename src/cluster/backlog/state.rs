@@ -5,8 +5,11 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use super::meaning::{Meaning, Packed};
-use super::{BACKLOG_FORMAT_VERSION, Backlog, Event, Group, Item, Slot, TermMap, meaning_for};
+use super::{
+    BACKLOG_FORMAT_VERSION, Backlog, Event, Group, Item, Slot, TEXT_BYTES, TermMap, meaning_for,
+};
 use crate::cluster::ClusterParams;
+use crate::cluster::vectors::capped;
 use crate::error::{ItemError, ParamsError};
 
 /// Why a [`Backlog`] refused a request or a saved state.
@@ -113,6 +116,11 @@ struct SavedItem {
     /// New in version 4: its packed dense vector.
     #[serde(default)]
     dense: Option<SavedPacked>,
+    /// New in version 5: the start of its title and body.
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: String,
 }
 
 /// A request's packed dense vector: the bytes in base64, so that any serde
@@ -148,7 +156,8 @@ impl TryFrom<Saved> for Backlog {
     type Error = BacklogError;
 
     fn try_from(s: Saved) -> Result<Backlog, BacklogError> {
-        if s.version != BACKLOG_FORMAT_VERSION {
+        // The version before lacks only the requests' text.
+        if s.version != BACKLOG_FORMAT_VERSION && s.version != BACKLOG_FORMAT_VERSION - 1 {
             return Err(BacklogError::Version {
                 found: s.version,
                 expected: BACKLOG_FORMAT_VERSION,
@@ -411,6 +420,8 @@ fn load_item(s: &Saved, it: &SavedItem) -> Result<Item, BacklogError> {
         group: it.group,
         terms: it.terms.as_slice().into(),
         dense,
+        title: capped(&it.title, TEXT_BYTES).into(),
+        body: capped(&it.body, TEXT_BYTES).into(),
     })
 }
 
@@ -617,6 +628,10 @@ struct ItemRef<'a> {
     group: u32,
     terms: &'a [(u32, f32)],
     dense: Option<PackedRef>,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    title: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    body: &'a str,
 }
 
 #[derive(Serialize)]
@@ -657,6 +672,8 @@ impl Serialize for Each<'_, Item> {
                 trust: p.trust,
                 values: base64::encode(&p.values),
             }),
+            title: &it.title,
+            body: &it.body,
         }))
     }
 }

@@ -1,13 +1,12 @@
 //! A [`Backlog`] seen as a batch [`Clustering`], and inserting a batch that
 //! reports every bad request.
 
-use std::collections::BTreeMap;
-
 use super::state::RequestError;
 use super::{Backlog, BacklogError, Group, Placement, distinct};
 use crate::cluster::describe::rank;
 use crate::cluster::ids::group_id;
-use crate::cluster::naming::{KEY_TERMS, terms_name};
+use crate::cluster::naming::{Choice, KEY_TERMS, Namer, terms_name, unique_names};
+use crate::cluster::vectors::{Corpus, Vocab};
 use crate::cluster::{CandidateFeature, ClassMix, Clustering, SpecialCase, SpecialReason};
 use crate::item::FeedbackItem;
 
@@ -16,12 +15,15 @@ impl Backlog {
     /// same way: every request in exactly one `members` list (sorted).
     ///
     /// Features keep their backlog ids (`F1`, `F2`, ...); special cases get
-    /// the batch's ids from their members (`S-` and 8 hex digits). The
-    /// backlog keeps no request text, so: key terms are the group's
-    /// strongest terms (by the sum of its members' weights), each shown as
-    /// the word that first brought it; the name is the first
-    /// `label_terms` of them (features' names numbered when two agree); the
-    /// representative is the earliest member; `class_mix` is empty (count
+    /// the batch's ids from their members (`S-` and 8 hex digits). Key
+    /// terms are the group's strongest terms (by the sum of its members'
+    /// weights), each shown as the word that first brought it; the name is
+    /// a phrase its members wrote, chosen as the batch clusterer chooses
+    /// it, from the start of each request's title and body that the
+    /// backlog keeps (256 bytes each; no two features share a name), or the
+    /// first `label_terms` key terms for a group none of whose requests
+    /// kept text (loaded from a version 4 state); the representative is the
+    /// earliest member; `class_mix` is empty (count
     /// classes from the requests, as [`Triage::report_clustered`] does);
     /// cohesion is the mean hybrid similarity over the member pairs.
     ///
@@ -44,7 +46,9 @@ impl Backlog {
     /// ```
     pub fn clustering(&self) -> Clustering {
         let mut clustering = Clustering::default();
-        let mut names: BTreeMap<String, usize> = BTreeMap::new();
+        let corpus = self.naming_corpus();
+        let mut namer = Namer::new(&corpus, self.params.label_terms);
+        let mut feature_choices: Vec<Vec<Choice>> = Vec::new();
         let mut live: Vec<(u64, &Group)> = self
             .live_groups()
             .map(|g| (g.feature.unwrap_or(u64::MAX), g))
@@ -57,7 +61,11 @@ impl Backlog {
             let mut members = self.member_ids(g);
             members.sort_unstable();
             let key_terms = self.key_terms(g);
-            let mut name = terms_name(&key_terms, self.params.label_terms);
+            let choices = self.phrase_choices(&mut namer, g);
+            let name = choices.first().map_or_else(
+                || terms_name(&key_terms, self.params.label_terms),
+                |c| c.name.clone(),
+            );
             let deal_value: f64 = g
                 .members
                 .iter()
@@ -65,11 +73,7 @@ impl Backlog {
                 .sum();
             match g.feature {
                 Some(n) => {
-                    let seen = names.entry(name.clone()).or_insert(0);
-                    *seen += 1;
-                    if *seen > 1 {
-                        name = format!("{name} ({seen})");
-                    }
+                    feature_choices.push(choices);
                     clustering.features.push(CandidateFeature {
                         id: format!("F{n}"),
                         name,
@@ -101,8 +105,67 @@ impl Backlog {
                 }),
             }
         }
+        unique_names(&mut clustering.features, &feature_choices);
         rank(&mut clustering);
         clustering
+    }
+
+    /// The backlog's terms and counts in the shape the namer reads (no
+    /// vectors: it needs none).
+    fn naming_corpus(&self) -> Corpus {
+        let mut vocab = Vocab::default();
+        for t in &self.terms {
+            vocab.intern(t);
+        }
+        Corpus {
+            n: self.items.len(),
+            vocab,
+            df: self.df.clone(),
+            vectors: Vec::new(),
+            uniform: false,
+        }
+    }
+
+    /// The group's candidate names from its requests' kept text, best
+    /// first (see the naming module); none when no request kept text.
+    fn phrase_choices(&self, namer: &mut Namer<'_>, g: &Group) -> Vec<Choice> {
+        let item = |i: &u32| &self.items[*i as usize];
+        if g.members
+            .iter()
+            .all(|i| item(i).title.is_empty() && item(i).body.is_empty())
+        {
+            return Vec::new();
+        }
+        let mut members = g.members.clone();
+        members.sort_unstable_by(|a, b| item(a).id.cmp(&item(b).id));
+        let items: Vec<FeedbackItem> = members
+            .iter()
+            .map(|i| {
+                let it = item(i);
+                FeedbackItem::new(it.id.clone())
+                    .with_title(&*it.title)
+                    .with_body(&*it.body)
+            })
+            .collect();
+        let refs: Vec<&FeedbackItem> = items.iter().collect();
+        // (term, sum of weights, members using it), by term, summed in
+        // member order as the batch's groups are.
+        let mut pairs: Vec<(u32, f32)> = members
+            .iter()
+            .flat_map(|i| item(i).terms.iter().copied())
+            .collect();
+        pairs.sort_by_key(|p| p.0);
+        let mut sum: Vec<(u32, f64, u32)> = Vec::new();
+        for (t, w) in pairs {
+            match sum.last_mut() {
+                Some(last) if last.0 == t => {
+                    last.1 += f64::from(w);
+                    last.2 += 1;
+                }
+                _ => sum.push((t, f64::from(w), 1)),
+            }
+        }
+        namer.name_group(&refs, &sum).choices
     }
 
     /// The group's strongest terms, as words.
