@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod float;
 pub mod html;
 pub mod output;
 pub mod state;

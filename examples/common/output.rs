@@ -239,11 +239,11 @@ fn name(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
-/// A float as serde_json writes it: zmij's shortest form (as serde_json), `null` when not
-/// finite.
+/// A float as serde_json writes it: zmij's shortest form (as serde_json,
+/// short decimals by a shortcut: [`super::float`]), `null` when not finite.
 fn float(out: &mut Vec<u8>, v: f64) {
     if v.is_finite() {
-        out.extend_from_slice(zmij::Buffer::new().format_finite(v).as_bytes());
+        super::float::write_finite(out, v);
     } else {
         out.extend_from_slice(b"null");
     }
