@@ -6,8 +6,8 @@
 #![allow(dead_code)]
 
 pub mod cli;
-pub mod float;
 pub mod html;
+pub mod json;
 pub mod output;
 pub mod state;
 pub mod stream;

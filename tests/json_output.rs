@@ -2,8 +2,8 @@
 //! zmij, which serde_json writes floats with: the same bytes for every
 //! finite float, taken by the shortcut or not.
 
-#[path = "../examples/common/float.rs"]
-mod float;
+#[path = "../examples/common/json.rs"]
+mod json;
 
 /// What serde_json writes for `v`.
 fn zmij(v: f64) -> String {
@@ -12,7 +12,7 @@ fn zmij(v: f64) -> String {
 
 fn ours(v: f64) -> String {
     let mut out = Vec::new();
-    float::write_finite(&mut out, v);
+    json::write_finite(&mut out, v);
     String::from_utf8(out).unwrap()
 }
 
@@ -74,5 +74,46 @@ fn the_range_ends() {
     ] {
         assert_eq!(ours(v), zmij(v), "{v:e}");
         assert_eq!(ours(-v), zmij(-v), "{:e}", -v);
+    }
+}
+
+proptest::proptest! {
+    /// Names written through a cache (small, so that names share and
+    /// take over slots; each name written several times, in any order) give
+    /// serde_json's strings, escapes included.
+    #[test]
+    fn names_through_the_cache_are_serde_json_strings(
+        names in proptest::collection::vec("[a-z \"\\\\\n\t\u{1}\u{7f}é👍-]{0,20}", 1..40),
+        order in proptest::collection::vec(0usize..1000, 0..200),
+        slots_log2 in 0u32..4,
+    ) {
+        let names: Vec<std::sync::Arc<str>> = names.iter().map(|n| n.as_str().into()).collect();
+        let mut cache = json::NameCache::with_slots(1 << slots_log2);
+        for i in order.iter().chain(&order) {
+            let name = &names[i % names.len()];
+            let mut out = Vec::new();
+            cache.write(&mut out, name);
+            proptest::prop_assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(&**name).unwrap());
+        }
+    }
+}
+
+/// A name freed while another takes its address is not mistaken for it:
+/// the cache holds each name it has seen alive.
+#[test]
+fn a_freed_names_address_is_not_reused_while_cached() {
+    let mut cache = json::NameCache::with_slots(1);
+    for round in 0..100 {
+        let name: std::sync::Arc<str> = if round % 2 == 0 {
+            "plain".into()
+        } else {
+            "with \"quotes\"".into()
+        };
+        let mut out = Vec::new();
+        cache.write(&mut out, &name);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            serde_json::to_string(&*name).unwrap()
+        );
     }
 }
