@@ -83,7 +83,7 @@ proptest::proptest! {
     /// serde_json's strings, escapes included.
     #[test]
     fn names_through_the_cache_are_serde_json_strings(
-        names in proptest::collection::vec("[a-z \"\\\\\n\t\u{1}\u{7f}é👍-]{0,20}", 1..40),
+        names in proptest::collection::vec("[a-z \"\\\\\n\t\u{1}\u{7f}é👍-]{0,60}", 1..40),
         order in proptest::collection::vec(0usize..1000, 0..200),
         slots_log2 in 0u32..4,
     ) {
@@ -115,5 +115,40 @@ fn a_freed_names_address_is_not_reused_while_cached() {
             String::from_utf8(out).unwrap(),
             serde_json::to_string(&*name).unwrap()
         );
+    }
+}
+
+proptest::proptest! {
+    /// Integers as itoa writes them, of every length.
+    #[test]
+    fn integers_are_written_as_itoa_writes_them(v in proptest::prelude::any::<u64>(), digits in 1u32..20) {
+        let v = v % 10u64.pow(digits);
+        let mut out = Vec::new();
+        json::write_integer(&mut out, v);
+        let mut itoa = itoa::Buffer::new();
+        proptest::prop_assert_eq!(String::from_utf8(out).unwrap(), itoa.format(v));
+    }
+}
+
+/// The ends of the eight-digit path.
+#[test]
+fn integer_edges() {
+    for v in [
+        0,
+        9,
+        10,
+        99,
+        100,
+        101,
+        1000,
+        9999,
+        10_000,
+        99_999_999,
+        100_000_000,
+        u64::MAX,
+    ] {
+        let mut out = b"x".to_vec();
+        json::write_integer(&mut out, v);
+        assert_eq!(String::from_utf8(out).unwrap(), format!("x{v}"));
     }
 }

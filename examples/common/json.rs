@@ -94,8 +94,44 @@ fn short_decimal(out: &mut Vec<u8>, v: f64) -> bool {
         buf[len..len + 8].copy_from_slice(&d);
         len += digits;
     }
-    out.extend_from_slice(&buf[..len]);
+    append_short(out, &buf, len);
     true
+}
+
+/// Appends `buf[..len]` as a copy of all of `buf` (a fixed size: a few
+/// moves, where a copy of a length known only at run time is a call to
+/// memcpy, costly for a few bytes), then drops the bytes past `len`.
+#[inline(always)]
+pub fn append_short<const N: usize>(out: &mut Vec<u8>, buf: &[u8; N], len: usize) {
+    debug_assert!(len <= N);
+    out.extend_from_slice(buf);
+    out.truncate(out.len() - (N - len.min(N)));
+}
+
+/// Appends `v` in decimal as itoa (and serde_json) writes it.
+#[inline]
+pub fn write_integer(out: &mut Vec<u8>, v: u64) {
+    match v {
+        0..10 => out.push(b'0' + v as u8),
+        10..100 => out.extend_from_slice(pair(v)),
+        100..100_000_000 => {
+            // Eight digits from four pairs, then the leading zeros dropped.
+            let mut d = [0u8; 8];
+            let (hi, lo) = (v / 10_000, v % 10_000);
+            d[..2].copy_from_slice(pair(hi / 100));
+            d[2..4].copy_from_slice(pair(hi % 100));
+            d[4..6].copy_from_slice(pair(lo / 100));
+            d[6..].copy_from_slice(pair(lo % 100));
+            // Leading '0's are the low bytes that are zero once each '0' is
+            // made zero (there are at most five: v >= 100).
+            let w = u64::from_le_bytes(d) ^ u64::from_le_bytes(*b"00000000");
+            let skip = (w.trailing_zeros() / 8) as usize;
+            let mut buf = [0u8; 8];
+            buf[..8 - skip].copy_from_slice(&d[skip..]);
+            append_short(out, &buf, 8 - skip);
+        }
+        _ => out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes()),
+    }
 }
 
 /// The two digits of `n` (below 100).
@@ -119,9 +155,21 @@ fn pair(n: u64) -> &'static [u8] {
 /// that its allocation cannot be freed and another name take its address
 /// while the slot holds it: the same address in a slot is the same string.
 pub struct NameCache {
-    /// By the address's hash: the name, and whether it needs no escaping.
-    slots: Vec<Option<(Arc<str>, bool)>>,
+    /// By the address's hash: the name, and its JSON string when it is
+    /// short and needs no escaping.
+    slots: Vec<Option<(Arc<str>, Option<Quoted>)>>,
 }
+
+/// A name's JSON string (quotes included) in [`QUOTED`] bytes, padded.
+#[derive(Clone)]
+struct Quoted {
+    bytes: [u8; QUOTED],
+    len: u8,
+}
+
+/// The longest JSON string a [`NameCache`] keeps (a name of up to 46
+/// bytes: every rule id and phrase of the embedded policy but a few).
+const QUOTED: usize = 48;
 
 impl Default for NameCache {
     fn default() -> Self {
@@ -129,7 +177,7 @@ impl Default for NameCache {
     }
 }
 
-/// Slots of a [`NameCache`] (a power of two): 48 KB.
+/// Slots of a [`NameCache`] (a power of two).
 const NAME_SLOTS: usize = 2048;
 
 impl NameCache {
@@ -149,22 +197,32 @@ impl NameCache {
         let slot = (address >> 3).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32;
         let mask = self.slots.len() - 1;
         let slot = &mut self.slots[slot & mask];
-        let plain = match slot {
-            Some((cached, plain)) if Arc::ptr_eq(cached, name) => *plain,
-            _ => {
-                let plain = !name.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\');
-                *slot = Some((name.clone(), plain));
-                plain
-            }
+        let quoted = match slot {
+            Some((cached, quoted)) if Arc::ptr_eq(cached, name) => quoted,
+            _ => &mut slot.insert((name.clone(), Quoted::of(name))).1,
         };
-        if plain {
-            out.reserve(name.len() + 2);
-            out.push(b'"');
-            out.extend_from_slice(name.as_bytes());
-            out.push(b'"');
-        } else {
-            string(out, name);
+        match quoted {
+            Some(q) => append_short(out, &q.bytes, usize::from(q.len)),
+            None => string(out, name),
         }
+    }
+}
+
+impl Quoted {
+    /// `name` quoted, when it is short enough and needs no escaping.
+    fn of(name: &str) -> Option<Quoted> {
+        let plain = !name.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\');
+        if !plain || name.len() + 2 > QUOTED {
+            return None;
+        }
+        let mut bytes = [0u8; QUOTED];
+        bytes[0] = b'"';
+        bytes[1..=name.len()].copy_from_slice(name.as_bytes());
+        bytes[name.len() + 1] = b'"';
+        Some(Quoted {
+            bytes,
+            len: (name.len() + 2) as u8,
+        })
     }
 }
 

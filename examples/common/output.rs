@@ -252,14 +252,10 @@ fn float(out: &mut Vec<u8>, v: f64) {
     }
 }
 
-/// An integer as serde_json writes it (itoa), the one- and two-digit ones
-/// (most spans' ends in short texts) without a call to memcpy.
+/// An integer as serde_json writes it (itoa), up to eight digits without
+/// a call to memcpy ([`super::json::write_integer`]).
 fn integer(out: &mut Vec<u8>, v: usize) {
-    match v {
-        0..10 => out.push(b'0' + v as u8),
-        10..100 => out.extend_from_slice(&[b'0' + (v / 10) as u8, b'0' + (v % 10) as u8]),
-        _ => out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes()),
-    }
+    super::json::write_integer(out, v as u64);
 }
 
 /// Escapes a cell for a Markdown table: `|` and line breaks.
