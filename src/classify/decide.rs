@@ -573,6 +573,7 @@ struct Visits<'a> {
 impl<'a> Iterator for Visits<'a> {
     type Item = Visit<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<Visit<'a>> {
         // The least of the three next rules (usize::MAX when none).
         let next_hit = self
