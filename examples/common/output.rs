@@ -211,9 +211,15 @@ fn evidence(out: &mut Vec<u8>, names: &mut NameCache, e: &Evidence) -> serde_jso
 
 /// `{"class":…,"contribution":…` of a piece of evidence.
 fn head(out: &mut Vec<u8>, e: &Evidence) {
-    out.extend_from_slice(b"{\"class\":");
-    class_name(out, e.class);
-    out.extend_from_slice(b",\"contribution\":");
+    // One constant per class, for the three pieces.
+    let head: &[u8] = match e.class {
+        Class::Necessity => b"{\"class\":\"necessity\",\"contribution\":",
+        Class::Opportunistic => b"{\"class\":\"opportunistic\",\"contribution\":",
+        Class::FaultCorrection => b"{\"class\":\"fault_correction\",\"contribution\":",
+        Class::MarketDriven => b"{\"class\":\"market_driven\",\"contribution\":",
+        Class::Responsiveness => b"{\"class\":\"responsiveness\",\"contribution\":",
+    };
+    out.extend_from_slice(head);
     float(out, e.contribution);
 }
 
