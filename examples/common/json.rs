@@ -125,10 +125,11 @@ pub fn write_integer(out: &mut Vec<u8>, v: u64) {
             // Leading '0's are the low bytes that are zero once each '0' is
             // made zero (there are at most five: v >= 100).
             let w = u64::from_le_bytes(d) ^ u64::from_le_bytes(*b"00000000");
-            let skip = (w.trailing_zeros() / 8) as usize;
-            let mut buf = [0u8; 8];
-            buf[..8 - skip].copy_from_slice(&d[skip..]);
-            append_short(out, &buf, 8 - skip);
+            let skip = w.trailing_zeros() / 8;
+            // The digits moved to the front by a shift (not a copy of a
+            // length known only at run time).
+            let digits = (u64::from_le_bytes(d) >> (8 * skip)).to_le_bytes();
+            append_short(out, &digits, 8 - skip as usize);
         }
         _ => out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes()),
     }

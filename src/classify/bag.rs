@@ -128,8 +128,15 @@ impl Top {
         // Hits come in text order: an equal value found later ranks after.
         let at = self.top[..n].partition_point(|t| t.0 >= value);
         if at < SHOWN {
-            let end = n.min(SHOWN - 1);
-            self.top.copy_within(at..end, at + 1);
+            // The entries from `at` move down one (the last falls off), in
+            // a loop of fixed length: a copy of a length known only at run
+            // time would be a call to memmove.
+            let old = self.top;
+            for j in 1..SHOWN {
+                if j > at {
+                    self.top[j] = old[j - 1];
+                }
+            }
             self.top[at] = (value, hit, cell);
             self.n = (n + 1).min(SHOWN) as u8;
         }
