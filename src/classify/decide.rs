@@ -156,7 +156,7 @@ impl Compiled {
         {
             self.expand_bag(&mut evidence, shown, s)
         } else {
-            evidence.drain(..).collect()
+            moved_out(&mut evidence)
         };
         // The buffer is kept for the thread's next call, unless a huge
         // request grew it.
@@ -519,6 +519,13 @@ impl Compiled {
             }
         }
     }
+}
+
+/// The entries of `buffer` in a vector of their own, allocated at their
+/// number; the buffer is left empty with its capacity, for the next call.
+#[allow(clippy::drain_collect)] // `mem::take` would hand out the buffer itself
+fn moved_out(buffer: &mut Vec<Evidence>) -> Vec<Evidence> {
+    buffer.drain(..).collect()
 }
 
 /// The most evidence entries whose buffer a thread keeps between calls
