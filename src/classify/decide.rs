@@ -147,9 +147,24 @@ impl Compiled {
         let matched =
             decisive.contains(&true) || (best > 0.0 && best >= self.policy.settings.min_score);
         let mut result = self.verdict(scores, decisive, Vec::new(), matched);
-        let shown = shown_classes(&result, also);
-        let mut evidence = evidence;
-        result.evidence = if expand
+        result.evidence = self.final_evidence(evidence, &result, also, s, expand);
+        result
+    }
+
+    /// The result's evidence, in a vector of its own: `evidence` (the
+    /// thread's buffer, which goes back to `s` unless a huge request grew
+    /// it) with the bag rules of the classes `result` shows (and `also`)
+    /// listing their strongest keywords when `expand`.
+    fn final_evidence(
+        &self,
+        mut evidence: Vec<Evidence>,
+        result: &Classification,
+        also: Option<Class>,
+        s: &mut Scratch,
+        expand: bool,
+    ) -> Vec<Evidence> {
+        let shown = shown_classes(result, also);
+        let out = if expand
             && s.deferred
                 .iter()
                 .any(|&(_, r)| shown[self.facts.rules[r as usize].class.index()])
@@ -158,12 +173,10 @@ impl Compiled {
         } else {
             moved_out(&mut evidence)
         };
-        // The buffer is kept for the thread's next call, unless a huge
-        // request grew it.
         if evidence.capacity() <= EVIDENCE_KEPT {
             s.evidence = evidence;
         }
-        result
+        out
     }
 
     /// Adds one rule's evidence to `tally`, and its score when it fires: an
