@@ -33,7 +33,7 @@ use feedback_triage::{
 };
 
 use common::cli::{self, Fatal};
-use common::output::{OutputFormat, markdown_cell, write_classify_line};
+use common::output::{NameCache, OutputFormat, markdown_cell, write_classify_line};
 use common::stream::{Items, Record};
 
 /// Items per chunk with `--threads`: read, classified in parallel, then
@@ -207,6 +207,8 @@ struct Writer<W: Write> {
     /// (each byte copied once, not once into this buffer and again into
     /// the `BufWriter`'s).
     json: Vec<u8>,
+    /// The evidence's names, each checked for escapes once.
+    names: NameCache,
 }
 
 /// The JSON lines' block size: the `BufWriter`'s capacity.
@@ -276,6 +278,7 @@ impl<W: Write> Writer<W> {
             format,
             counts: [0; 6],
             json: Vec::with_capacity(2 * JSON_BLOCK),
+            names: NameCache::default(),
         })
     }
 
@@ -352,7 +355,7 @@ impl<W: Write> Writer<W> {
                 why_text.map_or(String::new(), |t| format!(" {} |", markdown_cell(&t)))
             )?,
             _ => {
-                write_classify_line(&mut self.json, &item.id, c, why)?;
+                write_classify_line(&mut self.json, &mut self.names, &item.id, c, why)?;
                 if self.json.len() >= JSON_BLOCK {
                     out.write_all(&self.json)?;
                     self.json.clear();

@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod html;
+pub mod json;
 pub mod output;
 pub mod state;
 pub mod stream;

@@ -9,6 +9,8 @@
 
 use std::ops::Range;
 
+pub use super::json::{NameCache, string};
+
 use feedback_triage::{
     Band, Class, Classification, Evidence, EvidenceKind, Outcome, TextField, WhyNot,
 };
@@ -47,6 +49,7 @@ pub fn refuse_html(tool: &str, format: OutputFormat) -> Result<(), super::cli::F
 /// `classify --why-not`) goes last, as `why_not`, through serde_json.
 pub fn write_classify_line(
     out: &mut Vec<u8>,
+    names: &mut NameCache,
     id: &str,
     c: &Classification,
     why: Option<&WhyNot>,
@@ -73,7 +76,7 @@ pub fn write_classify_line(
         if i > 0 {
             out.push(b',');
         }
-        evidence(out, e)?;
+        evidence(out, names, e)?;
     }
     out.extend_from_slice(b"],\"id\":");
     string(out, id);
@@ -132,7 +135,7 @@ fn class_name(out: &mut Vec<u8>, class: Class) {
 /// One piece of evidence, its keys in alphabetical order (`class`,
 /// `contribution`, `count`, `cue`, `description`, `field`, `kind`,
 /// `phrase`, `rule`, `span`).
-fn evidence(out: &mut Vec<u8>, e: &Evidence) -> serde_json::Result<()> {
+fn evidence(out: &mut Vec<u8>, names: &mut NameCache, e: &Evidence) -> serde_json::Result<()> {
     // For a kind with a phrase: its `,"kind":…,"phrase":` bytes.
     let (kind, phrase, field, span, cue) = match &e.kind {
         EvidenceKind::Keyword {
@@ -174,14 +177,14 @@ fn evidence(out: &mut Vec<u8>, e: &Evidence) -> serde_json::Result<()> {
             out.extend_from_slice(b",\"count\":");
             integer(out, *count);
             out.extend_from_slice(b",\"kind\":\"other_keywords\"");
-            return tail(out, e);
+            return tail(out, names, e);
         }
         EvidenceKind::Condition { description } => {
             head(out, e);
             out.extend_from_slice(b",\"description\":");
-            string(out, description);
+            names.write(out, description);
             out.extend_from_slice(b",\"kind\":\"condition\"");
-            return tail(out, e);
+            return tail(out, names, e);
         }
         // A kind added to the library later: its keys sorted the slow way
         // (a `serde_json::Value`'s map is sorted by key).
@@ -197,9 +200,9 @@ fn evidence(out: &mut Vec<u8>, e: &Evidence) -> serde_json::Result<()> {
         TextField::Body => out.extend_from_slice(b",\"field\":\"body\""),
     }
     out.extend_from_slice(kind);
-    string(out, phrase);
+    names.write(out, phrase);
     out.extend_from_slice(b",\"rule\":");
-    string(out, &e.rule);
+    names.write(out, &e.rule);
     out.extend_from_slice(b",\"span\":");
     range(out, span);
     out.push(b'}');
@@ -208,16 +211,42 @@ fn evidence(out: &mut Vec<u8>, e: &Evidence) -> serde_json::Result<()> {
 
 /// `{"class":…,"contribution":…` of a piece of evidence.
 fn head(out: &mut Vec<u8>, e: &Evidence) {
-    out.extend_from_slice(b"{\"class\":");
-    class_name(out, e.class);
-    out.extend_from_slice(b",\"contribution\":");
+    // One constant per class for the three pieces, padded to one size so
+    // that it is copied without a call to memcpy.
+    static HEADS: [([u8; 48], usize); 5] = [
+        pad(b"{\"class\":\"necessity\",\"contribution\":"),
+        pad(b"{\"class\":\"opportunistic\",\"contribution\":"),
+        pad(b"{\"class\":\"fault_correction\",\"contribution\":"),
+        pad(b"{\"class\":\"market_driven\",\"contribution\":"),
+        pad(b"{\"class\":\"responsiveness\",\"contribution\":"),
+    ];
+    let i = match e.class {
+        Class::Necessity => 0,
+        Class::Opportunistic => 1,
+        Class::FaultCorrection => 2,
+        Class::MarketDriven => 3,
+        Class::Responsiveness => 4,
+    };
+    let (bytes, len) = &HEADS[i];
+    super::json::append_short(out, bytes, *len);
     float(out, e.contribution);
 }
 
+/// `s` padded with zeros to 48 bytes, and its length.
+const fn pad<const N: usize>(s: &[u8; N]) -> ([u8; 48], usize) {
+    let mut padded = [0u8; 48];
+    let mut i = 0;
+    while i < N {
+        padded[i] = s[i];
+        i += 1;
+    }
+    (padded, N)
+}
+
 /// `,"rule":…}` of a piece of evidence without a phrase.
-fn tail(out: &mut Vec<u8>, e: &Evidence) -> serde_json::Result<()> {
+fn tail(out: &mut Vec<u8>, names: &mut NameCache, e: &Evidence) -> serde_json::Result<()> {
     out.extend_from_slice(b",\"rule\":");
-    string(out, &e.rule);
+    names.write(out, &e.rule);
     out.push(b'}');
     Ok(())
 }
@@ -239,102 +268,20 @@ fn name(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
-/// A float as serde_json writes it: zmij's shortest form (as serde_json), `null` when not
-/// finite.
+/// A float as serde_json writes it: zmij's shortest form (as serde_json,
+/// short decimals by a shortcut: [`super::json`]), `null` when not finite.
 fn float(out: &mut Vec<u8>, v: f64) {
     if v.is_finite() {
-        out.extend_from_slice(zmij::Buffer::new().format_finite(v).as_bytes());
+        super::json::write_finite(out, v);
     } else {
         out.extend_from_slice(b"null");
     }
 }
 
-/// An integer as serde_json writes it (itoa), the one- and two-digit ones
-/// (most spans' ends in short texts) without a call to memcpy.
+/// An integer as serde_json writes it (itoa), up to eight digits without
+/// a call to memcpy ([`super::json::write_integer`]).
 fn integer(out: &mut Vec<u8>, v: usize) {
-    match v {
-        0..10 => out.push(b'0' + v as u8),
-        10..100 => out.extend_from_slice(&[b'0' + (v / 10) as u8, b'0' + (v % 10) as u8]),
-        _ => out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes()),
-    }
-}
-
-/// A JSON string as serde_json escapes it: `"` and `\\` with a backslash,
-/// the control characters below U+0020 as `\b`, `\t`, `\n`, `\f`, `\r` or
-/// `\u00xx` (lowercase hex); everything else, U+007F and non-ASCII
-/// included, as it is.
-pub fn string(out: &mut Vec<u8>, s: &str) {
-    let bytes = s.as_bytes();
-    out.reserve(bytes.len() + 2);
-    out.push(b'"');
-    let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        // Eight bytes at a time while none needs escaping (most strings:
-        // rule ids, phrases, ids), then the last eight (overlapping).
-        while let Some(chunk) = bytes.get(i..i + 8) {
-            if needs_escape(word(chunk)) {
-                break;
-            }
-            i += 8;
-        }
-        let end = (i + 8).min(bytes.len());
-        if end - i < 8 && bytes.len() >= 8 && !needs_escape(word(&bytes[bytes.len() - 8..])) {
-            break;
-        }
-        // An escape among bytes[i..end] (or a short string's bytes).
-        for at in i..end {
-            let b = bytes[at];
-            if b >= 0x20 && b != b'"' && b != b'\\' {
-                continue;
-            }
-            out.extend_from_slice(&bytes[start..at]);
-            start = at + 1;
-            escape(out, b);
-        }
-        i = end;
-    }
-    out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
-}
-
-/// Eight bytes as one word.
-fn word(chunk: &[u8]) -> u64 {
-    let mut w = [0u8; 8];
-    w.copy_from_slice(&chunk[..8]);
-    u64::from_le_bytes(w)
-}
-
-/// A byte that needs escaping, escaped as serde_json does.
-fn escape(out: &mut Vec<u8>, b: u8) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    match b {
-        b'"' => out.extend_from_slice(b"\\\""),
-        b'\\' => out.extend_from_slice(b"\\\\"),
-        0x08 => out.extend_from_slice(b"\\b"),
-        b'\t' => out.extend_from_slice(b"\\t"),
-        b'\n' => out.extend_from_slice(b"\\n"),
-        0x0c => out.extend_from_slice(b"\\f"),
-        b'\r' => out.extend_from_slice(b"\\r"),
-        _ => out.extend_from_slice(&[
-            b'\\',
-            b'u',
-            b'0',
-            b'0',
-            HEX[(b >> 4) as usize],
-            HEX[(b & 0xf) as usize],
-        ]),
-    }
-}
-
-/// Whether any of eight bytes is below 0x20, `"` or `\\` (the classic
-/// "has a zero byte" test: exact as a yes or no).
-fn needs_escape(w: u64) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
-    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
-    (control | zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\')))) != 0
+    super::json::write_integer(out, v as u64);
 }
 
 /// Escapes a cell for a Markdown table: `|` and line breaks.

@@ -120,11 +120,23 @@ impl Top {
     #[inline]
     fn add(&mut self, value: f64, hit: u32, cell: u32) {
         let n = usize::from(self.n);
+        // Full, and no better than the last: the search below would find
+        // no place either (most keywords, once the five are found).
+        if n == SHOWN && self.top[SHOWN - 1].0 >= value {
+            return;
+        }
         // Hits come in text order: an equal value found later ranks after.
         let at = self.top[..n].partition_point(|t| t.0 >= value);
         if at < SHOWN {
-            let end = n.min(SHOWN - 1);
-            self.top.copy_within(at..end, at + 1);
+            // The entries from `at` move down one (the last falls off), in
+            // a loop of fixed length: a copy of a length known only at run
+            // time would be a call to memmove.
+            let old = self.top;
+            for j in 1..SHOWN {
+                if j > at {
+                    self.top[j] = old[j - 1];
+                }
+            }
             self.top[at] = (value, hit, cell);
             self.n = (n + 1).min(SHOWN) as u8;
         }
@@ -226,5 +238,33 @@ pub(super) fn best_field(seen: u8, field: Scope, title_weight: f64) -> Option<(f
         (true, true) | (false, true) => Some((1.0, TextField::Body)),
         (true, false) => Some((title_weight, TextField::Title)),
         (false, false) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// A rule's strongest keywords are the first five of its keywords
+        /// sorted by value, best first, an equal value found later ranking
+        /// after (a stable sort), however many are added.
+        #[test]
+        fn top_keeps_the_five_best_in_order(
+            values in proptest::collection::vec(0u8..12, 0..40),
+        ) {
+            let mut top = Top::default();
+            for (i, &v) in values.iter().enumerate() {
+                top.add(f64::from(v) / 4.0, i as u32, 0);
+            }
+            let mut plain: Vec<(f64, u32, u32)> = values
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| (f64::from(v) / 4.0, i as u32, 0))
+                .collect();
+            plain.sort_by(|a, b| b.0.total_cmp(&a.0));
+            plain.truncate(SHOWN);
+            proptest::prop_assert_eq!(top.shown(), &plain[..]);
+        }
     }
 }

@@ -90,6 +90,8 @@ impl Compiled {
     ) -> Classification {
         s.deferred.clear();
         s.unmet.clear();
+        let mut evidence = std::mem::take(&mut s.evidence);
+        evidence.clear();
         let Scratch {
             hits,
             acc,
@@ -108,8 +110,9 @@ impl Compiled {
             scores: ClassScores::default(),
             decisive: [false; Class::ALL.len()],
             evidenced: [0.0; Class::ALL.len()],
-            // Room for every entry but a conditional rule's description.
-            evidence: Vec::with_capacity(hits.len() + touched.len() + self.keywordless.len()),
+            // Built in the thread's buffer, then moved into a vector of
+            // the result's own, allocated once at (about) its final size.
+            evidence,
         };
         let visits = Visits {
             hits,
@@ -143,16 +146,37 @@ impl Compiled {
         // A decisive rule always makes a match.
         let matched =
             decisive.contains(&true) || (best > 0.0 && best >= self.policy.settings.min_score);
-        let mut result = self.verdict(scores, decisive, evidence, matched);
-        let shown = shown_classes(&result, also);
-        if expand
+        let mut result = self.verdict(scores, decisive, Vec::new(), matched);
+        result.evidence = self.final_evidence(evidence, &result, also, s, expand);
+        result
+    }
+
+    /// The result's evidence, in a vector of its own: `evidence` (the
+    /// thread's buffer, which goes back to `s` unless a huge request grew
+    /// it) with the bag rules of the classes `result` shows (and `also`)
+    /// listing their strongest keywords when `expand`.
+    fn final_evidence(
+        &self,
+        mut evidence: Vec<Evidence>,
+        result: &Classification,
+        also: Option<Class>,
+        s: &mut Scratch,
+        expand: bool,
+    ) -> Vec<Evidence> {
+        let shown = shown_classes(result, also);
+        let out = if expand
             && s.deferred
                 .iter()
                 .any(|&(_, r)| shown[self.facts.rules[r as usize].class.index()])
         {
-            result.evidence = self.expand_bag(std::mem::take(&mut result.evidence), shown, s);
+            self.expand_bag(&mut evidence, shown, s)
+        } else {
+            moved_out(&mut evidence)
+        };
+        if evidence.capacity() <= EVIDENCE_KEPT {
+            s.evidence = evidence;
         }
-        result
+        out
     }
 
     /// Adds one rule's evidence to `tally`, and its score when it fires: an
@@ -307,12 +331,13 @@ impl Compiled {
         total
     }
 
-    /// The evidence with the bag rules of the classes `shown` listing their
-    /// strongest keywords, then the rest in one entry; the other bag rules
-    /// stay one entry each.
+    /// The evidence (taken out of `evidence`, which is left empty) with
+    /// the bag rules of the classes `shown` listing their strongest
+    /// keywords, then the rest in one entry; the other bag rules stay one
+    /// entry each.
     fn expand_bag(
         &self,
-        evidence: Vec<Evidence>,
+        evidence: &mut Vec<Evidence>,
         shown: [bool; Class::ALL.len()],
         s: &mut Scratch,
     ) -> Vec<Evidence> {
@@ -345,7 +370,7 @@ impl Compiled {
         );
         let mut out = Vec::with_capacity(evidence.len() + tops.len() * bag::SHOWN);
         let mut next = deferred.iter().copied().peekable();
-        for (i, e) in evidence.into_iter().enumerate() {
+        for (i, e) in evidence.drain(..).enumerate() {
             let Some(&(_, r)) = next.peek().filter(|d| d.0 == i) else {
                 out.push(e);
                 continue;
@@ -509,6 +534,17 @@ impl Compiled {
     }
 }
 
+/// The entries of `buffer` in a vector of their own, allocated at their
+/// number; the buffer is left empty with its capacity, for the next call.
+#[allow(clippy::drain_collect)] // `mem::take` would hand out the buffer itself
+fn moved_out(buffer: &mut Vec<Evidence>) -> Vec<Evidence> {
+    buffer.drain(..).collect()
+}
+
+/// The most evidence entries whose buffer a thread keeps between calls
+/// (about 90 KB).
+const EVIDENCE_KEPT: usize = 1024;
+
 /// What the rules that fired add up to, as [`Compiled::decide`] visits
 /// them.
 struct Tally {
@@ -557,6 +593,7 @@ struct Visits<'a> {
 impl<'a> Iterator for Visits<'a> {
     type Item = Visit<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<Visit<'a>> {
         // The least of the three next rules (usize::MAX when none).
         let next_hit = self

@@ -162,6 +162,9 @@ struct Scratch {
     /// The positions in `terms` at which a phrase may start, and whether
     /// one of two or more words may (else only a one-word phrase does).
     starts: Vec<(u32, bool)>,
+    /// The evidence of the call being decided, before it moves into the
+    /// result: empty between calls, its capacity kept.
+    evidence: Vec<Evidence>,
     /// (keyword index, value, evidence index) of the keywords counted so far
     /// for the rule being decided.
     best: Vec<(u32, f64, usize)>,
