@@ -42,10 +42,18 @@ pub(super) fn describe(
 /// Sum of the member vectors, summed in member order: (term, sum, members
 /// with the term), by term.
 pub(super) fn member_sum(corpus: &Corpus, members: &[u32]) -> Vec<(u32, f64, u32)> {
-    let mut pairs: Vec<(u32, f32)> = members
-        .iter()
-        .flat_map(|&i| corpus.vectors[i as usize].iter().copied())
-        .collect();
+    sum_by_term(
+        members
+            .iter()
+            .flat_map(|&i| corpus.vectors[i as usize].iter().copied())
+            .collect(),
+    )
+}
+
+/// The `(term, weight)` entries of some members' vectors, given member by
+/// member, summed per term: (term, sum, entries), by term, each sum taken
+/// in member order.
+pub(crate) fn sum_by_term(mut pairs: Vec<(u32, f32)>) -> Vec<(u32, f64, u32)> {
     pairs.sort_by_key(|p| p.0); // stable: member order within a term
     let mut sum: Vec<(u32, f64, u32)> = Vec::new(); // (term, sum, members)
     for (t, w) in pairs {

@@ -3,7 +3,7 @@
 
 use super::state::RequestError;
 use super::{Backlog, BacklogError, Group, Placement, distinct};
-use crate::cluster::describe::rank;
+use crate::cluster::describe::{rank, sum_by_term};
 use crate::cluster::ids::group_id;
 use crate::cluster::naming::{Choice, KEY_TERMS, Namer, terms_name, unique_names};
 use crate::cluster::vectors::{Corpus, Vocab};
@@ -148,23 +148,13 @@ impl Backlog {
             })
             .collect();
         let refs: Vec<&FeedbackItem> = items.iter().collect();
-        // (term, sum of weights, members using it), by term, summed in
-        // member order as the batch's groups are.
-        let mut pairs: Vec<(u32, f32)> = members
-            .iter()
-            .flat_map(|i| item(i).terms.iter().copied())
-            .collect();
-        pairs.sort_by_key(|p| p.0);
-        let mut sum: Vec<(u32, f64, u32)> = Vec::new();
-        for (t, w) in pairs {
-            match sum.last_mut() {
-                Some(last) if last.0 == t => {
-                    last.1 += f64::from(w);
-                    last.2 += 1;
-                }
-                _ => sum.push((t, f64::from(w), 1)),
-            }
-        }
+        // Summed in member order, as the batch's groups are.
+        let sum = sum_by_term(
+            members
+                .iter()
+                .flat_map(|i| item(i).terms.iter().copied())
+                .collect(),
+        );
         namer.name_group(&refs, &sum).choices
     }
 
