@@ -78,7 +78,7 @@ fn names_are_phrases_in_the_customers_order() {
 }
 
 #[test]
-fn the_living_backlog_names_features_as_the_batch_does() {
+fn the_living_backlog_names_features_by_phrases_after_a_save_and_load() {
     let items = banking();
     let mut backlog = Backlog::new(ClusterParams::default()).unwrap();
     for it in &items {
@@ -235,6 +235,7 @@ fn cjk_names_are_runs_of_the_original_text() {
         item("3", "导出报表功能什么时候上线", "c3"),
         item("4", "ダークモードに対応してほしい", "c1"),
         item("5", "ダークモードが欲しいです", "c2"),
+        item("6", "ダークモード機能を追加して", "c3"),
     ];
     let c = Clusterer::default().cluster(&items).unwrap();
     assert!(!c.features.is_empty(), "{c:#?}");
@@ -249,6 +250,9 @@ fn cjk_names_are_runs_of_the_original_text() {
         );
     }
     assert!(feature_of(&c, "1").name.contains("导出报表"), "{c:#?}");
+    // Characters follow each other without a break: a run is not "cut
+    // short" because another character comes next.
+    assert!(feature_of(&c, "4").name.contains("ダークモード"), "{c:#?}");
 }
 
 #[test]
@@ -263,11 +267,23 @@ fn odd_text_gets_a_name_or_none_without_panicking() {
         item("6", "!!! ??? ...", "c6"),
         item("7", "!!! ??? ...", "c7"),
         item("8", "export, invoices", "c8"),
+        item("9", "what\u{7}is this", "c9"),
+        item("10", "why\u{0}not", "c9"),
+        item("11", "👍", "c9"),
+        item("12", "...thanks", "c9"),
     ];
     let c = Clusterer::default().cluster(&items).unwrap();
-    for f in &c.features {
-        assert!(f.name.chars().count() <= 200, "{:?}", f.name);
-        assert!(!f.name.chars().any(char::is_control), "{:?}", f.name);
+    let names = c
+        .features
+        .iter()
+        .map(|f| (&f.name, &f.members))
+        .chain(c.special_cases.iter().map(|s| (&s.name, &s.members)));
+    for (name, members) in names {
+        assert!(name.chars().count() <= 200, "{name:?}");
+        assert!(!name.chars().any(char::is_control), "{name:?}");
+        // Only a group of blank requests has no name.
+        let blank = members.iter().all(|m| m == "5");
+        assert_eq!(name.trim().is_empty(), blank, "{name:?} of {members:?}");
     }
     // The escape sequence's "31m" is a word of the text; the control
     // characters are not part of the name.

@@ -194,8 +194,9 @@ impl NameCache {
     /// Writes `name` as [`string`] does.
     #[inline]
     pub fn write(&mut self, out: &mut Vec<u8>, name: &Arc<str>) {
-        let address = Arc::as_ptr(name).cast::<u8>() as usize;
-        let slot = (address >> 3).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32;
+        let address = Arc::as_ptr(name).cast::<u8>() as usize as u64;
+        // The upper half of a 64-bit product, as `usize` on any target.
+        let slot = ((address >> 3).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize;
         let mask = self.slots.len() - 1;
         let slot = &mut self.slots[slot & mask];
         let quoted = match slot {

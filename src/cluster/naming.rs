@@ -7,9 +7,10 @@
 //! contains one of the group's strongest terms ("anchors"), starts and ends
 //! with a content word (stop words only inside) and does not cross a clause
 //! boundary or punctuation other than `-`, `'`, `/`, `&` and `+`. A run
-//! that most of its members go on past with a content word ("apply for a
-//! new" of "apply for a new card") is cut short, and names a group only
-//! when no other run does. In scripts
+//! that most of its counted occurrences (the first in each of the first
+//! `VOTES` members that write it) go on past with a spaced content word
+//! ("apply for a new" of "apply for a new card") is cut short, and names a
+//! group only when no other run does. In scripts
 //! written without spaces a character counts as half a word, so a CJK name
 //! is a run of up to twice as many characters of the original text.
 //!
@@ -606,7 +607,13 @@ impl<'a> Namer<'a> {
                             end: t.end,
                             tail,
                             stops,
-                            open: toks.get(j + 1).is_some_and(|n| n.term != NONE && !n.breaks),
+                            // Between words of scripts written without
+                            // spaces every run is followed by another
+                            // character: only spaced words are cut short.
+                            open: t.units == 2
+                                && toks
+                                    .get(j + 1)
+                                    .is_some_and(|n| n.term != NONE && !n.breaks && n.units == 2),
                         });
                     }
                 }
@@ -614,15 +621,13 @@ impl<'a> Namer<'a> {
         }
     }
 
-    /// The best candidates with different word sets, best first, in their
-    /// most used written form.
-    fn choose(&mut self, items: &[&FeedbackItem]) -> Vec<Choice> {
-        let m = items.len();
+    /// The candidates enough of the group's `m` members use, as (score,
+    /// index), in no order.
+    fn scored(&self, m: usize) -> Vec<(f64, usize)> {
         let min_cov = if m > SMALL_GROUP { 2 } else { 1 };
         // `share^SHARE_EXPONENT` per number of members, computed once.
         let mut powers = vec![f64::NAN; m + 1];
-        let mut ranked: Vec<(f64, usize)> = self
-            .cands
+        self.cands
             .iter()
             .enumerate()
             .filter(|(_, c)| c.cov >= min_cov)
@@ -639,7 +644,13 @@ impl<'a> Namer<'a> {
                 };
                 (power * c.weight, i)
             })
-            .collect();
+            .collect()
+    }
+
+    /// The best candidates with different word sets, best first, in their
+    /// most used written form.
+    fn choose(&mut self, items: &[&FeedbackItem]) -> Vec<Choice> {
+        let mut ranked = self.scored(items.len());
         let cands = &self.cands;
         let order = |a: &(f64, usize), b: &(f64, usize)| {
             b.0.total_cmp(&a.0)
@@ -685,16 +696,18 @@ impl<'a> Namer<'a> {
             }
         }
         if out.is_empty() {
-            for k in cut_short {
-                let (score, i) = ranked[k];
-                if let Some(name) = written_form(&cands[i].occ, items) {
-                    out.push(Choice {
+            out = cut_short
+                .into_iter()
+                .filter_map(|k| {
+                    let (score, i) = ranked[k];
+                    let name = written_form(&cands[i].occ, items)?;
+                    Some(Choice {
                         name,
                         set: cands[i].set,
                         score,
-                    });
-                }
-            }
+                    })
+                })
+                .collect();
         }
         out
     }

@@ -29,11 +29,14 @@ pub enum BacklogError {
         id: String,
     },
     /// The saved state was written by another format version.
-    #[error("field `version`: saved backlog has format version {found}, expected {expected}")]
+    #[error(
+        "field `version`: saved backlog has format version {found}, expected {} or {expected}",
+        .expected.saturating_sub(1)
+    )]
     Version {
         /// The version found.
         found: u32,
-        /// The version this release reads.
+        /// The version this release writes (it reads the one before too).
         expected: u32,
     },
     /// A request of a batch could not be read or inserted (the command-line
@@ -628,9 +631,9 @@ struct ItemRef<'a> {
     group: u32,
     terms: &'a [(u32, f32)],
     dense: Option<PackedRef>,
-    #[serde(skip_serializing_if = "str::is_empty")]
+    // Always written, even empty: formats that read fields by position
+    // (postcard, bincode) need every field.
     title: &'a str,
-    #[serde(skip_serializing_if = "str::is_empty")]
     body: &'a str,
 }
 

@@ -2,6 +2,8 @@
 //! white space collapsed.
 
 use super::{Choice, KEPT, NAME_TEXT_BYTES, Occ, fin};
+use std::collections::BTreeMap;
+
 use crate::cluster::vectors::{capped, is_content_term};
 use crate::item::FeedbackItem;
 use crate::text::{Analyzed, Token};
@@ -128,30 +130,28 @@ fn written_ascii(out: &mut String, s: &str) {
 
 /// Names for a group whose members share no content word ("hi", "hey
 /// what's up", "i meant no"): each member's first words (its title, or its
-/// body when the title is empty) up to the first punctuation that ends a
-/// clause, at most `words` words and `FALLBACK_BYTES` bytes, in written
-/// form, without stop words at either end unless all its words are. The forms most members share first, ties by the smaller
-/// string; at most `KEPT`, each scored far below any phrase with a content
-/// word (its share of the members over 1,000), so that they compete only
-/// with each other in the diversity step.
+/// body when the title gives none) in its first clause (up to punctuation
+/// that ends one), at most `words` words and `FALLBACK_BYTES` bytes, in
+/// written form, without stop words at either end unless all its words
+/// are, control characters as spaces; a text of no words ("👍", "!!!") is
+/// its own name, cut likewise. The forms most members share first, ties by
+/// the smaller string; at most `KEPT`, each scored far below any phrase
+/// with a content word (its share of the members over 1,000), so that they
+/// compete only with each other in the diversity step.
 pub(super) fn fallback_choices(items: &[&FeedbackItem], words: usize) -> Vec<Choice> {
-    let mut forms: Vec<(String, usize)> = Vec::new();
+    let mut forms: BTreeMap<String, usize> = BTreeMap::new();
     for it in items {
-        let field = if it.title.trim().is_empty() {
-            &it.body
-        } else {
-            &it.title
-        };
-        let form = first_words(capped(field, NAME_TEXT_BYTES), words);
-        if form.is_empty() {
-            continue;
-        }
-        match forms.iter_mut().find(|f| f.0 == form) {
-            Some(f) => f.1 += 1,
-            None => forms.push((form, 1)),
+        let form = [&it.title, &it.body]
+            .into_iter()
+            .map(|field| first_words(capped(field, NAME_TEXT_BYTES), words))
+            .find(|form| !form.is_empty());
+        if let Some(form) = form {
+            *forms.entry(form).or_insert(0) += 1;
         }
     }
-    forms.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let mut forms: Vec<(String, usize)> = forms.into_iter().collect();
+    // Stable: equal counts stay in string order.
+    forms.sort_by_key(|f| std::cmp::Reverse(f.1));
     let m = items.len().max(1) as f64;
     forms
         .into_iter()
@@ -175,30 +175,29 @@ const FALLBACK_BYTES: usize = 48;
 /// Seeds the hash of a fallback name.
 const FALLBACK_SEED: u64 = 0xFA11_BAC4;
 
-/// The written form of `text`'s first `words` words, up to the first
-/// punctuation that ends a clause, without the stop words at either end
-/// unless every word is one ("hey what's up", "i meant no"), at most
-/// `FALLBACK_BYTES` bytes (cut at a character boundary).
+/// The written form of the first `words` words of `text`'s first clause
+/// (up to punctuation that ends one) that has any, without the stop words
+/// at either end unless every word is one; the text itself when no clause
+/// has a word; control characters as spaces; at most `FALLBACK_BYTES`
+/// bytes (cut at a character boundary). Empty only for blank text.
 fn first_words(text: &str, words: usize) -> String {
-    let clause = text
-        .find([',', '.', ';', ':', '!', '?', '\n'])
-        .map_or(text, |end| &text[..end]);
     let mut buf = Analyzed::default();
-    buf.analyze(clause);
-    let toks = &buf.tokens[..buf.tokens.len().min(words)];
-    let content = |t: &&Token| is_content_term(buf.norm(t));
-    let (Some(first), Some(last)) = (toks.first(), toks.last()) else {
-        return String::new();
-    };
-    let start = toks.iter().find(content).unwrap_or(first).start;
-    let end = toks.iter().rev().find(content).unwrap_or(last).end;
-    let mut span = &clause[start..end];
-    if span.len() > FALLBACK_BYTES {
-        let mut cut = FALLBACK_BYTES;
-        while !span.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        span = &span[..cut];
+    let mut span = text.trim();
+    for clause in text.split([',', '.', ';', ':', '!', '?', '\n']) {
+        buf.analyze(clause);
+        let toks = &buf.tokens[..buf.tokens.len().min(words)];
+        let (Some(first), Some(last)) = (toks.first(), toks.last()) else {
+            continue;
+        };
+        let content = |t: &&Token| is_content_term(buf.norm(t));
+        let start = toks.iter().find(content).unwrap_or(first).start;
+        let end = toks.iter().rev().find(content).unwrap_or(last).end;
+        span = &clause[start..end];
+        break;
     }
-    written(span)
+    let span: String = capped(span, FALLBACK_BYTES)
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    written(&span)
 }
