@@ -92,7 +92,7 @@ pub(super) fn run(n: usize, edges: Vec<Edge>, threshold: f64, per_item: Option<u
                 .find(|l| l.0 == partner)
                 .map_or(0.0, |l| l.1);
             if l.mean(a, b, sum) == q.entry.value {
-                l.merge(a, b, q.entry.value);
+                l.merge(a, b);
                 continue;
             }
         }
@@ -287,8 +287,8 @@ impl Lazy {
         }
     }
 
-    /// Merges groups `a` and `b`, whose link is worth `merged`.
-    fn merge(&mut self, a: u32, b: u32, merged: f64) {
+    /// Merges groups `a` and `b`.
+    fn merge(&mut self, a: u32, b: u32) {
         self.resolve(a);
         self.resolve(b);
         // As the plain linkage: the group with fewer links into the one with
@@ -325,22 +325,21 @@ impl Lazy {
                 moved.push((c, 0.0 + s));
             }
         }
-        let empty = list.is_empty();
         self.links[keep as usize] = list;
         self.clean_at[keep as usize] = self.merges;
-        // Every link of both groups was at most `merged` before; the links
-        // that did not move only weakened.
-        let mut keep_bound = merged;
+        // A moved link may now be worth more than its partner's entry.
         for &(c, sum) in &moved {
             let v = self.mean(keep, c, sum);
-            keep_bound = keep_bound.max(v);
             if v < self.bound[c as usize] {
                 continue;
             }
             self.push_bound(c, self.bound[c as usize].max(v));
         }
         self.moved = moved;
-        self.push_bound(keep, if empty { f64::NEG_INFINITY } else { keep_bound });
+        // The new group's list is resolved and in cache: its entry becomes
+        // its exact best now (the plain linkage queues a bound and scans
+        // when it surfaces; either way the best pair is merged next).
+        self.rescan(keep);
     }
 
     /// Makes `bound` group `g`'s live entry, queued if it reaches the

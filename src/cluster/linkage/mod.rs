@@ -596,7 +596,7 @@ mod tests {
     /// (many), with repeated edges, for the lazy linkage against the plain.
     fn graph() -> impl proptest::strategy::Strategy<Value = (usize, Vec<Edge>)> {
         use proptest::prelude::*;
-        (2usize..40, 1u32..6, any::<bool>()).prop_flat_map(|(n, steps, fine)| {
+        (2usize..60, 1u32..6, any::<bool>()).prop_flat_map(|(n, steps, fine)| {
             let scale = if fine { 1 << 20 } else { steps };
             let edge = (0..n as u32, 0..n as u32, 1..=scale).prop_filter_map(
                 "no self links",
