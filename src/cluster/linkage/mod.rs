@@ -30,6 +30,11 @@
 //! worth no longer depends on how many of its pairs the bounded search
 //! happened to verify. A merge changes the value of every link of the new
 //! group, so its entry is rescanned exactly (a scan costs `dims` per link).
+//!
+//! Without vectors (links by terms alone, the default) the same merges are
+//! made by [`lazy`], whose merges leave their partners' link lists stale
+//! until those are read; the plain version here keeps every list exact and
+//! is its reference in the tests.
 
 use std::cmp::Ordering;
 
