@@ -598,15 +598,22 @@ mod tests {
     }
 
     /// Random graphs whose similarities tie often (a few steps) or never
-    /// (many), with repeated edges, for the lazy linkage against the plain.
+    /// (many), with repeated edges and zero similarities, for the lazy
+    /// linkage against the plain.
     fn graph() -> impl proptest::strategy::Strategy<Value = (usize, Vec<Edge>)> {
         use proptest::prelude::*;
         (2usize..60, 1u32..6, any::<bool>()).prop_flat_map(|(n, steps, fine)| {
             let scale = if fine { 1 << 20 } else { steps };
-            let edge = (0..n as u32, 0..n as u32, 1..=scale).prop_filter_map(
+            // Similarity 0 too (a verified pair that shares nothing).
+            let edge = (0..n as u32, 0..n as u32, 0..=scale).prop_filter_map(
                 "no self links",
                 move |(i, j, s)| {
-                    (i != j).then(|| (i.min(j), i.max(j), s as f32 / scale as f32 * 0.9 + 0.05))
+                    let sim = if s == 0 {
+                        0.0
+                    } else {
+                        s as f32 / scale as f32 * 0.9 + 0.05
+                    };
+                    (i != j).then(|| (i.min(j), i.max(j), sim))
                 },
             );
             (Just(n), proptest::collection::vec(edge, 0..n * 4))
