@@ -139,7 +139,7 @@ pub(crate) fn trust(count: WordCount) -> f32 {
 /// and item): below 256 in magnitude, truncation and the fraction are
 /// exact. A test holds it to the plain expression.
 fn code_of(v: f32) -> i8 {
-    if !(v.abs() < 256.0) {
+    if v.is_nan() || v.abs() >= 256.0 {
         return v.round().clamp(-127.0, 127.0) as i8;
     }
     let t = v as i32;

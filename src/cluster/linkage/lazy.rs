@@ -43,6 +43,18 @@ pub(super) fn term_linkage(
 
 /// Runs the linkage to its end and returns its state.
 pub(super) fn run(n: usize, edges: Vec<Edge>, threshold: f64, per_item: Option<usize>) -> Lazy {
+    run_from(n, edges, threshold, per_item, 0)
+}
+
+/// [`run`] with the slots' stamps starting at `stamp` (the tests start
+/// near the end, so that the stamps run out).
+pub(super) fn run_from(
+    n: usize,
+    edges: Vec<Edge>,
+    threshold: f64,
+    per_item: Option<usize>,
+    stamp: u32,
+) -> Lazy {
     let mut l = Lazy {
         links: item_lists(n, edges),
         state: vec![1u32; n],
@@ -54,7 +66,7 @@ pub(super) fn run(n: usize, edges: Vec<Edge>, threshold: f64, per_item: Option<u
         time: vec![u32::MAX; n],
         merges: 0,
         clean_at: vec![0u32; n],
-        stamp: 0,
+        stamp,
         slot: vec![(0u32, 0u32); n],
         moved: Vec::new(),
         scratch: Vec::new(),
@@ -146,6 +158,16 @@ impl Lazy {
         )
     }
 
+    /// A stamp no slot holds yet (the slots are cleared when the stamps
+    /// run out, which no input of fewer than a billion items reaches).
+    fn next_stamp(&mut self) {
+        if self.stamp == u32::MAX {
+            self.slot.fill((0, 0));
+            self.stamp = 0;
+        }
+        self.stamp += 1;
+    }
+
     /// The live group that `g` is now part of.
     fn find(&mut self, g: u32) -> u32 {
         let mut r = g;
@@ -180,7 +202,7 @@ impl Lazy {
         let mut extra = std::mem::take(&mut self.scratch);
         first.clear();
         extra.clear();
-        self.stamp += 1;
+        self.next_stamp();
         // In place: each group's first entry stays (renamed), later entries
         // of the same group are set aside.
         let mut w = 0;
@@ -309,7 +331,7 @@ impl Lazy {
         let mut list = std::mem::take(&mut self.links[keep as usize]);
         let from = std::mem::take(&mut self.links[gone as usize]);
         list.retain(|l| l.0 != gone);
-        self.stamp += 1;
+        self.next_stamp();
         for (i, &(c, _)) in list.iter().enumerate() {
             self.slot[c as usize] = (self.stamp, i as u32);
         }

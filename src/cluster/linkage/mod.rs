@@ -630,9 +630,12 @@ mod tests {
             (n, edges) in graph(),
             t in 0.0f64..0.9,
             per_item in proptest::option::of(1usize..8),
+            late in proptest::prelude::any::<bool>(),
         ) {
             let plain = plain(n, edges.clone(), t, per_item, None);
-            let mut lazy = lazy::run(n, edges, t, per_item);
+            // Half the runs with stamps about to run out.
+            let stamp = if late { u32::MAX - 3 } else { 0 };
+            let mut lazy = lazy::run_from(n, edges, t, per_item, stamp);
             proptest::prop_assert_eq!(&lazy.parent, &plain.parent);
             let bits = |l: &[(u32, f32)]| -> Vec<(u32, u32)> {
                 l.iter().map(|&(c, s)| (c, s.to_bits())).collect()
