@@ -261,23 +261,44 @@ impl StaticVectors {
         s: &mut Scratch,
     ) -> WordCount {
         let t = &*self.table;
-        let Scratch { word, piece } = s;
+        let Scratch { word, piece, memo } = s;
+        memo.bind(&self.table);
+        let add = |sum: &mut [f32], id: u32| {
+            let id = id as usize;
+            let scale = t.scales[id] * weight;
+            let row = &t.values[id * t.dims..(id + 1) * t.dims];
+            for (s, &q) in sum.iter_mut().zip(row) {
+                *s += scale * f32::from(q);
+            }
+        };
         let mut count = WordCount::default();
         wordpiece::for_each_word(text, word, |w| {
-            let whole = wordpiece::pieces(
-                w,
-                piece,
-                t.ids.max_len(),
-                |p| t.ids.get(p),
-                |id| {
-                    let id = id as usize;
-                    let scale = t.scales[id] * weight;
-                    let row = &t.values[id * t.dims..(id + 1) * t.dims];
-                    for (s, &q) in sum.iter_mut().zip(row) {
-                        *s += scale * f32::from(q);
+            // A whole token is found by one look-up, the first the greedy
+            // match makes; the other words' pieces are remembered.
+            let direct = (w.len() <= t.ids.max_len() && w.len() <= wordpiece::MAX_WORD_CHARS)
+                .then(|| t.ids.get(w))
+                .flatten();
+            let whole = match direct {
+                Some(id) => {
+                    add(sum, id);
+                    true
+                }
+                None => {
+                    let (ids, whole) = memo.pieces(w, |ids| {
+                        wordpiece::pieces(
+                            w,
+                            piece,
+                            t.ids.max_len(),
+                            |p| t.ids.get(p),
+                            |id| ids.push(id),
+                        )
+                    });
+                    for &id in ids {
+                        add(sum, id);
                     }
-                },
-            );
+                    whole
+                }
+            };
             if w.chars().any(char::is_alphanumeric) {
                 count.words += 1;
                 count.known += usize::from(whole);
@@ -308,6 +329,62 @@ impl std::ops::AddAssign for WordCount {
 pub(crate) struct Scratch {
     word: String,
     piece: String,
+    memo: Memo,
+}
+
+/// The word pieces of the words that are not a whole token, per table: a
+/// batch repeats its words, and a word that is not a token costs the greedy
+/// match a look-up per prefix tried. Only what the match returns is kept,
+/// so the sums are the same with or without it.
+#[derive(Clone, Default)]
+struct Memo {
+    /// The table the pieces are of (held, so that it cannot be replaced by
+    /// another at the same address).
+    table: Option<Arc<Table>>,
+    /// Word -> its pieces' place in `ids` and whether it was a whole token.
+    words: crate::text::FxHashMap<Box<str>, (u32, u32, bool)>,
+    ids: Vec<u32>,
+}
+
+/// At most this many words are remembered; past it the memo starts over.
+const MEMO_WORDS: usize = 1 << 16;
+
+impl std::fmt::Debug for Memo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Memo")
+            .field("words", &self.words.len())
+            .finish()
+    }
+}
+
+impl Memo {
+    /// Forgets everything when `table` is not the table remembered.
+    fn bind(&mut self, table: &Arc<Table>) {
+        if !self.table.as_ref().is_some_and(|t| Arc::ptr_eq(t, table)) {
+            *self = Memo {
+                table: Some(Arc::clone(table)),
+                ..Memo::default()
+            };
+        }
+    }
+
+    /// `word`'s pieces and whether it is whole, from `split` (which pushes
+    /// the pieces' ids and says whether the word is whole) the first time.
+    fn pieces(&mut self, word: &str, split: impl FnOnce(&mut Vec<u32>) -> bool) -> (&[u32], bool) {
+        if let Some(&(at, len, whole)) = self.words.get(word) {
+            return (&self.ids[at as usize..(at + len) as usize], whole);
+        }
+        if self.words.len() >= MEMO_WORDS || self.ids.len() > u32::MAX as usize / 2 {
+            self.words.clear();
+            self.ids.clear();
+        }
+        let at = self.ids.len();
+        let whole = split(&mut self.ids);
+        let len = self.ids.len() - at;
+        self.words
+            .insert(word.into(), (at as u32, len as u32, whole));
+        (&self.ids[at..], whole)
+    }
 }
 
 /// Scales `v` to unit length; false (and `v` unchanged) when its length is
@@ -405,6 +482,70 @@ pub(crate) mod tests {
         let mut total = count;
         total += t.add_text("wait", 1.0, &mut sum, &mut s);
         assert_eq!(total, WordCount { words: 5, known: 3 });
+    }
+
+    #[test]
+    fn remembered_pieces_give_the_same_sums() {
+        let bytes = table(
+            &["wait", "##ing", "card", "car", "##d", "##s", "x"],
+            3,
+            &[
+                &[10, 0, 1],
+                &[0, 10, -3],
+                &[-10, 0, 7],
+                &[5, 5, 5],
+                &[1, -9, 2],
+                &[3, 3, -8],
+                &[0, 1, 0],
+            ],
+        );
+        let t = StaticVectors::from_bytes(&bytes).unwrap();
+        let texts = [
+            "Card waiting xyzzy cards ?",
+            "waiting cards carding xyzzy waiting",
+            "xwait cardxx x waiting",
+            "cards cards cards waitings",
+        ];
+        let mut memo = Scratch::default();
+        for round in 0..2 {
+            for (i, text) in texts.iter().enumerate() {
+                let weight = 0.5 + i as f32;
+                let (mut a, mut b) = ([0.25f32; 3], [0.25f32; 3]);
+                let ca = t.add_text(text, weight, &mut a, &mut memo);
+                // Without the memo: the greedy match for every word.
+                let mut fresh = Scratch::default();
+                let mut cb = WordCount::default();
+                let mut word = String::new();
+                let tb = &*t.table;
+                wordpiece::for_each_word(text, &mut word, |w| {
+                    let whole = wordpiece::pieces(
+                        w,
+                        &mut fresh.piece,
+                        tb.ids.max_len(),
+                        |p| tb.ids.get(p),
+                        |id| {
+                            let id = id as usize;
+                            let scale = tb.scales[id] * weight;
+                            for (s, &q) in b.iter_mut().zip(&tb.values[id * 3..id * 3 + 3]) {
+                                *s += scale * f32::from(q);
+                            }
+                        },
+                    );
+                    if w.chars().any(char::is_alphanumeric) {
+                        cb.words += 1;
+                        cb.known += usize::from(whole);
+                    }
+                });
+                assert_eq!(ca, cb, "round {round}, text {i}");
+                let bits = |v: &[f32; 3]| v.map(f32::to_bits);
+                assert_eq!(bits(&a), bits(&b), "round {round}, text {i}");
+            }
+        }
+        assert!(memo.memo.words.contains_key("cards"));
+        // Another table: the memo starts over.
+        let other = StaticVectors::from_bytes(&bytes).unwrap();
+        other.add_text("waiting", 1.0, &mut [0.0; 3], &mut memo);
+        assert!(!memo.memo.words.contains_key("cards"));
     }
 
     #[test]

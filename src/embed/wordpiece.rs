@@ -11,7 +11,7 @@
 
 /// Words longer than this many characters are skipped (BERT maps them to
 /// `[UNK]`); it also bounds the greedy match's work per word.
-const MAX_WORD_CHARS: usize = 100;
+pub(crate) const MAX_WORD_CHARS: usize = 100;
 
 /// Lower-cased, accent-free letters for U+00C0..=U+017F; `\0` keeps the
 /// character as it is.

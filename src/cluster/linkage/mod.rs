@@ -30,11 +30,17 @@
 //! worth no longer depends on how many of its pairs the bounded search
 //! happened to verify. A merge changes the value of every link of the new
 //! group, so its entry is rescanned exactly (a scan costs `dims` per link).
+//!
+//! Without vectors (links by terms alone, the default) the same merges are
+//! made by [`lazy`], whose merges leave their partners' link lists stale
+//! until those are read; the plain version here keeps every list exact and
+//! is its reference in the tests.
 
 use std::cmp::Ordering;
 
 mod exact;
 mod heap;
+mod lazy;
 
 use super::candidates::Edge;
 use crate::text::FxHashMap;
@@ -93,6 +99,21 @@ pub(crate) fn average_linkage(
     per_item: Option<usize>,
     vectors: Option<GroupVectors<'_>>,
 ) -> Vec<u32> {
+    match vectors {
+        // Term links alone: partners resolved when read (the same result).
+        None if lazy::fits(n) => lazy::term_linkage(n, edges, threshold, per_item),
+        v => group_names(&plain(n, edges, threshold, per_item, v).parent),
+    }
+}
+
+/// The plain linkage: every group's links kept exact through merges.
+fn plain(
+    n: usize,
+    edges: Vec<Edge>,
+    threshold: f64,
+    per_item: Option<usize>,
+    vectors: Option<GroupVectors<'_>>,
+) -> Linkage<'_> {
     let mut l = Linkage {
         sums: None,
         links: item_links(n, edges),
@@ -148,7 +169,7 @@ pub(crate) fn average_linkage(
             l.rescan(g);
         }
     }
-    group_names(&l.parent)
+    l
 }
 
 /// The state of [`average_linkage`].
@@ -178,21 +199,12 @@ impl Linkage<'_> {
     /// The value of a link between groups `a` and `b` whose similarities sum
     /// to `sum`.
     fn mean(&self, a: u32, b: u32, sum: f32) -> f64 {
-        let sum = f64::from(sum);
-        let (sa, sb) = (
-            f64::from(self.size[a as usize]),
-            f64::from(self.size[b as usize]),
-        );
-        // Only about `capacity` neighbours per item were verified, so in a
-        // merged group of m items at most a share capacity / (m - 1) of the
-        // pairs can carry an edge: the mean is taken over that many pairs.
-        // The denominator never shrinks as groups grow, so links that did not
-        // move only ever weaken (the bounds below rely on it).
-        let share = (self.capacity / (sa + sb - 1.0)).min(1.0);
-        let terms = sum / (sa * sb * share);
+        let (sa, sb) = (self.size[a as usize], self.size[b as usize]);
+        let terms = term_mean(self.capacity, sa, sb, sum);
         match &self.sums {
             Some(sums) => {
                 let w = sums.weight();
+                let (sa, sb) = (f64::from(sa), f64::from(sb));
                 (1.0 - w) * terms + w * sums.dot(a, b) / (sa * sb)
             }
             None => terms,
@@ -333,6 +345,20 @@ impl Linkage<'_> {
     }
 }
 
+/// The term part of a link's value: the mean over the pairs between groups
+/// of `sa` and `sb` items whose similarities sum to `sum`.
+fn term_mean(capacity: f64, sa: u32, sb: u32, sum: f32) -> f64 {
+    let sum = f64::from(sum);
+    let (sa, sb) = (f64::from(sa), f64::from(sb));
+    // Only about `capacity` neighbours per item were verified, so in a
+    // merged group of m items at most a share capacity / (m - 1) of the
+    // pairs can carry an edge: the mean is taken over that many pairs.
+    // The denominator never shrinks as groups grow, so links that did not
+    // move only ever weaken (the bounds below rely on it).
+    let share = (capacity / (sa + sb - 1.0)).min(1.0);
+    sum / (sa * sb * share)
+}
+
 /// Moves group `gone`'s links to `keep`, adding the sums of partners both
 /// had, and returns each moved partner with its new sum against `keep`, in
 /// id order (the maps are then filled in the same order on every run).
@@ -360,11 +386,41 @@ fn move_links(links: &mut [FxHashMap<u32, f32>], keep: u32, gone: u32) -> Vec<(u
 
 /// Each item's links: the sum of its similarities to each other item.
 fn item_links(n: usize, edges: Vec<Edge>) -> Vec<FxHashMap<u32, f32>> {
-    // Each item's links. The edges are first laid out by item (a counting
-    // sort, in edge order within an item, so that every sum below adds in
-    // the same order as edge by edge); each item's map is then built from
-    // its own contiguous run, so building touches memory in order instead
-    // of one random map per edge end.
+    // Each item's map is built from its own contiguous run, so building
+    // touches memory in order instead of one random map per edge end.
+    let by_item = by_item(n, edges);
+    // Sums are kept in f32, as the similarities are: the maps hold half the
+    // bytes of f64 sums, which matters at a million items (they are the
+    // largest structure); values are computed in f64.
+    by_item
+        .runs()
+        .map(|run| {
+            let mut m = FxHashMap::with_capacity_and_hasher(run.len(), Default::default());
+            for &(c, s) in run {
+                *m.entry(c).or_insert(0.0) += s;
+            }
+            m
+        })
+        .collect()
+}
+
+/// The edges laid out by item: each item's `(partner, similarity)` in one
+/// contiguous run.
+struct ByItem {
+    start: Vec<usize>,
+    ends: Vec<(u32, f32)>,
+}
+
+impl ByItem {
+    /// Each item's run, in item order.
+    fn runs(&self) -> impl Iterator<Item = &[(u32, f32)]> {
+        self.start.windows(2).map(|w| &self.ends[w[0]..w[1]])
+    }
+}
+
+/// Lays the edges out by item: a counting sort, in edge order within an
+/// item, so that sums over a run add in the same order as edge by edge.
+fn by_item(n: usize, edges: Vec<Edge>) -> ByItem {
     let mut start = vec![0usize; n + 1];
     for &(i, j, _) in &edges {
         start[i as usize + 1] += 1;
@@ -381,25 +437,10 @@ fn item_links(n: usize, edges: Vec<Edge>) -> Vec<FxHashMap<u32, f32>> {
         by_item[fill[j as usize]] = (i, s);
         fill[j as usize] += 1;
     }
-    drop(fill);
-    // The runs hold everything from here on.
-    drop(edges);
-    // Sums are kept in f32, as the similarities are: the maps hold half the
-    // bytes of f64 sums, which matters at a million items (they are the
-    // largest structure); values are computed in f64.
-    let links: Vec<FxHashMap<u32, f32>> = start
-        .windows(2)
-        .map(|w| {
-            let run = &by_item[w[0]..w[1]];
-            let mut m = FxHashMap::with_capacity_and_hasher(run.len(), Default::default());
-            for &(c, s) in run {
-                *m.entry(c).or_insert(0.0) += s;
-            }
-            m
-        })
-        .collect();
-    drop(by_item);
-    links
+    ByItem {
+        start,
+        ends: by_item,
+    }
 }
 
 /// Each item's group, named by its smallest member, from the merge tree
@@ -553,6 +594,58 @@ mod tests {
             }
             groups.sort();
             proptest::prop_assert_eq!(groups, naive(&units, t));
+        }
+    }
+
+    /// Random graphs whose similarities tie often (a few steps) or never
+    /// (many), with repeated edges and zero similarities, for the lazy
+    /// linkage against the plain.
+    fn graph() -> impl proptest::strategy::Strategy<Value = (usize, Vec<Edge>)> {
+        use proptest::prelude::*;
+        (2usize..60, 1u32..6, any::<bool>()).prop_flat_map(|(n, steps, fine)| {
+            let scale = if fine { 1 << 20 } else { steps };
+            // Similarity 0 too (a verified pair that shares nothing).
+            let edge = (0..n as u32, 0..n as u32, 0..=scale).prop_filter_map(
+                "no self links",
+                move |(i, j, s)| {
+                    let sim = if s == 0 {
+                        0.0
+                    } else {
+                        s as f32 / scale as f32 * 0.9 + 0.05
+                    };
+                    (i != j).then(|| (i.min(j), i.max(j), sim))
+                },
+            );
+            (Just(n), proptest::collection::vec(edge, 0..n * 4))
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// The lazy linkage makes the plain linkage's merges (the same group
+        /// kept each time) and ends with the same link sums, bit for bit.
+        #[test]
+        fn lazy_partners_are_the_plain_linkage(
+            (n, edges) in graph(),
+            t in 0.0f64..0.9,
+            per_item in proptest::option::of(1usize..8),
+            late in proptest::prelude::any::<bool>(),
+        ) {
+            let plain = plain(n, edges.clone(), t, per_item, None);
+            // Half the runs with stamps about to run out.
+            let stamp = if late { u32::MAX - 3 } else { 0 };
+            let mut lazy = lazy::run_from(n, edges, t, per_item, stamp);
+            proptest::prop_assert_eq!(&lazy.parent, &plain.parent);
+            let bits = |l: &[(u32, f32)]| -> Vec<(u32, u32)> {
+                l.iter().map(|&(c, s)| (c, s.to_bits())).collect()
+            };
+            for (g, l) in lazy.resolved().iter().enumerate() {
+                let mut want: Vec<(u32, f32)> =
+                    plain.links[g].iter().map(|(&c, &s)| (c, s)).collect();
+                want.sort_unstable_by_key(|l| l.0);
+                proptest::prop_assert_eq!(bits(l), bits(&want), "group {}", g);
+            }
         }
     }
 
