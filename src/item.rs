@@ -41,8 +41,9 @@ pub enum Channel {
 }
 
 impl Channel {
-    /// Every channel, in declaration order.
-    pub const ALL: [Channel; 9] = [
+    /// Every channel, in declaration order (a slice, so that a new channel
+    /// does not change its type).
+    pub const ALL: &'static [Channel] = &[
         Channel::Support,
         Channel::Sales,
         Channel::Customer,
@@ -88,7 +89,8 @@ impl FromStr for Channel {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let norm = s.trim().to_ascii_lowercase().replace(['-', ' '], "_");
         Channel::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|c| c.as_str() == norm)
             .ok_or_else(|| ParseChannelError(s.to_string()))
     }
@@ -489,10 +491,29 @@ mod tests {
 
     #[test]
     fn channel_names_round_trip() {
-        for c in Channel::ALL {
+        for &c in Channel::ALL {
             assert_eq!(c.as_str().parse::<Channel>().unwrap(), c);
         }
         assert!("fax".parse::<Channel>().is_err());
+    }
+
+    #[test]
+    fn every_channel_is_in_all_once_in_declaration_order() {
+        // An exhaustive match: a new channel fails to compile here until
+        // it has a place, and then this test until `ALL` lists it there.
+        let place = |c: Channel| match c {
+            Channel::Support => 0,
+            Channel::Sales => 1,
+            Channel::Customer => 2,
+            Channel::Regulator => 3,
+            Channel::Internal => 4,
+            Channel::Partner => 5,
+            Channel::Community => 6,
+            Channel::AppStore => 7,
+            Channel::Unknown => 8,
+        };
+        let places: Vec<usize> = Channel::ALL.iter().map(|&c| place(c)).collect();
+        assert_eq!(places, (0..9).collect::<Vec<_>>());
     }
 
     #[test]
