@@ -344,10 +344,21 @@ struct Memo {
     /// Word -> its pieces' place in `ids` and whether it was a whole token.
     words: crate::text::FxHashMap<Box<str>, (u32, u32, bool)>,
     ids: Vec<u32>,
+    /// The bytes of the remembered words.
+    key_bytes: usize,
 }
 
 /// At most this many words are remembered; past it the memo starts over.
 const MEMO_WORDS: usize = 1 << 16;
+
+/// At most about this many bytes of words and pieces are remembered; past
+/// it the memo starts over (a backlog keeps its memo for its whole life).
+const MEMO_BYTES: usize = 4 << 20;
+
+/// Words longer than this many bytes have more than
+/// `wordpiece::MAX_WORD_CHARS` characters, so no pieces: they are not
+/// remembered (a blob of hex or a log line would only take room).
+const MEMO_WORD_BYTES: usize = 4 * wordpiece::MAX_WORD_CHARS;
 
 impl std::fmt::Debug for Memo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -374,15 +385,22 @@ impl Memo {
         if let Some(&(at, len, whole)) = self.words.get(word) {
             return (&self.ids[at as usize..(at + len) as usize], whole);
         }
-        if self.words.len() >= MEMO_WORDS || self.ids.len() > u32::MAX as usize / 2 {
+        if self.words.len() >= MEMO_WORDS
+            || self.key_bytes + 4 * self.ids.len() > MEMO_BYTES
+            || self.ids.len() > u32::MAX as usize / 2
+        {
             self.words.clear();
             self.ids.clear();
+            self.key_bytes = 0;
         }
         let at = self.ids.len();
         let whole = split(&mut self.ids);
         let len = self.ids.len() - at;
-        self.words
-            .insert(word.into(), (at as u32, len as u32, whole));
+        if word.len() <= MEMO_WORD_BYTES {
+            self.key_bytes += word.len();
+            self.words
+                .insert(word.into(), (at as u32, len as u32, whole));
+        }
         (&self.ids[at..], whole)
     }
 }
@@ -546,6 +564,37 @@ pub(crate) mod tests {
         let other = StaticVectors::from_bytes(&bytes).unwrap();
         other.add_text("waiting", 1.0, &mut [0.0; 3], &mut memo);
         assert!(!memo.memo.words.contains_key("cards"));
+    }
+
+    #[test]
+    fn the_memo_stays_small_whatever_the_words() {
+        let bytes = table(&["wait", "##ing"], 2, &[&[10, 0], &[0, 10]]);
+        let t = StaticVectors::from_bytes(&bytes).unwrap();
+        let mut memo = Scratch::default();
+        // Long distinct words (a hex dump, say) are not remembered: they
+        // have no pieces.
+        for i in 0..2_000 {
+            let blob = format!("{i:x}{}", "f".repeat(5_000));
+            t.add_text(&blob, 1.0, &mut [0.0; 2], &mut memo);
+        }
+        assert!(memo.memo.key_bytes <= MEMO_BYTES, "{}", memo.memo.key_bytes);
+        assert!(memo.memo.words.is_empty(), "{}", memo.memo.words.len());
+        // Many distinct words of 390 bytes: the bytes stay under the cap,
+        // not only the count.
+        for i in 0..20_000u32 {
+            let word = format!("{i:05}{}", "q".repeat(385));
+            t.add_text(&word, 1.0, &mut [0.0; 2], &mut memo);
+        }
+        assert!(memo.memo.words.len() < 20_000);
+        let m = &memo.memo;
+        assert!(
+            m.key_bytes + 4 * m.ids.len() <= MEMO_BYTES + 64,
+            "{}",
+            m.key_bytes
+        );
+        assert!(m.words.len() <= MEMO_WORDS);
+        let keys: usize = m.words.keys().map(|k| k.len()).sum();
+        assert_eq!(keys, m.key_bytes);
     }
 
     #[test]

@@ -172,7 +172,8 @@ fn plain(
     l
 }
 
-/// The state of [`average_linkage`].
+/// The state of the plain linkage ([`plain`]: exact maps per group, used
+/// with the caller's embeddings and as the lazy linkage's reference).
 struct Linkage<'a> {
     /// The groups' vector sums, when links weigh meaning exactly.
     sums: Option<Sums<'a>>,
