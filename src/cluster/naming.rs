@@ -52,6 +52,25 @@ use written::written_form;
 
 mod written;
 
+/// A member's text as the namer reads it: a batch's items, and the
+/// start of each request's title and body that a backlog keeps (named
+/// from where they are, no copy made).
+pub(super) trait MemberText {
+    /// The title.
+    fn title(&self) -> &str;
+    /// The body.
+    fn body(&self) -> &str;
+}
+
+impl MemberText for &FeedbackItem {
+    fn title(&self) -> &str {
+        &self.title
+    }
+    fn body(&self) -> &str {
+        &self.body
+    }
+}
+
 /// How many key terms a group lists.
 pub(super) const KEY_TERMS: usize = 8;
 
@@ -316,7 +335,7 @@ impl<'a> Namer<'a> {
 
     /// Names a group: `items` are its members in id order, `sum` the sum of
     /// their vectors as `(term, sum, members)` sorted by term.
-    pub fn name_group(&mut self, items: &[&FeedbackItem], sum: &[(u32, f64, u32)]) -> Named {
+    pub fn name_group<T: MemberText>(&mut self, items: &[T], sum: &[(u32, f64, u32)]) -> Named {
         let m = items.len();
         let corpus = self.corpus;
         self.anchor_ids = scored_terms(corpus, sum, m, ANCHORS);
@@ -336,7 +355,7 @@ impl<'a> Namer<'a> {
             self.spare.push(occ);
         }
         for (k, it) in items.iter().enumerate() {
-            for (body, field) in [(false, &it.title), (true, &it.body)] {
+            for (body, field) in [(false, it.title()), (true, it.body())] {
                 let field = capped(field, NAME_TEXT_BYTES);
                 self.tokens(field, &anchors, &mut counts, (sum, m));
                 self.windows(k as u32, body);
@@ -649,7 +668,7 @@ impl<'a> Namer<'a> {
 
     /// The best candidates with different word sets, best first, in their
     /// most used written form.
-    fn choose(&mut self, items: &[&FeedbackItem]) -> Vec<Choice> {
+    fn choose<T: MemberText>(&mut self, items: &[T]) -> Vec<Choice> {
         let mut ranked = self.scored(items.len());
         let cands = &self.cands;
         let order = |a: &(f64, usize), b: &(f64, usize)| {

@@ -2,10 +2,10 @@
 //! reports every bad request.
 
 use super::state::RequestError;
-use super::{Backlog, BacklogError, Group, Placement, distinct};
+use super::{Backlog, BacklogError, Group, Item, Placement, distinct};
 use crate::cluster::describe::{rank, sum_by_term};
 use crate::cluster::ids::group_id;
-use crate::cluster::naming::{Choice, KEY_TERMS, Namer, terms_name, unique_names};
+use crate::cluster::naming::{Choice, KEY_TERMS, MemberText, Namer, terms_name, unique_names};
 use crate::cluster::vectors::{Corpus, Vocab};
 use crate::cluster::{CandidateFeature, ClassMix, Clustering, SpecialCase, SpecialReason};
 use crate::item::FeedbackItem;
@@ -136,26 +136,17 @@ impl Backlog {
         {
             return Vec::new();
         }
-        let mut members = g.members.clone();
-        members.sort_unstable_by(|a, b| item(a).id.cmp(&item(b).id));
-        let items: Vec<FeedbackItem> = members
-            .iter()
-            .map(|i| {
-                let it = item(i);
-                FeedbackItem::new(it.id.clone())
-                    .with_title(&*it.title)
-                    .with_body(&*it.body)
-            })
-            .collect();
-        let refs: Vec<&FeedbackItem> = items.iter().collect();
+        // In id order, as the batch names its groups.
+        let mut members: Vec<&Item> = g.members.iter().map(item).collect();
+        members.sort_unstable_by(|a, b| a.id.cmp(&b.id));
         // Summed in member order, as the batch's groups are.
         let sum = sum_by_term(
             members
                 .iter()
-                .flat_map(|i| item(i).terms.iter().copied())
+                .flat_map(|it| it.terms.iter().copied())
                 .collect(),
         );
-        namer.name_group(&refs, &sum).choices
+        namer.name_group(&members, &sum).choices
     }
 
     /// The group's strongest terms, as words.
@@ -203,5 +194,14 @@ impl Backlog {
         } else {
             Err(BacklogError::Requests(bad))
         }
+    }
+}
+
+impl MemberText for &Item {
+    fn title(&self) -> &str {
+        &self.title
+    }
+    fn body(&self) -> &str {
+        &self.body
     }
 }

@@ -1,11 +1,10 @@
 //! A candidate's written form: how its members wrote it, lower-cased,
 //! white space collapsed.
 
-use super::{Choice, KEPT, NAME_TEXT_BYTES, Occ, fin};
+use super::{Choice, KEPT, MemberText, NAME_TEXT_BYTES, Occ, fin};
 use std::collections::BTreeMap;
 
 use crate::cluster::vectors::{capped, is_content_term};
-use crate::item::FeedbackItem;
 use crate::text::{Analyzed, Token};
 
 /// A candidate's written form from its occurrences: the form they use
@@ -14,10 +13,10 @@ use crate::text::{Analyzed, Token};
 /// top ups" when nearly as many write it so), ties by the smaller string;
 /// with the particle that follows it in more than half of that form's
 /// occurrences ("verify my top up", not "verify my top").
-pub(super) fn written_form(occ: &[Occ], items: &[&FeedbackItem]) -> Option<String> {
+pub(super) fn written_form<T: MemberText>(occ: &[Occ], items: &[T]) -> Option<String> {
     let raw = |o: &Occ, end: u32| {
-        let it = items[o.member as usize];
-        let field = capped(if o.body { &it.body } else { &it.title }, NAME_TEXT_BYTES);
+        let it = &items[o.member as usize];
+        let field = capped(if o.body { it.body() } else { it.title() }, NAME_TEXT_BYTES);
         field.get(o.start as usize..end as usize).unwrap_or("")
     };
     let text = |o: &Occ, end: u32| written(raw(o, end));
@@ -138,10 +137,10 @@ fn written_ascii(out: &mut String, s: &str) {
 /// the smaller string; at most `KEPT`, each scored far below any phrase
 /// with a content word (its share of the members over 1,000), so that they
 /// compete only with each other in the diversity step.
-pub(super) fn fallback_choices(items: &[&FeedbackItem], words: usize) -> Vec<Choice> {
+pub(super) fn fallback_choices<T: MemberText>(items: &[T], words: usize) -> Vec<Choice> {
     let mut forms: BTreeMap<String, usize> = BTreeMap::new();
     for it in items {
-        let form = [&it.title, &it.body]
+        let form = [it.title(), it.body()]
             .into_iter()
             .map(|field| first_words(capped(field, NAME_TEXT_BYTES), words))
             .find(|form| !form.is_empty());
