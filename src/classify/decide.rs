@@ -146,7 +146,7 @@ impl Compiled {
         // A decisive rule always makes a match.
         let matched =
             decisive.contains(&true) || (best > 0.0 && best >= self.policy.settings.min_score);
-        let mut result = self.verdict(scores, decisive, Vec::new(), matched);
+        let mut result = self.verdict(scores, decisive, matched);
         result.evidence = self.final_evidence(evidence, &result, also, s, expand);
         result
     }
@@ -154,7 +154,8 @@ impl Compiled {
     /// The result's evidence, in a vector of its own: `evidence` (the
     /// thread's buffer, which goes back to `s` unless a huge request grew
     /// it) with the bag rules of the classes `result` shows (and `also`)
-    /// listing their strongest keywords when `expand`.
+    /// listing their strongest keywords; none without `expand` (only the
+    /// class is wanted).
     fn final_evidence(
         &self,
         mut evidence: Vec<Evidence>,
@@ -164,10 +165,14 @@ impl Compiled {
         expand: bool,
     ) -> Vec<Evidence> {
         let shown = shown_classes(result, also);
-        let out = if expand
-            && s.deferred
-                .iter()
-                .any(|&(_, r)| shown[self.facts.rules[r as usize].class.index()])
+        let out = if !expand {
+            // The class alone is wanted (`class_of`): no vector is made.
+            evidence.clear();
+            Vec::new()
+        } else if s
+            .deferred
+            .iter()
+            .any(|&(_, r)| shown[self.facts.rules[r as usize].class.index()])
         {
             self.expand_bag(&mut evidence, shown, s)
         } else {
@@ -415,7 +420,6 @@ impl Compiled {
         &self,
         scores: ClassScores,
         decisive: [bool; Class::ALL.len()],
-        evidence: Vec<Evidence>,
         matched: bool,
     ) -> Classification {
         let settings = &self.policy.settings;
@@ -428,7 +432,7 @@ impl Compiled {
                 band: Band::Low,
                 scores,
                 secondary: Vec::new(),
-                evidence,
+                evidence: Vec::new(),
             };
         };
         let limit = settings.fit_ratio * top;
@@ -470,7 +474,7 @@ impl Compiled {
             band: Band::of(confidence, settings.band_high, settings.band_medium),
             scores,
             secondary,
-            evidence,
+            evidence: Vec::new(),
         }
     }
 

@@ -343,9 +343,9 @@ impl Compiled {
         })
     }
 
-    /// Classifies with the buffers `s`; without `expand` the bag rules'
-    /// evidence stays one entry each (what the class needs, as for a class
-    /// not shown).
+    /// Classifies with the buffers `s`; without `expand` the result has
+    /// the class, scores and outcome but no evidence (what `class_of`
+    /// needs).
     fn classify_with(
         &self,
         title: &str,

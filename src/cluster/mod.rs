@@ -404,7 +404,7 @@ impl Clusterer {
         let touch = |j: usize| {
             let v = &corpus.vectors[j];
             let first = v.first().map_or(0, |e| e.0) ^ v.len() as u32;
-            first ^ dense.map_or(0, |d| d.touch(j) as u32)
+            first ^ dense.map_or(0, |d| d.touch(j))
         };
         match mode {
             Mode::Fast => {

@@ -274,10 +274,10 @@ impl Dense {
     /// Reads item `i`'s codes and scale, and returns a value made of them:
     /// called for a list of random items before their pairs are computed,
     /// so that their cache misses overlap (the value means nothing).
-    pub fn touch(&self, i: usize) -> i32 {
+    pub fn touch(&self, i: usize) -> u32 {
         let codes = self.codes.get(i * self.stride..(i + 1) * self.stride);
         let first: i32 = codes.map_or(0, |c| c.iter().map(|b| i32::from(b.0[0])).sum());
-        first ^ self.pair[i].0.to_bits() as i32
+        first.cast_unsigned() ^ self.pair[i].0.to_bits()
     }
 
     /// Item `i`'s unit vector, if it has one.
@@ -318,7 +318,7 @@ impl Dense {
             let mut e = e.clone();
             (normalize(&mut e).then_some(e)?, 1.0)
         } else {
-            embed_static(table?, item, &mut Scratch::default())?
+            embed_static(table?, item, &mut Scratch::once())?
         };
         for (x, c) in v.iter_mut().zip(&self.center) {
             *x -= c;

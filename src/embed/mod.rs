@@ -243,8 +243,7 @@ impl StaticVectors {
     /// for the weights.
     pub fn embed(&self, text: &str) -> Option<Vec<f32>> {
         let mut sum = vec![0.0f32; self.dims()];
-        let mut scratch = Scratch::default();
-        self.add_text(text, 1.0, &mut sum, &mut scratch);
+        self.add_text(text, 1.0, &mut sum, &mut Scratch::once());
         normalize(&mut sum).then_some(sum)
     }
 
@@ -332,6 +331,20 @@ pub(crate) struct Scratch {
     memo: Memo,
 }
 
+impl Scratch {
+    /// Buffers for one text: its word pieces are not remembered (no
+    /// allocation per word that is not a token, for a memo dropped at once).
+    pub(crate) fn once() -> Scratch {
+        Scratch {
+            memo: Memo {
+                off: true,
+                ..Memo::default()
+            },
+            ..Scratch::default()
+        }
+    }
+}
+
 /// The word pieces of the words that are not a whole token, per table: a
 /// batch repeats its words, and a word that is not a token costs the greedy
 /// match a look-up per prefix tried. Only what the match returns is kept,
@@ -346,6 +359,8 @@ struct Memo {
     ids: Vec<u32>,
     /// The bytes of the remembered words.
     key_bytes: usize,
+    /// Nothing is remembered (see [`Scratch::once`]).
+    off: bool,
 }
 
 /// At most this many words are remembered; past it the memo starts over.
@@ -371,7 +386,7 @@ impl std::fmt::Debug for Memo {
 impl Memo {
     /// Forgets everything when `table` is not the table remembered.
     fn bind(&mut self, table: &Arc<Table>) {
-        if !self.table.as_ref().is_some_and(|t| Arc::ptr_eq(t, table)) {
+        if !self.off && !self.table.as_ref().is_some_and(|t| Arc::ptr_eq(t, table)) {
             *self = Memo {
                 table: Some(Arc::clone(table)),
                 ..Memo::default()
@@ -382,6 +397,11 @@ impl Memo {
     /// `word`'s pieces and whether it is whole, from `split` (which pushes
     /// the pieces' ids and says whether the word is whole) the first time.
     fn pieces(&mut self, word: &str, split: impl FnOnce(&mut Vec<u32>) -> bool) -> (&[u32], bool) {
+        if self.off {
+            self.ids.clear();
+            let whole = split(&mut self.ids);
+            return (&self.ids, whole);
+        }
         if let Some(&(at, len, whole)) = self.words.get(word) {
             return (&self.ids[at as usize..(at + len) as usize], whole);
         }
@@ -564,6 +584,24 @@ pub(crate) mod tests {
         let other = StaticVectors::from_bytes(&bytes).unwrap();
         other.add_text("waiting", 1.0, &mut [0.0; 3], &mut memo);
         assert!(!memo.memo.words.contains_key("cards"));
+    }
+
+    #[test]
+    fn one_text_buffers_give_the_same_sums_and_remember_nothing() {
+        let bytes = table(
+            &["wait", "##ing", "card", "##s"],
+            2,
+            &[&[10, 0], &[0, 10], &[3, 4], &[1, 1]],
+        );
+        let t = StaticVectors::from_bytes(&bytes).unwrap();
+        let text = "waiting cards waiting xyz card";
+        let (mut a, mut b) = ([0.0f32; 2], [0.0f32; 2]);
+        let mut once = Scratch::once();
+        let ca = t.add_text(text, 1.0, &mut a, &mut once);
+        let cb = t.add_text(text, 1.0, &mut b, &mut Scratch::default());
+        assert_eq!(ca, cb);
+        assert_eq!(a.map(f32::to_bits), b.map(f32::to_bits));
+        assert!(once.memo.words.is_empty() && once.memo.table.is_none());
     }
 
     #[test]
