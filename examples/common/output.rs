@@ -9,7 +9,8 @@
 
 use std::ops::Range;
 
-pub use super::json::{NameCache, string};
+pub use super::json::NameCache;
+use super::json::string;
 
 use feedback_triage::{
     Band, Class, Classification, Evidence, EvidenceKind, Outcome, TextField, WhyNot,
@@ -121,15 +122,11 @@ pub fn write_classify_line(
     Ok(())
 }
 
-/// A class's name, quoted.
+/// A class's name, quoted (its name needs no escape).
 fn class_name(out: &mut Vec<u8>, class: Class) {
-    match class {
-        Class::Necessity => out.extend_from_slice(b"\"necessity\""),
-        Class::Opportunistic => out.extend_from_slice(b"\"opportunistic\""),
-        Class::FaultCorrection => out.extend_from_slice(b"\"fault_correction\""),
-        Class::MarketDriven => out.extend_from_slice(b"\"market_driven\""),
-        Class::Responsiveness => out.extend_from_slice(b"\"responsiveness\""),
-    }
+    out.push(b'"');
+    out.extend_from_slice(class.as_str().as_bytes());
+    out.push(b'"');
 }
 
 /// One piece of evidence, its keys in alphabetical order (`class`,
@@ -211,23 +208,17 @@ fn evidence(out: &mut Vec<u8>, names: &mut NameCache, e: &Evidence) -> serde_jso
 
 /// `{"class":…,"contribution":…` of a piece of evidence.
 fn head(out: &mut Vec<u8>, e: &Evidence) {
-    // One constant per class for the three pieces, padded to one size so
-    // that it is copied without a call to memcpy.
-    static HEADS: [([u8; 48], usize); 5] = [
+    // One constant per class for the three pieces, in `Class::ALL` order,
+    // padded to one size so that it is copied without a call to memcpy
+    // (`tests/cli.rs` holds every line to serde_json's rendering).
+    static HEADS: [([u8; 48], usize); Class::ALL.len()] = [
         pad(b"{\"class\":\"necessity\",\"contribution\":"),
         pad(b"{\"class\":\"opportunistic\",\"contribution\":"),
         pad(b"{\"class\":\"fault_correction\",\"contribution\":"),
         pad(b"{\"class\":\"market_driven\",\"contribution\":"),
         pad(b"{\"class\":\"responsiveness\",\"contribution\":"),
     ];
-    let i = match e.class {
-        Class::Necessity => 0,
-        Class::Opportunistic => 1,
-        Class::FaultCorrection => 2,
-        Class::MarketDriven => 3,
-        Class::Responsiveness => 4,
-    };
-    let (bytes, len) = &HEADS[i];
+    let (bytes, len) = &HEADS[e.class.index()];
     super::json::append_short(out, bytes, *len);
     float(out, e.contribution);
 }
