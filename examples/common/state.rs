@@ -324,18 +324,17 @@ impl Changes {
     pub fn section(&self, markdown: bool) -> String {
         use std::fmt::Write as _;
         let mut s = String::new();
-        let (h, item) = if markdown { ("## ", "- ") } else { ("", "  ") };
+        let (h, h3, item) = if markdown {
+            ("## ", "### ", "- ")
+        } else {
+            ("", "", "  ")
+        };
         let _ = writeln!(
             s,
             "\n{h}Changes since the saved state ({} requests saved, {} added)\n",
             self.requests_before, self.requests_added
         );
-        let _ = writeln!(
-            s,
-            "{}New features: {}",
-            if markdown { "### " } else { "" },
-            self.new_features.len()
-        );
+        let _ = writeln!(s, "{h3}New features: {}", self.new_features.len());
         for f in &self.new_features {
             let _ = writeln!(
                 s,
@@ -343,12 +342,7 @@ impl Changes {
                 f.id, f.name, f.customers, f.requests, f.deal_value
             );
         }
-        let _ = writeln!(
-            s,
-            "{}Movers: {}",
-            if markdown { "### " } else { "" },
-            self.movers.len()
-        );
+        let _ = writeln!(s, "{h3}Movers: {}", self.movers.len());
         for m in &self.movers {
             let _ = writeln!(
                 s,
@@ -363,11 +357,10 @@ impl Changes {
                 m.requests_after
             );
         }
-        self.history_section(&mut s, item, markdown);
+        self.history_section(&mut s, h3, item);
         let _ = writeln!(
             s,
-            "{}Still special cases: {} saved requests ({}); {} new ({})",
-            if markdown { "### " } else { "" },
+            "{h3}Still special cases: {} saved requests ({}); {} new ({})",
             self.still_special.len(),
             super::cut(&self.still_special.join(", "), 200),
             self.new_special.len(),
@@ -376,15 +369,11 @@ impl Changes {
         s
     }
 
-    /// The merges and splits of [`section`](Self::section).
-    fn history_section(&self, s: &mut String, item: &str, markdown: bool) {
+    /// The merges and splits of [`section`](Self::section), under
+    /// headings that start with `h3`.
+    fn history_section(&self, s: &mut String, h3: &str, item: &str) {
         use std::fmt::Write as _;
-        let _ = writeln!(
-            s,
-            "{}Merges: {}",
-            if markdown { "### " } else { "" },
-            self.merges.len()
-        );
+        let _ = writeln!(s, "{h3}Merges: {}", self.merges.len());
         for m in &self.merges {
             let _ = writeln!(
                 s,
@@ -397,8 +386,7 @@ impl Changes {
         }
         let _ = writeln!(
             s,
-            "{}Splits: {}; moves by consolidation into or out of features: {}; dissolved: {}",
-            if markdown { "### " } else { "" },
+            "{h3}Splits: {}; moves by consolidation into or out of features: {}; dissolved: {}",
             self.splits.len(),
             self.moved,
             if self.dissolved.is_empty() {
