@@ -213,7 +213,7 @@ impl NameCache {
 impl Quoted {
     /// `name` quoted, when it is short enough and needs no escaping.
     fn of(name: &str) -> Option<Quoted> {
-        let plain = !name.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\');
+        let plain = !name.bytes().any(escaped);
         if !plain || name.len() + 2 > QUOTED {
             return None;
         }
@@ -254,7 +254,7 @@ pub fn string(out: &mut Vec<u8>, s: &str) {
         // An escape among bytes[i..end] (or a short string's bytes).
         for at in i..end {
             let b = bytes[at];
-            if b >= 0x20 && b != b'"' && b != b'\\' {
+            if !escaped(b) {
                 continue;
             }
             out.extend_from_slice(&bytes[start..at]);
@@ -265,6 +265,12 @@ pub fn string(out: &mut Vec<u8>, s: &str) {
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
+}
+
+/// Whether serde_json escapes byte `b` in a string (see [`escape`]).
+#[inline]
+fn escaped(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
 }
 
 /// Eight bytes as one word.
