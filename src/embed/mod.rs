@@ -274,9 +274,7 @@ impl StaticVectors {
         wordpiece::for_each_word(text, word, |w| {
             // A whole token is found by one look-up, the first the greedy
             // match makes; the other words' pieces are remembered.
-            let direct = (w.len() <= t.ids.max_len() && w.len() <= wordpiece::MAX_WORD_CHARS)
-                .then(|| t.ids.get(w))
-                .flatten();
+            let direct = wordpiece::whole_token(w, t.ids.max_len(), |p| t.ids.get(p));
             let whole = match direct {
                 Some(id) => {
                     add(sum, id);

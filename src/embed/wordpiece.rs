@@ -114,6 +114,19 @@ const ASCII: [u8; 128] = {
     t
 };
 
+/// The id of `word` when it is one whole token: the first look-up
+/// [`pieces`] makes, and the only one when it succeeds (a word longer than
+/// `max_len` bytes or `MAX_WORD_CHARS` is never looked up whole).
+pub(crate) fn whole_token(
+    word: &str,
+    max_len: usize,
+    lookup: impl Fn(&str) -> Option<u32>,
+) -> Option<u32> {
+    (word.len() <= max_len && word.len() <= MAX_WORD_CHARS)
+        .then(|| lookup(word))
+        .flatten()
+}
+
 /// Splits `word` into WordPiece pieces found by `lookup` (greedy longest
 /// match from the left; continuation pieces are looked up with a `##`
 /// prefix) and calls `f(id)` for each. Where no piece matches at a position,
