@@ -20,9 +20,12 @@
 //! time, FILE is written back, and the output is the clustering of every
 //! request seen so far (features keep their ids `F1`, `F2`, ... from run to
 //! run) followed by this run's events: in JSON Lines one line per event
-//! with an `"event"` key (`created`, `grew`, `merged`, `moved`, `split`, `dissolved`), in CSV rows of kind
-//! `event:created` and so on, in a table or Markdown a closing section. A
-//! request whose id is already in the state is a bad line.
+//! with an `"event"` key (`created`, `grew`, `merged`, `moved`, `split`,
+//! `dissolved`), in CSV rows of kind `event:created` and so on, in a table
+//! or Markdown a closing section. Features and special cases are named by
+//! phrases their requests wrote, from the start of each request's text that
+//! the state keeps. A request whose id is already in the state is a bad
+//! line.
 
 mod common;
 
