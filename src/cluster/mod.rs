@@ -460,7 +460,13 @@ impl Clusterer {
         let (roots, threshold) = match dense.as_ref().filter(|d| d.exact_means()) {
             Some(d) => self.exact_linkage(&ordered, &corpus, d, edges, threshold, per_item),
             None => (
-                linkage::average_linkage(ordered.len(), edges, threshold, per_item, None),
+                linkage::shared_neighbour_linkage(
+                    ordered.len(),
+                    edges,
+                    threshold,
+                    per_item,
+                    self.params.shared_neighbours,
+                ),
                 threshold,
             ),
         };

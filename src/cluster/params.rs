@@ -114,6 +114,17 @@ pub struct ClusterParams {
     /// In `(0, 1]`; default `0.48`. Without embeddings on every item it has
     /// no effect.
     pub embedding_threshold_ratio: f64,
+    /// How many nearest neighbours of each item (by verified similarity)
+    /// a first linkage weighs links by: a link keeps the share
+    /// `min(1, shared / (0.4 × k))` of its similarity, `shared` counting
+    /// the items in both ends' lists (each item is in its own), so links
+    /// whose neighbourhoods agree count in full. From that stage's groups
+    /// the linkage goes on with the plain similarities and the same
+    /// threshold. In `0..=100`; default 10; `0` is the one-stage linkage.
+    /// Not used when every item carries an `embedding` (the exact means
+    /// decide there). On the dev files (ARI) Banking77 train 0.348 → 0.357,
+    /// CLINC150 val 0.533 → 0.545, Hadoop duplicates 0.112 either way.
+    pub shared_neighbours: usize,
 }
 
 impl Default for ClusterParams {
@@ -134,6 +145,7 @@ impl Default for ClusterParams {
             semantic_weight: 1.0,
             semantic_candidates_per_item: 10,
             embedding_threshold_ratio: 0.48,
+            shared_neighbours: 10,
         }
     }
 }
@@ -185,6 +197,8 @@ setters! {
     semantic_candidates_per_item: usize;
     /// Sets [`ClusterParams::embedding_threshold_ratio`].
     embedding_threshold_ratio: f64;
+    /// Sets [`ClusterParams::shared_neighbours`].
+    shared_neighbours: usize;
 }
 
 impl ClusterParams {
@@ -259,6 +273,13 @@ impl ClusterParams {
             "in 0..=1000",
         )?;
         unit("embedding_threshold_ratio", self.embedding_threshold_ratio)?;
+        count(
+            "shared_neighbours",
+            self.shared_neighbours,
+            0,
+            100,
+            "in 0..=100",
+        )?;
         if self.review_threshold > self.duplicate_threshold {
             return Err(ParamsError::OutOfRange {
                 field: "review_threshold",
@@ -389,6 +410,10 @@ mod tests {
             (
                 ClusterParams::default().semantic_candidates_per_item(1001),
                 "semantic_candidates_per_item",
+            ),
+            (
+                ClusterParams::default().shared_neighbours(101),
+                "shared_neighbours",
             ),
         ];
         for (p, field) in cases {

@@ -30,37 +30,35 @@ pub(super) fn fits(n: usize) -> bool {
     n < GONE as usize
 }
 
-/// Groups `0..n` by average linkage on the term links alone; the same
-/// result as the plain linkage without vectors.
+/// Groups `0..sizes.len()`, group `g` of `sizes[g]` items, by average
+/// linkage on the term links alone; the same result as the plain linkage
+/// without vectors.
 pub(super) fn term_linkage(
-    n: usize,
+    sizes: Vec<u32>,
     edges: Vec<Edge>,
     threshold: f64,
     per_item: Option<usize>,
 ) -> Vec<u32> {
-    super::group_names(&run(n, edges, threshold, per_item).parent)
+    super::group_names(&run_from(sizes, edges, threshold, per_item, 0).parent)
 }
 
-/// Runs the linkage to its end and returns its state.
-pub(super) fn run(n: usize, edges: Vec<Edge>, threshold: f64, per_item: Option<usize>) -> Lazy {
-    run_from(n, edges, threshold, per_item, 0)
-}
-
-/// [`run`] with the slots' stamps starting at `stamp` (the tests start
-/// near the end, so that the stamps run out). A start other than 0 finds
-/// the slots holding small stamps, as a long run would leave them: were
-/// they not cleared when the stamps start over, entries would look placed
-/// and the result would differ.
+/// Runs the linkage to its end and returns its state, with the slots'
+/// stamps starting at `stamp` (the tests start near the end, so that the
+/// stamps run out). A start other than 0 finds the slots holding small
+/// stamps, as a long run would leave them: were they not cleared when the
+/// stamps start over, entries would look placed and the result would
+/// differ.
 pub(super) fn run_from(
-    n: usize,
+    sizes: Vec<u32>,
     edges: Vec<Edge>,
     threshold: f64,
     per_item: Option<usize>,
     stamp: u32,
 ) -> Lazy {
+    let n = sizes.len();
     let mut l = Lazy {
         links: item_lists(n, edges),
-        state: vec![1u32; n],
+        state: sizes,
         capacity: per_item.map_or(f64::INFINITY, |k| k as f64 * CAPACITY_FACTOR),
         threshold,
         version: vec![0u32; n],

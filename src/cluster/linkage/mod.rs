@@ -41,6 +41,7 @@ use std::cmp::Ordering;
 mod exact;
 mod heap;
 mod lazy;
+mod shared;
 
 use super::candidates::Edge;
 use crate::text::FxHashMap;
@@ -101,23 +102,64 @@ pub(crate) fn average_linkage(
 ) -> Vec<u32> {
     match vectors {
         // Term links alone: partners resolved when read (the same result).
-        None if lazy::fits(n) => lazy::term_linkage(n, edges, threshold, per_item),
-        v => group_names(&plain(n, edges, threshold, per_item, v).parent),
+        None if lazy::fits(n) => lazy::term_linkage(vec![1; n], edges, threshold, per_item),
+        v => group_names(&plain(vec![1; n], edges, threshold, per_item, v).parent),
     }
+}
+
+/// [`average_linkage`] without vectors, in two stages (see [`shared`]):
+/// first on the links weighed by the `k` nearest neighbours their items
+/// share, then on the plain links from the groups the first stage made.
+/// `k` = 0 is the one-stage linkage.
+pub(crate) fn shared_neighbour_linkage(
+    n: usize,
+    edges: Vec<Edge>,
+    threshold: f64,
+    per_item: Option<usize>,
+    k: usize,
+) -> Vec<u32> {
+    if k == 0 || !lazy::fits(n) {
+        return average_linkage(n, edges, threshold, per_item, None);
+    }
+    let weighed = shared::weighed(n, &edges, k);
+    let first = average_linkage(n, weighed, threshold, per_item, None);
+    // The first stage's groups in the order of their smallest item (its
+    // name), so that the second stage's names map back to items.
+    let mut group = vec![0u32; n];
+    let mut rep: Vec<u32> = Vec::new();
+    let mut sizes: Vec<u32> = Vec::new();
+    for i in 0..n {
+        let r = first[i] as usize;
+        if r == i {
+            group[i] = rep.len() as u32;
+            rep.push(i as u32);
+            sizes.push(0);
+        } else {
+            group[i] = group[r];
+        }
+        sizes[group[i] as usize] += 1;
+    }
+    let links = shared::contract(edges, &group);
+    let second = lazy::term_linkage(sizes, links, threshold, per_item);
+    group
+        .iter()
+        .map(|&g| rep[second[g as usize] as usize])
+        .collect()
 }
 
 /// The plain linkage: every group's links kept exact through merges.
 fn plain(
-    n: usize,
+    sizes: Vec<u32>,
     edges: Vec<Edge>,
     threshold: f64,
     per_item: Option<usize>,
     vectors: Option<GroupVectors<'_>>,
 ) -> Linkage<'_> {
+    let n = sizes.len();
     let mut l = Linkage {
         sums: None,
         links: item_links(n, edges),
-        size: vec![1u32; n],
+        size: sizes,
         capacity: per_item.map_or(f64::INFINITY, |k| k as f64 * CAPACITY_FACTOR),
         threshold,
         version: vec![0u32; n],
@@ -632,11 +674,15 @@ mod tests {
             t in 0.0f64..0.9,
             per_item in proptest::option::of(1usize..8),
             late in proptest::prelude::any::<bool>(),
+            grown in proptest::option::of(proptest::collection::vec(1u32..9, 60)),
         ) {
-            let plain = plain(n, edges.clone(), t, per_item, None);
+            // Groups of one, or of a few items each (the second stage of
+            // the shared-neighbour linkage starts from groups).
+            let sizes = grown.map_or(vec![1; n], |g| g[..n].to_vec());
+            let plain = plain(sizes.clone(), edges.clone(), t, per_item, None);
             // Half the runs with stamps about to run out.
             let stamp = if late { u32::MAX - 3 } else { 0 };
-            let mut lazy = lazy::run_from(n, edges, t, per_item, stamp);
+            let mut lazy = lazy::run_from(sizes, edges, t, per_item, stamp);
             proptest::prop_assert_eq!(&lazy.parent, &plain.parent);
             let bits = |l: &[(u32, f32)]| -> Vec<(u32, u32)> {
                 l.iter().map(|&(c, s)| (c, s.to_bits())).collect()
