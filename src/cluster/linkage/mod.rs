@@ -42,6 +42,7 @@ mod exact;
 mod heap;
 mod lazy;
 mod shared;
+pub(crate) use shared::MAX_SHARED_NEIGHBOURS;
 
 use super::candidates::Edge;
 use crate::text::FxHashMap;
@@ -139,7 +140,7 @@ pub(crate) fn shared_neighbour_linkage(
         }
         sizes[group[i] as usize] += 1;
     }
-    let links = shared::contract(edges, &group);
+    let links = shared::contract(edges, &group, rep.len());
     let second = lazy::term_linkage(sizes, links, threshold, per_item);
     group
         .iter()
