@@ -12,7 +12,9 @@
 //!
 //! The greedy loop always merges the best current pair and the threshold only
 //! stops it, so a higher threshold stops earlier on the same sequence: raising
-//! the threshold only ever splits groups.
+//! the threshold only ever splits groups. (The two-stage
+//! [`shared_neighbour_linkage`] gives that up: its second stage starts from
+//! the first stage's groups, which change with the threshold.)
 //!
 //! Pairs are taken best first with a lazy max-heap holding one entry per
 //! group: its best link, or an upper bound on all its links after a merge
