@@ -208,82 +208,72 @@ setters! {
 impl ClusterParams {
     /// Checks every range; the error names the first field out of range.
     pub fn validate(&self) -> Result<(), ParamsError> {
-        unit("similarity_threshold", self.similarity_threshold)?;
-        count(
-            "min_distinct_customers",
-            self.min_distinct_customers,
-            1,
-            usize::MAX,
-            "at least 1",
-        )?;
-        count(
-            "max_candidates_per_item",
-            self.max_candidates_per_item,
-            1,
-            1000,
-            "in 1..=1000",
-        )?;
-        count(
-            "max_terms_per_item",
-            self.max_terms_per_item,
-            1,
-            1000,
-            "in 1..=1000",
-        )?;
-        unit("max_document_ratio", self.max_document_ratio)?;
-        count(
-            "max_postings_per_term",
-            self.max_postings_per_term,
-            1,
-            100_000,
-            "in 1..=100000",
-        )?;
-        count(
-            "max_search_terms_per_item",
-            self.max_search_terms_per_item,
-            1,
-            1000,
-            "in 1..=1000",
-        )?;
-        count("label_terms", self.label_terms, 1, KEY_TERMS, "in 1..=8")?;
-        unit("duplicate_threshold", self.duplicate_threshold)?;
-        unit("review_threshold", self.review_threshold)?;
-        if !(self.adaptive_weight.is_finite() && (0.0..=1.0).contains(&self.adaptive_weight)) {
-            return Err(ParamsError::OutOfRange {
-                field: "adaptive_weight",
-                expected: "in [0, 1]",
-                value: self.adaptive_weight,
-            });
+        use Range::{Closed, Count, Unit};
+        let max_shared = super::linkage::MAX_SHARED_NEIGHBOURS;
+        // In the fields' order, so that the first field out of range is
+        // the one named.
+        let ranges = [
+            ("similarity_threshold", Unit(self.similarity_threshold)),
+            (
+                "min_distinct_customers",
+                Count(self.min_distinct_customers, 1, usize::MAX, "at least 1"),
+            ),
+            (
+                "max_candidates_per_item",
+                Count(self.max_candidates_per_item, 1, 1000, "in 1..=1000"),
+            ),
+            (
+                "max_terms_per_item",
+                Count(self.max_terms_per_item, 1, 1000, "in 1..=1000"),
+            ),
+            ("max_document_ratio", Unit(self.max_document_ratio)),
+            (
+                "max_postings_per_term",
+                Count(self.max_postings_per_term, 1, 100_000, "in 1..=100000"),
+            ),
+            (
+                "max_search_terms_per_item",
+                Count(self.max_search_terms_per_item, 1, 1000, "in 1..=1000"),
+            ),
+            (
+                "label_terms",
+                Count(self.label_terms, 1, KEY_TERMS, "in 1..=8"),
+            ),
+            ("duplicate_threshold", Unit(self.duplicate_threshold)),
+            ("review_threshold", Unit(self.review_threshold)),
+            ("adaptive_weight", Closed(self.adaptive_weight)),
+            (
+                "adaptive_prior_items",
+                Count(self.adaptive_prior_items, 0, 1_000_000, "in 0..=1000000"),
+            ),
+            ("semantic_weight", Closed(self.semantic_weight)),
+            (
+                "semantic_candidates_per_item",
+                Count(self.semantic_candidates_per_item, 0, 1000, "in 0..=1000"),
+            ),
+            (
+                "embedding_threshold_ratio",
+                Unit(self.embedding_threshold_ratio),
+            ),
+            (
+                "shared_neighbours",
+                Count(self.shared_neighbours, 0, max_shared, "in 0..=15"),
+            ),
+        ];
+        for (field, range) in ranges {
+            match range {
+                Unit(v) => unit(field, v)?,
+                Closed(v) if !(v.is_finite() && (0.0..=1.0).contains(&v)) => {
+                    return Err(ParamsError::OutOfRange {
+                        field,
+                        expected: "in [0, 1]",
+                        value: v,
+                    });
+                }
+                Closed(_) => {}
+                Count(v, lo, hi, expected) => count(field, v, lo, hi, expected)?,
+            }
         }
-        count(
-            "adaptive_prior_items",
-            self.adaptive_prior_items,
-            0,
-            1_000_000,
-            "in 0..=1000000",
-        )?;
-        if !(self.semantic_weight.is_finite() && (0.0..=1.0).contains(&self.semantic_weight)) {
-            return Err(ParamsError::OutOfRange {
-                field: "semantic_weight",
-                expected: "in [0, 1]",
-                value: self.semantic_weight,
-            });
-        }
-        count(
-            "semantic_candidates_per_item",
-            self.semantic_candidates_per_item,
-            0,
-            1000,
-            "in 0..=1000",
-        )?;
-        unit("embedding_threshold_ratio", self.embedding_threshold_ratio)?;
-        count(
-            "shared_neighbours",
-            self.shared_neighbours,
-            0,
-            super::linkage::MAX_SHARED_NEIGHBOURS,
-            "in 0..=15",
-        )?;
         if self.review_threshold > self.duplicate_threshold {
             return Err(ParamsError::OutOfRange {
                 field: "review_threshold",
@@ -293,6 +283,16 @@ impl ClusterParams {
         }
         Ok(())
     }
+}
+
+/// What a field may hold.
+enum Range {
+    /// In `(0, 1]`.
+    Unit(f64),
+    /// In `[0, 1]`.
+    Closed(f64),
+    /// An integer in `lo..=hi`, and how to say so.
+    Count(usize, usize, usize, &'static str),
 }
 
 /// `v` in `(0, 1]`.
@@ -330,6 +330,7 @@ fn count(
 mod tests {
     use super::*;
     use crate::cluster::Clusterer;
+    use crate::cluster::linkage::MAX_SHARED_NEIGHBOURS as MAX_SHARED;
 
     #[test]
     fn defaults_validate() {
@@ -416,10 +417,17 @@ mod tests {
                 "semantic_candidates_per_item",
             ),
             (
-                ClusterParams::default().shared_neighbours(16),
+                ClusterParams::default().shared_neighbours(MAX_SHARED + 1),
                 "shared_neighbours",
             ),
         ];
+        // The message states the bound the check uses.
+        let err = Clusterer::new(ClusterParams::default().shared_neighbours(MAX_SHARED + 1));
+        assert!(
+            err.unwrap_err()
+                .to_string()
+                .contains(&format!("in 0..={MAX_SHARED}"))
+        );
         for (p, field) in cases {
             let err = Clusterer::new(p).unwrap_err();
             assert!(

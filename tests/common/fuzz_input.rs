@@ -431,6 +431,8 @@ pub struct ClusterIn {
     pub embed: bool,
     pub vectors: Vec<[i8; 3]>,
     pub embedding_ratio: u8,
+    /// `shared_neighbours`, modulo 16 (0, one stage, to the most).
+    pub shared_neighbours: u8,
 }
 
 impl ClusterIn {
@@ -440,6 +442,7 @@ impl ClusterIn {
             .min_distinct_customers(1 + usize::from(self.min_customers % 4))
             .max_candidates_per_item(1 + usize::from(self.max_candidates % 50))
             .embedding_threshold_ratio(0.01 + 0.99 * f64::from(self.embedding_ratio) / 255.0)
+            .shared_neighbours(usize::from(self.shared_neighbours % 16))
     }
 
     /// Item `i`'s embedding, when the input embeds (any values, the zero

@@ -113,7 +113,8 @@ pub(crate) fn average_linkage(
 /// [`average_linkage`] without vectors, in two stages (see [`shared`]):
 /// first on the links weighed by the `k` nearest neighbours their items
 /// share, then on the plain links from the groups the first stage made.
-/// `k` = 0 is the one-stage linkage.
+/// `k` = 0 is the one-stage linkage. Each pair must appear at most once in
+/// `edges` (as the candidate search gives them).
 pub(crate) fn shared_neighbour_linkage(
     n: usize,
     edges: Vec<Edge>,
@@ -124,6 +125,15 @@ pub(crate) fn shared_neighbour_linkage(
     if k == 0 || !lazy::fits(n) {
         return average_linkage(n, edges, threshold, per_item, None);
     }
+    debug_assert!(
+        {
+            let mut pairs: Vec<(u32, u32)> =
+                edges.iter().map(|e| (e.0.min(e.1), e.0.max(e.1))).collect();
+            pairs.sort_unstable();
+            pairs.windows(2).all(|w| w[0] != w[1]) && edges.iter().all(|e| e.0 != e.1)
+        },
+        "each pair at most once, no self links"
+    );
     let weighed = shared::weighed(n, &edges, k);
     let first = average_linkage(n, weighed, threshold, per_item, None);
     // The first stage's groups in the order of their smallest item (its

@@ -8,10 +8,12 @@
 //! neighbours lie apart (a request that happens to share a phrase with
 //! another topic). Each item's `k` nearest neighbours by verified similarity
 //! form its list, the item itself included; a link keeps the share
-//! `min(1, shared / (0.4 k))` of its similarity, where `shared` counts the
-//! items in both lists (the two ends included when each is in the other's
-//! list). With `k` = 10 a link between items that share four of their
-//! eleven counts in full.
+//! `min(1, shared / (0.4 min(k, l)))` of its similarity, where `shared`
+//! counts the items in both lists (each end counts when it is in the
+//! other's list) and `l` is the length of the shorter list: an item with
+//! few partners is not held to a neighbourhood it does not have. With `k` =
+//! 10 a link between items with full lists that share four of their eleven
+//! counts in full.
 //!
 //! The average linkage runs first on those weights, with the same threshold,
 //! so its groups are cores that the neighbourhoods agree on. Shared
@@ -44,18 +46,20 @@ const ROW: usize = 16;
 struct Row([u32; ROW]);
 
 /// Each link of `edges` (each pair at most once, as the candidate search
-/// gives them) weighed by the neighbours its items share (see the module
-/// docs); `k` (in `1..=MAX_SHARED_NEIGHBOURS`) neighbours per item.
-/// O(edges × k) time, 64 bytes per item beyond the copy.
+/// gives them: a repeated pair would put a partner twice in a list)
+/// weighed by the neighbours its items share (see the module docs); `k` (in
+/// `1..=MAX_SHARED_NEIGHBOURS`) neighbours per item. O(edges × k) time;
+/// about `72 + 8 k` bytes per item beyond the copy.
 pub(super) fn weighed(n: usize, edges: &[Edge], k: usize) -> Vec<Edge> {
     debug_assert!((1..=MAX_SHARED_NEIGHBOURS).contains(&k));
     let k = k.clamp(1, MAX_SHARED_NEIGHBOURS);
-    let rows = neighbour_rows(n, edges, k);
-    let full = FULL_SHARE * k as f64;
+    let (rows, lens) = neighbour_rows(n, edges, k);
     edges
         .iter()
         .map(|&(i, j, s)| {
             let shared = shared_count(&rows[i as usize], &rows[j as usize]);
+            let shorter = lens[i as usize].min(lens[j as usize]);
+            let full = FULL_SHARE * k.min(usize::from(shorter)) as f64;
             let share = (f64::from(shared) / full).min(1.0);
             (i, j, (f64::from(s) * share) as f32)
         })
@@ -63,8 +67,8 @@ pub(super) fn weighed(n: usize, edges: &[Edge], k: usize) -> Vec<Edge> {
 }
 
 /// Each item's row: its `k` best partners (similarity descending, ties by
-/// the smaller index) and itself.
-fn neighbour_rows(n: usize, edges: &[Edge], k: usize) -> Vec<Row> {
+/// the smaller index) and itself; and each row's length.
+fn neighbour_rows(n: usize, edges: &[Edge], k: usize) -> (Vec<Row>, Vec<u8>) {
     // Best first, k slots per item.
     let mut best = vec![(0f32, 0u32); n * k];
     let mut len = vec![0u8; n];
@@ -90,7 +94,7 @@ fn neighbour_rows(n: usize, edges: &[Edge], k: usize) -> Vec<Row> {
         offer(i, (s, j));
         offer(j, (s, i));
     }
-    (0..n)
+    let rows = (0..n)
         .map(|i| {
             let mut row = Row([u32::MAX; ROW]);
             let l = usize::from(len[i]);
@@ -100,7 +104,11 @@ fn neighbour_rows(n: usize, edges: &[Edge], k: usize) -> Vec<Row> {
             row.0[l] = i as u32;
             row
         })
-        .collect()
+        .collect();
+    for l in &mut len {
+        *l += 1;
+    }
+    (rows, len)
 }
 
 /// How many ids two rows have in common (ids are distinct within a row):
@@ -188,16 +196,25 @@ mod tests {
     fn shares_count_both_ends_and_common_neighbours() {
         let edges = vec![(0, 1, 0.8), (1, 2, 0.4)];
         let w = weighed(3, &edges, 1);
-        // 0 and 1 are each other's best: both ends shared, 2 of 0.4 needed.
+        // 0 and 1 are each other's best: both ends shared.
         assert_eq!(w[0].2, 0.8);
         // 2's best is 1, but 1's best is 0: they share 1 alone, which at
         // k = 1 is enough (0.4 needed).
         assert_eq!(w[1].2, 0.4);
+        // Lists {0,1}, {0,1,2}, {1,2}: each link shares two, and the
+        // shorter list holds two, so 0.8 are needed, not 4: items with few
+        // partners are held to the neighbourhood they have.
         let w = weighed(3, &edges, 10);
-        // Lists {0,1}, {0,1,2}, {1,2}: each link shares two of the four
-        // needed.
-        assert_eq!(w[0].2, 0.4);
-        assert_eq!(w[1].2, 0.2);
+        assert_eq!(w[0].2, 0.8);
+        assert_eq!(w[1].2, 0.4);
+    }
+
+    #[test]
+    fn a_mutual_pair_with_few_partners_is_not_discounted() {
+        let edges = vec![(0, 1, 0.9), (1, 2, 0.8), (1, 3, 0.1), (2, 3, 0.1)];
+        let linkage = |k| super::super::shared_neighbour_linkage(4, edges.clone(), 0.5, None, k);
+        assert_eq!(linkage(0), vec![0, 0, 2, 3]);
+        assert_eq!(linkage(10), vec![0, 0, 2, 3]);
     }
 
     #[test]
@@ -260,7 +277,9 @@ mod tests {
             let got = weighed(n, &edges, k);
             for (e, w) in edges.iter().zip(&got) {
                 let shared = lists[e.0 as usize].intersection(&lists[e.1 as usize]).count();
-                let share = (shared as f64 / (FULL_SHARE * k as f64)).min(1.0);
+                let (li, lj) = (lists[e.0 as usize].len(), lists[e.1 as usize].len());
+                let full = FULL_SHARE * k.min(li.min(lj)) as f64;
+                let share = (shared as f64 / full).min(1.0);
                 proptest::prop_assert_eq!(w.2, (f64::from(e.2) * share) as f32);
                 proptest::prop_assert_eq!((w.0, w.1), (e.0, e.1));
             }
@@ -274,6 +293,16 @@ mod tests {
         assert_eq!(
             contract(edges, &group, 3),
             vec![(0, 1, 0.75), (0, 2, 0.125)]
+        );
+        // In edge order 1 + 2⁻²⁴ rounds to 1, twice; the other way the two
+        // small ones make 2⁻²³, which 1 keeps.
+        let tiny = f32::EPSILON / 2.0;
+        let edges = vec![(2, 3, 1.0), (0, 3, tiny), (1, 3, tiny)];
+        assert_eq!(contract(edges, &[0, 0, 0, 1], 2), vec![(0, 1, 1.0)]);
+        let edges = vec![(0, 3, tiny), (1, 3, tiny), (2, 3, 1.0)];
+        assert_eq!(
+            contract(edges, &[0, 0, 0, 1], 2),
+            vec![(0, 1, 1.0 + 2.0 * tiny)]
         );
     }
 }
