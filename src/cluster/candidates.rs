@@ -119,6 +119,9 @@ impl Postings {
     }
 }
 
+/// The windows [`Accumulator::top`] locates before it scores them.
+const WINDOWS: usize = 8;
+
 /// Reusable accumulator of partial scores, indexed by slot.
 #[derive(Debug)]
 pub(crate) struct Accumulator {
@@ -168,19 +171,28 @@ impl Accumulator {
         out.clear();
         let skip = skip.map(|i| postings.slots[i as usize]);
         let terms = self.search_terms(postings, v, skip, search_terms);
-        for &(t, w, own) in &terms {
-            let pos = match skip {
-                Some(s)
-                    if postings.lists[t as usize]
-                        .get(own as usize)
-                        .is_some_and(|e| e.0 == s) =>
-                {
-                    Some(own as usize)
-                }
-                Some(s) => postings.position(t, s),
-                None => None,
-            };
-            self.score(postings.window(t, pos, window), w);
+        // The windows first, then their scores: each term's list header and
+        // the item's own entry in it are a cache miss or two, which overlap
+        // in this short loop instead of waiting behind a window's scoring.
+        let mut windows: [(&[(u32, f32)], f32); WINDOWS] = [(&[], 0.0); WINDOWS];
+        for chunk in terms.chunks(WINDOWS) {
+            for (slot, &(t, w, own)) in windows.iter_mut().zip(chunk) {
+                let pos = match skip {
+                    Some(s)
+                        if postings.lists[t as usize]
+                            .get(own as usize)
+                            .is_some_and(|e| e.0 == s) =>
+                    {
+                        Some(own as usize)
+                    }
+                    Some(s) => postings.position(t, s),
+                    None => None,
+                };
+                *slot = (postings.window(t, pos, window), w);
+            }
+            for &(entries, w) in &windows[..chunk.len()] {
+                self.score(entries, w);
+            }
         }
         self.terms = terms;
         self.best(postings, skip, k, out);
@@ -240,16 +252,21 @@ impl Accumulator {
     /// grows when it counts): whether a slot was seen before is a coin
     /// toss the branch predictor lost.
     fn score(&mut self, entries: &[(u32, f32)], w: f32) {
-        let mut len = self.touched.len();
-        self.touched.resize(len + entries.len(), 0);
+        let start = self.touched.len();
+        self.touched.resize(start + entries.len(), 0);
+        // Local slices: through `self`, every write to `touched` made the
+        // loop reload both vectors' pointers and lengths.
+        let scores = self.scores.as_mut_slice();
+        let touched = &mut self.touched[start..];
+        let mut len = 0;
         for &(j, wj) in entries {
-            let s = &mut self.scores[j as usize];
+            let s = &mut scores[j as usize];
             let before = *s;
-            self.touched[len] = j;
+            touched[len] = j;
             len += usize::from(before == 0.0);
             *s = before + w * wj;
         }
-        self.touched.truncate(len);
+        self.touched.truncate(start + len);
     }
 
     /// The `k` touched slots with the best scores but `skip` (best first,
@@ -260,11 +277,12 @@ impl Accumulator {
         // One integer per slot: weights are positive, so a score's bits
         // order like the score.
         self.keys.clear();
+        let scores = self.scores.as_mut_slice();
+        let keys = &mut self.keys;
         for &j in &self.touched {
-            let s = std::mem::take(&mut self.scores[j as usize]);
+            let s = std::mem::take(&mut scores[j as usize]);
             if Some(j) != skip {
-                self.keys
-                    .push((u64::from(!s.to_bits()) << 32) | u64::from(j));
+                keys.push((u64::from(!s.to_bits()) << 32) | u64::from(j));
             }
         }
         self.touched.clear();

@@ -211,6 +211,53 @@ impl Vocab {
     }
 }
 
+/// [`TermMemo`]'s answer for a word that is no content term (no term id:
+/// [`Vocab::intern`] numbers terms below `u32::MAX - 1`, or gives
+/// `u32::MAX`).
+const NOT_CONTENT: u32 = u32::MAX - 1;
+
+/// Recent words -> their term id (or [`NOT_CONTENT`]), for one vocabulary:
+/// one slot per hash of the folded word (an ASCII word of at most 16
+/// bytes, packed; see [`text::Word::packed`]), a new word taking its slot
+/// over. No slot is ever probed twice, so words crafted to share slots only
+/// make the memo miss; what it answers is what the word's normalised form
+/// gives, the same every time (its id was interned at the first miss).
+#[cfg_attr(feature = "parallel", allow(dead_code))]
+struct TermMemo {
+    slots: Vec<(u128, u32)>,
+}
+
+#[cfg_attr(feature = "parallel", allow(dead_code))]
+impl TermMemo {
+    /// `2^BITS` slots (32 bytes each: 2 MB).
+    const BITS: u32 = 16;
+
+    fn new() -> TermMemo {
+        TermMemo {
+            slots: vec![(0, 0); 1 << Self::BITS],
+        }
+    }
+
+    /// The slot of a packed word (never 0: a word has a byte, and no byte
+    /// of a word is 0).
+    fn slot(key: u128) -> usize {
+        let (lo, hi) = (key as u64, (key >> 64) as u64);
+        let h = (lo ^ hi.rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (h >> (64 - Self::BITS)) as usize
+    }
+
+    fn get(&self, key: u128) -> Option<u32> {
+        let &(k, id) = self.slots.get(Self::slot(key))?;
+        (k == key).then_some(id)
+    }
+
+    fn put(&mut self, key: u128, id: u32) {
+        if let Some(slot) = self.slots.get_mut(Self::slot(key)) {
+            *slot = (key, id);
+        }
+    }
+}
+
 /// The vocabulary and statistics of a set of items, with their vectors.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Corpus {
@@ -240,6 +287,7 @@ impl Corpus {
         let mut raw: Vec<Vec<(u32, f32)>> = Vec::with_capacity(items.len());
         let mut scratch: Vec<(u32, f32)> = Vec::new();
         // Term ids in order of first appearance, item by item.
+        #[cfg(feature = "parallel")]
         let add = |c: &mut Corpus, term: &str, w: f32, scratch: &mut Vec<(u32, f32)>| {
             let id = c.vocab.intern(term);
             if id as usize == c.df.len() {
@@ -287,16 +335,49 @@ impl Corpus {
         }
         #[cfg(not(feature = "parallel"))]
         {
-            let mut buf = Analyzed::default();
+            let mut memo = TermMemo::new();
             for item in items {
-                for_each_term(&mut buf, item, |term, _, w| {
-                    add(&mut c, term, w, &mut scratch)
-                });
+                c.item_terms(item, &mut memo, &mut scratch);
                 finish(&mut c, &mut scratch);
             }
         }
         c.vectors = c.weigh_all(raw, max_terms);
         c
+    }
+
+    /// Pushes `(term id, weight)` for each content word of the item, as
+    /// [`for_each_term`] and interning give them, new terms numbered as
+    /// they come. A word seen recently is answered by `memo` (its id, or
+    /// that it is no content term) without stemming, checking or hashing
+    /// its text: a batch repeats its words.
+    #[cfg_attr(feature = "parallel", allow(dead_code))]
+    fn item_terms(&mut self, item: &FeedbackItem, memo: &mut TermMemo, out: &mut Vec<(u32, f32)>) {
+        for (field, weight) in [(&item.title, TITLE_WEIGHT), (&item.body, 1.0)] {
+            let field = capped(field, MAX_TEXT_BYTES);
+            text::for_each_word(field, |mut w| {
+                let key = w.packed();
+                if let Some(id) = key.and_then(|k| memo.get(k)) {
+                    if id != NOT_CONTENT {
+                        out.push((id, weight));
+                    }
+                    return;
+                }
+                let term = std::str::from_utf8(w.norm()).unwrap_or_default();
+                let id = if is_content_term(term) {
+                    let id = self.vocab.intern(term);
+                    if id as usize == self.df.len() {
+                        self.df.push(0);
+                    }
+                    out.push((id, weight));
+                    id
+                } else {
+                    NOT_CONTENT
+                };
+                if let Some(k) = key {
+                    memo.put(k, id);
+                }
+            });
+        }
     }
 
     /// The vectors of the counted items, once `df` is final. Each depends
@@ -493,6 +574,68 @@ mod tests {
             }
             proptest::prop_assert_eq!(v.get("not-a-term-here"), None);
             proptest::prop_assert_eq!(v.term(u32::MAX), "");
+        }
+    }
+
+    proptest::proptest! {
+        /// The term memo changes nothing: the vocabulary, the document
+        /// frequencies and the vectors (bit for bit) are those of every
+        /// word analysed, checked and interned one by one, whatever the
+        /// words repeat.
+        #[test]
+        fn remembered_terms_build_the_same_corpus(
+            texts in proptest::collection::vec(
+                proptest::collection::vec(
+                    "[a-e]{1,3}|the|and|crash(es|ed|ing)?|[A-Z][a-z]{0,17}|[0-9]{1,3}|é[a-z]?|x_[a-z0-9]{0,20}|[.!?,;'’ ]",
+                    0..30,
+                ),
+                1..40,
+            ),
+        ) {
+            let items: Vec<FeedbackItem> = texts
+                .iter()
+                .enumerate()
+                .map(|(i, words)| {
+                    let (title, body) = words.split_at(words.len() / 3);
+                    FeedbackItem::new(format!("i{i}"))
+                        .with_title(title.join(" "))
+                        .with_body(body.join(" "))
+                })
+                .collect();
+            let refs: Vec<&FeedbackItem> = items.iter().collect();
+            let got = Corpus::build(&refs, 8, false);
+            // The reference: every term interned as it comes.
+            let mut want = Corpus { n: refs.len(), ..Corpus::default() };
+            let mut raw = Vec::new();
+            let mut buf = Analyzed::default();
+            for it in &refs {
+                let mut pairs = Vec::new();
+                for_each_term(&mut buf, it, |term, _, w| {
+                    let id = want.vocab.intern(term);
+                    if id as usize == want.df.len() {
+                        want.df.push(0);
+                    }
+                    pairs.push((id, w));
+                });
+                let tf = merge_counts(&mut pairs);
+                for &(id, _) in &tf {
+                    want.df[id as usize] += 1;
+                }
+                raw.push(tf);
+            }
+            want.vectors = raw.into_iter().map(|tf| want.weigh(tf, 0, 8)).collect();
+            proptest::prop_assert_eq!(got.vocab.len(), want.vocab.len());
+            for id in 0..want.vocab.len() as u32 {
+                proptest::prop_assert_eq!(got.vocab.term(id), want.vocab.term(id));
+            }
+            proptest::prop_assert_eq!(&got.df, &want.df);
+            let bits = |c: &Corpus| -> Vec<Vec<(u32, u32)>> {
+                c.vectors
+                    .iter()
+                    .map(|v| v.iter().map(|e| (e.0, e.1.to_bits())).collect())
+                    .collect()
+            };
+            proptest::prop_assert_eq!(bits(&got), bits(&want));
         }
     }
 

@@ -103,7 +103,16 @@ struct Table {
     ids: Tokens,
     scales: Vec<f32>,
     values: Vec<i8>,
+    /// The first [`WIDE_ROWS`] rows' values as `f32` (the same numbers:
+    /// every `i8` is exact as an `f32`). The tokens are in the order of
+    /// their frequency, so these rows are most of a text's, and adding one
+    /// skips the widening of every value; the rest stay `i8` (the whole
+    /// table as `f32` would be four times its memory).
+    wide: Vec<f32>,
 }
+
+/// The rows kept as `f32` as well (4 MB at 128 dimensions).
+const WIDE_ROWS: usize = 8192;
 
 impl std::fmt::Debug for StaticVectors {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -198,12 +207,18 @@ impl StaticVectors {
         if !r.bytes.is_empty() {
             return Err(VectorsError::TrailingBytes(r.bytes.len()));
         }
+        let wide = values
+            .iter()
+            .take(WIDE_ROWS * dims)
+            .map(|&v| f32::from(v))
+            .collect();
         Ok(StaticVectors {
             table: Arc::new(Table {
                 dims,
                 ids,
                 scales,
                 values,
+                wide,
             }),
         })
     }
@@ -265,9 +280,16 @@ impl StaticVectors {
         let add = |sum: &mut [f32], id: u32| {
             let id = id as usize;
             let scale = t.scales[id] * weight;
-            let row = &t.values[id * t.dims..(id + 1) * t.dims];
-            for (s, &q) in sum.iter_mut().zip(row) {
-                *s += scale * f32::from(q);
+            // The same products and sums from either copy of the row.
+            if let Some(row) = t.wide.get(id * t.dims..(id + 1) * t.dims) {
+                for (s, &q) in sum.iter_mut().zip(row) {
+                    *s += scale * q;
+                }
+            } else {
+                let row = &t.values[id * t.dims..(id + 1) * t.dims];
+                for (s, &q) in sum.iter_mut().zip(row) {
+                    *s += scale * f32::from(q);
+                }
             }
         };
         let mut count = WordCount::default();
@@ -499,6 +521,30 @@ pub(crate) mod tests {
         assert!((v[0] + 1.0).abs() < 1e-6 && v[1].abs() < 1e-6);
         assert!(t.embed("").is_none());
         assert!(t.embed("🙂 данные").is_none());
+    }
+
+    /// Rows past the `f32` copies add the same products as the copied
+    /// ones: a text whose tokens lie on both sides sums as by hand.
+    #[test]
+    fn rows_past_the_wide_copies_add_the_same() {
+        let names: Vec<String> = (0..WIDE_ROWS + 2).map(|i| format!("t{i}")).collect();
+        let tokens: Vec<&str> = names.iter().map(String::as_str).collect();
+        let rows: Vec<[i8; 3]> = (0..tokens.len())
+            .map(|i| [(i % 251) as i8, -((i % 113) as i8), (i % 7) as i8 - 3])
+            .collect();
+        let row_refs: Vec<&[i8]> = rows.iter().map(|r| &r[..]).collect();
+        let t = StaticVectors::from_bytes(&table(&tokens, 3, &row_refs)).unwrap();
+        let picked = [3, WIDE_ROWS - 1, WIDE_ROWS, WIDE_ROWS + 1, 5];
+        let text: Vec<&str> = picked.iter().map(|&i| tokens[i]).collect();
+        let mut sum = [0.25f32; 3];
+        t.add_text(&text.join(" "), 1.5, &mut sum, &mut Scratch::default());
+        let mut want = [0.25f32; 3];
+        for &i in &picked {
+            for (w, &q) in want.iter_mut().zip(&rows[i]) {
+                *w += 0.5 * 1.5 * f32::from(q);
+            }
+        }
+        assert_eq!(sum.map(f32::to_bits), want.map(f32::to_bits));
     }
 
     #[test]

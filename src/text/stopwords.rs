@@ -235,21 +235,84 @@ const STOP_WORDS: &[&str] = &[
     "yes",
 ];
 
+/// The normalised stop words.
+fn normalised() -> impl Iterator<Item = String> {
+    STOP_WORDS.iter().map(|w| {
+        let mut s = String::new();
+        normalize_word(w, &mut s);
+        s
+    })
+}
+
 /// True when a normalised term is a stop word (see `STOP_WORDS`).
+///
+/// Every term of a request is checked, so a term of one to eight bytes
+/// (all but a few stop words, most words) is looked up as one integer in
+/// a small table of its own, without hashing or comparing strings; the
+/// others in a set of strings.
 pub(crate) fn is_stop_term(term: &str) -> bool {
     type FxHashSet = std::collections::HashSet<String, BuildHasherDefault<FxHasher>>;
+    static SHORT: std::sync::OnceLock<Short> = std::sync::OnceLock::new();
     static SET: std::sync::OnceLock<FxHashSet> = std::sync::OnceLock::new();
-    SET.get_or_init(|| {
-        STOP_WORDS
-            .iter()
-            .map(|w| {
-                let mut s = String::new();
-                normalize_word(w, &mut s);
-                s
-            })
-            .collect()
-    })
-    .contains(term)
+    if let Some(key) = Short::key(term) {
+        return SHORT.get_or_init(|| Short::new(normalised())).contains(key);
+    }
+    SET.get_or_init(|| normalised().collect()).contains(term)
+}
+
+/// Open addressing over the packed stop words of one to eight bytes: at
+/// most a quarter full, 0 is empty (no key is 0).
+struct Short {
+    slots: Vec<u64>,
+}
+
+impl Short {
+    /// `2^BITS` slots.
+    const BITS: u32 = 10;
+
+    /// `term`'s bytes as one integer (little-endian, zero above), when it
+    /// has one to eight bytes and none is 0 (so that no two terms share a
+    /// key).
+    fn key(term: &str) -> Option<u64> {
+        let b = term.as_bytes();
+        if b.is_empty() || b.len() > 8 || b.contains(&0) {
+            return None;
+        }
+        let mut k = [0u8; 8];
+        k[..b.len()].copy_from_slice(b);
+        Some(u64::from_le_bytes(k))
+    }
+
+    fn new(words: impl Iterator<Item = String>) -> Short {
+        let mut t = Short {
+            slots: vec![0; 1 << Self::BITS],
+        };
+        for key in words.filter_map(|w| Self::key(&w)) {
+            let mut at = Self::start(key);
+            while t.slots[at] != 0 && t.slots[at] != key {
+                at = (at + 1) & ((1 << Self::BITS) - 1);
+            }
+            t.slots[at] = key;
+        }
+        debug_assert!(4 * t.slots.iter().filter(|&&k| k != 0).count() <= t.slots.len());
+        t
+    }
+
+    /// Where a key's probe starts.
+    fn start(key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - Self::BITS)) as usize
+    }
+
+    fn contains(&self, key: u64) -> bool {
+        let mut at = Self::start(key);
+        loop {
+            match self.slots[at] {
+                0 => return false,
+                k if k == key => return true,
+                _ => at = (at + 1) & ((1 << Self::BITS) - 1),
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -260,6 +323,20 @@ mod tests {
         let mut s = String::new();
         normalize_word(w, &mut s);
         s
+    }
+
+    proptest::proptest! {
+        /// The table of short words answers as the set of every stop word.
+        #[test]
+        fn short_words_are_found_as_in_the_set(
+            w in "[a-z'’0-9\\x00]{0,10}|[a-zé]{1,9}",
+            pick in 0usize..1000,
+        ) {
+            let all: std::collections::HashSet<String> = normalised().collect();
+            proptest::prop_assert_eq!(is_stop_term(&w), all.contains(&w), "{:?}", w);
+            let listed = normalised().nth(pick % STOP_WORDS.len()).unwrap_or_default();
+            proptest::prop_assert!(is_stop_term(&listed), "{:?}", listed);
+        }
     }
 
     #[test]
