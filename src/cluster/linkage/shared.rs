@@ -174,18 +174,24 @@ fn counting_sort(edges: &[Edge], m: usize, key: impl Fn(&Edge) -> u32) -> Vec<Ed
 mod tests {
     use super::*;
 
+    /// Two cliques of `size` (`0..size` and `size..2 size`), links `sim`.
+    fn two_cliques(size: u32, sim: f32) -> Vec<Edge> {
+        let mut edges = Vec::new();
+        for base in [0, size] {
+            for i in base..base + size {
+                for j in i + 1..base + size {
+                    edges.push((i, j, sim));
+                }
+            }
+        }
+        edges
+    }
+
     #[test]
     fn a_link_between_neighbourhoods_that_agree_keeps_its_weight() {
         // Two cliques of five, 0..5 and 5..10, and one bridge 4-5 as strong
         // as the clique links.
-        let mut edges = Vec::new();
-        for base in [0u32, 5] {
-            for i in base..base + 5 {
-                for j in i + 1..base + 5 {
-                    edges.push((i, j, 0.5));
-                }
-            }
-        }
+        let mut edges = two_cliques(5, 0.5);
         edges.push((4, 5, 0.5));
         let w = weighed(10, &edges, 4);
         let of = |i: u32, j: u32| w.iter().find(|e| (e.0, e.1) == (i, j)).unwrap().2;
@@ -226,14 +232,7 @@ mod tests {
     fn a_strong_bridge_no_longer_splits_the_groups_it_joins() {
         // Two cliques of eight (0..8 and 8..16, links 0.9) and a bridge 7-8
         // stronger than any of them.
-        let mut edges = Vec::new();
-        for base in [0u32, 8] {
-            for i in base..base + 8 {
-                for j in i + 1..base + 8 {
-                    edges.push((i, j, 0.9));
-                }
-            }
-        }
+        let mut edges = two_cliques(8, 0.9);
         edges.push((7, 8, 0.95));
         let linkage = |k| super::super::shared_neighbour_linkage(16, edges.clone(), 0.5, None, k);
         // One stage: the bridge merges first, and neither clique can take
