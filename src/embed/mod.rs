@@ -103,7 +103,7 @@ struct Table {
     ids: Tokens,
     scales: Vec<f32>,
     values: Vec<i8>,
-    /// The first [`WIDE_ROWS`] rows' values as `f32` (the same numbers:
+    /// The first [`wide_rows`] rows' values as `f32` (the same numbers:
     /// every `i8` is exact as an `f32`). The tokens are in the order of
     /// their frequency, so these rows are most of a text's, and adding one
     /// skips the widening of every value; the rest stay `i8` (the whole
@@ -111,8 +111,18 @@ struct Table {
     wide: Vec<f32>,
 }
 
-/// The rows kept as `f32` as well (4 MB at 128 dimensions).
+/// The most rows kept as `f32` as well (4 MB at 128 dimensions).
 const WIDE_ROWS: usize = 8192;
+
+/// The most bytes of `f32` copies: a wider table keeps fewer rows (a
+/// caller's table of 384 dimensions 2,730, of 4,096 dimensions 256), so
+/// that the copies stay about as large as the shipped table's.
+const WIDE_BYTES: usize = 4 << 20;
+
+/// How many rows of `dims` values are kept as `f32` as well.
+fn wide_rows(dims: usize) -> usize {
+    WIDE_ROWS.min(WIDE_BYTES / (4 * dims.max(1)))
+}
 
 impl std::fmt::Debug for StaticVectors {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -209,7 +219,7 @@ impl StaticVectors {
         }
         let wide = values
             .iter()
-            .take(WIDE_ROWS * dims)
+            .take(wide_rows(dims) * dims)
             .map(|&v| f32::from(v))
             .collect();
         Ok(StaticVectors {
@@ -525,6 +535,14 @@ pub(crate) mod tests {
 
     /// Rows past the `f32` copies add the same products as the copied
     /// ones: a text whose tokens lie on both sides sums as by hand.
+    #[test]
+    fn wide_tables_keep_fewer_rows_as_f32() {
+        assert_eq!(wide_rows(128), WIDE_ROWS);
+        assert_eq!(wide_rows(3), WIDE_ROWS);
+        assert_eq!(wide_rows(384), 2730);
+        assert!(wide_rows(4096) * 4096 * 4 <= WIDE_BYTES);
+    }
+
     #[test]
     fn rows_past_the_wide_copies_add_the_same() {
         let names: Vec<String> = (0..WIDE_ROWS + 2).map(|i| format!("t{i}")).collect();
