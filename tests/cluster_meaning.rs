@@ -118,3 +118,78 @@ fn the_embedding_threshold_ratio_is_validated_and_only_splits_when_raised() {
         );
     }
 }
+
+/// `per` requests for each of `intents` directions in 8 dimensions, each
+/// moved by deterministic noise of size `noise` (no shared words).
+fn noisy_intents(intents: usize, per: usize, noise: f32) -> Vec<FeedbackItem> {
+    let mut state = 0x2545_f491_u32;
+    let mut next = move || {
+        state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        (state >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+    };
+    let mut items = Vec::new();
+    for t in 0..intents {
+        for i in 0..per {
+            let e: Vec<f32> = (0..8)
+                .map(|d| f32::from(u8::from(d == t)) + noise * next())
+                .collect();
+            items.push(
+                FeedbackItem::new(format!("t{t}-{i:02}"))
+                    .with_title(format!("w{t}x{i}"))
+                    .with_embedding(e),
+            );
+        }
+    }
+    items
+}
+
+#[test]
+fn embedding_neighbours_are_validated_and_the_smoothing_keeps_order_free_groups() {
+    let err = Clusterer::new(ClusterParams::default().embedding_neighbours(51))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("embedding_neighbours"), "{err}");
+    let items = noisy_intents(4, 12, 0.6);
+    let smooth = Clusterer::default();
+    let p = partition(&smooth.cluster(&items).unwrap());
+    // Each intent is one group, whatever the order the items come in.
+    for t in 0..4 {
+        let ids: Vec<String> = (0..12).map(|i| format!("t{t}-{i:02}")).collect();
+        assert!(p.contains(&ids), "intent {t}: {p:?}");
+    }
+    let mut shuffled = items.clone();
+    shuffled.reverse();
+    shuffled.rotate_left(17);
+    assert_eq!(partition(&smooth.cluster(&shuffled).unwrap()), p);
+    // The index compares a new request as the linkage did (smoothed over
+    // its nearest indexed requests): one more of intent 2 joins its group,
+    // and its similarity clears the linkage's own threshold.
+    let (clustering, index) = smooth.cluster_with_index(&items).unwrap();
+    let group = |id: &str| {
+        clustering
+            .features
+            .iter()
+            .find(|f| f.members.iter().any(|m| m == id))
+            .map(|f| f.id.clone())
+    };
+    let new = noisy_intents(4, 13, 0.6).swap_remove(2 * 13 + 12);
+    match index.assign(&FeedbackItem::new("new").with_embedding(new.embedding.unwrap())) {
+        Assignment::Joins { id, similarity, .. } => {
+            assert_eq!(Some(id), group("t2-00"));
+            assert!(similarity >= index.threshold(), "{similarity}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Without smoothing (and its ratio) the same items cluster too: the
+    // parameter switches a step, it does not break the linkage.
+    let plain = ClusterParams::default()
+        .embedding_neighbours(0)
+        .embedding_threshold_ratio(0.48);
+    let plain = partition(&Clusterer::new(plain).unwrap().cluster(&items).unwrap());
+    assert!(
+        plain
+            .iter()
+            .all(|g| g.iter().all(|id| id[..2] == g[0][..2])),
+        "{plain:?}"
+    );
+}

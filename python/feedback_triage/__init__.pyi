@@ -95,6 +95,7 @@ class Clusterer:
         semantic_weight: float = ...,
         semantic_candidates_per_item: int = ...,
         embedding_threshold_ratio: float = ...,
+        embedding_neighbours: int = ...,
         shared_neighbours: int = ...,
     ) -> None: ...
     @property

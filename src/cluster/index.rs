@@ -53,6 +53,10 @@ struct Semantic {
     means: Vec<Vec<f32>>,
     /// Per group: its members' mean trust.
     trust: Vec<f32>,
+    /// The smoothed vectors the linkage compared (caller embeddings on
+    /// every item, `embedding_neighbours` above 0): `means` are theirs, and
+    /// a new item is smoothed alike before it is compared with a group.
+    smoothed: Option<Dense>,
 }
 
 impl ClusterIndex {
@@ -70,12 +74,17 @@ impl ClusterIndex {
         let keys = super::id_keys(&g.items);
         let semantic = g.dense.as_ref().map(|d| Semantic {
             simhash: SimHash::new(d, &keys),
-            means: infos.iter().map(|info| d.mean(&info.members)).collect(),
+            // The groups' means in the space the linkage compared them in.
+            means: infos
+                .iter()
+                .map(|info| g.smoothed.as_ref().unwrap_or(d).mean(&info.members))
+                .collect(),
             trust: infos
                 .iter()
                 .map(|info| d.mean_trust(&info.members))
                 .collect(),
             dense: d.clone(),
+            smoothed: g.smoothed.clone(),
         });
         for (k, info) in infos.into_iter().enumerate() {
             for &i in &info.members {
@@ -151,6 +160,7 @@ impl ClusterIndex {
         cands.extend(near.iter().map(|&j| self.item_group[j as usize]));
         cands.sort_unstable();
         cands.dedup();
+        let q = self.group_query(&v, q, near);
         let best = cands
             .iter()
             .map(|&g| (g, self.similarity_to_group(&v, q.as_ref(), g as usize)))
@@ -285,6 +295,21 @@ impl ClusterIndex {
     fn query(&self, item: &FeedbackItem) -> Option<Query> {
         let s = self.semantic.as_ref()?;
         s.dense.query(item, self.clusterer.static_vectors())
+    }
+
+    /// The vector a new item is compared with groups by: `q`, smoothed
+    /// over its nearest indexed items (candidates by terms, and `near` by
+    /// meaning) when the linkage smoothed the batch's.
+    fn group_query(&self, v: &SparseVec, q: Option<Query>, mut near: Vec<u32>) -> Option<Query> {
+        let (s, q) = (self.semantic.as_ref()?, q?);
+        let Some(smoothed) = &s.smoothed else {
+            return Some(q);
+        };
+        near.extend(self.candidates(&self.item_postings, self.ids.len(), v));
+        near.sort_unstable();
+        near.dedup();
+        let k = self.clusterer.params().embedding_neighbours;
+        smoothed.smooth_query(&s.dense, &q, &near, k)
     }
 
     /// Indexed items near `q` by meaning (see `SimHash::neighbours`).

@@ -129,6 +129,9 @@ struct Grouped<'a> {
     corpus: Corpus,
     /// The items' dense vectors, when meaning counts.
     dense: Option<Dense>,
+    /// The smoothed vectors the linkage compared, when it smoothed the
+    /// caller's embeddings (see `embedding_neighbours`).
+    smoothed: Option<Dense>,
     /// Per group: member indices in id order; groups in the order of their
     /// first member's id.
     groups: Vec<Vec<u32>>,
@@ -457,7 +460,7 @@ impl Clusterer {
             ),
             Mode::Exhaustive => None,
         };
-        let (roots, threshold) = match dense.as_ref().filter(|d| d.exact_means()) {
+        let (roots, threshold, smoothed) = match dense.as_ref().filter(|d| d.exact_means()) {
             Some(d) => self.exact_linkage(&ordered, &corpus, d, edges, threshold, per_item),
             None => (
                 linkage::shared_neighbour_linkage(
@@ -468,6 +471,7 @@ impl Clusterer {
                     self.params.shared_neighbours,
                 ),
                 threshold,
+                None,
             ),
         };
         let mut slot = vec![u32::MAX; ordered.len()];
@@ -492,6 +496,7 @@ impl Clusterer {
             positions,
             corpus,
             dense,
+            smoothed,
             groups,
             threshold,
         })
@@ -501,7 +506,7 @@ impl Clusterer {
     /// weigh the exact mean cosine of the groups' vectors, and the threshold
     /// blends `lexical` (the term threshold) with
     /// `embedding_threshold_ratio × D` (see [`ClusterParams`]). Returns the
-    /// roots and the threshold used.
+    /// roots, the threshold used and the smoothed vectors, if any.
     fn exact_linkage(
         &self,
         items: &[&FeedbackItem],
@@ -510,33 +515,50 @@ impl Clusterer {
         edges: Vec<Edge>,
         lexical: f64,
         per_item: Option<usize>,
-    ) -> (Vec<u32>, f64) {
+    ) -> (Vec<u32>, f64, Option<Dense>) {
         let w = self.params.semantic_weight;
-        // D from the fast path's candidates, whatever the mode, as for the
-        // term threshold.
-        let d = if per_item.is_some() {
-            dense.median_best_cosine(&edges)
+        // The smoothing's neighbours and D from the fast path's candidates,
+        // whatever the mode, as for the term threshold.
+        let fast;
+        let fast = if per_item.is_some() {
+            &edges
         } else {
-            dense.median_best_cosine(&self.edges(items, corpus, Some(dense), Mode::Fast))
+            fast = self.edges(items, corpus, Some(dense), Mode::Fast);
+            &fast
         };
+        let smoothed = dense.smoothed(fast, self.params.embedding_neighbours);
+        let dense = smoothed.as_ref().unwrap_or(dense);
+        // The edges' verified similarity is of the vectors before the
+        // smoothing: each edge's is taken again from the smoothed ones
+        // (max(0, int8 cosine), within about 0.01 of the exact cosine), for
+        // D and for the floor below.
+        let exhaustive_d = per_item.is_none().then(|| dense.median_best_cosine(fast));
+        let edges: Vec<Edge> = edges
+            .into_iter()
+            .map(|(i, j, _)| {
+                let c = dense.quantised_cosine(i as usize, j as usize);
+                (i, j, c.unwrap_or(0.0).max(0.0))
+            })
+            .collect();
+        let d = exhaustive_d
+            .unwrap_or_else(|| candidates::median_best(items.len(), &edges, |e| Some(e.2)));
         // Never under `similarity_threshold`: on a handful of items D can be
         // about 0 (centred on so few, the vectors point apart), and a cut
         // at 0 would merge on noise.
         let meaning =
             (self.params.embedding_threshold_ratio * d).max(self.params.similarity_threshold);
         let threshold = (1.0 - w) * lexical + w * meaning;
-        // The edges' lexical part: the meaning is taken from the groups'
-        // vector sums.
         // By meaning alone (w = 1) the linkage drops every link under the
-        // threshold before it starts (see `linkage`); an edge whose verified
-        // similarity (max(0, int8 cosine), within about 0.01 of the exact
-        // cosine) is that far under it would be dropped there, so it is
+        // threshold before it starts (see `linkage`); an edge whose
+        // similarity is that far under it would be dropped there, so it is
         // left out here, before the links and their products are built.
         let floor = if w >= 1.0 {
             threshold - QUANTISED_MARGIN
         } else {
             f64::NEG_INFINITY
         };
+        // The edges' lexical part: the meaning is taken from the groups'
+        // vector sums.
         let terms: Vec<Edge> = edges
             .into_iter()
             .filter(|e| f64::from(e.2) >= floor)
@@ -548,7 +570,7 @@ impl Clusterer {
         let vectors = linkage::GroupVectors { dense, weight: w };
         let roots =
             linkage::average_linkage(items.len(), terms, threshold, per_item, Some(vectors));
-        (roots, threshold)
+        (roots, threshold, smoothed)
     }
 
     /// The threshold the linkage uses on `n` items with these candidate

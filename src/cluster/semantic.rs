@@ -12,8 +12,10 @@
 //! vectors (see `simhash`).
 
 mod simhash;
+mod smooth;
 
 pub(crate) use simhash::{SimHash, Transposed, hyperplanes};
+pub(crate) use smooth::MAX_EMBEDDING_NEIGHBOURS;
 
 use super::vectors::{self, SparseVec, capped};
 use crate::embed::{Scratch, StaticVectors, WordCount, normalize};
@@ -184,6 +186,20 @@ impl Dense {
                 trust[i] = t;
             }
         }
+        Ok(Some(Dense::centred(dims, rows, has, trust, caller, centre)))
+    }
+
+    /// The items' vectors from raw `rows` (`n × dims`, `has` saying which
+    /// are set): centred on their mean when `centre`, scaled to unit
+    /// length, quantised.
+    fn centred(
+        dims: usize,
+        rows: Vec<f32>,
+        has: Vec<bool>,
+        trust: Vec<f32>,
+        caller: bool,
+        centre: bool,
+    ) -> Dense {
         // The mean, summed in item order (the clustering's fixed order).
         let mut center = vec![0.0f64; dims];
         let count = has.iter().filter(|&&h| h).count();
@@ -212,7 +228,7 @@ impl Dense {
             stride: dims.div_ceil(BLOCK),
             pair: trust.into_iter().map(|t| (-1.0, t)).collect(),
         };
-        for i in 0..items.len() {
+        for i in 0..d.has.len() {
             if d.has[i] {
                 let row = &mut d.rows[i * dims..(i + 1) * dims];
                 for (x, c) in row.iter_mut().zip(&d.center) {
@@ -225,7 +241,7 @@ impl Dense {
             }
         }
         d.quantise();
-        Ok(Some(d))
+        d
     }
 
     /// Fills `codes` and the scales in `pair` from the rows.

@@ -433,6 +433,8 @@ pub struct ClusterIn {
     pub embedding_ratio: u8,
     /// `shared_neighbours`, modulo 16 (0, one stage, to the most).
     pub shared_neighbours: u8,
+    /// `embedding_neighbours`, modulo 51 (0, no smoothing, to the most).
+    pub embedding_neighbours: u8,
 }
 
 impl ClusterIn {
@@ -443,6 +445,7 @@ impl ClusterIn {
             .max_candidates_per_item(1 + usize::from(self.max_candidates % 50))
             .embedding_threshold_ratio(0.01 + 0.99 * f64::from(self.embedding_ratio) / 255.0)
             .shared_neighbours(usize::from(self.shared_neighbours % 16))
+            .embedding_neighbours(usize::from(self.embedding_neighbours % 51))
     }
 
     /// Item `i`'s embedding, when the input embeds (any values, the zero

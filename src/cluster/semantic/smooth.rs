@@ -1,0 +1,207 @@
+//! Neighbourhood smoothing of the caller's embeddings before the exact
+//! mean linkage (see [`ClusterParams::embedding_neighbours`](crate::ClusterParams::embedding_neighbours)).
+//!
+//! Each item's unit vector gets the mean of its `k` nearest candidates'
+//! vectors added (the item and its neighbourhood count alike), and the
+//! results are centred and scaled to unit length again. A paraphrase that
+//! sits between two intents leans toward the one its neighbours belong to,
+//! and items of one intent draw together, so average linkage separates
+//! intents more cleanly. The neighbours come from the candidate graph (the
+//! same candidates that decide which groups are compared, by the
+//! similarity they were verified with), not from all pairs, so the step
+//! costs `k + 1` row additions per item.
+
+use super::{Dense, Query, dot};
+use crate::cluster::candidates::Edge;
+use crate::embed::normalize;
+
+/// At most this many neighbours per item (a list stays a few cache lines).
+pub(crate) const MAX_EMBEDDING_NEIGHBOURS: usize = 50;
+
+/// An item's nearest candidates so far, best first: (cosine, item).
+#[derive(Clone, Default)]
+struct Nearest(Vec<(f32, u32)>);
+
+impl Nearest {
+    /// Offers neighbour `j` at cosine `c`; keeps the best `k`, ties to the
+    /// smaller index (the clustering's fixed order), so the list does not
+    /// depend on the order the edges come in.
+    fn offer(&mut self, c: f32, j: u32, k: usize) {
+        let better = |a: &(f32, u32)| a.0.total_cmp(&c).then(j.cmp(&a.1)).is_gt();
+        let at = self.0.partition_point(better);
+        if at < k {
+            if self.0.len() == k {
+                self.0.pop();
+            }
+            self.0.insert(at, (c, j));
+        }
+    }
+}
+
+impl Dense {
+    /// The vectors smoothed over each item's `k` nearest candidates in
+    /// `edges` (by their verified similarity: at `semantic_weight` 1,
+    /// `max(0, int8 cosine)`), centred on their own mean and unit again;
+    /// the trust and which items have a vector are kept. New items are
+    /// smoothed alike by [`Dense::smooth_query`].
+    /// `None` for `k` of 0: the vectors as they are.
+    pub fn smoothed(&self, edges: &[Edge], k: usize) -> Option<Dense> {
+        let k = k.min(MAX_EMBEDDING_NEIGHBOURS);
+        if k == 0 {
+            return None;
+        }
+        let mut nearest = vec![Nearest::default(); self.len()];
+        for &(i, j, c) in edges {
+            nearest[i as usize].offer(c, j, k);
+            nearest[j as usize].offer(c, i, k);
+        }
+        let dims = self.dims;
+        let mut rows = self.rows.clone();
+        let mut mean = vec![0.0f32; dims];
+        for (i, near) in nearest.iter().enumerate() {
+            if !self.has[i] || near.0.is_empty() {
+                continue;
+            }
+            mean.fill(0.0);
+            for &(_, j) in &near.0 {
+                if let Some(r) = self.row(j as usize) {
+                    mean.iter_mut().zip(r).for_each(|(m, x)| *m += x);
+                }
+            }
+            let inv = 1.0 / near.0.len() as f32;
+            let row = &mut rows[i * dims..(i + 1) * dims];
+            row.iter_mut().zip(&mean).for_each(|(x, m)| *x += m * inv);
+        }
+        let trust = self.pair.iter().map(|p| p.1).collect();
+        Some(Dense::centred(
+            dims,
+            rows,
+            self.has.clone(),
+            trust,
+            self.caller,
+            true,
+        ))
+    }
+
+    /// A new item's vector `q` (centred like `original`, the vectors before
+    /// the smoothing) smoothed as the batch's were: the mean of its `k`
+    /// nearest among the indexed items `candidates` (by cosine, ties to the
+    /// smaller index) added, then centred like these vectors and scaled to
+    /// unit length. `None` when nothing is left of it.
+    pub fn smooth_query(
+        &self,
+        original: &Dense,
+        q: &Query,
+        candidates: &[u32],
+        k: usize,
+    ) -> Option<Query> {
+        let k = k.min(MAX_EMBEDDING_NEIGHBOURS);
+        let mut nearest = Nearest::default();
+        for &j in candidates {
+            if let Some(r) = original.row(j as usize) {
+                nearest.offer(dot(&q.v, r), j, k);
+            }
+        }
+        let mut v = q.v.clone();
+        if !nearest.0.is_empty() {
+            let mut mean = vec![0.0f32; v.len()];
+            for &(_, j) in &nearest.0 {
+                if let Some(r) = original.row(j as usize) {
+                    mean.iter_mut().zip(r).for_each(|(m, x)| *m += x);
+                }
+            }
+            let inv = 1.0 / nearest.0.len() as f32;
+            v.iter_mut().zip(&mean).for_each(|(x, m)| *x += m * inv);
+        }
+        for (x, c) in v.iter_mut().zip(&self.center) {
+            *x -= c;
+        }
+        normalize(&mut v).then_some(Query { v, trust: q.trust })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::embedded;
+    use super::*;
+    use crate::item::FeedbackItem;
+
+    fn dense(vectors: &[[f32; 3]]) -> Dense {
+        let items: Vec<FeedbackItem> = vectors
+            .iter()
+            .enumerate()
+            .map(|(i, v)| embedded(&format!("r{i}"), v))
+            .collect();
+        let refs: Vec<&FeedbackItem> = items.iter().collect();
+        Dense::build(&refs, None, true).unwrap().unwrap()
+    }
+
+    /// Candidate edges with their int8 cosines, as the linkage verifies them.
+    fn verified(d: &Dense, pairs: &[(u32, u32)]) -> Vec<Edge> {
+        let c = |i: u32, j: u32| d.quantised_cosine(i as usize, j as usize).unwrap();
+        pairs.iter().map(|&(i, j)| (i, j, c(i, j))).collect()
+    }
+
+    #[test]
+    fn nearest_keeps_the_best_k_with_ties_to_the_smaller_index() {
+        let offers = [(0.5, 7), (0.9, 3), (0.5, 2), (0.1, 1), (0.7, 9), (0.5, 4)];
+        let mut a = Nearest::default();
+        for &(c, j) in &offers {
+            a.offer(c, j, 3);
+        }
+        assert_eq!(a.0, vec![(0.9, 3), (0.7, 9), (0.5, 2)]);
+        let mut b = Nearest::default();
+        for &(c, j) in offers.iter().rev() {
+            b.offer(c, j, 3);
+        }
+        assert_eq!(a.0, b.0);
+    }
+
+    #[test]
+    fn an_item_between_two_groups_leans_to_its_neighbours() {
+        // Items 0-2 point along x, 3-5 along y; item 6 sits nearer y, but
+        // its two nearest candidates (the only edges it has) are x items.
+        let d = dense(&[
+            [1.0, 0.05, 0.0],
+            [1.0, 0.0, 0.05],
+            [1.0, 0.02, 0.02],
+            [0.0, 1.0, 0.05],
+            [0.05, 1.0, 0.0],
+            [0.02, 1.0, 0.02],
+            [0.6, 0.8, 0.0],
+        ]);
+        let edges = verified(&d, &[(0, 1), (1, 2), (3, 4), (4, 5), (0, 6), (2, 6)]);
+        let cos =
+            |d: &Dense, i: usize, j: usize| super::super::dot(d.row(i).unwrap(), d.row(j).unwrap());
+        let s = d.smoothed(&edges, 2).unwrap();
+        assert!(cos(&d, 6, 3) > cos(&d, 6, 0), "before: nearer y");
+        assert!(cos(&s, 6, 0) > cos(&s, 6, 3), "after: leans to x");
+        // Unit rows; k = 0 leaves the vectors to the caller.
+        for i in 0..7 {
+            assert!((cos(&s, i, i) - 1.0).abs() < 1e-5);
+        }
+        assert!(d.smoothed(&edges, 0).is_none());
+    }
+
+    #[test]
+    fn the_edges_order_does_not_matter() {
+        let d = dense(&[
+            [1.0, 0.2, 0.1],
+            [0.9, 0.1, 0.3],
+            [0.1, 1.0, 0.2],
+            [0.2, 0.8, 0.1],
+            [0.5, 0.5, 0.5],
+        ]);
+        let mut pairs = Vec::new();
+        for i in 0..5u32 {
+            for j in i + 1..5 {
+                pairs.push((i, j));
+            }
+        }
+        let mut edges = verified(&d, &pairs);
+        let a = d.smoothed(&edges, 2).unwrap();
+        edges.reverse();
+        let b = d.smoothed(&edges, 2).unwrap();
+        assert_eq!(a.rows, b.rows);
+    }
+}
