@@ -127,9 +127,11 @@ pub struct ClusterParams {
     /// all-MiniLM-L6-v2 (ARI) CLINC150 val 0.636 → 0.69, Banking77 train
     /// 0.492 → 0.52 (with `embedding_threshold_ratio` 0.54; the smoothed
     /// vectors sit closer, so `D` rises and the best ratio with it: with
-    /// `0` here, set the ratio back to 0.48). Only the linkage sees the
-    /// smoothed vectors: group centroids, [`ClusterIndex`](super::ClusterIndex)
-    /// queries and the [`Backlog`](super::Backlog) use the caller's own.
+    /// `0` here, set the ratio back to 0.48). The linkage compares the
+    /// smoothed vectors, and [`ClusterIndex::assign`](super::ClusterIndex::assign)
+    /// smooths a new item over its nearest indexed items before comparing
+    /// it with the groups' smoothed means; duplicate decisions and the
+    /// [`Backlog`](super::Backlog) use the caller's own vectors.
     /// In `0..=50`; default 5; `0` switches smoothing off.
     pub embedding_neighbours: usize,
     /// How many nearest neighbours of each item (by verified similarity)
