@@ -53,10 +53,11 @@ struct Semantic {
     means: Vec<Vec<f32>>,
     /// Per group: its members' mean trust.
     trust: Vec<f32>,
-    /// The smoothed vectors the linkage compared (caller embeddings on
-    /// every item, `embedding_neighbours` above 0): `means` are theirs, and
-    /// a new item is smoothed alike before it is compared with a group.
-    smoothed: Option<Dense>,
+    /// When the linkage compared smoothed vectors (caller embeddings on
+    /// every item, `embedding_neighbours` above 0), the mean they were
+    /// centred on: `means` are of the smoothed vectors, and a new item is
+    /// smoothed alike before it is compared with a group.
+    smoothed_center: Option<Vec<f32>>,
 }
 
 impl ClusterIndex {
@@ -84,7 +85,7 @@ impl ClusterIndex {
                 .map(|info| d.mean_trust(&info.members))
                 .collect(),
             dense: d.clone(),
-            smoothed: g.smoothed.clone(),
+            smoothed_center: g.smoothed.as_ref().map(|s| s.center().to_vec()),
         });
         for (k, info) in infos.into_iter().enumerate() {
             for &i in &info.members {
@@ -146,7 +147,11 @@ impl ClusterIndex {
     /// it, when that reaches the clustering's [`threshold`](Self::threshold) (ties by the group's
     /// position in the clustering); otherwise a new request.
     ///
-    /// The mean is over all members. For groups larger than
+    /// The mean is over all members. With the caller's embeddings smoothed
+    /// by the clustering (see
+    /// [`ClusterParams::embedding_neighbours`](crate::ClusterParams::embedding_neighbours)),
+    /// the item is smoothed over its nearest indexed items first and
+    /// compared with the members' smoothed vectors. For groups larger than
     /// `max_candidates_per_item` a re-run is more lenient (its linkage only
     /// expects that many verified neighbours per item), so a borderline item
     /// reported as new may join such a group on a re-run; an item assigned
@@ -160,7 +165,7 @@ impl ClusterIndex {
         cands.extend(near.iter().map(|&j| self.item_group[j as usize]));
         cands.sort_unstable();
         cands.dedup();
-        let q = self.group_query(&v, q, near);
+        let q = self.group_query(item, &v, q, near);
         let best = cands
             .iter()
             .map(|&g| (g, self.similarity_to_group(&v, q.as_ref(), g as usize)))
@@ -298,18 +303,32 @@ impl ClusterIndex {
     }
 
     /// The vector a new item is compared with groups by: `q`, smoothed
-    /// over its nearest indexed items (candidates by terms, and `near` by
-    /// meaning) when the linkage smoothed the batch's.
-    fn group_query(&self, v: &SparseVec, q: Option<Query>, mut near: Vec<u32>) -> Option<Query> {
+    /// when the linkage smoothed the batch's, over its nearest indexed
+    /// items (candidates by terms, and `near` by meaning; an indexed item
+    /// with its id left out, as an item is never its own neighbour in the
+    /// batch), ranked by the hybrid similarity the batch's candidates were
+    /// verified with.
+    fn group_query(
+        &self,
+        item: &FeedbackItem,
+        v: &SparseVec,
+        q: Option<Query>,
+        mut near: Vec<u32>,
+    ) -> Option<Query> {
         let (s, q) = (self.semantic.as_ref()?, q?);
-        let Some(smoothed) = &s.smoothed else {
+        let Some(center) = &s.smoothed_center else {
             return Some(q);
         };
         near.extend(self.candidates(&self.item_postings, self.ids.len(), v));
         near.sort_unstable();
         near.dedup();
+        let scored: Vec<(f32, u32)> = near
+            .into_iter()
+            .filter(|&j| self.ids[j as usize] != item.id)
+            .map(|j| (self.similarity_to_item(v, Some(&q), j as usize), j))
+            .collect();
         let k = self.clusterer.params().embedding_neighbours;
-        smoothed.smooth_query(&s.dense, &q, &near, k)
+        Some(s.dense.smooth_query(&q, center, &scored, k))
     }
 
     /// Indexed items near `q` by meaning (see `SimHash::neighbours`).

@@ -198,7 +198,9 @@ impl Clusterer {
     /// ([`ItemError::DuplicateId`] names it). The result does not depend on
     /// the order of `items`.
     pub fn cluster(&self, items: &[FeedbackItem]) -> Result<Clustering, ItemError> {
-        let grouped = self.group(items, Mode::Fast)?;
+        let mut grouped = self.group(items, Mode::Fast)?;
+        // Only an index needs the smoothed vectors after the linkage.
+        grouped.smoothed = None;
         Ok(self.assemble(&grouped, None).0)
     }
 
@@ -211,7 +213,8 @@ impl Clusterer {
         items: &[FeedbackItem],
         classes: &[Option<Class>],
     ) -> Result<Clustering, ItemError> {
-        let grouped = self.group(items, Mode::Fast)?;
+        let mut grouped = self.group(items, Mode::Fast)?;
+        grouped.smoothed = None;
         Ok(self.assemble(&grouped, Some(classes)).0)
     }
 

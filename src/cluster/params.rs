@@ -124,14 +124,17 @@ pub struct ClusterParams {
     /// unit length again. Items of one intent draw together and a
     /// paraphrase between two leans toward its neighbours' side, so
     /// average linkage separates them better: on the dev files with
-    /// all-MiniLM-L6-v2 (ARI) CLINC150 val 0.636 → 0.69, Banking77 train
-    /// 0.492 → 0.52 (with `embedding_threshold_ratio` 0.54; the smoothed
+    /// all-MiniLM-L6-v2 (ARI) CLINC150 val 0.636 → 0.671, Banking77 train
+    /// 0.492 → 0.525 (with `embedding_threshold_ratio` 0.54; the smoothed
     /// vectors sit closer, so `D` rises and the best ratio with it: with
-    /// `0` here, set the ratio back to 0.48). The linkage compares the
-    /// smoothed vectors, and [`ClusterIndex::assign`](super::ClusterIndex::assign)
+    /// `0` here, set the ratio back to 0.48). The neighbours are ranked by
+    /// the similarity the candidates were verified with (at
+    /// `semantic_weight` 1, the cosine). The linkage compares the smoothed
+    /// vectors, and [`ClusterIndex::assign`](super::ClusterIndex::assign)
     /// smooths a new item over its nearest indexed items before comparing
-    /// it with the groups' smoothed means; duplicate decisions and the
-    /// [`Backlog`](super::Backlog) use the caller's own vectors.
+    /// it with the groups' smoothed means; duplicate decisions use the
+    /// caller's own vectors, and the [`Backlog`](super::Backlog) (static
+    /// vectors only) is unaffected.
     /// In `0..=50`; default 5; `0` switches smoothing off.
     pub embedding_neighbours: usize,
     /// How many nearest neighbours of each item (by verified similarity)

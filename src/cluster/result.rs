@@ -222,7 +222,10 @@ pub enum Assignment {
         name: String,
         /// Whether that is a feature or a special case.
         group: GroupKind,
-        /// Mean cosine similarity to the members.
+        /// Mean similarity to the members, as the linkage measures it
+        /// (with the caller's embeddings smoothed, see
+        /// [`ClusterParams::embedding_neighbours`](crate::ClusterParams::embedding_neighbours):
+        /// the new item's smoothed vector against the members' smoothed mean).
         similarity: f64,
         /// Terms shared with the group, strongest first (the item's words).
         shared_terms: Vec<String>,

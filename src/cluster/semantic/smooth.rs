@@ -11,7 +11,7 @@
 //! similarity they were verified with), not from all pairs, so the step
 //! costs `k + 1` row additions per item.
 
-use super::{Dense, Query, dot};
+use super::{Dense, Query};
 use crate::cluster::candidates::Edge;
 use crate::embed::normalize;
 
@@ -40,11 +40,13 @@ impl Nearest {
 
 impl Dense {
     /// The vectors smoothed over each item's `k` nearest candidates in
-    /// `edges` (by their verified similarity: at `semantic_weight` 1,
-    /// `max(0, int8 cosine)`), centred on their own mean and unit again;
-    /// the trust and which items have a vector are kept. New items are
-    /// smoothed alike by [`Dense::smooth_query`].
-    /// `None` for `k` of 0: the vectors as they are.
+    /// `edges` (by the similarity the candidates were verified with: at
+    /// `semantic_weight` 1, `max(0, int8 cosine)`; ties to the smaller
+    /// index), centred on their own mean and unit again, with the same
+    /// trust. New items are smoothed alike by [`Dense::smooth_query`].
+    /// `None` for `k` of 0, and when a smoothed vector would vanish (every
+    /// smoothed row the same, as two items that are each other's only
+    /// neighbour): then the linkage compares the vectors as they are.
     pub fn smoothed(&self, edges: &[Edge], k: usize) -> Option<Dense> {
         let k = k.min(MAX_EMBEDDING_NEIGHBOURS);
         if k == 0 {
@@ -57,66 +59,65 @@ impl Dense {
         }
         let dims = self.dims;
         let mut rows = self.rows.clone();
-        let mut mean = vec![0.0f32; dims];
         for (i, near) in nearest.iter().enumerate() {
-            if !self.has[i] || near.0.is_empty() {
-                continue;
+            if self.has[i] {
+                self.add_mean(&mut rows[i * dims..(i + 1) * dims], near);
             }
-            mean.fill(0.0);
-            for &(_, j) in &near.0 {
-                if let Some(r) = self.row(j as usize) {
-                    mean.iter_mut().zip(r).for_each(|(m, x)| *m += x);
-                }
-            }
-            let inv = 1.0 / near.0.len() as f32;
-            let row = &mut rows[i * dims..(i + 1) * dims];
-            row.iter_mut().zip(&mean).for_each(|(x, m)| *x += m * inv);
         }
         let trust = self.pair.iter().map(|p| p.1).collect();
-        Some(Dense::centred(
-            dims,
-            rows,
-            self.has.clone(),
-            trust,
-            self.caller,
-            true,
-        ))
+        let d = Dense::centred(dims, rows, self.has.clone(), trust, self.caller, true);
+        (d.has == self.has).then_some(d)
     }
 
-    /// A new item's vector `q` (centred like `original`, the vectors before
-    /// the smoothing) smoothed as the batch's were: the mean of its `k`
-    /// nearest among the indexed items `candidates` (by cosine, ties to the
-    /// smaller index) added, then centred like these vectors and scaled to
-    /// unit length. `None` when nothing is left of it.
+    /// Adds the mean of `near`'s vectors to `v` (nothing when it is empty).
+    fn add_mean(&self, v: &mut [f32], near: &Nearest) {
+        if near.0.is_empty() {
+            return;
+        }
+        let mut mean = vec![0.0f32; v.len()];
+        for &(_, j) in &near.0 {
+            if let Some(r) = self.row(j as usize) {
+                mean.iter_mut().zip(r).for_each(|(m, x)| *m += x);
+            }
+        }
+        let inv = 1.0 / near.0.len() as f32;
+        v.iter_mut().zip(&mean).for_each(|(x, m)| *x += m * inv);
+    }
+
+    /// A new item's vector `q` (centred like these vectors, the batch's
+    /// before the smoothing) smoothed as the batch's were: the mean of the
+    /// rows of its `k` nearest `candidates` (indexed items with their
+    /// similarity to it, as the batch's candidates were verified; ties to
+    /// the smaller index) added, then centred on `center` (the smoothed
+    /// batch's mean) and scaled to unit length. `q` itself when nothing
+    /// would be left.
     pub fn smooth_query(
         &self,
-        original: &Dense,
         q: &Query,
-        candidates: &[u32],
+        center: &[f32],
+        candidates: &[(f32, u32)],
         k: usize,
-    ) -> Option<Query> {
+    ) -> Query {
         let k = k.min(MAX_EMBEDDING_NEIGHBOURS);
         let mut nearest = Nearest::default();
-        for &j in candidates {
-            if let Some(r) = original.row(j as usize) {
-                nearest.offer(dot(&q.v, r), j, k);
-            }
+        for &(s, j) in candidates {
+            nearest.offer(s, j, k);
         }
         let mut v = q.v.clone();
-        if !nearest.0.is_empty() {
-            let mut mean = vec![0.0f32; v.len()];
-            for &(_, j) in &nearest.0 {
-                if let Some(r) = original.row(j as usize) {
-                    mean.iter_mut().zip(r).for_each(|(m, x)| *m += x);
-                }
-            }
-            let inv = 1.0 / nearest.0.len() as f32;
-            v.iter_mut().zip(&mean).for_each(|(x, m)| *x += m * inv);
-        }
-        for (x, c) in v.iter_mut().zip(&self.center) {
+        self.add_mean(&mut v, &nearest);
+        for (x, c) in v.iter_mut().zip(center) {
             *x -= c;
         }
-        normalize(&mut v).then_some(Query { v, trust: q.trust })
+        if normalize(&mut v) {
+            Query { v, trust: q.trust }
+        } else {
+            q.clone()
+        }
+    }
+
+    /// The mean these vectors were centred on.
+    pub fn center(&self) -> &[f32] {
+        &self.center
     }
 }
 
@@ -181,6 +182,50 @@ mod tests {
             assert!((cos(&s, i, i) - 1.0).abs() < 1e-5);
         }
         assert!(d.smoothed(&edges, 0).is_none());
+    }
+
+    #[test]
+    fn a_query_is_smoothed_as_the_batch_was() {
+        let d = dense(&[
+            [1.0, 0.2, 0.1],
+            [0.9, 0.1, 0.3],
+            [0.1, 1.0, 0.2],
+            [0.2, 0.8, 0.1],
+            [0.5, 0.5, 0.5],
+            [0.3, 0.1, 0.9],
+        ]);
+        let pairs = [
+            (0, 1),
+            (0, 4),
+            (1, 4),
+            (2, 3),
+            (3, 4),
+            (2, 5),
+            (4, 5),
+            (1, 5),
+        ];
+        let edges = verified(&d, &pairs);
+        let s = d.smoothed(&edges, 2).unwrap();
+        for i in 0..6u32 {
+            // Item i's candidates and their similarities, as the batch had them.
+            let cands: Vec<(f32, u32)> = edges
+                .iter()
+                .filter_map(|&(a, b, c)| match (a == i, b == i) {
+                    (true, _) => Some((c, b)),
+                    (_, true) => Some((c, a)),
+                    _ => None,
+                })
+                .collect();
+            let q = Query {
+                v: d.row(i as usize).unwrap().to_vec(),
+                trust: 1.0,
+            };
+            let got = d.smooth_query(&q, s.center(), &cands, 2);
+            let want = s.row(i as usize).unwrap();
+            for (g, w) in got.v.iter().zip(want) {
+                assert!((g - w).abs() < 1e-6, "item {i}: {:?} {want:?}", got.v);
+            }
+        }
     }
 
     #[test]
