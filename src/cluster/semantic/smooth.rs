@@ -137,6 +137,18 @@ mod tests {
         Dense::build(&refs, None, true).unwrap().unwrap()
     }
 
+    /// Six vectors in three directions, some in between.
+    fn six() -> Dense {
+        dense(&[
+            [1.0, 0.2, 0.1],
+            [0.9, 0.1, 0.3],
+            [0.1, 1.0, 0.2],
+            [0.2, 0.8, 0.1],
+            [0.5, 0.5, 0.5],
+            [0.3, 0.1, 0.9],
+        ])
+    }
+
     /// Candidate edges with their int8 cosines, as the linkage verifies them.
     fn verified(d: &Dense, pairs: &[(u32, u32)]) -> Vec<Edge> {
         let c = |i: u32, j: u32| d.quantised_cosine(i as usize, j as usize).unwrap();
@@ -186,14 +198,7 @@ mod tests {
 
     #[test]
     fn a_query_is_smoothed_as_the_batch_was() {
-        let d = dense(&[
-            [1.0, 0.2, 0.1],
-            [0.9, 0.1, 0.3],
-            [0.1, 1.0, 0.2],
-            [0.2, 0.8, 0.1],
-            [0.5, 0.5, 0.5],
-            [0.3, 0.1, 0.9],
-        ]);
+        let d = six();
         let pairs = [
             (0, 1),
             (0, 4),
@@ -230,16 +235,10 @@ mod tests {
 
     #[test]
     fn the_edges_order_does_not_matter() {
-        let d = dense(&[
-            [1.0, 0.2, 0.1],
-            [0.9, 0.1, 0.3],
-            [0.1, 1.0, 0.2],
-            [0.2, 0.8, 0.1],
-            [0.5, 0.5, 0.5],
-        ]);
+        let d = six();
         let mut pairs = Vec::new();
-        for i in 0..5u32 {
-            for j in i + 1..5 {
+        for i in 0..6u32 {
+            for j in i + 1..6 {
                 pairs.push((i, j));
             }
         }
