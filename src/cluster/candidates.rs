@@ -70,9 +70,10 @@ fn candidate_lists(
     extra: &[Vec<u32>],
 ) -> Vec<Vec<u32>> {
     let n = vectors.len();
-    let search = |acc: &mut Accumulator, slot: usize| {
+    // `out` is one buffer per worker; each list is copied out of it at its
+    // final length (one allocation per item, not a growth and a shrink).
+    let search = |(acc, out): &mut (Accumulator, Vec<u32>), slot: usize| {
         let i = postings.items[slot] as usize;
-        let mut out = Vec::new();
         acc.top(
             postings,
             &vectors[i],
@@ -80,15 +81,14 @@ fn candidate_lists(
             window,
             search_terms,
             k,
-            &mut out,
+            out,
         );
         if let Some(more) = extra.get(i) {
             out.extend_from_slice(more);
         }
         out.sort_unstable();
         out.dedup();
-        out.shrink_to_fit();
-        (i, out)
+        (i, out.to_vec())
     };
     let mut cands: Vec<Vec<u32>> = vec![Vec::new(); n];
     #[cfg(feature = "parallel")]
@@ -98,10 +98,10 @@ fn candidate_lists(
         let found: Vec<Vec<(usize, Vec<u32>)>> = (0..n.div_ceil(CHUNK))
             .into_par_iter()
             .map_init(
-                || Accumulator::new(n),
-                |acc, c| {
+                || (Accumulator::new(n), Vec::new()),
+                |buffers, c| {
                     (c * CHUNK..n.min((c + 1) * CHUNK))
-                        .map(|slot| search(acc, slot))
+                        .map(|slot| search(buffers, slot))
                         .collect()
                 },
             )
@@ -112,9 +112,9 @@ fn candidate_lists(
     }
     #[cfg(not(feature = "parallel"))]
     {
-        let mut acc = Accumulator::new(n);
+        let mut buffers = (Accumulator::new(n), Vec::new());
         for slot in 0..n {
-            let (i, out) = search(&mut acc, slot);
+            let (i, out) = search(&mut buffers, slot);
             cands[i] = out;
         }
     }
