@@ -113,6 +113,7 @@ impl Compiled {
             // Built in the thread's buffer, then moved into a vector of
             // the result's own, allocated once at (about) its final size.
             evidence,
+            listed: expand,
         };
         let visits = Visits {
             hits,
@@ -141,6 +142,7 @@ impl Compiled {
             decisive,
             evidenced,
             evidence,
+            ..
         } = tally;
         let best = evidenced.iter().copied().fold(0.0, f64::max);
         // A decisive rule always makes a match.
@@ -184,10 +186,10 @@ impl Compiled {
         out
     }
 
-    /// Adds one rule's evidence to `tally`, and its score when it fires: an
-    /// exclusion vetoes the rule; else its keyword hits, its bag keywords
-    /// `bag` (one entry for now, recorded in `deferred`) and, for a rule
-    /// without keywords, its weight.
+    /// Adds one rule's evidence to `tally` (when it lists evidence), and its
+    /// score when it fires: an exclusion vetoes the rule; else its keyword
+    /// hits, its bag keywords `bag` (one entry for now, recorded in
+    /// `deferred`) and, for a rule without keywords, its weight.
     fn visit_rule(
         &self,
         visit: &Visit<'_>,
@@ -198,14 +200,17 @@ impl Compiled {
     ) {
         let r = visit.rule;
         let rule = self.facts.rules[r];
+        let listed = tally.listed;
         if let Some(e) = self.exclusion(r, visit.hits) {
-            tally.evidence.push(e);
+            if listed {
+                tally.evidence.push(e);
+            }
             return;
         }
         let evidence = &mut tally.evidence;
         let id = || self.names.id(r);
         let first = evidence.len();
-        if rule.conditional {
+        if rule.conditional && listed {
             evidence.push(Evidence {
                 rule: id(),
                 class: rule.class,
@@ -215,19 +220,22 @@ impl Compiled {
                 },
             });
         }
-        let mut total = self.keyword_evidence(r, visit.hits, best, evidence);
+        let listing = listed.then_some(&mut *evidence);
+        let mut total = self.keyword_evidence(r, visit.hits, best, listing);
         if let Some(a) = &bag {
             // One entry for now: `expand_bag` lists the strongest
             // keywords of the classes the result shows.
-            deferred.push((evidence.len(), r as u32));
-            evidence.push(Evidence {
-                rule: id(),
-                class: rule.class,
-                contribution: a.total,
-                kind: EvidenceKind::OtherKeywords {
-                    count: a.count as usize,
-                },
-            });
+            if listed {
+                deferred.push((evidence.len(), r as u32));
+                evidence.push(Evidence {
+                    rule: id(),
+                    class: rule.class,
+                    contribution: a.total,
+                    kind: EvidenceKind::OtherKeywords {
+                        count: a.count as usize,
+                    },
+                });
+            }
             total += a.total;
         }
         let fired = if rule.keywordless {
@@ -270,7 +278,8 @@ impl Compiled {
         })
     }
 
-    /// The evidence of a rule's keyword hits (in rule-hit order), and the
+    /// The evidence of a rule's keyword hits (in rule-hit order), into
+    /// `evidence` unless it is `None` (only the class is wanted), and the
     /// sum they add: each distinct keyword counts once, at its best field
     /// factor; negated hits are listed and add nothing.
     fn keyword_evidence(
@@ -278,7 +287,7 @@ impl Compiled {
         r: usize,
         rule_hits: &[Hit],
         best: &mut Vec<(u32, f64, usize)>,
-        evidence: &mut Vec<Evidence>,
+        mut evidence: Option<&mut Vec<Evidence>>,
     ) -> f64 {
         let class = self.facts.rules[r].class;
         let title_weight = self.policy.settings.title_weight;
@@ -289,26 +298,31 @@ impl Compiled {
             else {
                 continue;
             };
-            let phrase = self.names.keyword(r, index as usize);
-            let kind = match &h.cue {
-                Some(cue) => EvidenceKind::Negated {
-                    phrase,
-                    field: h.field,
-                    span: h.span.clone(),
-                    cue: cue.clone(),
-                },
-                None => EvidenceKind::Keyword {
-                    phrase,
-                    field: h.field,
-                    span: h.span.clone(),
-                },
-            };
-            evidence.push(Evidence {
-                rule: self.names.id(r),
-                class,
-                contribution: 0.0,
-                kind,
-            });
+            // The hit's place in `evidence` (none when not listed).
+            let mut here = usize::MAX;
+            if let Some(evidence) = evidence.as_deref_mut() {
+                let phrase = self.names.keyword(r, index as usize);
+                let kind = match &h.cue {
+                    Some(cue) => EvidenceKind::Negated {
+                        phrase,
+                        field: h.field,
+                        span: h.span.clone(),
+                        cue: cue.clone(),
+                    },
+                    None => EvidenceKind::Keyword {
+                        phrase,
+                        field: h.field,
+                        span: h.span.clone(),
+                    },
+                };
+                here = evidence.len();
+                evidence.push(Evidence {
+                    rule: self.names.id(r),
+                    class,
+                    contribution: 0.0,
+                    kind,
+                });
+            }
             if h.cue.is_some() {
                 continue;
             }
@@ -317,18 +331,21 @@ impl Compiled {
                 TextField::Body => 1.0,
             };
             let value = value * factor;
-            let here = evidence.len() - 1;
             match best.iter_mut().find(|b| b.0 == index) {
                 Some(b) if b.1 < value => {
                     total += value - b.1;
-                    evidence[b.2].contribution = 0.0;
-                    evidence[here].contribution = value;
+                    if let Some(evidence) = evidence.as_deref_mut() {
+                        evidence[b.2].contribution = 0.0;
+                        evidence[here].contribution = value;
+                    }
                     *b = (index, value, here);
                 }
                 Some(_) => {}
                 None => {
                     total += value;
-                    evidence[here].contribution = value;
+                    if let Some(evidence) = evidence.as_deref_mut() {
+                        evidence[here].contribution = value;
+                    }
                     best.push((index, value, here));
                 }
             }
@@ -558,6 +575,9 @@ struct Tally {
     /// Per class, what rules other than priors added.
     evidenced: [f64; Class::ALL.len()],
     evidence: Vec<Evidence>,
+    /// Whether `evidence` is filled: not when only the class is wanted
+    /// (`class_of`), whose result lists none (the scores are the same).
+    listed: bool,
 }
 
 impl Tally {

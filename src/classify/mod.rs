@@ -463,8 +463,8 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// The class alone (no bag keywords listed) is the full
-        /// classification's class.
+        /// The class alone (no evidence listed) is the full
+        /// classification's class, with the same scores.
         #[test]
         fn the_class_alone_is_the_full_class(
             title in proptest::collection::vec(
@@ -485,6 +485,12 @@ mod tests {
                 .with_body(body.join(" "))
                 .with_channel(channel);
             proptest::prop_assert_eq!(c.class_of(&item), c.classify(&item).map(|r| r.class));
+            // Without evidence listed, the rest of the result is the same.
+            let mut s = Scratch::default();
+            let bare = c.inner.classify_with(&item.title, &item.body, Some(&item), None, &mut s, false);
+            let mut full = c.classify(&item).unwrap();
+            full.evidence.clear();
+            proptest::prop_assert_eq!(bare, full);
         }
     }
 
