@@ -7,7 +7,7 @@ use crate::cluster::vectors::SparseVec;
 /// generate candidates.
 ///
 /// Items are placed in *slots*: the order of a stable 64-bit hash of each
-/// item's id (see [`super::id_hash`]; ties by index), and every list is sorted
+/// item's id (see [`crate::cluster::id_hash`]; ties by index), and every list is sorted
 /// by slot. An item scanning a window of a long list therefore sees a
 /// pseudo-random sample of the term's items, whatever the data set's id
 /// scheme: ids that follow the labels (item `n` and `n + 1` asking the same
