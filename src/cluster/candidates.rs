@@ -271,7 +271,7 @@ pub(crate) fn median_best(n: usize, edges: &[Edge], value: impl Fn(&Edge) -> Opt
 #[cfg(test)]
 #[cfg(test)]
 mod tests {
-    use super::search::tests::vectors;
+    use super::search::tests::{common_df, vectors};
     use super::*;
 
     #[test]
@@ -320,8 +320,7 @@ mod tests {
         // items: the same pairs, up to renaming.
         let n = 50;
         let v = vectors(n);
-        let mut df = vec![1u32; n + 1];
-        df[0] = n as u32;
+        let df = common_df(n);
         let keys: Vec<u64> = (0..n as u64).map(|i| (i * 37) % 101).collect();
         let sim = |i: usize, j: usize| dot(&v[i], &v[j]);
         let a = fast_edges(&v, &keys, &df, n, 6, 32, 4, &[], &sim, &|_| 0);

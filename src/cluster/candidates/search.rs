@@ -332,6 +332,14 @@ pub(super) mod tests {
             .collect()
     }
 
+    /// The document frequencies of [`vectors`]`(n)`: term 0 in every item,
+    /// each item's own term once.
+    pub(crate) fn common_df(n: usize) -> Vec<u32> {
+        let mut df = vec![1u32; n + 1];
+        df[0] = n as u32;
+        df
+    }
+
     #[test]
     fn lists_follow_the_key_order_not_the_index_order() {
         let v = vectors(4);
@@ -351,8 +359,7 @@ pub(super) mod tests {
     fn the_window_is_placed_by_slot_and_answers_item_indices() {
         let n = 10;
         let v = vectors(n);
-        let mut df = vec![1u32; n + 1];
-        df[0] = n as u32;
+        let df = common_df(n);
         // Keys reverse the order: item 9 has slot 0, item 0 slot 9.
         let keys: Vec<u64> = (0..n as u64).rev().collect();
         let p = Postings::new(&v, &keys, &df, n);

@@ -69,19 +69,15 @@ impl Dense {
         (d.has == self.has).then_some(d)
     }
 
-    /// Adds the mean of `near`'s vectors to `v` (nothing when it is empty).
+    /// Adds the mean of `near`'s vectors ([`Dense::mean`]) to `v` (nothing
+    /// when it is empty).
     fn add_mean(&self, v: &mut [f32], near: &Nearest) {
         if near.0.is_empty() {
             return;
         }
-        let mut mean = vec![0.0f32; v.len()];
-        for &(_, j) in &near.0 {
-            if let Some(r) = self.row(j as usize) {
-                mean.iter_mut().zip(r).for_each(|(m, x)| *m += x);
-            }
-        }
-        let inv = 1.0 / near.0.len() as f32;
-        v.iter_mut().zip(&mean).for_each(|(x, m)| *x += m * inv);
+        let ids: Vec<u32> = near.0.iter().map(|&(_, j)| j).collect();
+        let mean = self.mean(&ids);
+        v.iter_mut().zip(&mean).for_each(|(x, m)| *x += m);
     }
 
     /// A new item's vector `q` (centred like these vectors, the batch's
