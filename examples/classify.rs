@@ -33,7 +33,9 @@ use feedback_triage::{
 };
 
 use common::cli::{self, Fatal};
-use common::output::{NameCache, OutputFormat, markdown_cell, write_classify_line};
+use common::output::{
+    NameCache, OutputFormat, markdown_cell, write_class_line, write_classify_line,
+};
 use common::stream::{Items, Record};
 
 /// Items per chunk with `--threads`: read, classified in parallel, then
@@ -57,6 +59,11 @@ struct Args {
     /// object per JSON line, or a column in the other formats.
     #[arg(long, value_name = "CLASS")]
     why_not: Option<Class>,
+    /// Write only each item's id and class (no confidence, scores or
+    /// evidence), for routing; several times faster. The id and class are
+    /// those of the full output.
+    #[arg(long, conflicts_with = "why_not")]
+    class_only: bool,
 }
 
 fn main() -> ExitCode {
@@ -75,10 +82,15 @@ fn run(args: Args) -> Result<bool, Fatal> {
     let format = args.io.output_format();
     common::output::refuse_html("classify", format)?;
     let stdout = std::io::stdout();
+    let ask = if args.class_only {
+        Ask::ClassOnly
+    } else {
+        Ask::Full(args.why_not)
+    };
     let mut out = Writer::new(
         std::io::BufWriter::with_capacity(JSON_BLOCK, stdout.lock()),
         format,
-        args.why_not,
+        ask,
     )?;
     // One thread classifies each item as soon as it is read, while its
     // text is still in cache; a pool gets chunks to share out.
@@ -90,16 +102,10 @@ fn run(args: Args) -> Result<bool, Fatal> {
                      out: &mut Writer<_>,
                      bad: &mut usize|
      -> Result<(), Fatal> {
-        classify_chunk(
-            &classifier,
-            pool.as_ref(),
-            chunk,
-            args.why_not,
-            &mut results,
-        );
+        classify_chunk(&classifier, pool.as_ref(), chunk, ask, &mut results);
         for ((line, item), c) in chunk.iter().zip(results.drain(..)) {
             match c {
-                Ok((c, why)) => out.write(item, &c, why.as_ref())?,
+                Ok(answer) => out.write(item, &answer)?,
                 Err(e) => {
                     *bad += 1;
                     eprintln!("{name}:{line}: {e}");
@@ -157,16 +163,35 @@ fn pool(threads: usize) -> Result<Option<Pool>, Fatal> {
     }
 }
 
-/// A classification, with the answer to "why not CLASS?" when asked.
-type Result1 = Result<(Classification, Option<WhyNot>), feedback_triage::ItemError>;
+/// What each item is asked: the full classification (and "why not
+/// CLASS?" when given), or the class alone (`--class-only`).
+#[derive(Clone, Copy)]
+enum Ask {
+    Full(Option<Class>),
+    ClassOnly,
+}
 
-/// Classifies one item, and explains it against `why_not` when given.
-fn classify_one(classifier: &Classifier, item: &FeedbackItem, why_not: Option<Class>) -> Result1 {
+/// What each item gets back.
+enum Answer {
+    /// A classification, with the answer to "why not CLASS?" when asked.
+    Full(Classification, Option<WhyNot>),
+    /// The class alone.
+    Class(Option<Class>),
+}
+
+type Result1 = Result<Answer, feedback_triage::ItemError>;
+
+/// Classifies one item as asked.
+fn classify_one(classifier: &Classifier, item: &FeedbackItem, ask: Ask) -> Result1 {
+    let why_not = match ask {
+        Ask::ClassOnly => return Ok(Answer::Class(classifier.class_of(item)?)),
+        Ask::Full(why_not) => why_not,
+    };
     let c = classifier.classify(item)?;
     let why = why_not
         .map(|class| classifier.explain_against(item, class))
         .transpose()?;
-    Ok((c, why))
+    Ok(Answer::Full(c, why))
 }
 
 /// Classifies a chunk into `results`, in the chunk's order.
@@ -174,7 +199,7 @@ fn classify_chunk(
     classifier: &Classifier,
     pool: Option<&Pool>,
     chunk: &[(usize, FeedbackItem)],
-    why_not: Option<Class>,
+    ask: Ask,
     results: &mut Vec<Result1>,
 ) {
     results.clear();
@@ -184,7 +209,7 @@ fn classify_chunk(
         pool.install(|| {
             chunk
                 .par_iter()
-                .map(|(_, item)| classify_one(classifier, item, why_not))
+                .map(|(_, item)| classify_one(classifier, item, ask))
                 .collect_into_vec(results)
         });
         return;
@@ -193,7 +218,7 @@ fn classify_chunk(
     results.extend(
         chunk
             .iter()
-            .map(|(_, item)| classify_one(classifier, item, why_not)),
+            .map(|(_, item)| classify_one(classifier, item, ask)),
     );
 }
 
@@ -214,6 +239,26 @@ struct Writer<W: Write> {
 /// The JSON lines' block size: the `BufWriter`'s capacity.
 const JSON_BLOCK: usize = 1 << 16;
 
+/// The header of `--class-only`'s table, Markdown or CSV, and its sink.
+fn class_only_header<W: Write>(mut inner: W, format: OutputFormat) -> Result<Sink<W>, Fatal> {
+    Ok(match format {
+        OutputFormat::Table => {
+            writeln!(inner, "{:<10} {:<17} title", "id", "class")?;
+            Sink::Plain(inner)
+        }
+        OutputFormat::Markdown => {
+            writeln!(inner, "| id | class | title |\n|---|---|---|")?;
+            Sink::Plain(inner)
+        }
+        OutputFormat::Csv => {
+            let mut w = csv::Writer::from_writer(inner);
+            w.write_record(["id", "class"])?;
+            Sink::Csv(Box::new(w))
+        }
+        OutputFormat::Jsonl | OutputFormat::Html => Sink::Plain(inner),
+    })
+}
+
 /// The table's and CSV's extra column header with `--why-not CLASS`.
 fn why_not_header(why_not: Option<Class>) -> String {
     why_not.map_or(String::new(), |c| format!("why not {c}"))
@@ -226,7 +271,13 @@ enum Sink<W: Write> {
 }
 
 impl<W: Write> Writer<W> {
-    fn new(mut inner: W, format: OutputFormat, why_not: Option<Class>) -> Result<Self, Fatal> {
+    fn new(mut inner: W, format: OutputFormat, ask: Ask) -> Result<Self, Fatal> {
+        let why_not = match ask {
+            Ask::Full(why_not) => why_not,
+            Ask::ClassOnly => {
+                return Ok(Self::with(class_only_header(inner, format)?, format));
+            }
+        };
         let extra = why_not_header(why_not);
         let out = match format {
             OutputFormat::Table => {
@@ -273,13 +324,17 @@ impl<W: Write> Writer<W> {
             }
             OutputFormat::Jsonl | OutputFormat::Html => Sink::Plain(inner),
         };
-        Ok(Writer {
+        Ok(Self::with(out, format))
+    }
+
+    fn with(out: Sink<W>, format: OutputFormat) -> Self {
+        Writer {
             out,
             format,
             counts: [0; 6],
             json: Vec::with_capacity(2 * JSON_BLOCK),
             names: NameCache::default(),
-        })
+        }
     }
 
     /// Flushes what was written so far (before a bad line's report, so
@@ -296,7 +351,52 @@ impl<W: Write> Writer<W> {
         Ok(())
     }
 
-    fn write(
+    fn write(&mut self, item: &FeedbackItem, answer: &Answer) -> Result<(), Fatal> {
+        match answer {
+            Answer::Full(c, why) => self.write_full(item, c, why.as_ref()),
+            Answer::Class(class) => self.write_class(item, *class),
+        }
+    }
+
+    /// One `--class-only` line or row.
+    fn write_class(&mut self, item: &FeedbackItem, class: Option<Class>) -> Result<(), Fatal> {
+        self.counts[class.map_or(5, Class::index)] += 1;
+        let name = class.map_or("-", |c| c.as_str());
+        let out = match &mut self.out {
+            Sink::Csv(w) => {
+                w.write_record([item.id.as_str(), if class.is_some() { name } else { "" }])?;
+                return Ok(());
+            }
+            Sink::Plain(w) => w,
+        };
+        match self.format {
+            OutputFormat::Table => writeln!(
+                out,
+                "{:<10} {:<17} {}",
+                common::cut(&item.id, 10),
+                name,
+                common::cut(title(item), 60)
+            )?,
+            OutputFormat::Markdown => writeln!(
+                out,
+                "| {} | {} | {} |",
+                markdown_cell(&item.id),
+                name,
+                markdown_cell(&common::cut(title(item), 60))
+            )?,
+            _ => {
+                write_class_line(&mut self.json, &item.id, class);
+                if self.json.len() >= JSON_BLOCK {
+                    out.write_all(&self.json)?;
+                    self.json.clear();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// One full result's line or row.
+    fn write_full(
         &mut self,
         item: &FeedbackItem,
         c: &Classification,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Whole-process timings of the command-line examples (issue 18): `classify`
-# against the naive reference `classify_naive` on the same file (best of
+# (full output, and `--class-only`, which writes the naive program's two
+# fields) against the naive reference `classify_naive` on the same file (best of
 # RUNS, the ratio and MB/s), peak RSS from /usr/bin/time -v when present,
 # and `cluster` and `triage` wall time and RSS. The input is built at run
 # time from ../shared/data by scripts/scale_jsonl.py and never committed.
@@ -48,13 +49,16 @@ rss() {
 EX="$TARGET/release/examples"
 naive=$(best "$EX/classify_naive" "$FILE")
 ours=$(best "$EX/classify" "$FILE")
-python3 - "$naive" "$ours" "$BYTES" <<'PY'
+short=$(best "$EX/classify" --class-only "$FILE")
+python3 - "$naive" "$ours" "$short" "$BYTES" <<'PY'
 import sys
-naive, ours, size = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+naive, ours, short, size = map(float, sys.argv[1:5])
 mb = size / 1e6
-print(f"classify_naive: {naive:.3f} s, {mb / naive:.1f} MB/s")
-print(f"classify:       {ours:.3f} s, {mb / ours:.1f} MB/s")
+print(f"classify_naive:         {naive:.3f} s, {mb / naive:.1f} MB/s")
+print(f"classify:               {ours:.3f} s, {mb / ours:.1f} MB/s")
+print(f"classify --class-only:  {short:.3f} s, {mb / short:.1f} MB/s")
 print(f"ratio classify / naive throughput: {naive / ours:.2f}x")
+print(f"ratio classify --class-only / naive throughput (the same two fields out): {naive / short:.2f}x")
 PY
 echo "classify peak RSS: $(rss "$EX/classify" "$FILE") MB; naive: $(rss "$EX/classify_naive" "$FILE") MB"
 if [ "${CLUSTER:-1}" = 1 ]; then

@@ -226,6 +226,47 @@ fn classify_why_not_explains_each_line_and_leaves_the_plain_output_alone() {
 }
 
 #[test]
+fn classify_class_only_gives_the_full_lines_id_and_class() {
+    // A fourth request that matches nothing: its class is null.
+    let input = format!("{ITEMS}{{\"id\":\"d\",\"title\":\"zzz qqq\"}}\nnot json\n");
+    let full = run("classify", &[], &input);
+    let short = run("classify", &["--class-only"], &input);
+    assert_eq!(short.status.code(), Some(1), "{}", text(&short.stderr));
+    assert!(text(&short.stderr).contains("<stdin>:5:"));
+    let full: Vec<serde_json::Value> = text(&full.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let short_text = text(&short.stdout);
+    let lines: Vec<&str> = short_text.lines().collect();
+    assert_eq!(lines.len(), 4);
+    for (f, line) in full.iter().zip(&lines) {
+        // The two fields, as serde_json writes them (keys sorted).
+        let want = serde_json::json!({"class": f["class"], "id": f["id"]});
+        assert_eq!(*line, want.to_string());
+    }
+    assert!(lines[3].starts_with("{\"class\":null,"), "{short_text}");
+    assert!(lines[2].contains("necessity"), "{short_text}");
+
+    let csv = run("classify", &["--class-only", "--output", "csv"], &input);
+    let c = text(&csv.stdout);
+    let rows: Vec<&str> = c.lines().collect();
+    assert_eq!(rows[0], "id,class");
+    assert_eq!(rows[4], "d,", "no class is an empty cell: {c}");
+    let table = run("classify", &["--class-only", "--table"], &input);
+    let t = text(&table.stdout);
+    assert!(t.contains("Export to PDF crashes"), "{t}");
+    assert!(t.contains("4 items:"), "{t}");
+
+    let both = run(
+        "classify",
+        &["--class-only", "--why-not", "necessity"],
+        ITEMS,
+    );
+    assert_eq!(both.status.code(), Some(2));
+}
+
+#[test]
 fn an_overflowing_deal_sum_is_never_printed_as_inf() {
     // Two customers ask for the same thing with deals whose sum passes f64's
     // range: JSON writes null, CSV an empty cell, tables and Markdown "n/a".

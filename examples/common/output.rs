@@ -122,6 +122,19 @@ pub fn write_classify_line(
     Ok(())
 }
 
+/// Writes `classify --class-only`'s JSON line (with its `\n`) to `out`:
+/// `{"class":…,"id":…}`, the two fields as the full line writes them.
+pub fn write_class_line(out: &mut Vec<u8>, id: &str, class: Option<Class>) {
+    out.extend_from_slice(b"{\"class\":");
+    match class {
+        Some(class) => class_name(out, class),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"id\":");
+    string(out, id);
+    out.extend_from_slice(b"}\n");
+}
+
 /// A class's name, quoted (its name needs no escape).
 fn class_name(out: &mut Vec<u8>, class: Class) {
     out.push(b'"');

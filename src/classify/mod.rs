@@ -253,10 +253,22 @@ impl Classifier {
             .classify(&item.title, &item.body, Some(item), None))
     }
 
-    /// The class [`classify`](Self::classify) gives `item`, without the
-    /// bag rules' strongest keywords listed (evidence the class does not
-    /// depend on; the result is dropped at once). Fails as `classify` does.
-    pub(crate) fn class_of(&self, item: &FeedbackItem) -> Result<Option<Class>, ItemError> {
+    /// The class [`classify`](Self::classify) gives `item` (`None`: no
+    /// class), without building the evidence: no rule, keyword or span is
+    /// listed (about a fifth fewer instructions on short requests). For a
+    /// caller that only routes requests; use `classify` to show why.
+    /// Fails as `classify` does.
+    ///
+    /// ```
+    /// use feedback_triage::{Class, Classifier, FeedbackItem};
+    ///
+    /// let c = Classifier::builtin();
+    /// let item = FeedbackItem::new("r-1").with_title("The app crashes when I export a report");
+    /// assert_eq!(c.class_of(&item)?, c.classify(&item)?.class);
+    /// assert_eq!(c.class_of(&item)?, Some(Class::FaultCorrection));
+    /// # Ok::<(), feedback_triage::ItemError>(())
+    /// ```
+    pub fn class_of(&self, item: &FeedbackItem) -> Result<Option<Class>, ItemError> {
         item.validate()?;
         let mut lent = Lent(SCRATCH.take());
         let s = lent.0.get_or_insert_with(Box::default);
