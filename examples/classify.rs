@@ -172,6 +172,10 @@ enum Ask {
 }
 
 /// What each item gets back.
+// The answers live in one reused vector (a chunk's worth), so the small
+// variant's wasted bytes cost nothing, where boxing the large one would
+// cost an allocation per request.
+#[allow(clippy::large_enum_variant)]
 enum Answer {
     /// A classification, with the answer to "why not CLASS?" when asked.
     Full(Classification, Option<WhyNot>),
