@@ -32,6 +32,7 @@ mod naming;
 mod params;
 mod result;
 mod semantic;
+mod titles;
 mod vectors;
 
 pub use backlog::{
@@ -54,8 +55,9 @@ use candidates::{Edge, MIN_DF_CAP};
 use describe::{Description, describe, rank};
 pub(crate) use ids::id_hash;
 use ids::{group_id, id_keys, ordered_positions};
-use naming::{KEY_TERMS, TITLE_REVIEW, TITLE_SAME, cap_title, surfaces, title_similarity};
+use naming::{KEY_TERMS, surfaces};
 use semantic::{Dense, SimHash};
+use titles::{TITLE_REVIEW, TITLE_SAME, cap_title, title_similarity};
 use vectors::{Corpus, SparseVec};
 
 /// The largest share of meaning in the three-band duplicate decision

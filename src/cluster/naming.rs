@@ -1,6 +1,6 @@
 //! Naming groups: their key terms (c-TF-IDF over terms, for search and
-//! evidence) and their name, a phrase the members wrote; the readable
-//! words of terms, and capped titles.
+//! evidence) and their name, a phrase the members wrote (kept apart from
+//! the other features' names in `unique`); the readable words of terms.
 //!
 //! A name is a run of 1 to `label_terms + 1` words of one member's text, in
 //! the members' word order, with at most `label_terms` content words, that
@@ -42,15 +42,15 @@
 //! search only over the tokens an anchor's windows reach, so naming stays
 //! linear in the text.
 
-use std::collections::HashSet;
-
-use super::result::CandidateFeature;
 use super::vectors::{self, Corpus, capped, is_content_term};
 use crate::item::FeedbackItem;
 use crate::text::{Analyzed, FxHashMap, is_nospace_char};
 use written::written_form;
 
+mod unique;
 mod written;
+
+pub(super) use unique::unique_names;
 
 /// A member's text as the namer reads it: a batch's items, and the
 /// start of each request's title and body that a backlog keeps (named
@@ -732,52 +732,6 @@ impl<'a> Namer<'a> {
     }
 }
 
-/// Gives each feature a name no other feature of the clustering has, nor
-/// one with the same set of content words: the claims of all features on
-/// their candidates are granted strongest first (ties by feature id, then
-/// the feature's own order). A feature whose candidates are all taken keeps
-/// its best one, numbered (" (2)", " (3)", ...) until unique. `choices[k]`
-/// are `features[k]`'s; a feature without any keeps its name.
-pub(super) fn unique_names(features: &mut [CandidateFeature], choices: &[Vec<Choice>]) {
-    let mut claims: Vec<(f64, usize, usize)> = choices
-        .iter()
-        .enumerate()
-        .flat_map(|(f, cs)| cs.iter().enumerate().map(move |(c, ch)| (ch.score, f, c)))
-        .collect();
-    claims.sort_unstable_by(|a, b| {
-        b.0.total_cmp(&a.0)
-            .then_with(|| features[a.1].id.cmp(&features[b.1].id))
-            .then(a.2.cmp(&b.2))
-    });
-    let mut sets: HashSet<u64> = HashSet::new();
-    let mut names: HashSet<String> = HashSet::new();
-    let mut done = vec![false; features.len()];
-    for (_, f, c) in claims {
-        let ch = &choices[f][c];
-        if done[f] || sets.contains(&ch.set) || names.contains(&ch.name) {
-            continue;
-        }
-        done[f] = true;
-        sets.insert(ch.set);
-        names.insert(ch.name.clone());
-        features[f].name = ch.name.clone();
-    }
-    // The rest, in id order so that the numbers do not depend on the input.
-    let mut rest: Vec<usize> = (0..features.len()).filter(|&f| !done[f]).collect();
-    rest.sort_by(|&a, &b| features[a].id.cmp(&features[b].id));
-    for f in rest {
-        let base = features[f].name.clone();
-        let mut name = base.clone();
-        let mut k = 2;
-        while names.contains(&name) {
-            name = format!("{base} ({k})");
-            k += 1;
-        }
-        names.insert(name.clone());
-        features[f].name = name;
-    }
-}
-
 /// The readable word for each term id: the surface form the given items use
 /// most (lower-cased; ties by the smaller string).
 pub(super) fn surfaces(corpus: &Corpus, ids: &[u32], items: &[&FeedbackItem]) -> Vec<String> {
@@ -804,38 +758,6 @@ pub(super) fn surfaces(corpus: &Corpus, ids: &[u32], items: &[&FeedbackItem]) ->
                 .map_or_else(|| term.to_string(), |c| c.0)
         })
         .collect()
-}
-
-/// Titles are compared on at most this many characters (edit distance is
-/// quadratic in length).
-const TITLE_CHARS: usize = 100;
-/// Titles shorter than this carry too little to decide anything.
-const TITLE_MIN_CHARS: usize = 12;
-/// Title similarity from which two requests are the same.
-pub(super) const TITLE_SAME: f64 = 0.92;
-/// Title similarity from which a pair is worth a review.
-pub(super) const TITLE_REVIEW: f64 = 0.8;
-
-/// A title lower-cased, white space collapsed, cut to `TITLE_CHARS` characters.
-pub(crate) fn cap_title(title: &str) -> String {
-    let mut out = String::new();
-    for word in title.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.extend(word.chars().flat_map(char::to_lowercase));
-        if out.chars().count() >= TITLE_CHARS {
-            break;
-        }
-    }
-    out.chars().take(TITLE_CHARS).collect()
-}
-
-/// Normalised Levenshtein similarity of two capped titles (strsim), or
-/// `None` when either is too short to say anything.
-pub(super) fn title_similarity(a: &str, b: &str) -> Option<f64> {
-    let (na, nb) = (a.chars().count(), b.chars().count());
-    (na >= TITLE_MIN_CHARS && nb >= TITLE_MIN_CHARS).then(|| strsim::normalized_levenshtein(a, b))
 }
 
 #[cfg(test)]
