@@ -5,12 +5,14 @@
 //! `evidence`; `--output csv`, `table` and `markdown` give one row per item.
 //! `--why-not CLASS` adds, per item, why it is not of CLASS: a `why_not`
 //! object (the crate's `WhyNot`) on each JSON line, or columns elsewhere.
+//! `--class-only` writes `id` and `class` alone (no evidence is built).
 //!
 //! ```text
 //! cargo run --release --example classify -- examples/data/sample.jsonl
 //! cargo run --release --example classify -- --table examples/data/sample.jsonl
 //! cargo run --release --example classify -- --output csv backlog.csv > classes.csv
 //! cargo run --release --example classify -- --table --why-not necessity examples/data/sample.jsonl
+//! cargo run --release --example classify -- --class-only examples/data/sample.jsonl
 //! cat items.jsonl | cargo run --release --features parallel --example classify -- --threads 2
 //! ```
 //!
