@@ -265,6 +265,15 @@ fn class_only_header<W: Write>(mut inner: W, format: OutputFormat) -> Result<Sin
     })
 }
 
+/// Hands the JSON lines gathered to `out` once they fill a block.
+fn spill<W: Write>(out: &mut W, json: &mut Vec<u8>) -> std::io::Result<()> {
+    if json.len() >= JSON_BLOCK {
+        out.write_all(json)?;
+        json.clear();
+    }
+    Ok(())
+}
+
 /// The table's and CSV's extra column header with `--why-not CLASS`.
 fn why_not_header(why_not: Option<Class>) -> String {
     why_not.map_or(String::new(), |c| format!("why not {c}"))
@@ -392,10 +401,7 @@ impl<W: Write> Writer<W> {
             )?,
             _ => {
                 write_class_line(&mut self.json, &item.id, class);
-                if self.json.len() >= JSON_BLOCK {
-                    out.write_all(&self.json)?;
-                    self.json.clear();
-                }
+                spill(out, &mut self.json)?;
             }
         }
         Ok(())
@@ -462,10 +468,7 @@ impl<W: Write> Writer<W> {
             )?,
             _ => {
                 write_classify_line(&mut self.json, &mut self.names, &item.id, c, why)?;
-                if self.json.len() >= JSON_BLOCK {
-                    out.write_all(&self.json)?;
-                    self.json.clear();
-                }
+                spill(out, &mut self.json)?;
             }
         }
         Ok(())
