@@ -70,9 +70,10 @@ fn candidate_lists(
     extra: &[Vec<u32>],
 ) -> Vec<Vec<u32>> {
     let n = vectors.len();
-    // `out` is one buffer per worker; each list is copied out of it at its
-    // final length (one allocation per item, not a growth and a shrink).
-    let search = |(acc, out): &mut (Accumulator, Vec<u32>), slot: usize| {
+    // `out` and `merged` are buffers of each worker; each list is copied
+    // out at its final length (one allocation per item, not a growth and a
+    // shrink).
+    let search = |(acc, out, merged): &mut (Accumulator, Vec<u32>, Vec<u32>), slot: usize| {
         let i = postings.items[slot] as usize;
         acc.top(
             postings,
@@ -83,12 +84,10 @@ fn candidate_lists(
             k,
             out,
         );
-        if let Some(more) = extra.get(i) {
-            out.extend_from_slice(more);
-        }
-        out.sort_unstable();
-        out.dedup();
-        (i, out.to_vec())
+        // Both sorted by index: merged, each index once.
+        let more = extra.get(i).map_or(&[][..], Vec::as_slice);
+        merge_sorted(out, more, merged);
+        (i, merged.to_vec())
     };
     let mut cands: Vec<Vec<u32>> = vec![Vec::new(); n];
     #[cfg(feature = "parallel")]
@@ -98,7 +97,7 @@ fn candidate_lists(
         let found: Vec<Vec<(usize, Vec<u32>)>> = (0..n.div_ceil(CHUNK))
             .into_par_iter()
             .map_init(
-                || (Accumulator::new(n), Vec::new()),
+                || (Accumulator::new(n), Vec::new(), Vec::new()),
                 |buffers, c| {
                     (c * CHUNK..n.min((c + 1) * CHUNK))
                         .map(|slot| search(buffers, slot))
@@ -112,13 +111,27 @@ fn candidate_lists(
     }
     #[cfg(not(feature = "parallel"))]
     {
-        let mut buffers = (Accumulator::new(n), Vec::new());
+        let mut buffers = (Accumulator::new(n), Vec::new(), Vec::new());
         for slot in 0..n {
             let (i, out) = search(&mut buffers, slot);
             cands[i] = out;
         }
     }
     cands
+}
+
+/// `a` and `b`, each sorted, merged into `out` (sorted, each value once).
+fn merge_sorted(a: &[u32], b: &[u32], out: &mut Vec<u32>) {
+    out.clear();
+    let (mut i, mut j) = (0, 0);
+    while let (Some(&x), Some(&y)) = (a.get(i), b.get(j)) {
+        out.push(x.min(y));
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out.dedup();
 }
 
 /// The verified pairs of the candidate lists, sorted: each pair once, from
@@ -273,6 +286,32 @@ pub(crate) fn median_best(n: usize, edges: &[Edge], value: impl Fn(&Edge) -> Opt
 mod tests {
     use super::search::tests::{common_df, vectors};
     use super::*;
+
+    #[test]
+    fn merged_lists_are_the_sorted_union() {
+        let mut state = 5u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as u32
+        };
+        let mut merged = Vec::new();
+        for _ in 0..500 {
+            let mut list = |len: u32| {
+                let mut l: Vec<u32> = (0..next() % len).map(|_| next() % 40).collect();
+                l.sort_unstable();
+                l
+            };
+            // Repeats within a list too.
+            let (a, b) = (list(35), list(12));
+            merge_sorted(&a, &b, &mut merged);
+            let mut want = [a, b].concat();
+            want.sort_unstable();
+            want.dedup();
+            assert_eq!(merged, want);
+        }
+    }
 
     #[test]
     fn verification_merges_both_directions_as_the_lists_say() {

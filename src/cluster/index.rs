@@ -219,7 +219,6 @@ impl ClusterIndex {
             Ok(mut acc) => search(&mut acc, &mut cands),
             Err(_) => search(&mut Accumulator::new(n), &mut cands),
         });
-        cands.sort_unstable();
         cands
     }
 

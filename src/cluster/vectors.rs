@@ -430,8 +430,10 @@ impl Corpus {
             })
             .collect();
         if v.len() > max_terms {
-            // Strongest first; ties by term id, which is deterministic.
-            v.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            // The strongest (ties by term id, a total order, so the same
+            // terms whatever the selection's order), by a selection rather
+            // than a sort: they are put in id order next.
+            v.select_nth_unstable_by(max_terms, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
             v.truncate(max_terms);
             v.sort_unstable_by_key(|e| e.0);
         }
