@@ -194,6 +194,36 @@ fn embedding_neighbours_are_validated_and_the_smoothing_keeps_order_free_groups(
     );
 }
 
+#[test]
+fn a_batch_of_mostly_singletons_keeps_them_apart_and_pairs_its_duplicates() {
+    // 90 requests in directions of their own; ten of them have a near copy.
+    let mut items = noisy_intents(90, 1, 0.6, 96);
+    for t in 80..90 {
+        let e: Vec<f32> = items[t].embedding.clone().unwrap();
+        let twin: Vec<f32> = e
+            .iter()
+            .enumerate()
+            .map(|(d, x)| x + 0.02 * ((d % 3) as f32 - 1.0))
+            .collect();
+        items.push(
+            FeedbackItem::new(format!("t{t}-01"))
+                .with_title(format!("v{t}y"))
+                .with_embedding(twin),
+        );
+    }
+    let p = partition(&Clusterer::default().cluster(&items).unwrap());
+    // Every copy joins its request; no group grows past two, and few
+    // singletons pair up (a cut at 0.54 × the median best cosine, which
+    // assumes most requests have a paraphrase near, would sweep them in).
+    for t in 80..90 {
+        let pair = vec![format!("t{t}-00"), format!("t{t}-01")];
+        assert!(p.contains(&pair), "{p:?}");
+    }
+    assert!(p.iter().all(|g| g.len() <= 2), "{p:?}");
+    let paired = p.iter().filter(|g| g.len() == 2).count();
+    assert!(paired <= 10 + 8, "{p:?}");
+}
+
 /// Pair F1 of a clustering against the intents (the id's first two bytes).
 fn intent_pair_f1(groups: &[Vec<String>], items: &[FeedbackItem]) -> f64 {
     let group_of = |id: &str| groups.iter().position(|g| g.iter().any(|m| m == id));

@@ -55,9 +55,10 @@ struct Semantic {
     trust: Vec<f32>,
     /// When the linkage compared smoothed vectors (caller embeddings on
     /// every item, `embedding_neighbours` above 0), the mean they were
-    /// centred on: `means` are of the smoothed vectors, and a new item is
-    /// smoothed alike before it is compared with a group.
-    smoothed_center: Option<Vec<f32>>,
+    /// centred on and the weight of the neighbours' mean: `means` are of
+    /// the smoothed vectors, and a new item is smoothed alike before it is
+    /// compared with a group.
+    smoothed_center: Option<(Vec<f32>, f32)>,
 }
 
 impl ClusterIndex {
@@ -85,7 +86,10 @@ impl ClusterIndex {
                 .map(|info| d.mean_trust(&info.members))
                 .collect(),
             dense: d.clone(),
-            smoothed_center: g.smoothed.as_ref().map(|s| s.center().to_vec()),
+            smoothed_center: g
+                .smoothed
+                .as_ref()
+                .map(|s| (s.center().to_vec(), s.smoothing)),
         });
         for (k, info) in infos.into_iter().enumerate() {
             for &i in &info.members {
@@ -315,7 +319,7 @@ impl ClusterIndex {
         mut near: Vec<u32>,
     ) -> Option<Query> {
         let (s, q) = (self.semantic.as_ref()?, q?);
-        let Some(center) = &s.smoothed_center else {
+        let Some((center, weight)) = &s.smoothed_center else {
             return Some(q);
         };
         near.extend(self.candidates(&self.item_postings, self.ids.len(), v));
@@ -327,7 +331,7 @@ impl ClusterIndex {
             .map(|j| (self.similarity_to_item(v, Some(&q), j as usize), j))
             .collect();
         let k = self.clusterer.params().embedding_neighbours;
-        Some(s.dense.smooth_query(&q, center, &scored, k))
+        Some(s.dense.smooth_query(&q, center, &scored, (k, *weight)))
     }
 
     /// Indexed items near `q` by meaning (see `SimHash::neighbours`).

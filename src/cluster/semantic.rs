@@ -15,7 +15,7 @@ mod simhash;
 mod smooth;
 
 pub(crate) use simhash::{SimHash, Transposed, hyperplanes};
-pub(crate) use smooth::MAX_EMBEDDING_NEIGHBOURS;
+pub(crate) use smooth::{MAX_EMBEDDING_NEIGHBOURS, isolation};
 
 use super::vectors::{self, SparseVec};
 use crate::embed::{Scratch, StaticVectors, WordCount, normalize};
@@ -50,6 +50,9 @@ pub(crate) struct Dense {
     pair: Vec<(f32, f32)>,
     /// True when the vectors are the caller's embeddings.
     pub caller: bool,
+    /// For smoothed vectors, the weight their neighbours' mean was added
+    /// with (see [`Dense::smoothed`]); 0 for the vectors as they are.
+    pub smoothing: f32,
 }
 
 /// The dimension of the batch's caller embeddings: the length most items
@@ -226,6 +229,7 @@ impl Dense {
             has,
             center,
             caller,
+            smoothing: 0.0,
             codes: Vec::new(),
             stride: dims.div_ceil(BLOCK),
             pair: trust.into_iter().map(|t| (-1.0, t)).collect(),
