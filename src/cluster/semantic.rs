@@ -398,6 +398,26 @@ pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
     s
 }
 
+/// The dot product of two dense vectors summed in sixteen lanes (four
+/// independent vector registers, so the additions overlap): about twice
+/// as fast as [`dot`] on long vectors, with sums in another order (the last
+/// bits differ). For the exact linkage's products of group sums alone;
+/// everything whose result must match [`dot`] bit for bit (the SimHash
+/// signatures, the index and the backlog) keeps `dot`.
+pub(crate) fn dot_wide(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 16];
+    let (ca, cb) = (a.chunks_exact(16), b.chunks_exact(16));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for k in 0..16 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    let mut s = acc.iter().sum::<f32>();
+    s += dot(ra, rb);
+    s
+}
+
 /// Codes in a block (a cache line).
 const BLOCK: usize = 64;
 
@@ -549,6 +569,33 @@ mod tests {
                 found: 3
             })
         );
+    }
+
+    #[test]
+    fn the_wide_dot_is_the_dot_up_to_rounding() {
+        // Lengths around the sixteen lanes and the four, and a long one.
+        let mut state = 7u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 40) as f32 / (1u64 << 24) as f32 - 0.5
+        };
+        for len in [0, 1, 3, 4, 15, 16, 17, 33, 384, 1001] {
+            let a: Vec<f32> = (0..len).map(|_| next()).collect();
+            let b: Vec<f32> = (0..len).map(|_| next()).collect();
+            let exact: f64 = a.iter().zip(&b).map(|(x, y)| f64::from(x * y)).sum();
+            let scale: f64 = a
+                .iter()
+                .zip(&b)
+                .map(|(x, y)| f64::from((x * y).abs()))
+                .sum();
+            for got in [dot(&a, &b), dot_wide(&a, &b)] {
+                let err = (f64::from(got) - exact).abs();
+                assert!(err <= 1e-6 * scale.max(1.0), "{len}: {got} against {exact}");
+            }
+        }
+        assert_eq!(dot_wide(&[2.0; 20], &[0.5; 20]), 20.0);
     }
 
     #[test]

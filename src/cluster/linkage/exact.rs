@@ -8,7 +8,7 @@
 //! one fresh product with the other side's sum (`dims` multiplications).
 //! Scans of a group's links then cost one look-up per link, not `dims`.
 
-use crate::cluster::semantic::{Dense, dot};
+use crate::cluster::semantic::{Dense, dot_wide};
 use crate::text::FxHashMap;
 
 /// The items' dense unit vectors and their weight in a link's value.
@@ -72,7 +72,7 @@ impl<'a> Sums<'a> {
 
     /// The dot product of two groups' sums, computed.
     fn fresh(&self, a: u32, b: u32) -> f64 {
-        f64::from(dot(self.sum(a), self.sum(b)))
+        f64::from(dot_wide(self.sum(a), self.sum(b)))
     }
 
     /// Merges group `gone` into `keep`: the products of every partner of
