@@ -62,7 +62,7 @@ struct Args {
     #[arg(long, value_name = "CLASS")]
     why_not: Option<Class>,
     /// Write only each item's id and class (no confidence, scores or
-    /// evidence), for routing; several times faster. The id and class are
+    /// evidence), for routing; about twice as fast. The id and class are
     /// those of the full output.
     #[arg(long, conflicts_with = "why_not")]
     class_only: bool,

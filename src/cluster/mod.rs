@@ -519,7 +519,9 @@ impl Clusterer {
     /// The linkage on the caller's embeddings (every item has one): links
     /// weigh the exact mean cosine of the groups' vectors, and the threshold
     /// blends `lexical` (the term threshold) with
-    /// `embedding_threshold_ratio × D` (see [`ClusterParams`]). Returns the
+    /// `embedding_threshold_ratio × D`, the ratio raised toward
+    /// [`ISOLATED_RATIO`] as the batch's isolation grows (see
+    /// [`ClusterParams`] and `semantic::isolation`). Returns the
     /// roots, the threshold used and the smoothed vectors, if any.
     fn exact_linkage(
         &self,

@@ -119,7 +119,11 @@ pub struct ClusterParams {
     /// `docs/clustering.md`) the ratio rises toward 1.2 and the smoothing
     /// fades, in proportion: there `D` is the cosine to the least far of
     /// unrelated items (Hadoop's duplicate bug reports with MiniLM: ARI
-    /// 0.005 → 0.084; sets of intents are unchanged). In `(0, 1]`; default
+    /// 0.005 → 0.084; sets of intents are unchanged). The isolation's bounds
+    /// were set with the default candidate parameters
+    /// (`semantic_candidates_per_item` 10 and the term candidates'
+    /// defaults); other candidate settings change the neighbourhoods it
+    /// reads, so check a batch's grouping after changing them. In `(0, 1]`; default
     /// `0.54` (was 0.48 before the smoothing). Without embeddings on every
     /// item it has no effect.
     pub embedding_threshold_ratio: f64,

@@ -246,8 +246,8 @@ impl Accumulator {
         self.touched.truncate(start + len);
     }
 
-    /// The `k` touched slots with the best scores but `skip` (best first,
-    /// ties by slot), as item indices sorted by index (what every caller
+    /// The `k` touched slots with the best scores but `skip` (chosen best
+    /// first, ties by slot), returned as item indices sorted by index (what every caller
     /// wants: sorting the keys by score first was wasted), into `out`; clears
     /// every touched score (a stale partial score would leak into the next
     /// item).

@@ -2,8 +2,10 @@
 //! mean linkage (see [`ClusterParams::embedding_neighbours`](crate::ClusterParams::embedding_neighbours)).
 //!
 //! Each item's unit vector gets the mean of its `k` nearest candidates'
-//! vectors added (the item and its neighbourhood count alike), and the
-//! results are centred and scaled to unit length again. A paraphrase that
+//! vectors added (the item and its neighbourhood count alike; on a batch
+//! of mostly singletons the mean counts less, down to nothing, see
+//! [`isolation`]), and the results are centred and scaled to unit length
+//! again. A paraphrase that
 //! sits between two intents leans toward the one its neighbours belong to,
 //! and items of one intent draw together, so average linkage separates
 //! intents more cleanly. The neighbours come from the candidate graph (the
