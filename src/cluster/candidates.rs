@@ -289,13 +289,8 @@ mod tests {
 
     #[test]
     fn merged_lists_are_the_sorted_union() {
-        let mut state = 5u64;
-        let mut next = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) as u32
-        };
+        let mut rng = crate::test_rng::xorshift(5);
+        let mut next = || (rng() >> 33) as u32;
         let mut merged = Vec::new();
         for _ in 0..500 {
             let mut list = |len: u32| {
@@ -318,13 +313,8 @@ mod tests {
         // Random sorted lists, some holding their own item; the reference
         // keeps each pair from the smaller index, or from the larger when
         // the smaller's list lacks it, calling `sim` from the list's owner.
-        let mut state = 11u64;
-        let mut next = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) as u32
-        };
+        let mut rng = crate::test_rng::xorshift(11);
+        let mut next = || (rng() >> 33) as u32;
         let n = 200u32;
         let cands: Vec<Vec<u32>> = (0..n)
             .map(|_| {

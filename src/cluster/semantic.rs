@@ -574,13 +574,8 @@ mod tests {
     #[test]
     fn the_wide_dot_is_the_dot_up_to_rounding() {
         // Lengths around the sixteen lanes and the four, and a long one.
-        let mut state = 7u64;
-        let mut next = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 40) as f32 / (1u64 << 24) as f32 - 0.5
-        };
+        let mut rng = crate::test_rng::xorshift(7);
+        let mut next = || (rng() >> 40) as f32 / (1u64 << 24) as f32 - 0.5;
         for len in [0, 1, 3, 4, 15, 16, 17, 33, 384, 1001] {
             let a: Vec<f32> = (0..len).map(|_| next()).collect();
             let b: Vec<f32> = (0..len).map(|_| next()).collect();
