@@ -545,9 +545,11 @@ impl Clusterer {
         // On a set of mostly singletons the smoothing would draw unrelated
         // items together and `ratio × D` would sit under most items' best
         // cosine: both fade with the batch's isolation.
-        let isolation = semantic::isolation(items.len(), fast);
+        let k = self.params.embedding_neighbours;
+        let near = semantic::Neighbourhoods::new(items.len(), fast, k);
+        let isolation = semantic::isolation(&near);
         let weight = (1.0 - isolation) as f32;
-        let smoothed = dense.smoothed(fast, self.params.embedding_neighbours, weight);
+        let smoothed = dense.smoothed(&near, k, weight);
         let dense = smoothed.as_ref().unwrap_or(dense);
         // The edges' verified similarity is of the vectors before the
         // smoothing: each edge's is taken again from the smoothed ones

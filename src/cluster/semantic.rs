@@ -15,7 +15,7 @@ mod simhash;
 mod smooth;
 
 pub(crate) use simhash::{SimHash, Transposed, hyperplanes};
-pub(crate) use smooth::{MAX_EMBEDDING_NEIGHBOURS, isolation};
+pub(crate) use smooth::{MAX_EMBEDDING_NEIGHBOURS, Neighbourhoods, isolation};
 
 use super::vectors::{self, SparseVec};
 use crate::embed::{Scratch, StaticVectors, WordCount, normalize};

@@ -44,6 +44,33 @@ impl Nearest {
 /// the candidates by meaning each item takes by default.
 const SHARED_LIST: usize = 10;
 
+/// Every item's nearest candidates in a batch's candidate edges, built once
+/// for both [`isolation`] and [`Dense::smoothed`]: each list keeps the best
+/// of as many as either needs, and a use of `k` reads the first `k` (the
+/// order is total, so those are the best `k`).
+pub(crate) struct Neighbourhoods(Vec<Nearest>);
+
+impl Neighbourhoods {
+    /// The lists of `n` items from `edges` (by the similarity they were
+    /// verified with), long enough for [`isolation`] and for smoothing
+    /// over `k` neighbours.
+    pub fn new(n: usize, edges: &[Edge], k: usize) -> Neighbourhoods {
+        let keep = k.clamp(SHARED_LIST, MAX_EMBEDDING_NEIGHBOURS);
+        let mut nearest = vec![Nearest::default(); n];
+        for &(i, j, c) in edges {
+            nearest[i as usize].offer(c, j, keep);
+            nearest[j as usize].offer(c, i, keep);
+        }
+        Neighbourhoods(nearest)
+    }
+
+    /// Item `i`'s best `k` (fewer when it has fewer candidates).
+    fn best(&self, i: usize, k: usize) -> &[(f32, u32)] {
+        let l = &self.0[i].0;
+        &l[..l.len().min(k)]
+    }
+}
+
 /// At or above this mean shared share, [`isolation`] is 0: under every
 /// set of intents measured (all-MiniLM-L6-v2: Banking77 and CLINC150
 /// files and samples 0.55 to 0.64; with noise added to the vectors down
@@ -55,8 +82,8 @@ const SHARED_WHEN_GROUPED: f64 = 0.47;
 const SHARED_WHEN_ISOLATED: f64 = 0.32;
 
 /// How far the batch looks like a set of singletons rather than of groups,
-/// in `[0, 1]`, from the candidate graph `edges` over `n` items (by the
-/// similarity they were verified with; sub-quadratic, order-free). Each
+/// in `[0, 1]`, from the batch's [`Neighbourhoods`] (sub-quadratic,
+/// order-free). Each
 /// item's [`SHARED_LIST`] nearest candidates form its list; the share of
 /// an item's list (third items only, out of as many as the shorter of the
 /// two lists can hold) also in its nearest candidate's list, averaged over
@@ -67,23 +94,19 @@ const SHARED_WHEN_ISOLATED: f64 = 0.32;
 /// of cosines (unlike the nearest cosine itself). 0 at or above
 /// [`SHARED_WHEN_GROUPED`], 1 at or below [`SHARED_WHEN_ISOLATED`],
 /// linear between.
-pub(crate) fn isolation(n: usize, edges: &[Edge]) -> f64 {
-    let mut nearest = vec![Nearest::default(); n];
-    for &(i, j, c) in edges {
-        nearest[i as usize].offer(c, j, SHARED_LIST);
-        nearest[j as usize].offer(c, i, SHARED_LIST);
-    }
+pub(crate) fn isolation(near: &Neighbourhoods) -> f64 {
     let (mut sum, mut count) = (0.0, 0usize);
-    for near in &nearest {
-        let Some(&(_, first)) = near.0.first() else {
+    for i in 0..near.0.len() {
+        let mine = near.best(i, SHARED_LIST);
+        let Some(&(_, first)) = mine.first() else {
             continue;
         };
-        let theirs = &nearest[first as usize].0;
+        let theirs = near.best(first as usize, SHARED_LIST);
         // Third items the shorter list can hold (on a small batch every
         // list is short: the share is of what there is).
-        let room = near.0.len().min(theirs.len()) - 1;
+        let room = mine.len().min(theirs.len()) - 1;
         if room > 0 {
-            let shared = near.0.iter().filter(|a| theirs.iter().any(|b| b.1 == a.1));
+            let shared = mine.iter().filter(|a| theirs.iter().any(|b| b.1 == a.1));
             sum += shared.count() as f64 / room as f64;
             count += 1;
         }
@@ -98,7 +121,7 @@ pub(crate) fn isolation(n: usize, edges: &[Edge]) -> f64 {
 
 impl Dense {
     /// The vectors smoothed over each item's `k` nearest candidates in
-    /// `edges` (by the similarity the candidates were verified with: at
+    /// `near` (by the similarity the candidates were verified with: at
     /// `semantic_weight` 1, `max(0, int8 cosine)`; ties to the smaller
     /// index), centred on their own mean and unit again, with the same
     /// trust. New items are smoothed alike by [`Dense::smooth_query`].
@@ -107,21 +130,16 @@ impl Dense {
     /// smoothed vector would vanish (every smoothed row the same, as two
     /// items that are each other's only neighbour): then the linkage
     /// compares the vectors as they are.
-    pub fn smoothed(&self, edges: &[Edge], k: usize, weight: f32) -> Option<Dense> {
+    pub fn smoothed(&self, near: &Neighbourhoods, k: usize, weight: f32) -> Option<Dense> {
         let k = k.min(MAX_EMBEDDING_NEIGHBOURS);
         if k == 0 || weight <= 0.0 {
             return None;
         }
-        let mut nearest = vec![Nearest::default(); self.len()];
-        for &(i, j, c) in edges {
-            nearest[i as usize].offer(c, j, k);
-            nearest[j as usize].offer(c, i, k);
-        }
         let dims = self.dims;
         let mut rows = self.rows.clone();
-        for (i, near) in nearest.iter().enumerate() {
+        for i in 0..self.len() {
             if self.has[i] {
-                self.add_mean(&mut rows[i * dims..(i + 1) * dims], near, weight);
+                self.add_mean(&mut rows[i * dims..(i + 1) * dims], near.best(i, k), weight);
             }
         }
         let trust = self.pair.iter().map(|p| p.1).collect();
@@ -131,18 +149,15 @@ impl Dense {
     }
 
     /// Adds the mean of `near`'s vectors ([`Dense::mean`]) times `weight`
-    /// to `v` (nothing when it is empty).
-    fn add_mean(&self, v: &mut [f32], near: &Nearest, weight: f32) {
-        if near.0.is_empty() {
+    /// to `v` (nothing when it is empty; at weight 1 the product is the
+    /// mean exactly).
+    fn add_mean(&self, v: &mut [f32], near: &[(f32, u32)], weight: f32) {
+        if near.is_empty() {
             return;
         }
-        let ids: Vec<u32> = near.0.iter().map(|&(_, j)| j).collect();
+        let ids: Vec<u32> = near.iter().map(|&(_, j)| j).collect();
         let mean = self.mean(&ids);
-        if weight < 1.0 {
-            v.iter_mut().zip(&mean).for_each(|(x, m)| *x += weight * m);
-        } else {
-            v.iter_mut().zip(&mean).for_each(|(x, m)| *x += m);
-        }
+        v.iter_mut().zip(&mean).for_each(|(x, m)| *x += weight * m);
     }
 
     /// A new item's vector `q` (centred like these vectors, the batch's
@@ -165,7 +180,7 @@ impl Dense {
             nearest.offer(s, j, k);
         }
         let mut v = q.v.clone();
-        self.add_mean(&mut v, &nearest, weight);
+        self.add_mean(&mut v, &nearest.0, weight);
         for (x, c) in v.iter_mut().zip(center) {
             *x -= c;
         }
@@ -210,6 +225,11 @@ mod tests {
         ])
     }
 
+    /// `d` smoothed over `k` neighbours from `edges`, as the linkage does.
+    fn smooth(d: &Dense, edges: &[Edge], k: usize, weight: f32) -> Option<Dense> {
+        d.smoothed(&Neighbourhoods::new(d.len(), edges, k), k, weight)
+    }
+
     /// Candidate edges with their int8 cosines, as the linkage verifies them.
     fn verified(d: &Dense, pairs: &[(u32, u32)]) -> Vec<Edge> {
         let c = |i: u32, j: u32| d.quantised_cosine(i as usize, j as usize).unwrap();
@@ -247,14 +267,14 @@ mod tests {
         let edges = verified(&d, &[(0, 1), (1, 2), (3, 4), (4, 5), (0, 6), (2, 6)]);
         let cos =
             |d: &Dense, i: usize, j: usize| super::super::dot(d.row(i).unwrap(), d.row(j).unwrap());
-        let s = d.smoothed(&edges, 2, 1.0).unwrap();
+        let s = smooth(&d, &edges, 2, 1.0).unwrap();
         assert!(cos(&d, 6, 3) > cos(&d, 6, 0), "before: nearer y");
         assert!(cos(&s, 6, 0) > cos(&s, 6, 3), "after: leans to x");
         // Unit rows; k = 0 leaves the vectors to the caller.
         for i in 0..7 {
             assert!((cos(&s, i, i) - 1.0).abs() < 1e-5);
         }
-        assert!(d.smoothed(&edges, 0, 1.0).is_none());
+        assert!(smooth(&d, &edges, 0, 1.0).is_none());
     }
 
     #[test]
@@ -277,7 +297,7 @@ mod tests {
     }
 
     fn query_matches_batch(d: &Dense, edges: &[Edge], weight: f32) {
-        let s = d.smoothed(edges, 2, weight).unwrap();
+        let s = smooth(d, edges, 2, weight).unwrap();
         for i in 0..6u32 {
             // Item i's candidates and their similarities, as the batch had them.
             let cands: Vec<(f32, u32)> = edges
@@ -310,9 +330,9 @@ mod tests {
             }
         }
         let mut edges = verified(&d, &pairs);
-        let a = d.smoothed(&edges, 2, 1.0).unwrap();
+        let a = smooth(&d, &edges, 2, 1.0).unwrap();
         edges.reverse();
-        let b = d.smoothed(&edges, 2, 1.0).unwrap();
+        let b = smooth(&d, &edges, 2, 1.0).unwrap();
         assert_eq!(a.rows, b.rows);
     }
 
@@ -328,7 +348,10 @@ mod tests {
                 }
             }
         }
-        assert_eq!(isolation(n as usize, &grouped), 0.0);
+        assert_eq!(
+            isolation(&Neighbourhoods::new(n as usize, &grouped, 0)),
+            0.0
+        );
         // Scattered partners: neighbourhoods that hardly overlap.
         let mut scattered = Vec::new();
         for i in 0..n {
@@ -339,17 +362,20 @@ mod tests {
                 }
             }
         }
-        let a = isolation(n as usize, &scattered);
+        let a = isolation(&Neighbourhoods::new(n as usize, &scattered, 0));
         assert!(a > 0.9, "{a}");
         scattered.reverse();
-        assert_eq!(a, isolation(n as usize, &scattered));
+        assert_eq!(
+            a,
+            isolation(&Neighbourhoods::new(n as usize, &scattered, 0))
+        );
         // Smoothing at weight 0 is no smoothing; a part weight lies between.
         let d = six();
         let edges = verified(&d, &[(0, 1), (1, 2), (3, 4), (4, 5), (2, 3)]);
-        assert!(d.smoothed(&edges, 2, 0.0).is_none());
+        assert!(smooth(&d, &edges, 2, 0.0).is_none());
         let (full, half) = (
-            d.smoothed(&edges, 2, 1.0).unwrap(),
-            d.smoothed(&edges, 2, 0.5).unwrap(),
+            smooth(&d, &edges, 2, 1.0).unwrap(),
+            smooth(&d, &edges, 2, 0.5).unwrap(),
         );
         assert_eq!(half.smoothing, 0.5);
         assert_ne!(full.rows, half.rows);
