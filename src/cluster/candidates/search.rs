@@ -430,6 +430,16 @@ pub(super) mod tests {
             .collect()
     }
 
+    /// `n` random vectors over `terms` terms and their index, item `i`
+    /// keyed by `key(i)`.
+    fn indexed(n: usize, terms: u32, key: impl Fn(u64) -> u64) -> (Vec<SparseVec>, Postings) {
+        let v = random_vectors(n, terms);
+        let df = df_of(&v, terms);
+        let keys: Vec<u64> = (0..n as u64).map(key).collect();
+        let p = Postings::new(&v, &keys, &df, n);
+        (v, p)
+    }
+
     fn df_of(vectors: &[SparseVec], terms: u32) -> Vec<u32> {
         let mut df = vec![0u32; terms as usize];
         for v in vectors {
@@ -443,10 +453,7 @@ pub(super) mod tests {
     #[test]
     fn searches_in_any_order_give_the_same_answers() {
         let (n, terms) = (300, 12);
-        let v = random_vectors(n, terms);
-        let df = df_of(&v, terms);
-        let keys: Vec<u64> = (0..n as u64).map(|i| (i * 7919) % 307).collect();
-        let p = Postings::new(&v, &keys, &df, n);
+        let (v, p) = indexed(n, terms, |i| (i * 7919) % 307);
         // Each item alone on a fresh accumulator (nothing left from before).
         let alone: Vec<Vec<u32>> = (0..n)
             .map(|i| {
@@ -475,10 +482,7 @@ pub(super) mod tests {
     #[test]
     fn the_binary_search_finds_the_places_the_index_recorded() {
         let (n, terms) = (200, 10);
-        let v = random_vectors(n, terms);
-        let df = df_of(&v, terms);
-        let keys: Vec<u64> = (0..n as u64).map(|i| (i * 7919) % 211).collect();
-        let p = Postings::new(&v, &keys, &df, n);
+        let (v, p) = indexed(n, terms, |i| (i * 7919) % 211);
         let mut checked = 0;
         for slot in 0..n {
             let own = &p.own[p.own_start[slot] as usize..p.own_start[slot + 1] as usize];
@@ -504,10 +508,7 @@ pub(super) mod tests {
     #[test]
     fn the_best_partial_scores_are_kept_best_first() {
         let (n, terms) = (200, 5);
-        let v = random_vectors(n, terms);
-        let df = df_of(&v, terms);
-        let keys: Vec<u64> = (0..n as u64).collect();
-        let p = Postings::new(&v, &keys, &df, n);
+        let (v, p) = indexed(n, terms, |i| i);
         let mut acc = Accumulator::new(n);
         let mut out = Vec::new();
         for i in 0..n {
