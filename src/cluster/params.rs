@@ -182,7 +182,7 @@ impl Default for ClusterParams {
             adaptive_weight: 0.8,
             adaptive_prior_items: 500,
             semantic_weight: 1.0,
-            semantic_candidates_per_item: 10,
+            semantic_candidates_per_item: 20,
             embedding_threshold_ratio: 0.54,
             embedding_neighbours: 5,
             shared_neighbours: 10,
