@@ -7,8 +7,10 @@
 //! the batch (65 copies of "Export invoices to Excel" among 65 items, or
 //! half of them) has no term left to find its copies by and, centred, no
 //! meaning either, so the copies stayed apart or split over several
-//! features. After the linkage, every set of items that read the same
-//! joins the group holding most of them.
+//! features. After the linkage, every set of items with the same text
+//! (case and white space aside) joins the group holding most of them. The
+//! same words are not enough: the term vectors leave stop words out, and
+//! "the card arrived" is not "the card has not arrived".
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -16,16 +18,6 @@ use std::hash::{Hash, Hasher};
 use super::vectors::SparseVec;
 use crate::item::FeedbackItem;
 use crate::text::FxHashMap;
-
-/// What makes two items read the same: the same term vector (the same
-/// terms with the same weights: the same words, stop words, case and
-/// punctuation aside), or, for an item with no term, the same text (case
-/// and white space aside).
-#[derive(PartialEq, Eq, Hash)]
-enum Key<'a> {
-    Terms(Bits<'a>),
-    Text(String),
-}
 
 /// A term vector compared and hashed by the bits of its weights.
 struct Bits<'a>(&'a [(u32, f32)]);
@@ -70,31 +62,41 @@ fn folded(item: &FeedbackItem) -> Option<String> {
     (out.len() > 1).then_some(out)
 }
 
-/// Moves every set of items that read the same (see [`Key`]) into one
-/// group: the group (`roots` label) holding most of the set, ties by the
-/// set's first member in `items`' order. `vectors[i]` is item `i`'s term
-/// vector; `roots[i]` its group label. Linear in the items and their text;
-/// the result depends on the order of `items` only through that tie, and
-/// `items` come in the pipeline's fixed order.
+/// Moves every set of items that read the same (the same title and body,
+/// case and runs of white space aside) into one group: the group (`roots`
+/// label) holding most of the set, ties by the set's first member in
+/// `items`' order. `vectors[i]` is item `i`'s term vector, `roots[i]` its
+/// group label. Linear in the items and their text: only the items whose
+/// term vectors are equal (a necessary condition) have their text
+/// compared. The result depends on the order of `items` only through that
+/// tie, and `items` come in the pipeline's fixed order.
 pub(super) fn unite_same(vectors: &[SparseVec], items: &[&FeedbackItem], roots: &mut [u32]) {
-    // Keys hold request text: the map's hash is randomly keyed (it is only
-    // looked up, never iterated, so the result does not depend on it).
-    let mut set_of: HashMap<Key<'_>, u32> = HashMap::with_capacity(items.len());
-    let mut sets: Vec<Vec<u32>> = Vec::new();
-    for (i, (v, item)) in vectors.iter().zip(items).enumerate() {
-        let key = if v.is_empty() {
-            match folded(item) {
-                Some(text) => Key::Text(text),
-                None => continue,
-            }
-        } else {
-            Key::Terms(Bits(v))
-        };
-        let s = *set_of.entry(key).or_insert_with(|| {
-            sets.push(Vec::new());
-            (sets.len() - 1) as u32
+    // Keys come from request text: the maps' hashes are randomly keyed
+    // (they are only looked up, never iterated, so the result does not
+    // depend on them).
+    let mut bucket_of: HashMap<Bits<'_>, u32> = HashMap::with_capacity(items.len());
+    let mut buckets: Vec<Vec<u32>> = Vec::new();
+    for (i, v) in vectors.iter().enumerate().take(items.len()) {
+        let b = *bucket_of.entry(Bits(v)).or_insert_with(|| {
+            buckets.push(Vec::new());
+            (buckets.len() - 1) as u32
         });
-        sets[s as usize].push(i as u32);
+        buckets[b as usize].push(i as u32);
+    }
+    let mut sets: Vec<Vec<u32>> = Vec::new();
+    let mut set_of: HashMap<String, u32> = HashMap::new();
+    for bucket in buckets.iter().filter(|b| b.len() > 1) {
+        set_of.clear();
+        for &i in bucket {
+            let Some(text) = folded(items[i as usize]) else {
+                continue;
+            };
+            let s = *set_of.entry(text).or_insert_with(|| {
+                sets.push(Vec::new());
+                (sets.len() - 1) as u32
+            });
+            sets[s as usize].push(i);
+        }
     }
     // Per label: (copies, the place of its first copy in the set).
     let mut counts: FxHashMap<u32, (u32, u32)> = FxHashMap::default();
@@ -159,6 +161,17 @@ mod tests {
         let close = vec![vec![(1, 0.5)], vec![(1, 0.5f32.next_up())]];
         let mut roots = vec![0, 1];
         unite_same(&close, &refs[..2], &mut roots);
+        assert_eq!(roots, [0, 1]);
+    }
+
+    #[test]
+    fn the_same_terms_in_other_words_stay_apart() {
+        // Stop words are not terms: equal vectors, other requests.
+        let items = items(&["The card arrived", "the card has not arrived"]);
+        let refs: Vec<&FeedbackItem> = items.iter().collect();
+        let vectors = vec![vec![(1, 0.6), (2, 0.8)]; 2];
+        let mut roots = vec![0, 1];
+        unite_same(&vectors, &refs, &mut roots);
         assert_eq!(roots, [0, 1]);
     }
 
