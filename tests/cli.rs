@@ -380,3 +380,37 @@ fn classify_json_lines_are_byte_identical_to_serde_json_on_odd_text() {
     ];
     assert_eq!(kinds.iter().map(String::as_str).collect::<Vec<_>>(), want);
 }
+
+/// A quote left open runs, for the csv crate, to the end of the input:
+/// the record it starts in is a bad line (exit 1), never a silent
+/// swallowing of the rows after it.
+#[test]
+fn csv_unterminated_quote_is_a_bad_line_not_a_swallowed_file() {
+    let open = "id,title\n1,\"unterminated\n2,Dark mode\n3,Export fails\n";
+    for tool in ["classify", "cluster", "triage"] {
+        let out = run(tool, &["--input", "csv"], open);
+        assert_eq!(out.status.code(), Some(1), "{tool}: {}", text(&out.stderr));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains(
+                "<stdin>:2: invalid CSV: unterminated quoted field runs to the end of the input"
+            ),
+            "{tool}: {err}"
+        );
+        assert!(!text(&out.stdout).contains("unterminated"), "{tool}");
+    }
+    // In the header row: every row is lost, so the header is the bad line.
+    let out = run("classify", &["--input", "csv"], "id,\"title\n1,x\n");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("<stdin>:1: invalid CSV header: unterminated"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Closed quotes, doubled quotes, a quote inside an unquoted field and a
+    // quoted line break are all fine.
+    let good = "id,title\na,\"say \"\"hi\"\"\"\nb,a 5\" screen\nc,\"two\nlines\"\nd,\"\"\n";
+    let out = run("classify", &["--input", "csv", "--class-only"], good);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).lines().count(), 4);
+}
