@@ -414,3 +414,29 @@ fn csv_unterminated_quote_is_a_bad_line_not_a_swallowed_file() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout).lines().count(), 4);
 }
+
+/// A UTF-8 byte order mark before the first JSON line is skipped.
+#[test]
+fn jsonl_byte_order_mark_is_skipped() {
+    let input = "\u{feff}{\"id\":\"a\",\"title\":\"x\"}\n{\"id\":\"b\",\"title\":\"y\"}\n";
+    for tool in ["classify", "cluster", "triage"] {
+        let out = run(tool, &[], input);
+        assert_eq!(out.status.code(), Some(0), "{tool}: {}", text(&out.stderr));
+        assert!(text(&out.stdout).contains("\"a\""), "{tool}");
+    }
+    let out = run("classify", &["--class-only"], input);
+    let ids: Vec<String> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].to_string())
+        .collect();
+    assert_eq!(ids, ["\"a\"", "\"b\""]);
+    // And before a policy read as JSON.
+    let dir = std::env::temp_dir().join(format!("ft-cli-bom-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy = dir.join("p.json");
+    let dumped = run("policy", &["dump"], "");
+    std::fs::write(&policy, format!("\u{feff}{}", text(&dumped.stdout))).unwrap();
+    let out = run("classify", &["--policy", policy.to_str().unwrap()], input);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -146,7 +146,11 @@ impl Iterator for Items {
                     Err(e) => return Some(Err(e)),
                 }
                 *line += 1;
-                let text = buf.trim_ascii();
+                let mut text = buf.trim_ascii();
+                if *line == 1 {
+                    // A byte order mark, as some Windows editors write.
+                    text = strip_bom(text);
+                }
                 if text.is_empty() {
                     continue;
                 }
@@ -191,6 +195,11 @@ impl Iterator for Items {
             Err(message) => Record::Bad(BadLine { line, message }),
         }))
     }
+}
+
+/// `bytes` without a leading UTF-8 byte order mark.
+pub fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
 }
 
 /// The message for a quoted CSV field that is never closed.
