@@ -670,3 +670,30 @@ fn policy_report_diff_learn_exit_1_on_bad_lines() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The README's excerpt of `triage --markdown` on the bundled sample is
+/// the tool's output, line for line.
+#[test]
+fn readme_markdown_excerpt_is_the_triage_output() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("An excerpt of `--markdown` on the bundled sample:")
+        .expect("the README has the excerpt");
+    let block = &readme[start..];
+    let block = &block[block.find("```text\n").unwrap() + 8..];
+    let block = &block[..block.find("```").unwrap()];
+    let out = run("triage", &["--markdown", "examples/data/sample.jsonl"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    let lines: Vec<&str> = report.lines().collect();
+    let mut shown = 0;
+    for line in block.lines().filter(|l| !l.trim().is_empty()) {
+        assert!(
+            lines.contains(&line),
+            "README line not in the report: {line:?}\n{report}"
+        );
+        shown += 1;
+    }
+    assert!(shown >= 5);
+}
