@@ -136,6 +136,9 @@ fn run(args: Args) -> Result<bool, Fatal> {
     }
     flush(&mut chunk, &mut out, &mut bad)?;
     out.finish(bad)?;
+    if bad > 0 {
+        eprintln!("classify: {bad} lines could not be read");
+    }
     Ok(bad == 0)
 }
 

@@ -697,3 +697,19 @@ fn readme_markdown_excerpt_is_the_triage_output() {
     }
     assert!(shown >= 5);
 }
+
+/// After the output, every tool says on stderr how many lines could not
+/// be read.
+#[test]
+fn bad_lines_are_summed_up_on_stderr_by_every_tool() {
+    let bad = format!("{ITEMS}oops\n{{\"title\":\"no id\"}}\n");
+    for tool in ["classify", "cluster", "triage"] {
+        let out = run(tool, &[], &bad);
+        assert_eq!(out.status.code(), Some(1), "{tool}");
+        let err = text(&out.stderr);
+        assert!(
+            err.ends_with(&format!("{tool}: 2 lines could not be read\n")),
+            "{tool}: {err}"
+        );
+    }
+}
