@@ -713,3 +713,24 @@ fn bad_lines_are_summed_up_on_stderr_by_every_tool() {
         );
     }
 }
+
+/// `--threads 0` (all cores) without the `parallel` feature names what
+/// was asked, not the number of cores. The examples run here are built
+/// without the feature.
+#[test]
+fn threads_0_without_the_parallel_feature_names_what_was_asked() {
+    let out = run("classify", &["--threads", "0"], ITEMS);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores == 1 {
+        assert_eq!(out.status.code(), Some(0));
+        return;
+    }
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "--threads 0 (all {cores} cores) needs the `parallel` feature"
+        )),
+        "{err}"
+    );
+}
