@@ -77,7 +77,7 @@ fn run(args: Args) -> Result<bool, Fatal> {
         Some(p) => Classifier::new(&common::read_policy(p)?).map_err(|e| format!("{p}: {e}"))?,
         None => Classifier::builtin(),
     };
-    let pool = pool(cli::threads(args.threads))?;
+    let pool = pool(args.threads)?;
     let name = args.io.name().to_string();
     let input = common::stream::open(args.io.path()).map_err(|e| format!("{name}: {e}"))?;
     let items = Items::new(input, args.io.input_format());
@@ -136,6 +136,9 @@ fn run(args: Args) -> Result<bool, Fatal> {
     }
     flush(&mut chunk, &mut out, &mut bad)?;
     out.finish(bad)?;
+    if bad > 0 {
+        eprintln!("classify: {bad} lines could not be read");
+    }
     Ok(bad == 0)
 }
 
@@ -144,8 +147,10 @@ type Pool = rayon::ThreadPool;
 #[cfg(not(feature = "parallel"))]
 type Pool = ();
 
-/// A thread pool when more than one thread is asked for.
-fn pool(threads: usize) -> Result<Option<Pool>, Fatal> {
+/// A thread pool when more than one thread is asked for (`--threads
+/// asked`, 0 meaning all cores).
+fn pool(asked: usize) -> Result<Option<Pool>, Fatal> {
+    let threads = cli::threads(asked);
     if threads <= 1 {
         return Ok(None);
     }
@@ -159,8 +164,13 @@ fn pool(threads: usize) -> Result<Option<Pool>, Fatal> {
     }
     #[cfg(not(feature = "parallel"))]
     {
+        let cores = if asked == 0 {
+            format!(" (all {threads} cores)")
+        } else {
+            String::new()
+        };
         Err(Fatal(format!(
-            "--threads {threads} needs the `parallel` feature (cargo run --features parallel ...)"
+            "--threads {asked}{cores} needs the `parallel` feature (cargo run --features parallel ...)"
         )))
     }
 }

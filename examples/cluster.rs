@@ -99,6 +99,7 @@ fn run(args: Args) -> Result<bool, Fatal> {
         );
     }
     print(&args, &clustering, &[])?;
+    summary(&bad);
     Ok(bad.is_empty())
 }
 
@@ -115,7 +116,15 @@ fn run_state(args: &Args, state: &str, params: ClusterParams) -> Result<bool, Fa
     let mut clustering = living.backlog.clustering();
     class_mixes(&mut clustering, &living.items);
     print(args, &clustering, living.events())?;
+    summary(&bad);
     Ok(bad.is_empty())
+}
+
+/// After the output, how many lines could not be read (as `triage` says).
+fn summary(bad: &[common::BadLine]) {
+    if !bad.is_empty() {
+        eprintln!("cluster: {} lines could not be read", bad.len());
+    }
 }
 
 /// Counts each feature's class mix from its members' text.

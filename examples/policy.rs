@@ -5,7 +5,7 @@
 //! cargo run --example policy -- dump [--toml]                  # the default policy, JSON or TOML
 //! cargo run --example policy -- check FILE                     # validate; every error; exit 1 on any
 //! cargo run --example policy -- report FILE.jsonl --labels MAP [--policy P] [--strict]
-//! cargo run --example policy -- lint [--policy P]
+//! cargo run --example policy -- lint [--policy P]              # validate, then warn; exit 1 if invalid
 //! cargo run --example policy -- diff --policy A [--against B] FILE.jsonl [--examples N]
 //! cargo run --release --example policy -- learn FILE.jsonl --labels MAP [--folds K]
 //!         [--out FILE] [--merge-into P] [--max-ngram N] [--min-df N] [--l2 X]
@@ -20,121 +20,250 @@
 //! policy file is JSON or TOML, by extension. `--against` defaults to the
 //! embedded policy. Labels come from each line's `label` field; items whose
 //! label is not in the map are skipped and counted (`--strict` makes that an
-//! error naming the label).
+//! error naming the label). `policy --help` and `policy SUBCOMMAND --help`
+//! list every flag and the exit statuses.
 
 mod common;
 
+use std::io::Write;
 use std::process::ExitCode;
 
+use clap::{Parser, Subcommand};
 use feedback_triage::{
-    Class, Classifier, Diff, Evidence, EvidenceKind, LabelMap, Labelled, LearnParams, Learner,
-    Policy, RuleStats, UnknownLabels, lint,
+    Class, ClassBalance, Classifier, Diff, Evidence, EvidenceKind, FeatureValues, LabelMap,
+    Labelled, LearnParams, Learner, Policy, PriorTuning, RuleStats, Search, UnknownLabels, lint,
 };
 
-const USAGE: &str = "usage: policy <dump [--toml] | check FILE | report FILE.jsonl --labels MAP [--policy P] | lint [--policy P] | diff --policy A [--against B] FILE.jsonl | learn FILE.jsonl --labels MAP [--folds K] [--out FILE] [--merge-into P]> [--table]";
+use common::cli::{self, Fatal};
 
-fn main() -> ExitCode {
-    match run() {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("policy: {e}");
-            ExitCode::from(2)
-        }
-    }
+/// The exit statuses, shown at the end of `--help`.
+const EXIT_STATUSES: &str = "Exit status:
+  0  the policy is valid (check, lint); every input line was read (report, diff, learn)
+  1  check, lint: the policy is invalid (every error is printed); report, diff, learn: some input lines were bad (each reported on stderr with its line number; the others were used)
+  2  usage error, unreadable input or policy file (report, diff, learn: also an invalid one), or output that could not be written";
+
+/// Work with classification policies: dump the default, check, lint,
+/// report on rules over labelled data, compare two policies, learn one.
+#[derive(Parser)]
+#[command(version, after_help = EXIT_STATUSES)]
+struct Args {
+    #[command(subcommand)]
+    cmd: Cmd,
 }
 
-/// The learner's flags that take a value (`policy learn`).
-const LEARN_VALUES: &[&str] = &[
-    "labels",
-    "folds",
-    "out",
-    "merge-into",
-    "max-ngram",
-    "min-df",
-    "l2",
-    "max-keywords",
-    "values",
-    "priors",
-    "search",
-    "min-weight",
-    "length-norm",
-    "balance",
-];
+#[derive(Subcommand)]
+enum Cmd {
+    /// Print the embedded default policy as JSON (or TOML).
+    #[command(after_help = EXIT_STATUSES)]
+    Dump {
+        /// TOML instead of JSON.
+        #[arg(long)]
+        toml: bool,
+    },
+    /// Validate a policy file (JSON or TOML) and print every error.
+    #[command(after_help = EXIT_STATUSES)]
+    Check {
+        /// The policy file.
+        #[arg(value_name = "FILE")]
+        file: String,
+        /// Print for people instead of JSON.
+        #[arg(long)]
+        table: bool,
+    },
+    /// Per rule: coverage, overlaps, conflicts and precision on labelled items.
+    #[command(after_help = EXIT_STATUSES)]
+    Report {
+        #[command(flatten)]
+        data: LabelledArgs,
+        /// Policy file (JSON or TOML) instead of the embedded default.
+        #[arg(long, value_name = "P")]
+        policy: Option<String>,
+        /// Print for people instead of JSON.
+        #[arg(long)]
+        table: bool,
+    },
+    /// Validate a policy (the embedded default without --policy), then list
+    /// its warnings without data.
+    #[command(after_help = EXIT_STATUSES)]
+    Lint {
+        /// Policy file (JSON or TOML) instead of the embedded default.
+        #[arg(long, value_name = "P")]
+        policy: Option<String>,
+        /// Print for people instead of JSON.
+        #[arg(long)]
+        table: bool,
+    },
+    /// Which requests change class from policy A to policy B.
+    #[command(after_help = EXIT_STATUSES)]
+    Diff {
+        /// The requests (JSON Lines).
+        #[arg(value_name = "FILE.jsonl")]
+        file: String,
+        /// Policy A (JSON or TOML).
+        #[arg(long, value_name = "A")]
+        policy: String,
+        /// Policy B (default: the embedded policy).
+        #[arg(long, value_name = "B")]
+        against: Option<String>,
+        /// Examples per changed cell.
+        #[arg(
+            long,
+            value_name = "N",
+            default_value_t = 3,
+            allow_negative_numbers = true
+        )]
+        examples: usize,
+        /// Print for people instead of JSON.
+        #[arg(long)]
+        table: bool,
+    },
+    /// Learn a policy from labelled requests.
+    #[command(after_help = EXIT_STATUSES)]
+    Learn(LearnArgs),
+}
 
-fn run() -> Result<ExitCode, String> {
-    let mut values = vec!["policy", "against", "examples"];
-    values.extend_from_slice(LEARN_VALUES);
-    let args = common::Args::parse(&values)?;
-    let Some(cmd) = args.positional.first().cloned() else {
-        return Err(USAGE.to_string());
-    };
-    let table = args.has("table");
-    match cmd.as_str() {
-        "dump" => {
-            args.check(&["toml"])?;
-            dump(args.has("toml"))
+/// A labelled data file and how its labels map to classes.
+#[derive(clap::Args)]
+struct LabelledArgs {
+    /// The requests (JSON Lines), each with a `label` field.
+    #[arg(value_name = "FILE.jsonl")]
+    file: String,
+    /// Labels to classes, e.g. Bug=fault_correction,Feature=market_driven.
+    #[arg(long, value_name = "MAP")]
+    labels: String,
+    /// An item whose label is not in the map is an error (default: skipped and counted).
+    #[arg(long)]
+    strict: bool,
+}
+
+/// `policy learn`'s flags; each given replaces its `LearnParams` field.
+#[derive(clap::Args)]
+struct LearnArgs {
+    #[command(flatten)]
+    data: LabelledArgs,
+    /// Cross-validate with K folds (2 or more).
+    #[arg(long, value_name = "K", allow_negative_numbers = true)]
+    folds: Option<usize>,
+    /// Write the learned policy to FILE (TOML when it ends in .toml, else JSON).
+    #[arg(long, value_name = "FILE")]
+    out: Option<String>,
+    /// Merge the learned rules into policy P (its rules of the same id are kept).
+    #[arg(long, value_name = "P")]
+    merge_into: Option<String>,
+    /// Longest phrase, in words.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    max_ngram: Option<usize>,
+    /// Documents a term must occur in.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    min_df: Option<usize>,
+    /// L2 regularisation.
+    #[arg(long, value_name = "X", allow_negative_numbers = true)]
+    l2: Option<f64>,
+    /// Most keywords per class.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    max_keywords: Option<usize>,
+    /// Smallest keyword weight kept.
+    #[arg(long, value_name = "X", allow_negative_numbers = true)]
+    min_weight: Option<f64>,
+    /// Length normalisation, in [0, 1].
+    #[arg(long, value_name = "B", allow_negative_numbers = true)]
+    length_norm: Option<f64>,
+    /// Feature values, by serde name (see `FeatureValues`).
+    #[arg(long, value_name = "NAME", value_parser = serde_name::<FeatureValues>)]
+    values: Option<FeatureValues>,
+    /// Class balance, by serde name (see `ClassBalance`).
+    #[arg(long, value_name = "NAME", value_parser = serde_name::<ClassBalance>)]
+    balance: Option<ClassBalance>,
+    /// Parameter search: off or inner_cv.
+    #[arg(long, value_name = "NAME", value_parser = serde_name::<Search>)]
+    search: Option<Search>,
+    /// Prior tuning, by serde name (see `PriorTuning`).
+    #[arg(long, value_name = "NAME", value_parser = serde_name::<PriorTuning>)]
+    priors: Option<PriorTuning>,
+    /// Print for people instead of JSON.
+    #[arg(long)]
+    table: bool,
+}
+
+/// A choice read by its serde name (`--balance weighted`).
+fn serde_name<T: serde::de::DeserializeOwned>(v: &str) -> Result<T, String> {
+    serde_json::from_value(serde_json::Value::String(v.to_string())).map_err(|e| e.to_string())
+}
+
+fn main() -> ExitCode {
+    cli::exit("policy", run(Args::parse()))
+}
+
+/// Runs a subcommand: `Ok(true)` exit 0, `Ok(false)` 1, an error 2.
+fn run(args: Args) -> Result<bool, Fatal> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let ok = match args.cmd {
+        Cmd::Dump { toml } => dump(toml, &mut out),
+        Cmd::Check { file, table } => check(&file, table, &mut out),
+        Cmd::Report {
+            data,
+            policy,
+            table,
+        } => report(&data, policy.as_deref(), table, &mut out),
+        Cmd::Lint { policy, table } => lint_policy(policy.as_deref(), table, &mut out),
+        Cmd::Diff {
+            file,
+            policy,
+            against,
+            examples,
+            table,
+        } => {
+            let policies = (policy.as_str(), against.as_deref());
+            diff(&file, policies, examples, table, &mut out)
         }
-        "check" => {
-            args.check(&["table"])?;
-            let path = positional(&args, 1, "check needs a FILE")?;
-            check(path, table)
-        }
-        "report" => {
-            args.check(&["labels", "policy", "strict", "table"])?;
-            report(&args, table)
-        }
-        "lint" => {
-            args.check(&["policy", "table"])?;
-            lint_policy(args.value("policy"), table)
-        }
-        "diff" => {
-            args.check(&["policy", "against", "examples", "table"])?;
-            diff(&args, table)
-        }
-        "learn" => {
-            let mut allowed = LEARN_VALUES.to_vec();
-            allowed.extend_from_slice(&["strict", "table"]);
-            args.check(&allowed)?;
-            learn(&args, table)
-        }
-        other => Err(format!("unknown command {other:?}\n{USAGE}")),
-    }
+        Cmd::Learn(args) => learn(&args, &mut out),
+    }?;
+    out.flush()?;
+    Ok(ok)
 }
 
 /// `policy dump`: the embedded default as JSON or TOML.
-fn dump(toml: bool) -> Result<ExitCode, String> {
+fn dump(toml: bool, out: &mut impl Write) -> Result<bool, Fatal> {
     let policy = Policy::builtin();
     if toml {
-        print!("{}", to_toml(&policy)?);
+        write!(out, "{}", to_toml(&policy)?)?;
     } else {
-        println!("{}", to_json(&policy)?);
+        writeln!(out, "{}", to_json(&policy)?)?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(true)
 }
 
-/// `policy lint`: the warnings of a policy file or the embedded default.
-fn lint_policy(path: Option<&str>, table: bool) -> Result<ExitCode, String> {
+/// `policy lint`: the warnings of a policy file or the embedded default,
+/// once it validates; an invalid policy's errors (as `check` gives them)
+/// go to stderr, and the status is 1.
+fn lint_policy(path: Option<&str>, table: bool, out: &mut impl Write) -> Result<bool, Fatal> {
     let policy = match path {
-        Some(p) => common::read_policy(p)?,
+        Some(p) => match validated(p)? {
+            (Some(policy), errors) if errors.is_empty() => policy,
+            (_, errors) => {
+                for e in &errors {
+                    eprintln!("{}", located(p, e));
+                }
+                eprintln!(
+                    "policy: {p}: invalid policy ({} errors): not linted",
+                    errors.len()
+                );
+                return Ok(false);
+            }
+        },
         None => Policy::builtin(),
     };
     let warnings = lint(&policy);
     if table {
         for w in &warnings {
-            println!("{w}");
+            writeln!(out, "{w}")?;
         }
-        println!("{} warning(s)", warnings.len());
+        writeln!(out, "{} warning(s)", warnings.len())?;
     } else {
-        println!("{}", to_json(&warnings)?);
+        writeln!(out, "{}", to_json(&warnings)?)?;
     }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn positional<'a>(args: &'a common::Args, i: usize, msg: &str) -> Result<&'a str, String> {
-    args.positional
-        .get(i)
-        .map(String::as_str)
-        .ok_or_else(|| format!("{msg}\n{USAGE}"))
+    Ok(true)
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> Result<String, String> {
@@ -165,49 +294,64 @@ fn load_classifier(path: Option<&str>) -> Result<Classifier, String> {
     }
 }
 
-fn check(path: &str, table: bool) -> Result<ExitCode, String> {
-    let (errors, rules): (Vec<String>, usize) = match common::read_policy(path) {
-        Err(e) => (vec![e], 0),
-        Ok(p) => match p.validate() {
-            Ok(()) => (Vec::new(), p.rules.len()),
-            Err(errs) => (errs.iter().map(|e| e.to_string()).collect(), p.rules.len()),
-        },
+/// A policy file parsed and validated: the policy when it parses, and every
+/// error (not UTF-8, not JSON or TOML, invalid). A file that cannot be read
+/// at all is an error (exit 2).
+fn validated(path: &str) -> Result<(Option<Policy>, Vec<String>), Fatal> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => return Ok((None, vec![format!("{path}: not UTF-8 text: {e}")])),
     };
-    if table {
-        if errors.is_empty() {
-            println!("{path}: ok ({rules} rules)");
+    Ok(match common::parse_policy(path, &text) {
+        Err(e) => (None, vec![e]),
+        Ok(p) => {
+            let errors = match p.validate() {
+                Ok(()) => Vec::new(),
+                Err(errs) => errs.iter().map(|e| e.to_string()).collect(),
+            };
+            (Some(p), errors)
         }
-        for e in &errors {
-            // Read errors already name the file.
-            if e.starts_with(path) {
-                println!("{e}");
-            } else {
-                println!("{path}: {e}");
-            }
-        }
-    } else {
-        let v = serde_json::json!({ "file": path, "ok": errors.is_empty(), "rules": rules, "errors": errors });
-        println!("{v}");
-    }
-    Ok(if errors.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
     })
 }
 
-/// A labelled data file: items, line indexes and labels.
+/// An error as `check --table` prints it: naming the file once.
+fn located(path: &str, e: &str) -> String {
+    // Read errors already name the file.
+    if e.starts_with(path) {
+        e.to_string()
+    } else {
+        format!("{path}: {e}")
+    }
+}
+
+fn check(path: &str, table: bool, out: &mut impl Write) -> Result<bool, Fatal> {
+    let (policy, errors) = validated(path)?;
+    let rules = policy.map_or(0, |p| p.rules.len());
+    if table {
+        if errors.is_empty() {
+            writeln!(out, "{path}: ok ({rules} rules)")?;
+        }
+        for e in &errors {
+            writeln!(out, "{}", located(path, e))?;
+        }
+    } else {
+        let v = serde_json::json!({ "file": path, "ok": errors.is_empty(), "rules": rules, "errors": errors });
+        writeln!(out, "{v}")?;
+    }
+    Ok(errors.is_empty())
+}
+
+/// A labelled data file: items, line indexes and labels, and how many
+/// lines could not be read (each reported on stderr).
 struct LabelledFile {
     items: Vec<(usize, feedback_triage::FeedbackItem, Option<String>)>,
     map: LabelMap,
+    bad: usize,
 }
 
-fn read_labelled(args: &common::Args, path: &str) -> Result<LabelledFile, String> {
-    let map: LabelMap = args
-        .value("labels")
-        .ok_or("--labels MAP is required (e.g. Bug=fault_correction,Feature=market_driven)")?
-        .parse()
-        .map_err(|e| format!("--labels: {e}"))?;
+fn read_labelled(args: &LabelledArgs) -> Result<LabelledFile, Fatal> {
+    let map: LabelMap = args.labels.parse().map_err(|e| format!("--labels: {e}"))?;
     let missing = map.missing_classes();
     if !missing.is_empty() {
         let names: Vec<&str> = missing.iter().map(|c| c.as_str()).collect();
@@ -216,8 +360,9 @@ fn read_labelled(args: &common::Args, path: &str) -> Result<LabelledFile, String
             names.join(", ")
         );
     }
+    let path = args.file.as_str();
     let (items, bad) = common::read_items(Some(path)).map_err(|e| format!("{path}: {e}"))?;
-    common::report_bad(Some(path), &bad);
+    report_bad(path, &bad);
     let items = items
         .into_iter()
         .map(|(line, item, raw)| {
@@ -225,21 +370,33 @@ fn read_labelled(args: &common::Args, path: &str) -> Result<LabelledFile, String
             (line - 1, item, label)
         })
         .collect();
-    Ok(LabelledFile { items, map })
+    Ok(LabelledFile {
+        items,
+        map,
+        bad: bad.len(),
+    })
 }
 
-fn unknown_labels(args: &common::Args) -> UnknownLabels {
-    if args.has("strict") {
+/// Reports bad lines on stderr, then how many there were.
+fn report_bad(path: &str, bad: &[common::BadLine]) {
+    common::report_bad(Some(path), bad);
+    if !bad.is_empty() {
+        eprintln!("policy: {} lines could not be read", bad.len());
+    }
+}
+
+fn unknown_labels(args: &LabelledArgs) -> UnknownLabels {
+    if args.strict {
         UnknownLabels::Error
     } else {
         UnknownLabels::Skip
     }
 }
 
-fn learn(args: &common::Args, table: bool) -> Result<ExitCode, String> {
-    let path = positional(args, 1, "learn needs FILE.jsonl")?;
-    let data = read_labelled(args, path)?;
-    let mode = unknown_labels(args);
+fn learn(args: &LearnArgs, out: &mut impl Write) -> Result<bool, Fatal> {
+    let path = args.data.file.as_str();
+    let data = read_labelled(&args.data)?;
+    let mode = unknown_labels(&args.data);
     let mut items = Vec::new();
     let mut skipped = 0usize;
     for (index, item, label) in &data.items {
@@ -252,22 +409,22 @@ fn learn(args: &common::Args, table: bool) -> Result<ExitCode, String> {
             None => skipped += 1,
         }
     }
-    let learner = Learner::new(learn_params(args)?).map_err(|e| e.to_string())?;
+    let learner = Learner::new(learn_params(args))?;
     let started = std::time::Instant::now();
-    let mut policy = learner.learn(&items).map_err(|e| e.to_string())?;
+    let mut policy = learner.learn(&items)?;
     let learn_secs = started.elapsed().as_secs_f64();
     // Counted before any merge: what was learned, not the base's keywords.
     let keywords = policy.rules.iter().map(|r| r.keywords.len()).sum();
-    let cv = match number(args, "folds")? {
+    let cv = match args.folds {
         Some(k) => Some(
             learner
-                .cross_validate(&items, k as usize)
-                .map_err(|e| e.to_string())?,
+                .cross_validate(&items, k)
+                .map_err(|e| format!("--folds {k}: {e}"))?,
         ),
         None => None,
     };
     let mut skipped_rules = Vec::new();
-    if let Some(base) = args.value("merge-into") {
+    if let Some(base) = &args.merge_into {
         let mut merged = common::read_policy(base)?;
         skipped_rules = merged
             .merge(policy)
@@ -279,8 +436,8 @@ fn learn(args: &common::Args, table: bool) -> Result<ExitCode, String> {
             .validate()
             .map_err(|e| format!("merged policy: {e}"))?;
     }
-    if let Some(out) = args.value("out") {
-        write_policy(out, &policy)?;
+    if let Some(path) = &args.out {
+        write_policy(path, &policy)?;
     }
     let run = LearnRun {
         path,
@@ -291,70 +448,31 @@ fn learn(args: &common::Args, table: bool) -> Result<ExitCode, String> {
         policy: &policy,
         skipped_rules: &skipped_rules,
         cv: cv.as_ref(),
-        written: args.value("out").is_some(),
+        written: args.out.is_some(),
     };
-    if table {
-        run.print_table();
+    if args.table {
+        run.print_table(out)?;
     } else {
-        println!("{}", run.json()?);
+        writeln!(out, "{}", run.json()?)?;
     }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// `--NAME` as a number, when given.
-fn number(args: &common::Args, name: &str) -> Result<Option<f64>, String> {
-    args.value(name)
-        .map(|v| v.parse::<f64>().map_err(|e| format!("--{name}: {e}")))
-        .transpose()
+    Ok(data.bad == 0)
 }
 
 /// The learner's parameters: the defaults, with each flag given replacing
 /// its field (validated by `Learner::new`).
-fn learn_params(args: &common::Args) -> Result<LearnParams, String> {
-    let mut params = LearnParams::default();
-    if let Some(v) = number(args, "max-ngram")? {
-        params.max_ngram = v as usize;
-    }
-    if let Some(v) = number(args, "min-df")? {
-        params.min_doc_freq = v as usize;
-    }
-    if let Some(v) = number(args, "l2")? {
-        params.l2 = v;
-    }
-    if let Some(v) = number(args, "max-keywords")? {
-        params.max_keywords = v as usize;
-    }
-    if let Some(v) = number(args, "min-weight")? {
-        params.min_weight = v;
-    }
-    if let Some(v) = number(args, "length-norm")? {
-        params.length_norm = v;
-    }
-    // The choices read as their serde names (`--balance weighted`).
-    fn choice<T: serde::de::DeserializeOwned>(
-        args: &common::Args,
-        name: &str,
-    ) -> Result<Option<T>, String> {
-        args.value(name)
-            .map(|v| {
-                serde_json::from_value(serde_json::Value::String(v.to_string()))
-                    .map_err(|e| format!("--{name}: {e}"))
-            })
-            .transpose()
-    }
-    if let Some(v) = choice(args, "values")? {
-        params.values = v;
-    }
-    if let Some(v) = choice(args, "balance")? {
-        params.balance = v;
-    }
-    if let Some(v) = choice(args, "search")? {
-        params.search = v;
-    }
-    if let Some(v) = choice(args, "priors")? {
-        params.priors = v;
-    }
-    Ok(params)
+fn learn_params(args: &LearnArgs) -> LearnParams {
+    let mut p = LearnParams::default();
+    p.max_ngram = args.max_ngram.unwrap_or(p.max_ngram);
+    p.min_doc_freq = args.min_df.unwrap_or(p.min_doc_freq);
+    p.l2 = args.l2.unwrap_or(p.l2);
+    p.max_keywords = args.max_keywords.unwrap_or(p.max_keywords);
+    p.min_weight = args.min_weight.unwrap_or(p.min_weight);
+    p.length_norm = args.length_norm.unwrap_or(p.length_norm);
+    p.values = args.values.unwrap_or(p.values);
+    p.balance = args.balance.unwrap_or(p.balance);
+    p.search = args.search.unwrap_or(p.search);
+    p.priors = args.priors.unwrap_or(p.priors);
+    p
 }
 
 /// What `policy learn` did, for its table or JSON output.
@@ -372,8 +490,9 @@ struct LearnRun<'a> {
 }
 
 impl LearnRun<'_> {
-    fn print_table(&self) {
-        println!(
+    fn print_table(&self, out: &mut impl Write) -> Result<(), Fatal> {
+        writeln!(
+            out,
             "{}: learned from {} items ({} skipped) in {:.2}s: {} rules, {} keywords",
             self.path,
             self.items,
@@ -381,19 +500,21 @@ impl LearnRun<'_> {
             self.learn_secs,
             self.policy.rules.len(),
             self.keywords
-        );
+        )?;
         if !self.skipped_rules.is_empty() {
-            println!(
+            writeln!(
+                out,
                 "  rules already in the base policy, kept as they were: {}",
                 self.skipped_rules.join(", ")
-            );
+            )?;
         }
         if let Some(cv) = self.cv {
-            print_cross_validation(cv);
+            print_cross_validation(cv, out)?;
         }
         if !self.written {
-            println!("  (no --out: policy not written)");
+            writeln!(out, "  (no --out: policy not written)")?;
         }
+        Ok(())
     }
 
     fn json(&self) -> Result<serde_json::Value, String> {
@@ -414,39 +535,52 @@ impl LearnRun<'_> {
     }
 }
 
-fn print_cross_validation(cv: &feedback_triage::CrossValidation) {
-    println!(
+fn print_cross_validation(
+    cv: &feedback_triage::CrossValidation,
+    out: &mut impl Write,
+) -> Result<(), Fatal> {
+    writeln!(
+        out,
         "  {:>4} {:>6} {:>6} {:>8} {:>8} {:>8}",
         "fold", "train", "test", "macroF1", "accuracy", "keywords"
-    );
+    )?;
     for f in &cv.per_fold {
-        println!(
+        writeln!(
+            out,
             "  {:>4} {:>6} {:>6} {:>8.4} {:>8.4} {:>8}",
             f.fold, f.train, f.test, f.macro_f1, f.accuracy, f.keywords
-        );
+        )?;
     }
-    println!(
+    writeln!(
+        out,
         "  mean macro-F1 {:.4}  mean accuracy {:.4}  pooled macro-F1 {:.4}",
         cv.mean_macro_f1, cv.mean_accuracy, cv.pooled.macro_f1
-    );
+    )?;
     for c in Class::ALL {
         let m = &cv.pooled.per_class[c.index()];
         if m.support > 0 {
-            println!(
+            writeln!(
+                out,
                 "    {:<17} P {:.3} R {:.3} F1 {:.3}",
                 c.as_str(),
                 m.precision,
                 m.recall,
                 m.f1
-            );
+            )?;
         }
     }
+    Ok(())
 }
 
-fn report(args: &common::Args, table: bool) -> Result<ExitCode, String> {
-    let path = positional(args, 1, "report needs FILE.jsonl")?;
-    let classifier = load_classifier(args.value("policy"))?;
-    let data = read_labelled(args, path)?;
+fn report(
+    args: &LabelledArgs,
+    policy: Option<&str>,
+    table: bool,
+    out: &mut impl Write,
+) -> Result<bool, Fatal> {
+    let path = args.file.as_str();
+    let classifier = load_classifier(policy)?;
+    let data = read_labelled(args)?;
     let mode = unknown_labels(args);
     let mut stats = RuleStats::new(classifier.policy());
     let mut unlabelled = 0usize;
@@ -465,27 +599,42 @@ fn report(args: &common::Args, table: bool) -> Result<ExitCode, String> {
     }
     let r = stats.finish();
     if !table {
-        println!(
+        writeln!(
+            out,
             "{}",
             serde_json::json!({ "file": path, "unlabelled": unlabelled, "report": r })
-        );
-        return Ok(ExitCode::SUCCESS);
+        )?;
+        return Ok(data.bad == 0);
     }
-    println!(
+    print_report_table(path, unlabelled, &r, out)?;
+    Ok(data.bad == 0)
+}
+
+/// `policy report --table`.
+fn print_report_table(
+    path: &str,
+    unlabelled: usize,
+    r: &feedback_triage::RuleReport,
+    out: &mut impl Write,
+) -> Result<(), Fatal> {
+    writeln!(
+        out,
         "{path}: {} items, {} labelled ({unlabelled} without a mapped label)",
         r.items, r.labelled
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "  {:<34} {:<16} {:>6} {:>8} {:>6} {:>9} {:>9}  top overlaps",
         "rule", "class", "fired", "coverage", "vetoed", "precision", "conflicts"
-    );
+    )?;
     for s in &r.rules {
         let overlaps: Vec<String> = s
             .overlaps
             .iter()
             .map(|o| format!("{}({})", o.rule, o.items))
             .collect();
-        println!(
+        writeln!(
+            out,
             "  {:<34} {:<16} {:>6} {:>8.3} {:>6} {:>9} {:>9}  {}",
             common::cut(&s.rule, 34),
             s.class.as_str(),
@@ -495,10 +644,10 @@ fn report(args: &common::Args, table: bool) -> Result<ExitCode, String> {
             s.precision.map_or("-".to_string(), |p| format!("{p:.3}")),
             s.conflicts,
             overlaps.join(" ")
-        );
+        )?;
     }
     if !r.never_fired.is_empty() {
-        println!("  never fired: {}", r.never_fired.join(", "));
+        writeln!(out, "  never fired: {}", r.never_fired.join(", "))?;
     }
     for c in &r.classes {
         let rules: Vec<String> = c
@@ -507,31 +656,28 @@ fn report(args: &common::Args, table: bool) -> Result<ExitCode, String> {
             .take(5)
             .map(|s| format!("{} {:.0}%", s.rule, 100.0 * s.share))
             .collect();
-        println!(
+        writeln!(
+            out,
             "  {} ({} correct) carried by: {}",
             c.class,
             c.correct,
             rules.join(", ")
-        );
+        )?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
-fn diff(args: &common::Args, table: bool) -> Result<ExitCode, String> {
-    let path = positional(args, 1, "diff needs FILE.jsonl")?;
-    let a_path = args
-        .value("policy")
-        .ok_or_else(|| format!("diff needs --policy A\n{USAGE}"))?;
+fn diff(
+    path: &str,
+    (a_path, b_path): (&str, Option<&str>),
+    examples: usize,
+    table: bool,
+    out: &mut impl Write,
+) -> Result<bool, Fatal> {
     let before = load_classifier(Some(a_path))?;
-    let after = load_classifier(args.value("against"))?;
-    let examples: usize = args
-        .value("examples")
-        .map(str::parse)
-        .transpose()
-        .map_err(|e| format!("--examples: {e}"))?
-        .unwrap_or(3);
+    let after = load_classifier(b_path)?;
     let (items, bad) = common::read_items(Some(path)).map_err(|e| format!("{path}: {e}"))?;
-    common::report_bad(Some(path), &bad);
+    report_bad(path, &bad);
     let mut d = Diff::new(examples);
     for (line, item, _) in &items {
         let a = before
@@ -543,43 +689,51 @@ fn diff(args: &common::Args, table: bool) -> Result<ExitCode, String> {
         d.add(&item.id, &a, &b);
     }
     let d = d.finish();
-    let against = args.value("against").unwrap_or("<builtin>");
+    let against = b_path.unwrap_or("<builtin>");
     if !table {
-        println!(
+        writeln!(
+            out,
             "{}",
             serde_json::json!({ "file": path, "policy": a_path, "against": against, "diff": d })
-        );
-        return Ok(ExitCode::SUCCESS);
+        )?;
+        return Ok(bad.is_empty());
     }
-    println!(
+    writeln!(
+        out,
         "{path}: {} of {} items change class from {a_path} to {against}",
         d.changed, d.items
-    );
+    )?;
     let name = |c: Option<Class>| c.map_or("none", Class::as_str);
-    print!("  {:<17}", "from \\ to");
+    write!(out, "  {:<17}", "from \\ to")?;
     for t in 0..6 {
-        print!(" {:>8}", cut_class(t));
+        write!(out, " {:>8}", cut_class(t))?;
     }
-    println!();
+    writeln!(out)?;
     for f in 0..6 {
         if d.matrix[f].iter().sum::<usize>() == 0 {
             continue;
         }
-        print!("  {:<17}", cut_class(f));
+        write!(out, "  {:<17}", cut_class(f))?;
         for t in 0..6 {
-            print!(" {:>8}", d.matrix[f][t]);
+            write!(out, " {:>8}", d.matrix[f][t])?;
         }
-        println!();
+        writeln!(out)?;
     }
     for cell in &d.cells {
-        println!("  {} -> {}: {}", name(cell.from), name(cell.to), cell.count);
+        writeln!(
+            out,
+            "  {} -> {}: {}",
+            name(cell.from),
+            name(cell.to),
+            cell.count
+        )?;
         for e in &cell.examples {
-            println!("    {}", e.id);
-            println!("      before: {}", evidence_line(&e.before));
-            println!("      after:  {}", evidence_line(&e.after));
+            writeln!(out, "    {}", e.id)?;
+            writeln!(out, "      before: {}", evidence_line(&e.before))?;
+            writeln!(out, "      after:  {}", evidence_line(&e.after))?;
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(bad.is_empty())
 }
 
 fn cut_class(i: usize) -> &'static str {

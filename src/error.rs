@@ -22,8 +22,7 @@ pub enum ItemError {
         /// The value given.
         value: f64,
     },
-    /// A value of `embedding` is NaN or infinite, or the embedding is empty
-    /// (`index` is then 0 and `value` NaN).
+    /// A value of `embedding` is NaN or infinite.
     #[error(
         "item {id:?}: field `embedding` must hold finite numbers, got {value} at index {index}"
     )]
@@ -34,6 +33,12 @@ pub enum ItemError {
         index: usize,
         /// The value given.
         value: f32,
+    },
+    /// The item's `embedding` holds no number (an empty list).
+    #[error("item {id:?}: field `embedding` is empty (give its numbers, or leave the field out)")]
+    EmptyEmbedding {
+        /// The item's id.
+        id: String,
     },
     /// The item's `embedding` has another length than most items of the
     /// batch (`expected`; ties go to the smaller length).
@@ -72,9 +77,9 @@ impl ItemError {
                 ItemField::Id
             }
             ItemError::InvalidDealValue { .. } => ItemField::DealValue,
-            ItemError::InvalidEmbedding { .. } | ItemError::EmbeddingDimension { .. } => {
-                ItemField::Embedding
-            }
+            ItemError::InvalidEmbedding { .. }
+            | ItemError::EmptyEmbedding { .. }
+            | ItemError::EmbeddingDimension { .. } => ItemField::Embedding,
         })
     }
 
@@ -83,6 +88,7 @@ impl ItemError {
         match self {
             ItemError::InvalidDealValue { id, .. }
             | ItemError::InvalidEmbedding { id, .. }
+            | ItemError::EmptyEmbedding { id }
             | ItemError::EmbeddingDimension { id, .. }
             | ItemError::DuplicateId { id } => Some(id),
             _ => None,

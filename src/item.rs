@@ -355,12 +355,12 @@ impl FeedbackItem {
             });
         }
         if let Some(e) = &self.embedding {
-            let bad = if e.is_empty() {
-                Some((0, f32::NAN))
-            } else {
-                e.iter().position(|x| !x.is_finite()).map(|i| (i, e[i]))
-            };
-            if let Some((index, value)) = bad {
+            if e.is_empty() {
+                return Err(ItemError::EmptyEmbedding {
+                    id: self.id.clone(),
+                });
+            }
+            if let Some((index, value)) = e.iter().position(|x| !x.is_finite()).map(|i| (i, e[i])) {
                 return Err(ItemError::InvalidEmbedding {
                     id: self.id.clone(),
                     index,
@@ -536,11 +536,7 @@ mod tests {
         let back: FeedbackItem =
             serde_json::from_str(&serde_json::to_string(&item).unwrap()).unwrap();
         assert_eq!(back, item);
-        for (e, index) in [
-            (vec![0.0, f32::NAN], 1),
-            (vec![f32::NEG_INFINITY], 0),
-            (vec![], 0),
-        ] {
+        for (e, index) in [(vec![0.0, f32::NAN], 1), (vec![f32::NEG_INFINITY], 0)] {
             let err = FeedbackItem::new("x")
                 .with_embedding(e)
                 .validate()
@@ -551,6 +547,19 @@ mod tests {
             );
             assert_eq!(err.id(), Some("x"));
         }
+        let err = FeedbackItem::new("x")
+            .with_embedding(vec![])
+            .validate()
+            .unwrap_err();
+        assert_eq!(err, ItemError::EmptyEmbedding { id: "x".into() });
+        assert_eq!(err.field(), Some(ItemField::Embedding));
+        assert_eq!(
+            err.to_string(),
+            "item \"x\": field `embedding` is empty (give its numbers, or leave the field out)"
+        );
+        let err =
+            serde_json::from_str::<FeedbackItem>(r#"{"id": "e", "embedding": []}"#).unwrap_err();
+        assert!(err.to_string().contains("`embedding` is empty"), "{err}");
         let err = serde_json::from_str::<FeedbackItem>(r#"{"id": "b", "embedding": [1e39]}"#)
             .unwrap_err();
         assert!(err.to_string().contains("embedding"), "{err}");

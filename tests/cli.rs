@@ -380,3 +380,357 @@ fn classify_json_lines_are_byte_identical_to_serde_json_on_odd_text() {
     ];
     assert_eq!(kinds.iter().map(String::as_str).collect::<Vec<_>>(), want);
 }
+
+/// A quote left open runs, for the csv crate, to the end of the input:
+/// the record it starts in is a bad line (exit 1), never a silent
+/// swallowing of the rows after it.
+#[test]
+fn csv_unterminated_quote_is_a_bad_line_not_a_swallowed_file() {
+    let open = "id,title\n1,\"unterminated\n2,Dark mode\n3,Export fails\n";
+    for tool in ["classify", "cluster", "triage"] {
+        let out = run(tool, &["--input", "csv"], open);
+        assert_eq!(out.status.code(), Some(1), "{tool}: {}", text(&out.stderr));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains(
+                "<stdin>:2: invalid CSV: unterminated quoted field runs to the end of the input"
+            ),
+            "{tool}: {err}"
+        );
+        assert!(!text(&out.stdout).contains("unterminated"), "{tool}");
+    }
+    // In the header row: every row is lost, so the header is the bad line.
+    let out = run("classify", &["--input", "csv"], "id,\"title\n1,x\n");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("<stdin>:1: invalid CSV header: unterminated"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Closed quotes, doubled quotes, a quote inside an unquoted field and a
+    // quoted line break are all fine.
+    let good = "id,title\na,\"say \"\"hi\"\"\"\nb,a 5\" screen\nc,\"two\nlines\"\nd,\"\"\n";
+    let out = run("classify", &["--input", "csv", "--class-only"], good);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).lines().count(), 4);
+}
+
+/// A UTF-8 byte order mark before the first JSON line is skipped.
+#[test]
+fn jsonl_byte_order_mark_is_skipped() {
+    let input = "\u{feff}{\"id\":\"a\",\"title\":\"x\"}\n{\"id\":\"b\",\"title\":\"y\"}\n";
+    for tool in ["classify", "cluster", "triage"] {
+        let out = run(tool, &[], input);
+        assert_eq!(out.status.code(), Some(0), "{tool}: {}", text(&out.stderr));
+        assert!(text(&out.stdout).contains("\"a\""), "{tool}");
+    }
+    let out = run("classify", &["--class-only"], input);
+    let ids: Vec<String> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].to_string())
+        .collect();
+    assert_eq!(ids, ["\"a\"", "\"b\""]);
+    // And before a policy read as JSON.
+    let dir = std::env::temp_dir().join(format!("ft-cli-bom-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy = dir.join("p.json");
+    let dumped = run("policy", &["dump"], "");
+    std::fs::write(&policy, format!("\u{feff}{}", text(&dumped.stdout))).unwrap();
+    let out = run("classify", &["--policy", policy.to_str().unwrap()], input);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Runs an example with stdout sent to `stdout`, stdin empty.
+fn run_out(name: &str, args: &[&str], stdout: std::process::Stdio) -> Output {
+    std::process::Command::new(env!("CARGO"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["run", "--quiet", "--example", name, "--"])
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(stdout)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap()
+}
+
+/// A scratch directory for one test.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("ft-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn policy_help_and_version_go_to_stdout_with_exit_0() {
+    let out = run("policy", &["--help"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let help = text(&out.stdout);
+    for word in [
+        "dump",
+        "check",
+        "lint",
+        "report",
+        "diff",
+        "learn",
+        "Exit status",
+    ] {
+        assert!(help.contains(word), "policy --help lacks {word}:\n{help}");
+    }
+    let out = run("policy", &["--version"], "");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).contains(env!("CARGO_PKG_VERSION")));
+    for sub in ["dump", "check", "report", "lint", "diff", "learn"] {
+        let out = run("policy", &[sub, "--help"], "");
+        assert_eq!(out.status.code(), Some(0), "policy {sub} --help");
+        assert!(
+            text(&out.stdout).contains("Exit status"),
+            "policy {sub} --help"
+        );
+    }
+    let out = run("policy", &["learn", "--help"], "");
+    assert!(text(&out.stdout).contains("--folds"));
+}
+
+#[test]
+fn policy_usage_errors_and_unreadable_files_exit_2() {
+    let dir = scratch("policy-usage");
+    let data = dir.join("d.jsonl");
+    std::fs::write(
+        &data,
+        "{\"id\":\"a\",\"title\":\"crash\",\"label\":\"Bug\"}\n",
+    )
+    .unwrap();
+    let data = data.to_str().unwrap();
+    let out = run("policy", &["check", "/no/such/policy.json"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("/no/such/policy.json"));
+    for args in [
+        &[][..],
+        &["frobnicate"],
+        &["check"],
+        &["check", data, "extra"],
+        &["dump", "extra"],
+        &["lint", "extra"],
+        &["dump", "--table"],
+    ] {
+        let out = run("policy", args, "");
+        assert_eq!(out.status.code(), Some(2), "policy {args:?}");
+    }
+    let labels = "Bug=fault_correction";
+    for bad in ["2.7", "-1", "abc"] {
+        let out = run(
+            "policy",
+            &["learn", data, "--labels", labels, "--folds", bad],
+            "",
+        );
+        assert_eq!(out.status.code(), Some(2), "--folds {bad}");
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("--folds") && err.contains(bad),
+            "--folds {bad}: {err}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+    let out = run("policy", &["diff", data, "--policy", "/no/such.toml"], "");
+    assert_eq!(out.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A full disk is an error (exit 2, said on stderr); a closed pipe, as
+/// with `| head`, ends the tool quietly, as it does `classify`.
+#[test]
+fn policy_output_that_cannot_be_written() {
+    let full = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap()
+    };
+    for args in [&["dump"][..], &["dump", "--toml"], &["lint"]] {
+        let out = run_out("policy", args, full().into());
+        assert_eq!(out.status.code(), Some(2), "policy {args:?} > /dev/full");
+        let err = text(&out.stderr);
+        assert!(
+            err.starts_with("policy: ") && !err.contains("panicked"),
+            "{err}"
+        );
+        for tool in ["classify", "policy"] {
+            let (reader, writer) = std::io::pipe().unwrap();
+            drop(reader);
+            let args = if tool == "policy" {
+                args
+            } else {
+                &["examples/data/sample.jsonl"][..]
+            };
+            let out = run_out(tool, args, writer.into());
+            assert_eq!(out.status.code(), Some(0), "{tool} {args:?} | (closed)");
+            assert!(out.stderr.is_empty(), "{tool}: {}", text(&out.stderr));
+        }
+    }
+}
+
+/// `policy lint` validates first: an invalid policy's errors are those of
+/// `policy check --table`, on stderr, with exit status 1 as `check` has.
+#[test]
+fn policy_lint_reports_validation_errors_as_check_does() {
+    let dir = scratch("policy-lint");
+    let bad = dir.join("bad.toml");
+    std::fs::write(
+        &bad,
+        "version = 1\n[settings]\ntitle_weight = -1.0\n\
+[[rules]]\nid = \"a\"\nclass = \"necessity\"\nkeywords = [\"gdpr\"]\n\
+[[rules]]\nid = \"a\"\nclass = \"necessity\"\nkeywords = [\"\"]\n\
+[[rules]]\nid = \"empty\"\nclass = \"necessity\"\n",
+    )
+    .unwrap();
+    let bad = bad.to_str().unwrap();
+    let check = run("policy", &["check", "--table", bad], "");
+    assert_eq!(check.status.code(), Some(1));
+    let errors = text(&check.stdout);
+    assert!(errors.lines().count() >= 4, "{errors}");
+    for table in [false, true] {
+        let args = if table {
+            vec!["lint", "--table", "--policy", bad]
+        } else {
+            vec!["lint", "--policy", bad]
+        };
+        let lint = run("policy", &args, "");
+        assert_eq!(lint.status.code(), Some(1), "{args:?}");
+        assert!(lint.stdout.is_empty(), "{}", text(&lint.stdout));
+        let err = text(&lint.stderr);
+        for line in errors.lines() {
+            assert!(err.contains(line), "lint lacks {line:?}:\n{err}");
+        }
+    }
+    // The embedded default is valid: it lints with status 0.
+    let out = run("policy", &["lint"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `report`, `diff` and `learn` exit 1 when some input lines are bad (all
+/// of them, for a CSV file read as JSON Lines), 0 when every line was read.
+#[test]
+fn policy_report_diff_learn_exit_1_on_bad_lines() {
+    let dir = scratch("policy-bad-lines");
+    let mut good = String::new();
+    for i in 0..12 {
+        let (label, body) = if i % 2 == 0 {
+            ("Bug", "the app crashes when saving")
+        } else {
+            ("Feature", "please add dark mode support")
+        };
+        good.push_str(&format!(
+            "{{\"id\":\"R{i}\",\"title\":\"item {i}\",\"body\":\"{body}\",\"label\":\"{label}\"}}\n"
+        ));
+    }
+    let files = [
+        ("good.jsonl", good.clone(), 0),
+        ("bom.jsonl", format!("\u{feff}{good}"), 0),
+        (
+            "some-bad.jsonl",
+            format!("{good}{{not json\n{{\"title\":\"no id\"}}\n"),
+            1,
+        ),
+        (
+            "items.csv",
+            "id,title,label\nR1,crash,Bug\nR2,dark mode,Feature\n".into(),
+            1,
+        ),
+    ];
+    let policy = dir.join("p.json");
+    let dumped = run("policy", &["dump"], "");
+    // A byte order mark before a JSON policy is skipped too.
+    std::fs::write(&policy, format!("\u{feff}{}", text(&dumped.stdout))).unwrap();
+    let policy = policy.to_str().unwrap();
+    let check = run("policy", &["check", policy], "");
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check.stdout));
+    let labels = "Bug=fault_correction,Feature=market_driven";
+    for (name, content, status) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, content).unwrap();
+        let path = path.to_str().unwrap();
+        for args in [
+            vec!["report", path, "--labels", labels, "--policy", policy],
+            vec!["diff", path, "--policy", policy],
+            vec!["learn", path, "--labels", labels],
+        ] {
+            if name.ends_with(".csv") && args[0] == "learn" {
+                continue; // nothing to learn from: an error (exit 2)
+            }
+            let out = run("policy", &args, "");
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(status), "{args:?}: {err}");
+            assert!(!out.stdout.is_empty(), "{args:?}");
+            if status == 1 {
+                assert!(err.contains("lines could not be read"), "{args:?}: {err}");
+            }
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The README's excerpt of `triage --markdown` on the bundled sample is
+/// the tool's output, line for line.
+#[test]
+fn readme_markdown_excerpt_is_the_triage_output() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("An excerpt of `--markdown` on the bundled sample:")
+        .expect("the README has the excerpt");
+    let block = &readme[start..];
+    let block = &block[block.find("```text\n").unwrap() + 8..];
+    let block = &block[..block.find("```").unwrap()];
+    let out = run("triage", &["--markdown", "examples/data/sample.jsonl"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    let lines: Vec<&str> = report.lines().collect();
+    let mut shown = 0;
+    for line in block.lines().filter(|l| !l.trim().is_empty()) {
+        assert!(
+            lines.contains(&line),
+            "README line not in the report: {line:?}\n{report}"
+        );
+        shown += 1;
+    }
+    assert!(shown >= 5);
+}
+
+/// After the output, every tool says on stderr how many lines could not
+/// be read.
+#[test]
+fn bad_lines_are_summed_up_on_stderr_by_every_tool() {
+    let bad = format!("{ITEMS}oops\n{{\"title\":\"no id\"}}\n");
+    for tool in ["classify", "cluster", "triage"] {
+        let out = run(tool, &[], &bad);
+        assert_eq!(out.status.code(), Some(1), "{tool}");
+        let err = text(&out.stderr);
+        assert!(
+            err.ends_with(&format!("{tool}: 2 lines could not be read\n")),
+            "{tool}: {err}"
+        );
+    }
+}
+
+/// `--threads 0` (all cores) without the `parallel` feature names what
+/// was asked, not the number of cores. The examples run here are built
+/// without the feature.
+#[test]
+fn threads_0_without_the_parallel_feature_names_what_was_asked() {
+    let out = run("classify", &["--threads", "0"], ITEMS);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores == 1 {
+        assert_eq!(out.status.code(), Some(0));
+        return;
+    }
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "--threads 0 (all {cores} cores) needs the `parallel` feature"
+        )),
+        "{err}"
+    );
+}

@@ -53,7 +53,11 @@ pub fn read_items(path: Option<&str>) -> std::io::Result<ItemsAndBadLines> {
                 continue;
             }
         };
-        let text = text.trim();
+        let mut text = text.trim();
+        if line_no == 1 {
+            // A byte order mark, as some Windows editors write.
+            text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        }
         if text.is_empty() {
             continue;
         }
@@ -160,6 +164,9 @@ pub fn read_policy(path: &str) -> Result<Policy, String> {
 
 /// Parses policy text, JSON or TOML.
 pub fn parse_policy(path: &str, text: &str) -> Result<Policy, String> {
+    // A byte order mark, as some Windows editors write (the TOML parser
+    // skips one itself; serde_json does not).
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if path.ends_with(".toml") {
         return toml::from_str(text).map_err(|e| format!("{path}: {e}"));
     }

@@ -60,7 +60,7 @@ enum Source {
         line: usize,
     },
     Csv {
-        reader: csv::Reader<Box<dyn Read>>,
+        reader: csv::Reader<QuoteWatch<Box<dyn Read>>>,
         columns: Vec<Option<ItemField>>,
         record: csv::StringRecord,
         header_error: Option<String>,
@@ -83,10 +83,22 @@ impl Items {
                 line: 0,
             },
             InputFormat::Csv => {
-                let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+                let mut reader = csv::ReaderBuilder::new()
+                    .flexible(true)
+                    .from_reader(QuoteWatch::new(reader));
                 let (columns, header_error) = match reader.headers() {
                     Ok(h) => (h.iter().map(column).collect(), None),
                     Err(e) => (Vec::new(), Some(format!("invalid CSV header: {e}"))),
+                };
+                // A header row that never closes its quote holds the whole
+                // input: nothing can be read.
+                let (columns, header_error) = if reader.get_ref().unterminated() {
+                    (
+                        Vec::new(),
+                        Some(format!("invalid CSV header: {UNTERMINATED}")),
+                    )
+                } else {
+                    (columns, header_error)
                 };
                 Source::Csv {
                     reader,
@@ -134,7 +146,11 @@ impl Iterator for Items {
                     Err(e) => return Some(Err(e)),
                 }
                 *line += 1;
-                let text = buf.trim_ascii();
+                let mut text = buf.trim_ascii();
+                if *line == 1 {
+                    // A byte order mark, as some Windows editors write.
+                    text = strip_bom(text);
+                }
                 if text.is_empty() {
                     continue;
                 }
@@ -164,13 +180,94 @@ impl Iterator for Items {
                     }
                 }
                 let line = record.position().map_or(0, |p| p.line() as usize);
-                (line, csv_item(columns, record))
+                if reader.get_ref().unterminated() {
+                    // The csv crate takes a quote left open as a field
+                    // running to the end of the input: the rest of the
+                    // file would vanish into this one record.
+                    (line, Err(format!("invalid CSV: {UNTERMINATED}")))
+                } else {
+                    (line, csv_item(columns, record))
+                }
             }
         };
         Some(Ok(match parsed {
             Ok(item) => self.unique(line, item),
             Err(message) => Record::Bad(BadLine { line, message }),
         }))
+    }
+}
+
+/// `bytes` without a leading UTF-8 byte order mark.
+pub fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
+/// The message for a quoted CSV field that is never closed.
+const UNTERMINATED: &str = "unterminated quoted field runs to the end of the input";
+
+/// Passes a CSV input through unchanged while following its quoting as the
+/// csv crate's reader does (RFC 4180: a field that starts with `"` is
+/// quoted, `""` inside it is a quote, a quote inside an unquoted field is
+/// text; `\r` or `\n` ends a record), in constant memory, so that an input
+/// ending inside a quoted field can be told apart: the csv crate accepts it
+/// as one last field holding the rest of the input.
+pub struct QuoteWatch<R> {
+    inner: R,
+    state: Quoting,
+    eof: bool,
+}
+
+/// Where a [`QuoteWatch`] is in the CSV it has passed through.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Quoting {
+    /// At the start of a field.
+    FieldStart,
+    /// In an unquoted field (or after a quoted part's closing quote).
+    Unquoted,
+    /// Inside quotes.
+    Quoted,
+    /// Inside quotes, just after a `"`: the closing quote, or the first
+    /// half of `""`.
+    QuoteInQuoted,
+}
+
+impl<R> QuoteWatch<R> {
+    pub fn new(inner: R) -> Self {
+        QuoteWatch {
+            inner,
+            state: Quoting::FieldStart,
+            eof: false,
+        }
+    }
+
+    /// True once the whole input has been read and it ended inside a
+    /// quoted field.
+    pub fn unterminated(&self) -> bool {
+        self.eof && self.state == Quoting::Quoted
+    }
+
+    fn step(&mut self, b: u8) {
+        use Quoting::*;
+        self.state = match (self.state, b) {
+            (Quoted, b'"') => QuoteInQuoted,
+            (Quoted, _) | (QuoteInQuoted, b'"') => Quoted,
+            (FieldStart, b'"') => Quoted,
+            (_, b',' | b'\n' | b'\r') => FieldStart,
+            _ => Unquoted,
+        };
+    }
+}
+
+impl<R: Read> Read for QuoteWatch<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            self.eof = true;
+        }
+        for &b in &buf[..n] {
+            self.step(b);
+        }
+        Ok(n)
     }
 }
 
