@@ -80,6 +80,45 @@ fn deal_value_breaks_customer_ties() {
     assert_eq!(c.features[0].deal_value, 15.0);
 }
 
+/// `n` requests of one text from `n` customers, ids `{prefix}000`...
+fn copies(prefix: &str, text: &str, n: usize) -> Vec<FeedbackItem> {
+    (0..n)
+        .map(|i| item(&format!("{prefix}{i:03}"), text, Some(&format!("k{i}"))))
+        .collect()
+}
+
+#[test]
+fn identical_requests_are_one_feature_however_many_ask() {
+    // Past 64 copies every term is in too many items to search by, and
+    // the centred vectors of identical texts are zero: the copies were
+    // all special cases.
+    for n in [2, 64, 65, 300] {
+        let c = Clusterer::default()
+            .cluster(&copies("c", "Export invoices to Excel please", n))
+            .unwrap();
+        assert_eq!(c.features.len(), 1, "{n} copies");
+        assert_eq!(c.features[0].members.len(), n);
+        assert_eq!(c.features[0].distinct_customers, n);
+        assert!(c.special_cases.is_empty(), "{n} copies");
+    }
+}
+
+#[test]
+fn two_requests_each_asked_by_half_the_batch_are_two_features() {
+    let mut items = copies("a", "Export invoices to Excel", 65);
+    items.extend(copies("b", "Dark mode for the editor", 65));
+    // Case and spacing aside, the same words.
+    items.push(item("b999", "  dark MODE for the   editor", Some("x")));
+    for items in [items.clone(), items.into_iter().rev().collect()] {
+        let p = partition(&Clusterer::default().cluster(&items).unwrap());
+        assert_eq!(p.len(), 2, "{p:?}");
+        for g in &p {
+            let first = &g[0][..1];
+            assert!(g.iter().all(|id| id.starts_with(first)), "{g:?}");
+        }
+    }
+}
+
 #[test]
 fn duplicate_ids_are_a_typed_error() {
     let mut items = sample();

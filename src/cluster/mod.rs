@@ -31,6 +31,7 @@ mod linkage;
 mod naming;
 mod params;
 mod result;
+mod same_text;
 mod semantic;
 mod titles;
 mod vectors;
@@ -488,6 +489,8 @@ impl Clusterer {
                 None,
             ),
         };
+        let mut roots = roots;
+        same_text::unite_same(&corpus.vectors, &ordered, &mut roots);
         let mut slot = vec![u32::MAX; ordered.len()];
         let mut groups: Vec<Vec<u32>> = Vec::new();
         for (i, &r) in roots.iter().enumerate() {

@@ -32,7 +32,8 @@ impl Backlog {
         self.scan_terms(v, limits, scored);
         if let (Some(m), Some(q)) = (&self.meaning, q) {
             let mut near = std::mem::take(&mut self.buffers.near);
-            m.near(q.sig, self.params.semantic_candidates_per_item, &mut near);
+            let k = semantic::semantic_k(self.params.semantic_candidates_per_item, q.trust);
+            m.near(q.sig, k, &mut near);
             for &i in &near {
                 let g = self.resolve(self.items[i as usize].group);
                 if !scored.iter().any(|e| e.0 == g) {

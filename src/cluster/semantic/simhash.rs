@@ -297,6 +297,7 @@ impl SimHash {
                 // An item's own place: the search for its (signature, key)
                 // would land there too.
                 let places: [usize; TABLES] = std::array::from_fn(|t| self.places[t][i] as usize);
+                let k = super::semantic_k(k, dense.trust(i));
                 self.near(self.sigs[i], &places, Some(i as u32), k, &mut out);
             }
             out

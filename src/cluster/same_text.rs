@@ -1,0 +1,190 @@
+//! Requests that read the same belong to one group, whatever the linkage
+//! made of them.
+//!
+//! The candidate search leaves out terms found in more than
+//! `max_document_ratio` of the items, and the dense vectors are centred on
+//! the batch's mean: a request asked in the same words by a large share of
+//! the batch (65 copies of "Export invoices to Excel" among 65 items, or
+//! half of them) has no term left to find its copies by and, centred, no
+//! meaning either, so the copies stayed apart or split over several
+//! features. After the linkage, every set of items with the same text
+//! (case and white space aside) joins the group holding most of them. The
+//! same words are not enough: the term vectors leave stop words out, and
+//! "the card arrived" is not "the card has not arrived".
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+
+use super::vectors::SparseVec;
+use crate::item::FeedbackItem;
+use crate::text::FxHashMap;
+
+/// A term vector compared and hashed by the bits of its weights.
+struct Bits<'a>(&'a [(u32, f32)]);
+
+impl PartialEq for Bits<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len()
+            && self
+                .0
+                .iter()
+                .zip(other.0)
+                .all(|(a, b)| a.0 == b.0 && a.1.to_bits() == b.1.to_bits())
+    }
+}
+
+impl Eq for Bits<'_> {}
+
+impl Hash for Bits<'_> {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        h.write_usize(self.0.len());
+        for &(t, w) in self.0 {
+            h.write_u64(u64::from(t) << 32 | u64::from(w.to_bits()));
+        }
+    }
+}
+
+/// An item's text, lower-cased, its runs of white space one space, title
+/// and body apart; `None` when both are blank.
+fn folded(item: &FeedbackItem) -> Option<String> {
+    let mut out = String::new();
+    for (n, field) in [&item.title, &item.body].into_iter().enumerate() {
+        if n > 0 {
+            out.push('\n');
+        }
+        for (i, word) in field.split_whitespace().enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            out.extend(word.chars().flat_map(char::to_lowercase));
+        }
+    }
+    (out.len() > 1).then_some(out)
+}
+
+/// Moves every set of items that read the same (the same title and body,
+/// case and runs of white space aside) into one group: the group (`roots`
+/// label) holding most of the set, ties by the set's first member in
+/// `items`' order. `vectors[i]` is item `i`'s term vector, `roots[i]` its
+/// group label. Linear in the items and their text: only the items whose
+/// term vectors are equal (a necessary condition) have their text
+/// compared. The result depends on the order of `items` only through that
+/// tie, and `items` come in the pipeline's fixed order.
+pub(super) fn unite_same(vectors: &[SparseVec], items: &[&FeedbackItem], roots: &mut [u32]) {
+    // Keys come from request text: the maps' hashes are randomly keyed
+    // (they are only looked up, never iterated, so the result does not
+    // depend on them).
+    let mut bucket_of: HashMap<Bits<'_>, u32> = HashMap::with_capacity(items.len());
+    let mut buckets: Vec<Vec<u32>> = Vec::new();
+    for (i, v) in vectors.iter().enumerate().take(items.len()) {
+        let b = *bucket_of.entry(Bits(v)).or_insert_with(|| {
+            buckets.push(Vec::new());
+            (buckets.len() - 1) as u32
+        });
+        buckets[b as usize].push(i as u32);
+    }
+    let mut sets: Vec<Vec<u32>> = Vec::new();
+    let mut set_of: HashMap<String, u32> = HashMap::new();
+    for bucket in buckets.iter().filter(|b| b.len() > 1) {
+        set_of.clear();
+        for &i in bucket {
+            let Some(text) = folded(items[i as usize]) else {
+                continue;
+            };
+            let s = *set_of.entry(text).or_insert_with(|| {
+                sets.push(Vec::new());
+                (sets.len() - 1) as u32
+            });
+            sets[s as usize].push(i);
+        }
+    }
+    // Per label: (copies, the place of its first copy in the set).
+    let mut counts: FxHashMap<u32, (u32, u32)> = FxHashMap::default();
+    for members in sets.iter().filter(|m| m.len() > 1) {
+        counts.clear();
+        for (at, &m) in members.iter().enumerate() {
+            counts.entry(roots[m as usize]).or_insert((0, at as u32)).0 += 1;
+        }
+        if counts.len() < 2 {
+            continue;
+        }
+        // Most copies; among equals, the label that came first (a total
+        // order, so the map's order does not matter).
+        let Some((&label, _)) = counts
+            .iter()
+            .max_by(|a, b| a.1.0.cmp(&b.1.0).then(b.1.1.cmp(&a.1.1)))
+        else {
+            continue;
+        };
+        for &m in members {
+            roots[m as usize] = label;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn items(texts: &[&str]) -> Vec<FeedbackItem> {
+        texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| FeedbackItem::new(format!("{i}")).with_title(*t))
+            .collect()
+    }
+
+    #[test]
+    fn a_set_joins_the_group_holding_most_of_it() {
+        let items = items(&["export", "export", "dark mode", "export", "", " "]);
+        let refs: Vec<&FeedbackItem> = items.iter().collect();
+        let (a, b) = (vec![(1, 0.5)], vec![(2, 1.0)]);
+        let vectors = vec![a.clone(), a.clone(), b, a, vec![], vec![]];
+        // The three copies sit in groups 0, 1 and 1: group 1 holds most.
+        let mut roots = vec![0, 1, 2, 1, 4, 5];
+        unite_same(&vectors, &refs, &mut roots);
+        // Blank items read the same, but say nothing: they stay apart.
+        assert_eq!(roots, [1, 1, 2, 1, 4, 5]);
+    }
+
+    #[test]
+    fn ties_go_to_the_first_label_and_texts_without_terms_compare_folded() {
+        let items = items(&["Ok", "  OK ", "ok!", "Ok"]);
+        let refs: Vec<&FeedbackItem> = items.iter().collect();
+        let vectors = vec![vec![]; 4];
+        // "Ok", "  OK " and "Ok" read the same (case and spaces aside):
+        // labels 7, 3 and 9 hold one each, so the first, 7, takes them.
+        let mut roots = vec![7, 3, 5, 9];
+        unite_same(&vectors, &refs, &mut roots);
+        assert_eq!(roots, [7, 7, 5, 7]);
+        // Equal weights are compared by their bits, not as floats near.
+        let close = vec![vec![(1, 0.5)], vec![(1, 0.5f32.next_up())]];
+        let mut roots = vec![0, 1];
+        unite_same(&close, &refs[..2], &mut roots);
+        assert_eq!(roots, [0, 1]);
+    }
+
+    #[test]
+    fn the_same_terms_in_other_words_stay_apart() {
+        // Stop words are not terms: equal vectors, other requests.
+        let items = items(&["The card arrived", "the card has not arrived"]);
+        let refs: Vec<&FeedbackItem> = items.iter().collect();
+        let vectors = vec![vec![(1, 0.6), (2, 0.8)]; 2];
+        let mut roots = vec![0, 1];
+        unite_same(&vectors, &refs, &mut roots);
+        assert_eq!(roots, [0, 1]);
+    }
+
+    #[test]
+    fn many_copies_alone_become_one_group_in_linear_time() {
+        // 20,000 loners reading the same: one count per label (a scan of
+        // the labels per copy would be 4 * 10^8 steps).
+        let n = 20_000;
+        let items = items(&vec!["export invoices"; n]);
+        let refs: Vec<&FeedbackItem> = items.iter().collect();
+        let vectors = vec![vec![(3, 1.0)]; n];
+        let mut roots: Vec<u32> = (0..n as u32).collect();
+        unite_same(&vectors, &refs, &mut roots);
+        assert!(roots.iter().all(|&r| r == 0));
+    }
+}
