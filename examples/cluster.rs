@@ -112,10 +112,11 @@ fn run_state(args: &Args, state: &str, params: ClusterParams) -> Result<bool, Fa
     bad.extend(living.insert(rows));
     bad.sort_by_key(|b| b.line);
     common::report_bad(args.io.path(), &bad);
-    living.save(state)?;
     let mut clustering = living.backlog.clustering();
     class_mixes(&mut clustering, &living.items);
     print(args, &clustering, living.events())?;
+    // After the output: a run that could not write it leaves the state.
+    state::write_state(state, &living.state_text()?)?;
     summary(&bad);
     Ok(bad.is_empty())
 }

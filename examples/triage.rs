@@ -104,17 +104,18 @@ fn run(args: Args) -> Result<bool, Fatal> {
     if progress {
         eprintln!("triage: {} items read, building the report...", items.len());
     }
-    let (report, changes, bad, items, params) = match &args.state {
+    let (report, changes, bad, items, params, saved) = match &args.state {
         Some(path) => {
             let s = state::triage_report(&triage, path, items)?;
             common::report_bad(args.io.path(), &s.bad);
             let mut bad = bad;
             bad.extend(s.bad);
-            (s.report, Some(s.changes), bad, s.items, s.params)
+            let saved = Some((path, s.saved));
+            (s.report, Some(s.changes), bad, s.items, s.params, saved)
         }
         None => {
             let items: Vec<_> = items.into_iter().map(|(_, item)| item).collect();
-            (triage.report(&items)?, None, bad, items, params)
+            (triage.report(&items)?, None, bad, items, params, None)
         }
     };
     if progress {
@@ -144,6 +145,11 @@ fn run(args: Args) -> Result<bool, Fatal> {
     let out = std::io::stdout();
     let mut out = out.lock();
     out.write_all(text.as_bytes())?;
+    out.flush()?;
+    // After the report: a run that could not write it leaves the state.
+    if let Some((path, text)) = saved {
+        state::write_state(path, &text)?;
+    }
     if !bad.is_empty() {
         eprintln!("triage: {} lines could not be read", bad.len());
     }

@@ -160,3 +160,53 @@ fn triage_state_refuses_requests_that_are_not_the_backlogs() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("not in the saved backlog"), "{err}");
 }
+
+/// `run` with stdout sent to `/dev/full` (every write fails).
+fn run_to_full(name: &str, args: &[&str]) -> Output {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    Command::new(env!("CARGO"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["run", "--quiet", "--example", name, "--"])
+        .args(args)
+        .stdout(full)
+        .output()
+        .expect("cargo runs")
+}
+
+/// A run whose output cannot be written leaves the state as it was: run
+/// again, it adds the same requests and reports the same events (the
+/// state used to be saved first, so the rerun found every line "already
+/// inserted" and the run's events were lost).
+#[test]
+fn a_run_that_cannot_write_its_output_leaves_the_state() {
+    if !std::path::Path::new("/dev/full").exists() {
+        return;
+    }
+    for tool in ["cluster", "triage"] {
+        let dir = scratch(&format!("state_full_{tool}"));
+        let (_, a, b) = halves(&dir);
+        let state = dir.join("s.json").display().to_string();
+        // No state yet: none is created.
+        let out = run_to_full(tool, &["--state", &state, &a]);
+        assert_eq!(out.status.code(), Some(2), "{tool}");
+        assert!(!std::path::Path::new(&state).exists(), "{tool}");
+        // Saved once the output is written ...
+        stdout(&run(tool, &["--state", &state, &a]));
+        let saved = std::fs::read(&state).unwrap();
+        // ... and unchanged by a run that could not write.
+        let out = run_to_full(tool, &["--state", &state, &b]);
+        assert_eq!(out.status.code(), Some(2), "{tool}");
+        assert_eq!(std::fs::read(&state).unwrap(), saved, "{tool}");
+        // The rerun adds the second half: no line is a repeat.
+        let out = run(tool, &["--state", &state, &b]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{tool}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

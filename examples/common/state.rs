@@ -110,45 +110,54 @@ impl Living {
         bad
     }
 
-    /// Writes the state to `path` atomically.
-    pub fn save(&self, path: &str) -> Result<(), Fatal> {
+    /// The state as saved (see [`write_state`]). The tools write it after
+    /// their output: a run whose output could not be written (a full disk,
+    /// a closed pipe) leaves the saved state as it was, so running it again
+    /// adds the same requests and reports the same events.
+    pub fn state_text(&self) -> Result<String, Fatal> {
         #[derive(Serialize)]
         struct Out<'a> {
             state_version: u32,
             backlog: &'a Backlog,
             items: &'a [FeedbackItem],
         }
-        let text = serde_json::to_string(&Out {
+        Ok(serde_json::to_string(&Out {
             state_version: STATE_VERSION,
             backlog: &self.backlog,
             items: &self.items,
-        })?;
-        let p = Path::new(path);
-        let name = p
-            .file_name()
-            .map_or("state".into(), |n| n.to_string_lossy());
-        let tmp = p.with_file_name(format!(".{name}.tmp{}", std::process::id()));
-        // Written in full and flushed to the disk before it replaces the
-        // old state, so a crash leaves the old state or the new one; the
-        // temporary file goes on any error. One writer at a time: two runs
-        // on the same state at once keep only the later one's requests.
-        let write = || -> std::io::Result<()> {
-            use std::io::Write;
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(text.as_bytes())?;
-            f.sync_all()
-        };
-        write().map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            format!("{}: {e}", tmp.display())
-        })?;
-        std::fs::rename(&tmp, p).map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            format!("{path}: {e}")
-        })?;
-        Ok(())
+        })?)
     }
+}
 
+/// Writes a state (from [`Living::state_text`]) to `path` atomically.
+pub fn write_state(path: &str, text: &str) -> Result<(), Fatal> {
+    let p = Path::new(path);
+    let name = p
+        .file_name()
+        .map_or("state".into(), |n| n.to_string_lossy());
+    let tmp = p.with_file_name(format!(".{name}.tmp{}", std::process::id()));
+    // Written in full and flushed to the disk before it replaces the
+    // old state, so a crash leaves the old state or the new one; the
+    // temporary file goes on any error. One writer at a time: two runs
+    // on the same state at once keep only the later one's requests.
+    let write = || -> std::io::Result<()> {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()
+    };
+    write().map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        format!("{}: {e}", tmp.display())
+    })?;
+    std::fs::rename(&tmp, p).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        format!("{path}: {e}")
+    })?;
+    Ok(())
+}
+
+impl Living {
     /// This run's events.
     pub fn events(&self) -> &[Event] {
         &self.backlog.events()[self.events_before..]
@@ -527,7 +536,7 @@ pub fn triage_report(
 ) -> Result<StateReport, Fatal> {
     let mut living = Living::load(path, triage.clusterer().params().clone())?;
     let bad = living.insert(rows);
-    living.save(path)?;
+    let saved = living.state_text()?;
     let clustering = living.backlog.clustering();
     let changes = living.changes(&clustering);
     let report = triage.report_clustered(&living.items, clustering)?;
@@ -537,6 +546,7 @@ pub fn triage_report(
         bad,
         params: living.params().clone(),
         items: living.items,
+        saved,
     })
 }
 
@@ -550,6 +560,8 @@ pub struct StateReport {
     /// The clustering parameters the backlog keeps.
     pub params: ClusterParams,
     pub items: Vec<FeedbackItem>,
+    /// The state to save once the report is written ([`write_state`]).
+    pub saved: String,
 }
 
 /// The report as pretty JSON with a `changes` object added.
