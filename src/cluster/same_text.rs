@@ -44,10 +44,15 @@ impl Hash for Bits<'_> {
     }
 }
 
+/// Whether an item's title and body are both blank.
+fn blank(item: &FeedbackItem) -> bool {
+    item.title.trim().is_empty() && item.body.trim().is_empty()
+}
+
 /// An item's text, lower-cased, its runs of white space one space, title
-/// and body apart; `None` when both are blank.
-fn folded(item: &FeedbackItem) -> Option<String> {
-    let mut out = String::new();
+/// and body apart.
+fn folded(item: &FeedbackItem) -> String {
+    let mut out = String::with_capacity(item.title.len() + item.body.len() + 1);
     for (n, field) in [&item.title, &item.body].into_iter().enumerate() {
         if n > 0 {
             out.push('\n');
@@ -56,10 +61,16 @@ fn folded(item: &FeedbackItem) -> Option<String> {
             if i > 0 {
                 out.push(' ');
             }
-            out.extend(word.chars().flat_map(char::to_lowercase));
+            let start = out.len();
+            if word.is_ascii() {
+                out.push_str(word);
+                out[start..].make_ascii_lowercase();
+            } else {
+                out.extend(word.chars().flat_map(char::to_lowercase));
+            }
         }
     }
-    (out.len() > 1).then_some(out)
+    out
 }
 
 /// Moves every set of items that read the same (the same title and body,
@@ -86,12 +97,26 @@ pub(super) fn unite_same(vectors: &[SparseVec], items: &[&FeedbackItem], roots: 
     let mut sets: Vec<Vec<u32>> = Vec::new();
     let mut set_of: HashMap<String, u32> = HashMap::new();
     for bucket in buckets.iter().filter(|b| b.len() > 1) {
+        // Copies are mostly byte for byte the same: those of the bucket's
+        // first item are found without folding any text.
+        let head = items[bucket[0] as usize];
+        let (same, other): (Vec<u32>, Vec<u32>) = bucket.iter().partition(|&&i| {
+            let it = items[i as usize];
+            it.title == head.title && it.body == head.body
+        });
         set_of.clear();
-        for &i in bucket {
-            let Some(text) = folded(items[i as usize]) else {
+        if !blank(head) {
+            if !other.is_empty() {
+                set_of.insert(folded(head), sets.len() as u32);
+            }
+            sets.push(same);
+        }
+        for &i in &other {
+            let it = items[i as usize];
+            if blank(it) {
                 continue;
-            };
-            let s = *set_of.entry(text).or_insert_with(|| {
+            }
+            let s = *set_of.entry(folded(it)).or_insert_with(|| {
                 sets.push(Vec::new());
                 (sets.len() - 1) as u32
             });
@@ -100,7 +125,9 @@ pub(super) fn unite_same(vectors: &[SparseVec], items: &[&FeedbackItem], roots: 
     }
     // Per label: (copies, the place of its first copy in the set).
     let mut counts: FxHashMap<u32, (u32, u32)> = FxHashMap::default();
-    for members in sets.iter().filter(|m| m.len() > 1) {
+    for members in sets.iter_mut().filter(|m| m.len() > 1) {
+        // In the items' order, which breaks ties.
+        members.sort_unstable();
         counts.clear();
         for (at, &m) in members.iter().enumerate() {
             counts.entry(roots[m as usize]).or_insert((0, at as u32)).0 += 1;
@@ -116,7 +143,7 @@ pub(super) fn unite_same(vectors: &[SparseVec], items: &[&FeedbackItem], roots: 
         else {
             continue;
         };
-        for &m in members {
+        for &m in members.iter() {
             roots[m as usize] = label;
         }
     }
