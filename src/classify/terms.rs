@@ -322,14 +322,43 @@ impl TermTable {
     }
 }
 
-/// What the matcher needs to know of a term, in one small entry.
-#[derive(Clone, Copy, Debug, Default)]
+/// What the matcher needs to know of a term, in one small entry (16
+/// bytes).
+///
+/// Most terms are a word of the learned layer and nothing else: their one
+/// one-word phrase is a bag phrase ([`Owner::Bag`]), which the entry holds
+/// itself, so that matching it reads no list.
+#[derive(Clone, Copy, Debug)]
 pub(super) struct TermInfo {
-    /// The one-word phrases that are this term: `PhraseIndex::lists[start..start + len]`.
-    pub single_start: u32,
-    pub single_len: u32,
+    /// The one-word phrases that are this term, `PhraseIndex::lists[start..start
+    /// + len]`; or, when `bag` is a phrase, that bag phrase's cells.
+    pub start: u32,
+    pub len: u32,
+    /// The term's only one-word phrase when it is a bag phrase, else
+    /// `u32::MAX` (its one-word phrases are listed).
+    pub bag: u32,
     /// The term is the first word of a phrase of two or more words.
     pub starts_long: bool,
+}
+
+impl Default for TermInfo {
+    fn default() -> TermInfo {
+        TermInfo {
+            start: 0,
+            len: 0,
+            bag: u32::MAX,
+            starts_long: false,
+        }
+    }
+}
+
+impl TermInfo {
+    /// A one-word phrase is this term.
+    #[inline(always)]
+    pub fn starts_single(&self) -> bool {
+        // A bag phrase has a cell per rule weighing it: at least one.
+        self.len != 0
+    }
 }
 
 /// A phrase as the matcher lists it: with what it needs of the phrase, so
@@ -381,8 +410,16 @@ impl PhraseIndex {
             pair_bits: vec![0; size / 4].into_boxed_slice(),
         };
         for (t, list) in single.iter().enumerate() {
-            x.info[t].single_start = x.lists.len() as u32;
-            x.info[t].single_len = list.len() as u32;
+            let info = &mut x.info[t];
+            if let &[only] = &list[..]
+                && let Owner::Bag { start, len } = listed(only).owner
+                && len != 0
+            {
+                (info.start, info.len, info.bag) = (start, len, only);
+                continue;
+            }
+            info.start = x.lists.len() as u32;
+            info.len = list.len() as u32;
             x.lists.extend(list.iter().map(|&p| listed(p)));
         }
         for &((first, second), list) in pairs {
@@ -417,12 +454,16 @@ impl PhraseIndex {
         (word, 1 << (h >> 58))
     }
 
-    /// The one-word phrases of a term.
+    /// The one-word phrases of a term listed (not its bag phrase held in
+    /// `info`).
     #[inline]
     pub fn single(&self, info: TermInfo) -> &[Listed] {
-        let start = info.single_start as usize;
+        if info.bag != u32::MAX {
+            return &[];
+        }
+        let start = info.start as usize;
         self.lists
-            .get(start..start + info.single_len as usize)
+            .get(start..start + info.len as usize)
             .unwrap_or(&[])
     }
 
