@@ -25,7 +25,7 @@ use crate::policy::{Policy, Rule, TextField};
 ///
 /// Cheap to clone (the compiled tables are shared) and `Send + Sync`, so one
 /// classifier serves every thread of a service. Each thread that classifies
-/// keeps reusable buffers and a memo of recent words (about 300 KB in all,
+/// keeps reusable buffers and a memo of recent words (about 400 KB in all,
 /// shared by every classifier that thread uses), so classifying allocates
 /// nothing per word; the memo changes only the speed, never a result.
 ///

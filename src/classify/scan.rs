@@ -1,6 +1,6 @@
 //! Scanning a field: its words, the phrases they start, and the hits.
 
-use super::terms::Listed;
+use super::terms::{HeldBag, Listed};
 use super::{CHUNK, Compiled, Hit, Owner, Scratch, Term, bag};
 use crate::policy::TextField;
 use crate::text;
@@ -135,10 +135,14 @@ impl Compiled {
             // word alone: the order in which a rule's longer match covers
             // its shorter ones. The first pass found the next word adjacent
             // and the pair past the filter.
-            let long = match terms.get(i + 1) {
+            let (long, held) = match terms.get(i + 1) {
                 Some(u) if pair => self.index.probe(t.id, u.id),
-                _ => &[],
+                _ => (&[][..], None),
             };
+            // A pair the index holds has no other phrase: it comes first.
+            if let Some(b) = held {
+                held_hit(b, (t, terms[i + 1]), field, &mut s.seen, &mut sink);
+            }
             for &Listed {
                 phrase: p,
                 len,
@@ -170,13 +174,12 @@ impl Compiled {
             // The word's one one-word phrase, a bag phrase the index holds
             // itself (listed, it would come last too).
             if info.bag != u32::MAX {
-                let m = Found {
+                let b = HeldBag {
                     phrase: info.bag,
-                    first: t,
-                    last: t,
-                    field,
+                    start: info.start,
+                    len: info.len,
                 };
-                bag_hit(m, info.start, info.len, &mut s.seen, &mut sink);
+                held_hit(b, (t, t), field, &mut s.seen, &mut sink);
             }
         }
         s.last_cue = last_cue;
@@ -303,6 +306,25 @@ fn note_cue(last_cue: &mut Option<(Term, Term)>, m: Found) {
     if last_cue.is_none_or(|(st, e)| st.index != m.first.index || e.index < m.last.index) {
         *last_cue = Some((m.first, m.last));
     }
+}
+
+/// Records a match from term `first` to term `last` of a bag phrase the
+/// index holds.
+#[inline(always)]
+fn held_hit(
+    b: HeldBag,
+    (first, last): (Term, Term),
+    field: TextField,
+    seen: &mut [u8],
+    sink: &mut BagSink<'_>,
+) {
+    let m = Found {
+        phrase: b.phrase,
+        first,
+        last,
+        field,
+    };
+    bag_hit(m, b.start, b.len, seen, sink);
 }
 
 /// Where the scan puts the bag phrases it finds.
