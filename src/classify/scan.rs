@@ -131,6 +131,13 @@ impl Compiled {
             let i = i as usize;
             let t = terms[i];
             let info = self.index.info[t.id as usize];
+            if let Some(b) = info.held()
+                && !pair
+            {
+                // The most common case, alone: the word's only phrase.
+                held_hit(b, (t, t), field, &mut s.seen, &mut sink);
+                continue;
+            }
             // Phrases of two or more words first (longest first), then the
             // word alone: the order in which a rule's longer match covers
             // its shorter ones. The first pass found the next word adjacent
@@ -173,12 +180,7 @@ impl Compiled {
             }
             // The word's one one-word phrase, a bag phrase the index holds
             // itself (listed, it would come last too).
-            if info.bag != u32::MAX {
-                let b = HeldBag {
-                    phrase: info.bag,
-                    start: info.start,
-                    len: info.len,
-                };
+            if let Some(b) = info.held() {
                 held_hit(b, (t, t), field, &mut s.seen, &mut sink);
             }
         }

@@ -387,6 +387,16 @@ impl Default for TermInfo {
 }
 
 impl TermInfo {
+    /// The bag phrase the entry holds, if any.
+    #[inline(always)]
+    pub fn held(&self) -> Option<HeldBag> {
+        (self.bag != u32::MAX).then_some(HeldBag {
+            phrase: self.bag,
+            start: self.start,
+            len: self.len,
+        })
+    }
+
     /// A one-word phrase is this term.
     #[inline(always)]
     pub fn starts_single(&self) -> bool {
