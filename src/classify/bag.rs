@@ -181,7 +181,8 @@ pub(super) fn adds_as_found(title_weight: f64) -> bool {
 /// hits, each in text order), when [`adds_as_found`]: a title hit counts
 /// for the rules reading the title or both fields, a body hit for those
 /// reading the body, and for those reading both unless the phrase was
-/// found in the title (`in_title`).
+/// found in the title (`in_title`). The rules newly touched are written to
+/// `touched[ntouched..]` (room for every rule), `ntouched` counting them.
 #[inline(always)]
 pub(super) fn add_now(
     cells: &[Cell],
@@ -189,7 +190,7 @@ pub(super) fn add_now(
     in_title: bool,
     title_weight: f64,
     acc: &mut [Acc],
-    touched: &mut Vec<u32>,
+    (touched, ntouched): (&mut [u32], &mut usize),
 ) {
     // Per scope (as `scope_bits`), whether the hit counts.
     let (counts, factor) = match field {
@@ -200,9 +201,12 @@ pub(super) fn add_now(
         if counts >> cell.scope() & 1 != 0
             && let Some(a) = acc.get_mut(cell.rule as usize)
         {
-            if a.count == 0 {
-                touched.push(cell.rule);
+            // Written always, kept when the rule is new: no branch to
+            // mispredict on the first of a rule's keywords in the text.
+            if let Some(slot) = touched.get_mut(*ntouched) {
+                *slot = cell.rule;
             }
+            *ntouched += usize::from(a.count == 0);
             a.total += cell.value * factor;
             a.count += 1;
         }

@@ -161,6 +161,9 @@ struct Scratch {
     acc: Vec<bag::Acc>,
     /// The rules with a bag keyword found.
     touched: Vec<u32>,
+    /// While the scan adds up the bag phrases (`bag_now`), `touched` has
+    /// room for every rule, and the first `ntouched` are those found.
+    ntouched: usize,
     /// (evidence index, rule) of the bag rules in the evidence, each as one
     /// entry until its class is known to be shown in full.
     deferred: Vec<(usize, u32)>,
@@ -398,11 +401,18 @@ impl Compiled {
             }
         }
         s.acc.resize(self.policy.rules.len(), bag::Acc::default());
+        s.ntouched = 0;
+        if s.bag_now {
+            s.touched.resize(self.policy.rules.len() + 1, 0);
+        }
         // `seen` is all zeros between calls: only the entries of this call's
         // hits are set, and they are reset below.
         s.seen.resize(self.phrases.len(), 0);
         self.scan(title, TextField::Title, s);
         self.scan(body, TextField::Body, s);
+        if s.bag_now {
+            s.touched.truncate(s.ntouched);
+        }
         #[cfg(test)]
         if PANIC_AFTER_SCAN.replace(false) {
             panic!("a test's panic, with the marks of the scan set");

@@ -126,6 +126,7 @@ impl Compiled {
             found: &mut s.bag_found,
             acc: &mut s.acc,
             touched: &mut s.touched,
+            ntouched: &mut s.ntouched,
         };
         for &(i, pair) in &s.starts[..found] {
             let i = i as usize;
@@ -341,7 +342,8 @@ struct BagSink<'a> {
     hits: &'a mut Vec<bag::Hit>,
     found: &'a mut Vec<u32>,
     acc: &'a mut [bag::Acc],
-    touched: &'a mut Vec<u32>,
+    touched: &'a mut [u32],
+    ntouched: &'a mut usize,
 }
 
 /// Records a match of a bag rule's phrase (its cells `start..start + len`),
@@ -376,7 +378,7 @@ fn bag_hit(m: Found, start: u32, len: u32, seen: &mut [u8], sink: &mut BagSink<'
             in_title,
             sink.title_weight,
             sink.acc,
-            sink.touched,
+            (sink.touched, sink.ntouched),
         );
     }
 }
