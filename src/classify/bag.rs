@@ -169,6 +169,50 @@ pub(super) fn accumulate(
     });
 }
 
+/// Whether bag phrases can be added up as the scan finds them
+/// ([`add_now`]): when a title hit counts at least as much as a body hit,
+/// where a phrase counts is known once the fields before it are scanned.
+pub(super) fn adds_as_found(title_weight: f64) -> bool {
+    title_weight >= 1.0
+}
+
+/// Adds the cells of a bag phrase just found in `field` to the rules' sums,
+/// as [`accumulate`] adds them, in the same order (title hits, then body
+/// hits, each in text order), when [`adds_as_found`]: a title hit counts
+/// for the rules reading the title or both fields, a body hit for those
+/// reading the body, and for those reading both unless the phrase was
+/// found in the title (`in_title`). The rules newly touched are written to
+/// `touched[ntouched..]` (room for every rule), `ntouched` counting them.
+#[inline(always)]
+pub(super) fn add_now(
+    cells: &[Cell],
+    field: TextField,
+    in_title: bool,
+    title_weight: f64,
+    acc: &mut [Acc],
+    (touched, ntouched): (&mut [u32], &mut usize),
+) {
+    // Per scope (as `scope_bits`), whether the hit counts.
+    let (counts, factor) = match field {
+        TextField::Title => (0b101u32, title_weight),
+        TextField::Body => (0b010 | (u32::from(!in_title) << 2), 1.0),
+    };
+    for cell in cells {
+        if counts >> cell.scope() & 1 != 0
+            && let Some(a) = acc.get_mut(cell.rule as usize)
+        {
+            // Written always, kept when the rule is new: no branch to
+            // mispredict on the first of a rule's keywords in the text.
+            if let Some(slot) = touched.get_mut(*ntouched) {
+                *slot = cell.rule;
+            }
+            *ntouched += usize::from(a.count == 0);
+            a.total += cell.value * factor;
+            a.count += 1;
+        }
+    }
+}
+
 /// The strongest keywords of the rules `slot_of` gives a place in `tops`
 /// (the others are skipped): one pass over the hits, whatever the number of
 /// rules asked for.

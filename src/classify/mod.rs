@@ -25,7 +25,7 @@ use crate::policy::{Policy, Rule, TextField};
 ///
 /// Cheap to clone (the compiled tables are shared) and `Send + Sync`, so one
 /// classifier serves every thread of a service. Each thread that classifies
-/// keeps reusable buffers and a memo of recent words (about 300 KB in all,
+/// keeps reusable buffers and a memo of recent words (about 400 KB in all,
 /// shared by every classifier that thread uses), so classifying allocates
 /// nothing per word; the memo changes only the speed, never a result.
 ///
@@ -142,12 +142,28 @@ struct Scratch {
     /// Per rule: the token index up to which its last match reaches.
     covered: Vec<u32>,
     hits: Vec<Hit>,
-    /// The phrases of bag rules found, once per field.
+    /// The phrases of bag rules found, once per field (when `bag_keep`).
     bag: Vec<bag::Hit>,
+    /// The phrases of bag rules found, once per field, when not `bag_keep`
+    /// (only their marks in `seen` need clearing).
+    bag_found: Vec<u32>,
+    /// This call keeps the bag hits in `bag`: for the evidence, or to add
+    /// them up after the scan.
+    bag_keep: bool,
+    /// This call adds the bag phrases up as the scan finds them
+    /// ([`bag::adds_as_found`]), not after it.
+    bag_now: bool,
+    /// Tests set it to add the bag phrases up after the scan always (the
+    /// reference adding them as found must agree with).
+    #[cfg(test)]
+    bag_after: bool,
     /// Per rule: the sum of its bag keywords; zero but for `touched`.
     acc: Vec<bag::Acc>,
     /// The rules with a bag keyword found.
     touched: Vec<u32>,
+    /// While the scan adds up the bag phrases (`bag_now`), `touched` has
+    /// room for every rule, and the first `ntouched` are those found.
+    ntouched: usize,
     /// (evidence index, rule) of the bag rules in the evidence, each as one
     /// entry until its class is known to be shown in full.
     deferred: Vec<(usize, u32)>,
@@ -369,6 +385,15 @@ impl Compiled {
     ) -> Classification {
         s.hits.clear();
         s.bag.clear();
+        s.bag_found.clear();
+        // With the evidence, the hits are kept anyway: they are added up
+        // after, in one pass.
+        s.bag_now = !expand && bag::adds_as_found(self.policy.settings.title_weight);
+        #[cfg(test)]
+        {
+            s.bag_now &= !s.bag_after;
+        }
+        s.bag_keep = expand || !s.bag_now;
         // The previous call's sums (of any classifier) go back to zero.
         for r in s.touched.drain(..) {
             if let Some(a) = s.acc.get_mut(r as usize) {
@@ -376,11 +401,18 @@ impl Compiled {
             }
         }
         s.acc.resize(self.policy.rules.len(), bag::Acc::default());
+        s.ntouched = 0;
+        if s.bag_now {
+            s.touched.resize(self.policy.rules.len() + 1, 0);
+        }
         // `seen` is all zeros between calls: only the entries of this call's
         // hits are set, and they are reset below.
         s.seen.resize(self.phrases.len(), 0);
         self.scan(title, TextField::Title, s);
         self.scan(body, TextField::Body, s);
+        if s.bag_now {
+            s.touched.truncate(s.ntouched);
+        }
         #[cfg(test)]
         if PANIC_AFTER_SCAN.replace(false) {
             panic!("a test's panic, with the marks of the scan set");
@@ -395,13 +427,18 @@ impl Compiled {
         for b in &s.bag {
             s.seen[b.phrase as usize] = 0;
         }
-        bag::accumulate(
-            &s.bag,
-            &self.bag_cells,
-            self.policy.settings.title_weight,
-            &mut s.acc,
-            &mut s.touched,
-        );
+        for &p in &s.bag_found {
+            s.seen[p as usize] = 0;
+        }
+        if !s.bag_now {
+            bag::accumulate(
+                &s.bag,
+                &self.bag_cells,
+                self.policy.settings.title_weight,
+                &mut s.acc,
+                &mut s.touched,
+            );
+        }
         // Last, so that the result is built where the caller wants it.
         self.decide(item, also, s, expand)
     }
@@ -503,6 +540,39 @@ mod tests {
             let mut full = c.classify(&item).unwrap();
             full.evidence.clear();
             proptest::prop_assert_eq!(bare, full);
+        }
+    }
+
+    proptest::proptest! {
+        /// Adding the bag phrases up as the scan finds them gives the sums
+        /// (to the bit) and the evidence of adding them up after, with a
+        /// title weight of 1 or more (below 1 they are added after).
+        #[test]
+        fn bag_phrases_added_as_found_add_up_as_after(
+            title in proptest::collection::vec(
+                "crash|crashes|app|slow|export|invoice|csv|please add|dark mode|login|data|\\.|report|error|feature|\n",
+                0..12,
+            ),
+            body in proptest::collection::vec(
+                "crash|app|slow|export|invoice|reports|excel|please add|feature|sso|security|customers|\\.|data|refund|card|error|report|login",
+                0..40,
+            ),
+            title_weight in proptest::sample::select(vec![1.0, 1.5, 4.0]),
+        ) {
+            let (title, body) = (title.join(" "), body.join(" "));
+            let mut policy = Policy::builtin();
+            policy.settings.title_weight = title_weight;
+            let c = Classifier::new(&policy).unwrap();
+            for expand in [false, true] {
+                let now = c.inner.classify_with(&title, &body, None, None, &mut Scratch::default(), expand);
+                let after = c.inner.classify_with(&title, &body, None, None, &mut Scratch {
+                    bag_after: true,
+                    ..Scratch::default()
+                }, expand);
+                let bits = |r: &Classification| r.scores.0.map(f64::to_bits);
+                proptest::prop_assert_eq!(bits(&now), bits(&after));
+                proptest::prop_assert_eq!(now, after);
+            }
         }
     }
 

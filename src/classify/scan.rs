@@ -1,6 +1,6 @@
 //! Scanning a field: its words, the phrases they start, and the hits.
 
-use super::terms::Listed;
+use super::terms::{HeldBag, Listed};
 use super::{CHUNK, Compiled, Hit, Owner, Scratch, Term, bag};
 use crate::policy::TextField;
 use crate::text;
@@ -117,18 +117,40 @@ impl Compiled {
         let found = self.phrase_starts(terms, upto, &mut s.starts);
         // The last negation cue seen: its first and last term.
         let mut last_cue = s.last_cue;
+        let mut sink = BagSink {
+            cells: &self.bag_cells,
+            title_weight: self.policy.settings.title_weight,
+            now: s.bag_now,
+            keep: s.bag_keep,
+            hits: &mut s.bag,
+            found: &mut s.bag_found,
+            acc: &mut s.acc,
+            touched: &mut s.touched,
+            ntouched: &mut s.ntouched,
+        };
         for &(i, pair) in &s.starts[..found] {
             let i = i as usize;
             let t = terms[i];
             let info = self.index.info[t.id as usize];
+            if let Some(b) = info.held()
+                && !pair
+            {
+                // The most common case, alone: the word's only phrase.
+                held_hit(b, (t, t), field, &mut s.seen, &mut sink);
+                continue;
+            }
             // Phrases of two or more words first (longest first), then the
             // word alone: the order in which a rule's longer match covers
             // its shorter ones. The first pass found the next word adjacent
             // and the pair past the filter.
-            let long = match terms.get(i + 1) {
+            let (long, held) = match terms.get(i + 1) {
                 Some(u) if pair => self.index.probe(t.id, u.id),
-                _ => &[],
+                _ => (&[][..], None),
             };
+            // A pair the index holds has no other phrase: it comes first.
+            if let Some(b) = held {
+                held_hit(b, (t, terms[i + 1]), field, &mut s.seen, &mut sink);
+            }
             for &Listed {
                 phrase: p,
                 len,
@@ -150,12 +172,17 @@ impl Compiled {
                     Owner::Exclude { rule, .. } => {
                         self.plain_hit(rule, p, field, m.span(), &mut s.seen, &mut s.hits);
                     }
-                    Owner::Bag { start, len } => bag_hit(m, start, len, &mut s.seen, &mut s.bag),
+                    Owner::Bag { start, len } => bag_hit(m, start, len, &mut s.seen, &mut sink),
                     Owner::Keyword { rule, .. } => {
                         let (seen, covered) = (&mut s.seen, &mut s.covered);
                         self.keyword_hit(rule, m, last_cue, seen, covered, &mut s.hits);
                     }
                 }
+            }
+            // The word's one one-word phrase, a bag phrase the index holds
+            // itself (listed, it would come last too).
+            if let Some(b) = info.held() {
+                held_hit(b, (t, t), field, &mut s.seen, &mut sink);
             }
         }
         s.last_cue = last_cue;
@@ -188,7 +215,7 @@ impl Compiled {
             if let Some(slot) = starts.get_mut(found) {
                 *slot = (i as u32, pair);
             }
-            found += usize::from(pair | (info.single_len != 0));
+            found += usize::from(pair | info.starts_single());
         }
         found
     }
@@ -284,15 +311,54 @@ fn note_cue(last_cue: &mut Option<(Term, Term)>, m: Found) {
     }
 }
 
+/// Records a match from term `first` to term `last` of a bag phrase the
+/// index holds.
+#[inline(always)]
+fn held_hit(
+    b: HeldBag,
+    (first, last): (Term, Term),
+    field: TextField,
+    seen: &mut [u8],
+    sink: &mut BagSink<'_>,
+) {
+    let m = Found {
+        phrase: b.phrase,
+        first,
+        last,
+        field,
+    };
+    bag_hit(m, b.start, b.len, seen, sink);
+}
+
+/// Where the scan puts the bag phrases it finds.
+struct BagSink<'a> {
+    cells: &'a [bag::Cell],
+    title_weight: f64,
+    /// Add each phrase's cells up as it is found ([`Scratch::bag_now`]).
+    now: bool,
+    /// Keep a [`bag::Hit`] per phrase and field in `hits`, else only the
+    /// phrase in `found` ([`Scratch::bag_keep`]).
+    keep: bool,
+    hits: &'a mut Vec<bag::Hit>,
+    found: &'a mut Vec<u32>,
+    acc: &'a mut [bag::Acc],
+    touched: &'a mut [u32],
+    ntouched: &'a mut usize,
+}
+
 /// Records a match of a bag rule's phrase (its cells `start..start + len`),
 /// once per field.
 #[inline(always)]
-fn bag_hit(m: Found, start: u32, len: u32, seen: &mut [u8], bag: &mut Vec<bag::Hit>) {
+fn bag_hit(m: Found, start: u32, len: u32, seen: &mut [u8], sink: &mut BagSink<'_>) {
     let (ok_bit, _) = seen_bits(m.field);
     let seen = &mut seen[m.phrase as usize];
-    if *seen & ok_bit == 0 {
-        *seen |= ok_bit;
-        bag.push(bag::Hit {
+    if *seen & ok_bit != 0 {
+        return;
+    }
+    let in_title = *seen & 1 != 0;
+    *seen |= ok_bit;
+    if sink.keep {
+        sink.hits.push(bag::Hit {
             phrase: m.phrase,
             start,
             len,
@@ -300,6 +366,20 @@ fn bag_hit(m: Found, start: u32, len: u32, seen: &mut [u8], bag: &mut Vec<bag::H
             seen: 0,
             span: m.span(),
         });
+    } else {
+        sink.found.push(m.phrase);
+    }
+    if sink.now
+        && let Some(cells) = sink.cells.get(start as usize..(start + len) as usize)
+    {
+        bag::add_now(
+            cells,
+            m.field,
+            in_title,
+            sink.title_weight,
+            sink.acc,
+            (sink.touched, sink.ntouched),
+        );
     }
 }
 

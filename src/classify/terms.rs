@@ -74,15 +74,16 @@ pub(super) struct TermTable {
 /// so the memo changes only the speed of a lookup, never its answer.
 ///
 /// Words of at most 8 bytes (nearly all) have slots of their own, of 16
-/// bytes: four to a cache line, and safe from the conflicts of the longer
-/// words.
+/// bytes, safe from the conflicts of the longer words. Slots come in
+/// pairs that share a hash (two ways, the word last used first), in one
+/// cache line: two frequent words of one hash both stay.
 #[derive(Debug, Default)]
 pub(super) struct WordMemo {
     /// Words of at most 8 bytes. Empty until first used, then a power of
     /// two long (as `long`).
-    short: Vec<ShortSlot>,
+    short: Vec<Ways<ShortSlot>>,
     /// Words of 9 to 16 bytes.
-    long: Vec<MemoSlot>,
+    long: Vec<Ways<MemoSlot>>,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -105,10 +106,39 @@ struct MemoSlot {
     term: u32,
 }
 
-/// Slots in a [`WordMemo`] (direct-mapped): for words of at most 8 bytes
-/// (16 bytes each), and for longer ones (24 bytes each); 304 KB per thread
-/// in all.
-const MEMO_SHORT: usize = 16384;
+/// The two slots of one hash, the one last used first; aligned so that
+/// they never straddle two cache lines.
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(align(32))]
+struct Ways<S>([S; 2]);
+
+impl<S: Copy> Ways<S> {
+    /// The slot `holds` accepts, moved first (a hit in the second slot
+    /// swaps the two).
+    #[inline(always)]
+    fn find(&mut self, holds: impl Fn(&S) -> bool) -> Option<S> {
+        let [a, b] = self.0;
+        if holds(&a) {
+            return Some(a);
+        }
+        if holds(&b) {
+            self.0 = [b, a];
+            return Some(b);
+        }
+        None
+    }
+
+    /// Puts `slot` first; the second slot's word is forgotten.
+    #[inline]
+    fn insert(&mut self, slot: S) {
+        self.0 = [slot, self.0[0]];
+    }
+}
+
+/// Pairs of slots in a [`WordMemo`]: for words of at most 8 bytes (32
+/// bytes a pair), and for longer ones (64 bytes a pair, padded); 384 KB
+/// per thread in all.
+const MEMO_SHORT: usize = 8192;
 const MEMO_LONG: usize = 2048;
 
 impl WordMemo {
@@ -124,19 +154,23 @@ impl WordMemo {
         };
         // The hash of (k0, k1, uid); `k1` is 0 for a short word.
         let mix = |x: u64| (x.wrapping_mul(GOLDEN) >> 32) as usize;
-        let uid = u64::from(table.uid);
+        let (uid, owner) = (u64::from(table.uid), table.uid);
         let (hit, h) = if k1 == 0 {
             let h = mix(k0 ^ uid);
-            match self.short.get(h & self.short.len().wrapping_sub(1)) {
-                Some(s) if s.owner == table.uid && s.k0 == k0 => (Some(s.term), h),
-                _ => (None, h),
-            }
+            let mask = self.short.len().wrapping_sub(1);
+            let hit = self
+                .short
+                .get_mut(h & mask)
+                .and_then(|w| w.find(|s| s.owner == owner && s.k0 == k0).map(|s| s.term));
+            (hit, h)
         } else {
             let h = mix(k0 ^ k1.rotate_left(HALF_ROTATE) ^ uid);
-            match self.long.get(h & self.long.len().wrapping_sub(1)) {
-                Some(s) if s.owner == table.uid && s.k0 == k0 && s.k1 == k1 => (Some(s.term), h),
-                _ => (None, h),
-            }
+            let mask = self.long.len().wrapping_sub(1);
+            let hit = self.long.get_mut(h & mask).and_then(|w| {
+                w.find(|s| s.owner == owner && s.k0 == k0 && s.k1 == k1)
+                    .map(|s| s.term)
+            });
+            (hit, h)
         };
         match hit {
             Some(term) => term.checked_sub(1),
@@ -155,8 +189,8 @@ impl WordMemo {
         h: usize,
     ) -> Option<u32> {
         if self.short.is_empty() {
-            self.short = vec![ShortSlot::default(); MEMO_SHORT];
-            self.long = vec![MemoSlot::default(); MEMO_LONG];
+            self.short = vec![Ways::default(); MEMO_SHORT];
+            self.long = vec![Ways::default(); MEMO_LONG];
         }
         let found = table.of_word(w);
         let (owner, term) = (
@@ -166,15 +200,15 @@ impl WordMemo {
         );
         if k1 == 0 {
             let at = h & (self.short.len() - 1);
-            self.short[at] = ShortSlot { k0, owner, term };
+            self.short[at].insert(ShortSlot { k0, owner, term });
         } else {
             let at = h & (self.long.len() - 1);
-            self.long[at] = MemoSlot {
+            self.long[at].insert(MemoSlot {
                 k0,
                 k1,
                 owner,
                 term,
-            };
+            });
         }
         found
     }
@@ -322,14 +356,53 @@ impl TermTable {
     }
 }
 
-/// What the matcher needs to know of a term, in one small entry.
-#[derive(Clone, Copy, Debug, Default)]
+/// What the matcher needs to know of a term, in one small entry (16
+/// bytes).
+///
+/// Most terms are a word of the learned layer and nothing else: their one
+/// one-word phrase is a bag phrase ([`Owner::Bag`]), which the entry holds
+/// itself, so that matching it reads no list.
+#[derive(Clone, Copy, Debug)]
 pub(super) struct TermInfo {
-    /// The one-word phrases that are this term: `PhraseIndex::lists[start..start + len]`.
-    pub single_start: u32,
-    pub single_len: u32,
+    /// The one-word phrases that are this term, `PhraseIndex::lists[start..start
+    /// + len]`; or, when `bag` is a phrase, that bag phrase's cells.
+    pub start: u32,
+    pub len: u32,
+    /// The term's only one-word phrase when it is a bag phrase, else
+    /// `u32::MAX` (its one-word phrases are listed).
+    pub bag: u32,
     /// The term is the first word of a phrase of two or more words.
     pub starts_long: bool,
+}
+
+impl Default for TermInfo {
+    fn default() -> TermInfo {
+        TermInfo {
+            start: 0,
+            len: 0,
+            bag: u32::MAX,
+            starts_long: false,
+        }
+    }
+}
+
+impl TermInfo {
+    /// The bag phrase the entry holds, if any.
+    #[inline(always)]
+    pub fn held(&self) -> Option<HeldBag> {
+        (self.bag != u32::MAX).then_some(HeldBag {
+            phrase: self.bag,
+            start: self.start,
+            len: self.len,
+        })
+    }
+
+    /// A one-word phrase is this term.
+    #[inline(always)]
+    pub fn starts_single(&self) -> bool {
+        // A bag phrase has a cell per rule weighing it: at least one.
+        self.len != 0
+    }
 }
 
 /// A phrase as the matcher lists it: with what it needs of the phrase, so
@@ -350,15 +423,49 @@ pub(super) struct Listed {
 pub(super) struct PhraseIndex {
     pub info: Vec<TermInfo>,
     lists: Vec<Listed>,
-    /// Per slot: the key `(first << 32) | second`, `u64::MAX` for an empty
-    /// slot (term ids are far below `u32::MAX`), and its phrases, `(start,
-    /// len)` in `lists`: one cache line holds both.
-    pairs: Box<[(u64, u32, u32)]>,
+    /// Per slot: a pair of words and its phrases.
+    pairs: Box<[PairSlot]>,
     shift: u32,
     /// One bit per hash of a pair of words that starts a phrase: most
     /// adjacent terms start none ("it is", "to the"), and this small filter
     /// says so without probing the table.
     pair_bits: Box<[u64]>,
+}
+
+/// A slot of [`PhraseIndex::pairs`]: a pair of words and its phrases of
+/// two or more words. Most pairs are a two-word keyword of the learned
+/// layer and nothing else: the slot holds that bag phrase itself, so that
+/// matching it reads no list.
+#[derive(Clone, Copy, Debug)]
+struct PairSlot {
+    /// `(first << 32) | second`, `u64::MAX` for an empty slot (term ids are
+    /// far below `u32::MAX`).
+    key: u64,
+    /// The pair's phrases, `lists[start..start + len]`; or, when `bag` is
+    /// a phrase, that bag phrase's cells.
+    start: u32,
+    len: u32,
+    /// The pair's only phrase when it is a bag phrase of these two words,
+    /// else `u32::MAX`.
+    bag: u32,
+}
+
+impl PairSlot {
+    const EMPTY: PairSlot = PairSlot {
+        key: u64::MAX,
+        start: 0,
+        len: 0,
+        bag: u32::MAX,
+    };
+}
+
+/// A bag phrase (its cells `start..start + len`) that the index holds
+/// itself rather than lists.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct HeldBag {
+    pub phrase: u32,
+    pub start: u32,
+    pub len: u32,
 }
 
 impl PhraseIndex {
@@ -374,15 +481,23 @@ impl PhraseIndex {
         let mut x = PhraseIndex {
             info: vec![TermInfo::default(); single.len()],
             lists: Vec::new(),
-            pairs: vec![(u64::MAX, 0, 0); size].into_boxed_slice(),
+            pairs: vec![PairSlot::EMPTY; size].into_boxed_slice(),
             shift: 64 - size.trailing_zeros(),
             // 32 bits per pair: about 3% of the pairs that start nothing
             // pass the filter.
             pair_bits: vec![0; size / 4].into_boxed_slice(),
         };
         for (t, list) in single.iter().enumerate() {
-            x.info[t].single_start = x.lists.len() as u32;
-            x.info[t].single_len = list.len() as u32;
+            let info = &mut x.info[t];
+            if let &[only] = &list[..]
+                && let Owner::Bag { start, len } = listed(only).owner
+                && len != 0
+            {
+                (info.start, info.len, info.bag) = (start, len, only);
+                continue;
+            }
+            info.start = x.lists.len() as u32;
+            info.len = list.len() as u32;
             x.lists.extend(list.iter().map(|&p| listed(p)));
         }
         for &((first, second), list) in pairs {
@@ -393,10 +508,31 @@ impl PhraseIndex {
             let (word, bit) = x.filter_bit(key);
             x.pair_bits[word] |= bit;
             let mut at = x.home(key);
-            while x.pairs[at].0 != u64::MAX {
+            while x.pairs[at].key != u64::MAX {
                 at = (at + 1) & (size - 1);
             }
-            x.pairs[at] = (key, x.lists.len() as u32, list.len() as u32);
+            if let &[only] = list
+                && let Listed {
+                    len: 2,
+                    owner: Owner::Bag { start, len },
+                    ..
+                } = listed(only)
+                && len != 0
+            {
+                x.pairs[at] = PairSlot {
+                    key,
+                    start,
+                    len,
+                    bag: only,
+                };
+                continue;
+            }
+            x.pairs[at] = PairSlot {
+                key,
+                start: x.lists.len() as u32,
+                len: list.len() as u32,
+                bag: u32::MAX,
+            };
             x.lists.extend(list.iter().map(|&p| listed(p)));
         }
         x
@@ -417,12 +553,16 @@ impl PhraseIndex {
         (word, 1 << (h >> 58))
     }
 
-    /// The one-word phrases of a term.
+    /// The one-word phrases of a term listed (not its bag phrase held in
+    /// `info`).
     #[inline]
     pub fn single(&self, info: TermInfo) -> &[Listed] {
-        let start = info.single_start as usize;
+        if info.bag != u32::MAX {
+            return &[];
+        }
+        let start = info.start as usize;
         self.lists
-            .get(start..start + info.single_len as usize)
+            .get(start..start + info.len as usize)
             .unwrap_or(&[])
     }
 
@@ -440,26 +580,33 @@ impl PhraseIndex {
         if !self.may_start(first, second) {
             return &[];
         }
-        self.probe(first, second)
+        self.probe(first, second).0
     }
 
     /// The phrases of two or more words that start with `first second`,
     /// found by probing the table (once [`PhraseIndex::may_start`] said
-    /// they may exist).
+    /// they may exist): those listed, or the one bag phrase the table
+    /// holds.
     #[inline]
-    pub fn probe(&self, first: u32, second: u32) -> &[Listed] {
+    pub fn probe(&self, first: u32, second: u32) -> (&[Listed], Option<HeldBag>) {
         let key = (u64::from(first) << 32) | u64::from(second);
         let mask = self.pairs.len() - 1;
         let mut at = self.home(key);
         loop {
             match self.pairs[at] {
-                (k, start, len) if k == key => {
-                    return self
-                        .lists
-                        .get(start as usize..(start + len) as usize)
-                        .unwrap_or(&[]);
+                s if s.key == key && s.bag != u32::MAX => {
+                    let held = HeldBag {
+                        phrase: s.bag,
+                        start: s.start,
+                        len: s.len,
+                    };
+                    return (&[], Some(held));
                 }
-                (u64::MAX, ..) => return &[],
+                s if s.key == key => {
+                    let list = self.lists.get(s.start as usize..(s.start + s.len) as usize);
+                    return (list.unwrap_or(&[]), None);
+                }
+                s if s.key == u64::MAX => return (&[], None),
                 _ => at = (at + 1) & mask,
             }
         }
@@ -538,8 +685,8 @@ mod tests {
             let (a, b) = two_tables();
             // A tiny memo makes words and tables share slots.
             let mut memo = WordMemo {
-                short: vec![ShortSlot::default(); 1 << slots],
-                long: vec![MemoSlot::default(); 1 << slots],
+                short: vec![Ways::default(); 1 << slots],
+                long: vec![Ways::default(); 1 << slots],
             };
             for text in &texts {
                 // Twice: the second pass is answered from the memo.
@@ -560,8 +707,8 @@ mod tests {
     fn memo_keeps_tables_apart() {
         let (a, b) = two_tables();
         let mut memo = WordMemo {
-            short: vec![ShortSlot::default(); 1],
-            long: vec![MemoSlot::default(); 1],
+            short: vec![Ways::default(); 1],
+            long: vec![Ways::default(); 1],
         };
         for _ in 0..2 {
             assert_eq!(memoised(&mut memo, &a, "crashes"), [Some(0)]);
