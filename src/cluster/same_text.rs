@@ -44,6 +44,14 @@ impl Hash for Bits<'_> {
     }
 }
 
+/// The number of words of an item's title and of its body.
+fn shape(item: &FeedbackItem) -> (usize, usize) {
+    (
+        item.title.split_whitespace().count(),
+        item.body.split_whitespace().count(),
+    )
+}
+
 /// Whether an item's title and body are both blank.
 fn blank(item: &FeedbackItem) -> bool {
     item.title.trim().is_empty() && item.body.trim().is_empty()
@@ -104,23 +112,40 @@ pub(super) fn unite_same(vectors: &[SparseVec], items: &[&FeedbackItem], roots: 
             let it = items[i as usize];
             it.title == head.title && it.body == head.body
         });
-        set_of.clear();
-        if !blank(head) {
-            if !other.is_empty() {
-                set_of.insert(folded(head), sets.len() as u32);
-            }
+        let head_set = sets.len() as u32;
+        let head_blank = blank(head);
+        if !head_blank {
             sets.push(same);
         }
-        for &i in &other {
-            let it = items[i as usize];
-            if blank(it) {
+        // Folding keeps each field's number of words: only items that
+        // agree on them (a run of `keyed`) can read the same, so a variant
+        // with a word more or less is never folded.
+        let head_shape = shape(head);
+        let mut keyed: Vec<((usize, usize), u32)> = other
+            .iter()
+            .map(|&i| (shape(items[i as usize]), i))
+            .collect();
+        keyed.sort_unstable();
+        for run in keyed.chunk_by(|a, b| a.0 == b.0) {
+            let with_head = run[0].0 == head_shape && !head_blank;
+            if run.len() < 2 && !with_head {
                 continue;
             }
-            let s = *set_of.entry(folded(it)).or_insert_with(|| {
-                sets.push(Vec::new());
-                (sets.len() - 1) as u32
-            });
-            sets[s as usize].push(i);
+            set_of.clear();
+            if with_head {
+                set_of.insert(folded(head), head_set);
+            }
+            for &(_, i) in run {
+                let it = items[i as usize];
+                if blank(it) {
+                    continue;
+                }
+                let s = *set_of.entry(folded(it)).or_insert_with(|| {
+                    sets.push(Vec::new());
+                    (sets.len() - 1) as u32
+                });
+                sets[s as usize].push(i);
+            }
         }
     }
     // Per label: (copies, the place of its first copy in the set).
