@@ -13,6 +13,7 @@
 //! "the card arrived" is not "the card has not arrived".
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::hash::{Hash, Hasher};
 
 use super::vectors::SparseVec;
@@ -103,48 +104,46 @@ pub(super) fn unite_same(vectors: &[SparseVec], items: &[&FeedbackItem], roots: 
         buckets[b as usize].push(i as u32);
     }
     let mut sets: Vec<Vec<u32>> = Vec::new();
+    let mut raw_of: HashMap<(&str, &str), u32> = HashMap::new();
     let mut set_of: HashMap<String, u32> = HashMap::new();
     for bucket in buckets.iter().filter(|b| b.len() > 1) {
-        // Copies are mostly byte for byte the same: those of the bucket's
-        // first item are found without folding any text.
-        let head = items[bucket[0] as usize];
-        let (same, other): (Vec<u32>, Vec<u32>) = bucket.iter().partition(|&&i| {
+        // Copies are mostly byte for byte the same: the bucket's distinct
+        // texts first, found without folding any.
+        raw_of.clear();
+        let mut raws: Vec<Vec<u32>> = Vec::new();
+        for &i in bucket {
             let it = items[i as usize];
-            it.title == head.title && it.body == head.body
-        });
-        let head_set = sets.len() as u32;
-        let head_blank = blank(head);
-        if !head_blank {
-            sets.push(same);
+            let r = *raw_of
+                .entry((it.title.as_str(), it.body.as_str()))
+                .or_insert_with(|| {
+                    raws.push(Vec::new());
+                    (raws.len() - 1) as u32
+                });
+            raws[r as usize].push(i);
         }
-        // Folding keeps each field's number of words: only items that
-        // agree on them (a run of `keyed`) can read the same, so a variant
-        // with a word more or less is never folded.
-        let head_shape = shape(head);
-        let mut keyed: Vec<((usize, usize), u32)> = other
-            .iter()
-            .map(|&i| (shape(items[i as usize]), i))
+        // Blank items say nothing: they stay apart.
+        raws.retain(|r| !blank(items[r[0] as usize]));
+        // Folding keeps each field's number of words: only distinct texts
+        // that agree on them (a run of `keyed`) are folded and compared.
+        let mut keyed: Vec<((usize, usize), u32)> = (0..raws.len() as u32)
+            .map(|k| (shape(items[raws[k as usize][0] as usize]), k))
             .collect();
         keyed.sort_unstable();
         for run in keyed.chunk_by(|a, b| a.0 == b.0) {
-            let with_head = run[0].0 == head_shape && !head_blank;
-            if run.len() < 2 && !with_head {
-                continue;
-            }
             set_of.clear();
-            if with_head {
-                set_of.insert(folded(head), head_set);
-            }
-            for &(_, i) in run {
-                let it = items[i as usize];
-                if blank(it) {
+            for &(_, k) in run {
+                let members = std::mem::take(&mut raws[k as usize]);
+                if run.len() == 1 {
+                    sets.push(members);
                     continue;
                 }
-                let s = *set_of.entry(folded(it)).or_insert_with(|| {
-                    sets.push(Vec::new());
-                    (sets.len() - 1) as u32
-                });
-                sets[s as usize].push(i);
+                match set_of.entry(folded(items[members[0] as usize])) {
+                    Entry::Occupied(s) => sets[*s.get() as usize].extend(members),
+                    Entry::Vacant(v) => {
+                        v.insert(sets.len() as u32);
+                        sets.push(members);
+                    }
+                }
             }
         }
     }
