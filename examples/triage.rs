@@ -79,23 +79,7 @@ fn run(args: Args) -> Result<bool, Fatal> {
                 .into(),
         ));
     }
-    let classifier = match &args.policy {
-        Some(p) => Classifier::new(&common::read_policy(p)?).map_err(|e| format!("{p}: {e}"))?,
-        None => Classifier::builtin(),
-    };
-    let mut params = ClusterParams::default();
-    if let Some(t) = args.threshold {
-        params.similarity_threshold = t;
-    }
-    if let Some(m) = args.min_customers {
-        params.min_distinct_customers = m;
-    }
-    let clusterer = Clusterer::new(params.clone())?.with_classifier(classifier);
-    let mut tparams = TriageParams::default();
-    if let Some(c) = args.cadence {
-        tparams.min_customers_per_month = c;
-    }
-    let triage = Triage::new(clusterer, tparams.clone())?;
+    let (triage, params, tparams) = triage_of(&args)?;
     let name = args.io.name().to_string();
     let (items, bad) = common::stream::read_all(args.io.path(), args.io.input_format())
         .map_err(|e| format!("{name}: {e}"))?;
@@ -154,6 +138,29 @@ fn run(args: Args) -> Result<bool, Fatal> {
         eprintln!("triage: {} lines could not be read", bad.len());
     }
     Ok(bad.is_empty())
+}
+
+/// The triage the arguments ask for, with its clustering and triage
+/// parameters.
+fn triage_of(args: &Args) -> Result<(Triage, ClusterParams, TriageParams), Fatal> {
+    let classifier = match &args.policy {
+        Some(p) => Classifier::new(&common::read_policy(p)?).map_err(|e| format!("{p}: {e}"))?,
+        None => Classifier::builtin(),
+    };
+    let mut params = ClusterParams::default();
+    if let Some(t) = args.threshold {
+        params.similarity_threshold = t;
+    }
+    if let Some(m) = args.min_customers {
+        params.min_distinct_customers = m;
+    }
+    let clusterer = Clusterer::new(params.clone())?.with_classifier(classifier);
+    let mut tparams = TriageParams::default();
+    if let Some(c) = args.cadence {
+        tparams.min_customers_per_month = c;
+    }
+    let triage = Triage::new(clusterer, tparams.clone())?;
+    Ok((triage, params, tparams))
 }
 
 fn pct(x: f64) -> String {

@@ -45,14 +45,6 @@ impl Hash for Bits<'_> {
     }
 }
 
-/// The number of words of an item's title and of its body.
-fn shape(item: &FeedbackItem) -> (usize, usize) {
-    (
-        item.title.split_whitespace().count(),
-        item.body.split_whitespace().count(),
-    )
-}
-
 /// Whether an item's title and body are both blank.
 fn blank(item: &FeedbackItem) -> bool {
     item.title.trim().is_empty() && item.body.trim().is_empty()
@@ -91,85 +83,90 @@ fn folded(item: &FeedbackItem) -> String {
 /// compared. The result depends on the order of `items` only through that
 /// tie, and `items` come in the pipeline's fixed order.
 pub(super) fn unite_same(vectors: &[SparseVec], items: &[&FeedbackItem], roots: &mut [u32]) {
-    // Keys come from request text: the maps' hashes are randomly keyed
-    // (they are only looked up, never iterated, so the result does not
-    // depend on them).
-    let mut bucket_of: HashMap<Bits<'_>, u32> = HashMap::with_capacity(items.len());
+    let mut sets = Vec::new();
+    for bucket in buckets(vectors).iter().filter(|b| b.len() > 1) {
+        same_texts(bucket, items, &mut sets);
+    }
+    for members in sets.iter_mut().filter(|m| m.len() > 1) {
+        // In the items' order, which breaks ties.
+        members.sort_unstable();
+        join(members, roots);
+    }
+}
+
+/// The items with equal term vectors (each list in index order), in the
+/// order of their first item. Keys come from request text: the map's hash
+/// is randomly keyed (only looked up, never iterated, so the result does
+/// not depend on it); so are the maps below.
+fn buckets(vectors: &[SparseVec]) -> Vec<Vec<u32>> {
+    let mut bucket_of: HashMap<Bits<'_>, u32> = HashMap::with_capacity(vectors.len());
     let mut buckets: Vec<Vec<u32>> = Vec::new();
-    for (i, v) in vectors.iter().enumerate().take(items.len()) {
+    for (i, v) in vectors.iter().enumerate() {
         let b = *bucket_of.entry(Bits(v)).or_insert_with(|| {
             buckets.push(Vec::new());
             (buckets.len() - 1) as u32
         });
         buckets[b as usize].push(i as u32);
     }
-    let mut sets: Vec<Vec<u32>> = Vec::new();
+    buckets
+}
+
+/// Adds to `sets` the sets of the bucket's items that read the same (blank
+/// items say nothing: they stay apart). Copies are mostly byte for byte the
+/// same, so the distinct texts are found first, by their raw text, and
+/// each is folded once, only when the bucket has more than one.
+fn same_texts(bucket: &[u32], items: &[&FeedbackItem], sets: &mut Vec<Vec<u32>>) {
     let mut raw_of: HashMap<(&str, &str), u32> = HashMap::new();
-    let mut set_of: HashMap<String, u32> = HashMap::new();
-    for bucket in buckets.iter().filter(|b| b.len() > 1) {
-        // Copies are mostly byte for byte the same: the bucket's distinct
-        // texts first, found without folding any.
-        raw_of.clear();
-        let mut raws: Vec<Vec<u32>> = Vec::new();
-        for &i in bucket {
-            let it = items[i as usize];
-            let r = *raw_of
-                .entry((it.title.as_str(), it.body.as_str()))
-                .or_insert_with(|| {
-                    raws.push(Vec::new());
-                    (raws.len() - 1) as u32
-                });
-            raws[r as usize].push(i);
-        }
-        // Blank items say nothing: they stay apart.
-        raws.retain(|r| !blank(items[r[0] as usize]));
-        // Folding keeps each field's number of words: only distinct texts
-        // that agree on them (a run of `keyed`) are folded and compared.
-        let mut keyed: Vec<((usize, usize), u32)> = (0..raws.len() as u32)
-            .map(|k| (shape(items[raws[k as usize][0] as usize]), k))
-            .collect();
-        keyed.sort_unstable();
-        for run in keyed.chunk_by(|a, b| a.0 == b.0) {
-            set_of.clear();
-            for &(_, k) in run {
-                let members = std::mem::take(&mut raws[k as usize]);
-                if run.len() == 1 {
-                    sets.push(members);
-                    continue;
-                }
-                match set_of.entry(folded(items[members[0] as usize])) {
-                    Entry::Occupied(s) => sets[*s.get() as usize].extend(members),
-                    Entry::Vacant(v) => {
-                        v.insert(sets.len() as u32);
-                        sets.push(members);
-                    }
-                }
+    let mut raws: Vec<Vec<u32>> = Vec::new();
+    for &i in bucket {
+        let Some(it) = items.get(i as usize).filter(|it| !blank(it)) else {
+            continue;
+        };
+        let r = *raw_of
+            .entry((it.title.as_str(), it.body.as_str()))
+            .or_insert_with(|| {
+                raws.push(Vec::new());
+                (raws.len() - 1) as u32
+            });
+        raws[r as usize].push(i);
+    }
+    if raws.len() < 2 {
+        sets.extend(raws);
+        return;
+    }
+    let mut set_of: HashMap<String, u32> = HashMap::with_capacity(raws.len());
+    for members in raws {
+        match set_of.entry(folded(items[members[0] as usize])) {
+            Entry::Occupied(s) => sets[*s.get() as usize].extend(members),
+            Entry::Vacant(v) => {
+                v.insert(sets.len() as u32);
+                sets.push(members);
             }
         }
     }
+}
+
+/// Moves a set's members (in index order) into the group holding most of
+/// them; among equals, the group of its earliest member.
+fn join(members: &[u32], roots: &mut [u32]) {
     // Per label: (copies, the place of its first copy in the set).
     let mut counts: FxHashMap<u32, (u32, u32)> = FxHashMap::default();
-    for members in sets.iter_mut().filter(|m| m.len() > 1) {
-        // In the items' order, which breaks ties.
-        members.sort_unstable();
-        counts.clear();
-        for (at, &m) in members.iter().enumerate() {
-            counts.entry(roots[m as usize]).or_insert((0, at as u32)).0 += 1;
-        }
-        if counts.len() < 2 {
-            continue;
-        }
-        // Most copies; among equals, the label that came first (a total
-        // order, so the map's order does not matter).
-        let Some((&label, _)) = counts
-            .iter()
-            .max_by(|a, b| a.1.0.cmp(&b.1.0).then(b.1.1.cmp(&a.1.1)))
-        else {
-            continue;
-        };
-        for &m in members.iter() {
-            roots[m as usize] = label;
-        }
+    for (at, &m) in members.iter().enumerate() {
+        counts.entry(roots[m as usize]).or_insert((0, at as u32)).0 += 1;
+    }
+    if counts.len() < 2 {
+        return;
+    }
+    // Most copies; among equals, the label that came first (a total order,
+    // so the map's order does not matter).
+    let Some((&label, _)) = counts
+        .iter()
+        .max_by(|a, b| a.1.0.cmp(&b.1.0).then(b.1.1.cmp(&a.1.1)))
+    else {
+        return;
+    };
+    for &m in members {
+        roots[m as usize] = label;
     }
 }
 
