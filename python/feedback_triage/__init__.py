@@ -283,7 +283,8 @@ class Clusterer:
     ``max_search_terms_per_item`` [8], ``label_terms`` [3],
     ``duplicate_threshold`` [0.75], ``review_threshold`` [0.4],
     ``adaptive_weight`` [0.8], ``adaptive_prior_items`` [500],
-    ``semantic_weight`` [1.0], ``semantic_candidates_per_item`` [10],
+    ``semantic_weight`` [1.0], ``semantic_candidates_per_item`` [20],
+    ``embedding_candidates_per_item`` [10],
     ``embedding_threshold_ratio`` [0.54], ``embedding_neighbours`` [5],
     ``shared_neighbours`` [10].
     ``classifier`` (a :class:`Classifier`) gives the features' class mix.

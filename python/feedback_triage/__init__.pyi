@@ -94,6 +94,7 @@ class Clusterer:
         adaptive_prior_items: int = ...,
         semantic_weight: float = ...,
         semantic_candidates_per_item: int = ...,
+        embedding_candidates_per_item: int = ...,
         embedding_threshold_ratio: float = ...,
         embedding_neighbours: int = ...,
         shared_neighbours: int = ...,

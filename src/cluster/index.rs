@@ -338,10 +338,7 @@ impl ClusterIndex {
     fn semantic_neighbours(&self, item: &FeedbackItem, q: Option<&Query>) -> Vec<u32> {
         let mut out = Vec::new();
         if let (Some(s), Some(q)) = (&self.semantic, q) {
-            let k = semantic::semantic_k(
-                self.clusterer.params().semantic_candidates_per_item,
-                q.trust,
-            );
+            let k = semantic::semantic_k(self.clusterer.semantic_candidates(&s.dense), q.trust);
             let sig = s.simhash.signature(&q.v);
             s.simhash
                 .neighbours(sig, super::id_hash(&item.id), None, k, &mut out);

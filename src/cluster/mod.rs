@@ -428,9 +428,8 @@ impl Clusterer {
             Mode::Fast => {
                 let keys = id_keys(items);
                 let extra = match dense {
-                    Some(d) if self.params.semantic_candidates_per_item > 0 => {
-                        SimHash::new(d, &keys)
-                            .all_neighbours(d, self.params.semantic_candidates_per_item)
+                    Some(d) if self.semantic_candidates(d) > 0 => {
+                        SimHash::new(d, &keys).all_neighbours(d, self.semantic_candidates(d))
                     }
                     _ => Vec::new(),
                 };
@@ -448,6 +447,17 @@ impl Clusterer {
                 )
             }
             Mode::Exhaustive => candidates::exhaustive_edges(corpus.n, &sim),
+        }
+    }
+
+    /// Neighbours by meaning per item (before the trust's scaling):
+    /// `embedding_candidates_per_item` when the exact means decide, else
+    /// `semantic_candidates_per_item`.
+    fn semantic_candidates(&self, dense: &Dense) -> usize {
+        if dense.exact_means() {
+            self.params.embedding_candidates_per_item
+        } else {
+            self.params.semantic_candidates_per_item
         }
     }
 
@@ -469,9 +479,7 @@ impl Clusterer {
         let per_item = match mode {
             Mode::Fast => Some(
                 self.params.max_candidates_per_item
-                    + dense
-                        .as_ref()
-                        .map_or(0, |_| self.params.semantic_candidates_per_item),
+                    + dense.as_ref().map_or(0, |d| self.semantic_candidates(d)),
             ),
             Mode::Exhaustive => None,
         };
