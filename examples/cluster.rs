@@ -137,7 +137,7 @@ fn class_mixes(c: &mut Clustering, items: &[feedback_triage::FeedbackItem]) {
         let mut mix = ClassMix::default();
         for m in &f.members {
             if let Some(it) = by_id.get(m.as_str()) {
-                mix.add(classifier.classify(it).ok().and_then(|c| c.class));
+                mix.add(classifier.class_of(it).ok().flatten());
             }
         }
         f.class_mix = mix;

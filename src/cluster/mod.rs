@@ -14,12 +14,14 @@
 //!    embedding, centred on the batch mean;
 //! 4. find candidate pairs through an inverted index of informative terms
 //!    (see `candidates`) and through SimHash orderings of the dense vectors
-//!    (neighbours by meaning that may share no term), each bounded per
-//!    item, verified with the hybrid similarity `(1 − w·t) × term cosine +
+//!    (neighbours by meaning that may share no term, as many as the
+//!    item's vector is trusted), each bounded per item, verified with the hybrid similarity `(1 − w·t) × term cosine +
 //!    w·t × max(0, dense cosine)` (`semantic_weight` `w`, the pair's
 //!    smaller trust `t`, see `semantic::trust`);
 //! 5. merge groups by average linkage (see `linkage`) while the mean
-//!    similarity between two groups is at least `similarity_threshold`;
+//!    similarity between two groups is at least `similarity_threshold`,
+//!    then move every set of requests with the same text (case and white
+//!    space aside) into the group holding most of them (see `same_text`);
 //! 6. name, describe and rank the groups (by their terms, readable).
 
 mod backlog;

@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::hash::{Hash, Hasher};
 
+use super::naming::written_into;
 use super::vectors::SparseVec;
 use crate::item::FeedbackItem;
 use crate::text::FxHashMap;
@@ -50,27 +51,13 @@ fn blank(item: &FeedbackItem) -> bool {
     item.title.trim().is_empty() && item.body.trim().is_empty()
 }
 
-/// An item's text, lower-cased, its runs of white space one space, title
-/// and body apart.
+/// An item's text in written form (lower-cased, runs of white space one
+/// space, as feature names are written), title and body apart.
 fn folded(item: &FeedbackItem) -> String {
     let mut out = String::with_capacity(item.title.len() + item.body.len() + 1);
-    for (n, field) in [&item.title, &item.body].into_iter().enumerate() {
-        if n > 0 {
-            out.push('\n');
-        }
-        for (i, word) in field.split_whitespace().enumerate() {
-            if i > 0 {
-                out.push(' ');
-            }
-            let start = out.len();
-            if word.is_ascii() {
-                out.push_str(word);
-                out[start..].make_ascii_lowercase();
-            } else {
-                out.extend(word.chars().flat_map(char::to_lowercase));
-            }
-        }
-    }
+    written_into(&mut out, &item.title);
+    out.push('\n');
+    written_into(&mut out, &item.body);
     out
 }
 

@@ -78,7 +78,7 @@ pub(super) fn written(s: &str) -> String {
 }
 
 /// Appends [`written`]`(s)` to `out`.
-pub(super) fn written_into(out: &mut String, s: &str) {
+pub(in crate::cluster) fn written_into(out: &mut String, s: &str) {
     let start = out.len();
     if s.is_ascii() {
         written_ascii(out, s);
