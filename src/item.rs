@@ -1,5 +1,6 @@
 //! Feedback items: one request as the caller received it.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -7,6 +8,33 @@ use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::ItemError;
+
+/// A customer name as it is counted (see [`FeedbackItem::customer_key`]).
+/// Borrowed when the name is already in that form (plain lower-case ASCII
+/// words with single spaces), as most names in a backlog are.
+pub(crate) fn customer_key(name: &str) -> Option<Cow<'_, str>> {
+    let name = name.trim();
+    if name.is_empty() {
+        return None;
+    }
+    let mut after_space = false;
+    let plain = name.bytes().all(|b| {
+        let ok = matches!(b, b'!'..=b'~') && !b.is_ascii_uppercase() || b == b' ' && !after_space;
+        after_space = b == b' ';
+        ok
+    });
+    if plain {
+        return Some(Cow::Borrowed(name));
+    }
+    let mut key = String::with_capacity(name.len());
+    for word in name.split_whitespace() {
+        if !key.is_empty() {
+            key.push(' ');
+        }
+        key.extend(word.chars().flat_map(char::to_lowercase));
+    }
+    Some(Cow::Owned(key))
+}
 
 /// Through which channel a request reached the product team.
 ///
@@ -232,6 +260,8 @@ pub struct FeedbackItem {
     /// Through which channel the request came.
     pub channel: Channel,
     /// The organisation asking: the unit that breadth of demand is counted in.
+    /// Counted by [`FeedbackItem::customer_key`]: `"Acme"`, `" acme "` and
+    /// `"ACME"` are one customer, and a blank name is no customer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub customer: Option<String>,
     /// The person asking.
@@ -284,6 +314,24 @@ impl FeedbackItem {
     pub fn with_channel(mut self, channel: Channel) -> Self {
         self.channel = channel;
         self
+    }
+
+    /// The customer as it is counted (distinct customers of a feature, the
+    /// triage report's loudest customer and monthly contact): the name
+    /// trimmed, runs of white space made one space, lower-cased; `None`
+    /// when there is no customer or the name is blank. The item keeps the
+    /// name as given.
+    ///
+    /// ```
+    /// use feedback_triage::FeedbackItem;
+    /// let a = FeedbackItem::new("1").with_customer("  Acme   Corp ");
+    /// let b = FeedbackItem::new("2").with_customer("ACME corp");
+    /// assert_eq!(a.customer_key(), b.customer_key());
+    /// assert_eq!(a.customer_key().as_deref(), Some("acme corp"));
+    /// assert_eq!(FeedbackItem::new("3").with_customer(" ").customer_key(), None);
+    /// ```
+    pub fn customer_key(&self) -> Option<Cow<'_, str>> {
+        self.customer.as_deref().and_then(customer_key)
     }
 
     /// Sets the customer (organisation).
@@ -451,6 +499,53 @@ impl<'de> Visitor<'de> for ItemVisitor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn key(s: &str) -> Option<String> {
+        customer_key(s).map(Cow::into_owned)
+    }
+
+    #[test]
+    fn customer_names_count_trimmed_spaced_and_lower_cased() {
+        for same in [
+            "Acme Corp",
+            " acme corp",
+            "ACME\tCORP\n",
+            "acme \u{a0} Corp",
+        ] {
+            assert_eq!(key(same).as_deref(), Some("acme corp"), "{same:?}");
+        }
+        assert_eq!(key("École").as_deref(), Some("école"));
+        assert_eq!(key("ÉCOLE"), key("école"));
+        for blank in ["", " ", "\t\n", "\u{a0}\u{3000}"] {
+            assert_eq!(key(blank), None, "{blank:?}");
+        }
+        // Control characters that are not white space stay: they are data.
+        assert_eq!(key("a\u{1}b").as_deref(), Some("a\u{1}b"));
+        // A name already in its counted form is borrowed, not copied.
+        assert!(matches!(
+            customer_key("acme-42 inc."),
+            Some(Cow::Borrowed("acme-42 inc."))
+        ));
+        assert!(matches!(
+            customer_key(" acme "),
+            Some(Cow::Borrowed("acme"))
+        ));
+        assert!(matches!(customer_key("acme  inc"), Some(Cow::Owned(_))));
+        assert_eq!(FeedbackItem::new("x").customer_key(), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_counted_name_counts_as_itself(name in "\\PC{0,12}|[ a-zA-Z\t]{0,12}") {
+            let k = key(&name);
+            if let Some(k) = &k {
+                let again = key(k);
+                proptest::prop_assert_eq!(again.as_ref(), Some(k));
+                proptest::prop_assert!(!k.is_empty() && k.trim() == k && !k.contains("  "));
+            }
+            proptest::prop_assert_eq!(key(&format!(" {}\t", name.to_ascii_uppercase())), k);
+        }
+    }
 
     #[test]
     fn field_keys_round_trip_and_match_the_serialised_item() {

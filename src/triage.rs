@@ -1,5 +1,6 @@
 //! The triage report: what a whole backlog says.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
@@ -7,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::class::Class;
 use crate::cluster::{CandidateFeature, ClassMix, Clusterer, Clustering, SpecialCase};
 use crate::error::{ItemError, ParamsError};
-use crate::item::{Channel, FeedbackItem};
+use crate::item::{Channel, FeedbackItem, customer_key};
 use crate::jobs::{JobKind, for_each_job};
 use crate::text::Analyzed;
 
@@ -451,7 +452,10 @@ pub struct Focus {
     pub custom_items: usize,
     /// `shared_items / items` (0 for an empty backlog).
     pub shared_share: f64,
-    /// The customer with the most items, and how many (ties by name).
+    /// The customer with the most items, and how many. Names are counted as
+    /// [`FeedbackItem::customer_key`] counts them (`"Acme"` and `"ACME "`
+    /// are one customer) and shown in the spelling most of its items use;
+    /// ties go to the smaller name as counted.
     pub top_customer: Option<(String, usize)>,
     /// The top customer's share of the items that name a customer.
     pub top_customer_share: f64,
@@ -508,7 +512,8 @@ pub struct Cadence {
 pub struct MonthContact {
     /// `YYYY-MM`.
     pub month: String,
-    /// Distinct named customers heard from.
+    /// Distinct named customers heard from (counted by
+    /// [`FeedbackItem::customer_key`]).
     pub customers: usize,
     /// Items that month.
     pub items: usize,
@@ -543,6 +548,44 @@ fn alignment(features: &[FeatureReport]) -> Alignment {
     }
 }
 
+/// A customer's requests, and the spelling of its name shown.
+struct Customer<'a> {
+    items: usize,
+    /// The spelling (trimmed) most of its requests use; among equals, the
+    /// smaller.
+    spelling: &'a str,
+    spelling_items: usize,
+}
+
+/// The named customers' requests, by the name as counted
+/// ([`FeedbackItem::customer_key`]). The standard (randomly keyed) hash: the
+/// keys are request text; the result does not depend on its order.
+fn per_customer(items: &[FeedbackItem]) -> HashMap<Cow<'_, str>, Customer<'_>> {
+    let mut spellings: HashMap<&str, usize> = HashMap::new();
+    for item in items {
+        if let Some(c) = item.customer.as_deref().map(str::trim) {
+            *spellings.entry(c).or_default() += 1;
+        }
+    }
+    let mut per_customer: HashMap<Cow<'_, str>, Customer<'_>> = HashMap::new();
+    for (spelling, k) in spellings {
+        let Some(key) = customer_key(spelling) else {
+            continue;
+        };
+        let x = per_customer.entry(key).or_insert(Customer {
+            items: 0,
+            spelling,
+            spelling_items: 0,
+        });
+        x.items += k;
+        if k > x.spelling_items || k == x.spelling_items && spelling < x.spelling {
+            x.spelling = spelling;
+            x.spelling_items = k;
+        }
+    }
+    per_customer
+}
+
 fn focus(
     n: usize,
     features: &[FeatureReport],
@@ -551,26 +594,16 @@ fn focus(
 ) -> Focus {
     let shared: usize = features.iter().map(|f| f.feature.members.len()).sum();
     let custom: usize = special.iter().map(|s| s.members.len()).sum();
-    // The standard (randomly keyed) hash: the keys are request text.
-    let mut per_customer: HashMap<&str, usize> = HashMap::new();
-    for item in items {
-        if let Some(c) = item
-            .customer
-            .as_deref()
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-        {
-            *per_customer.entry(c).or_default() += 1;
-        }
-    }
-    let named: usize = per_customer.values().sum();
-    // Most items first; ties by the smaller name.
+    let per_customer = per_customer(items);
+    let named: usize = per_customer.values().map(|c| c.items).sum();
+    // Most items first; ties by the smaller name as counted.
     let top = per_customer
         .iter()
-        .fold(None::<(&str, usize)>, |best, (&c, &k)| match best {
-            Some((b, bk)) if bk > k || (bk == k && b < c) => best,
-            _ => Some((c, k)),
-        });
+        .fold(None::<(&str, &Customer)>, |best, (c, x)| match best {
+            Some((b, bx)) if bx.items > x.items || (bx.items == x.items && b < c.as_ref()) => best,
+            _ => Some((c.as_ref(), x)),
+        })
+        .map(|(_, x)| (x.spelling, x.items));
     Focus {
         shared_items: shared,
         custom_items: custom,
@@ -636,20 +669,18 @@ fn month_of(date: &str) -> Option<(u32, u32)> {
 /// is cut to the last `MAX_MONTHS` months).
 const MAX_MONTHS: u32 = 600;
 
+/// A month's distinct customers (as counted) and its items.
+type Month<'a> = (BTreeSet<Cow<'a, str>>, usize);
+
 fn cadence(items: &[FeedbackItem], threshold: usize) -> Cadence {
-    let mut months: BTreeMap<(u32, u32), (BTreeSet<&str>, usize)> = BTreeMap::new();
+    let mut months: BTreeMap<(u32, u32), Month<'_>> = BTreeMap::new();
     let mut undated = 0;
     for item in items {
         match item.created.as_deref().and_then(month_of) {
             Some(m) => {
                 let e = months.entry(m).or_default();
                 e.1 += 1;
-                if let Some(c) = item
-                    .customer
-                    .as_deref()
-                    .map(str::trim)
-                    .filter(|c| !c.is_empty())
-                {
+                if let Some(c) = item.customer_key() {
                     e.0.insert(c);
                 }
             }
@@ -723,7 +754,9 @@ mod tests {
 
     #[test]
     fn the_top_customer_has_most_items_ties_by_the_smaller_name() {
-        let names = ["globex", " acme", "globex", "acme ", "initech", "", "zeta"];
+        let names = [
+            "globex", " Acme", "globex", "ACME ", "initech", "", "zeta", "Acme",
+        ];
         let mut items: Vec<FeedbackItem> = names
             .iter()
             .enumerate()
@@ -731,8 +764,10 @@ mod tests {
             .collect();
         for _ in 0..2 {
             let f = focus(items.len(), &[], &[], &items);
-            assert_eq!(f.top_customer, Some(("acme".to_string(), 2)));
-            assert!((f.top_customer_share - 2.0 / 6.0).abs() < 1e-12);
+            // Three Acme requests, in the spelling two of them use; the
+            // blank name is no customer.
+            assert_eq!(f.top_customer, Some(("Acme".to_string(), 3)));
+            assert!((f.top_customer_share - 3.0 / 7.0).abs() < 1e-12);
             items.reverse();
         }
     }

@@ -197,6 +197,43 @@ fn special_cases_need_distinct_customers() {
 }
 
 #[test]
+fn one_customer_in_several_spellings_is_one_customer() {
+    // "Acme", " ACME" and "acme " are one customer, and a blank name is no
+    // customer (a request of its own): four requests, two customers, no
+    // feature while min_distinct_customers is 3.
+    let params = ClusterParams::default().min_distinct_customers(3);
+    let names = ["Acme", " ACME", "acme ", " "];
+    let mut b = Backlog::new(params).unwrap();
+    for (i, who) in names.iter().enumerate() {
+        let it = FeedbackItem::new(format!("r{i}"))
+            .with_title("export invoice csv")
+            .with_customer(*who);
+        b.insert(&it).unwrap();
+    }
+    assert!(b.features().is_empty());
+    let c = b.clustering();
+    assert_eq!(c.special_cases.len(), 1);
+    assert_eq!(c.special_cases[0].distinct_customers, 2);
+    // A state that counted the spellings apart (as earlier releases did) is
+    // counted again on loading.
+    let mut v = serde_json::to_value(&b).unwrap();
+    let g = v["groups"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|g| !g["members"].as_array().unwrap().is_empty())
+        .unwrap();
+    g["customers"] = serde_json::json!([" ", " ACME", "Acme", "acme "]);
+    g["anonymous"] = 0.into();
+    let loaded: Backlog = serde_json::from_value(v).unwrap();
+    assert_eq!(loaded.clustering().special_cases[0].distinct_customers, 2);
+    assert_eq!(
+        serde_json::to_value(&loaded).unwrap(),
+        serde_json::to_value(&b).unwrap()
+    );
+}
+
+#[test]
 fn unrelated_requests_stay_apart() {
     let mut b = fresh();
     b.insert(&item(0, &[0, 1, 2], 1)).unwrap();

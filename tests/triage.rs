@@ -293,3 +293,45 @@ fn features_carry_the_clusterers_class_mix() {
         assert_eq!(r.feature.class_mix, c.class_mix, "{}", c.id);
     }
 }
+
+#[test]
+fn one_customer_in_several_spellings_counts_once_everywhere() {
+    // Globex's name as three exports spell it, and a blank name that is no
+    // customer: the invoice export has Acme, Globex and one request of its
+    // own (the blank one), so three customers, as with clean names.
+    let mut items = backlog();
+    items[1].customer = Some(" GLOBEX".into());
+    items[2].customer = Some("  ".into());
+    items.push(item(
+        "a4",
+        "globex ",
+        "Export of invoices to Excel",
+        "Invoice export to Excel for finance, please.",
+        "2026-01-22",
+    ));
+    let r = Triage::builtin().report(&items).unwrap();
+    let f = r
+        .features
+        .iter()
+        .find(|f| f.feature.members.contains(&"a1".to_string()))
+        .expect("the invoice export");
+    assert_eq!(f.feature.members, ["a1", "a2", "a3", "a4"]);
+    assert_eq!(f.feature.distinct_customers, 3);
+    // January: Acme twice, Globex in two spellings: two customers.
+    let jan = &r.signals.cadence.months[0];
+    assert_eq!(
+        (jan.month.as_str(), jan.customers, jan.items),
+        ("2026-01", 2, 4)
+    );
+    // Acme and Globex tie on two requests each; the smaller name as counted
+    // wins, shown as spelt.
+    assert_eq!(r.signals.focus.top_customer, Some(("Acme".to_string(), 2)));
+    // The clusterer alone counts the same way.
+    let c = Clusterer::default().cluster(&items).unwrap();
+    let g = c
+        .features
+        .iter()
+        .find(|f| f.members.contains(&"a1".to_string()))
+        .unwrap();
+    assert_eq!(g.distinct_customers, 3);
+}

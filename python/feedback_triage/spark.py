@@ -164,6 +164,15 @@ def _group_id(members: list[str]) -> str:
     return f"g{h[:16]}"
 
 
+def _customer_key(col):
+    """A customer name as the crate counts it (``FeedbackItem::customer_key``):
+    runs of white space one space, trimmed, lower-cased; null when blank."""
+    from pyspark.sql import functions as F
+
+    key = F.lower(F.trim(F.regexp_replace(col, r"(?U)\s+", " ")))
+    return F.when(key != F.lit(""), key)
+
+
 ITEM_COLUMNS = ("id", "title", "body", "channel", "customer", "requester", "deal_value", "votes", "tags", "created")
 
 
@@ -304,7 +313,7 @@ def cluster(
     map_df = spark.createDataFrame(mapping, "local string, root string")
     joined = local.join(map_df, "local", "left").withColumn("root", F.coalesce("root", "local"))
     joined = joined.join(items, "id")
-    cust = F.coalesce(F.col("customer"), F.concat(F.lit("\x00"), F.col("id"))) if "customer" in cols else F.col("id")
+    cust = F.coalesce(_customer_key(F.col("customer")), F.concat(F.lit("\x00"), F.col("id"))) if "customer" in cols else F.col("id")
     deal = F.col("deal_value").cast("double") if "deal_value" in cols else F.lit(None).cast("double")
     per_group = joined.groupBy("root").agg(
         F.sort_array(F.collect_list("id")).alias("members"),

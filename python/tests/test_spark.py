@@ -140,6 +140,21 @@ def test_cluster_is_independent_of_partitioning_and_order(spark):
         assert f["id"] in ga
 
 
+def test_customers_in_several_spellings_count_once(spark):
+    # One request asked four times: "Acme" in three spellings and a blank
+    # name (a customer of its own) make two customers, as the crate counts.
+    names = ["Acme", " ACME", "acme\u00a0 ", "  "]
+    data = [
+        {"id": f"r{i}", "title": "export invoices to excel", "body": "", "customer": c, "deal_value": None}
+        for i, c in enumerate(names)
+    ]
+    df = spark.createDataFrame(data, "id string, title string, body string, customer string, deal_value double")
+    _, features = fts.cluster(df, partitions=2)
+    assert [f["distinct_customers"] for f in features] == [2]
+    single = ft.Clusterer().cluster([{k: v for k, v in d.items() if v is not None} for d in data])
+    assert single["features"][0]["distinct_customers"] == 2
+
+
 def test_triage_class_mix_matches_single_process(spark):
     data = rows(500)
     report = fts.triage(spark.createDataFrame(data), partitions=4)

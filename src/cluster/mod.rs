@@ -49,6 +49,8 @@ pub use result::{
     GroupKind, SpecialCase, SpecialReason,
 };
 
+use std::borrow::Cow;
+
 use crate::class::Class;
 use crate::classify::Classifier;
 use crate::embed::StaticVectors;
@@ -734,10 +736,7 @@ fn special_reason(m: usize) -> SpecialReason {
 
 /// Distinct customers; each item without one is a customer of its own.
 fn distinct_customers(items: &[&FeedbackItem]) -> usize {
-    let mut named: Vec<&str> = items
-        .iter()
-        .filter_map(|it| it.customer.as_deref())
-        .collect();
+    let mut named: Vec<Cow<'_, str>> = items.iter().filter_map(|it| it.customer_key()).collect();
     let unknown = items.len() - named.len();
     named.sort_unstable();
     named.dedup();

@@ -24,6 +24,7 @@ use super::grow::{Limits, dot_start};
 use super::meaning::Packed;
 use super::{Backlog, Event, EventKind, Group, JOIN_MARGIN, distinct};
 use crate::cluster::semantic;
+use crate::item::customer_key;
 
 /// The first size at which a backlog consolidates; then at every doubling.
 pub(super) const CONSOLIDATE_FROM: usize = 64;
@@ -333,9 +334,13 @@ impl Backlog {
         let mut customers = std::collections::BTreeSet::new();
         let mut anonymous = 0;
         for &m in &group.members {
-            match &self.items[m as usize].customer {
+            match self.items[m as usize]
+                .customer
+                .as_deref()
+                .and_then(customer_key)
+            {
                 Some(c) => {
-                    customers.insert(c.clone());
+                    customers.insert(c.into_owned());
                 }
                 None => anonymous += 1,
             }
@@ -433,9 +438,13 @@ mod tests {
                 let mut customers = std::collections::BTreeSet::new();
                 let mut anonymous = 0;
                 for &m in &g.members {
-                    match &b.items[m as usize].customer {
+                    match b.items[m as usize]
+                        .customer
+                        .as_deref()
+                        .and_then(customer_key)
+                    {
                         Some(c) => {
-                            customers.insert(c.clone());
+                            customers.insert(c.into_owned());
                         }
                         None => anonymous += 1,
                     }

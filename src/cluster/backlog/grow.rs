@@ -6,6 +6,7 @@ use super::{
     TermMap, distinct,
 };
 use crate::cluster::semantic;
+use crate::item::customer_key;
 
 impl Backlog {
     /// The groups sharing the request's strongest terms, with the mean
@@ -219,11 +220,15 @@ impl Backlog {
             group.trust_sum += trust;
         }
         group.members.push(index);
-        match self.items[index as usize].customer.as_deref() {
+        match self.items[index as usize]
+            .customer
+            .as_deref()
+            .and_then(customer_key)
+        {
             // Most joins repeat a customer: look before copying it.
-            Some(c) if group.customers.contains(c) => {}
+            Some(c) if group.customers.contains(c.as_ref()) => {}
             Some(c) => {
-                group.customers.insert(c.to_string());
+                group.customers.insert(c.into_owned());
             }
             None => group.anonymous += 1,
         }

@@ -16,6 +16,7 @@
 use super::grow::dot_start;
 use super::{Backlog, Event, EventKind, Group, MERGE_MARGIN, Slot, TermMap, distinct};
 use crate::cluster::{semantic, vectors};
+use crate::item::customer_key;
 
 /// The fewest requests a feature needs to be looked at for a split.
 const SPLIT_MIN: usize = 4;
@@ -114,9 +115,9 @@ impl Backlog {
                 half.dense_n += 1;
                 half.trust_sum += p.trust;
             }
-            match &item.customer {
+            match item.customer.as_deref().and_then(customer_key) {
                 Some(c) => {
-                    half.customers.insert(c.clone());
+                    half.customers.insert(c.into_owned());
                 }
                 None => half.anonymous += 1,
             }

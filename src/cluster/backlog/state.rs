@@ -194,7 +194,7 @@ impl TryFrom<Saved> for Backlog {
             .enumerate()
             .map(|(i, g)| Slot::new(g.merged_into.unwrap_or(i as u32)))
             .collect();
-        Ok(Backlog {
+        let mut backlog = Backlog {
             params: s.params,
             terms: s.terms,
             term_ids,
@@ -210,7 +210,14 @@ impl TryFrom<Saved> for Backlog {
             surfaces: s.surfaces,
             meaning,
             buffers: Default::default(),
-        })
+        };
+        // Counted again from the requests, as this release counts them:
+        // earlier releases counted "Acme" and "ACME " apart and a blank
+        // name as a customer (see `FeedbackItem::customer_key`).
+        for g in 0..backlog.groups.len() {
+            backlog.recount_customers(g as u32);
+        }
+        Ok(backlog)
     }
 }
 
