@@ -53,9 +53,11 @@ struct Args {
     /// Policy file (JSON or TOML) instead of the embedded default.
     #[arg(long, value_name = "FILE")]
     policy: Option<String>,
-    /// Worker threads (0: all cores). More than 1 needs the `parallel` feature.
-    #[arg(long, value_name = "N", default_value_t = 1)]
-    threads: usize,
+    /// Worker threads (0: all cores; at most 1024). More than 1 needs the
+    /// `parallel` feature.
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u16).range(0..=1024))]
+    threads: u16,
     /// Also say why each request is not of CLASS (fault_correction,
     /// necessity, market_driven, opportunistic, responsiveness): a `why_not`
     /// object per JSON line, or a column in the other formats.
@@ -77,7 +79,7 @@ fn run(args: Args) -> Result<bool, Fatal> {
         Some(p) => Classifier::new(&common::read_policy(p)?).map_err(|e| format!("{p}: {e}"))?,
         None => Classifier::builtin(),
     };
-    let pool = pool(args.threads)?;
+    let pool = pool(usize::from(args.threads))?;
     let name = args.io.name().to_string();
     let input = common::stream::open(args.io.path()).map_err(|e| format!("{name}: {e}"))?;
     let items = Items::new(input, args.io.input_format());
@@ -159,7 +161,12 @@ fn pool(asked: usize) -> Result<Option<Pool>, Fatal> {
         Ok(Some(
             rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
-                .build()?,
+                .build()
+                .map_err(|e| {
+                    Fatal(format!(
+                        "--threads {threads}: cannot start the threads: {e}"
+                    ))
+                })?,
         ))
     }
     #[cfg(not(feature = "parallel"))]

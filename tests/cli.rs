@@ -734,3 +734,14 @@ fn threads_0_without_the_parallel_feature_names_what_was_asked() {
         "{err}"
     );
 }
+
+/// A thread count past 1024 is a usage error (it used to try to start them
+/// all and fail with the system's message).
+#[test]
+fn threads_past_1024_is_a_usage_error() {
+    let out = run("classify", &["--threads", "5000"], ITEMS);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("5000 is not in 0..=1024"), "{err}");
+    assert!(out.stdout.is_empty());
+}
