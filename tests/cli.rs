@@ -745,3 +745,36 @@ fn threads_past_1024_is_a_usage_error() {
     assert!(err.contains("5000 is not in 0..=1024"), "{err}");
     assert!(out.stdout.is_empty());
 }
+
+/// A row with more cells than the header (a comma without quotes) is a bad
+/// line, not a row whose extra cells vanish; a shorter row's missing cells
+/// are empty. Two header cells naming one field are refused.
+#[test]
+fn csv_rows_longer_than_the_header_and_repeated_columns_are_bad_lines() {
+    let csv = "id,title,customer\n1,Export invoices\n2,Dark mode,Acme,Inc\n3,Login fails,Globex\n";
+    for tool in ["classify", "cluster", "triage"] {
+        let out = run(tool, &["--input", "csv"], csv);
+        assert_eq!(out.status.code(), Some(1), "{tool}: {}", text(&out.stderr));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("<stdin>:3: invalid CSV: the row has 4 cells, the header 3"),
+            "{tool}: {err}"
+        );
+    }
+    let out = run("classify", &["--input", "csv", "--class-only"], csv);
+    let ids: Vec<String> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].to_string())
+        .collect();
+    assert_eq!(ids, ["\"1\"", "\"3\""]);
+    let out = run("classify", &["--input", "csv"], "id,ID,title\n1,2,Export\n");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains(
+            "<stdin>:1: invalid CSV header: columns 1 (\"id\") and 2 (\"ID\") both name the field `id`"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+}

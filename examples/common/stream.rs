@@ -73,6 +73,28 @@ fn column(name: &str) -> Option<ItemField> {
     ItemField::from_key(&name.trim().to_ascii_lowercase()).filter(|f| *f != ItemField::Embedding)
 }
 
+/// The item field of each header cell, or an error when two cells name the
+/// same field (`id` and `ID`: which one is meant cannot be told, so no
+/// column is read).
+fn header_columns(header: &csv::StringRecord) -> (Vec<Option<ItemField>>, Option<String>) {
+    let columns: Vec<Option<ItemField>> = header.iter().map(column).collect();
+    for (j, f) in columns.iter().enumerate() {
+        let Some(f) = f else { continue };
+        if let Some(i) = columns[..j].iter().position(|g| g == &Some(*f)) {
+            let name = |k: usize| header.get(k).unwrap_or_default();
+            let message = format!(
+                "invalid CSV header: columns {} ({:?}) and {} ({:?}) both name the field `{f}`",
+                i + 1,
+                name(i),
+                j + 1,
+                name(j)
+            );
+            return (Vec::new(), Some(message));
+        }
+    }
+    (columns, None)
+}
+
 impl Items {
     /// Reads `format` from `reader`.
     pub fn new(reader: Box<dyn Read>, format: InputFormat) -> Items {
@@ -87,7 +109,7 @@ impl Items {
                     .flexible(true)
                     .from_reader(QuoteWatch::new(reader));
                 let (columns, header_error) = match reader.headers() {
-                    Ok(h) => (h.iter().map(column).collect(), None),
+                    Ok(h) => header_columns(h),
                     Err(e) => (Vec::new(), Some(format!("invalid CSV header: {e}"))),
                 };
                 // A header row that never closes its quote holds the whole
@@ -185,6 +207,15 @@ impl Iterator for Items {
                     // running to the end of the input: the rest of the
                     // file would vanish into this one record.
                     (line, Err(format!("invalid CSV: {UNTERMINATED}")))
+                } else if record.len() > columns.len() && !columns.is_empty() {
+                    // A cell holding the separator without quotes: the
+                    // cells after it would land in the wrong fields.
+                    let message = format!(
+                        "invalid CSV: the row has {} cells, the header {} (a cell with a comma needs quotes)",
+                        record.len(),
+                        columns.len()
+                    );
+                    (line, Err(message))
                 } else {
                     (line, csv_item(columns, record))
                 }
