@@ -40,7 +40,7 @@ use feedback_triage::{
 };
 
 use common::cli::{self, Fatal};
-use common::output::OutputFormat;
+use common::output::{OutputFormat, markdown_cell, plain};
 use common::state;
 
 /// Build a triage report over a whole backlog.
@@ -251,7 +251,7 @@ fn table_features(s: &mut String, r: &TriageReport) {
                 "  {:>36} job ({:?}, {}): {}",
                 "",
                 j.kind,
-                j.item,
+                plain(&j.item),
                 common::cut(&j.text, 70)
             );
         }
@@ -279,13 +279,13 @@ fn table_special_cases(s: &mut String, r: &TriageReport) {
             c.id,
             c.members.len(),
             common::cut(&c.name, 40),
-            c.members.join(", ")
+            plain(&c.members.join(", "))
         );
     }
     let _ = writeln!(
         s,
         "\nNo class (the classifier abstained): {}",
-        listed(&r.abstained, "none")
+        plain(&listed(&r.abstained, "none"))
     );
 }
 
@@ -310,7 +310,8 @@ fn table_signals(s: &mut String, r: &TriageReport) {
     if let Some((c, k)) = &g.focus.top_customer {
         let _ = writeln!(
             s,
-            "  loudest customer: {c} with {k} items ({} of named)",
+            "  loudest customer: {} with {k} items ({} of named)",
+            plain(c),
             pct(g.focus.top_customer_share)
         );
     }
@@ -371,7 +372,7 @@ fn markdown(r: &TriageReport) -> String {
     let _ = writeln!(
         s,
         "\n## Not classified\n\n{}",
-        listed(&r.abstained, "None.")
+        markdown_cell(&listed(&r.abstained, "None."))
     );
     markdown_signals(&mut s, r);
     s
@@ -390,23 +391,28 @@ fn markdown_features(s: &mut String, r: &TriageReport) {
             s,
             "| {} | **{}** (`{}`) | {} | {} | {} | {} | {} |",
             i + 1,
-            x.name.replace('|', "/"),
+            markdown_cell(&x.name),
             x.id,
             x.distinct_customers,
             x.members.len(),
             common::deal(x.deal_value),
             class_mix(&x.class_mix, Class::title),
-            x.representative
+            markdown_cell(&x.representative)
         );
     }
     for f in r.features.iter().filter(|f| !f.jobs.is_empty()) {
         let _ = writeln!(
             s,
             "\n**Jobs behind “{}”**\n",
-            f.feature.name.replace('|', "/")
+            markdown_cell(&f.feature.name)
         );
         for j in &f.jobs {
-            let _ = writeln!(s, "- {} ({})", j.text.replace('\n', " "), j.item);
+            let _ = writeln!(
+                s,
+                "- {} ({})",
+                markdown_cell(&j.text),
+                markdown_cell(&j.item)
+            );
         }
     }
 }

@@ -778,3 +778,44 @@ fn csv_rows_longer_than_the_header_and_repeated_columns_are_bad_lines() {
     );
     assert!(out.stdout.is_empty());
 }
+
+/// Request text in `triage --markdown` cannot break a table row, open a
+/// tag or format itself, and in `--table` no escape sequence reaches the
+/// terminal.
+#[test]
+fn triage_markdown_and_table_show_request_text_as_text() {
+    let hostile = concat!(
+        r#"{"id":"P|0\nx","title":"Export invoices to Excel","body":"so that I can **paste** them <b>into</b> `sheets`","customer":"Acme\u001b[31mRED\nX"}"#,
+        "\n",
+        r#"{"id":"J-2","title":"Export invoices to Excel","body":"so that I can hand them over | quickly","customer":"Globex"}"#,
+        "\n",
+        r#"{"id":"J-3","title":"Export invoices to Excel","body":"so that it works","customer":"Initech"}"#,
+        "\n"
+    );
+    let out = run("triage", &["--markdown"], hostile);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let md = text(&out.stdout);
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| 1 |"))
+        .expect("the feature's row");
+    // Seven cells: eight unescaped bars.
+    let bars = row
+        .match_indices('|')
+        .filter(|(i, _)| !row[..*i].ends_with('\\'))
+        .count();
+    assert_eq!(bars, 8, "{row}");
+    assert!(!md.contains("<b>") && !md.contains("**paste**"), "{md}");
+    assert!(
+        md.contains("\\*\\*paste\\*\\* them \\<b\\>into\\</b\\>"),
+        "{md}"
+    );
+    let out = run("triage", &["--table"], hostile);
+    assert_eq!(out.status.code(), Some(0));
+    let table = text(&out.stdout);
+    assert!(!table.contains('\u{1b}'), "{table}");
+    assert!(
+        table.contains("loudest customer: Acme[U+001B][31mRED X"),
+        "{table}"
+    );
+}

@@ -244,10 +244,7 @@ impl Args {
 
 /// Cuts a string to `n` characters for tables, with an ellipsis.
 pub fn cut(s: &str, n: usize) -> String {
-    let s: String = s
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let s = output::plain(s);
     if s.chars().count() <= n {
         s
     } else {

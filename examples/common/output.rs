@@ -288,7 +288,60 @@ fn integer(out: &mut Vec<u8>, v: usize) {
     super::json::write_integer(out, v as u64);
 }
 
-/// Escapes a cell for a Markdown table: `|` and line breaks.
+/// Controls that would act rather than show: those HTML forbids, escape
+/// sequences (ESC) and the marks that reorder the text around them (bidi
+/// overrides such as U+202E). Tab, line feed and carriage return are not
+/// among them (each output replaces those with a space).
+pub fn is_hidden_control(c: char) -> bool {
+    matches!(c,
+        '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{7F}'..='\u{9F}'
+        | '\u{200E}' | '\u{200F}' | '\u{061C}'
+        | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Appends `c` as plain text shows it: tab and line breaks as a space, a
+/// hidden control as a visible `[U+202E]`; `false` when `c` is none of
+/// those (the caller writes it).
+fn push_plain(out: &mut String, c: char) -> bool {
+    if matches!(c, '\t' | '\n' | '\r') {
+        out.push(' ');
+    } else if is_hidden_control(c) {
+        use std::fmt::Write as _;
+        let _ = write!(out, "[U+{:04X}]", c as u32);
+    } else {
+        return false;
+    }
+    true
+}
+
+/// Request text for a terminal table: on one line, and no escape
+/// sequence or bidi mark acts on the terminal (see [`push_plain`]).
+pub fn plain(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if !push_plain(&mut out, c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Request text for Markdown (a table cell or a list item): on one line,
+/// the ASCII punctuation that Markdown or HTML give a meaning to escaped
+/// with a backslash (so `|` cannot end a cell, `<script>` is text and
+/// `**x**` is not bold), and hidden controls shown (see [`push_plain`]).
 pub fn markdown_cell(s: &str) -> String {
-    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~' | '&' | '!'
+        ) {
+            out.push('\\');
+            out.push(c);
+        } else if !push_plain(&mut out, c) {
+            out.push(c);
+        }
+    }
+    out
 }

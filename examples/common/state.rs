@@ -338,6 +338,14 @@ impl Changes {
         } else {
             ("", "", "  ")
         };
+        // Request text (names, ids) as the format shows it safely.
+        let t = |x: &str| {
+            if markdown {
+                super::output::markdown_cell(x)
+            } else {
+                super::output::plain(x)
+            }
+        };
         let _ = writeln!(
             s,
             "\n{h}Changes since the saved state ({} requests saved, {} added)\n",
@@ -348,7 +356,11 @@ impl Changes {
             let _ = writeln!(
                 s,
                 "{item}{} {}: {} customers, {} requests, deal value {:.0}",
-                f.id, f.name, f.customers, f.requests, f.deal_value
+                f.id,
+                t(&f.name),
+                f.customers,
+                f.requests,
+                f.deal_value
             );
         }
         let _ = writeln!(s, "{h3}Movers: {}", self.movers.len());
@@ -357,7 +369,7 @@ impl Changes {
                 s,
                 "{item}{} {}: customers {} -> {}, deal value {:.0} -> {:.0}, requests {} -> {}",
                 m.id,
-                m.name,
+                t(&m.name),
                 m.customers_before,
                 m.customers_after,
                 m.deal_value_before,
@@ -366,21 +378,21 @@ impl Changes {
                 m.requests_after
             );
         }
-        self.history_section(&mut s, h3, item);
+        self.history_section(&mut s, h3, item, &t);
         let _ = writeln!(
             s,
             "{h3}Still special cases: {} saved requests ({}); {} new ({})",
             self.still_special.len(),
-            super::cut(&self.still_special.join(", "), 200),
+            t(&super::cut(&self.still_special.join(", "), 200)),
             self.new_special.len(),
-            super::cut(&self.new_special.join(", "), 200)
+            t(&super::cut(&self.new_special.join(", "), 200))
         );
         s
     }
 
     /// The merges and splits of [`section`](Self::section), under
     /// headings that start with `h3`.
-    fn history_section(&self, s: &mut String, h3: &str, item: &str) {
+    fn history_section(&self, s: &mut String, h3: &str, item: &str, t: &dyn Fn(&str) -> String) {
         use std::fmt::Write as _;
         let _ = writeln!(s, "{h3}Merges: {}", self.merges.len());
         for m in &self.merges {
@@ -390,7 +402,7 @@ impl Changes {
                 m.feature,
                 m.absorbed.as_deref().unwrap_or("special cases"),
                 m.requests_absorbed,
-                m.by.join(", ")
+                t(&m.by.join(", "))
             );
         }
         let _ = writeln!(

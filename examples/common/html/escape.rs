@@ -9,6 +9,8 @@
 //! that reorder the text around them (bidi overrides such as U+202E) are
 //! shown as a visible `[U+202E]` instead of acting.
 
+use crate::common::output::is_hidden_control;
+
 /// Appends `s` to `out`, escaped for HTML text and quoted attribute values.
 pub fn push(out: &mut String, s: &str) {
     let mut start = 0;
@@ -57,14 +59,4 @@ pub fn cut(s: &str, max: usize) -> String {
             out
         }
     }
-}
-
-/// Controls that must not act on the page: C0 and C1 controls other than
-/// tab and line breaks, bidi embeddings, overrides and isolates, and the
-/// directional marks.
-fn is_hidden_control(c: char) -> bool {
-    matches!(c,
-        '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{7F}'..='\u{9F}'
-        | '\u{200E}' | '\u{200F}' | '\u{061C}'
-        | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
