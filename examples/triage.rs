@@ -339,6 +339,13 @@ fn table_signals(s: &mut String, r: &TriageReport) {
     if g.cadence.undated > 0 {
         let _ = writeln!(s, "    ({} items without a date)", g.cadence.undated);
     }
+    if g.cadence.out_of_range > 0 {
+        let _ = writeln!(
+            s,
+            "    ({} items dated years apart from the rest, not listed)",
+            g.cadence.out_of_range
+        );
+    }
 }
 
 fn markdown(r: &TriageReport) -> String {
@@ -449,7 +456,7 @@ fn markdown_signals(s: &mut String, r: &TriageReport) {
         .collect();
     let _ = writeln!(
         s,
-        "- **Customer contact**: {} of {} months under {} distinct customers{}.",
+        "- **Customer contact**: {} of {} months under {} distinct customers{}{}.",
         g.cadence.months_below,
         g.cadence.months.len(),
         g.cadence.threshold,
@@ -457,6 +464,10 @@ fn markdown_signals(s: &mut String, r: &TriageReport) {
             String::new()
         } else {
             format!(" ({})", below.join(", "))
+        },
+        match g.cadence.out_of_range {
+            0 => String::new(),
+            k => format!("; {k} requests dated years apart from the rest are not listed"),
         }
     );
 }

@@ -493,6 +493,12 @@ pub struct ChannelCount {
 /// items whose `created` starts with `YYYY-MM`. Every month from the first to
 /// the last is listed, months without any contact included, and months under
 /// the threshold are flagged.
+///
+/// One mistyped date (2062 for 2026, year 0201) must not stretch the range
+/// over decades of empty months: where more than [`CADENCE_MAX_GAP`] months
+/// pass without a dated request, the dates fall into separate stretches, and
+/// only the stretch with the most requests (among equals, the latest) is
+/// listed. The others' requests are counted in `out_of_range`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Cadence {
@@ -504,6 +510,9 @@ pub struct Cadence {
     pub months_below: usize,
     /// Items without a usable date (not counted in any month).
     pub undated: usize,
+    /// Dated items outside the listed stretch of months (see above).
+    #[serde(default)]
+    pub out_of_range: usize,
 }
 
 /// One month of contact.
@@ -665,9 +674,13 @@ fn month_of(date: &str) -> Option<(u32, u32)> {
     (1..=12).contains(&month).then_some((year, month))
 }
 
-/// The most months listed (a range beyond it, from a typo such as year 0201,
-/// is cut to the last `MAX_MONTHS` months).
+/// The most months listed (a longer stretch is cut to its last
+/// `MAX_MONTHS` months).
 const MAX_MONTHS: u32 = 600;
+
+/// The longest run of months without a dated request inside the listed
+/// stretch of the contact cadence ([`Cadence`]): two years.
+pub const CADENCE_MAX_GAP: u32 = 24;
 
 /// A month's distinct customers (as counted) and its items.
 type Month<'a> = (BTreeSet<Cow<'a, str>>, usize);
@@ -687,15 +700,19 @@ fn cadence(items: &[FeedbackItem], threshold: usize) -> Cadence {
             None => undated += 1,
         }
     }
+    let index = |(y, m): (u32, u32)| y * 12 + (m - 1);
     let mut rows = Vec::new();
-    if let (Some((&first, _)), Some((&last, _))) =
-        (months.first_key_value(), months.last_key_value())
-    {
-        let index = |(y, m): (u32, u32)| y * 12 + (m - 1);
+    let mut out_of_range = 0;
+    if let Some((first, last)) = busiest_stretch(&months, index) {
         let (lo, hi) = (
             index(first).max(index(last).saturating_sub(MAX_MONTHS - 1)),
             index(last),
         );
+        out_of_range = months
+            .iter()
+            .filter(|(m, _)| !(lo..=hi).contains(&index(**m)))
+            .map(|(_, (_, n))| n)
+            .sum();
         for k in lo..=hi {
             let key = (k / 12, k % 12 + 1);
             let (customers, count) = months.get(&key).map_or((0, 0), |(c, n)| (c.len(), *n));
@@ -712,7 +729,36 @@ fn cadence(items: &[FeedbackItem], threshold: usize) -> Cadence {
         months_below: rows.iter().filter(|r| r.below).count(),
         months: rows,
         undated,
+        out_of_range,
     }
+}
+
+/// The first and last month of the stretch of dated months (no gap over
+/// [`CADENCE_MAX_GAP`] months) holding the most items; among equals, the
+/// latest. `None` without dated items.
+fn busiest_stretch(
+    months: &BTreeMap<(u32, u32), Month<'_>>,
+    index: impl Fn((u32, u32)) -> u32,
+) -> Option<((u32, u32), (u32, u32))> {
+    // (first month, last month, items).
+    type Stretch = ((u32, u32), (u32, u32), usize);
+    let mut best: Option<Stretch> = None;
+    let mut run: Option<Stretch> = None;
+    for (&m, (_, n)) in months {
+        run = match run {
+            Some((a, b, k)) if index(m) - index(b) <= CADENCE_MAX_GAP + 1 => Some((a, m, k + n)),
+            _ => {
+                if let Some(r) = run.filter(|r| best.is_none_or(|b| r.2 >= b.2)) {
+                    best = Some(r);
+                }
+                Some((m, m, *n))
+            }
+        };
+    }
+    if let Some(r) = run.filter(|r| best.is_none_or(|b| r.2 >= b.2)) {
+        best = Some(r);
+    }
+    best.map(|(a, b, _)| (a, b))
 }
 
 #[cfg(test)]
@@ -750,6 +796,54 @@ mod tests {
         jobs.dedup_by(|a, b| a.text.eq_ignore_ascii_case(&b.text));
         jobs.truncate(max);
         jobs
+    }
+
+    fn dated(dates: &[&str]) -> Vec<FeedbackItem> {
+        dates
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                FeedbackItem::new(format!("r{i}"))
+                    .with_customer(format!("c{i}"))
+                    .with_created(*d)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_date_years_apart_does_not_stretch_the_cadence() {
+        let months =
+            |c: &Cadence| -> Vec<String> { c.months.iter().map(|m| m.month.clone()).collect() };
+        let mut base = vec!["2026-01-05", "2026-02-01", "2026-02-09", "2026-04-30"];
+        for typo in ["2062-03-01", "9999-12-31", "0201-05-01"] {
+            base.push(typo);
+            let c = cadence(&dated(&base), 2);
+            assert_eq!(
+                months(&c),
+                ["2026-01", "2026-02", "2026-03", "2026-04"],
+                "{typo}"
+            );
+            assert_eq!((c.out_of_range, c.undated, c.months_below), (1, 0, 3));
+            base.pop();
+        }
+        // Two years without a request still make one stretch; one more
+        // month splits it, and the busier stretch is listed.
+        let c = cadence(&dated(&["2020-01-01", "2022-02-01", "2022-03-01"]), 1);
+        assert_eq!((c.months.len(), c.out_of_range), (27, 0));
+        let c = cadence(&dated(&["2020-01-01", "2022-03-01", "2022-04-01"]), 1);
+        assert_eq!(months(&c), ["2022-03", "2022-04"]);
+        assert_eq!(c.out_of_range, 1);
+        // Equal stretches: the latest. The order of the items does not matter.
+        let mut items = dated(&["2020-01-01", "2030-01-01"]);
+        for _ in 0..2 {
+            let c = cadence(&items, 1);
+            assert_eq!(
+                (months(&c), c.out_of_range),
+                (vec!["2030-01".to_string()], 1)
+            );
+            items.reverse();
+        }
+        assert_eq!(cadence(&dated(&[]), 1).months.len(), 0);
     }
 
     #[test]

@@ -188,11 +188,15 @@ pub(super) fn cadence(out: &mut String, ctx: &Ctx) {
         })
         .collect();
     let desc = format!(
-        "Distinct customers heard from per month; {} of {} months are below {} (hatched bars, dashed line); {} requests have no date.",
+        "Distinct customers heard from per month; {} of {} months are below {} (hatched bars, dashed line); {} requests have no date{}.",
         c.months_below,
         c.months.len(),
         c.threshold,
-        c.undated
+        c.undated,
+        match c.out_of_range {
+            0 => String::new(),
+            k => format!(", {k} are dated years apart from the rest and not shown"),
+        }
     );
     let rows: Vec<Vec<String>> = shown
         .iter()
