@@ -126,7 +126,7 @@ pub(crate) fn for_each_job<'t>(
             };
             let first = i + terms.len();
             let last = job_end(a, text, first, *kind);
-            let span = a.tokens[first].start..a.tokens[last].end;
+            let span = attached(a, text, first, last);
             f(JobRef {
                 text: &text[span.clone()],
                 cue: terms,
@@ -138,6 +138,35 @@ pub(crate) fn for_each_job<'t>(
             i = first;
         }
     }
+}
+
+/// The span of tokens `first..=last` with the symbols written onto its
+/// ends: "$100", "(for the audit)", "“quoted”", "30%" keep their sign,
+/// brackets and quotes. Sentence punctuation (`. , ; : ! ?`) is not taken,
+/// nor anything past white space or a neighbouring token.
+fn attached(a: &Analyzed, text: &str, first: usize, last: usize) -> Range<usize> {
+    let sign = |c: char| {
+        !c.is_whitespace()
+            && !c.is_alphanumeric()
+            && !matches!(c, '.' | ',' | ';' | ':' | '!' | '?')
+    };
+    let floor = first.checked_sub(1).map_or(0, |p| a.tokens[p].end);
+    let mut start = a.tokens[first].start;
+    for (i, c) in text[floor..start].char_indices().rev() {
+        if !sign(c) {
+            break;
+        }
+        start = floor + i;
+    }
+    let ceil = a.tokens.get(last + 1).map_or(text.len(), |t| t.start);
+    let mut end = a.tokens[last].end;
+    for c in text[end..ceil].chars() {
+        if !sign(c) {
+            break;
+        }
+        end += c.len_utf8();
+    }
+    start..end
 }
 
 /// The last token of the job that starts at token `first` (after a cue of
@@ -284,6 +313,23 @@ mod tests {
         assert_eq!(jobs[2].text, "send them to the auditor");
         for j in &jobs {
             assert_eq!(&text[j.span.clone()], j.text);
+        }
+    }
+
+    #[test]
+    fn a_job_keeps_the_signs_written_onto_its_ends() {
+        let cases = [
+            ("so that $100 is saved.", "$100 is saved"),
+            ("so that (for the audit) we export it", "(for the audit) we export it"),
+            ("so that “quoted” text stays. Then more", "“quoted” text stays"),
+            ("so that costs drop 30%!", "costs drop 30%"),
+            ("so that <b>we</b> win", "<b>we</b> win"),
+            ("so that we win...", "we win"),
+        ];
+        for (body, want) in cases {
+            let jobs = extract_jobs("", body);
+            assert_eq!(jobs[0].text, want, "{body}");
+            assert_eq!(&body[jobs[0].span.clone()], want);
         }
     }
 
