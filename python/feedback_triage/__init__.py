@@ -367,8 +367,14 @@ def lint_policy(text: str | None = None) -> list[dict]:
     conditions that never hold. One dict per warning, with ``kind``, its
     fields, ``rules`` (the rules it names) and ``message``.
 
+    A policy that does not validate is not linted, as the ``policy lint``
+    tool refuses it: :func:`check_policy` lists its problems.
+
     Raises:
-        PolicyError: the text is not a policy.
+        PolicyError: the text is not a policy, or the policy does not
+            validate (``errors`` lists every problem, as
+            :func:`check_policy` gives them; the message says "invalid
+            policy (N errors): not linted" and lists them).
     """
     return _native.lint_policy(text)
 

@@ -128,6 +128,40 @@ def test_policy_bad_syntax():
         ft.Classifier.from_toml("[[rules]\n")
 
 
+def test_lint_refuses_an_invalid_policy():
+    # Parses, but does not validate: as `policy lint`, not linted.
+    text = """
+version = 1
+
+[[rules]]
+id = "dup"
+class = "necessity"
+keywords = ["gdpr"]
+
+[[rules]]
+id = "dup"
+class = "necessity"
+keywords = ["gdpr", ""]
+weight = nan
+"""
+    problems = ft.check_policy(text)
+    assert len(problems) >= 2
+    with pytest.raises(ft.PolicyError, match="invalid policy .*: not linted") as e:
+        ft.lint_policy(text)
+    assert e.value.errors == problems
+    assert e.value.rule == "dup"
+    for p in problems:
+        assert p["message"] in str(e.value)
+
+
+def test_lint_refuses_an_invalid_json_policy():
+    text = '{"version": 1, "rules": [{"id": "a", "class": "necessity", "keywords": [""]}]}'
+    with pytest.raises(ft.PolicyError, match="not linted") as e:
+        ft.lint_policy(text)
+    assert e.value.rule == "a"
+    assert len(e.value.errors) == 1
+
+
 def test_policy_without_rules():
     with pytest.raises(ft.PolicyError, match="no rules"):
         ft.Classifier.from_json('{"version": 1, "rules": []}')
