@@ -16,6 +16,12 @@ Quick start::
 Items are mappings (or frame rows) with an ``id`` and any of ``title``,
 ``body``, ``channel``, ``customer``, ``requester``, ``deal_value``,
 ``votes``, ``tags``, ``created``, ``embedding``; other keys are ignored.
+A field whose value is ``None``, a float NaN (Python's or NumPy's) or
+pandas' ``NA`` / ``NaT`` is missing, on every path (dicts, pandas, Polars,
+pyarrow; ``classify``, ``classify_many``, ``Clusterer.cluster``,
+``triage``, ``evaluate``): pandas marks gaps so, and
+``df.to_dict("records")`` hands them on. A number is a Python or NumPy
+int or float (any scalar with ``__index__`` or ``__float__``), not a bool.
 
 Errors are :class:`FeedbackTriageError` subclasses (:class:`PolicyError`,
 :class:`ItemError`, :class:`ParamsError`, :class:`LabelError`; all but the
@@ -379,6 +385,22 @@ def lint_policy(text: str | None = None) -> list[dict]:
     return _native.lint_policy(text)
 
 
+def _is_gap(value: Any) -> bool:
+    """``None``, a float NaN or pandas' ``NA`` / ``NaT``: a missing value,
+    as the native side reads an item's fields (a label from
+    ``df.to_dict("records")`` is NaN where the frame has none)."""
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return value != value
+    t = type(value)
+    if (t.__module__ or "").startswith("pandas") and t.__name__ in ("NAType", "NaTType"):
+        return True
+    return (t.__module__ or "").startswith("numpy") and getattr(value, "dtype", None) is not None and (
+        value.dtype.kind in "fc" and value != value
+    )
+
+
 def _label_map_arg(label_map: Mapping[str, Any] | str | None) -> Any:
     """The label map as the native side takes it: its text, or a list of
     (label, [class, ...]) pairs (so a label may hold ``,``, ``=`` or ``|``)."""
@@ -405,8 +427,8 @@ def evaluate(
     the confusion matrix, per-band precision and the misses, as a dict (the
     crate's ``EvaluationReport``).
 
-    ``labels``: one label per item (``None``: skipped and counted); by
-    default each item's ``label`` key. ``label_map`` turns a data set's
+    ``labels``: one label per item (``None``, NaN or pandas' ``NA``:
+    skipped and counted); by default each item's ``label`` key. ``label_map`` turns a data set's
     labels into classes: ``{"Bug": "fault_correction", "Feature":
     ["market_driven", "responsiveness"]}`` or the same as text
     (``"Bug=fault_correction,Feature=market_driven|responsiveness"``); by
@@ -423,7 +445,7 @@ def evaluate(
         rows = list(rows)
     if labels is None:
         labels = [r.get("label") if isinstance(r, Mapping) else None for r in rows]
-    labels = [None if l is None else str(l) for l in labels]
+    labels = [None if _is_gap(l) else str(l) for l in labels]
     clf = classifier if classifier is not None else Classifier()
     report = _native.evaluate(clf._native, rows, labels, _label_map_arg(label_map), strict, max_misses)
     return _lists(report)
