@@ -178,18 +178,24 @@ class Classifier:
         ``class``, ``band``, ``confidence``, ``outcome``, ``secondary`` (a
         list of classes) and ``evidence`` (the strongest phrases and
         conditions for the class, at most four, as the ``classify``
-        example's table shows). A result column replaces an input column of
-        the same name. Frames go through Arrow buffers, without a Python
-        object per row.
+        example's table shows). An input column named like a result column
+        is never replaced: it is an :class:`ItemError` (``field``: the
+        first such column) naming them all, before any work; rename or drop
+        them first (``df.rename(columns={"class": "label"})``, or
+        ``table.rename_columns`` / ``drop_columns``). Frames go through
+        Arrow buffers, without a Python object per row.
 
-        ``evidence=False`` leaves out the evidence (faster).
+        ``evidence=False`` leaves out the evidence (faster; an input
+        ``evidence`` column is then kept).
 
         Raises:
-            ItemError: naming the item (``index``: its position) and field.
+            ItemError: naming the item (``index``: its position) and field,
+                or (frames) the input columns named like result columns.
         """
         kind = _frame_kind(items)
         if kind is None:
             return self._native.classify_many(items, evidence)
+        _check_no_result_columns(items, kind, evidence)
         results = self.classify_arrow(_to_arrow(items, kind), evidence=evidence)
         return _attach(items, kind, results)
 
@@ -212,8 +218,38 @@ class Classifier:
         return "<feedback_triage.Classifier>"
 
 
+#: The result columns :meth:`Classifier.classify_many` adds to a frame
+#: (``evidence`` only with ``evidence=True``).
+_RESULT_COLUMNS = ("class", "band", "confidence", "outcome", "secondary", "evidence")
+
+
+def _check_no_result_columns(items: Any, kind: str, evidence: bool) -> None:
+    """Raises :class:`ItemError` when a column of the frame ``items`` has
+    the name of a result column: attaching the results would replace it,
+    and the caller's data (a label column called ``class``) would be lost
+    without a word."""
+    names = items.schema.names if kind in ("arrow_table", "arrow_batch") else list(items.columns)
+    produced = [n for n in _RESULT_COLUMNS if evidence or n != "evidence"]
+    present = set(n for n in names if isinstance(n, str))
+    clash = [n for n in produced if n in present]
+    if not clash:
+        return
+    listed = ", ".join(f"`{n}`" for n in clash)
+    raise ItemError(
+        f"input column{'s' if len(clash) > 1 else ''} {listed} "
+        f"{'have' if len(clash) > 1 else 'has'} the name of a result column "
+        f"({', '.join(produced)}) and would be replaced by the results: "
+        "rename or drop "
+        f"{'them' if len(clash) > 1 else 'it'} before classify_many "
+        "(pandas: df.rename(columns={'class': 'label'}); pyarrow: table.rename_columns(...) "
+        "or table.drop_columns(...); Polars: df.rename({'class': 'label'}))",
+        field=clash[0],
+    )
+
+
 def _attach(items: Any, kind: str, results: Any) -> Any:
-    """The input frame with the result columns added (or replaced)."""
+    """The input frame with the result columns added (none of them is in
+    the input: see :func:`_check_no_result_columns`)."""
     if kind == "pandas":
         out = items.copy(deep=False)
         for name in results.column_names:

@@ -179,6 +179,44 @@ def test_clustering_to_frame(sample):
     assert t.num_rows == len(sample)
 
 
+@pytest.mark.parametrize("evidence", [True, False])
+def test_pandas_column_named_like_a_result_is_an_error(classifier, evidence):
+    df = pd.DataFrame({"id": ["1"], "title": ["crash"], "class": ["human_label"], "band": ["x"]})
+    with pytest.raises(ft.ItemError, match="`class`, `band`.*rename") as e:
+        classifier.classify_many(df, evidence=evidence)
+    assert e.value.field == "class"
+    # The input is left alone, and renamed it goes through.
+    assert df["class"].tolist() == ["human_label"]
+    out = classifier.classify_many(df.rename(columns={"class": "label", "band": "b"}), evidence=evidence)
+    assert out["label"].tolist() == ["human_label"]
+    assert out["class"].tolist() == ["fault_correction"]
+
+
+def test_evidence_column_clashes_only_with_evidence(classifier):
+    df = pd.DataFrame({"id": ["1"], "title": ["crash"], "evidence": ["ticket 12"]})
+    with pytest.raises(ft.ItemError, match="`evidence`"):
+        classifier.classify_many(df)
+    out = classifier.classify_many(df, evidence=False)
+    assert out["evidence"].tolist() == ["ticket 12"]
+    assert out["class"].tolist() == ["fault_correction"]
+
+
+@pytest.mark.parametrize("batch", [False, True])
+def test_pyarrow_column_named_like_a_result_is_an_error(classifier, batch):
+    t = pa.table({"id": ["1"], "title": ["crash"], "confidence": [1.0], "secondary": [["x"]], "outcome": ["y"]})
+    data = t.to_batches()[0] if batch else t
+    with pytest.raises(ft.ItemError, match="`confidence`, `outcome`, `secondary`") as e:
+        classifier.classify_many(data)
+    assert e.value.field == "confidence"
+
+
+def test_polars_column_named_like_a_result_is_an_error(classifier):
+    pl = pytest.importorskip("polars")
+    df = pl.DataFrame({"id": ["1"], "title": ["crash"], "class": ["human_label"]})
+    with pytest.raises(ft.ItemError, match="`class`"):
+        classifier.classify_many(df)
+
+
 NAN = float("nan")
 
 #: Items with gaps, as None (the reference).
