@@ -188,6 +188,10 @@ class Classifier:
         ``evidence=False`` leaves out the evidence (faster; an input
         ``evidence`` column is then kept).
 
+        Each row is classified on its own, so repeated ids are accepted
+        (each row gets its result), unlike :class:`Clusterer` and
+        :func:`triage`, which reject them.
+
         Raises:
             ItemError: naming the item (``index``: its position) and field,
                 or (frames) the input columns named like result columns.

@@ -69,10 +69,10 @@ class Classifier:
     def policy_json(self) -> str: ...
     def classify(self, item: Mapping[str, Any], *, evidence: bool = ...) -> dict[str, Any]: ...
     def classify_many(self, items: Any, *, evidence: bool = ...) -> Any:
-        """A list of result dicts for a sequence of mappings; a frame of the
-        same kind (pandas, Polars, pyarrow) with result columns for a frame,
-        whose own columns must not be named like a result column
-        (ItemError)."""
+        """A list of result dicts for a sequence of mappings (repeated ids
+        accepted); a frame of the same kind (pandas, Polars, pyarrow) with
+        result columns for a frame, whose own columns must not be named like
+        a result column (ItemError)."""
     def classify_arrow(self, data: pa.Table | pa.RecordBatch, *, evidence: bool = ...) -> Any: ...
 
 class Clustering(dict[str, Any]):
