@@ -320,8 +320,14 @@ mod tests {
     fn a_job_keeps_the_signs_written_onto_its_ends() {
         let cases = [
             ("so that $100 is saved.", "$100 is saved"),
-            ("so that (for the audit) we export it", "(for the audit) we export it"),
-            ("so that “quoted” text stays. Then more", "“quoted” text stays"),
+            (
+                "so that (for the audit) we export it",
+                "(for the audit) we export it",
+            ),
+            (
+                "so that “quoted” text stays. Then more",
+                "“quoted” text stays",
+            ),
             ("so that costs drop 30%!", "costs drop 30%"),
             ("so that <b>we</b> win", "<b>we</b> win"),
             ("so that we win...", "we win"),

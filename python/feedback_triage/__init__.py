@@ -16,6 +16,12 @@ Quick start::
 Items are mappings (or frame rows) with an ``id`` and any of ``title``,
 ``body``, ``channel``, ``customer``, ``requester``, ``deal_value``,
 ``votes``, ``tags``, ``created``, ``embedding``; other keys are ignored.
+A field whose value is ``None``, a float NaN (Python's or NumPy's) or
+pandas' ``NA`` / ``NaT`` is missing, on every path (dicts, pandas, Polars,
+pyarrow; ``classify``, ``classify_many``, ``Clusterer.cluster``,
+``triage``, ``evaluate``): pandas marks gaps so, and
+``df.to_dict("records")`` hands them on. A number is a Python or NumPy
+int or float (any scalar with ``__index__`` or ``__float__``), not a bool.
 
 Errors are :class:`FeedbackTriageError` subclasses (:class:`PolicyError`,
 :class:`ItemError`, :class:`ParamsError`, :class:`LabelError`; all but the
@@ -172,18 +178,28 @@ class Classifier:
         ``class``, ``band``, ``confidence``, ``outcome``, ``secondary`` (a
         list of classes) and ``evidence`` (the strongest phrases and
         conditions for the class, at most four, as the ``classify``
-        example's table shows). A result column replaces an input column of
-        the same name. Frames go through Arrow buffers, without a Python
-        object per row.
+        example's table shows). An input column named like a result column
+        is never replaced: it is an :class:`ItemError` (``field``: the
+        first such column) naming them all, before any work; rename or drop
+        them first (``df.rename(columns={"class": "label"})``, or
+        ``table.rename_columns`` / ``drop_columns``). Frames go through
+        Arrow buffers, without a Python object per row.
 
-        ``evidence=False`` leaves out the evidence (faster).
+        ``evidence=False`` leaves out the evidence (faster; an input
+        ``evidence`` column is then kept).
+
+        Each row is classified on its own, so repeated ids are accepted
+        (each row gets its result), unlike :class:`Clusterer` and
+        :func:`triage`, which reject them.
 
         Raises:
-            ItemError: naming the item (``index``: its position) and field.
+            ItemError: naming the item (``index``: its position) and field,
+                or (frames) the input columns named like result columns.
         """
         kind = _frame_kind(items)
         if kind is None:
             return self._native.classify_many(items, evidence)
+        _check_no_result_columns(items, kind, evidence)
         results = self.classify_arrow(_to_arrow(items, kind), evidence=evidence)
         return _attach(items, kind, results)
 
@@ -206,8 +222,38 @@ class Classifier:
         return "<feedback_triage.Classifier>"
 
 
+#: The result columns :meth:`Classifier.classify_many` adds to a frame
+#: (``evidence`` only with ``evidence=True``).
+_RESULT_COLUMNS = ("class", "band", "confidence", "outcome", "secondary", "evidence")
+
+
+def _check_no_result_columns(items: Any, kind: str, evidence: bool) -> None:
+    """Raises :class:`ItemError` when a column of the frame ``items`` has
+    the name of a result column: attaching the results would replace it,
+    and the caller's data (a label column called ``class``) would be lost
+    without a word."""
+    names = items.schema.names if kind in ("arrow_table", "arrow_batch") else list(items.columns)
+    produced = [n for n in _RESULT_COLUMNS if evidence or n != "evidence"]
+    present = set(n for n in names if isinstance(n, str))
+    clash = [n for n in produced if n in present]
+    if not clash:
+        return
+    listed = ", ".join(f"`{n}`" for n in clash)
+    raise ItemError(
+        f"input column{'s' if len(clash) > 1 else ''} {listed} "
+        f"{'have' if len(clash) > 1 else 'has'} the name of a result column "
+        f"({', '.join(produced)}) and would be replaced by the results: "
+        "rename or drop "
+        f"{'them' if len(clash) > 1 else 'it'} before classify_many "
+        "(pandas: df.rename(columns={'class': 'label'}); pyarrow: table.rename_columns(...) "
+        "or table.drop_columns(...); Polars: df.rename({'class': 'label'}))",
+        field=clash[0],
+    )
+
+
 def _attach(items: Any, kind: str, results: Any) -> Any:
-    """The input frame with the result columns added (or replaced)."""
+    """The input frame with the result columns added (none of them is in
+    the input: see :func:`_check_no_result_columns`)."""
     if kind == "pandas":
         out = items.copy(deep=False)
         for name in results.column_names:
@@ -367,10 +413,32 @@ def lint_policy(text: str | None = None) -> list[dict]:
     conditions that never hold. One dict per warning, with ``kind``, its
     fields, ``rules`` (the rules it names) and ``message``.
 
+    A policy that does not validate is not linted, as the ``policy lint``
+    tool refuses it: :func:`check_policy` lists its problems.
+
     Raises:
-        PolicyError: the text is not a policy.
+        PolicyError: the text is not a policy, or the policy does not
+            validate (``errors`` lists every problem, as
+            :func:`check_policy` gives them; the message says "invalid
+            policy (N errors): not linted" and lists them).
     """
     return _native.lint_policy(text)
+
+
+def _is_gap(value: Any) -> bool:
+    """``None``, a float NaN or pandas' ``NA`` / ``NaT``: a missing value,
+    as the native side reads an item's fields (a label from
+    ``df.to_dict("records")`` is NaN where the frame has none)."""
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return value != value
+    t = type(value)
+    if (t.__module__ or "").startswith("pandas") and t.__name__ in ("NAType", "NaTType"):
+        return True
+    return (t.__module__ or "").startswith("numpy") and getattr(value, "dtype", None) is not None and (
+        value.dtype.kind in "fc" and value != value
+    )
 
 
 def _label_map_arg(label_map: Mapping[str, Any] | str | None) -> Any:
@@ -399,8 +467,8 @@ def evaluate(
     the confusion matrix, per-band precision and the misses, as a dict (the
     crate's ``EvaluationReport``).
 
-    ``labels``: one label per item (``None``: skipped and counted); by
-    default each item's ``label`` key. ``label_map`` turns a data set's
+    ``labels``: one label per item (``None``, NaN or pandas' ``NA``:
+    skipped and counted); by default each item's ``label`` key. ``label_map`` turns a data set's
     labels into classes: ``{"Bug": "fault_correction", "Feature":
     ["market_driven", "responsiveness"]}`` or the same as text
     (``"Bug=fault_correction,Feature=market_driven|responsiveness"``); by
@@ -417,7 +485,7 @@ def evaluate(
         rows = list(rows)
     if labels is None:
         labels = [r.get("label") if isinstance(r, Mapping) else None for r in rows]
-    labels = [None if l is None else str(l) for l in labels]
+    labels = [None if _is_gap(l) else str(l) for l in labels]
     clf = classifier if classifier is not None else Classifier()
     report = _native.evaluate(clf._native, rows, labels, _label_map_arg(label_map), strict, max_misses)
     return _lists(report)

@@ -1,6 +1,6 @@
 """Type stubs of feedback_triage (see the module's docstrings)."""
 
-from typing import Any, Iterable, Literal, Mapping, TypedDict
+from typing import Any, Iterable, Literal, Mapping, SupportsFloat, SupportsIndex, TypedDict
 
 import pyarrow as pa
 
@@ -11,7 +11,9 @@ ClassName = Literal["fault_correction", "necessity", "market_driven", "opportuni
 BandName = Literal["high", "medium", "low"]
 
 class Item(TypedDict, total=False):
-    """An item: ``id`` is required; other keys are ignored."""
+    """An item: ``id`` is required; other keys are ignored. ``None``, a
+    float NaN and pandas' ``NA`` / ``NaT`` mean a missing field; numbers may
+    be NumPy scalars (``np.float32``, ``np.int64``), never bools."""
 
     id: str | int
     title: str | None
@@ -19,8 +21,8 @@ class Item(TypedDict, total=False):
     channel: str | None
     customer: str | None
     requester: str | None
-    deal_value: float | None
-    votes: int | None
+    deal_value: SupportsFloat | None
+    votes: SupportsIndex | float | None
     tags: list[str] | None
     created: str | None
     embedding: list[float] | None
@@ -67,8 +69,10 @@ class Classifier:
     def policy_json(self) -> str: ...
     def classify(self, item: Mapping[str, Any], *, evidence: bool = ...) -> dict[str, Any]: ...
     def classify_many(self, items: Any, *, evidence: bool = ...) -> Any:
-        """A list of result dicts for a sequence of mappings; a frame of the
-        same kind (pandas, Polars, pyarrow) with result columns for a frame."""
+        """A list of result dicts for a sequence of mappings (repeated ids
+        accepted); a frame of the same kind (pandas, Polars, pyarrow) with
+        result columns for a frame, whose own columns must not be named like
+        a result column (ItemError)."""
     def classify_arrow(self, data: pa.Table | pa.RecordBatch, *, evidence: bool = ...) -> Any: ...
 
 class Clustering(dict[str, Any]):

@@ -38,12 +38,15 @@ class PolicyError(FeedbackTriageError, ValueError):
 
 class ItemError(FeedbackTriageError, ValueError):
     """An item that cannot be read or is invalid (no ``id``, a negative
-    ``deal_value``, a value of the wrong type, an unknown ``channel``).
+    ``deal_value``, a value of the wrong type, an unknown ``channel``), or
+    a frame's column that cannot be used (of a type that cannot be read,
+    or named like a result column of ``classify_many``).
 
     Attributes:
         id: the item's id, when known.
         field: the field at fault (``"id"``, ``"deal_value"``, ...).
-        index: the item's position in the input (row number of a frame).
+        index: the item's position in the input (row number of a frame;
+            ``None`` for a problem of a whole column).
     """
 
     id: str | None

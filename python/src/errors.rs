@@ -81,6 +81,24 @@ pub fn item_field_error(
 /// Every problem of a policy: the message lists them all; `errors` holds
 /// one dict per problem (`message`, `rule`).
 pub fn policy(py: Python<'_>, e: &ft::PolicyErrors) -> PyErr {
+    policy_with(py, e, &e.to_string())
+}
+
+/// A policy that does not validate, so is not linted: as the `policy lint`
+/// tool says it, with every problem listed.
+pub fn policy_not_linted(py: Python<'_>, e: &ft::PolicyErrors) -> PyErr {
+    let n = e.iter().count();
+    let mut message = format!(
+        "invalid policy ({n} error{}): not linted",
+        if n == 1 { "" } else { "s" }
+    );
+    for p in e.iter() {
+        message.push_str(&format!("\n  - {p}"));
+    }
+    policy_with(py, e, &message)
+}
+
+fn policy_with(py: Python<'_>, e: &ft::PolicyErrors, message: &str) -> PyErr {
     let list = PyList::empty(py);
     let mut first_rule = None;
     for p in e.iter() {
@@ -95,7 +113,7 @@ pub fn policy(py: Python<'_>, e: &ft::PolicyErrors) -> PyErr {
     raise(
         py,
         "PolicyError",
-        &e.to_string(),
+        message,
         &[
             ("errors", list.into_any().unbind()),
             ("rule", opt_str(py, first_rule)),

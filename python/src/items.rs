@@ -1,7 +1,14 @@
 //! Python mappings to `FeedbackItem`s: the known fields are read with
 //! direct type checks (no generic conversion), unknown keys are ignored
-//! (data comes from other tools), `None` means absent, and a value of the
-//! wrong type is an `ItemError` naming the item and the field.
+//! (data comes from other tools), and a value of the wrong type is an
+//! `ItemError` naming the item and the field.
+//!
+//! A field is absent when its key is missing or its value is `None`, a
+//! float NaN (a NumPy one too) or pandas' `NA` / `NaT`: the markers pandas
+//! puts in a gap, which `df.to_dict("records")` and pyarrow's `to_pylist`
+//! hand on, and which the frame path (through Arrow) reads as null. A
+//! number is a Python int or float or any scalar with `__index__` or
+//! `__float__` (NumPy's `int64`, `float32`, ...), never a bool.
 
 use feedback_triage as ft;
 use pyo3::intern;
@@ -10,7 +17,8 @@ use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
 use crate::errors;
 
-/// Reads the field `key` of a mapping: `None` when missing or `None`.
+/// Reads the field `key` of a mapping: `None` when missing or a missing
+/// value (see [`is_missing`]).
 fn get<'py>(
     obj: &Bound<'py, PyAny>,
     dict: Option<&Bound<'py, PyDict>>,
@@ -20,7 +28,68 @@ fn get<'py>(
         Some(d) => d.get_item(key)?,
         None => Some(obj.call_method1(intern!(obj.py(), "get"), (key,))?),
     };
-    Ok(v.filter(|v| !v.is_none()))
+    Ok(v.filter(|v| !is_missing(v)))
+}
+
+/// `None`, a float NaN (Python's or NumPy's) or pandas' `NA` / `NaT`: the
+/// value of a gap in a frame, read as an absent field (as the frame path
+/// reads a null).
+fn is_missing(v: &Bound<'_, PyAny>) -> bool {
+    if v.is_none() {
+        return true;
+    }
+    if let Ok(f) = v.cast::<PyFloat>() {
+        return f.value().is_nan();
+    }
+    if v.is_instance_of::<PyString>()
+        || v.is_instance_of::<PyInt>()
+        || v.is_instance_of::<PyList>()
+        || v.is_instance_of::<PyTuple>()
+    {
+        return false;
+    }
+    let t = v.get_type();
+    if t.module()
+        .is_ok_and(|m| m.to_str().is_ok_and(|m| m.starts_with("pandas")))
+        && t.name()
+            .is_ok_and(|n| n.to_str().is_ok_and(|n| n == "NAType" || n == "NaTType"))
+    {
+        return true;
+    }
+    float_like(v) && v.extract::<f64>().is_ok_and(f64::is_nan)
+}
+
+/// A Python bool or a NumPy bool (whose `dtype.kind` is `"b"`): not a
+/// number here, though both convert to one.
+fn is_bool(v: &Bound<'_, PyAny>) -> bool {
+    let py = v.py();
+    v.is_instance_of::<PyBool>()
+        || v.getattr(intern!(py, "dtype"))
+            .and_then(|d| d.getattr(intern!(py, "kind")))
+            .is_ok_and(|k| k.eq("b").unwrap_or(false))
+}
+
+/// A scalar (no length) other than a str or a bool with the method `name`.
+fn scalar_with(v: &Bound<'_, PyAny>, name: &Bound<'_, PyString>) -> bool {
+    let py = v.py();
+    !v.is_instance_of::<PyString>()
+        && v.hasattr(name).unwrap_or(false)
+        && !v.hasattr(intern!(py, "__len__")).unwrap_or(true)
+        && !is_bool(v)
+}
+
+/// A whole number: a Python int or a scalar with `__index__` (NumPy's
+/// integers), not a bool.
+fn int_like(v: &Bound<'_, PyAny>) -> bool {
+    if v.is_instance_of::<PyInt>() {
+        return !v.is_instance_of::<PyBool>();
+    }
+    scalar_with(v, intern!(v.py(), "__index__"))
+}
+
+/// A scalar with `__float__` (NumPy's floats, `Decimal`), not a bool.
+fn float_like(v: &Bound<'_, PyAny>) -> bool {
+    scalar_with(v, intern!(v.py(), "__float__"))
 }
 
 /// Reads a text field.
@@ -79,7 +148,7 @@ pub fn item(py: Python<'_>, obj: &Bound<'_, PyAny>, index: usize) -> PyResult<ft
         Some(v) => {
             if let Ok(s) = v.cast::<PyString>() {
                 s.to_str()?.to_owned()
-            } else if v.is_instance_of::<PyInt>() && !v.is_instance_of::<PyBool>() {
+            } else if int_like(&v) {
                 v.str()?.to_str()?.to_owned()
             } else {
                 return Err(errors::item_field_error(
@@ -136,7 +205,7 @@ pub fn item(py: Python<'_>, obj: &Bound<'_, PyAny>, index: usize) -> PyResult<ft
     Ok(item)
 }
 
-/// A float or an int (not a bool).
+/// A float or an int, Python's or NumPy's (not a bool).
 fn number(
     py: Python<'_>,
     v: &Bound<'_, PyAny>,
@@ -147,9 +216,14 @@ fn number(
     if let Ok(f) = v.cast::<PyFloat>() {
         return Ok(f.value());
     }
-    if v.is_instance_of::<PyInt>() && !v.is_instance_of::<PyBool>() {
+    if int_like(v) {
         return v.extract::<f64>().map_err(|_| {
             errors::item_field_error(py, index, id, field, "the int is too large for a number")
+        });
+    }
+    if float_like(v) {
+        return v.extract::<f64>().map_err(|e| {
+            errors::item_field_error(py, index, id, field, &format!("not a number: {e}"))
         });
     }
     Err(errors::item_field_error(
@@ -163,8 +237,14 @@ fn number(
 
 fn votes(py: Python<'_>, v: &Bound<'_, PyAny>, index: usize, id: Option<&str>) -> PyResult<u32> {
     // A whole float (3.0) too: frames turn int columns with gaps into floats.
-    if let Ok(f) = v.cast::<PyFloat>() {
-        let x = f.value();
+    let float = if let Ok(f) = v.cast::<PyFloat>() {
+        Some(f.value())
+    } else if !int_like(v) && float_like(v) {
+        v.extract::<f64>().ok()
+    } else {
+        None
+    };
+    if let Some(x) = float {
         if x.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&x) {
             return Ok(x as u32);
         }
@@ -176,7 +256,7 @@ fn votes(py: Python<'_>, v: &Bound<'_, PyAny>, index: usize, id: Option<&str>) -
             &format!("expected a whole number from 0 to {}, got {x}", u32::MAX),
         ));
     }
-    if v.is_instance_of::<PyInt>() && !v.is_instance_of::<PyBool>() {
+    if int_like(v) {
         if let Ok(n) = v.extract::<u32>() {
             return Ok(n);
         }

@@ -162,14 +162,21 @@ pub fn check_policy<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyL
     Ok(list)
 }
 
-/// Likely mistakes in a policy (JSON or TOML text; `None`: the embedded
-/// default) that still validate: one dict per warning, with `kind`, its
-/// fields, `rules` and `message`.
+/// Likely mistakes in a valid policy (JSON or TOML text; `None`: the
+/// embedded default): one dict per warning, with `kind`, its fields,
+/// `rules` and `message`. A policy that does not validate is not linted
+/// (as the `policy lint` tool): PolicyError listing its problems.
 #[pyfunction]
 #[pyo3(signature = (text = None))]
 pub fn lint_policy<'py>(py: Python<'py>, text: Option<&str>) -> PyResult<Bound<'py, PyList>> {
     let policy = match text {
-        Some(t) => parse_policy(py, t)?,
+        Some(t) => {
+            let policy = parse_policy(py, t)?;
+            policy
+                .validate()
+                .map_err(|e| errors::policy_not_linted(py, &e))?;
+            policy
+        }
         None => ft::Policy::builtin(),
     };
     let list = PyList::empty(py);

@@ -195,3 +195,13 @@ def test_error_in_a_later_chunk_names_its_item(classifier, sample):
     with pytest.raises(ft.ItemError) as e:
         classifier.classify_many(items)
     assert (e.value.index, e.value.id) == (5000, "m5000")
+
+
+def test_classify_many_accepts_repeated_ids(classifier):
+    # Each row is classified on its own (documented); the Clusterer and
+    # triage, which group items by id, reject repeats.
+    out = classifier.classify_many([{"id": "1", "title": "crash"}, {"id": "1", "title": "GDPR erasure request"}])
+    assert [r["id"] for r in out] == ["1", "1"]
+    assert [r["class"] for r in out] == ["fault_correction", "necessity"]
+    with pytest.raises(ft.ItemError, match="more than once"):
+        ft.Clusterer().cluster([{"id": "1"}, {"id": "1"}])

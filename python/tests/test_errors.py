@@ -32,9 +32,17 @@ def test_negative_deal_value_names_item_and_field(classifier):
     assert (e.value.id, e.value.field, e.value.index) == ("bad", "deal_value", 1)
 
 
-def test_nan_deal_value(classifier):
-    with pytest.raises(ft.ItemError, match="deal_value"):
-        classifier.classify({"id": "x", "deal_value": float("nan")})
+def test_nan_deal_value_is_missing(classifier):
+    # NaN is pandas' marker of a gap (df.to_dict("records") gives it), and
+    # the frame path reads it as missing: so does the dict path.
+    nan = classifier.classify({"id": "x", "title": "crash", "deal_value": float("nan")})
+    assert nan == classifier.classify({"id": "x", "title": "crash"})
+
+
+def test_infinite_deal_value(classifier):
+    with pytest.raises(ft.ItemError, match="deal_value") as e:
+        classifier.classify({"id": "x", "deal_value": float("inf")})
+    assert e.value.field == "deal_value"
 
 
 @pytest.mark.parametrize(
@@ -64,6 +72,27 @@ def test_wrong_type_names_the_field(classifier, field, value):
 def test_negative_votes(classifier):
     with pytest.raises(ft.ItemError, match="votes"):
         classifier.classify({"id": "x", "votes": -1})
+
+
+def test_numpy_scalars_are_numbers(classifier):
+    np = pytest.importorskip("numpy")
+    plain = classifier.classify({"id": "7", "title": "we lose the deal", "deal_value": 2.5, "votes": 4})
+    for deal, votes in [(np.float32(2.5), np.int64(4)), (np.float64(2.5), np.int32(4)), (np.int64(2), np.float32(4.0))]:
+        got = classifier.classify({"id": np.int64(7), "title": "we lose the deal", "deal_value": deal, "votes": votes})
+        if deal == 2.5:
+            assert got == plain
+        assert got["id"] == "7"
+
+
+def test_numpy_bool_is_not_a_number(classifier):
+    np = pytest.importorskip("numpy")
+    with pytest.raises(ft.ItemError, match="field `votes`") as e:
+        classifier.classify({"id": "x", "votes": np.True_})
+    assert e.value.field == "votes"
+    with pytest.raises(ft.ItemError, match="field `deal_value`"):
+        classifier.classify({"id": "x", "deal_value": np.bool_(False)})
+    with pytest.raises(ft.ItemError, match="field `deal_value`"):
+        classifier.classify({"id": "x", "deal_value": True})
 
 
 def test_bool_id_is_rejected(classifier):
@@ -128,6 +157,40 @@ def test_policy_bad_syntax():
         ft.Classifier.from_toml("[[rules]\n")
 
 
+def test_lint_refuses_an_invalid_policy():
+    # Parses, but does not validate: as `policy lint`, not linted.
+    text = """
+version = 1
+
+[[rules]]
+id = "dup"
+class = "necessity"
+keywords = ["gdpr"]
+
+[[rules]]
+id = "dup"
+class = "necessity"
+keywords = ["gdpr", ""]
+weight = nan
+"""
+    problems = ft.check_policy(text)
+    assert len(problems) >= 2
+    with pytest.raises(ft.PolicyError, match="invalid policy .*: not linted") as e:
+        ft.lint_policy(text)
+    assert e.value.errors == problems
+    assert e.value.rule == "dup"
+    for p in problems:
+        assert p["message"] in str(e.value)
+
+
+def test_lint_refuses_an_invalid_json_policy():
+    text = '{"version": 1, "rules": [{"id": "a", "class": "necessity", "keywords": [""]}]}'
+    with pytest.raises(ft.PolicyError, match="not linted") as e:
+        ft.lint_policy(text)
+    assert e.value.rule == "a"
+    assert len(e.value.errors) == 1
+
+
 def test_policy_without_rules():
     with pytest.raises(ft.PolicyError, match="no rules"):
         ft.Classifier.from_json('{"version": 1, "rules": []}')
@@ -179,3 +242,15 @@ def test_bad_label_map(sample):
 def test_strict_unknown_label(sample):
     with pytest.raises(ft.LabelError, match="\"Praise\""):
         ft.evaluate([{"id": "1", "title": "crash"}], labels=["Praise"], label_map={"Bug": "fault_correction"}, strict=True)
+
+
+def test_evaluate_nan_label_is_no_label():
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"id": ["1", "2"], "title": ["crash", "GDPR erasure"], "label": ["Bug", None]})
+    records = df.to_dict("records")
+    assert records[1]["label"] is None or records[1]["label"] != records[1]["label"]
+    records[1]["label"] = float("nan")
+    report = ft.evaluate(records, label_map={"Bug": "fault_correction"}, strict=True)
+    assert (report["items"], report["skipped"]) == (1, 1)
+    report = ft.evaluate(df.astype({"label": "string"}), label_map={"Bug": "fault_correction"}, strict=True)
+    assert (report["items"], report["skipped"]) == (1, 1)

@@ -177,3 +177,110 @@ def test_clustering_to_frame(sample):
     assert sorted(df["id"]) == sorted(i["id"] for i in sample)
     t = c.to_frame("pyarrow")
     assert t.num_rows == len(sample)
+
+
+@pytest.mark.parametrize("evidence", [True, False])
+def test_pandas_column_named_like_a_result_is_an_error(classifier, evidence):
+    df = pd.DataFrame({"id": ["1"], "title": ["crash"], "class": ["human_label"], "band": ["x"]})
+    with pytest.raises(ft.ItemError, match="`class`, `band`.*rename") as e:
+        classifier.classify_many(df, evidence=evidence)
+    assert e.value.field == "class"
+    # The input is left alone, and renamed it goes through.
+    assert df["class"].tolist() == ["human_label"]
+    out = classifier.classify_many(df.rename(columns={"class": "label", "band": "b"}), evidence=evidence)
+    assert out["label"].tolist() == ["human_label"]
+    assert out["class"].tolist() == ["fault_correction"]
+
+
+def test_evidence_column_clashes_only_with_evidence(classifier):
+    df = pd.DataFrame({"id": ["1"], "title": ["crash"], "evidence": ["ticket 12"]})
+    with pytest.raises(ft.ItemError, match="`evidence`"):
+        classifier.classify_many(df)
+    out = classifier.classify_many(df, evidence=False)
+    assert out["evidence"].tolist() == ["ticket 12"]
+    assert out["class"].tolist() == ["fault_correction"]
+
+
+@pytest.mark.parametrize("batch", [False, True])
+def test_pyarrow_column_named_like_a_result_is_an_error(classifier, batch):
+    t = pa.table({"id": ["1"], "title": ["crash"], "confidence": [1.0], "secondary": [["x"]], "outcome": ["y"]})
+    data = t.to_batches()[0] if batch else t
+    with pytest.raises(ft.ItemError, match="`confidence`, `outcome`, `secondary`") as e:
+        classifier.classify_many(data)
+    assert e.value.field == "confidence"
+
+
+def test_polars_column_named_like_a_result_is_an_error(classifier):
+    pl = pytest.importorskip("polars")
+    df = pl.DataFrame({"id": ["1"], "title": ["crash"], "class": ["human_label"]})
+    with pytest.raises(ft.ItemError, match="`class`"):
+        classifier.classify_many(df)
+
+
+NAN = float("nan")
+
+#: Items with gaps, as None (the reference).
+GAPS = [
+    {"id": "1", "title": "We lose the deal without SSO login", "customer": "Acme", "deal_value": 100000.0, "votes": 3},
+    {"id": "2", "title": "SSO login for the whole team please", "customer": "Globex", "deal_value": None, "votes": None},
+    {"id": "3", "title": "SSO login crash on export", "customer": "Initech", "deal_value": 5.0, "votes": None},
+    {"id": "4", "title": "dark mode", "customer": None, "deal_value": None, "votes": 1},
+]
+
+
+def _gap_inputs():
+    """The same items through every input path, gaps as pandas and pyarrow
+    give them: NaN in records and in Arrow float columns, pandas' NA."""
+    np = pytest.importorskip("numpy")
+    df = pd.DataFrame(GAPS)
+    records = df.to_dict("records")
+    assert records[1]["deal_value"] != records[1]["deal_value"]  # NaN
+    table = pa.table(
+        {
+            "id": [r["id"] for r in GAPS],
+            "title": [r["title"] for r in GAPS],
+            "customer": [r["customer"] for r in GAPS],
+            "deal_value": pa.array([NAN if r["deal_value"] is None else r["deal_value"] for r in GAPS]),
+            "votes": pa.array([NAN if r["votes"] is None else float(r["votes"]) for r in GAPS]),
+        }
+    )
+    assert table.column("deal_value").null_count == 0  # NaN, not null
+    nullable = df.astype({"votes": "Int64"})
+    numpy_scalars = [
+        {
+            **r,
+            "deal_value": np.float32("nan") if r["deal_value"] is None else np.float32(r["deal_value"]),
+            "votes": pd.NA if r["votes"] is None else np.int64(r["votes"]),
+        }
+        for r in GAPS
+    ]
+    return {
+        "pandas": df,
+        "records": records,
+        "pyarrow": table,
+        "pyarrow_records": table.to_pylist(),
+        "pandas_nullable_int": nullable,
+        "nullable_records": nullable.to_dict("records"),
+        "numpy_scalars": numpy_scalars,
+    }
+
+
+def _classes(out):
+    if isinstance(out, list):
+        return [(r["class"], r["confidence"]) for r in out]
+    if isinstance(out, pd.DataFrame):
+        return list(zip(out["class"], out["confidence"]))
+    return list(zip(out.column("class").to_pylist(), out.column("confidence").to_pylist()))
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["pandas", "records", "pyarrow", "pyarrow_records", "pandas_nullable_int", "nullable_records", "numpy_scalars"],
+)
+def test_gaps_are_missing_on_every_path(classifier, path):
+    data = _gap_inputs()[path]
+    ref_classes = _classes(classifier.classify_many(GAPS))
+    assert _classes(classifier.classify_many(data)) == ref_classes
+    params = {"min_distinct_customers": 2}
+    assert ft.Clusterer(**params).cluster(data) == ft.Clusterer(**params).cluster(GAPS)
+    assert ft.triage(data, **params) == ft.triage(GAPS, **params)
