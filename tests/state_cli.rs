@@ -210,3 +210,25 @@ fn a_run_that_cannot_write_its_output_leaves_the_state() {
         );
     }
 }
+
+/// A state that could not be saved (its folder missing) is refused before
+/// any work: no output reports events of a state that is never saved, and
+/// the error names the state, not a temporary file.
+#[test]
+fn a_state_in_a_missing_folder_is_refused_before_any_output() {
+    let dir = scratch("state_missing_folder");
+    let (whole, _, _) = halves(&dir);
+    let state = dir.join("no such folder").join("s.json");
+    let state = state.display().to_string();
+    for tool in ["cluster", "triage"] {
+        let out = run(tool, &["--state", &state, &whole]);
+        assert_eq!(out.status.code(), Some(2), "{tool}");
+        assert!(out.stdout.is_empty(), "{tool}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!("{state}: the state cannot be saved here")),
+            "{tool}: {err}"
+        );
+        assert!(!err.contains(".tmp"), "{tool}: {err}");
+    }
+}

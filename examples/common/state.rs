@@ -50,6 +50,7 @@ pub struct Living {
 impl Living {
     /// Loads `path` when it exists, else an empty backlog with `params`.
     pub fn load(path: &str, params: ClusterParams) -> Result<Living, Fatal> {
+        check_writable(path)?;
         let (backlog, items) = if Path::new(path).exists() {
             let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
             let f: StateFile = serde_json::from_str(&text)
@@ -132,10 +133,7 @@ impl Living {
 /// Writes a state (from [`Living::state_text`]) to `path` atomically.
 pub fn write_state(path: &str, text: &str) -> Result<(), Fatal> {
     let p = Path::new(path);
-    let name = p
-        .file_name()
-        .map_or("state".into(), |n| n.to_string_lossy());
-    let tmp = p.with_file_name(format!(".{name}.tmp{}", std::process::id()));
+    let tmp = temporary(p);
     // Written in full and flushed to the disk before it replaces the
     // old state, so a crash leaves the old state or the new one; the
     // temporary file goes on any error. One writer at a time: two runs
@@ -148,13 +146,40 @@ pub fn write_state(path: &str, text: &str) -> Result<(), Fatal> {
     };
     write().map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
-        format!("{}: {e}", tmp.display())
+        format!(
+            "{path}: the state cannot be saved: {e} (writing {})",
+            tmp.display()
+        )
     })?;
     std::fs::rename(&tmp, p).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         format!("{path}: {e}")
     })?;
     Ok(())
+}
+
+/// The temporary file a state is written to before it replaces `path`.
+fn temporary(p: &Path) -> std::path::PathBuf {
+    let name = p
+        .file_name()
+        .map_or("state".into(), |n| n.to_string_lossy());
+    p.with_file_name(format!(".{name}.tmp{}", std::process::id()))
+}
+
+/// Fails, before any work, when the state could not be saved at `path`
+/// (its folder missing or read-only): the run's output would report events
+/// of a state that is never saved.
+fn check_writable(path: &str) -> Result<(), Fatal> {
+    let tmp = temporary(Path::new(path));
+    match std::fs::File::create(&tmp) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&tmp);
+            Ok(())
+        }
+        Err(e) => Err(Fatal(format!(
+            "{path}: the state cannot be saved here: {e}"
+        ))),
+    }
 }
 
 impl Living {
