@@ -9,7 +9,8 @@
 //! Output (`--output jsonl`, the default): one JSON object per candidate
 //! feature (`"kind": "feature"`), in rank order, then one per special case
 //! (`"kind": "special_case"`); every input id is in exactly one object's
-//! `members`. `--output csv` gives the same rows (members joined with `;`),
+//! `members`. `--output csv` gives the same rows (members joined with `;`, a
+//! `;` or `\` inside an id escaped with `\`),
 //! `--table` (`--output table`) a ranked table and `--output markdown` a
 //! Markdown one. Lines that are not valid items are reported on stderr with
 //! their line numbers and skipped. Exit status: 0 when every line was used,
@@ -126,6 +127,24 @@ fn summary(bad: &[common::BadLine]) {
     if !bad.is_empty() {
         eprintln!("cluster: {} lines could not be read", bad.len());
     }
+}
+
+/// Ids joined with `;` for one CSV cell; a `;` or `\` inside an id is
+/// escaped with `\`, so that the cell splits back into the same ids.
+fn joined(ids: &[String]) -> String {
+    let mut out = String::new();
+    for (k, id) in ids.iter().enumerate() {
+        if k > 0 {
+            out.push(';');
+        }
+        for c in id.chars() {
+            if matches!(c, ';' | '\\') {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Counts each feature's class mix from its members' text.
@@ -308,7 +327,7 @@ fn csv_rows(out: &mut impl Write, c: &Clustering, events: &[Event]) -> Result<()
             mix.and_then(ClassMix::dominant).map_or("", |c| c.as_str()),
             &line.cohesion.map_or(String::new(), |c| format!("{c:.4}")),
             line.representative,
-            &line.members.join(";"),
+            &joined(line.members),
         ])?;
     }
     for e in events {

@@ -819,3 +819,39 @@ fn triage_markdown_and_table_show_request_text_as_text() {
         "{table}"
     );
 }
+
+/// `cluster --output csv` joins a group's members with `;`; a `;` or `\`
+/// inside an id is escaped, so the cell splits back into the same ids.
+#[test]
+fn cluster_csv_members_split_back_into_the_ids() {
+    let ids = ["a;b", "c\\d", "e f"];
+    let input: String = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let v = serde_json::json!({"id": id, "title": "export invoices to excel", "customer": format!("c{i}")});
+            format!("{v}\n")
+        })
+        .collect();
+    let out = run("cluster", &["--output", "csv"], &input);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let mut rows = csv::Reader::from_reader(out.stdout.as_slice());
+    let headers = rows.headers().unwrap().clone();
+    let col = headers.iter().position(|h| h == "members").unwrap();
+    let cell = rows.records().next().unwrap().unwrap()[col].to_string();
+    assert_eq!(cell, "a\\;b;c\\\\d;e f");
+    // Split on unescaped `;`, then unescape.
+    let (mut got, mut cur, mut esc) = (Vec::new(), String::new(), false);
+    for c in cell.chars() {
+        match (esc, c) {
+            (false, '\\') => esc = true,
+            (false, ';') => got.push(std::mem::take(&mut cur)),
+            _ => {
+                cur.push(c);
+                esc = false;
+            }
+        }
+    }
+    got.push(cur);
+    assert_eq!(got, ids);
+}
