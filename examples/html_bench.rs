@@ -64,6 +64,7 @@ fn main() -> ExitCode {
         policy: "builtin".into(),
         cluster: ClusterParams::default(),
         triage: TriageParams::default(),
+        changes: None,
     };
     let t = Instant::now();
     let html = common::html::render(

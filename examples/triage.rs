@@ -114,6 +114,7 @@ fn run(args: Args) -> Result<bool, Fatal> {
                 policy: args.policy.clone().unwrap_or_else(|| "builtin".into()),
                 cluster: params,
                 triage: tparams,
+                changes: changes.as_ref().map(|c| c.section(false)),
             };
             let classifier = triage.clusterer().classifier();
             common::html::render(&report, &items, classifier, &run, Default::default())

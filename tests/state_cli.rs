@@ -131,6 +131,20 @@ fn triage_state_in_two_runs_equals_one_and_lists_changes() {
     let table = stdout(&run("triage", &["--state", s3, &b, "--table"]));
     assert!(table.contains("Changes since the saved state"));
     assert!(table.contains("New features:"));
+    // So does the HTML page, with every new feature listed.
+    let s4 = dir.join("s4.json");
+    let s4 = s4.to_str().unwrap();
+    stdout(&run("triage", &["--state", s4, &a]));
+    let html = stdout(&run("triage", &["--state", s4, &b, "--output", "html"]));
+    let at = html
+        .find("<section id=\"changes\"")
+        .expect("a changes section");
+    let section = &html[at..at + html[at..].find("</section>").unwrap()];
+    assert!(section.contains("Changes since the saved state (28 requests saved"));
+    for id in &listed {
+        assert!(section.contains(&format!("<li>{id} ")), "{id}: {section}");
+    }
+    assert!(html.contains("<a href=\"#changes\">"));
 }
 
 /// A state whose saved requests are not the backlog's (hand-edited ids) is

@@ -69,6 +69,9 @@ pub struct Run {
     pub cluster: ClusterParams,
     /// The triage parameters.
     pub triage: TriageParams,
+    /// What changed since the saved state (`--state`), as the table output
+    /// words it: a section of the page when given.
+    pub changes: Option<String>,
 }
 
 /// Everything the sections read.
@@ -118,13 +121,16 @@ pub fn render(
         limits,
     };
     let mut out = String::with_capacity(64 * 1024);
-    head(&mut out, report);
+    head(&mut out, report, run.changes.is_some());
     sections::class_mix(&mut out, &ctx);
     features::overview(&mut out, &ctx);
     features::details(&mut out, &ctx);
     sections::special_cases(&mut out, &ctx);
     sections::abstained(&mut out, &ctx);
     sections::signals(&mut out, &ctx);
+    if let Some(text) = &run.changes {
+        sections::changes(&mut out, text);
+    }
     sections::run(&mut out, &ctx);
     let _ = writeln!(
         out,
@@ -135,7 +141,7 @@ pub fn render(
 }
 
 /// The document head with the style sheet, the title and the summary.
-fn head(out: &mut String, r: &TriageReport) {
+fn head(out: &mut String, r: &TriageReport, changes: bool) {
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -146,13 +152,18 @@ fn head(out: &mut String, r: &TriageReport) {
          <nav aria-label=\"Sections\"><ul><li><a href=\"#class-mix\">Class mix</a></li>\
          <li><a href=\"#features\">Candidate features</a></li>\
          <li><a href=\"#special\">Special cases</a></li><li><a href=\"#abstained\">Without a class</a></li>\
-         <li><a href=\"#signals\">Portfolio signals</a></li><li><a href=\"#run\">Run</a></li></ul></nav>\
+         <li><a href=\"#signals\">Portfolio signals</a></li>{}<li><a href=\"#run\">Run</a></li></ul></nav>\
          </header><main>",
         r.items,
         r.items,
         r.features.len(),
         r.special_cases.len(),
         r.abstained.len(),
+        if changes {
+            "<li><a href=\"#changes\">Changes</a></li>"
+        } else {
+            ""
+        },
     );
 }
 

@@ -186,6 +186,32 @@ pub(super) fn abstained(out: &mut String, ctx: &Ctx) {
     out.push_str("</section>");
 }
 
+/// What changed since the saved state (`--state`): the table output's
+/// section, its headings as headings and its entries as lists, escaped.
+pub(super) fn changes(out: &mut String, text: &str) {
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let title = lines.next().unwrap_or("Changes");
+    let _ = write!(
+        out,
+        "<section id=\"changes\" aria-labelledby=\"changes-h\"><h2 id=\"changes-h\">{}</h2>",
+        escape(title.trim())
+    );
+    let mut in_list = false;
+    for line in lines {
+        let entry = line.starts_with(' ');
+        if entry != in_list {
+            out.push_str(if entry { "<ul>" } else { "</ul>" });
+            in_list = entry;
+        }
+        let tag = if entry { "li" } else { "h3" };
+        let _ = write!(out, "<{tag}>{}</{tag}>", escape(line.trim()));
+    }
+    if in_list {
+        out.push_str("</ul>");
+    }
+    out.push_str("</section>");
+}
+
 /// The run's parameters and policy, to reproduce the report.
 pub(super) fn run(out: &mut String, ctx: &Ctx) {
     let run = ctx.run;
