@@ -514,6 +514,7 @@ fn reason(r: &WhyNotReason) -> String {
     match r {
         WhyNotReason::Won => "won".into(),
         WhyNotReason::NothingFound => "nothing_found".into(),
+        WhyNotReason::LinksOnly => "links_only".into(),
         WhyNotReason::BelowMinScore { min_score } => format!("below_min_score {min_score}"),
         WhyNotReason::Decisive { rule, class } => format!("decisive {rule} ({class})"),
         WhyNotReason::Precedence { .. } => "precedence".into(),

@@ -145,9 +145,10 @@ impl Compiled {
             ..
         } = tally;
         let best = evidenced.iter().copied().fold(0.0, f64::max);
-        // A decisive rule always makes a match.
-        let matched =
-            decisive.contains(&true) || (best > 0.0 && best >= self.policy.settings.min_score);
+        // A decisive rule always makes a match; keywords do not in a text
+        // of links alone.
+        let matched = decisive.contains(&true)
+            || (best > 0.0 && best >= self.policy.settings.min_score && !s.links_only);
         let mut result = self.verdict(scores, decisive, matched);
         result.evidence = self.final_evidence(evidence, &result, also, s, expand);
         result

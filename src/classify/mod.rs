@@ -153,6 +153,9 @@ struct Scratch {
     /// This call adds the bag phrases up as the scan finds them
     /// ([`bag::adds_as_found`]), not after it.
     bag_now: bool,
+    /// The text is links alone ([`links_only`]): its keywords make no
+    /// match.
+    links_only: bool,
     /// Tests set it to add the bag phrases up after the scan always (the
     /// reference adding them as found must agree with).
     #[cfg(test)]
@@ -366,7 +369,7 @@ impl Compiled {
         let mut lent = Lent(SCRATCH.take());
         let s = lent.0.get_or_insert_with(Box::default);
         let result = self.classify_with(title, body, item, Some(class), s, true);
-        why_not::explain(&self.policy, &result, class, &s.unmet, |r| {
+        why_not::explain(&self.policy, &result, class, &s.unmet, s.links_only, |r| {
             self.names.description(r).to_string()
         })
     }
@@ -386,6 +389,7 @@ impl Compiled {
         s.hits.clear();
         s.bag.clear();
         s.bag_found.clear();
+        s.links_only = links_only(title, body);
         // With the evidence, the hits are kept anyway: they are added up
         // after, in one pass.
         s.bag_now = !expand && bag::adds_as_found(self.policy.settings.title_weight);
@@ -444,10 +448,59 @@ impl Compiled {
     }
 }
 
+/// Whether a text is links alone (`https://...`, with nothing else but
+/// punctuation): not a request, so the words inside its links (`https`,
+/// `github`, `pull`) must not give it a class. Texts without `://`, most
+/// of them, are told apart by one substring search.
+fn links_only(title: &str, body: &str) -> bool {
+    let has_link = |t: &str| t.contains("://");
+    if !has_link(title) && !has_link(body) {
+        return false;
+    }
+    [title, body].iter().all(|t| {
+        t.split_whitespace()
+            .all(|w| has_link(w) || !w.chars().any(char::is_alphanumeric))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::class::Class;
+
+    /// A text of links alone is not a request: no class from the words
+    /// inside its links; a word beside a link, or a decisive rule on the
+    /// item's metadata, still counts.
+    #[test]
+    fn links_alone_get_no_class() {
+        let c = Classifier::builtin();
+        for t in [
+            "http://x.y",
+            "https://github.com/foo/bar/pull/12",
+            "<https://a.b/c>, https://d.e/f",
+        ] {
+            let r = c.classify_text(t, "");
+            assert_eq!((r.outcome, r.class), (Outcome::NoMatch, None), "{t}");
+            let r = c.classify_text("", t);
+            assert_eq!(r.outcome, Outcome::NoMatch, "{t}");
+        }
+        assert!(links_only("https://a.b", " \n ( https://c.d ) "));
+        assert!(!links_only("crash on https://a.b", ""));
+        assert!(!links_only("www.example.com", ""));
+        assert!(!links_only("", ""));
+        let crash = c.classify_text("The app crashes: https://github.com/foo/bar/issues/1", "");
+        assert_eq!(crash.class, Some(Class::FaultCorrection));
+        let why = c.explain_text_against(
+            "https://github.com/foo/bar/pull/12",
+            "",
+            Class::FaultCorrection,
+        );
+        assert_eq!(why.reason, WhyNotReason::LinksOnly);
+        let item = FeedbackItem::new("r")
+            .with_title("https://example.gov/notice/2026-01")
+            .with_channel(crate::item::Channel::Regulator);
+        assert_eq!(c.class_of(&item).unwrap(), c.classify(&item).unwrap().class);
+    }
 
     /// As the README says: the longer match covers the keywords inside it.
     #[test]

@@ -72,6 +72,9 @@ pub enum WhyNotReason {
     Won,
     /// Nothing in the request counted for the class.
     NothingFound,
+    /// The text is links alone (`https://...`), not a request: the words
+    /// inside links make no match.
+    LinksOnly,
     /// No class reached the policy's `min_score`, so nothing matched.
     BelowMinScore {
         /// The policy's `min_score`.
@@ -113,6 +116,7 @@ pub(super) fn explain(
     result: &Classification,
     class: Class,
     unmet: &[u32],
+    links_only: bool,
     describe: impl Fn(usize) -> String,
 ) -> WhyNot {
     let score = result.scores[class];
@@ -140,7 +144,7 @@ pub(super) fn explain(
         winner,
         winner_score,
         gap: winner_score - score,
-        reason: reason(policy, result, class, !closest.is_empty()),
+        reason: reason(policy, result, class, !closest.is_empty(), links_only),
         closest,
         cancelled,
         unmet: unmet
@@ -172,7 +176,13 @@ fn counted_strongest_first(result: &Classification, c: Class) -> Vec<Evidence> {
 
 /// Why `class` did not win `result`; `found` tells whether any of its
 /// evidence added to its score.
-fn reason(policy: &Policy, result: &Classification, class: Class, found: bool) -> WhyNotReason {
+fn reason(
+    policy: &Policy,
+    result: &Classification,
+    class: Class,
+    found: bool,
+    links_only: bool,
+) -> WhyNotReason {
     let matched = result.outcome != Outcome::NoMatch;
     let winner = result.class;
     // Few rules are decisive: a list to look ids up in.
@@ -188,6 +198,8 @@ fn reason(policy: &Policy, result: &Classification, class: Class, found: bool) -
     let decisive = |e: &&Evidence| e.contribution > 0.0 && decisive_ids.contains(&&*e.rule);
     if matched && winner == Some(class) {
         WhyNotReason::Won
+    } else if !matched && links_only && found {
+        WhyNotReason::LinksOnly
     } else if !matched && result.scores[class] > 0.0 {
         WhyNotReason::BelowMinScore {
             min_score: policy.settings.min_score,
