@@ -165,7 +165,7 @@ struct LearnArgs {
     /// Smallest keyword weight kept.
     #[arg(long, value_name = "X", allow_negative_numbers = true)]
     min_weight: Option<f64>,
-    /// Length normalisation, in [0, 1].
+    /// Length normalisation beta: finite, at least 0 (0 turns it off).
     #[arg(long, value_name = "B", allow_negative_numbers = true)]
     length_norm: Option<f64>,
     /// Feature values, by serde name (see `FeatureValues`).
