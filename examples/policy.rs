@@ -303,8 +303,8 @@ fn validated(path: &str) -> Result<(Option<Policy>, Vec<String>), Fatal> {
         Ok(t) => t,
         Err(e) => return Ok((None, vec![format!("{path}: not UTF-8 text: {e}")])),
     };
-    Ok(match common::parse_policy(path, &text) {
-        Err(e) => (None, vec![e]),
+    Ok(match common::policy_text::parse_policy_all(path, &text) {
+        Err(e) => (None, e),
         Ok(p) => {
             let errors = match p.validate() {
                 Ok(()) => Vec::new(),

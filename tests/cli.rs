@@ -855,3 +855,38 @@ fn cluster_csv_members_split_back_into_the_ids() {
     got.push(cur);
     assert_eq!(got, ids);
 }
+
+/// A policy that does not parse gives every rule at fault at once, each by
+/// its place and id (serde alone stops at the first, and TOML places an
+/// error in a `[[rules]]` table at the table's first line).
+#[test]
+fn a_policy_that_does_not_parse_lists_every_rule_at_fault() {
+    let toml = "version = 1\n[settings]\nmin_scor = 0.3\n\
+        [[rules]]\nid = \"a\"\nclass = \"necessity\"\nkeywrods = [\"x\"]\n\
+        [[rules]]\nid = \"ok\"\nclass = \"necessity\"\nkeywords = [\"y\"]\n\
+        [[rules]]\nid = \"b\"\nclass = \"necesity\"\nkeywords = [\"y\"]\n";
+    let value: toml::Value = toml::from_str(toml).unwrap();
+    let json = serde_json::to_string(&value).unwrap();
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("policy_all_errors");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, body) in [("p.toml", toml.to_string()), ("p.json", json)] {
+        let path = dir.join(name);
+        std::fs::write(&path, body).unwrap();
+        let path = path.display().to_string();
+        let out = run("policy", &["check", "--table", &path], "");
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        let err = text(&out.stdout) + &text(&out.stderr);
+        for want in [
+            "unknown field `min_scor`",
+            "rules[0]: rule \"a\": unknown key \"keywrods\"",
+            "rules[2]: rule \"b\": field `class`: unknown class \"necesity\"",
+        ] {
+            assert!(err.contains(want), "{name}: {want}: {err}");
+        }
+        assert!(!err.contains("rules[1]"), "{name}: {err}");
+        // The other tools name them all too.
+        let out = run("classify", &["--policy", &path], "");
+        assert_eq!(out.status.code(), Some(2));
+        assert_eq!(text(&out.stderr).matches("rules[").count(), 2, "{name}");
+    }
+}

@@ -9,12 +9,14 @@ pub mod cli;
 pub mod html;
 pub mod json;
 pub mod output;
+pub mod policy_text;
 pub mod state;
 pub mod stream;
 
 use std::io::{BufRead, BufReader, Read};
 
 use feedback_triage::{FeedbackItem, Policy};
+pub use policy_text::parse_policy;
 
 /// One input line that could not be read as an item.
 pub struct BadLine {
@@ -160,22 +162,6 @@ pub fn read_policy(path: &str) -> Result<Policy, String> {
     let text = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
     let text = String::from_utf8(text).map_err(|e| format!("{path}: not UTF-8 text: {e}"))?;
     parse_policy(path, &text)
-}
-
-/// Parses policy text, JSON or TOML.
-pub fn parse_policy(path: &str, text: &str) -> Result<Policy, String> {
-    // A byte order mark, as some Windows editors write (the TOML parser
-    // skips one itself; serde_json does not).
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if path.ends_with(".toml") {
-        return toml::from_str(text).map_err(|e| format!("{path}: {e}"));
-    }
-    match serde_json::from_str(text) {
-        Ok(p) => Ok(p),
-        Err(json) if path.ends_with(".json") => Err(format!("{path}: {json}")),
-        Err(json) => toml::from_str(text)
-            .map_err(|toml| format!("{path}: not JSON ({json}) nor TOML ({toml})")),
-    }
 }
 
 /// Minimal flag parsing: `--name value`, `--flag`, and positionals.
