@@ -890,3 +890,21 @@ fn a_policy_that_does_not_parse_lists_every_rule_at_fault() {
         assert_eq!(text(&out.stderr).matches("rules[").count(), 2, "{name}");
     }
 }
+
+/// An out-of-range parameter names the flag that set it, not only the
+/// library's field.
+#[test]
+fn a_parameter_error_names_its_flag() {
+    let out = run("cluster", &["--threshold", "2"], ITEMS);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(
+            "parameter `similarity_threshold` must be in (0, 1], got 2 (set by --threshold)"
+        ),
+        "{err}"
+    );
+    let out = run("triage", &["--cadence", "0"], ITEMS);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("(set by --cadence)"));
+}

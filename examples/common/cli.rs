@@ -79,9 +79,34 @@ pub fn exit(tool: &str, r: Result<bool, Fatal>) -> ExitCode {
         Ok(false) => ExitCode::from(1),
         Err(Fatal(e)) if e.contains("Broken pipe") => ExitCode::SUCCESS,
         Err(Fatal(e)) => {
-            let _ = writeln!(std::io::stderr(), "{tool}: {e}");
+            let _ = writeln!(std::io::stderr(), "{tool}: {}", with_flag(e));
             ExitCode::from(2)
         }
+    }
+}
+
+/// The library's parameter names and the flags that set them.
+const FLAGS: [(&str, &str); 9] = [
+    ("similarity_threshold", "--threshold"),
+    ("min_distinct_customers", "--min-customers"),
+    ("min_customers_per_month", "--cadence"),
+    ("max_ngram", "--max-ngram"),
+    ("min_doc_freq", "--min-df"),
+    ("l2", "--l2"),
+    ("max_keywords", "--max-keywords"),
+    ("min_weight", "--min-weight"),
+    ("length_norm", "--length-norm"),
+];
+
+/// A parameter error (the library's ``parameter `min_doc_freq` ...``) with
+/// the flag that sets the parameter, for a user who typed the flag.
+fn with_flag(e: String) -> String {
+    match FLAGS
+        .iter()
+        .find(|(field, _)| e.contains(&format!("parameter `{field}`")))
+    {
+        Some((_, flag)) => format!("{e} (set by {flag})"),
+        None => e,
     }
 }
 
