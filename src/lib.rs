@@ -224,8 +224,8 @@ pub use policy::{
 };
 pub use report::{ClassCarriers, RuleOverlap, RuleReport, RuleShare, RuleStats, RuleSummary};
 pub use triage::{
-    Alignment, Cadence, ChannelCount, ClassShare, FeatureJob, FeatureReport, Focus, MonthContact,
-    Signals, Sources, Triage, TriageParams, TriageReport,
+    Alignment, CADENCE_MAX_GAP, Cadence, ChannelCount, ClassShare, FeatureJob, FeatureReport,
+    Focus, MonthContact, Signals, Sources, Triage, TriageParams, TriageReport,
 };
 
 /// The normalised terms of a phrase, as the matcher sees them (a phrase in a
