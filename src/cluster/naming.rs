@@ -56,6 +56,11 @@ pub(super) use unique::unique_names;
 /// A member's text as the namer reads it: a batch's items, and the
 /// start of each request's title and body that a backlog keeps (named
 /// from where they are, no copy made).
+/// The most members whose text a name is read from: a larger group's are
+/// this many, evenly spaced in id order (a phrase most members write is
+/// as common among them).
+const NAME_MEMBERS: usize = 64;
+
 pub(super) trait MemberText {
     /// The title.
     fn title(&self) -> &str;
@@ -336,8 +341,21 @@ impl<'a> Namer<'a> {
 
     /// Names a group: `items` are its members in id order, `sum` the sum of
     /// their vectors as `(term, sum, members)` sorted by term.
-    pub fn name_group<T: MemberText>(&mut self, items: &[T], sum: &[(u32, f64, u32)]) -> Named {
+    pub fn name_group<T: MemberText + Copy>(
+        &mut self,
+        items: &[T],
+        sum: &[(u32, f64, u32)],
+    ) -> Named {
         let m = items.len();
+        let sample: Vec<T>;
+        let items = if m > NAME_MEMBERS {
+            sample = (0..NAME_MEMBERS)
+                .map(|i| items[(2 * i + 1) * m / (2 * NAME_MEMBERS)])
+                .collect();
+            &sample[..]
+        } else {
+            items
+        };
         let corpus = self.corpus;
         self.anchor_ids = scored_terms(corpus, sum, m, ANCHORS);
         let anchors: Vec<&str> = self

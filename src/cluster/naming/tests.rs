@@ -391,3 +391,35 @@ fn a_group_without_a_shared_content_word_is_named_by_its_members_words() {
     assert_eq!(names, ["hi", "dark mode", "hello there", "what do i do"]);
     assert_eq!(named.name(3), "hi");
 }
+
+#[test]
+fn a_large_group_is_named_from_members_spread_over_it() {
+    // 1,000 members, the first 300 (in id order) one phrasing and the rest
+    // another: the name is read from 64 members evenly spaced, so the
+    // phrasing of most members wins (the first 64 alone would pick the
+    // other).
+    let items: Vec<FeedbackItem> = (0..1000)
+        .map(|i| {
+            let t = if i < 300 {
+                "sync outlook calendar"
+            } else {
+                "export invoices excel"
+            };
+            FeedbackItem::new(format!("t{i:04}")).with_title(t)
+        })
+        .collect();
+    let refs: Vec<&FeedbackItem> = items.iter().collect();
+    let corpus = Corpus::build(&refs, 32, false);
+    let all: Vec<u32> = (0..items.len() as u32).collect();
+    let sum = member_sum(&corpus, &all);
+    let named = Namer::new(&corpus, 3).name_group(&refs, &sum);
+    assert_eq!(
+        named.name(3),
+        "export invoices excel",
+        "{:?}",
+        named.choices
+    );
+    // The same members' first 64 alone are named the other way.
+    let first = Namer::new(&corpus, 3).name_group(&refs[..64], &member_sum(&corpus, &all[..64]));
+    assert_eq!(first.name(3), "sync outlook calendar");
+}
