@@ -363,6 +363,15 @@ fn names_of_a_known_group_match_the_reference() {
     );
 }
 
+/// `items` named as one group, in a corpus of their own.
+fn named_whole(items: &[FeedbackItem]) -> Named {
+    let refs: Vec<&FeedbackItem> = items.iter().collect();
+    let corpus = Corpus::build(&refs, 32, false);
+    let all: Vec<u32> = (0..items.len() as u32).collect();
+    let sum = member_sum(&corpus, &all);
+    Namer::new(&corpus, 3).name_group(&refs, &sum)
+}
+
 #[test]
 fn a_group_without_a_shared_content_word_is_named_by_its_members_words() {
     // Greetings and stop words only: no term, so no phrase candidate; the
@@ -379,11 +388,7 @@ fn a_group_without_a_shared_content_word_is_named_by_its_members_words() {
         .enumerate()
         .map(|(i, t)| FeedbackItem::new(format!("t{i}")).with_body(*t))
         .collect();
-    let refs: Vec<&FeedbackItem> = items.iter().collect();
-    let corpus = Corpus::build(&refs, 32, false);
-    let all: Vec<u32> = (0..items.len() as u32).collect();
-    let sum = member_sum(&corpus, &all);
-    let named = Namer::new(&corpus, 3).name_group(&refs, &sum);
+    let named = named_whole(&items);
     assert!(named.key_terms.is_empty(), "{:?}", named.key_terms);
     let names: Vec<&str> = named.choices.iter().map(|c| c.name.as_str()).collect();
     // "hi" twice first; then by the smaller string; stop words at the ends
@@ -408,18 +413,13 @@ fn a_large_group_is_named_from_members_spread_over_it() {
             FeedbackItem::new(format!("t{i:04}")).with_title(t)
         })
         .collect();
-    let refs: Vec<&FeedbackItem> = items.iter().collect();
-    let corpus = Corpus::build(&refs, 32, false);
-    let all: Vec<u32> = (0..items.len() as u32).collect();
-    let sum = member_sum(&corpus, &all);
-    let named = Namer::new(&corpus, 3).name_group(&refs, &sum);
+    let named = named_whole(&items);
     assert_eq!(
         named.name(3),
         "export invoices excel",
         "{:?}",
         named.choices
     );
-    // The same members' first 64 alone are named the other way.
-    let first = Namer::new(&corpus, 3).name_group(&refs[..64], &member_sum(&corpus, &all[..64]));
-    assert_eq!(first.name(3), "sync outlook calendar");
+    // Their first 64 alone are named the other way.
+    assert_eq!(named_whole(&items[..64]).name(3), "sync outlook calendar");
 }
