@@ -5,6 +5,9 @@
 //! policy does not parse, its text is read again as plain data and each
 //! rule (and the rest of the policy) is read on its own, so the message
 //! lists every rule at fault, each by its place and id.
+//!
+//! The Python package reads policies with this same file
+//! (`python/src/lib.rs` includes it), so both say the same.
 
 use feedback_triage::{Policy, Rule};
 
@@ -17,18 +20,41 @@ pub fn parse_policy(path: &str, text: &str) -> Result<Policy, String> {
 
 /// [`parse_policy`] with each error apart, each naming `path`.
 pub fn parse_policy_all(path: &str, text: &str) -> Result<Policy, Vec<String>> {
+    let format = if path.ends_with(".toml") {
+        Format::Toml
+    } else if path.ends_with(".json") {
+        Format::Json
+    } else {
+        Format::Either
+    };
+    parse_text(text, format)
+        .map_err(|errors| errors.into_iter().map(|e| format!("{path}: {e}")).collect())
+}
+
+/// How policy text is written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// JSON.
+    Json,
+    /// TOML.
+    Toml,
+    /// JSON, or else TOML.
+    Either,
+}
+
+/// Parses policy text in `format`; on failure, every problem found.
+pub fn parse_text(text: &str, format: Format) -> Result<Policy, Vec<String>> {
     // A byte order mark, as some Windows editors write (the TOML parser
     // skips one itself; serde_json does not).
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let named = |errors: Vec<String>| errors.into_iter().map(|e| format!("{path}: {e}")).collect();
-    if path.ends_with(".toml") {
-        return toml::from_str(text).map_err(|e| named(toml_errors(text, e)));
+    if format == Format::Toml {
+        return toml::from_str(text).map_err(|e| toml_errors(text, e));
     }
     match serde_json::from_str(text) {
         Ok(p) => Ok(p),
-        Err(json) if path.ends_with(".json") => Err(named(json_errors(text, json))),
+        Err(json) if format == Format::Json => Err(json_errors(text, json)),
         Err(json) => toml::from_str(text)
-            .map_err(|toml| named(vec![format!("not JSON ({json}) nor TOML ({toml})")])),
+            .map_err(|toml| vec![format!("not JSON ({json}) nor TOML ({toml})")]),
     }
 }
 

@@ -121,16 +121,18 @@ fn policy_with(py: Python<'_>, e: &ft::PolicyErrors, message: &str) -> PyErr {
     )
 }
 
-/// A policy text that is not valid TOML or JSON, or has a bad value (the
-/// parser's message names the rule and key).
-pub fn policy_parse(py: Python<'_>, e: impl std::fmt::Display) -> PyErr {
-    let message = e.to_string();
-    let rule = named_rule(&message);
+/// A policy text that is not valid TOML or JSON, or has bad values: every
+/// problem found (each names its rule and key where it has one).
+pub fn policy_parse(py: Python<'_>, problems: &[String]) -> PyErr {
     let list = PyList::empty(py);
-    let d = PyDict::new(py);
-    let _ = d.set_item("message", &message);
-    let _ = d.set_item("rule", rule);
-    let _ = list.append(d);
+    for p in problems {
+        let d = PyDict::new(py);
+        let _ = d.set_item("message", p);
+        let _ = d.set_item("rule", named_rule(p));
+        let _ = list.append(d);
+    }
+    let message = problems.join("\n");
+    let rule = problems.iter().find_map(|p| named_rule(p));
     raise(
         py,
         "PolicyError",

@@ -8,6 +8,11 @@ mod arrow;
 mod errors;
 mod items;
 mod results;
+// The tools' policy reader: a policy that does not parse lists every
+// problem, each rule by its place and id, here as in `policy check`.
+#[allow(dead_code)]
+#[path = "../../examples/common/policy_text.rs"]
+mod policy_text;
 mod tools;
 
 use feedback_triage as ft;
@@ -42,7 +47,8 @@ impl NativeClassifier {
     /// problem.
     #[staticmethod]
     fn from_toml(py: Python<'_>, text: &str) -> PyResult<Self> {
-        let policy: ft::Policy = toml::from_str(text).map_err(|e| errors::policy_parse(py, e))?;
+        let policy = policy_text::parse_text(text, policy_text::Format::Toml)
+            .map_err(|e| errors::policy_parse(py, &e))?;
         Self::compile(py, &policy)
     }
 
@@ -50,8 +56,8 @@ impl NativeClassifier {
     /// problem.
     #[staticmethod]
     fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
-        let policy: ft::Policy =
-            serde_json::from_str(text).map_err(|e| errors::policy_parse(py, e))?;
+        let policy = policy_text::parse_text(text, policy_text::Format::Json)
+            .map_err(|e| errors::policy_parse(py, &e))?;
         Self::compile(py, &policy)
     }
 

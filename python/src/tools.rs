@@ -137,11 +137,12 @@ pub fn triage<'py>(
 
 /// Reads a policy from JSON or TOML text (JSON when it starts with `{`).
 fn parse_policy(py: Python<'_>, text: &str) -> PyResult<ft::Policy> {
-    if text.trim_start().starts_with('{') {
-        serde_json::from_str(text).map_err(|e| errors::policy_parse(py, e))
+    let format = if text.trim_start().starts_with('{') {
+        crate::policy_text::Format::Json
     } else {
-        toml::from_str(text).map_err(|e| errors::policy_parse(py, e))
-    }
+        crate::policy_text::Format::Toml
+    };
+    crate::policy_text::parse_text(text, format).map_err(|e| errors::policy_parse(py, &e))
 }
 
 /// Every problem of a policy (JSON or TOML text) as dicts (`message`,

@@ -150,6 +150,34 @@ def test_policy_unknown_key_names_rule():
     assert e.value.rule == "r1"
 
 
+def test_a_policy_that_does_not_parse_lists_every_rule_at_fault():
+    # As `policy check`: serde stops at the first problem; each rule is
+    # read on its own after, so all three are listed.
+    text = """
+version = 1
+[settings]
+min_scor = 0.3
+[[rules]]
+id = "a"
+class = "necessity"
+keywrods = ["x"]
+[[rules]]
+id = "ok"
+class = "necessity"
+keywords = ["y"]
+[[rules]]
+id = "b"
+class = "necesity"
+keywords = ["y"]
+"""
+    for read in (ft.Classifier.from_toml, ft.check_policy):
+        with pytest.raises(ft.PolicyError) as e:
+            read(text)
+        assert [p["rule"] for p in e.value.errors] == [None, "a", "b"]
+        assert "min_scor" in str(e.value) and "rules[2]" in str(e.value)
+        assert e.value.rule == "a"
+
+
 def test_policy_bad_syntax():
     with pytest.raises(ft.PolicyError):
         ft.Classifier.from_json("{not json")
