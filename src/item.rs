@@ -31,7 +31,13 @@ pub(crate) fn customer_key(name: &str) -> Option<Cow<'_, str>> {
         if !key.is_empty() {
             key.push(' ');
         }
-        key.extend(word.chars().flat_map(char::to_lowercase));
+        // Final sigma as sigma: lower-casing a word at a time (Java, so
+        // Spark) writes `ς` at its end, one character at a time `σ`.
+        key.extend(
+            word.chars()
+                .flat_map(char::to_lowercase)
+                .map(|c| if c == 'ς' { 'σ' } else { c }),
+        );
     }
     Some(Cow::Owned(key))
 }
@@ -318,7 +324,8 @@ impl FeedbackItem {
 
     /// The customer as it is counted (distinct customers of a feature, the
     /// triage report's loudest customer and monthly contact): the name
-    /// trimmed, runs of white space made one space, lower-cased; `None`
+    /// trimmed, runs of white space made one space, lower-cased (a final
+    /// `ς` as `σ`); `None`
     /// when there is no customer or the name is blank. The item keeps the
     /// name as given.
     ///
@@ -516,6 +523,7 @@ mod tests {
         }
         assert_eq!(key("École").as_deref(), Some("école"));
         assert_eq!(key("ÉCOLE"), key("école"));
+        assert_eq!(key("ΑΘΗΝΑΣ"), key("αθηνας"));
         for blank in ["", " ", "\t\n", "\u{a0}\u{3000}"] {
             assert_eq!(key(blank), None, "{blank:?}");
         }

@@ -145,15 +145,13 @@ pub(crate) fn for_each_job<'t>(
 /// brackets and quotes. Sentence punctuation (`. , ; : ! ?`) is not taken,
 /// nor anything past white space or a neighbouring token.
 fn attached(a: &Analyzed, text: &str, first: usize, last: usize) -> Range<usize> {
-    let sign = |c: char| {
-        !c.is_whitespace()
-            && !c.is_alphanumeric()
-            && !matches!(c, '.' | ',' | ';' | ':' | '!' | '?')
-    };
     let floor = first.checked_sub(1).map_or(0, |p| a.tokens[p].end);
     let mut start = a.tokens[first].start;
     for (i, c) in text[floor..start].char_indices().rev() {
-        if !sign(c) {
+        // A sign before a number (`+5`, `-3`), but not a dash.
+        let signed = matches!(c, '+' | '-')
+            && text[floor + i + 1..].starts_with(|d: char| d.is_ascii_digit());
+        if !attached_sign(c) && !signed {
             break;
         }
         start = floor + i;
@@ -161,12 +159,20 @@ fn attached(a: &Analyzed, text: &str, first: usize, last: usize) -> Range<usize>
     let ceil = a.tokens.get(last + 1).map_or(text.len(), |t| t.start);
     let mut end = a.tokens[last].end;
     for c in text[end..ceil].chars() {
-        if !sign(c) {
+        if !attached_sign(c) {
             break;
         }
         end += c.len_utf8();
     }
     start..end
+}
+
+/// A sign written onto a word that a job keeps: currency signs, brackets,
+/// quotes, `%` and `#`; never sentence punctuation (ASCII or not: `…`,
+/// `。`, `！`) nor dashes.
+fn attached_sign(c: char) -> bool {
+    const SIGNS: &str = "$€£¥₹₩₽¢₺₪₫₱฿()[]{}<>/\"'‘’“”„«»‹›%#";
+    SIGNS.contains(c)
 }
 
 /// The last token of the job that starts at token `first` (after a cue of
@@ -331,6 +337,10 @@ mod tests {
             ("so that costs drop 30%!", "costs drop 30%"),
             ("so that <b>we</b> win", "<b>we</b> win"),
             ("so that we win...", "we win"),
+            ("so that we save time…", "we save time"),
+            ("so that we save time。", "we save time"),
+            ("so that--we save time", "we save time"),
+            ("so that +5% more sign up", "+5% more sign up"),
         ];
         for (body, want) in cases {
             let jobs = extract_jobs("", body);

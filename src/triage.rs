@@ -497,8 +497,8 @@ pub struct ChannelCount {
 /// One mistyped date (2062 for 2026, year 0201) must not stretch the range
 /// over decades of empty months: where more than [`CADENCE_MAX_GAP`] months
 /// pass without a dated request, the dates fall into separate stretches, and
-/// only the stretch with the most requests (among equals, the latest) is
-/// listed. The others' requests are counted in `out_of_range`.
+/// only the stretch with the most requests (among equals, the one with
+/// more months, then the latest) is listed. The others' requests are counted in `out_of_range`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Cadence {
@@ -735,29 +735,33 @@ fn cadence(items: &[FeedbackItem], threshold: usize) -> Cadence {
 
 /// The first and last month of the stretch of dated months (no gap over
 /// [`CADENCE_MAX_GAP`] months) holding the most items; among equals, the
-/// latest. `None` without dated items.
+/// one with more months that have items (a lone mistyped date is one
+/// month), then the latest. `None` without dated items.
 fn busiest_stretch(
     months: &BTreeMap<(u32, u32), Month<'_>>,
     index: impl Fn((u32, u32)) -> u32,
 ) -> Option<((u32, u32), (u32, u32))> {
-    // (first month, last month, items).
-    type Stretch = ((u32, u32), (u32, u32), usize);
+    // (first month, last month, (items, months with items)).
+    type Stretch = ((u32, u32), (u32, u32), (usize, usize));
     let mut best: Option<Stretch> = None;
     let mut run: Option<Stretch> = None;
+    let keep = |r: Option<Stretch>, best: &mut Option<Stretch>| {
+        if let Some(r) = r.filter(|r| best.is_none_or(|b| r.2 >= b.2)) {
+            *best = Some(r);
+        }
+    };
     for (&m, (_, n)) in months {
         run = match run {
-            Some((a, b, k)) if index(m) - index(b) <= CADENCE_MAX_GAP + 1 => Some((a, m, k + n)),
+            Some((a, b, (k, c))) if index(m) - index(b) <= CADENCE_MAX_GAP + 1 => {
+                Some((a, m, (k + n, c + 1)))
+            }
             _ => {
-                if let Some(r) = run.filter(|r| best.is_none_or(|b| r.2 >= b.2)) {
-                    best = Some(r);
-                }
-                Some((m, m, *n))
+                keep(run, &mut best);
+                Some((m, m, (*n, 1)))
             }
         };
     }
-    if let Some(r) = run.filter(|r| best.is_none_or(|b| r.2 >= b.2)) {
-        best = Some(r);
-    }
+    keep(run, &mut best);
     best.map(|(a, b, _)| (a, b))
 }
 
@@ -833,6 +837,19 @@ mod tests {
         let c = cadence(&dated(&["2020-01-01", "2022-03-01", "2022-04-01"]), 1);
         assert_eq!(months(&c), ["2022-03", "2022-04"]);
         assert_eq!(c.out_of_range, 1);
+        // Equal items: the stretch over more months, though earlier (one
+        // real request and one mistyped date).
+        let c = cadence(
+            &dated(&["2026-01-05", "2026-03-02", "2062-02-01", "2062-02-09"]),
+            1,
+        );
+        assert_eq!(
+            (months(&c), c.out_of_range),
+            (
+                vec!["2026-01".to_string(), "2026-02".into(), "2026-03".into()],
+                2
+            )
+        );
         // Equal stretches: the latest. The order of the items does not matter.
         let mut items = dated(&["2020-01-01", "2030-01-01"]);
         for _ in 0..2 {

@@ -747,11 +747,12 @@ fn threads_past_1024_is_a_usage_error() {
 }
 
 /// A row with more cells than the header (a comma without quotes) is a bad
-/// line, not a row whose extra cells vanish; a shorter row's missing cells
-/// are empty. Two header cells naming one field are refused.
+/// line, not a row whose extra cells vanish; empty cells past the header (a
+/// trailing comma) are fine, and a shorter row's missing cells are empty.
+/// Two header cells naming one field are refused.
 #[test]
 fn csv_rows_longer_than_the_header_and_repeated_columns_are_bad_lines() {
-    let csv = "id,title,customer\n1,Export invoices\n2,Dark mode,Acme,Inc\n3,Login fails,Globex\n";
+    let csv = "id,title,customer\n1,Export invoices\n2,Dark mode,Acme,Inc\n3,Login fails,Globex,\n";
     for tool in ["classify", "cluster", "triage"] {
         let out = run(tool, &["--input", "csv"], csv);
         assert_eq!(out.status.code(), Some(1), "{tool}: {}", text(&out.stderr));

@@ -330,18 +330,38 @@ pub fn plain(s: &str) -> String {
 /// the ASCII punctuation that Markdown or HTML give a meaning to escaped
 /// with a backslash (so `|` cannot end a cell, `<script>` is text and
 /// `**x**` is not bold), and hidden controls shown (see [`push_plain`]).
+/// An `_` between two letters or digits (`u_1`) starts no emphasis and is
+/// left as it is. In a bare link (`https://`, `http://`, `www.`), which
+/// renderers such as GitHub's link from the raw text, only `|`, `<` and
+/// `>` are escaped, so the link keeps its address.
 pub fn markdown_cell(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if matches!(
+    let mut link = false;
+    let mut prev = ' ';
+    let mut chars = s.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if prev.is_whitespace() {
+            let rest = &s[i..];
+            link = ["https://", "http://", "www."]
+                .iter()
+                .any(|p| rest.starts_with(p));
+        }
+        let next = chars.peek().map_or(' ', |&(_, n)| n);
+        if link && matches!(c, '<' | '>') {
+            out.push_str(if c == '<' { "&lt;" } else { "&gt;" });
+        } else if c == '_' && prev.is_alphanumeric() && next.is_alphanumeric() {
+            out.push(c);
+        } else if matches!(
             c,
             '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~' | '&' | '!'
-        ) {
+        ) && (!link || c == '|')
+        {
             out.push('\\');
             out.push(c);
         } else if !push_plain(&mut out, c) {
             out.push(c);
         }
+        prev = c;
     }
     out
 }

@@ -207,9 +207,16 @@ impl Iterator for Items {
                     // running to the end of the input: the rest of the
                     // file would vanish into this one record.
                     (line, Err(format!("invalid CSV: {UNTERMINATED}")))
-                } else if record.len() > columns.len() && !columns.is_empty() {
+                } else if !columns.is_empty()
+                    && record
+                        .iter()
+                        .skip(columns.len())
+                        .any(|c| !c.trim().is_empty())
+                {
                     // A cell holding the separator without quotes: the
-                    // cells after it would land in the wrong fields.
+                    // cells after it would land in the wrong fields (empty
+                    // cells past the header, as some exporters write after
+                    // a trailing comma, say nothing).
                     let message = format!(
                         "invalid CSV: the row has {} cells, the header {} (a cell with a comma needs quotes)",
                         record.len(),

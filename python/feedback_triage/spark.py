@@ -169,7 +169,7 @@ def _customer_key(col):
     runs of white space one space, trimmed, lower-cased; null when blank."""
     from pyspark.sql import functions as F
 
-    key = F.lower(F.trim(F.regexp_replace(col, r"(?U)\s+", " ")))
+    key = F.translate(F.lower(F.trim(F.regexp_replace(col, r"(?U)\s+", " "))), "ς", "σ")
     return F.when(key != F.lit(""), key)
 
 

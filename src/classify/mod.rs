@@ -450,17 +450,30 @@ impl Compiled {
 
 /// Whether a text is links alone (`https://...`, with nothing else but
 /// punctuation): not a request, so the words inside its links (`https`,
-/// `github`, `pull`) must not give it a class. Texts without `://`, most
-/// of them, are told apart by one substring search.
+/// `github`, `pull`) must not give it a class. A link is a word that starts
+/// (after opening brackets or quotes) with a scheme and `://`; text written
+/// onto a link (`Crash:https://...`, `[crash](https://...)`) is not one.
+/// Texts without `://`, most of them, are told apart by one substring
+/// search.
 fn links_only(title: &str, body: &str) -> bool {
-    let has_link = |t: &str| t.contains("://");
-    if !has_link(title) && !has_link(body) {
+    if !title.contains("://") && !body.contains("://") {
         return false;
     }
     [title, body].iter().all(|t| {
         t.split_whitespace()
-            .all(|w| has_link(w) || !w.chars().any(char::is_alphanumeric))
+            .all(|w| is_link(w) || !w.chars().any(char::is_alphanumeric))
     })
+}
+
+/// Whether a word is a link: `scheme://...`, after any of `<([("'`.
+fn is_link(word: &str) -> bool {
+    let w = word.trim_start_matches(['<', '(', '[', '"', '\'']);
+    let Some((scheme, _)) = w.split_once("://") else {
+        return false;
+    };
+    let mut chars = scheme.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-'))
 }
 
 #[cfg(test)]
@@ -487,6 +500,13 @@ mod tests {
         assert!(links_only("https://a.b", " \n ( https://c.d ) "));
         assert!(!links_only("crash on https://a.b", ""));
         assert!(!links_only("www.example.com", ""));
+        // Text written onto a link is text.
+        assert!(!links_only("Crash:https://github.com/foo/bar/issues/1", ""));
+        assert!(!links_only(
+            "[crash](https://github.com/foo/bar/issues/1)",
+            ""
+        ));
+        assert!(links_only("<https://a.b/c>", ""));
         assert!(!links_only("", ""));
         let crash = c.classify_text("The app crashes: https://github.com/foo/bar/issues/1", "");
         assert_eq!(crash.class, Some(Class::FaultCorrection));

@@ -53,14 +53,14 @@ mod written;
 
 pub(super) use unique::unique_names;
 
-/// A member's text as the namer reads it: a batch's items, and the
-/// start of each request's title and body that a backlog keeps (named
-/// from where they are, no copy made).
 /// The most members whose text a name is read from: a larger group's are
 /// this many, evenly spaced in id order (a phrase most members write is
 /// as common among them).
 const NAME_MEMBERS: usize = 64;
 
+/// A member's text as the namer reads it: a batch's items, and the
+/// start of each request's title and body that a backlog keeps (named
+/// from where they are, no copy made).
 pub(super) trait MemberText {
     /// The title.
     fn title(&self) -> &str;
