@@ -909,3 +909,19 @@ fn a_parameter_error_names_its_flag() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("(set by --cadence)"));
 }
+
+/// In Markdown an `_` inside a word stays as written, and a bare link keeps
+/// its address (renderers link it from the raw text): only `|`, `<` and `>`
+/// are escaped in it.
+#[test]
+fn markdown_keeps_words_and_links_readable() {
+    let item = r#"{"id":"u_1","title":"Crash https://ex.com/a_b?x=1&y=2#top _x_"}"#;
+    let out = run("classify", &["--output", "markdown", "--class-only"], item);
+    assert_eq!(out.status.code(), Some(0));
+    let md = text(&out.stdout);
+    assert!(md.contains("| u_1 |"), "{md}");
+    assert!(
+        md.contains("https://ex.com/a_b?x=1&y=2#top \\_x\\_"),
+        "{md}"
+    );
+}
