@@ -27,17 +27,11 @@ pub(crate) fn customer_key(name: &str) -> Option<Cow<'_, str>> {
         return Some(Cow::Borrowed(name));
     }
     let mut key = String::with_capacity(name.len());
-    for word in name.split_whitespace() {
-        if !key.is_empty() {
-            key.push(' ');
-        }
-        // Final sigma as sigma: lower-casing a word at a time (Java, so
-        // Spark) writes `ς` at its end, one character at a time `σ`.
-        key.extend(
-            word.chars()
-                .flat_map(char::to_lowercase)
-                .map(|c| if c == 'ς' { 'σ' } else { c }),
-        );
+    crate::text::written_into(&mut key, name);
+    // Final sigma as sigma: lower-casing a word at a time (Java, so Spark)
+    // writes `ς` at its end, one character at a time `σ`.
+    if key.contains('ς') {
+        key = key.replace('ς', "σ");
     }
     Some(Cow::Owned(key))
 }

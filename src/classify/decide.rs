@@ -80,10 +80,12 @@ impl Facts {
 }
 
 impl Compiled {
-    /// Turns the matches into scores, evidence and a decision.
+    /// Turns the matches into scores, evidence and a decision; `text` is
+    /// the title and body matched (a text of links alone makes no match).
     pub(super) fn decide(
         &self,
         item: Option<&FeedbackItem>,
+        text: (&str, &str),
         also: Option<Class>,
         s: &mut Scratch,
         expand: bool,
@@ -146,9 +148,12 @@ impl Compiled {
         } = tally;
         let best = evidenced.iter().copied().fold(0.0, f64::max);
         // A decisive rule always makes a match; keywords do not in a text
-        // of links alone.
+        // of links alone (looked at only when they would).
+        let (title, body) = text;
         let matched = decisive.contains(&true)
-            || (best > 0.0 && best >= self.policy.settings.min_score && !s.links_only);
+            || (best > 0.0
+                && best >= self.policy.settings.min_score
+                && !super::links_only(title, body));
         let mut result = self.verdict(scores, decisive, matched);
         result.evidence = self.final_evidence(evidence, &result, also, s, expand);
         result

@@ -153,9 +153,6 @@ struct Scratch {
     /// This call adds the bag phrases up as the scan finds them
     /// ([`bag::adds_as_found`]), not after it.
     bag_now: bool,
-    /// The text is links alone ([`links_only`]): its keywords make no
-    /// match.
-    links_only: bool,
     /// Tests set it to add the bag phrases up after the scan always (the
     /// reference adding them as found must agree with).
     #[cfg(test)]
@@ -369,7 +366,8 @@ impl Compiled {
         let mut lent = Lent(SCRATCH.take());
         let s = lent.0.get_or_insert_with(Box::default);
         let result = self.classify_with(title, body, item, Some(class), s, true);
-        why_not::explain(&self.policy, &result, class, &s.unmet, s.links_only, |r| {
+        let links = links_only(title, body);
+        why_not::explain(&self.policy, &result, class, &s.unmet, links, |r| {
             self.names.description(r).to_string()
         })
     }
@@ -389,7 +387,6 @@ impl Compiled {
         s.hits.clear();
         s.bag.clear();
         s.bag_found.clear();
-        s.links_only = links_only(title, body);
         // With the evidence, the hits are kept anyway: they are added up
         // after, in one pass.
         s.bag_now = !expand && bag::adds_as_found(self.policy.settings.title_weight);
@@ -444,7 +441,7 @@ impl Compiled {
             );
         }
         // Last, so that the result is built where the caller wants it.
-        self.decide(item, also, s, expand)
+        self.decide(item, (title, body), also, s, expand)
     }
 }
 
@@ -455,7 +452,7 @@ impl Compiled {
 /// onto a link (`Crash:https://...`, `[crash](https://...)`) is not one.
 /// Texts without `://`, most of them, are told apart by one substring
 /// search.
-fn links_only(title: &str, body: &str) -> bool {
+pub(super) fn links_only(title: &str, body: &str) -> bool {
     if !title.contains("://") && !body.contains("://") {
         return false;
     }

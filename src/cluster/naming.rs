@@ -46,7 +46,6 @@ use super::vectors::{self, Corpus, capped, is_content_term};
 use crate::item::FeedbackItem;
 use crate::text::{Analyzed, FxHashMap, is_nospace_char};
 use written::written_form;
-pub(super) use written::written_into;
 
 mod unique;
 mod written;

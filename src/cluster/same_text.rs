@@ -16,10 +16,9 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::hash::{Hash, Hasher};
 
-use super::naming::written_into;
 use super::vectors::SparseVec;
 use crate::item::FeedbackItem;
-use crate::text::FxHashMap;
+use crate::text::{FxHashMap, written_into};
 
 /// A term vector compared and hashed by the bits of its weights.
 struct Bits<'a>(&'a [(u32, f32)]);

@@ -5,10 +5,11 @@
 
 use proptest::prelude::*;
 
-use super::written::{written, written_into};
+use super::written::written;
 use super::*;
 use crate::cluster::describe::member_sum;
 use crate::text::is_nospace_char;
+use crate::text::written_into;
 
 /// `written` as first written: word by word, character by character.
 fn reference_written(s: &str) -> String {

@@ -5,7 +5,7 @@ use super::{Choice, KEPT, MemberText, NAME_TEXT_BYTES, Occ, fin};
 use std::collections::BTreeMap;
 
 use crate::cluster::vectors::{capped, is_content_term};
-use crate::text::{Analyzed, Token};
+use crate::text::{Analyzed, Token, written_into};
 
 /// A candidate's written form from its occurrences: the form they use
 /// most, each vote divided by one plus the stop words inside the form (a
@@ -75,56 +75,6 @@ pub(super) fn written(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     written_into(&mut out, s);
     out
-}
-
-/// Appends [`written`]`(s)` to `out`.
-pub(in crate::cluster) fn written_into(out: &mut String, s: &str) {
-    let start = out.len();
-    if s.is_ascii() {
-        written_ascii(out, s);
-        return;
-    }
-    for w in s.split_whitespace() {
-        if out.len() > start {
-            out.push(' ');
-        }
-        if w.is_ascii() {
-            // What `char::to_lowercase` gives for ASCII, without the
-            // character by character loop.
-            let at = out.len();
-            out.push_str(w);
-            out[at..].make_ascii_lowercase();
-        } else {
-            out.extend(w.chars().flat_map(char::to_lowercase));
-        }
-    }
-}
-
-/// [`written_into`] for ASCII text, byte by byte: the same result (ASCII
-/// white space is what `char::is_whitespace` says of it, tab to carriage
-/// return and the space; lower case is `to_ascii_lowercase`).
-fn written_ascii(out: &mut String, s: &str) {
-    let start = out.len();
-    let space = |b: &u8| matches!(b, b'\t'..=b'\r' | b' ');
-    let bytes = s.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if space(&bytes[i]) {
-            i += 1;
-            continue;
-        }
-        let j = bytes[i..]
-            .iter()
-            .position(space)
-            .map_or(bytes.len(), |p| i + p);
-        if out.len() > start {
-            out.push(' ');
-        }
-        let at = out.len();
-        out.push_str(&s[i..j]); // ASCII: every byte starts a character
-        out[at..].make_ascii_lowercase();
-        i = j;
-    }
 }
 
 /// Names for a group whose members share no content word ("hi", "hey
