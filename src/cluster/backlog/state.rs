@@ -11,6 +11,7 @@ use super::{
 use crate::cluster::ClusterParams;
 use crate::cluster::vectors::capped;
 use crate::error::{ItemError, ParamsError};
+use crate::item::customer_key;
 
 /// Why a [`Backlog`] refused a request or a saved state.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -211,11 +212,21 @@ impl TryFrom<Saved> for Backlog {
             meaning,
             buffers: Default::default(),
         };
-        // Counted again from the requests, as this release counts them:
-        // earlier releases counted "Acme" and "ACME " apart and a blank
-        // name as a customer (see `FeedbackItem::customer_key`).
-        for g in 0..backlog.groups.len() {
-            backlog.recount_customers(g as u32);
+        // Earlier releases counted "Acme" and "ACME " apart and a blank
+        // name as a customer (see `FeedbackItem::customer_key`): such a
+        // state lists a customer name not in its counted form, and is
+        // counted again from its requests. A state that lists only counted
+        // forms was counted this way already (its requests' names map to
+        // those forms alone), so loading it costs no recount.
+        let stale = backlog
+            .groups
+            .iter()
+            .flat_map(|g| &g.customers)
+            .any(|c| customer_key(c).as_deref() != Some(c.as_str()));
+        if stale {
+            for g in 0..backlog.groups.len() {
+                backlog.recount_customers(g as u32);
+            }
         }
         Ok(backlog)
     }
