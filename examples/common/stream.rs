@@ -3,7 +3,7 @@
 //! their line numbers, repeated ids caught with constant memory per id.
 
 use std::collections::HashSet;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::io::{BufRead, BufReader, Read};
 
 use feedback_triage::{FeedbackItem, ItemField};
@@ -50,7 +50,29 @@ pub fn open(path: Option<&str>) -> std::io::Result<Box<dyn Read>> {
 /// Streams records from a reader, in input order, one at a time.
 pub struct Items {
     inner: Source,
-    seen: HashSet<u64>,
+    seen: HashSet<u64, BuildHasherDefault<Hashed>>,
+}
+
+/// The hasher of [`Items::seen`], whose keys are already 64-bit hashes of
+/// the ids: it keeps the key as it is instead of hashing it a second time.
+#[derive(Default)]
+struct Hashed(u64);
+
+impl Hasher for Hashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used; anything else is folded in.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 enum Source {
@@ -132,7 +154,7 @@ impl Items {
         };
         Items {
             inner,
-            seen: HashSet::new(),
+            seen: HashSet::default(),
         }
     }
 
