@@ -269,6 +269,28 @@ fn assign_matches_a_rerun() {
 }
 
 #[test]
+fn compare_gives_the_same_answer_both_ways() {
+    // Forty words each, twenty shared: in a two-item corpus every word
+    // weighs the same, and the 32 strongest of each are kept, so which
+    // words survive the cut was decided by which item came first.
+    let words =
+        |r: std::ops::Range<usize>| r.map(|i| format!("term{i}")).collect::<Vec<_>>().join(" ");
+    let a = FeedbackItem::new("a").with_body(words(0..40));
+    let b = FeedbackItem::new("b").with_body(words(20..60));
+    let cl = Clusterer::default();
+    let (ab, ba) = (cl.compare(&a, &b).unwrap(), cl.compare(&b, &a).unwrap());
+    assert_eq!(ab.similarity, ba.similarity);
+    assert_eq!(ab.decision, ba.decision);
+    // The shared terms are the same words (each in the first item's spelling).
+    let mut x = ab.shared_terms.clone();
+    let mut y = ba.shared_terms.clone();
+    x.sort();
+    y.sort();
+    assert_eq!(x, y);
+    assert!(!x.is_empty());
+}
+
+#[test]
 fn duplicate_bands() {
     let cl = Clusterer::default();
     let a = item("a", "Export reports to Excel", None);

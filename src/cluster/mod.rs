@@ -313,8 +313,16 @@ impl Clusterer {
     pub fn compare(&self, a: &FeedbackItem, b: &FeedbackItem) -> Result<DuplicateCheck, ItemError> {
         a.validate()?;
         b.validate()?;
-        let corpus = Corpus::build(&[a, b], self.params.max_terms_per_item, true);
-        let (va, vb) = (&corpus.vectors[0], &corpus.vectors[1]);
+        // Term ids follow the corpus's order and break ties between equal
+        // weights: the two go in in an order of their own (text, then id),
+        // so that `compare(a, b)` and `compare(b, a)` weigh the same terms.
+        let swap = (&b.title, &b.body, &b.id) < (&a.title, &a.body, &a.id);
+        let pair = if swap { [b, a] } else { [a, b] };
+        let corpus = Corpus::build(&pair, self.params.max_terms_per_item, true);
+        let (va, vb) = (
+            &corpus.vectors[usize::from(swap)],
+            &corpus.vectors[usize::from(!swap)],
+        );
         let semantic = self.dense_pair(a, b)?;
         Ok(self.check(
             &corpus,
