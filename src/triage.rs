@@ -284,10 +284,19 @@ fn class_mix(items: &[FeedbackItem], classes: &[Option<Class>]) -> Vec<ClassShar
     let n = items.len();
     let mut counts = [0usize; UNCLASSIFIED + 1];
     let mut value = [0.0f64; UNCLASSIFIED + 1];
+    let mut valued = Vec::new();
     for (item, class) in items.iter().zip(classes) {
         let k = class.map_or(UNCLASSIFIED, Class::index);
         counts[k] += 1;
-        value[k] += item.deal_value.unwrap_or(0.0);
+        if let Some(v) = item.deal_value {
+            valued.push((item.id.as_str(), k, v));
+        }
+    }
+    // Added up in id order: a float sum depends on its order, and the
+    // report must not depend on the items'.
+    valued.sort_unstable_by(|a, b| a.0.cmp(b.0).then(a.2.total_cmp(&b.2)));
+    for (_, k, v) in valued {
+        value[k] += v;
     }
     let share = |c: usize| if n == 0 { 0.0 } else { c as f64 / n as f64 };
     Class::ALL

@@ -247,6 +247,17 @@ fn the_report_does_not_depend_on_item_order() {
     let mut rotated = items;
     rotated.rotate_left(3);
     assert_eq!(t.report(&rotated).unwrap(), forward);
+
+    // Deal values whose float sum depends on the order of the additions:
+    // (0.1 + 0.2) + 0.3 is not 0.3 + (0.2 + 0.1).
+    let deal = |id: &str, v: f64| {
+        FeedbackItem::new(id)
+            .with_title("The app crashes on start")
+            .with_deal_value(v)
+    };
+    let up = [deal("a", 0.1), deal("b", 0.2), deal("c", 0.3)];
+    let down = [deal("c", 0.3), deal("b", 0.2), deal("a", 0.1)];
+    assert_eq!(t.report(&up).unwrap(), t.report(&down).unwrap());
 }
 
 #[test]
