@@ -14,8 +14,9 @@ pub enum ItemError {
     /// The item's `id` is empty or only white space.
     #[error("field `id` must not be empty")]
     EmptyId,
-    /// `deal_value` is negative, NaN or infinite.
-    #[error("item {id:?}: field `deal_value` must be finite and >= 0, got {value}")]
+    /// `deal_value` is negative, NaN, infinite or past
+    /// [`MAX_DEAL_VALUE`](crate::MAX_DEAL_VALUE).
+    #[error("item {id:?}: field `deal_value` must be from 0 to 1e15, got {value}")]
     InvalidDealValue {
         /// The item's id.
         id: String,

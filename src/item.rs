@@ -230,6 +230,13 @@ impl FromStr for ItemField {
     }
 }
 
+/// The largest deal value an item may carry (a quadrillion, in any
+/// currency unit): a larger one is a typo or a placeholder. It also keeps
+/// every sum finite: a backlog's total stays below `1e15` times its number of
+/// requests, where one `1.5e308` or two `1e308` deals made it infinite (which
+/// JSON cannot write).
+pub const MAX_DEAL_VALUE: f64 = 1e15;
+
 /// One piece of feedback or one product request.
 ///
 /// Deserialising ignores fields it does not know (data comes from other
@@ -267,7 +274,8 @@ pub struct FeedbackItem {
     /// The person asking.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub requester: Option<String>,
-    /// The value of the deal at stake, if any: finite and `>= 0`.
+    /// The value of the deal at stake, if any: from 0 to
+    /// [`MAX_DEAL_VALUE`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deal_value: Option<f64>,
     /// Votes or "+1"s.
@@ -386,8 +394,8 @@ impl FeedbackItem {
     }
 
     /// Checks the invariants that the type cannot express: a non-empty id,
-    /// a finite, non-negative deal value, and a non-empty embedding of
-    /// finite values.
+    /// a deal value from 0 to [`MAX_DEAL_VALUE`], and a non-empty embedding
+    /// of finite values.
     pub fn validate(&self) -> Result<(), ItemError> {
         // Nearly every id starts with a visible ASCII character: skip the
         // Unicode trim for those.
@@ -396,7 +404,7 @@ impl FeedbackItem {
             return Err(ItemError::EmptyId);
         }
         if let Some(v) = self.deal_value
-            && (!v.is_finite() || v < 0.0)
+            && !(0.0..=MAX_DEAL_VALUE).contains(&v)
         {
             return Err(ItemError::InvalidDealValue {
                 id: self.id.clone(),
@@ -615,7 +623,16 @@ mod tests {
 
     #[test]
     fn validate_rejects_bad_deal_values() {
-        for v in [-1.0, f64::NAN, f64::INFINITY] {
+        for v in [MAX_DEAL_VALUE, 0.0] {
+            assert_eq!(FeedbackItem::new("a").with_deal_value(v).validate(), Ok(()));
+        }
+        for v in [
+            -1.0,
+            f64::NAN,
+            f64::INFINITY,
+            MAX_DEAL_VALUE * 1.01,
+            1.5e308,
+        ] {
             let err = FeedbackItem::new("a").with_deal_value(v).validate();
             assert!(
                 matches!(err, Err(ItemError::InvalidDealValue { .. })),

@@ -212,7 +212,9 @@ pub use evaluate::{
     BandMetrics, ClassMetrics, Evaluation, EvaluationReport, LabelMap, LabelMapError, Miss,
     UnknownLabels,
 };
-pub use item::{Channel, FeedbackItem, ItemField, ParseChannelError, ParseItemFieldError};
+pub use item::{
+    Channel, FeedbackItem, ItemField, MAX_DEAL_VALUE, ParseChannelError, ParseItemFieldError,
+};
 pub use jobs::{Job, JobKind, extract_jobs};
 pub use learn::{
     ClassBalance, CrossValidation, FeatureValues, FieldFeatures, FoldResult, Labelled, LearnError,

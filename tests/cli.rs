@@ -267,12 +267,28 @@ fn classify_class_only_gives_the_full_lines_id_and_class() {
 }
 
 #[test]
-fn an_overflowing_deal_sum_is_never_printed_as_inf() {
-    // Two customers ask for the same thing with deals whose sum passes f64's
-    // range: JSON writes null, CSV an empty cell, tables and Markdown "n/a".
-    let items = [
-        r#"{"id":"a","title":"Export invoices to Excel","customer":"Acme","deal_value":1.5e308}"#,
-        r#"{"id":"b","title":"Excel export of invoices","customer":"Globex","deal_value":1.5e308}"#,
+fn a_deal_value_past_the_largest_is_a_bad_line_and_sums_stay_finite() {
+    // Two deals of 1.5e308 used to add up to infinity (JSON null, "n/a"):
+    // each is now a bad line naming the field; the largest allowed deals add
+    // up to a number every output writes.
+    let line = |id: &str, title: &str, customer: &str, value: &str| {
+        format!(r#"{{"id":"{id}","title":"{title}","customer":"{customer}","deal_value":{value}}}"#)
+    };
+    let huge = [
+        line("a", "Export invoices to Excel", "Acme", "1.5e308"),
+        line("b", "Excel export of invoices", "Globex", "1.5e308"),
+    ]
+    .join("\n");
+    let out = run("cluster", &["--min-customers", "2"], &huge);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("deal_value"),
+        "{}",
+        text(&out.stderr)
+    );
+    let largest = [
+        line("a", "Export invoices to Excel", "Acme", "1e15"),
+        line("b", "Excel export of invoices", "Globex", "1e15"),
     ]
     .join("\n");
     for (example, args) in [
@@ -283,14 +299,17 @@ fn an_overflowing_deal_sum_is_never_printed_as_inf() {
         ("triage", vec!["--min-customers", "2", "--table"]),
         ("triage", vec!["--min-customers", "2", "--markdown"]),
     ] {
-        let out = run(example, &args, &items);
+        let out = run(example, &args, &largest);
         assert_eq!(out.status.code(), Some(0), "{example} {args:?}");
         let stdout = text(&out.stdout).to_ascii_lowercase();
         assert!(
             stdout.contains("export"),
             "{example} {args:?}: a feature\n{stdout}"
         );
-        assert!(!stdout.contains("inf"), "{example} {args:?}\n{stdout}");
+        assert!(
+            !stdout.contains("inf") && stdout.contains("2000000000000000"),
+            "{example} {args:?}: the sum, written out\n{stdout}"
+        );
     }
 }
 
