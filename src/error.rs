@@ -60,6 +60,25 @@ pub enum ItemError {
         /// The repeated id.
         id: String,
     },
+    /// [`Triage::report_clustered`](crate::Triage::report_clustered): an
+    /// item that no group of the clustering lists (the smallest such id).
+    #[error(
+        "item {id:?} is in no group of the clustering (the items must be the clustering's requests)"
+    )]
+    NotClustered {
+        /// The item's id.
+        id: String,
+    },
+    /// [`Triage::report_clustered`](crate::Triage::report_clustered): a
+    /// request the clustering lists that is not among the items (the
+    /// smallest such id).
+    #[error(
+        "the clustering lists request {id:?}, which is not among the items (the items must be the clustering's requests)"
+    )]
+    MissingMember {
+        /// The request's id.
+        id: String,
+    },
 }
 
 impl ItemError {
@@ -74,9 +93,11 @@ impl ItemError {
     /// ```
     pub fn field(&self) -> Option<ItemField> {
         Some(match self {
-            ItemError::MissingId | ItemError::EmptyId | ItemError::DuplicateId { .. } => {
-                ItemField::Id
-            }
+            ItemError::MissingId
+            | ItemError::EmptyId
+            | ItemError::DuplicateId { .. }
+            | ItemError::NotClustered { .. }
+            | ItemError::MissingMember { .. } => ItemField::Id,
             ItemError::InvalidDealValue { .. } => ItemField::DealValue,
             ItemError::InvalidEmbedding { .. }
             | ItemError::EmptyEmbedding { .. }
@@ -91,7 +112,9 @@ impl ItemError {
             | ItemError::InvalidEmbedding { id, .. }
             | ItemError::EmptyEmbedding { id }
             | ItemError::EmbeddingDimension { id, .. }
-            | ItemError::DuplicateId { id } => Some(id),
+            | ItemError::DuplicateId { id }
+            | ItemError::NotClustered { id }
+            | ItemError::MissingMember { id } => Some(id),
             _ => None,
         }
     }

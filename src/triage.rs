@@ -182,8 +182,13 @@ impl Triage {
     /// [`Backlog`](crate::Backlog)'s, through
     /// [`Backlog::clustering`](crate::Backlog::clustering)) instead of
     /// clustering `items` again. Each feature's class mix is counted from
-    /// its members among `items` (classified here). Fails on an invalid
-    /// item.
+    /// its members among `items` (classified here). `items` must be the
+    /// clustering's requests, each once: fails on an invalid item, a
+    /// repeated id ([`ItemError::DuplicateId`]), an item no group lists
+    /// ([`ItemError::NotClustered`]) or a listed request missing from
+    /// `items` ([`ItemError::MissingMember`]); each names the smallest such
+    /// id. (Today's items alone beside a backlog's clustering would count
+    /// shares of the wrong whole.)
     ///
     /// ```
     /// use feedback_triage::{Backlog, ClusterParams, FeedbackItem, Triage};
@@ -211,6 +216,7 @@ impl Triage {
             .enumerate()
             .map(|(i, it)| (it.id.as_str(), i))
             .collect();
+        same_requests(items, &by_id, &clustering)?;
         for f in &mut clustering.features {
             let mut mix = ClassMix::default();
             for m in &f.members {
@@ -274,6 +280,41 @@ impl Triage {
             abstained,
             signals,
         }
+    }
+}
+
+/// Checks that `items` (indexed by id in `by_id`) are the requests
+/// `clustering` lists, each once; an error names the smallest id at fault.
+fn same_requests(
+    items: &[FeedbackItem],
+    by_id: &HashMap<&str, usize>,
+    clustering: &Clustering,
+) -> Result<(), ItemError> {
+    let smallest = |ids: &mut dyn Iterator<Item = &str>| ids.min().map(str::to_string);
+    if by_id.len() < items.len() {
+        let mut ids: Vec<&str> = items.iter().map(|it| it.id.as_str()).collect();
+        ids.sort_unstable();
+        let twice = ids
+            .windows(2)
+            .find(|w| w[0] == w[1])
+            .map(|w| w[0].to_string());
+        return Err(ItemError::DuplicateId {
+            id: twice.unwrap_or_default(),
+        });
+    }
+    let listed: std::collections::HashSet<&str> = clustering
+        .features
+        .iter()
+        .flat_map(|f| &f.members)
+        .chain(clustering.special_cases.iter().flat_map(|s| &s.members))
+        .map(String::as_str)
+        .collect();
+    if let Some(id) = smallest(&mut listed.iter().copied().filter(|m| !by_id.contains_key(m))) {
+        return Err(ItemError::MissingMember { id });
+    }
+    match smallest(&mut by_id.keys().copied().filter(|id| !listed.contains(id))) {
+        Some(id) => Err(ItemError::NotClustered { id }),
+        None => Ok(()),
     }
 }
 

@@ -346,3 +346,41 @@ fn one_customer_in_several_spellings_counts_once_everywhere() {
         .unwrap();
     assert_eq!(g.distinct_customers, 3);
 }
+
+#[test]
+fn a_report_of_a_clustering_needs_the_clusterings_requests() {
+    let items: Vec<FeedbackItem> = ["acme", "globex", "initech"]
+        .iter()
+        .enumerate()
+        .map(|(i, who)| {
+            FeedbackItem::new(format!("r{i}"))
+                .with_title("export invoices to csv")
+                .with_customer(*who)
+        })
+        .collect();
+    let mut backlog =
+        feedback_triage::Backlog::new(feedback_triage::ClusterParams::default()).unwrap();
+    backlog.insert_batch(&items).unwrap();
+    let t = Triage::builtin();
+    let whole = t.report_clustered(&items, backlog.clustering()).unwrap();
+    assert_eq!(whole.items, 3);
+    assert_eq!(whole.signals.focus.shared_items, 3);
+
+    // Today's item alone: not one of the clustering's requests.
+    let other = [FeedbackItem::new("zzz").with_title("dark mode")];
+    let err = t
+        .report_clustered(&other, backlog.clustering())
+        .unwrap_err();
+    assert_eq!(err, ItemError::MissingMember { id: "r0".into() });
+    let mut more = items.clone();
+    more.push(other[0].clone());
+    let err = t.report_clustered(&more, backlog.clustering()).unwrap_err();
+    assert_eq!(err, ItemError::NotClustered { id: "zzz".into() });
+    assert_eq!(err.field(), Some(feedback_triage::ItemField::Id));
+    let mut twice = items.clone();
+    twice.push(items[1].clone());
+    let err = t
+        .report_clustered(&twice, backlog.clustering())
+        .unwrap_err();
+    assert_eq!(err, ItemError::DuplicateId { id: "r1".into() });
+}
