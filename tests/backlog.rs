@@ -333,6 +333,41 @@ fn edited_state_with_loops_or_huge_counts_is_refused() {
     }
 }
 
+/// A hand-edited state whose customer lists or requests say what the
+/// requests do not is refused, not ranked on customers nobody asked for.
+#[test]
+fn edited_customers_and_requests_are_refused() {
+    let with_customers = |v: &serde_json::Value| {
+        v["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|g| !g["customers"].as_array().unwrap().is_empty())
+            .unwrap()
+    };
+    let e = saved_with(|v| {
+        let k = with_customers(v);
+        v["groups"][k]["customers"]
+            .as_array_mut()
+            .unwrap()
+            .push("initech".into());
+    })
+    .unwrap_err();
+    assert!(e.contains("groups.customers"), "{e}");
+    let e = saved_with(|v| {
+        let k = with_customers(v);
+        v["groups"][k]["customers"] = serde_json::json!(["nobody"]);
+    })
+    .unwrap_err();
+    assert!(e.contains("groups.customers"), "{e}");
+    let e = saved_with(|v| v["items"][1]["deal_value"] = (-5.0).into()).unwrap_err();
+    assert!(e.contains("items.deal_value"), "{e}");
+    let e = saved_with(|v| v["items"][1]["deal_value"] = 1e300.into()).unwrap_err();
+    assert!(e.contains("items.deal_value"), "{e}");
+    let e = saved_with(|v| v["items"][1]["id"] = " ".into()).unwrap_err();
+    assert!(e.contains("items.id"), "{e}");
+}
+
 /// Some random stream merges two features: the history records it, the
 /// older id survives and the merged feature holds both groups' requests.
 #[test]

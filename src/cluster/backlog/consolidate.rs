@@ -330,6 +330,15 @@ impl Backlog {
     /// Counts group `g`'s distinct customers and anonymous members again
     /// from its members.
     pub(super) fn recount_customers(&mut self, g: u32) {
+        let (customers, anonymous) = self.count_customers(g);
+        let group = &mut self.groups[g as usize];
+        group.customers = customers;
+        group.anonymous = anonymous;
+    }
+
+    /// Group `g`'s distinct customers (counted forms) and requests without
+    /// one, counted from its requests.
+    pub(super) fn count_customers(&self, g: u32) -> (std::collections::BTreeSet<String>, u64) {
         let group = &self.groups[g as usize];
         let mut customers = std::collections::BTreeSet::new();
         let mut anonymous = 0;
@@ -345,9 +354,7 @@ impl Backlog {
                 None => anonymous += 1,
             }
         }
-        let group = &mut self.groups[g as usize];
-        group.customers = customers;
-        group.anonymous = anonymous;
+        (customers, anonymous)
     }
 }
 

@@ -216,17 +216,23 @@ impl TryFrom<Saved> for Backlog {
         // name as a customer (see `FeedbackItem::customer_key`): such a
         // state lists a customer name not in its counted form, and is
         // counted again from its requests. A state that lists only counted
-        // forms was counted this way already (its requests' names map to
-        // those forms alone), so loading it costs no recount.
+        // forms must list what its requests count to: anything else was
+        // edited, and would rank features on customers nobody asked for.
         let stale = backlog
             .groups
             .iter()
             .flat_map(|g| &g.customers)
             .any(|c| customer_key(c).as_deref() != Some(c.as_str()));
-        if stale {
-            for g in 0..backlog.groups.len() {
-                backlog.recount_customers(g as u32);
+        for g in 0..backlog.groups.len() {
+            let (customers, anonymous) = backlog.count_customers(g as u32);
+            let group = &mut backlog.groups[g];
+            if !stale && (group.customers != customers || group.anonymous != anonymous) {
+                return Err(bad(
+                    "groups.customers",
+                    format!("group {g} lists other customers than its requests have"),
+                ));
             }
+            (group.customers, group.anonymous) = (customers, anonymous);
         }
         Ok(backlog)
     }
@@ -364,6 +370,18 @@ fn load_items(s: &Saved, groups: &[Group]) -> Result<Vec<Item>, BacklogError> {
             return Err(bad(
                 "items.id",
                 format!("request {:?} is listed twice", it.id),
+            ));
+        }
+        // What `FeedbackItem::validate` checks of a new request.
+        if it.id.trim().is_empty() {
+            return Err(bad("items.id", "a request's id is empty"));
+        }
+        if let Some(v) = it.deal_value
+            && !(0.0..=crate::item::MAX_DEAL_VALUE).contains(&v)
+        {
+            return Err(bad(
+                "items.deal_value",
+                format!("request {:?}: deal value {v} is not from 0 to 1e15", it.id),
             ));
         }
     }
