@@ -2,7 +2,7 @@
 
 use feedback_triage::{
     BACKLOG_FORMAT_VERSION, Backlog, BacklogError, ClusterParams, EventKind, FeedbackItem,
-    Placement,
+    Placement, SpecialReason,
 };
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -81,6 +81,18 @@ proptest! {
         let mut expected: Vec<String> = whole.features().into_iter().map(|f| f.id).collect();
         expected.sort();
         prop_assert_eq!(fids, expected);
+        // A special case's reason says what held it back.
+        let min = whole.params().min_distinct_customers;
+        for s in &c.special_cases {
+            let want = if s.members.len() == 1 {
+                SpecialReason::Alone
+            } else if s.distinct_customers < min {
+                SpecialReason::FewCustomers
+            } else {
+                SpecialReason::Loose
+            };
+            prop_assert_eq!(s.reason, want, "{:?}", s);
+        }
         let mut first = fresh();
         first.insert_batch(&items[..cut]).unwrap();
         let mut resumed: Backlog =

@@ -98,6 +98,11 @@ pub enum SpecialReason {
     /// Similar requests, but from fewer than `min_distinct_customers`
     /// customers.
     FewCustomers,
+    /// A [`Backlog`](crate::Backlog) group from enough customers whose
+    /// requests joined it one at a time, each close enough to the group,
+    /// but whose mean pairwise similarity is under the threshold: not yet
+    /// one feature. (A batch clustering never gives it.)
+    Loose,
 }
 
 /// A lone request, or a group from too few customers to count as a common

@@ -95,6 +95,9 @@ pub(super) fn special_cases(out: &mut String, ctx: &Ctx) {
                     "few customers: {} of the {} needed",
                     c.distinct_customers, min
                 ),
+                SpecialReason::Loose => {
+                    "loose: enough customers, but not alike enough as a whole".to_string()
+                }
                 _ => "other".to_string(),
             };
             let mut members = c

@@ -35,7 +35,9 @@ pub use state::{BacklogError, RequestError};
 
 /// The version of the saved form written by this release; loading a
 /// version other than this one or the one before fails with
-/// [`BacklogError::Version`]. Version 5: each request keeps the start of its
+/// [`BacklogError::Version`] (through serde, as the format's error, whose
+/// message is that error's: `Deserialize` can only return the format's own
+/// error type). Version 5: each request keeps the start of its
 /// title and body (`TEXT_BYTES` each), which names its group by a phrase;
 /// a version 4 state loads, its requests without text (a group none of
 /// whose requests has text is named by its key terms). Version 4: each
@@ -75,8 +77,11 @@ const TEXT_BYTES: usize = 256;
 /// The result depends only on the order of the stream: the same requests in
 /// the same order give the same backlog, and a backlog saved with serde,
 /// loaded and fed the rest of a stream is identical to one that never
-/// stopped. Terms are weighed by their rarity among the requests seen when
-/// each request arrives.
+/// stopped, in a format that reads its floats back exactly. (serde_json
+/// does only with its `float_roundtrip` feature; without it the last bit
+/// of a saved sum can differ, and with it a later decision near a
+/// threshold.) Terms are weighed by their rarity among the requests seen
+/// when each request arrives.
 ///
 /// When the parameters use meaning (`semantic_weight > 0`, the default, and
 /// the `static-vectors` feature on: see [`uses_meaning`](Self::uses_meaning))

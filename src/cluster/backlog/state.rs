@@ -14,6 +14,12 @@ use crate::error::{ItemError, ParamsError};
 use crate::item::customer_key;
 
 /// Why a [`Backlog`] refused a request or a saved state.
+///
+/// A saved state is read through serde, whose `Deserialize` returns the
+/// format's own error type: [`Version`](Self::Version),
+/// [`Inconsistent`](Self::Inconsistent) and [`Params`](Self::Params) reach
+/// the caller as that error, carrying this one's message (which names the
+/// field at fault).
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum BacklogError {

@@ -94,8 +94,10 @@ impl Backlog {
                     id: group_id("S", &members),
                     reason: if members.len() == 1 {
                         SpecialReason::Alone
-                    } else {
+                    } else if distinct(g) < self.params.min_distinct_customers {
                         SpecialReason::FewCustomers
+                    } else {
+                        SpecialReason::Loose
                     },
                     name,
                     representative,
