@@ -246,7 +246,7 @@ pub struct Miss {
 /// assert_eq!(report.accuracy, 1.0);
 /// assert_eq!(report.macro_f1, 1.0);
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Evaluation {
     confusion: [[usize; NO_CLASS + 1]; CLASSES],
     /// Per band (low, medium, high): items, correct.
@@ -254,6 +254,13 @@ pub struct Evaluation {
     misses: Vec<Miss>,
     skipped: usize,
     keep_misses: usize,
+}
+
+/// The same as [`Evaluation::new`]: 1,000 misses kept with their evidence.
+impl Default for Evaluation {
+    fn default() -> Evaluation {
+        Evaluation::new()
+    }
 }
 
 /// The figures of an evaluation.
@@ -287,8 +294,11 @@ impl Evaluation {
     /// An empty evaluation that keeps up to 1000 misses.
     pub fn new() -> Evaluation {
         Evaluation {
+            confusion: Default::default(),
+            bands: Default::default(),
+            misses: Vec::new(),
+            skipped: 0,
             keep_misses: 1000,
-            ..Evaluation::default()
         }
     }
 
@@ -399,6 +409,16 @@ mod tests {
         p.rules
             .push(Rule::new("crash", Class::FaultCorrection).keyword("crash"));
         Classifier::new(&p).unwrap()
+    }
+
+    #[test]
+    fn default_keeps_misses_as_new_does() {
+        let c = classifier();
+        let miss = c.classify_text("it crashes", "");
+        for mut eval in [Evaluation::new(), Evaluation::default()] {
+            eval.add("1", &[Class::Necessity], &miss);
+            assert_eq!(eval.finish().misses.len(), 1);
+        }
     }
 
     #[test]
