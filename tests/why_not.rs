@@ -234,3 +234,28 @@ fn the_learned_layer_lists_the_asked_class_words() {
         why.closest
     );
 }
+
+#[test]
+fn the_fallback_class_won() {
+    let c = classifier(
+        r#"
+version = 1
+[settings]
+fallback = "responsiveness"
+[[rules]]
+id = "crash"
+class = "fault_correction"
+keywords = ["crash"]
+"#,
+    );
+    let item = FeedbackItem::new("1").with_title("hello there");
+    assert_eq!(
+        c.classify(&item).unwrap().class,
+        Some(Class::Responsiveness)
+    );
+    let why = c.explain_against(&item, Class::Responsiveness).unwrap();
+    assert_consistent(&c, &item, &why);
+    assert_eq!(why.reason, WhyNotReason::Won);
+    let other = c.explain_against(&item, Class::FaultCorrection).unwrap();
+    assert_eq!(other.reason, WhyNotReason::NothingFound);
+}

@@ -45,8 +45,10 @@ pub struct WhyNot {
     /// The winner's score (0 without a winner).
     pub winner_score: f64,
     /// `winner_score - score`: how much more the class needed to outscore
-    /// the winner (negative when it scored higher but a decisive rule or
-    /// precedence chose the winner).
+    /// the winner. Negative when it scored higher but a decisive rule or
+    /// precedence chose the winner, or when nothing matched (no class
+    /// reached `min_score`, or the text is links alone) and the winner is
+    /// none (score 0) or the policy's fallback.
     pub gap: f64,
     /// The reason, in one value.
     pub reason: WhyNotReason,
@@ -196,7 +198,8 @@ fn reason(
         _ => Vec::new(),
     };
     let decisive = |e: &&Evidence| e.contribution > 0.0 && decisive_ids.contains(&&*e.rule);
-    if matched && winner == Some(class) {
+    // The result's class, matched or the policy's fallback.
+    if winner == Some(class) {
         WhyNotReason::Won
     } else if !matched && links_only && found {
         WhyNotReason::LinksOnly
