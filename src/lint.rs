@@ -256,7 +256,11 @@ fn shadows(a: &Rule, b: &Rule) -> bool {
     let exclusions_covered = a.exclude.is_empty()
         || (a.field == b.field && a.exclude.iter().all(|e| b_excl.contains(&key(e))));
     let negation_covered = !a.negatable || b.negatable;
+    // A decisive rule decides the class: deleting it would change results
+    // even where a plain rule fires with it.
+    let decisive_covered = a.decisive || !b.decisive;
     keywords_covered
+        && decisive_covered
         && scope_covered
         && exclusions_covered
         && negation_covered
@@ -478,6 +482,19 @@ mod tests {
             rule: "x".into(),
             by: "y".into()
         }));
+        // A decisive rule is not shadowed by a plain one with its keywords:
+        // deleting it would change what it decides.
+        let w = lint(&policy(vec![
+            Rule::new("always", Class::Necessity)
+                .keyword("gdpr")
+                .decisive(),
+            Rule::new("words", Class::Necessity).keywords(["gdpr", "privacy"]),
+        ]));
+        assert!(
+            !w.iter()
+                .any(|w| matches!(w, LintWarning::Shadowed { rule, .. } if rule == "always")),
+            "{w:?}"
+        );
     }
 
     #[test]
