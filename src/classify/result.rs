@@ -39,7 +39,7 @@ pub struct Classification {
     pub confidence: f64,
     /// The confidence band, by the policy's `band_high` and `band_medium`
     /// thresholds; the embedded default's were chosen by cross-validation so
-    /// that `high` is right at least 90% of the time. A result without a
+    /// that `high` is right at least 95% of the time out of fold. A result without a
     /// class is `low`.
     pub band: Band,
     /// The score of every class (finite, `>= 0`).

@@ -35,8 +35,10 @@ pub struct ClusterParams {
     pub similarity_threshold: f64,
     /// A group counts as a common feature when at least this many distinct
     /// customers ask for it (an item without a customer is its own unknown
-    /// customer). At least 1; default 2. Groups are formed the same way
-    /// whatever this is.
+    /// customer). At least 1; default 2. A batch clustering forms its groups
+    /// the same way whatever this is; a [`Backlog`](crate::Backlog) does
+    /// not (whether a group is a feature yet changes how later requests
+    /// and merges find it).
     pub min_distinct_customers: usize,
     /// Each item keeps at most this many candidate neighbours for
     /// verification. In `1..=1000`; default 30.

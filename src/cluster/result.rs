@@ -84,7 +84,10 @@ pub struct CandidateFeature {
     pub deal_value: f64,
     /// How the members classify.
     pub class_mix: ClassMix,
-    /// Mean cosine similarity over all member pairs, in `[0, 1]`.
+    /// Mean similarity over all member pairs, in `[0, 1]`: in a batch
+    /// clustering the term (word) cosine alone, so a group joined by meaning
+    /// alone scores near 0; in a [`Backlog`](crate::Backlog)'s, the hybrid
+    /// similarity it groups by.
     pub cohesion: f64,
 }
 
