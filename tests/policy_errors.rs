@@ -293,3 +293,26 @@ when = { not_channel = ["internal"] }
         "{err}"
     );
 }
+
+/// Conditions read back on their own what they write, in JSON and TOML;
+/// an unknown key is an error that names it.
+#[test]
+fn conditions_round_trip_on_their_own() {
+    let when = Conditions {
+        channel: Some(vec![Channel::Sales, Channel::Partner]),
+        min_deal_value: Some(50_000.0),
+        tags: Some(vec!["vip".into()]),
+        min_votes: Some(3),
+        ..Conditions::default()
+    };
+    let json = serde_json::to_string(&when).unwrap();
+    assert_eq!(serde_json::from_str::<Conditions>(&json).unwrap(), when);
+    let text = toml::to_string(&when).unwrap();
+    assert_eq!(toml::from_str::<Conditions>(&text).unwrap(), when);
+    assert_eq!(
+        serde_json::from_str::<Conditions>("{}").unwrap(),
+        Conditions::default()
+    );
+    let err = serde_json::from_str::<Conditions>(r#"{"chanel": ["sales"]}"#).unwrap_err();
+    assert!(err.to_string().contains("chanel"), "{err}");
+}

@@ -494,6 +494,43 @@ impl<'de> Deserialize<'de> for Rule {
     }
 }
 
+/// Conditions on their own, as [`Conditions`]'s `Serialize` writes them:
+/// by name in a human-readable format (an unknown key is an error), every
+/// field by position in a compact one. (Inside a policy, a rule's `when` is
+/// read by the policy's reader, which names the rule at fault.)
+impl<'de> Deserialize<'de> for Conditions {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Named {
+            #[serde(default)]
+            channel: Option<Vec<Channel>>,
+            #[serde(default)]
+            not_channel: Option<Vec<Channel>>,
+            #[serde(default)]
+            min_deal_value: Option<f64>,
+            #[serde(default)]
+            max_deal_value: Option<f64>,
+            #[serde(default)]
+            tags: Option<Vec<String>>,
+            #[serde(default)]
+            min_votes: Option<u32>,
+        }
+        if !d.is_human_readable() {
+            return CompactConditions::deserialize(d).map(|c| c.0);
+        }
+        let n = Named::deserialize(d)?;
+        Ok(Conditions {
+            channel: n.channel,
+            not_channel: n.not_channel,
+            min_deal_value: n.min_deal_value,
+            max_deal_value: n.max_deal_value,
+            tags: n.tags,
+            min_votes: n.min_votes,
+        })
+    }
+}
+
 /// A rule's conditions in a compact format: every field, by position.
 struct CompactConditions(Conditions);
 
