@@ -16,6 +16,11 @@ use crate::classify::{Band, Classification, Evidence};
 /// them: a prediction of any of them counts as correct, and a miss is counted
 /// against the first.
 ///
+/// Its `Display` writes that text form, which reads back with `parse` when
+/// every label was written there: [`insert`](Self::insert) also takes labels
+/// with `,` or `=` or surrounding spaces and an empty class list, which the
+/// text form cannot hold (serde keeps them).
+///
 /// ```
 /// use feedback_triage::{Class, LabelMap};
 ///
