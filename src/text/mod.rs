@@ -79,6 +79,30 @@ impl Analyzed {
         });
     }
 
+    /// Tokenizes `text` as [`Analyzed::analyze`] does, but stores the
+    /// normalised form only of the words `wanted` picks (it may normalise
+    /// the word to decide, [`Word::norm`], at no extra cost); the others
+    /// keep an empty one. For a caller that compares only a few words: the
+    /// rest skip the stemmer and the copy.
+    pub fn analyze_some(&mut self, text: &str, mut wanted: impl FnMut(&mut Word<'_>) -> bool) {
+        self.clear();
+        let (norm, tokens) = (&mut self.norm, &mut self.tokens);
+        let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        for_each_word(text, |mut w| {
+            let norm_start = to_u32(norm.len());
+            if wanted(&mut w) {
+                norm.extend_from_slice(w.norm());
+            }
+            tokens.push(Token {
+                start: w.start,
+                end: w.end,
+                norm_start,
+                norm_end: to_u32(norm.len()),
+                clause_start: w.clause_start,
+            });
+        });
+    }
+
     /// The normalised form of a token, as bytes (the classifier's hot path).
     pub fn norm_bytes(&self, token: &Token) -> &[u8] {
         self.norm
