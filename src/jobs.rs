@@ -111,29 +111,43 @@ pub(crate) fn for_each_job<'t>(
     a: &mut Analyzed,
     f: impl FnMut(JobRef<'t>),
 ) {
-    jobs_with(title, body, a, |a, text| a.analyze_some(text, cue_words()), f);
+    let analyze = |a: &mut Analyzed, text: &str, starts: &mut Vec<usize>| {
+        a.analyze_some(text, cue_words(starts));
+    };
+    jobs_with(title, body, a, analyze, f);
 }
 
-/// [`for_each_job`] with the fields analysed by `analyze` (the tests pass
-/// the full [`Analyzed::analyze`]).
+/// [`for_each_job`] with the fields analysed by `analyze`, which also lists
+/// (in order) the tokens where a cue may start: every token whose
+/// normalised form [`may_start_cue`] (the tests pass the full
+/// [`Analyzed::analyze`] and every token).
 fn jobs_with<'t>(
     title: &'t str,
     body: &'t str,
     a: &mut Analyzed,
-    analyze: impl Fn(&mut Analyzed, &str),
+    analyze: impl Fn(&mut Analyzed, &str, &mut Vec<usize>),
     mut f: impl FnMut(JobRef<'t>),
 ) {
     let mut found = 0;
+    let mut starts = Vec::new();
     for (field, text) in [(TextField::Title, title), (TextField::Body, body)] {
         if found >= MAX_JOBS {
             break;
         }
-        analyze(a, text);
-        let n = a.tokens.len();
+        starts.clear();
+        analyze(a, text, &mut starts);
+        // The next token a cue is looked for at: [`cue_at`] finds none
+        // where none may start, so only the listed tokens are tried.
         let mut i = 0;
-        while i < n && found < MAX_JOBS {
+        for &at in &starts {
+            if found >= MAX_JOBS {
+                break;
+            }
+            if at < i {
+                continue;
+            }
+            i = at;
             let Some((terms, kind)) = cue_at(a, i) else {
-                i += 1;
                 continue;
             };
             let first = i + terms.len();
@@ -238,10 +252,15 @@ fn may_start_cue_with(b: u8) -> bool {
 /// by the first byte of its folded form, without stemming it: stemming
 /// keeps a word's first byte (it only rewrites or drops letters past the
 /// first, checked by a test), so a word that cannot start a cue keeps an
-/// empty normalised form, which no cue term equals.
-fn cue_words() -> impl FnMut(&mut Word<'_>) -> bool {
+/// empty normalised form, which no cue term equals. Lists the words
+/// that may start a cue (their indices) in `starts`.
+fn cue_words(starts: &mut Vec<usize>) -> impl FnMut(&mut Word<'_>) -> bool + '_ {
     let mut follow = 0usize;
+    let mut index = 0usize;
     move |w| {
+        // The word's index among the text's tokens (one token per word).
+        let at = index;
+        index += 1;
         let near = follow > 0;
         follow = follow.saturating_sub(1);
         // The first byte, when known without writing the word out (an
@@ -252,6 +271,7 @@ fn cue_words() -> impl FnMut(&mut Word<'_>) -> bool {
         }
         if may_start_cue(w.norm()) {
             follow = CUE_MAX - 1;
+            starts.push(at);
         }
         true
     }
@@ -322,11 +342,26 @@ mod tests {
         }
     }
 
-    /// The jobs as `(text, cue, kind, field, span)`, the fields analysed by
-    /// `analyze`.
-    type Found = Vec<(String, &'static [&'static str], JobKind, TextField, Range<usize>)>;
-    fn jobs_by(title: &str, body: &str, analyze: impl Fn(&mut Analyzed, &str)) -> Found {
+    /// The jobs as `(text, cue, kind, field, span)`: with the analysis
+    /// [`for_each_job`] uses when `lazy`, else with every word normalised and
+    /// a cue looked for at every token (as first written).
+    type Found = Vec<(
+        String,
+        &'static [&'static str],
+        JobKind,
+        TextField,
+        Range<usize>,
+    )>;
+    fn jobs_by(title: &str, body: &str, lazy: bool) -> Found {
         let mut out = Vec::new();
+        let analyze = |a: &mut Analyzed, text: &str, starts: &mut Vec<usize>| {
+            if lazy {
+                a.analyze_some(text, cue_words(starts));
+            } else {
+                a.analyze(text);
+                starts.extend(0..a.tokens.len());
+            }
+        };
         jobs_with(title, body, &mut Analyzed::default(), analyze, |j| {
             out.push((j.text.to_string(), j.cue, j.kind, j.field, j.span));
         });
@@ -375,12 +410,12 @@ mod tests {
             let cut = (0..=text.len() / 3).rev().find(|&c| text.is_char_boundary(c)).unwrap_or(0);
             let (title, body) = text.split_at(cut);
             proptest::prop_assert_eq!(
-                jobs_by(title, body, |a, t| a.analyze_some(t, cue_words())),
-                jobs_by(title, body, Analyzed::analyze)
+                jobs_by(title, body, true),
+                jobs_by(title, body, false)
             );
             proptest::prop_assert_eq!(
-                jobs_by("", &text, |a, t| a.analyze_some(t, cue_words())),
-                jobs_by("", &text, Analyzed::analyze)
+                jobs_by("", &text, true),
+                jobs_by("", &text, false)
             );
         }
     }
