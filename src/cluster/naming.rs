@@ -295,6 +295,32 @@ fn key_terms(counts: Vec<Vec<(String, usize)>>, anchors: &[&str]) -> Vec<String>
         .collect()
 }
 
+/// Counts one more occurrence of `surface` lower-cased (`str::to_lowercase`)
+/// in `counts`; an ASCII word is compared as it is written, so that only a
+/// form not yet counted is copied.
+fn count_lowered(counts: &mut Vec<(String, usize)>, surface: &str) {
+    if surface.is_ascii() {
+        // For ASCII, `to_lowercase` is `to_ascii_lowercase`, byte by byte.
+        let lowered = |c: &&mut (String, usize)| {
+            c.0.len() == surface.len()
+                && c.0
+                    .bytes()
+                    .zip(surface.bytes())
+                    .all(|(l, b)| l == b.to_ascii_lowercase())
+        };
+        match counts.iter_mut().find(lowered) {
+            Some(c) => c.1 += 1,
+            None => counts.push((surface.to_ascii_lowercase(), 1)),
+        }
+        return;
+    }
+    let s = surface.to_lowercase();
+    match counts.iter_mut().find(|c| c.0 == s) {
+        Some(c) => c.1 += 1,
+        None => counts.push((s, 1)),
+    }
+}
+
 /// True when the text between two words breaks a phrase: anything but white
 /// space and `-`, `'`, `’`, `/`, `&`, `+` (a comma, a bracket, a quote).
 fn gap_breaks(gap: &str) -> bool {
@@ -422,11 +448,7 @@ impl<'a> Namer<'a> {
                 continue;
             };
             if let Some(c) = counts.get_mut(a) {
-                let s = field[tok.start..tok.end].to_lowercase();
-                match c.iter_mut().find(|c| c.0 == s) {
-                    Some(c) => c.1 += 1,
-                    None => c.push((s, 1)),
-                }
+                count_lowered(c, &field[tok.start..tok.end]);
             }
             self.at.push((i as u32, a as u8));
         }
