@@ -45,7 +45,7 @@
 use super::vectors::{self, Corpus, capped, is_content_term};
 use crate::item::FeedbackItem;
 use crate::text::{Analyzed, FxHashMap, is_nospace_char};
-use written::written_form;
+use written::{count_lowered, written_form};
 
 mod unique;
 mod written;
@@ -293,32 +293,6 @@ fn key_terms(counts: Vec<Vec<(String, usize)>>, anchors: &[&str]) -> Vec<String>
                 .map_or_else(|| (*term).to_string(), |c| c.0)
         })
         .collect()
-}
-
-/// Counts one more occurrence of `surface` lower-cased (`str::to_lowercase`)
-/// in `counts`; an ASCII word is compared as it is written, so that only a
-/// form not yet counted is copied.
-fn count_lowered(counts: &mut Vec<(String, usize)>, surface: &str) {
-    if surface.is_ascii() {
-        // For ASCII, `to_lowercase` is `to_ascii_lowercase`, byte by byte.
-        let lowered = |c: &&mut (String, usize)| {
-            c.0.len() == surface.len()
-                && c.0
-                    .bytes()
-                    .zip(surface.bytes())
-                    .all(|(l, b)| l == b.to_ascii_lowercase())
-        };
-        match counts.iter_mut().find(lowered) {
-            Some(c) => c.1 += 1,
-            None => counts.push((surface.to_ascii_lowercase(), 1)),
-        }
-        return;
-    }
-    let s = surface.to_lowercase();
-    match counts.iter_mut().find(|c| c.0 == s) {
-        Some(c) => c.1 += 1,
-        None => counts.push((s, 1)),
-    }
 }
 
 /// True when the text between two words breaks a phrase: anything but white
