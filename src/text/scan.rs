@@ -4,7 +4,7 @@ use std::ops::Range;
 
 use unicode_segmentation::UnicodeSegmentation;
 
-use super::stem::{normalize_into, stem_in_place};
+use super::stem::{may_stem, normalize_into, stem_in_place, stem_packed};
 
 /// One word as [`for_each_word`] hands it over: case-folded, its
 /// possessive dropped, and stemmed on demand ([`Word::norm`]), so that a
@@ -102,6 +102,23 @@ impl Word<'_> {
     pub fn stem(&mut self) -> bool {
         if self.stemmed {
             return false;
+        }
+        if let (Some(p), true) = (self.packed, self.buf.len() >= 16) {
+            // Packed: stemmed without writing it out, and not at all when
+            // its length or last letter says stemming leaves it as it is.
+            self.stemmed = true;
+            let n = self.len;
+            let last = (p >> (8 * n.saturating_sub(1))) as u8;
+            if !may_stem(n, last) {
+                return false;
+            }
+            let (stem, m) = stem_packed(p, n);
+            if (stem, m) == (p, n) {
+                return false;
+            }
+            // `fill` writes the new packed form out when asked.
+            (self.packed, self.len, self.filled) = (Some(stem), m, false);
+            return true;
         }
         self.fill();
         self.stemmed = true;
