@@ -99,6 +99,8 @@ impl Word<'_> {
     }
 
     /// Stems the word in place (once); returns true when that changed it.
+    /// Inlined: most words leave here at the length-and-last-letter test.
+    #[inline]
     pub fn stem(&mut self) -> bool {
         if self.stemmed {
             return false;
@@ -120,6 +122,12 @@ impl Word<'_> {
             (self.packed, self.len, self.filled) = (Some(stem), m, false);
             return true;
         }
+        self.stem_written()
+    }
+
+    /// [`Word::stem`] of a word not packed: written out and stemmed there.
+    #[inline(never)]
+    fn stem_written(&mut self) -> bool {
         self.fill();
         self.stemmed = true;
         let (n, last) = (self.len, self.buf.get(self.len.wrapping_sub(1)).copied());
