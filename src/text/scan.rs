@@ -143,6 +143,7 @@ impl Word<'_> {
     }
 
     /// The normalised form (see [`normalize_into`]).
+    #[inline]
     pub fn norm(&mut self) -> &[u8] {
         self.stem();
         self.folded()
