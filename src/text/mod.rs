@@ -68,7 +68,7 @@ impl Analyzed {
         let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         for_each_word(text, |mut w| {
             let norm_start = to_u32(norm.len());
-            norm.extend_from_slice(w.norm());
+            push_norm(norm, &mut w);
             tokens.push(Token {
                 start: w.start,
                 end: w.end,
@@ -91,7 +91,7 @@ impl Analyzed {
         for_each_word(text, |mut w| {
             let norm_start = to_u32(norm.len());
             if wanted(&mut w) {
-                norm.extend_from_slice(w.norm());
+                push_norm(norm, &mut w);
             }
             tokens.push(Token {
                 start: w.start,
@@ -118,6 +118,21 @@ impl Analyzed {
     /// The normalised forms, in order.
     pub fn terms(&self) -> impl Iterator<Item = &str> + '_ {
         self.tokens.iter().map(move |t| self.norm(t))
+    }
+}
+
+/// Appends the word's normalised form to `norm`: a packed one as sixteen
+/// bytes cut back to its length (a fixed-size copy, not a call to copy a
+/// few bytes).
+#[inline(always)]
+fn push_norm(norm: &mut Vec<u8>, w: &mut Word<'_>) {
+    match w.norm_packed() {
+        Some((p, n)) => {
+            let at = norm.len();
+            norm.extend_from_slice(&p.to_le_bytes());
+            norm.truncate(at + n);
+        }
+        None => norm.extend_from_slice(w.norm()),
     }
 }
 

@@ -142,6 +142,14 @@ impl Word<'_> {
         changed
     }
 
+    /// The normalised form packed as [`Word::packed`] is, and its length,
+    /// when the word comes packed: read without writing the word out.
+    #[inline]
+    pub fn norm_packed(&mut self) -> Option<(u128, usize)> {
+        self.stem();
+        self.packed.map(|p| (p, self.len))
+    }
+
     /// The normalised form (see [`normalize_into`]).
     #[inline]
     pub fn norm(&mut self) -> &[u8] {
@@ -623,8 +631,10 @@ mod tests {
             assert_eq!(w.len(), folded.len());
             w.stem();
             let packed = w.packed();
+            let norm_packed = w.norm_packed();
             let norm = w.norm().to_vec();
             assert!(packed.is_none() || packed == pack(&norm), "{norm:?}");
+            assert_eq!(norm_packed, packed.map(|p| (p, norm.len())), "{norm:?}");
             // The term table relies on this bound to skip long words.
             assert!(norm.len() + 8 >= folded.len(), "{folded:?}");
             out.push((w.start, w.end, norm, w.clause_start))
