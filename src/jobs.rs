@@ -6,7 +6,7 @@ use std::ops::Range;
 use serde::{Deserialize, Serialize};
 
 use crate::policy::TextField;
-use crate::text::Analyzed;
+use crate::text::{Analyzed, Word};
 
 /// A job a request states, quoted from its text.
 ///
@@ -109,19 +109,45 @@ pub(crate) fn for_each_job<'t>(
     title: &'t str,
     body: &'t str,
     a: &mut Analyzed,
+    f: impl FnMut(JobRef<'t>),
+) {
+    let analyze = |a: &mut Analyzed, text: &str, starts: &mut Vec<usize>| {
+        a.analyze_some(text, cue_words(starts));
+    };
+    jobs_with(title, body, a, analyze, f);
+}
+
+/// [`for_each_job`] with the fields analysed by `analyze`, which also lists
+/// (in order) the tokens where a cue may start: every token whose
+/// normalised form [`may_start_cue`] (the tests pass the full
+/// [`Analyzed::analyze`] and every token).
+fn jobs_with<'t>(
+    title: &'t str,
+    body: &'t str,
+    a: &mut Analyzed,
+    analyze: impl Fn(&mut Analyzed, &str, &mut Vec<usize>),
     mut f: impl FnMut(JobRef<'t>),
 ) {
     let mut found = 0;
+    let mut starts = Vec::new();
     for (field, text) in [(TextField::Title, title), (TextField::Body, body)] {
         if found >= MAX_JOBS {
             break;
         }
-        a.analyze(text);
-        let n = a.tokens.len();
+        starts.clear();
+        analyze(a, text, &mut starts);
+        // The next token a cue is looked for at: [`cue_at`] finds none
+        // where none may start, so only the listed tokens are tried.
         let mut i = 0;
-        while i < n && found < MAX_JOBS {
+        for &at in &starts {
+            if found >= MAX_JOBS {
+                break;
+            }
+            if at < i {
+                continue;
+            }
+            i = at;
             let Some((terms, kind)) = cue_at(a, i) else {
-                i += 1;
                 continue;
             };
             let first = i + terms.len();
@@ -211,6 +237,46 @@ fn may_start_cue(w: &[u8]) -> bool {
     )
 }
 
+/// The most terms a cue has (checked by a test).
+const CUE_MAX: usize = 4;
+
+/// Whether a word whose folded form starts with byte `b` can start a cue:
+/// every cue's first term starts with one of these (checked by a test).
+fn may_start_cue_with(b: u8) -> bool {
+    matches!(b, b's' | b'i' | b't' | b'w')
+}
+
+/// Picks the words whose normalised forms [`cue_at`] reads, for
+/// [`Analyzed::analyze_some`]: a word that can start a cue and the
+/// `CUE_MAX - 1` words after one that does. Any other word is told apart
+/// by the first byte of its folded form, without stemming it: stemming
+/// keeps a word's first byte (it only rewrites or drops letters past the
+/// first, checked by a test), so a word that cannot start a cue keeps an
+/// empty normalised form, which no cue term equals. Lists the words
+/// that may start a cue (their indices) in `starts`.
+fn cue_words(starts: &mut Vec<usize>) -> impl FnMut(&mut Word<'_>) -> bool + '_ {
+    let mut follow = 0usize;
+    let mut index = 0usize;
+    move |w| {
+        // The word's index among the text's tokens (one token per word).
+        let at = index;
+        index += 1;
+        let near = follow > 0;
+        follow = follow.saturating_sub(1);
+        // The first byte, when known without writing the word out (an
+        // ASCII word of up to 16 bytes); other words are normalised.
+        let first = w.packed().map(|p| p as u8);
+        if !near && first.is_some_and(|b| !may_start_cue_with(b)) {
+            return false;
+        }
+        if may_start_cue(w.norm()) {
+            follow = CUE_MAX - 1;
+            starts.push(at);
+        }
+        true
+    }
+}
+
 /// The first cue (in [`CUES`] order) whose terms are the tokens from `i`
 /// on, with no clause boundary inside and at least one token after it.
 fn cue_at(a: &Analyzed, i: usize) -> Option<&'static (&'static [&'static str], JobKind)> {
@@ -246,7 +312,11 @@ mod tests {
     fn every_cue_starts_with_a_listed_word() {
         for (terms, _) in CUES {
             assert!(may_start_cue(terms[0].as_bytes()), "{terms:?}");
+            assert!(may_start_cue_with(terms[0].as_bytes()[0]), "{terms:?}");
+            assert!(terms.iter().all(|t| !t.is_empty()), "{terms:?}");
         }
+        assert_eq!(CUES.iter().map(|c| c.0.len()).max(), Some(CUE_MAX));
+        assert!(!may_start_cue_with(b'e') && !may_start_cue_with(b'S'));
         assert!(!may_start_cue(b"export") && !may_start_cue(b"s") && !may_start_cue(b""));
     }
 
@@ -269,6 +339,84 @@ mod tests {
             for i in 0..a.tokens.len() {
                 proptest::prop_assert_eq!(cue_at(&a, i), plain_cue_at(&a, i), "{} at {}", text, i);
             }
+        }
+    }
+
+    /// The jobs as `(text, cue, kind, field, span)`: with the analysis
+    /// [`for_each_job`] uses when `lazy`, else with every word normalised and
+    /// a cue looked for at every token (as first written).
+    type Found = Vec<(
+        String,
+        &'static [&'static str],
+        JobKind,
+        TextField,
+        Range<usize>,
+    )>;
+    fn jobs_by(title: &str, body: &str, lazy: bool) -> Found {
+        let mut out = Vec::new();
+        let analyze = |a: &mut Analyzed, text: &str, starts: &mut Vec<usize>| {
+            if lazy {
+                a.analyze_some(text, cue_words(starts));
+            } else {
+                a.analyze(text);
+                starts.extend(0..a.tokens.len());
+            }
+        };
+        jobs_with(title, body, &mut Analyzed::default(), analyze, |j| {
+            out.push((j.text.to_string(), j.cue, j.kind, j.field, j.span));
+        });
+        out
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// Stemming keeps the first byte of an ASCII word that comes
+        /// packed, as [`cue_words`] relies on.
+        #[test]
+        fn stemming_keeps_the_first_byte(text in "(([a-zA-Z]{1,12}|i|I|so|we|to)(s|es|ies|IES|sses|ed|eed|ing|y|e|ate|ble|ize|ated|ating|'s|'d)? ?){1,12}") {
+            crate::text::for_each_word(&text, |mut w| {
+                if let Some(p) = w.packed() {
+                    let first = w.norm().first().copied();
+                    assert_eq!(first, Some(p as u8), "{}", text);
+                }
+            });
+        }
+
+        /// Jobs found with only the words that can matter normalised are
+        /// the jobs found with every word normalised, on texts of cue
+        /// words and their inflections, in any case, with apostrophes of
+        /// any kind, punctuation, non-ASCII words and long words.
+        #[test]
+        fn lazy_normalising_finds_the_same_jobs(
+            words in proptest::collection::vec((0usize..58, 0usize..10), 0..60),
+        ) {
+            const WORDS: [&str; 58] = [
+                "so", "that", "I", "can", "we", "We", "they", "could", "in", "order", "to",
+                "be", "able", "abled", "need", "needs", "want", "wanted", "I'd", "We\u{2019}d",
+                "i\u{2018}d", "we\u{2bc}d", "like", "likes", "would", "have", "has", "when",
+                "WHEN", "ies", "IES", "soing", "toed", "ined", "wes", "Ís", "éso", "sö",
+                "崩溃", "İn", "export", "sown", "to-do", "in.to", "i'ds", "So",
+                "supercalifragilisticexpialidocious", "sosososososososososo", "weeding",
+                "to be able to", "TO BE ABLE TO", "I would like to", "we would like to",
+                "so we could", "in order to", "When I", "so that", "so that. to be able to",
+            ];
+            const SEPS: [&str; 10] = [" ", " ", " ", ", ", ". ", "; ", "\n", " (", "\u{a0}", "’ "];
+            let mut text = String::new();
+            for (w, sep) in words {
+                text += WORDS[w];
+                text += SEPS[sep];
+            }
+            let cut = (0..=text.len() / 3).rev().find(|&c| text.is_char_boundary(c)).unwrap_or(0);
+            let (title, body) = text.split_at(cut);
+            proptest::prop_assert_eq!(
+                jobs_by(title, body, true),
+                jobs_by(title, body, false)
+            );
+            proptest::prop_assert_eq!(
+                jobs_by("", &text, true),
+                jobs_by("", &text, false)
+            );
         }
     }
 

@@ -45,7 +45,7 @@
 use super::vectors::{self, Corpus, capped, is_content_term};
 use crate::item::FeedbackItem;
 use crate::text::{Analyzed, FxHashMap, is_nospace_char};
-use written::written_form;
+use written::{count_lowered, written_form};
 
 mod unique;
 mod written;
@@ -418,15 +418,13 @@ impl<'a> Namer<'a> {
             if lengths & (1 << norm.len().min(63)) == 0 {
                 continue;
             }
-            let Some(a) = anchors.iter().position(|a| a.as_bytes() == norm) else {
+            // The first bytes compared before the call that compares all.
+            let same = |a: &&str| a.as_bytes().first() == norm.first() && a.as_bytes() == norm;
+            let Some(a) = anchors.iter().position(same) else {
                 continue;
             };
             if let Some(c) = counts.get_mut(a) {
-                let s = field[tok.start..tok.end].to_lowercase();
-                match c.iter_mut().find(|c| c.0 == s) {
-                    Some(c) => c.1 += 1,
-                    None => c.push((s, 1)),
-                }
+                count_lowered(c, &field[tok.start..tok.end]);
             }
             self.at.push((i as u32, a as u8));
         }

@@ -68,7 +68,31 @@ impl Analyzed {
         let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         for_each_word(text, |mut w| {
             let norm_start = to_u32(norm.len());
-            norm.extend_from_slice(w.norm());
+            push_norm(norm, &mut w);
+            tokens.push(Token {
+                start: w.start,
+                end: w.end,
+                norm_start,
+                norm_end: to_u32(norm.len()),
+                clause_start: w.clause_start,
+            });
+        });
+    }
+
+    /// Tokenizes `text` as [`Analyzed::analyze`] does, but stores the
+    /// normalised form only of the words `wanted` picks (it may normalise
+    /// the word to decide, [`Word::norm`], at no extra cost); the others
+    /// keep an empty one. For a caller that compares only a few words: the
+    /// rest skip the stemmer and the copy.
+    pub fn analyze_some(&mut self, text: &str, mut wanted: impl FnMut(&mut Word<'_>) -> bool) {
+        self.clear();
+        let (norm, tokens) = (&mut self.norm, &mut self.tokens);
+        let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        for_each_word(text, |mut w| {
+            let norm_start = to_u32(norm.len());
+            if wanted(&mut w) {
+                push_norm(norm, &mut w);
+            }
             tokens.push(Token {
                 start: w.start,
                 end: w.end,
@@ -94,6 +118,21 @@ impl Analyzed {
     /// The normalised forms, in order.
     pub fn terms(&self) -> impl Iterator<Item = &str> + '_ {
         self.tokens.iter().map(move |t| self.norm(t))
+    }
+}
+
+/// Appends the word's normalised form to `norm`: a packed one as sixteen
+/// bytes cut back to its length (a fixed-size copy, not a call to copy a
+/// few bytes).
+#[inline(always)]
+fn push_norm(norm: &mut Vec<u8>, w: &mut Word<'_>) {
+    match w.norm_packed() {
+        Some((p, n)) => {
+            let at = norm.len();
+            norm.extend_from_slice(&p.to_le_bytes());
+            norm.truncate(at + n);
+        }
+        None => norm.extend_from_slice(w.norm()),
     }
 }
 

@@ -4,7 +4,7 @@ use std::ops::Range;
 
 use unicode_segmentation::UnicodeSegmentation;
 
-use super::stem::{normalize_into, stem_in_place};
+use super::stem::{may_stem, normalize_into, stem_in_place, stem_packed};
 
 /// One word as [`for_each_word`] hands it over: case-folded, its
 /// possessive dropped, and stemmed on demand ([`Word::norm`]), so that a
@@ -99,10 +99,35 @@ impl Word<'_> {
     }
 
     /// Stems the word in place (once); returns true when that changed it.
+    /// Inlined: most words leave here at the length-and-last-letter test.
+    #[inline]
     pub fn stem(&mut self) -> bool {
         if self.stemmed {
             return false;
         }
+        if let (Some(p), true) = (self.packed, self.buf.len() >= 16) {
+            // Packed: stemmed without writing it out, and not at all when
+            // its length or last letter says stemming leaves it as it is.
+            self.stemmed = true;
+            let n = self.len;
+            let last = (p >> (8 * n.saturating_sub(1))) as u8;
+            if !may_stem(n, last) {
+                return false;
+            }
+            let (stem, m) = stem_packed(p, n);
+            if (stem, m) == (p, n) {
+                return false;
+            }
+            // `fill` writes the new packed form out when asked.
+            (self.packed, self.len, self.filled) = (Some(stem), m, false);
+            return true;
+        }
+        self.stem_written()
+    }
+
+    /// [`Word::stem`] of a word not packed: written out and stemmed there.
+    #[inline(never)]
+    fn stem_written(&mut self) -> bool {
         self.fill();
         self.stemmed = true;
         let (n, last) = (self.len, self.buf.get(self.len.wrapping_sub(1)).copied());
@@ -117,7 +142,16 @@ impl Word<'_> {
         changed
     }
 
+    /// The normalised form packed as [`Word::packed`] is, and its length,
+    /// when the word comes packed: read without writing the word out.
+    #[inline]
+    pub fn norm_packed(&mut self) -> Option<(u128, usize)> {
+        self.stem();
+        self.packed.map(|p| (p, self.len))
+    }
+
     /// The normalised form (see [`normalize_into`]).
+    #[inline]
     pub fn norm(&mut self) -> &[u8] {
         self.stem();
         self.folded()
@@ -597,8 +631,10 @@ mod tests {
             assert_eq!(w.len(), folded.len());
             w.stem();
             let packed = w.packed();
+            let norm_packed = w.norm_packed();
             let norm = w.norm().to_vec();
             assert!(packed.is_none() || packed == pack(&norm), "{norm:?}");
+            assert_eq!(norm_packed, packed.map(|p| (p, norm.len())), "{norm:?}");
             // The term table relies on this bound to skip long words.
             assert!(norm.len() + 8 >= folded.len(), "{folded:?}");
             out.push((w.start, w.end, norm, w.clause_start))

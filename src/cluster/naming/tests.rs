@@ -257,6 +257,13 @@ const WORDS: &[&str] = &[
     "out",
     "to",
     "is",
+    // Inflections and case: stemmed forms, written forms counted apart.
+    "CARDS",
+    "Phones",
+    "verified",
+    "topping",
+    "Payments",
+    "CAFÉ",
     // Emoji (one with a zero-width joiner), a combining accent, a word
     // of punctuation only, a right-to-left word and a control character.
     "🚀",

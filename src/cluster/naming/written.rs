@@ -150,3 +150,29 @@ fn first_words(text: &str, words: usize) -> String {
         .collect();
     written(&span)
 }
+
+/// Counts one more occurrence of `surface` lower-cased (`str::to_lowercase`)
+/// in `counts`; an ASCII word is compared as it is written, so that only a
+/// form not yet counted is copied.
+pub(super) fn count_lowered(counts: &mut Vec<(String, usize)>, surface: &str) {
+    if surface.is_ascii() {
+        // For ASCII, `to_lowercase` is `to_ascii_lowercase`, byte by byte.
+        let lowered = |c: &&mut (String, usize)| {
+            c.0.len() == surface.len()
+                && c.0
+                    .bytes()
+                    .zip(surface.bytes())
+                    .all(|(l, b)| l == b.to_ascii_lowercase())
+        };
+        match counts.iter_mut().find(lowered) {
+            Some(c) => c.1 += 1,
+            None => counts.push((surface.to_ascii_lowercase(), 1)),
+        }
+        return;
+    }
+    let s = surface.to_lowercase();
+    match counts.iter_mut().find(|c| c.0 == s) {
+        Some(c) => c.1 += 1,
+        None => counts.push((s, 1)),
+    }
+}
