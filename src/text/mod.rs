@@ -61,22 +61,7 @@ impl Analyzed {
 
     /// Tokenizes and normalises `text`, replacing what the buffer held.
     pub fn analyze(&mut self, text: &str) {
-        self.clear();
-        let (norm, tokens) = (&mut self.norm, &mut self.tokens);
-        // The normalised buffer can exceed 4 GiB only for inputs far past
-        // any sensible request; saturate rather than wrap.
-        let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        for_each_word(text, |mut w| {
-            let norm_start = to_u32(norm.len());
-            push_norm(norm, &mut w);
-            tokens.push(Token {
-                start: w.start,
-                end: w.end,
-                norm_start,
-                norm_end: to_u32(norm.len()),
-                clause_start: w.clause_start,
-            });
-        });
+        self.analyze_some(text, |_| true);
     }
 
     /// Tokenizes `text` as [`Analyzed::analyze`] does, but stores the
@@ -87,6 +72,8 @@ impl Analyzed {
     pub fn analyze_some(&mut self, text: &str, mut wanted: impl FnMut(&mut Word<'_>) -> bool) {
         self.clear();
         let (norm, tokens) = (&mut self.norm, &mut self.tokens);
+        // The normalised buffer can exceed 4 GiB only for inputs far past
+        // any sensible request; saturate rather than wrap.
         let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         for_each_word(text, |mut w| {
             let norm_start = to_u32(norm.len());
