@@ -56,64 +56,16 @@ const STEM_MIN: usize = 3;
 pub(super) const STEM_MAX: usize = 40;
 const _: () = assert!(STEM_MAX < 64);
 
-/// Slots of the stem cache (a power of two).
-const CACHE_SLOTS: usize = 4096;
-
-/// One slot of the stem cache: a word packed little-endian (zero-padded),
-/// its length (0 for an empty slot) and its stem, packed the same way.
-#[derive(Clone, Copy, Default)]
-struct Cached {
-    word: u128,
-    len: u8,
-    stem: u128,
-    stem_len: u8,
-}
-
-thread_local! {
-    /// The stems of recent words, one per slot (a later word in the same
-    /// slot replaces it): words repeat, and a lookup costs a tenth of
-    /// stemming. Per thread, so that parallel analyses share nothing.
-    static STEMS: std::cell::RefCell<Vec<Cached>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
 /// [`stem_in_place`] of the word of `n` bytes (`n <= 16`) packed
 /// little-endian and zero-padded in `word`: its stem packed the same way
-/// and the stem's length. Remembered per thread, so that a word seen
-/// before is not stemmed again; what is remembered is what stemming
-/// gives, so the answer is the same either way.
+/// and the stem's length.
 pub(super) fn stem_packed(word: u128, n: usize) -> (u128, usize) {
-    let compute = || {
-        let mut buf = [0u8; 17];
-        buf[..16].copy_from_slice(&word.to_le_bytes());
-        let m = stem_in_place(&mut buf, n);
-        let mut stem = [0u8; 16];
-        stem[..m].copy_from_slice(&buf[..m]);
-        (u128::from_le_bytes(stem), m)
-    };
-    let Ok(len) = u8::try_from(n) else {
-        return compute();
-    };
-    let folded = (word as u64) ^ ((word >> 64) as u64);
-    let slot = (folded.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 52) as usize % CACHE_SLOTS;
-    STEMS.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if cache.is_empty() {
-            cache.resize(CACHE_SLOTS, Cached::default());
-        }
-        let c = &mut cache[slot];
-        if c.len == len && c.word == word {
-            return (c.stem, usize::from(c.stem_len));
-        }
-        let (stem, m) = compute();
-        *c = Cached {
-            word,
-            len,
-            // A stem is never longer than its word.
-            stem_len: u8::try_from(m).unwrap_or(len),
-            stem,
-        };
-        (stem, m)
-    })
+    let mut buf = [0u8; 17];
+    buf[..16].copy_from_slice(&word.to_le_bytes());
+    let m = stem_in_place(&mut buf, n);
+    let mut stem = [0u8; 16];
+    stem[..m].copy_from_slice(&buf[..m]);
+    (u128::from_le_bytes(stem), m)
 }
 
 /// Whether stemming may change a word of `n` bytes ending with `last`:
@@ -370,10 +322,9 @@ mod tests {
             proptest::prop_assert_eq!(&fast[..a], &slow[..b], "{}", word);
         }
 
-        /// The remembered stems are the stems: for words seen for the first
-        /// time, again, and after others took their slots.
+        /// Packed stems are the stems, whichever words came before.
         #[test]
-        fn remembered_stems_are_the_stems(
+        fn packed_stems_are_the_stems(
             words in proptest::collection::vec("[a-z]{1,12}(s|es|ies|ed|eed|ing|y|e|ated|izes)?|[a-zA-Z0-9_'.]{1,16}", 1..40),
             rounds in 1usize..4,
         ) {
