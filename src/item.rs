@@ -237,6 +237,12 @@ impl FromStr for ItemField {
 /// JSON cannot write).
 pub const MAX_DEAL_VALUE: f64 = 1e15;
 
+/// Whether `v` is a valid deal value: from 0 to [`MAX_DEAL_VALUE`] (NaN is
+/// not).
+pub(crate) fn deal_value_in_range(v: f64) -> bool {
+    (0.0..=MAX_DEAL_VALUE).contains(&v)
+}
+
 /// One piece of feedback or one product request.
 ///
 /// Deserialising ignores fields it does not know (data comes from other
@@ -404,7 +410,7 @@ impl FeedbackItem {
             return Err(ItemError::EmptyId);
         }
         if let Some(v) = self.deal_value
-            && !(0.0..=MAX_DEAL_VALUE).contains(&v)
+            && !deal_value_in_range(v)
         {
             return Err(ItemError::InvalidDealValue {
                 id: self.id.clone(),

@@ -6,7 +6,7 @@ use crate::item::FeedbackItem;
 /// Validates the items, rejects repeated ids (naming the smallest) and
 /// returns the items' positions in the order of [`id_hash`] of their id,
 /// ties by id: the order the whole pipeline works in.
-pub(super) fn ordered_positions(items: &[FeedbackItem]) -> Result<Vec<u32>, ItemError> {
+pub(crate) fn ordered_positions(items: &[FeedbackItem]) -> Result<Vec<u32>, ItemError> {
     for it in items {
         it.validate()?;
     }

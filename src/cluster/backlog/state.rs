@@ -383,7 +383,7 @@ fn load_items(s: &Saved, groups: &[Group]) -> Result<Vec<Item>, BacklogError> {
             return Err(bad("items.id", "a request's id is empty"));
         }
         if let Some(v) = it.deal_value
-            && !(0.0..=crate::item::MAX_DEAL_VALUE).contains(&v)
+            && !crate::item::deal_value_in_range(v)
         {
             return Err(bad(
                 "items.deal_value",

@@ -1,16 +1,19 @@
 //! The triage report: what a whole backlog says.
 
-use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::class::Class;
 use crate::cluster::{CandidateFeature, ClassMix, Clusterer, Clustering, SpecialCase};
 use crate::error::{ItemError, ParamsError};
-use crate::item::{Channel, FeedbackItem, customer_key};
+use crate::item::{Channel, FeedbackItem};
 use crate::jobs::{JobKind, for_each_job};
 use crate::text::Analyzed;
+
+mod signals;
+pub use signals::CADENCE_MAX_GAP;
+use signals::{alignment, cadence, focus, sources};
 
 /// Settings of the triage report (serde, with documented defaults).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -290,17 +293,9 @@ fn same_requests(
     by_id: &HashMap<&str, usize>,
     clustering: &Clustering,
 ) -> Result<(), ItemError> {
-    let smallest = |ids: &mut dyn Iterator<Item = &str>| ids.min().map(str::to_string);
     if by_id.len() < items.len() {
-        let mut ids: Vec<&str> = items.iter().map(|it| it.id.as_str()).collect();
-        ids.sort_unstable();
-        let twice = ids
-            .windows(2)
-            .find(|w| w[0] == w[1])
-            .map(|w| w[0].to_string());
-        return Err(ItemError::DuplicateId {
-            id: twice.unwrap_or_default(),
-        });
+        // The clusterer's check: it names the smallest repeated id.
+        crate::cluster::ordered_positions(items)?;
     }
     let listed: std::collections::HashSet<&str> = clustering
         .features
@@ -309,11 +304,12 @@ fn same_requests(
         .chain(clustering.special_cases.iter().flat_map(|s| &s.members))
         .map(String::as_str)
         .collect();
-    if let Some(id) = smallest(&mut listed.iter().copied().filter(|m| !by_id.contains_key(m))) {
-        return Err(ItemError::MissingMember { id });
+    let missing = listed.iter().filter(|m| !by_id.contains_key(*m)).min();
+    if let Some(id) = missing {
+        return Err(ItemError::MissingMember { id: id.to_string() });
     }
-    match smallest(&mut by_id.keys().copied().filter(|id| !listed.contains(id))) {
-        Some(id) => Err(ItemError::NotClustered { id }),
+    match by_id.keys().filter(|id| !listed.contains(*id)).min() {
+        Some(id) => Err(ItemError::NotClustered { id: id.to_string() }),
         None => Ok(()),
     }
 }
@@ -580,407 +576,5 @@ pub struct MonthContact {
     pub below: bool,
 }
 
-fn alignment(features: &[FeatureReport]) -> Alignment {
-    let mut considered = 0;
-    let mut aligned = 0;
-    for f in features {
-        let mix: &ClassMix = &f.feature.class_mix;
-        let present = [
-            Class::MarketDriven,
-            Class::Opportunistic,
-            Class::Responsiveness,
-        ]
-        .iter()
-        .filter(|c| mix.get(**c) > 0)
-        .count();
-        if present > 0 {
-            considered += 1;
-            if present >= 2 {
-                aligned += 1;
-            }
-        }
-    }
-    Alignment {
-        features_considered: considered,
-        features_aligned: aligned,
-        share: (considered > 0).then(|| aligned as f64 / considered as f64),
-    }
-}
-
-/// A customer's requests, and the spelling of its name shown.
-struct Customer<'a> {
-    items: usize,
-    /// The spelling (trimmed) most of its requests use; among equals, the
-    /// smaller.
-    spelling: &'a str,
-    spelling_items: usize,
-}
-
-/// The named customers' requests, by the name as counted
-/// ([`FeedbackItem::customer_key`]). The standard (randomly keyed) hash: the
-/// keys are request text; the result does not depend on its order.
-fn per_customer(items: &[FeedbackItem]) -> HashMap<Cow<'_, str>, Customer<'_>> {
-    let mut spellings: HashMap<&str, usize> = HashMap::new();
-    for item in items {
-        if let Some(c) = item.customer.as_deref().map(str::trim) {
-            *spellings.entry(c).or_default() += 1;
-        }
-    }
-    let mut per_customer: HashMap<Cow<'_, str>, Customer<'_>> = HashMap::new();
-    for (spelling, k) in spellings {
-        let Some(key) = customer_key(spelling) else {
-            continue;
-        };
-        let x = per_customer.entry(key).or_insert(Customer {
-            items: 0,
-            spelling,
-            spelling_items: 0,
-        });
-        x.items += k;
-        if k > x.spelling_items || k == x.spelling_items && spelling < x.spelling {
-            x.spelling = spelling;
-            x.spelling_items = k;
-        }
-    }
-    per_customer
-}
-
-fn focus(
-    n: usize,
-    features: &[FeatureReport],
-    special: &[SpecialCase],
-    items: &[FeedbackItem],
-) -> Focus {
-    let shared: usize = features.iter().map(|f| f.feature.members.len()).sum();
-    let custom: usize = special.iter().map(|s| s.members.len()).sum();
-    let per_customer = per_customer(items);
-    let named: usize = per_customer.values().map(|c| c.items).sum();
-    // Most items first; ties by the smaller name as counted.
-    let top = per_customer
-        .iter()
-        .fold(None::<(&str, &Customer)>, |best, (c, x)| match best {
-            Some((b, bx)) if bx.items > x.items || (bx.items == x.items && b < c.as_ref()) => best,
-            _ => Some((c.as_ref(), x)),
-        })
-        .map(|(_, x)| (x.spelling, x.items));
-    Focus {
-        shared_items: shared,
-        custom_items: custom,
-        shared_share: if n == 0 {
-            0.0
-        } else {
-            shared as f64 / n as f64
-        },
-        top_customer_share: match top {
-            Some((_, k)) if named > 0 => k as f64 / named as f64,
-            _ => 0.0,
-        },
-        top_customer: top.map(|(c, k)| (c.to_string(), k)),
-    }
-}
-
-fn sources(items: &[FeedbackItem]) -> Sources {
-    let n = items.len();
-    let mut counts: BTreeMap<Channel, usize> = BTreeMap::new();
-    for item in items {
-        *counts.entry(item.channel).or_default() += 1;
-    }
-    let get = |c: Channel| counts.get(&c).copied().unwrap_or(0);
-    let internal = get(Channel::Internal);
-    let unknown = get(Channel::Unknown);
-    let external = n - internal - unknown;
-    Sources {
-        channels: Channel::ALL
-            .iter()
-            .filter(|c| get(**c) > 0)
-            .map(|c| ChannelCount {
-                channel: *c,
-                items: get(*c),
-                share: get(*c) as f64 / n as f64,
-            })
-            .collect(),
-        internal,
-        external,
-        unknown,
-        internal_share: (internal + external > 0)
-            .then(|| internal as f64 / (internal + external) as f64),
-    }
-}
-
-/// `(year, month)` from a date that starts with `YYYY-MM`.
-fn month_of(date: &str) -> Option<(u32, u32)> {
-    let b = date.trim().as_bytes();
-    if b.len() < 7
-        || b[4] != b'-'
-        || !b[..4].iter().all(u8::is_ascii_digit)
-        || !b[5..7].iter().all(u8::is_ascii_digit)
-    {
-        return None;
-    }
-    let year = b[..4]
-        .iter()
-        .fold(0u32, |a, d| a * 10 + u32::from(d - b'0'));
-    let month = u32::from(b[5] - b'0') * 10 + u32::from(b[6] - b'0');
-    (1..=12).contains(&month).then_some((year, month))
-}
-
-/// The most months listed (a longer stretch is cut to its last
-/// `MAX_MONTHS` months).
-const MAX_MONTHS: u32 = 600;
-
-/// The longest run of months without a dated request inside the listed
-/// stretch of the contact cadence ([`Cadence`]): two years.
-pub const CADENCE_MAX_GAP: u32 = 24;
-
-/// A month's distinct customers (as counted) and its items.
-type Month<'a> = (BTreeSet<Cow<'a, str>>, usize);
-
-fn cadence(items: &[FeedbackItem], threshold: usize) -> Cadence {
-    let mut months: BTreeMap<(u32, u32), Month<'_>> = BTreeMap::new();
-    let mut undated = 0;
-    for item in items {
-        match item.created.as_deref().and_then(month_of) {
-            Some(m) => {
-                let e = months.entry(m).or_default();
-                e.1 += 1;
-                if let Some(c) = item.customer_key() {
-                    e.0.insert(c);
-                }
-            }
-            None => undated += 1,
-        }
-    }
-    let index = |(y, m): (u32, u32)| y * 12 + (m - 1);
-    let mut rows = Vec::new();
-    let mut out_of_range = 0;
-    if let Some((first, last)) = busiest_stretch(&months, index) {
-        let (lo, hi) = (
-            index(first).max(index(last).saturating_sub(MAX_MONTHS - 1)),
-            index(last),
-        );
-        out_of_range = months
-            .iter()
-            .filter(|(m, _)| !(lo..=hi).contains(&index(**m)))
-            .map(|(_, (_, n))| n)
-            .sum();
-        for k in lo..=hi {
-            let key = (k / 12, k % 12 + 1);
-            let (customers, count) = months.get(&key).map_or((0, 0), |(c, n)| (c.len(), *n));
-            rows.push(MonthContact {
-                month: format!("{:04}-{:02}", key.0, key.1),
-                customers,
-                items: count,
-                below: customers < threshold,
-            });
-        }
-    }
-    Cadence {
-        threshold,
-        months_below: rows.iter().filter(|r| r.below).count(),
-        months: rows,
-        undated,
-        out_of_range,
-    }
-}
-
-/// The first and last month of the stretch of dated months (no gap over
-/// [`CADENCE_MAX_GAP`] months) holding the most items; among equals, the
-/// one with more months that have items (a lone mistyped date is one
-/// month), then the latest. `None` without dated items.
-fn busiest_stretch(
-    months: &BTreeMap<(u32, u32), Month<'_>>,
-    index: impl Fn((u32, u32)) -> u32,
-) -> Option<((u32, u32), (u32, u32))> {
-    // (first month, last month, (items, months with items)).
-    type Stretch = ((u32, u32), (u32, u32), (usize, usize));
-    let mut best: Option<Stretch> = None;
-    let mut run: Option<Stretch> = None;
-    let keep = |r: Option<Stretch>, best: &mut Option<Stretch>| {
-        if let Some(r) = r.filter(|r| best.is_none_or(|b| r.2 >= b.2)) {
-            *best = Some(r);
-        }
-    };
-    for (&m, (_, n)) in months {
-        run = match run {
-            Some((a, b, (k, c))) if index(m) - index(b) <= CADENCE_MAX_GAP + 1 => {
-                Some((a, m, (k + n, c + 1)))
-            }
-            _ => {
-                keep(run, &mut best);
-                Some((m, m, (*n, 1)))
-            }
-        };
-    }
-    keep(run, &mut best);
-    best.map(|(a, b, _)| (a, b))
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::test_rng::xorshift;
-
-    /// The jobs as first written: every job's strings built, then sorted by
-    /// (kind, item id, text).
-    fn plain_jobs(
-        members: &[String],
-        by_id: &HashMap<&str, usize>,
-        items: &[FeedbackItem],
-        max: usize,
-    ) -> Vec<FeatureJob> {
-        let mut jobs = Vec::new();
-        for id in members {
-            let Some(&i) = by_id.get(id.as_str()) else {
-                continue;
-            };
-            for job in crate::jobs::extract_jobs(&items[i].title, &items[i].body) {
-                jobs.push(FeatureJob {
-                    item: id.clone(),
-                    kind: job.kind,
-                    text: job.text,
-                });
-            }
-        }
-        jobs.sort_by(|a, b| {
-            a.kind
-                .cmp(&b.kind)
-                .then_with(|| a.item.cmp(&b.item))
-                .then_with(|| a.text.cmp(&b.text))
-        });
-        jobs.dedup_by(|a, b| a.text.eq_ignore_ascii_case(&b.text));
-        jobs.truncate(max);
-        jobs
-    }
-
-    fn dated(dates: &[&str]) -> Vec<FeedbackItem> {
-        dates
-            .iter()
-            .enumerate()
-            .map(|(i, d)| {
-                FeedbackItem::new(format!("r{i}"))
-                    .with_customer(format!("c{i}"))
-                    .with_created(*d)
-            })
-            .collect()
-    }
-
-    #[test]
-    fn a_date_years_apart_does_not_stretch_the_cadence() {
-        let months =
-            |c: &Cadence| -> Vec<String> { c.months.iter().map(|m| m.month.clone()).collect() };
-        let mut base = vec!["2026-01-05", "2026-02-01", "2026-02-09", "2026-04-30"];
-        for typo in ["2062-03-01", "9999-12-31", "0201-05-01"] {
-            base.push(typo);
-            let c = cadence(&dated(&base), 2);
-            assert_eq!(
-                months(&c),
-                ["2026-01", "2026-02", "2026-03", "2026-04"],
-                "{typo}"
-            );
-            assert_eq!((c.out_of_range, c.undated, c.months_below), (1, 0, 3));
-            base.pop();
-        }
-        // Two years without a request still make one stretch; one more
-        // month splits it, and the busier stretch is listed.
-        let c = cadence(&dated(&["2020-01-01", "2022-02-01", "2022-03-01"]), 1);
-        assert_eq!((c.months.len(), c.out_of_range), (27, 0));
-        let c = cadence(&dated(&["2020-01-01", "2022-03-01", "2022-04-01"]), 1);
-        assert_eq!(months(&c), ["2022-03", "2022-04"]);
-        assert_eq!(c.out_of_range, 1);
-        // Equal items: the stretch over more months, though earlier (one
-        // real request and one mistyped date).
-        let c = cadence(
-            &dated(&["2026-01-05", "2026-03-02", "2062-02-01", "2062-02-09"]),
-            1,
-        );
-        assert_eq!(
-            (months(&c), c.out_of_range),
-            (
-                vec!["2026-01".to_string(), "2026-02".into(), "2026-03".into()],
-                2
-            )
-        );
-        // Equal stretches: the latest. The order of the items does not matter.
-        let mut items = dated(&["2020-01-01", "2030-01-01"]);
-        for _ in 0..2 {
-            let c = cadence(&items, 1);
-            assert_eq!(
-                (months(&c), c.out_of_range),
-                (vec!["2030-01".to_string()], 1)
-            );
-            items.reverse();
-        }
-        assert_eq!(cadence(&dated(&[]), 1).months.len(), 0);
-    }
-
-    #[test]
-    fn the_top_customer_has_most_items_ties_by_the_smaller_name() {
-        let names = [
-            "globex", " Acme", "globex", "ACME ", "initech", "", "zeta", "Acme",
-        ];
-        let mut items: Vec<FeedbackItem> = names
-            .iter()
-            .enumerate()
-            .map(|(i, c)| FeedbackItem::new(format!("r{i}")).with_customer(*c))
-            .collect();
-        for _ in 0..2 {
-            let f = focus(items.len(), &[], &[], &items);
-            // Three Acme requests, in the spelling two of them use; the
-            // blank name is no customer.
-            assert_eq!(f.top_customer, Some(("Acme".to_string(), 3)));
-            assert!((f.top_customer_share - 3.0 / 7.0).abs() < 1e-12);
-            items.reverse();
-        }
-    }
-
-    #[test]
-    fn feature_jobs_are_the_plain_ones() {
-        const PARTS: [&str; 10] = [
-            "so that we export",
-            "So that we EXPORT",
-            "I need to sync",
-            "when I log in, I want to see totals",
-            "in order to pay",
-            "we'd like to share",
-            "nothing here",
-            "so I can sync",
-            ". I need to sync",
-            "when we close the month",
-        ];
-        let mut next = xorshift(18);
-        let mut below = |n: u64| next() % n;
-        for round in 0..200 {
-            let n = 1 + below(12) as usize;
-            let items: Vec<FeedbackItem> = (0..n)
-                .map(|i| {
-                    let mut text = String::new();
-                    for _ in 0..below(4) {
-                        text += PARTS[below(PARTS.len() as u64) as usize];
-                        text += " ";
-                    }
-                    FeedbackItem::new(format!("r{}", below(30) * 100 + i as u64))
-                        .with_title(PARTS[below(PARTS.len() as u64) as usize])
-                        .with_body(text)
-                })
-                .collect();
-            let by_id: HashMap<&str, usize> = items
-                .iter()
-                .enumerate()
-                .map(|(i, it)| (it.id.as_str(), i))
-                .collect();
-            let mut members: Vec<String> = items.iter().map(|it| it.id.clone()).collect();
-            members.push("missing".into());
-            // Ascending (as a clustering lists them), and in any order.
-            if round % 2 == 0 {
-                members.sort();
-                members.dedup();
-            }
-            let max = below(8) as usize;
-            assert_eq!(
-                feature_jobs(&members, &by_id, &items, max),
-                plain_jobs(&members, &by_id, &items, max),
-                "{members:?}"
-            );
-        }
-    }
-}
+mod tests;
