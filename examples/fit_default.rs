@@ -193,9 +193,10 @@ fn fit(rows: &[&Row], k: &Knobs) -> Result<Policy, String> {
             0
         };
         for rep in 0..reps {
-            // Repeats share every inner fold (the learner's prior tuning
-            // splits by index modulo a small count): 720,720 is a multiple of
-            // every count up to 16.
+            // Repeats share every cross-validation fold (folds split by
+            // index modulo their count): 720,720 is a multiple of every
+            // count up to 16. (The learner's inner folds, which tune the
+            // priors, go by position in index order and may split them.)
             items.push(Labelled::new(i + rep * 720_720, &r.title, &r.body, r.class));
         }
     }

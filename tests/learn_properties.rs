@@ -88,8 +88,43 @@ proptest! {
                 prop_assert_eq!(cv.per_fold.len(), folds);
                 prop_assert!((0.0..=1.0).contains(&cv.mean_macro_f1));
             }
-            Err(LearnError::TooFewClasses { .. }) | Err(LearnError::BadFolds { .. }) => {}
+            Err(LearnError::TooFewClasses { found }) => prop_assert!(classes < 2 && found == classes),
+            Err(LearnError::FoldTooFewClasses { fold, found }) => {
+                // Named fold: its training items alone lack a second class.
+                let train: Vec<_> = items.iter().filter(|i| i.index % folds != fold).collect();
+                let theirs = Class::ALL.iter().filter(|c| train.iter().any(|i| i.class == **c)).count();
+                prop_assert!(classes >= 2 && found == theirs && found < 2);
+            }
+            Err(LearnError::BadFolds { .. }) => prop_assert!(folds > items.len()),
             Err(e) => return Err(TestCaseError::fail(format!("cross-validation: {e}"))),
+        }
+    }
+
+    /// The learned policy does not depend on the order of the items (rule
+    /// order, the split of phrases into `-part-N` rules, every weight).
+    #[test]
+    fn learning_ignores_the_items_order(
+        v in items(),
+        rotate in any::<prop::sample::Index>(),
+        reverse in any::<bool>(),
+    ) {
+        let items = labelled(&v);
+        let mut moved = items.clone();
+        if !moved.is_empty() {
+            let by = rotate.index(moved.len());
+            moved.rotate_left(by);
+        }
+        if reverse {
+            moved.reverse();
+        }
+        let learner = Learner::new(LearnParams::default().max_ngram(2)).unwrap();
+        match (learner.learn(&items), learner.learn(&moved)) {
+            (Ok(a), Ok(b)) => prop_assert_eq!(
+                serde_json::to_string(&a).unwrap(),
+                serde_json::to_string(&b).unwrap()
+            ),
+            (Err(a), Err(b)) => prop_assert_eq!(a, b),
+            (a, b) => return Err(TestCaseError::fail(format!("{a:?} against {b:?}"))),
         }
     }
 }

@@ -664,7 +664,11 @@ pub fn run_learn(input: &LearnIn) -> usize {
     }
     match learner.cross_validate(&items, 2 + usize::from(input.folds % 4)) {
         Ok(cv) => assert!(cv.mean_accuracy.is_finite()),
-        Err(LearnError::TooFewClasses { .. } | LearnError::BadFolds { .. }) => {}
+        Err(
+            LearnError::TooFewClasses { .. }
+            | LearnError::FoldTooFewClasses { .. }
+            | LearnError::BadFolds { .. },
+        ) => {}
         Err(e) => panic!("cross-validation: {e}"),
     }
     items.len()
