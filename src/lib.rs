@@ -202,8 +202,8 @@ pub use cluster::{
     DuplicateCheck, DuplicateDecision, GroupKind, SpecialCase, SpecialReason,
 };
 pub use cluster::{
-    BACKLOG_FORMAT_VERSION, Backlog, BacklogError, BacklogFeature, Event, EventKind, Placement,
-    RequestError,
+    BACKLOG_FORMAT_VERSION, Backlog, BacklogError, BacklogFeature, Event, EventKind, Inserted,
+    Placement, RequestError,
 };
 pub use diff::{Diff, DiffCell, DiffExample, PolicyDiff};
 pub use embed::{StaticVectors, VectorsError};

@@ -535,7 +535,20 @@ fn insert_each_reports_every_bad_request() {
         item(0, &[2], 1),
         item(1, &[0, 1], 2),
     ];
-    let Err(BacklogError::Requests(bad)) = b.insert_each(&items) else {
+    let done = b.insert_each(&items);
+    assert!(!done.is_complete());
+    // Every good request's placement is kept beside the refusals.
+    assert_eq!(done.placements.len(), items.len());
+    assert_eq!(done.placements[1], None);
+    assert_eq!(done.placements[2], None);
+    let id = b.clustering().features[0].id.clone();
+    assert_eq!(
+        done.placements[3],
+        Some(Placement::Feature { id: id.clone() })
+    );
+    assert_eq!(b.feature_of(&items[3].id), Some(id));
+    assert!(done.placements[0].is_some());
+    let Err(BacklogError::Requests(bad)) = done.into_result() else {
         panic!("two bad requests")
     };
     let places: Vec<usize> = bad.iter().map(|e| e.index).collect();

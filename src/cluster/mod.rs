@@ -39,8 +39,8 @@ mod titles;
 mod vectors;
 
 pub use backlog::{
-    BACKLOG_FORMAT_VERSION, Backlog, BacklogError, BacklogFeature, Event, EventKind, Placement,
-    RequestError,
+    BACKLOG_FORMAT_VERSION, Backlog, BacklogError, BacklogFeature, Event, EventKind, Inserted,
+    Placement, RequestError,
 };
 pub use index::ClusterIndex;
 pub use params::ClusterParams;

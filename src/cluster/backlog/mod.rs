@@ -32,6 +32,7 @@ use crate::text::Analyzed;
 use meaning::{Meaning, Packed, Query};
 
 pub use state::{BacklogError, RequestError};
+pub use view::Inserted;
 
 /// The version of the saved form written by this release; loading a
 /// version other than this one or the one before fails with

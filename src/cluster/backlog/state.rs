@@ -46,8 +46,9 @@ pub enum BacklogError {
         /// The version this release writes (it reads the one before too).
         expected: u32,
     },
-    /// A request of a batch could not be read or inserted (the command-line
-    /// tools' bad lines): each with its place and why.
+    /// Requests of a batch could not be inserted
+    /// ([`Inserted::into_result`](super::Inserted::into_result)): each with
+    /// its place and why.
     #[error("{} bad requests; first: {}", .0.len(), .0.first().map_or(String::new(), |e| e.to_string()))]
     Requests(Vec<RequestError>),
     /// The saved state contradicts itself (edited or truncated by hand).

@@ -162,39 +162,72 @@ impl Backlog {
             .collect()
     }
 
-    /// Inserts every request that can be, in order, and reports all those
-    /// that cannot (invalid, or an id inserted before) as
-    /// [`BacklogError::Requests`]; the good ones stay inserted either way.
+    /// Inserts every request that can be, in order, and reports where each
+    /// went and why each other was refused (invalid, or an id inserted
+    /// before): the good ones stay inserted either way, and their
+    /// placements are kept. [`Inserted::into_result`] turns the report into
+    /// a `Result` for `?`.
     ///
     /// ```
-    /// use feedback_triage::{Backlog, BacklogError, ClusterParams, FeedbackItem};
+    /// use feedback_triage::{Backlog, BacklogError, ClusterParams, FeedbackItem, Placement};
     /// let mut backlog = Backlog::new(ClusterParams::default())?;
     /// let a = FeedbackItem::new("a").with_title("dark mode");
     /// let b = FeedbackItem::new("b").with_title("sso login");
-    /// let Err(BacklogError::Requests(bad)) = backlog.insert_each(&[a.clone(), b, a]) else {
-    ///     panic!()
-    /// };
-    /// assert_eq!((bad[0].index, bad[0].id.as_deref()), (2, Some("a")));
+    /// let done = backlog.insert_each(&[a.clone(), b, a]);
+    /// assert_eq!(done.placements[1], Some(Placement::Special));
+    /// assert_eq!(done.placements[2], None);
+    /// assert_eq!((done.refused[0].index, done.refused[0].id.as_deref()), (2, Some("a")));
+    /// assert!(matches!(done.into_result(), Err(BacklogError::Requests(bad)) if bad.len() == 1));
     /// assert_eq!(backlog.len(), 2);
     /// # Ok::<(), BacklogError>(())
     /// ```
-    pub fn insert_each(&mut self, items: &[FeedbackItem]) -> Result<Vec<Placement>, BacklogError> {
-        let mut placed = Vec::with_capacity(items.len());
-        let mut bad = Vec::new();
+    pub fn insert_each(&mut self, items: &[FeedbackItem]) -> Inserted {
+        let mut done = Inserted {
+            placements: Vec::with_capacity(items.len()),
+            refused: Vec::new(),
+        };
         for (index, it) in items.iter().enumerate() {
             match self.insert(it) {
-                Ok(p) => placed.push(p),
-                Err(e) => bad.push(RequestError {
-                    index,
-                    id: (!it.id.is_empty()).then(|| it.id.clone()),
-                    error: Box::new(e),
-                }),
+                Ok(p) => done.placements.push(Some(p)),
+                Err(e) => {
+                    done.placements.push(None);
+                    done.refused.push(RequestError {
+                        index,
+                        id: (!it.id.is_empty()).then(|| it.id.clone()),
+                        error: Box::new(e),
+                    });
+                }
             }
         }
-        if bad.is_empty() {
-            Ok(placed)
+        done
+    }
+}
+
+/// What [`Backlog::insert_each`] did with a batch.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Inserted {
+    /// One per request of the batch, in its order: where it went, or `None`
+    /// if it was refused.
+    pub placements: Vec<Option<Placement>>,
+    /// The refused requests, in batch order, each with its place and why.
+    pub refused: Vec<RequestError>,
+}
+
+impl Inserted {
+    /// Whether every request was inserted.
+    pub fn is_complete(&self) -> bool {
+        self.refused.is_empty()
+    }
+
+    /// Every placement if no request was refused, else
+    /// [`BacklogError::Requests`] with the refused ones (the placements of
+    /// the others are dropped: read them first if they matter).
+    pub fn into_result(self) -> Result<Vec<Placement>, BacklogError> {
+        if self.refused.is_empty() {
+            Ok(self.placements.into_iter().flatten().collect())
         } else {
-            Err(BacklogError::Requests(bad))
+            Err(BacklogError::Requests(self.refused))
         }
     }
 }
