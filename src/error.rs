@@ -14,6 +14,13 @@ pub enum ItemError {
     /// The item's `id` is empty or only white space.
     #[error("field `id` must not be empty")]
     EmptyId,
+    /// An item of a batch has an empty `id` or one of only white space: the
+    /// first such item, by its place in the batch.
+    #[error("item #{index} of the batch (from 0): field `id` must not be empty")]
+    EmptyIdInBatch {
+        /// The item's place in the batch, from 0.
+        index: usize,
+    },
     /// `deal_value` is negative, NaN, infinite or past
     /// [`MAX_DEAL_VALUE`](crate::MAX_DEAL_VALUE).
     #[error("item {id:?}: field `deal_value` must be from 0 to 1e15, got {value}")]
@@ -95,6 +102,7 @@ impl ItemError {
         Some(match self {
             ItemError::MissingId
             | ItemError::EmptyId
+            | ItemError::EmptyIdInBatch { .. }
             | ItemError::DuplicateId { .. }
             | ItemError::NotClustered { .. }
             | ItemError::MissingMember { .. } => ItemField::Id,
@@ -103,6 +111,24 @@ impl ItemError {
             | ItemError::EmptyEmbedding { .. }
             | ItemError::EmbeddingDimension { .. } => ItemField::Embedding,
         })
+    }
+
+    /// The place in its batch (from 0) of the item at fault, when the error
+    /// locates it that way ([`ItemError::EmptyIdInBatch`]: an item without
+    /// an id cannot be named by one).
+    ///
+    /// ```
+    /// use feedback_triage::{Clusterer, FeedbackItem, ItemField};
+    ///
+    /// let items = [FeedbackItem::new("a"), FeedbackItem::new(" ")];
+    /// let err = Clusterer::default().cluster(&items).unwrap_err();
+    /// assert_eq!((err.index(), err.field()), (Some(1), Some(ItemField::Id)));
+    /// ```
+    pub fn index(&self) -> Option<usize> {
+        match self {
+            ItemError::EmptyIdInBatch { index } => Some(*index),
+            _ => None,
+        }
     }
 
     /// The id of the item at fault, when there is one.

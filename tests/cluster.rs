@@ -154,6 +154,26 @@ fn members_are_in_id_order_and_the_smallest_repeated_id_is_named() {
 }
 
 #[test]
+fn an_invalid_item_is_named_whatever_the_order_and_an_empty_id_located() {
+    let mut items = sample();
+    items.push(item("zz", "bad deal", None).with_deal_value(-1.0));
+    items.push(item("aa", "bad deal too", None).with_deal_value(f64::NAN));
+    let mut reversed = items.clone();
+    reversed.reverse();
+    for batch in [&items, &reversed] {
+        let err = Clusterer::default().cluster(batch).unwrap_err();
+        // The smallest id among the invalid items, in either order.
+        assert_eq!(err.id(), Some("aa"));
+        assert_eq!(err.index(), None);
+    }
+    items.insert(2, FeedbackItem::new(" \t"));
+    let err = Clusterer::default().cluster(&items).unwrap_err();
+    assert_eq!(err, ItemError::EmptyIdInBatch { index: 2 });
+    assert_eq!(err.index(), Some(2));
+    assert!(err.to_string().contains("item #2"));
+}
+
+#[test]
 fn empty_input() {
     let c = Clusterer::default().cluster(&[]).unwrap();
     assert!(c.is_empty());

@@ -38,8 +38,9 @@ fn opt_index(py: Python<'_>, i: Option<usize>) -> Py<PyAny> {
 /// An invalid item, from the crate (`index`: its position in the input).
 pub fn item(py: Python<'_>, e: &ft::ItemError, index: Option<usize>) -> PyErr {
     let message = match index {
-        Some(i) => format!("item #{i}: {e}"),
-        None => e.to_string(),
+        // An error that locates the item itself says where already.
+        Some(i) if e.index().is_none() => format!("item #{i}: {e}"),
+        _ => e.to_string(),
     };
     raise(
         py,

@@ -64,6 +64,10 @@ fn clusterer(
 }
 
 fn batch_error(py: Python<'_>, e: &ft::ItemError, items: &[ft::FeedbackItem]) -> PyErr {
+    if let Some(index) = e.index() {
+        // An empty id: the error locates the item itself.
+        return errors::item(py, e, Some(index));
+    }
     // A repeated id is reported where it repeats: its second occurrence.
     let index = e.id().and_then(|id| {
         let mut at = items

@@ -256,6 +256,12 @@ def test_duplicate_ids_in_clustering():
     assert e.value.field == "id"
 
 
+def test_empty_id_in_clustering_is_located():
+    with pytest.raises(ft.ItemError, match=r"item #1 of the batch") as e:
+        ft.Clusterer().cluster([{"id": "a", "title": "x"}, {"id": " ", "title": "y"}])
+    assert (e.value.id, e.value.field, e.value.index) == (None, "id", 1)
+
+
 def test_bad_label_map(sample):
     with pytest.raises(ft.LabelError, match="unknown class"):
         ft.evaluate(sample, label_map="Bug=bugfix")

@@ -7,9 +7,7 @@ use crate::item::FeedbackItem;
 /// returns the items' positions in the order of [`id_hash`] of their id,
 /// ties by id: the order the whole pipeline works in.
 pub(crate) fn ordered_positions(items: &[FeedbackItem]) -> Result<Vec<u32>, ItemError> {
-    for it in items {
-        it.validate()?;
-    }
+    validate_all(items)?;
     let id = |i: u32| &items[i as usize].id;
     let mut keyed: Vec<(u64, u32)> = (0..items.len() as u32)
         .map(|i| (id_hash(id(i)), i))
@@ -26,6 +24,25 @@ pub(crate) fn ordered_positions(items: &[FeedbackItem]) -> Result<Vec<u32>, Item
         });
     }
     Ok(keyed.into_iter().map(|e| e.1).collect())
+}
+
+/// Validates every item. An empty id is located by its place (the first
+/// such item); any other invalid item is named by its id, the smallest
+/// among the invalid ones (then the first), whatever the items' order.
+fn validate_all(items: &[FeedbackItem]) -> Result<(), ItemError> {
+    let mut worst: Option<(&str, ItemError)> = None;
+    for (index, it) in items.iter().enumerate() {
+        match it.validate() {
+            Ok(()) => {}
+            Err(ItemError::EmptyId) => return Err(ItemError::EmptyIdInBatch { index }),
+            Err(e) => {
+                if worst.as_ref().is_none_or(|(id, _)| it.id.as_str() < *id) {
+                    worst = Some((&it.id, e));
+                }
+            }
+        }
+    }
+    worst.map_or(Ok(()), |(_, e)| Err(e))
 }
 
 /// Each item's [`id_hash`], in order.
