@@ -138,12 +138,15 @@ fn key(phrase: &str) -> Vec<String> {
 /// fixed order: per-keyword findings sorted by keyword, then per-rule findings
 /// in policy order. The policy need not be valid.
 ///
-/// In a policy whose scores are log-odds (`confidence_model = "softmax"`,
-/// as in the embedded default's learned layer), a word that weighs for
-/// several classes, or that several rules of one class count, is how a
-/// linear model works, as is a rule that adds to a class whenever another
-/// does: those warnings are given only between rules that are not learned,
-/// that is whose ids do not start with `learned-`.
+/// Among rules a [`Learner`](crate::Learner) wrote (as in the embedded
+/// default's learned layer), a word that weighs for several classes, or
+/// that several rules of one class count, is how a linear model works, as
+/// is a rule that adds to a class whenever another does: those warnings are
+/// given only between rules that are not learned. A rule counts as learned
+/// when its id has the shape the learner gives, with any prefix:
+/// `{prefix}-{class}-words`, `-phrases-N`, `-title-words`,
+/// `-title-phrases-N` (each perhaps with `-part-M`) or `-prior`, where
+/// `{class}` is the rule's own class.
 ///
 /// ```
 /// use feedback_triage::{lint, Class, LintWarning, Policy, Rule};
@@ -162,9 +165,9 @@ pub fn lint(policy: &Policy) -> Vec<LintWarning> {
     let mut out = Vec::new();
     // Keyword -> (rule index) listings.
     let mut by_key: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    let log_odds = policy.settings.confidence_model == crate::policy::ConfidenceModel::Softmax;
+    let learned = |rule: &Rule| crate::learn::is_learned_id(&rule.id, rule.class);
     for (r, rule) in policy.rules.iter().enumerate() {
-        if log_odds && rule.id.starts_with("learned-") {
+        if learned(rule) {
             continue;
         }
         for k in &rule.keywords {
@@ -223,7 +226,6 @@ pub fn lint(policy: &Policy) -> Vec<LintWarning> {
                 reason,
             });
         }
-        let learned = |rule: &Rule| log_odds && rule.id.starts_with("learned-");
         if learned(rule) {
             continue;
         }

@@ -247,3 +247,31 @@ fn non_overlapping(data: &Features, kws: &[(f64, u32)], len: usize) -> Vec<Vec<(
 /// length and field into: with five classes, a prior rule each and two
 /// fields × three lengths, the rules stay within the policy limit.
 const MAX_GROUPS: usize = (MAX_RULES / Class::ALL.len() - 1) / 6;
+
+/// Whether a rule id has the shape the learner writes for a rule of
+/// `class`: `{prefix}-{class}-{words|phrases-N|title-words|title-phrases-N}`
+/// with an optional `-part-M`, or `{prefix}-{class}-prior`, whatever the
+/// prefix ([`LearnParams::rule_prefix`](super::LearnParams)).
+pub(crate) fn is_learned_id(id: &str, class: Class) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let mut rest = id;
+    if let Some(at) = rest.rfind("-part-")
+        && digits(&rest[at + 6..])
+    {
+        rest = &rest[..at];
+    }
+    let body = ["-prior", "-title-words", "-words"]
+        .iter()
+        .find_map(|tail| rest.strip_suffix(tail))
+        .or_else(|| {
+            let at = rest.rfind('-')?;
+            if !digits(&rest[at + 1..]) {
+                return None;
+            }
+            let head = &rest[..at];
+            head.strip_suffix("-title-phrases")
+                .or_else(|| head.strip_suffix("-phrases"))
+        });
+    body.and_then(|b| b.strip_suffix(class.as_str()))
+        .is_some_and(|b| b.ends_with('-'))
+}

@@ -1,6 +1,7 @@
 //! Learning an editable policy from labelled texts (see [`Learner`]).
 
 mod export;
+pub(crate) use export::is_learned_id;
 mod features;
 mod lbfgs;
 mod model;

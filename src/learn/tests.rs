@@ -361,3 +361,56 @@ fn one_class_is_an_error() {
         assert!(bad.unwrap_err().to_string().contains("length_norm"));
     }
 }
+
+#[test]
+fn learned_ids_are_recognised_whatever_the_prefix() {
+    let fc = Class::FaultCorrection;
+    for id in [
+        "learned-fault_correction-words",
+        "mine-fault_correction-title-words",
+        "a-b-fault_correction-phrases-2",
+        "x-fault_correction-title-phrases-3-part-2",
+        "-fault_correction-prior",
+    ] {
+        assert!(is_learned_id(id, fc), "{id}");
+    }
+    for id in [
+        "learned-necessity-words",
+        "fault_correction-words",
+        "crash-words",
+        "x-fault_correction-phrases-",
+        "x-fault_correction-phrases-2-part-",
+        "x-fault_correction-sentences-2",
+        "learned-fault_correction-words-extra",
+    ] {
+        assert!(!is_learned_id(id, fc), "{id}");
+    }
+}
+
+#[test]
+fn lint_leaves_a_learned_policy_alone_whatever_its_prefix_and_confidence_model() {
+    let v = set();
+    let params = LearnParams::default().rule_prefix("ours");
+    let policy = Learner::new(params).unwrap().learn(&labelled(&v)).unwrap();
+    assert_eq!(
+        policy.settings.confidence_model,
+        crate::policy::ConfidenceModel::Share
+    );
+    assert!(policy.rules.iter().all(|r| r.id.starts_with("ours-")));
+    // A word weighed for several classes, as a linear model does.
+    let shared = policy
+        .rules
+        .iter()
+        .flat_map(|r| r.keywords.iter().map(move |k| (&k.text, r.class)))
+        .fold(
+            std::collections::BTreeMap::<&String, Vec<Class>>::new(),
+            |mut m, (k, c)| {
+                m.entry(k).or_default().push(c);
+                m
+            },
+        )
+        .into_values()
+        .any(|cs| cs.iter().any(|c| *c != cs[0]));
+    assert!(shared, "the test needs a keyword in two classes");
+    assert_eq!(crate::lint(&policy), vec![]);
+}
