@@ -16,10 +16,24 @@ use crate::classify::{Band, Classification, Evidence};
 /// them: a prediction of any of them counts as correct, and a miss is counted
 /// against the first.
 ///
-/// Its `Display` writes that text form, which reads back with `parse` when
-/// every label was written there: [`insert`](Self::insert) also takes labels
-/// with `,` or `=` or surrounding spaces and an empty class list, which the
-/// text form cannot hold (serde keeps them).
+/// Spaces around labels and classes are ignored. In a label, `\` escapes
+/// the next character: `\,`, `\=`, `\|`, `\\`, or a space to keep at
+/// either end. `Display` writes that text form, escaping as needed, and it
+/// reads back with `parse` to an equal map, but for what the text form
+/// cannot hold and [`insert`](Self::insert) takes: an empty label, an empty
+/// class list (serde keeps them) and an empty map.
+///
+/// ```
+/// use feedback_triage::{Class, LabelMap};
+///
+/// let mut map = LabelMap::default();
+/// map.insert("Bug, crash", vec![Class::FaultCorrection]);
+/// map.insert("a=b ", vec![Class::Necessity]);
+/// let text = map.to_string();
+/// assert_eq!(text, r"Bug\, crash=fault_correction,a\=b\ =necessity");
+/// assert_eq!(text.parse::<LabelMap>()?, map);
+/// # Ok::<(), feedback_triage::LabelMapError>(())
+/// ```
 ///
 /// ```
 /// use feedback_triage::{Class, LabelMap};
@@ -143,26 +157,35 @@ impl FromStr for LabelMap {
     type Err = LabelMapError;
     fn from_str(s: &str) -> Result<LabelMap, LabelMapError> {
         let mut map = BTreeMap::new();
-        for entry in s.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-            let (label, classes) = entry
-                .split_once('=')
-                .ok_or_else(|| LabelMapError::Malformed(entry.to_string()))?;
-            let label = label.trim();
+        for entry in label_text::split(s, ',') {
+            let malformed = || LabelMapError::Malformed(entry.trim().to_string());
+            if label_text::trim(entry).is_empty() {
+                continue;
+            }
+            let mut parts = label_text::split(entry, '=');
+            let (Some(label), Some(classes)) = (parts.next(), parts.next()) else {
+                return Err(malformed());
+            };
+            // Only the first `=` separates: the rest belong to the classes,
+            // which then name an unknown class.
+            let classes = &entry[label.len() + 1..];
+            let label = label_text::unescape(label_text::trim(label)).ok_or_else(malformed)?;
             if label.is_empty() {
-                return Err(LabelMapError::Malformed(entry.to_string()));
+                return Err(malformed());
             }
             let classes = classes
                 .split('|')
                 .map(|c| {
                     c.parse::<Class>().map_err(|_| LabelMapError::UnknownClass {
-                        label: label.to_string(),
+                        label: label.clone(),
                         class: c.trim().to_string(),
                     })
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            if map.insert(label.to_string(), classes).is_some() {
-                return Err(LabelMapError::Duplicate(label.to_string()));
+            if map.contains_key(&label) {
+                return Err(LabelMapError::Duplicate(label));
             }
+            map.insert(label, classes);
         }
         if map.is_empty() {
             return Err(LabelMapError::Empty);
@@ -177,13 +200,80 @@ impl fmt::Display for LabelMap {
             if i > 0 {
                 f.write_str(",")?;
             }
-            write!(f, "{label}=")?;
+            label_text::write_escaped(f, label)?;
+            f.write_str("=")?;
             for (j, c) in classes.iter().enumerate() {
                 if j > 0 {
                     f.write_str("|")?;
                 }
                 f.write_str(c.as_str())?;
             }
+        }
+        Ok(())
+    }
+}
+
+/// The text form's escapes: `\` before a character takes it literally.
+mod label_text {
+    use std::fmt;
+
+    /// The pieces of `s` between unescaped `sep`s.
+    pub(super) fn split(s: &str, sep: char) -> impl Iterator<Item = &str> {
+        let mut rest = Some(s);
+        std::iter::from_fn(move || {
+            let text = rest?;
+            let mut escaped = false;
+            for (at, c) in text.char_indices() {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == sep {
+                    rest = Some(&text[at + c.len_utf8()..]);
+                    return Some(&text[..at]);
+                }
+            }
+            rest = None;
+            Some(text)
+        })
+    }
+
+    /// `s` without white space at either end, but an escaped one at its end.
+    pub(super) fn trim(s: &str) -> &str {
+        let s = s.trim_start();
+        let mut end = s.trim_end().len();
+        // An escaped space: the backslash before it is unescaped when an
+        // even number of backslashes precede it.
+        if end < s.len() {
+            let slashes = s[..end].bytes().rev().take_while(|&b| b == b'\\').count();
+            if slashes % 2 == 1 {
+                end += s[end..].chars().next().map_or(0, char::len_utf8);
+            }
+        }
+        &s[..end]
+    }
+
+    /// `s` with its escapes resolved; `None` if it ends in a lone `\`.
+    pub(super) fn unescape(s: &str) -> Option<String> {
+        let mut out = String::with_capacity(s.len());
+        let mut chars = s.chars();
+        while let Some(c) = chars.next() {
+            out.push(if c == '\\' { chars.next()? } else { c });
+        }
+        Some(out)
+    }
+
+    /// Writes `label` so that [`split`], [`trim`] and [`unescape`] give it
+    /// back.
+    pub(super) fn write_escaped(f: &mut fmt::Formatter<'_>, label: &str) -> fmt::Result {
+        let inner = label.trim();
+        let lead = label.len() - label.trim_start().len();
+        for (at, c) in label.char_indices() {
+            let edge = c.is_whitespace() && (at < lead || at >= lead + inner.len());
+            if edge || matches!(c, '\\' | ',' | '=' | '|') {
+                f.write_str("\\")?;
+            }
+            write!(f, "{c}")?;
         }
         Ok(())
     }

@@ -315,3 +315,29 @@ fn overlapping_pairs(rules: &[TestRule]) -> bool {
         })
     })
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// A label map's text form reads back to an equal map, whatever its
+    /// labels hold (separators, backslashes, spaces at either end, any
+    /// script), so long as each label and class list is non-empty.
+    #[test]
+    fn label_map_text_round_trips(
+        entries in prop::collection::btree_map(
+            "[ ,=|\\\\a-zé崩👍\t]{1,8}",
+            prop::collection::vec(prop::sample::select(Class::ALL.to_vec()), 1..3),
+            1..5,
+        ),
+    ) {
+        let mut map = feedback_triage::LabelMap::default();
+        for (label, classes) in &entries {
+            map.insert(label.clone(), classes.clone());
+        }
+        let text = map.to_string();
+        let back: feedback_triage::LabelMap = text.parse().map_err(|e| {
+            TestCaseError::fail(format!("{text:?}: {e}"))
+        })?;
+        prop_assert_eq!(back, map, "{:?}", text);
+    }
+}
