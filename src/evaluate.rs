@@ -162,13 +162,12 @@ impl FromStr for LabelMap {
             if label_text::trim(entry).is_empty() {
                 continue;
             }
-            let mut parts = label_text::split(entry, '=');
-            let (Some(label), Some(classes)) = (parts.next(), parts.next()) else {
+            // Only the first unescaped `=` separates: any other belongs to
+            // the classes, which then name an unknown class.
+            let label = label_text::split(entry, '=').next().unwrap_or(entry);
+            let Some(classes) = entry.get(label.len() + 1..) else {
                 return Err(malformed());
             };
-            // Only the first `=` separates: the rest belong to the classes,
-            // which then name an unknown class.
-            let classes = &entry[label.len() + 1..];
             let label = label_text::unescape(label_text::trim(label)).ok_or_else(malformed)?;
             if label.is_empty() {
                 return Err(malformed());
