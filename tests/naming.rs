@@ -124,6 +124,22 @@ fn stop_words_only_inside_a_name() {
 }
 
 #[test]
+fn a_name_prefers_a_form_without_a_personal_pronoun() {
+    // The same words in two forms, each written once: "her" ties the name
+    // to one writer, and by string order alone it would win.
+    let items = vec![
+        item("1", "invoices into her spreadsheet", "c1"),
+        item("2", "invoices to a spreadsheet", "c2"),
+    ];
+    let c = Clusterer::default().cluster(&items).unwrap();
+    assert_eq!(
+        feature_of(&c, "1").name,
+        "invoices to a spreadsheet",
+        "{c:#?}"
+    );
+}
+
+#[test]
 fn a_particle_ends_a_name_where_most_members_write_it() {
     // "top up" is a compound: the name keeps its particle. "on" follows
     // "change my pin" in one member of four: the name does not end with it.

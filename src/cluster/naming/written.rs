@@ -10,7 +10,9 @@ use crate::text::{Analyzed, Token, written_into};
 /// A candidate's written form from its occurrences: the form they use
 /// most, each vote divided by one plus the stop words inside the form (a
 /// name reads better without them: "top up limit" rather than "limit for
-/// top ups" when nearly as many write it so), ties by the smaller string;
+/// top ups" when nearly as many write it so), a personal pronoun counted
+/// twice (a feature is nobody's: "invoices to a spreadsheet" rather than
+/// "invoices into her spreadsheet"), ties by the smaller string;
 /// with the particle that follows it in more than half of that form's
 /// occurrences ("verify my top up", not "verify my top").
 pub(super) fn written_form<T: MemberText>(occ: &[Occ], items: &[T]) -> Option<String> {
@@ -31,7 +33,7 @@ pub(super) fn written_form<T: MemberText>(occ: &[Occ], items: &[T]) -> Option<St
     let mut votes: Vec<(&str, f64)> = Vec::with_capacity(occ.len());
     for (k, o) in occ.iter().enumerate() {
         let form = form(k);
-        let w = 1.0 / (1.0 + f64::from(o.stops));
+        let w = 1.0 / (1.0 + f64::from(o.stops) + personal(form) as f64);
         match votes.iter_mut().find(|v| v.0 == form) {
             Some(v) => v.1 += w,
             None => votes.push((form, w)),
@@ -68,6 +70,18 @@ pub(super) fn written_form<T: MemberText>(occ: &[Occ], items: &[T]) -> Option<St
             .map(|(_, o)| text(o, o.tail))
     });
     Some(with_tail.unwrap_or_else(|| best.to_string()))
+}
+
+/// How many personal pronouns (and their possessives) a written form
+/// holds: words that tie a name to whoever wrote it.
+fn personal(form: &str) -> usize {
+    const PERSONAL: [&str; 21] = [
+        "he", "her", "hers", "him", "his", "i", "me", "mine", "my", "our", "ours", "she", "their",
+        "theirs", "them", "they", "us", "we", "you", "your", "yours",
+    ];
+    form.split(' ')
+        .filter(|w| PERSONAL.binary_search(w).is_ok())
+        .count()
 }
 
 /// Lower-cased, white space collapsed to single spaces.
