@@ -21,9 +21,9 @@
 //! counted once per member (a word repeated in a window counts once). Its
 //! written form is the one its members use most, a form with fewer stop
 //! words preferred ("top up limit" over "limit for top ups"), lower-cased,
-//! white space collapsed, a form with fewer personal pronouns preferred
-//! ("invoices to a spreadsheet" over "invoices into her spreadsheet"),
-//! ties by the smaller string; a particle that
+//! white space collapsed, ties by fewer personal pronouns ("invoices to a
+//! spreadsheet" over "invoices into her spreadsheet"), then by the smaller
+//! string; a particle that
 //! follows it in most of that form's occurrences ends it ("verify my top
 //! up", "log in"), the one stop word a name may end with.
 //!

@@ -10,9 +10,9 @@ use crate::text::{Analyzed, Token, written_into};
 /// A candidate's written form from its occurrences: the form they use
 /// most, each vote divided by one plus the stop words inside the form (a
 /// name reads better without them: "top up limit" rather than "limit for
-/// top ups" when nearly as many write it so), a personal pronoun counted
-/// twice (a feature is nobody's: "invoices to a spreadsheet" rather than
-/// "invoices into her spreadsheet"), ties by the smaller string;
+/// top ups" when nearly as many write it so), ties by fewer personal
+/// pronouns (a feature is nobody's: "invoices to a spreadsheet" rather
+/// than "invoices into her spreadsheet"), then by the smaller string;
 /// with the particle that follows it in more than half of that form's
 /// occurrences ("verify my top up", not "verify my top").
 pub(super) fn written_form<T: MemberText>(occ: &[Occ], items: &[T]) -> Option<String> {
@@ -33,7 +33,7 @@ pub(super) fn written_form<T: MemberText>(occ: &[Occ], items: &[T]) -> Option<St
     let mut votes: Vec<(&str, f64)> = Vec::with_capacity(occ.len());
     for (k, o) in occ.iter().enumerate() {
         let form = form(k);
-        let w = 1.0 / (1.0 + f64::from(o.stops) + personal(form) as f64);
+        let w = 1.0 / (1.0 + f64::from(o.stops));
         match votes.iter_mut().find(|v| v.0 == form) {
             Some(v) => v.1 += w,
             None => votes.push((form, w)),
@@ -41,7 +41,11 @@ pub(super) fn written_form<T: MemberText>(occ: &[Occ], items: &[T]) -> Option<St
     }
     let best = votes
         .into_iter()
-        .min_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)))?
+        .min_by(|a, b| {
+            b.1.total_cmp(&a.1)
+                .then_with(|| personal(a.0).cmp(&personal(b.0)))
+                .then_with(|| a.0.cmp(b.0))
+        })?
         .0;
     // The particle after the last word, across all forms.
     let particle = |o: &Occ| {
