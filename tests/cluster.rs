@@ -520,6 +520,9 @@ fn send_sync() {
     assert_all::<feedback_triage::ClusterIndex>();
     assert_all::<Clustering>();
     assert_all::<ClusterParams>();
+    assert_all::<feedback_triage::Backlog>();
+    assert_all::<feedback_triage::Inserted>();
+    assert_all::<feedback_triage::BacklogError>();
 }
 
 /// A few hundred varied requests: themes sharing words, with noise words,
