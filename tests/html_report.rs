@@ -94,6 +94,13 @@ fn the_sample_page_matches_the_json_report() {
     }
     let lead = text(doc.select(&sel("header .lead")).next().unwrap());
     assert!(lead.starts_with(&format!("{} requests", report["items"])));
+    // Counts agree with their nouns: "1 request", "2 requests".
+    let noun = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
+    assert!(
+        lead.contains(&format!("{} without a class", noun(abstained.len(), "request"))),
+        "{lead}"
+    );
+    assert!(lead.contains(&noun(special.len(), "special case")), "{lead}");
 
     // The run: the policy's name and the parameters.
     let run = text(by_id(&doc, "run"));

@@ -147,24 +147,32 @@ fn head(out: &mut String, r: &TriageReport, changes: bool) {
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>Triage report: {} requests</title><style>{CSS}</style></head><body>\
-         <header><h1>Triage report</h1><p class=\"lead\">{} requests; {} candidate common features; \
-         {} special cases; {} requests without a class.</p>\
+         <header><h1>Triage report</h1><p class=\"lead\">{}; {}; {}; {} without a class.</p>\
          <nav aria-label=\"Sections\"><ul><li><a href=\"#class-mix\">Class mix</a></li>\
          <li><a href=\"#features\">Candidate features</a></li>\
          <li><a href=\"#special\">Special cases</a></li><li><a href=\"#abstained\">Without a class</a></li>\
          <li><a href=\"#signals\">Portfolio signals</a></li>{}<li><a href=\"#run\">Run</a></li></ul></nav>\
          </header><main>",
         r.items,
-        r.items,
-        r.features.len(),
-        r.special_cases.len(),
-        r.abstained.len(),
+        counted(r.items, "request", "requests"),
+        counted(
+            r.features.len(),
+            "candidate common feature",
+            "candidate common features"
+        ),
+        counted(r.special_cases.len(), "special case", "special cases"),
+        counted(r.abstained.len(), "request", "requests"),
         if changes {
             "<li><a href=\"#changes\">Changes</a></li>"
         } else {
             ""
         },
     );
+}
+
+/// `n` and the noun, singular for one: "1 request", "2 requests".
+pub(super) fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// A share as a whole percentage.

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use feedback_triage::{Outcome, SpecialReason};
 
 use super::svg::{self, Bar, Chart};
-use super::{Col, Ctx, class_title, escape, money, more, pct, table};
+use super::{Col, Ctx, class_title, counted, escape, money, more, pct, table};
 
 /// A chart and its table side by side (one above the other on a phone).
 fn pair(out: &mut String, chart: &Chart, caption: &str, cols: &[Col], rows: &[Vec<String>]) {
@@ -45,8 +45,9 @@ pub(super) fn class_mix(out: &mut String, ctx: &Ctx) {
         .collect();
     let abstained = r.class_mix.last().map_or(0, |c| c.items);
     let desc = format!(
-        "Requests per class out of {}; {} requests got no class (the classifier abstained; hatched bar).",
-        r.items, abstained
+        "Requests per class out of {}; {} got no class (the classifier abstained; hatched bar).",
+        r.items,
+        counted(abstained, "request", "requests")
     );
     let chart = Chart {
         id: "chart-class-mix",
@@ -148,8 +149,8 @@ pub(super) fn abstained(out: &mut String, ctx: &Ctx) {
     let _ = write!(
         out,
         "<section id=\"abstained\" aria-labelledby=\"abstained-h\"><h2 id=\"abstained-h\">Requests without a class</h2>\
-         <p>The classifier abstained on {} requests: they are listed, not hidden, so that a person can decide.</p>",
-        r.abstained.len()
+         <p>The classifier abstained on {}: they are listed, not hidden, so that a person can decide.</p>",
+        counted(r.abstained.len(), "request", "requests")
     );
     let rows: Vec<Vec<String>> = r
         .abstained

@@ -3,7 +3,7 @@
 
 use super::sections::{more_rows, signal};
 use super::svg::{Bar, Chart};
-use super::{Ctx, escape, pct};
+use super::{Ctx, counted, escape, pct};
 
 fn bar(label: &str, value: usize, note: String, flagged: bool) -> Bar {
     Bar {
@@ -101,9 +101,9 @@ pub(super) fn focus(out: &mut String, ctx: &Ctx) {
     ];
     if let Some((c, k)) = &f.top_customer {
         desc.push_str(&format!(
-            " The loudest customer, {}, sent {} requests ({} of those naming a customer).",
+            " The loudest customer, {}, sent {} ({} of those naming a customer).",
             escape(c),
-            k,
+            counted(*k, "request", "requests"),
             pct(f.top_customer_share)
         ));
         rows.push(vec![
