@@ -97,10 +97,16 @@ fn the_sample_page_matches_the_json_report() {
     // Counts agree with their nouns: "1 request", "2 requests".
     let noun = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
     assert!(
-        lead.contains(&format!("{} without a class", noun(abstained.len(), "request"))),
+        lead.contains(&format!(
+            "{} without a class",
+            noun(abstained.len(), "request")
+        )),
         "{lead}"
     );
-    assert!(lead.contains(&noun(special.len(), "special case")), "{lead}");
+    assert!(
+        lead.contains(&noun(special.len(), "special case")),
+        "{lead}"
+    );
 
     // The run: the policy's name and the parameters.
     let run = text(by_id(&doc, "run"));

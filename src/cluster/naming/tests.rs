@@ -105,9 +105,25 @@ fn reference_form(occ: &[Occ], items: &[&FeedbackItem]) -> Option<String> {
             None => votes.push((form, w)),
         }
     }
+    // Ties: fewer personal pronouns, then the smaller string.
+    let personal = |form: &str| {
+        form.split_whitespace()
+            .filter(|w| {
+                [
+                    "i", "me", "my", "mine", "we", "us", "our", "ours", "you", "your", "yours",
+                    "he", "him", "his", "she", "her", "hers", "they", "them", "their", "theirs",
+                ]
+                .contains(w)
+            })
+            .count()
+    };
     let best = votes
         .into_iter()
-        .min_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)))?
+        .min_by(|a, b| {
+            b.1.total_cmp(&a.1)
+                .then_with(|| personal(a.0).cmp(&personal(b.0)))
+                .then_with(|| a.0.cmp(b.0))
+        })?
         .0;
     let particle = |o: &Occ| {
         text(o, o.tail)
