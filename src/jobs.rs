@@ -208,7 +208,11 @@ fn job_end(a: &Analyzed, text: &str, first: usize, kind: JobKind) -> usize {
     // The job runs to the end of the clause, or a following cue of
     // another kind ("when I export, I want to ...").
     let mut last = first;
-    while last + 1 < n && !a.tokens[last + 1].clause_start && last + 1 - first < MAX_JOB_WORDS {
+    while last + 1 < n
+        && (!a.tokens[last + 1].clause_start
+            || glued(text, a.tokens[last].end, a.tokens[last + 1].start))
+        && last + 1 - first < MAX_JOB_WORDS
+    {
         last += 1;
     }
     if kind == JobKind::Situation {
@@ -225,6 +229,17 @@ fn job_end(a: &Analyzed, text: &str, first: usize, kind: JobKind) -> usize {
         last = k;
     }
     last
+}
+
+/// Whether the punctuation `text[end..start]` between two words holds them
+/// together rather than ending a clause: an address's `://` or a time's
+/// colon ("https://x.org", "10:30"), with no white space. Any other colon
+/// (`cv::Ptr`, "trace:1)") still ends one.
+fn glued(text: &str, end: usize, start: usize) -> bool {
+    let gap = &text[end..start];
+    let digit_before = text[..end].ends_with(|c: char| c.is_ascii_digit());
+    let digit_after = text[start..].starts_with(|c: char| c.is_ascii_digit());
+    gap == "://" || (gap == ":" && digit_before && digit_after)
 }
 
 /// Whether a normalised word can start a cue: every cue's first term is
@@ -468,6 +483,26 @@ mod tests {
         for j in &jobs {
             assert_eq!(&text[j.span.clone()], j.text);
         }
+    }
+
+    #[test]
+    fn an_address_or_a_time_does_not_end_a_job() {
+        let jobs = extract_jobs(
+            "",
+            "We need to import data from https://example.com/api so that we can report it. \
+             I want to sync at 10:30 every day: then stop.",
+        );
+        let texts: Vec<&str> = jobs.iter().map(|j| j.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                // An action runs to the end of its clause, as without the
+                // address.
+                "import data from https://example.com/api so that we can report it",
+                "we can report it",
+                "sync at 10:30 every day"
+            ]
+        );
     }
 
     #[test]
