@@ -226,8 +226,15 @@ impl Compiled {
                 },
             });
         }
-        let listing = listed.then_some(&mut *evidence);
-        let mut total = self.keyword_evidence(r, visit.hits, best, listing);
+        // Most rules visited have bag keywords alone (no phrase hits):
+        // they skip the call.
+        let mut total = if visit.hits.is_empty() {
+            best.clear();
+            0.0
+        } else {
+            let listing = listed.then_some(&mut *evidence);
+            self.keyword_evidence(r, visit.hits, best, listing)
+        };
         if let Some(a) = &bag {
             // One entry for now: `expand_bag` lists the strongest
             // keywords of the classes the result shows.
@@ -390,7 +397,7 @@ impl Compiled {
             self.policy.settings.title_weight,
             |cell| {
                 slots
-                    .get(cell.rule as usize)
+                    .get(cell.rule() as usize)
                     .filter(|&&t| t != u32::MAX)
                     .map(|&t| t as usize)
             },
@@ -414,7 +421,7 @@ impl Compiled {
             let mut listed = 0.0;
             for &(value, hit, cell) in top.shown() {
                 let h = &bag[hit as usize];
-                let index = self.bag_cells[h.start as usize + cell as usize].index() as usize;
+                let index = self.bag_index[h.start as usize + cell as usize] as usize;
                 listed += value;
                 out.push(Evidence {
                     rule: e.rule.clone(),

@@ -68,6 +68,8 @@ struct Compiled {
     /// What each bag phrase ([`Owner::Bag`]) adds to which rule:
     /// `bag_cells[start..start + len]`.
     bag_cells: Vec<bag::Cell>,
+    /// Per bag cell: the keyword's index in the cell's rule.
+    bag_index: Vec<u32>,
     /// Keywords and exclusions in scripts without spaces, matched as
     /// substrings.
     substrings: substrings::Substrings,
