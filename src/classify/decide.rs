@@ -90,6 +90,54 @@ impl Compiled {
         s: &mut Scratch,
         expand: bool,
     ) -> Classification {
+        let (tally, matched) = self.tally(item, text, also, s, expand);
+        let Tally {
+            scores,
+            decisive,
+            evidence,
+            ..
+        } = tally;
+        let mut result = self.verdict(scores, decisive, matched);
+        result.evidence = self.final_evidence(evidence, &result, also, s, expand);
+        result
+    }
+
+    /// The class [`decide`](Self::decide) gives, without the confidence,
+    /// the secondary classes or the evidence.
+    pub(super) fn decide_class(
+        &self,
+        item: Option<&FeedbackItem>,
+        text: (&str, &str),
+        s: &mut Scratch,
+    ) -> Option<Class> {
+        let (tally, matched) = self.tally(item, text, None, s, false);
+        let Tally {
+            scores,
+            decisive,
+            mut evidence,
+            ..
+        } = tally;
+        // Nothing was listed: the buffer goes back as it came.
+        evidence.clear();
+        if evidence.capacity() <= EVIDENCE_KEPT {
+            s.evidence = evidence;
+        }
+        match self.primary(&scores, decisive, matched) {
+            Some((class, _)) => Some(class),
+            None => self.policy.settings.fallback,
+        }
+    }
+
+    /// Visits the rules that can fire: their scores, decisiveness and (with
+    /// `expand`) evidence, and whether the item makes a match.
+    fn tally(
+        &self,
+        item: Option<&FeedbackItem>,
+        text: (&str, &str),
+        also: Option<Class>,
+        s: &mut Scratch,
+        expand: bool,
+    ) -> (Tally, bool) {
         s.deferred.clear();
         s.unmet.clear();
         let mut evidence = std::mem::take(&mut s.evidence);
@@ -139,24 +187,15 @@ impl Compiled {
             };
             self.visit_rule(&visit, bag, best, deferred, &mut tally);
         }
-        let Tally {
-            scores,
-            decisive,
-            evidenced,
-            evidence,
-            ..
-        } = tally;
-        let best = evidenced.iter().copied().fold(0.0, f64::max);
+        let best = tally.evidenced.iter().copied().fold(0.0, f64::max);
         // A decisive rule always makes a match; keywords do not in a text
         // of links alone (looked at only when they would).
         let (title, body) = text;
-        let matched = decisive.contains(&true)
+        let matched = tally.decisive.contains(&true)
             || (best > 0.0
                 && best >= self.policy.settings.min_score
                 && !super::links_only(title, body));
-        let mut result = self.verdict(scores, decisive, matched);
-        result.evidence = self.final_evidence(evidence, &result, also, s, expand);
-        result
+        (tally, matched)
     }
 
     /// The result's evidence, in a vector of its own: `evidence` (the
@@ -453,8 +492,10 @@ impl Compiled {
         matched: bool,
     ) -> Classification {
         let settings = &self.policy.settings;
-        let best = scores.best().filter(|_| matched);
-        let Some((_, top)) = best else {
+        let Some(((primary, outcome), fits)) = self
+            .primary(&scores, decisive, matched)
+            .map(|p| (p, self.fits(&scores)))
+        else {
             return Classification {
                 class: settings.fallback,
                 outcome: Outcome::NoMatch,
@@ -464,26 +505,6 @@ impl Compiled {
                 secondary: Vec::new(),
                 evidence: Vec::new(),
             };
-        };
-        let limit = settings.fit_ratio * top;
-        let fits = scores.0.map(|s| s > 0.0 && s >= limit);
-        // A decisive class, else a fitting one, by precedence.
-        let (primary, outcome) = match settings
-            .precedence
-            .iter()
-            .copied()
-            .find(|c| decisive[c.index()])
-        {
-            Some(c) => (c, Outcome::Decided),
-            None => (
-                settings
-                    .precedence
-                    .iter()
-                    .copied()
-                    .find(|c| fits[c.index()])
-                    .unwrap_or(Class::ALL[0]),
-                Outcome::Matched,
-            ),
         };
         let (secondary, other) = self.secondary(&scores, primary, fits);
         let (confidence, close) = self.confidence(&scores, primary, other);
@@ -506,6 +527,35 @@ impl Compiled {
             secondary,
             evidence: Vec::new(),
         }
+    }
+
+    /// The classes whose score fits the best (within `fit_ratio` of it).
+    fn fits(&self, scores: &ClassScores) -> [bool; Class::ALL.len()] {
+        let top = scores.best().map_or(0.0, |(_, top)| top);
+        let limit = self.policy.settings.fit_ratio * top;
+        scores.0.map(|s| s > 0.0 && s >= limit)
+    }
+
+    /// The class chosen and how, when the item makes a match and some
+    /// class scores: a decisive class, else a fitting one, by precedence.
+    fn primary(
+        &self,
+        scores: &ClassScores,
+        decisive: [bool; Class::ALL.len()],
+        matched: bool,
+    ) -> Option<(Class, Outcome)> {
+        scores.best().filter(|_| matched)?;
+        let precedence = &self.policy.settings.precedence;
+        if let Some(c) = precedence.iter().copied().find(|c| decisive[c.index()]) {
+            return Some((c, Outcome::Decided));
+        }
+        let fits = self.fits(scores);
+        let c = precedence
+            .iter()
+            .copied()
+            .find(|c| fits[c.index()])
+            .unwrap_or(Class::ALL[0]);
+        Some((c, Outcome::Matched))
     }
 
     /// The fitting classes other than `primary`, best first (ties by

@@ -292,8 +292,7 @@ impl Classifier {
         let s = lent.0.get_or_insert_with(Box::default);
         Ok(self
             .inner
-            .classify_with(&item.title, &item.body, Some(item), None, s, false)
-            .class)
+            .class_with(&item.title, &item.body, Some(item), s))
     }
 
     /// Classifies a text alone, as if its channel were unknown. Never fails.
@@ -386,6 +385,15 @@ impl Compiled {
         s: &mut Scratch,
         expand: bool,
     ) -> Classification {
+        self.match_item(title, body, s, expand);
+        // Last, so that the result is built where the caller wants it.
+        self.decide(item, (title, body), also, s, expand)
+    }
+
+    /// Scans both fields into `s`: the hits, the bag phrases found and the
+    /// bag rules' sums (added up as found, or after the scan), with the
+    /// marks in `seen` cleared again.
+    fn match_item(&self, title: &str, body: &str, s: &mut Scratch, expand: bool) {
         s.hits.clear();
         s.bag.clear();
         s.bag_found.clear();
@@ -442,8 +450,19 @@ impl Compiled {
                 &mut s.touched,
             );
         }
-        // Last, so that the result is built where the caller wants it.
-        self.decide(item, (title, body), also, s, expand)
+    }
+
+    /// The class [`classify_with`](Self::classify_with) gives, without the
+    /// rest of the result.
+    fn class_with(
+        &self,
+        title: &str,
+        body: &str,
+        item: Option<&FeedbackItem>,
+        s: &mut Scratch,
+    ) -> Option<Class> {
+        self.match_item(title, body, s, false);
+        self.decide_class(item, (title, body), s)
     }
 }
 
