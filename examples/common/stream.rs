@@ -183,22 +183,26 @@ impl Iterator for Items {
     fn next(&mut self) -> Option<Self::Item> {
         let (line, parsed) = match &mut self.inner {
             Source::Jsonl { reader, buf, line } => loop {
-                buf.clear();
-                match reader.read_until(b'\n', buf) {
-                    Ok(0) => return None,
-                    Ok(_) => {}
+                let at = *line + 1;
+                // Parsed where it lies: the item owns its strings, so the
+                // line need not be copied out of the reader's buffer.
+                let parsed = with_line(reader, buf, |bytes| {
+                    let mut text = bytes.trim_ascii();
+                    if at == 1 {
+                        // A byte order mark, as some Windows editors write.
+                        text = strip_bom(text);
+                    }
+                    (!text.is_empty()).then(|| parse_json_line(text))
+                });
+                let parsed = match parsed {
+                    Ok(None) => return None,
+                    Ok(Some(p)) => p,
                     Err(e) => return Some(Err(e)),
+                };
+                *line = at;
+                if let Some(parsed) = parsed {
+                    break (at, parsed);
                 }
-                *line += 1;
-                let mut text = buf.trim_ascii();
-                if *line == 1 {
-                    // A byte order mark, as some Windows editors write.
-                    text = strip_bom(text);
-                }
-                if text.is_empty() {
-                    continue;
-                }
-                break (*line, parse_json_line(text));
             },
             Source::Csv {
                 reader,
@@ -255,6 +259,71 @@ impl Iterator for Items {
             Err(message) => Record::Bad(BadLine { line, message }),
         }))
     }
+}
+
+/// Calls `f` with the next line of `reader` (without its `\n`) and returns
+/// what it returns, or `None` at the end of the input. A line that lies
+/// whole in the reader's buffer is read there; one that crosses the
+/// buffer's end is gathered in `buf` first. Lines are those of
+/// `read_until(b'\n', ..)`: the last one needs no newline.
+fn with_line<R: Read + ?Sized, T>(
+    reader: &mut BufReader<Box<R>>,
+    buf: &mut Vec<u8>,
+    f: impl FnOnce(&[u8]) -> T,
+) -> std::io::Result<Option<T>> {
+    buf.clear();
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok((!buf.is_empty()).then(|| f(buf)));
+        }
+        match find_newline(available) {
+            Some(i) if buf.is_empty() => {
+                let out = f(&available[..i]);
+                reader.consume(i + 1);
+                return Ok(Some(out));
+            }
+            Some(i) => {
+                buf.extend_from_slice(&available[..i]);
+                reader.consume(i + 1);
+                return Ok(Some(f(buf)));
+            }
+            None => {
+                let n = available.len();
+                buf.extend_from_slice(available);
+                reader.consume(n);
+            }
+        }
+    }
+}
+
+/// The position of the first `\n` in `bytes`, eight bytes at a time.
+fn find_newline(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for c in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(c);
+        // A zero byte where `\n` was; the lowest flag is exact (a false
+        // one can only lie above a true one).
+        let x = u64::from_le_bytes(word) ^ (ONES * u64::from(b'\n'));
+        let found = x.wrapping_sub(ONES) & !x & HIGHS;
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|i| at + i)
 }
 
 /// `bytes` without a leading UTF-8 byte order mark.
