@@ -39,6 +39,15 @@ pub enum Record {
     Bad(BadLine),
 }
 
+/// One record as [`Items::read_into`] gives it: an item read (into the
+/// caller's slot), or a bad line.
+pub enum Next {
+    /// A good item and its 1-based line number, as in [`Record::Item`].
+    Item(usize),
+    /// A line that could not be read as an item.
+    Bad(BadLine),
+}
+
 /// Opens a path, or stdin for `-` or no path.
 pub fn open(path: Option<&str>) -> std::io::Result<Box<dyn Read>> {
     Ok(match path {
@@ -160,13 +169,13 @@ impl Items {
 
     /// Takes a parsed item through the repeated-id check. Ids are kept as
     /// 64-bit hashes, so memory stays small on large inputs.
-    fn unique(&mut self, line: usize, item: FeedbackItem) -> Record {
+    fn unique(&mut self, line: usize, item: &FeedbackItem) -> Next {
         let mut h = std::hash::DefaultHasher::new();
         item.id.hash(&mut h);
         if self.seen.insert(h.finish()) {
-            Record::Item(line, item)
+            Next::Item(line)
         } else {
-            Record::Bad(BadLine {
+            Next::Bad(BadLine {
                 line,
                 message: format!(
                     "item {:?} appears more than once in the input (field `id` must be unique)",
@@ -175,12 +184,12 @@ impl Items {
             })
         }
     }
-}
 
-impl Iterator for Items {
-    type Item = std::io::Result<Record>;
-
-    fn next(&mut self) -> Option<Self::Item> {
+    /// The next record, as [`Iterator::next`] gives it, with a good item
+    /// written into `slot` rather than returned (an item is some 200 bytes,
+    /// copied at every level it is returned through); after a bad line,
+    /// `slot` holds no item to use.
+    pub fn read_into(&mut self, slot: &mut FeedbackItem) -> Option<std::io::Result<Next>> {
         let (line, parsed) = match &mut self.inner {
             Source::Jsonl { reader, buf, line } => loop {
                 let at = *line + 1;
@@ -192,7 +201,7 @@ impl Iterator for Items {
                         // A byte order mark, as some Windows editors write.
                         text = strip_bom(text);
                     }
-                    (!text.is_empty()).then(|| parse_json_line(text))
+                    (!text.is_empty()).then(|| parse_json_line(text).map(|item| *slot = item))
                 });
                 let parsed = match parsed {
                     Ok(None) => return None,
@@ -211,7 +220,7 @@ impl Iterator for Items {
                 header_error,
             } => {
                 if let Some(message) = header_error.take() {
-                    return Some(Ok(Record::Bad(BadLine { line: 1, message })));
+                    return Some(Ok(Next::Bad(BadLine { line: 1, message })));
                 }
                 match reader.read_record(record) {
                     Ok(false) => return None,
@@ -221,7 +230,7 @@ impl Iterator for Items {
                         if let csv::ErrorKind::Io(_) = e.kind() {
                             return Some(Err(std::io::Error::other(e)));
                         }
-                        return Some(Ok(Record::Bad(BadLine {
+                        return Some(Ok(Next::Bad(BadLine {
                             line,
                             message: format!("invalid CSV: {e}"),
                         })));
@@ -250,13 +259,24 @@ impl Iterator for Items {
                     );
                     (line, Err(message))
                 } else {
-                    (line, csv_item(columns, record))
+                    (line, csv_item(columns, record).map(|item| *slot = item))
                 }
             }
         };
         Some(Ok(match parsed {
-            Ok(item) => self.unique(line, item),
-            Err(message) => Record::Bad(BadLine { line, message }),
+            Ok(()) => self.unique(line, slot),
+            Err(message) => Next::Bad(BadLine { line, message }),
+        }))
+    }
+}
+impl Iterator for Items {
+    type Item = std::io::Result<Record>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut item = FeedbackItem::default();
+        Some(self.read_into(&mut item)?.map(|next| match next {
+            Next::Item(line) => Record::Item(line, item),
+            Next::Bad(b) => Record::Bad(b),
         }))
     }
 }
