@@ -208,20 +208,24 @@ pub(super) fn add_now(
         TextField::Title => (0b101u32, title_weight),
         TextField::Body => (0b010 | (u32::from(!in_title) << 2), 1.0),
     };
+    // Counted in a register: through the reference, each cell's count
+    // would wait for the previous cell's store.
+    let mut n = *ntouched;
     for cell in cells {
         if counts >> cell.scope() & 1 != 0
             && let Some(a) = acc.get_mut(cell.rule() as usize)
         {
             // Written always, kept when the rule is new: no branch to
             // mispredict on the first of a rule's keywords in the text.
-            if let Some(slot) = touched.get_mut(*ntouched) {
+            if let Some(slot) = touched.get_mut(n) {
                 *slot = cell.rule();
             }
-            *ntouched += usize::from(a.count == 0);
+            n += usize::from(a.count == 0);
             a.total += cell.value() * factor;
             a.count += 1;
         }
     }
+    *ntouched = n;
 }
 
 /// The strongest keywords of the rules `slot_of` gives a place in `tops`
