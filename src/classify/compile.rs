@@ -21,6 +21,8 @@ struct Builder<'p> {
     /// A bag keyword's text (as written) -> what it compiled to, so that a
     /// text several bag rules weigh is analysed once.
     bag_texts: FxHashMap<&'p str, BagText>,
+    /// The buffer phrases are analysed in.
+    analyzed: text::Analyzed,
 }
 
 /// What a bag keyword's text compiled to.
@@ -36,12 +38,28 @@ enum BagText {
 
 impl Builder<'_> {
     /// The id of a normalised term, new on first use.
-    fn term_id(&mut self, term: String) -> u32 {
+    fn term_id(&mut self, term: &[u8]) -> u32 {
+        if let Some(&id) = self.term_ids.get(term) {
+            return id;
+        }
         let next = self.term_ids.len() as u32;
-        *self
-            .term_ids
-            .entry(term.into_bytes().into_boxed_slice())
-            .or_insert(next)
+        self.term_ids.insert(term.into(), next);
+        next
+    }
+
+    /// The term ids of a phrase's words, as the matcher sees them (those of
+    /// [`text::phrase_terms`]), analysed in the builder's buffer: no string
+    /// per word, and none per term already known.
+    fn phrase_ids(&mut self, phrase: &str) -> Box<[u32]> {
+        let mut a = std::mem::take(&mut self.analyzed);
+        a.analyze(phrase);
+        let ids = a
+            .tokens
+            .iter()
+            .map(|t| self.term_id(a.norm_bytes(t)))
+            .collect();
+        self.analyzed = a;
+        ids
     }
 }
 
@@ -189,10 +207,7 @@ impl Compiled {
         if text::is_substring_phrase(phrase) {
             return BagText::Substring;
         }
-        let terms: Box<[u32]> = text::phrase_terms(phrase)
-            .into_iter()
-            .map(|t| b.term_id(t))
-            .collect();
+        let terms = b.phrase_ids(phrase);
         if terms.is_empty() {
             return BagText::Empty;
         }
@@ -228,10 +243,7 @@ impl Compiled {
             });
             return;
         }
-        let terms: Box<[u32]> = text::phrase_terms(phrase)
-            .into_iter()
-            .map(|t| b.term_id(t))
-            .collect();
+        let terms = b.phrase_ids(phrase);
         self.index_phrase(b, terms, owner);
     }
 
