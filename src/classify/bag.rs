@@ -193,7 +193,7 @@ pub(super) fn adds_as_found(title_weight: f64) -> bool {
 /// for the rules reading the title or both fields, a body hit for those
 /// reading the body, and for those reading both unless the phrase was
 /// found in the title (`in_title`). The rules newly touched are written to
-/// `touched[ntouched..]` (room for every rule), `ntouched` counting them.
+/// `touched` as bits (bit `r % 64` of word `r / 64` for rule `r`).
 #[inline(always)]
 pub(super) fn add_now(
     cells: &[Cell],
@@ -201,31 +201,39 @@ pub(super) fn add_now(
     in_title: bool,
     title_weight: f64,
     acc: &mut [Acc],
-    (touched, ntouched): (&mut [u32], &mut usize),
+    touched: &mut [u64],
 ) {
     // Per scope (as `scope_bits`), whether the hit counts.
     let (counts, factor) = match field {
         TextField::Title => (0b101u32, title_weight),
         TextField::Body => (0b010 | (u32::from(!in_title) << 2), 1.0),
     };
-    // Counted in a register: through the reference, each cell's count
-    // would wait for the previous cell's store.
-    let mut n = *ntouched;
     for cell in cells {
+        let r = cell.rule() as usize;
         if counts >> cell.scope() & 1 != 0
-            && let Some(a) = acc.get_mut(cell.rule() as usize)
+            && let Some(a) = acc.get_mut(r)
         {
-            // Written always, kept when the rule is new: no branch to
-            // mispredict on the first of a rule's keywords in the text.
-            if let Some(slot) = touched.get_mut(n) {
-                *slot = cell.rule();
+            // Set always: no branch to mispredict on the first of a rule's
+            // keywords in the text, and the rules come out in order.
+            if let Some(bits) = touched.get_mut(r / 64) {
+                *bits |= 1 << (r % 64);
             }
-            n += usize::from(a.count == 0);
             a.total += cell.value() * factor;
             a.count += 1;
         }
     }
-    *ntouched = n;
+}
+
+/// Appends the rules whose bits are set in `bits` to `touched`, in rule
+/// order, and clears the bits.
+pub(super) fn drain_bits(bits: &mut [u64], touched: &mut Vec<u32>) {
+    for (i, word) in bits.iter_mut().enumerate() {
+        let mut w = std::mem::take(word);
+        while w != 0 {
+            touched.push((i * 64) as u32 + w.trailing_zeros());
+            w &= w - 1;
+        }
+    }
 }
 
 /// The strongest keywords of the rules `slot_of` gives a place in `tops`

@@ -149,13 +149,17 @@ impl Compiled {
             best,
             deferred,
             unmet,
+            bag_now,
             ..
         } = &mut *s;
         // Group hits by rule, in rule order, then field, then position (no
         // two hits share all four).
         hits.sort_unstable_by_key(|h| (h.rule, h.field, h.span.start, h.phrase));
-        // The rules with bag keywords, in rule order.
-        touched.sort_unstable();
+        // The rules with bag keywords, in rule order (added up as found,
+        // they came out of their bits in order).
+        if !*bag_now {
+            touched.sort_unstable();
+        }
         let mut tally = Tally {
             scores: ClassScores::default(),
             decisive: [false; Class::ALL.len()],

@@ -161,11 +161,12 @@ struct Scratch {
     bag_after: bool,
     /// Per rule: the sum of its bag keywords; zero but for `touched`.
     acc: Vec<bag::Acc>,
-    /// The rules with a bag keyword found.
+    /// The rules with a bag keyword found, in rule order once the scan is
+    /// done.
     touched: Vec<u32>,
-    /// While the scan adds up the bag phrases (`bag_now`), `touched` has
-    /// room for every rule, and the first `ntouched` are those found.
-    ntouched: usize,
+    /// While the scan adds up the bag phrases (`bag_now`), the rules with
+    /// one found, a bit each; all zeros between calls.
+    touched_bits: Vec<u64>,
     /// (evidence index, rule) of the bag rules in the evidence, each as one
     /// entry until its class is known to be shown in full.
     deferred: Vec<(usize, u32)>,
@@ -412,9 +413,9 @@ impl Compiled {
             }
         }
         s.acc.resize(self.policy.rules.len(), bag::Acc::default());
-        s.ntouched = 0;
         if s.bag_now {
-            s.touched.resize(self.policy.rules.len() + 1, 0);
+            s.touched_bits
+                .resize(self.policy.rules.len().div_ceil(64), 0);
         }
         // `seen` is all zeros between calls: only the entries of this call's
         // hits are set, and they are reset below.
@@ -422,7 +423,7 @@ impl Compiled {
         self.scan(title, TextField::Title, s);
         self.scan(body, TextField::Body, s);
         if s.bag_now {
-            s.touched.truncate(s.ntouched);
+            bag::drain_bits(&mut s.touched_bits, &mut s.touched);
         }
         #[cfg(test)]
         if PANIC_AFTER_SCAN.replace(false) {
