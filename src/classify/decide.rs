@@ -178,17 +178,19 @@ impl Compiled {
         };
         for visit in visits {
             let rule = self.facts.rules[visit.rule];
+            // Taken, whether or not the rule fires: every rule touched is
+            // visited, so the sums are all zero again for the next call.
+            let bag = if visit.bagged {
+                acc.get_mut(visit.rule).map(std::mem::take)
+            } else {
+                None
+            };
             if rule.conditional && !conditions_hold(&self.policy.rules[visit.rule].when, item) {
                 if also == Some(rule.class) {
                     unmet.push(visit.rule as u32);
                 }
                 continue;
             }
-            let bag = if visit.bagged {
-                acc.get(visit.rule).copied()
-            } else {
-                None
-            };
             self.visit_rule(&visit, bag, best, deferred, &mut tally);
         }
         let best = tally.evidenced.iter().copied().fold(0.0, f64::max);

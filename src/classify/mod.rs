@@ -159,7 +159,8 @@ struct Scratch {
     /// reference adding them as found must agree with).
     #[cfg(test)]
     bag_after: bool,
-    /// Per rule: the sum of its bag keywords; zero but for `touched`.
+    /// Per rule: the sum of its bag keywords; all zero between calls (each
+    /// is taken as the rules touched are visited).
     acc: Vec<bag::Acc>,
     /// The rules with a bag keyword found, in rule order once the scan is
     /// done.
@@ -406,12 +407,9 @@ impl Compiled {
             s.bag_now &= !s.bag_after;
         }
         s.bag_keep = expand || !s.bag_now;
-        // The previous call's sums (of any classifier) go back to zero.
-        for r in s.touched.drain(..) {
-            if let Some(a) = s.acc.get_mut(r as usize) {
-                *a = bag::Acc::default();
-            }
-        }
+        // The previous call's sums (of any classifier) went back to zero as
+        // it read them (`Compiled::tally`).
+        s.touched.clear();
         s.acc.resize(self.policy.rules.len(), bag::Acc::default());
         if s.bag_now {
             s.touched_bits
