@@ -111,21 +111,10 @@ impl Compiled {
         s: &mut Scratch,
     ) -> Option<Class> {
         let (tally, matched) = self.tally(item, text, None, s, false);
-        let Tally {
-            scores,
-            decisive,
-            mut evidence,
-            ..
-        } = tally;
-        // Nothing was listed: the buffer goes back as it came.
-        evidence.clear();
-        if evidence.capacity() <= EVIDENCE_KEPT {
-            s.evidence = evidence;
-        }
-        match self.primary(&scores, decisive, matched) {
-            Some((class, _)) => Some(class),
-            None => self.policy.settings.fallback,
-        }
+        // Nothing was listed: the (empty) buffer goes back as it came.
+        s.evidence = tally.evidence;
+        let primary = self.primary(&tally.scores, tally.decisive, matched);
+        primary.map_or(self.policy.settings.fallback, |(class, _)| Some(class))
     }
 
     /// Visits the rules that can fire: their scores, decisiveness and (with
