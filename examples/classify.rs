@@ -38,7 +38,7 @@ use common::cli::{self, Fatal};
 use common::output::{
     NameCache, OutputFormat, markdown_cell, write_class_line, write_classify_line,
 };
-use common::stream::{Items, Record};
+use common::stream::{Items, Next};
 
 /// Items per chunk with `--threads`: read, classified in parallel, then
 /// written in input order.
@@ -82,7 +82,7 @@ fn run(args: Args) -> Result<bool, Fatal> {
     let pool = pool(usize::from(args.threads))?;
     let name = args.io.name().to_string();
     let input = common::stream::open(args.io.path()).map_err(|e| format!("{name}: {e}"))?;
-    let items = Items::new(input, args.io.input_format());
+    let mut items = Items::new(input, args.io.input_format());
     let format = args.io.output_format();
     common::output::refuse_html("classify", format)?;
     let stdout = std::io::stdout();
@@ -119,15 +119,25 @@ fn run(args: Args) -> Result<bool, Fatal> {
         chunk.clear();
         Ok(())
     };
-    for r in items {
+    // Each item is read into one slot: with one thread it is classified
+    // and written from there, not moved.
+    let mut item = FeedbackItem::default();
+    while let Some(r) = items.read_into(&mut item) {
         match r.map_err(|e| format!("{name}: {e}"))? {
-            Record::Item(line, item) => {
-                chunk.push((line, item));
+            Next::Item(line) if pool.is_none() => match classify_one(&classifier, &item, ask) {
+                Ok(answer) => out.write(&item, &answer)?,
+                Err(e) => {
+                    bad += 1;
+                    eprintln!("{name}:{line}: {e}");
+                }
+            },
+            Next::Item(line) => {
+                chunk.push((line, std::mem::take(&mut item)));
                 if chunk.len() >= chunk_len {
                     flush(&mut chunk, &mut out, &mut bad)?;
                 }
             }
-            Record::Bad(b) => {
+            Next::Bad(b) => {
                 // Results before a bad line come out before its report.
                 flush(&mut chunk, &mut out, &mut bad)?;
                 out.flush()?;

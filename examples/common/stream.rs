@@ -39,6 +39,15 @@ pub enum Record {
     Bad(BadLine),
 }
 
+/// One record as [`Items::read_into`] gives it: an item read (into the
+/// caller's slot), or a bad line.
+pub enum Next {
+    /// A good item and its 1-based line number, as in [`Record::Item`].
+    Item(usize),
+    /// A line that could not be read as an item.
+    Bad(BadLine),
+}
+
 /// Opens a path, or stdin for `-` or no path.
 pub fn open(path: Option<&str>) -> std::io::Result<Box<dyn Read>> {
     Ok(match path {
@@ -160,13 +169,13 @@ impl Items {
 
     /// Takes a parsed item through the repeated-id check. Ids are kept as
     /// 64-bit hashes, so memory stays small on large inputs.
-    fn unique(&mut self, line: usize, item: FeedbackItem) -> Record {
+    fn unique(&mut self, line: usize, item: &FeedbackItem) -> Next {
         let mut h = std::hash::DefaultHasher::new();
         item.id.hash(&mut h);
         if self.seen.insert(h.finish()) {
-            Record::Item(line, item)
+            Next::Item(line)
         } else {
-            Record::Bad(BadLine {
+            Next::Bad(BadLine {
                 line,
                 message: format!(
                     "item {:?} appears more than once in the input (field `id` must be unique)",
@@ -175,30 +184,34 @@ impl Items {
             })
         }
     }
-}
 
-impl Iterator for Items {
-    type Item = std::io::Result<Record>;
-
-    fn next(&mut self) -> Option<Self::Item> {
+    /// The next record, as [`Iterator::next`] gives it, with a good item
+    /// written into `slot` rather than returned (an item is some 200 bytes,
+    /// copied at every level it is returned through); after a bad line,
+    /// `slot` holds no item to use.
+    pub fn read_into(&mut self, slot: &mut FeedbackItem) -> Option<std::io::Result<Next>> {
         let (line, parsed) = match &mut self.inner {
             Source::Jsonl { reader, buf, line } => loop {
-                buf.clear();
-                match reader.read_until(b'\n', buf) {
-                    Ok(0) => return None,
-                    Ok(_) => {}
+                let at = *line + 1;
+                // Parsed where it lies: the item owns its strings, so the
+                // line need not be copied out of the reader's buffer.
+                let parsed = with_line(reader, buf, |bytes| {
+                    let mut text = bytes.trim_ascii();
+                    if at == 1 {
+                        // A byte order mark, as some Windows editors write.
+                        text = strip_bom(text);
+                    }
+                    (!text.is_empty()).then(|| parse_json_line(text).map(|item| *slot = item))
+                });
+                let parsed = match parsed {
+                    Ok(None) => return None,
+                    Ok(Some(p)) => p,
                     Err(e) => return Some(Err(e)),
+                };
+                *line = at;
+                if let Some(parsed) = parsed {
+                    break (at, parsed);
                 }
-                *line += 1;
-                let mut text = buf.trim_ascii();
-                if *line == 1 {
-                    // A byte order mark, as some Windows editors write.
-                    text = strip_bom(text);
-                }
-                if text.is_empty() {
-                    continue;
-                }
-                break (*line, parse_json_line(text));
             },
             Source::Csv {
                 reader,
@@ -207,7 +220,7 @@ impl Iterator for Items {
                 header_error,
             } => {
                 if let Some(message) = header_error.take() {
-                    return Some(Ok(Record::Bad(BadLine { line: 1, message })));
+                    return Some(Ok(Next::Bad(BadLine { line: 1, message })));
                 }
                 match reader.read_record(record) {
                     Ok(false) => return None,
@@ -217,7 +230,7 @@ impl Iterator for Items {
                         if let csv::ErrorKind::Io(_) = e.kind() {
                             return Some(Err(std::io::Error::other(e)));
                         }
-                        return Some(Ok(Record::Bad(BadLine {
+                        return Some(Ok(Next::Bad(BadLine {
                             line,
                             message: format!("invalid CSV: {e}"),
                         })));
@@ -246,15 +259,91 @@ impl Iterator for Items {
                     );
                     (line, Err(message))
                 } else {
-                    (line, csv_item(columns, record))
+                    (line, csv_item(columns, record).map(|item| *slot = item))
                 }
             }
         };
         Some(Ok(match parsed {
-            Ok(item) => self.unique(line, item),
-            Err(message) => Record::Bad(BadLine { line, message }),
+            Ok(()) => self.unique(line, slot),
+            Err(message) => Next::Bad(BadLine { line, message }),
         }))
     }
+}
+impl Iterator for Items {
+    type Item = std::io::Result<Record>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut item = FeedbackItem::default();
+        Some(self.read_into(&mut item)?.map(|next| match next {
+            Next::Item(line) => Record::Item(line, item),
+            Next::Bad(b) => Record::Bad(b),
+        }))
+    }
+}
+
+/// Calls `f` with the next line of `reader` (without its `\n`) and returns
+/// what it returns, or `None` at the end of the input. A line that lies
+/// whole in the reader's buffer is read there; one that crosses the
+/// buffer's end is gathered in `buf` first. Lines are those of
+/// `read_until(b'\n', ..)`: the last one needs no newline.
+fn with_line<R: Read + ?Sized, T>(
+    reader: &mut BufReader<Box<R>>,
+    buf: &mut Vec<u8>,
+    f: impl FnOnce(&[u8]) -> T,
+) -> std::io::Result<Option<T>> {
+    buf.clear();
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok((!buf.is_empty()).then(|| f(buf)));
+        }
+        match find_newline(available) {
+            Some(i) if buf.is_empty() => {
+                let out = f(&available[..i]);
+                reader.consume(i + 1);
+                return Ok(Some(out));
+            }
+            Some(i) => {
+                buf.extend_from_slice(&available[..i]);
+                reader.consume(i + 1);
+                return Ok(Some(f(buf)));
+            }
+            None => {
+                let n = available.len();
+                buf.extend_from_slice(available);
+                reader.consume(n);
+            }
+        }
+    }
+}
+
+/// The position of the first `\n` in `bytes`, eight bytes at a time.
+fn find_newline(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for c in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(c);
+        // A zero byte where `\n` was; the lowest flag is exact (a false
+        // one can only lie above a true one).
+        let x = u64::from_le_bytes(word) ^ (ONES * u64::from(b'\n'));
+        let found = x.wrapping_sub(ONES) & !x & HIGHS;
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|i| at + i)
 }
 
 /// `bytes` without a leading UTF-8 byte order mark.

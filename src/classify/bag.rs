@@ -29,45 +29,56 @@ pub(super) fn is_bag(rule: &Rule) -> bool {
         && !rule.keywords.is_empty()
 }
 
-/// What one bag phrase adds to one rule: 16 bytes, so that the cells of a
-/// phrase (one per rule that weighs it) share a cache line or two.
+/// What one bag phrase adds to one rule: 12 bytes, 4-aligned, so that the
+/// cells of a phrase (one per rule that weighs it) share a cache line more
+/// often than not. The keyword's index in its rule, needed only for the
+/// evidence, is kept apart ([`Compiled::bag_index`]).
+///
+/// [`Compiled::bag_index`]: super::Compiled
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Cell {
-    /// The rule's weight times the keyword's (in the body).
-    pub value: f64,
-    pub rule: u32,
-    /// The keyword's index in the rule (low 30 bits) and the fields the
-    /// rule reads (top 2 bits, as [`scope_bits`]).
-    index_scope: u32,
+    /// The bits of the rule's weight times the keyword's (in the body), low
+    /// half first: two `u32`s rather than an `f64`, which would pad the
+    /// cell to 16 bytes.
+    value: [u32; 2],
+    /// The rule (low 30 bits) and the fields it reads (top 2 bits, as
+    /// [`scope_bits`]).
+    rule_scope: u32,
 }
 
 impl Cell {
-    pub fn new(rule: u32, index: u32, value: f64, field: Scope) -> Cell {
-        debug_assert!(index <= INDEX_MASK);
+    pub fn new(rule: u32, value: f64, field: Scope) -> Cell {
+        debug_assert!(rule <= RULE_MASK);
+        let bits = value.to_bits();
         Cell {
-            value,
-            rule,
-            index_scope: (index & INDEX_MASK) | (scope_bits(field) << SCOPE_SHIFT),
+            value: [bits as u32, (bits >> 32) as u32],
+            rule_scope: (rule & RULE_MASK) | (scope_bits(field) << SCOPE_SHIFT),
         }
     }
 
-    /// The keyword's index in its rule.
-    pub fn index(&self) -> u32 {
-        self.index_scope & INDEX_MASK
+    /// The rule's weight times the keyword's (in the body).
+    #[inline(always)]
+    pub fn value(&self) -> f64 {
+        f64::from_bits(u64::from(self.value[0]) | (u64::from(self.value[1]) << 32))
+    }
+
+    /// The rule the cell adds to.
+    #[inline(always)]
+    pub fn rule(&self) -> u32 {
+        self.rule_scope & RULE_MASK
     }
 
     /// The fields the rule reads, as [`scope_bits`].
-    #[inline]
+    #[inline(always)]
     fn scope(&self) -> u32 {
-        self.index_scope >> SCOPE_SHIFT
+        self.rule_scope >> SCOPE_SHIFT
     }
 }
 
-/// Where a cell's scope bits start: the keyword index takes the 30 bits
-/// below them (a rule of 2^30 keywords would need far more memory than
-/// exists).
+/// Where a cell's scope bits start: the rule takes the 30 bits below them
+/// (a policy of 2^30 rules would need far more memory than exists).
 const SCOPE_SHIFT: u32 = 30;
-const INDEX_MASK: u32 = (1 << SCOPE_SHIFT) - 1;
+const RULE_MASK: u32 = (1 << SCOPE_SHIFT) - 1;
 
 /// 0 the title, 1 the body, 2 both.
 fn scope_bits(field: Scope) -> u32 {
@@ -159,9 +170,9 @@ pub(super) fn accumulate(
     touched: &mut Vec<u32>,
 ) {
     for_each_count(hits, cells, title_weight, |value, _, _, cell| {
-        if let Some(a) = acc.get_mut(cell.rule as usize) {
+        if let Some(a) = acc.get_mut(cell.rule() as usize) {
             if a.count == 0 {
-                touched.push(cell.rule);
+                touched.push(cell.rule());
             }
             a.total += value;
             a.count += 1;
@@ -182,7 +193,7 @@ pub(super) fn adds_as_found(title_weight: f64) -> bool {
 /// for the rules reading the title or both fields, a body hit for those
 /// reading the body, and for those reading both unless the phrase was
 /// found in the title (`in_title`). The rules newly touched are written to
-/// `touched[ntouched..]` (room for every rule), `ntouched` counting them.
+/// `touched` as bits (bit `r % 64` of word `r / 64` for rule `r`).
 #[inline(always)]
 pub(super) fn add_now(
     cells: &[Cell],
@@ -190,7 +201,7 @@ pub(super) fn add_now(
     in_title: bool,
     title_weight: f64,
     acc: &mut [Acc],
-    (touched, ntouched): (&mut [u32], &mut usize),
+    touched: &mut [u64],
 ) {
     // Per scope (as `scope_bits`), whether the hit counts.
     let (counts, factor) = match field {
@@ -198,17 +209,29 @@ pub(super) fn add_now(
         TextField::Body => (0b010 | (u32::from(!in_title) << 2), 1.0),
     };
     for cell in cells {
+        let r = cell.rule() as usize;
         if counts >> cell.scope() & 1 != 0
-            && let Some(a) = acc.get_mut(cell.rule as usize)
+            && let Some(a) = acc.get_mut(r)
         {
-            // Written always, kept when the rule is new: no branch to
-            // mispredict on the first of a rule's keywords in the text.
-            if let Some(slot) = touched.get_mut(*ntouched) {
-                *slot = cell.rule;
+            // Set always: no branch to mispredict on the first of a rule's
+            // keywords in the text, and the rules come out in order.
+            if let Some(bits) = touched.get_mut(r / 64) {
+                *bits |= 1 << (r % 64);
             }
-            *ntouched += usize::from(a.count == 0);
-            a.total += cell.value * factor;
+            a.total += cell.value() * factor;
             a.count += 1;
+        }
+    }
+}
+
+/// Appends the rules whose bits are set in `bits` to `touched`, in rule
+/// order, and clears the bits.
+pub(super) fn drain_bits(bits: &mut [u64], touched: &mut Vec<u32>) {
+    for (i, word) in bits.iter_mut().enumerate() {
+        let mut w = std::mem::take(word);
+        while w != 0 {
+            touched.push((i * 64) as u32 + w.trailing_zeros());
+            w &= w - 1;
         }
     }
 }
@@ -264,7 +287,7 @@ fn for_each_count(
         };
         for (c, cell) in cells.iter().enumerate() {
             if counts >> cell.scope() & 1 != 0 {
-                f(cell.value * factor, i as u32, c as u32, cell);
+                f(cell.value() * factor, i as u32, c as u32, cell);
             }
         }
     }

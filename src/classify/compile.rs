@@ -6,7 +6,7 @@ use crate::text::{self, FxHashMap};
 
 /// What compiling collects before it builds the lookup structures.
 #[derive(Default)]
-struct Builder {
+struct Builder<'p> {
     /// Normalised term -> term id.
     term_ids: FxHashMap<Box<[u8]>, u32>,
     /// Term id -> the one-word phrases that are this term.
@@ -16,18 +16,50 @@ struct Builder {
     pairs: FxHashMap<(u32, u32), Vec<u32>>,
     /// A bag phrase's terms -> its entry.
     bag_phrases: FxHashMap<Box<[u32]>, u32>,
-    /// Per bag entry: its cells.
-    bag_cells: Vec<Vec<bag::Cell>>,
+    /// Per bag entry: its cells, each with the keyword's index in its rule.
+    bag_cells: Vec<Vec<(bag::Cell, u32)>>,
+    /// A bag keyword's text (as written) -> what it compiled to, so that a
+    /// text several bag rules weigh is analysed once.
+    bag_texts: FxHashMap<&'p str, BagText>,
+    /// The buffer phrases are analysed in.
+    analyzed: text::Analyzed,
 }
 
-impl Builder {
+/// What a bag keyword's text compiled to.
+#[derive(Clone, Copy)]
+enum BagText {
+    /// A phrase in a script without spaces: a plain keyword.
+    Substring,
+    /// No words: nothing to match.
+    Empty,
+    /// The bag entry of its words.
+    Entry(u32),
+}
+
+impl Builder<'_> {
     /// The id of a normalised term, new on first use.
-    fn term_id(&mut self, term: String) -> u32 {
+    fn term_id(&mut self, term: &[u8]) -> u32 {
+        if let Some(&id) = self.term_ids.get(term) {
+            return id;
+        }
         let next = self.term_ids.len() as u32;
-        *self
-            .term_ids
-            .entry(term.into_bytes().into_boxed_slice())
-            .or_insert(next)
+        self.term_ids.insert(term.into(), next);
+        next
+    }
+
+    /// The term ids of a phrase's words, as the matcher sees them (those of
+    /// [`text::phrase_terms`]), analysed in the builder's buffer: no string
+    /// per word, and none per term already known.
+    fn phrase_ids(&mut self, phrase: &str) -> Box<[u32]> {
+        let mut a = std::mem::take(&mut self.analyzed);
+        a.analyze(phrase);
+        let ids = a
+            .tokens
+            .iter()
+            .map(|t| self.term_id(a.norm_bytes(t)))
+            .collect();
+        self.analyzed = a;
+        ids
     }
 }
 
@@ -48,6 +80,7 @@ impl Compiled {
                 .collect(),
             facts: decide::Facts::default(),
             bag_cells: Vec::new(),
+            bag_index: Vec::new(),
             phrases: Vec::new(),
             substrings: substrings::Substrings::default(),
         };
@@ -65,7 +98,8 @@ impl Compiled {
         let mut entries = Vec::with_capacity(b.bag_cells.len());
         for cells in b.bag_cells.drain(..) {
             entries.push((c.bag_cells.len() as u32, cells.len() as u32));
-            c.bag_cells.extend(cells);
+            c.bag_cells.extend(cells.iter().map(|&(cell, _)| cell));
+            c.bag_index.extend(cells.iter().map(|&(_, index)| index));
         }
         for p in &mut c.phrases {
             if let Owner::Bag { start, len } = &mut p.owner {
@@ -110,11 +144,14 @@ impl Compiled {
 
     /// Adds a rule's keywords and exclusions: a bag rule's keywords as bag
     /// cells (but those in scripts without spaces), the others as phrases.
-    fn add_rule(&mut self, b: &mut Builder, r: u32, rule: &Rule) {
+    fn add_rule<'p>(&mut self, b: &mut Builder<'p>, r: u32, rule: &'p Rule) {
         let is_bag = bag::is_bag(rule);
         for (i, k) in rule.keywords.iter().enumerate() {
             if is_bag {
-                let cell = bag::Cell::new(r, i as u32, rule.weight * k.weight, rule.field);
+                let cell = (
+                    bag::Cell::new(r, rule.weight * k.weight, rule.field),
+                    i as u32,
+                );
                 if self.add_bag_keyword(b, &k.text, cell) {
                     continue;
                 }
@@ -143,23 +180,42 @@ impl Compiled {
     /// Adds a keyword of a bag rule to the bag phrase of its words, made
     /// on first use. False for a phrase in a script without spaces, which
     /// is matched as a plain keyword.
-    fn add_bag_keyword(&mut self, b: &mut Builder, phrase: &str, cell: bag::Cell) -> bool {
-        if text::is_substring_phrase(phrase) {
-            return false;
+    fn add_bag_keyword<'p>(
+        &mut self,
+        b: &mut Builder<'p>,
+        phrase: &'p str,
+        cell: (bag::Cell, u32),
+    ) -> bool {
+        let known = b.bag_texts.get(phrase).copied();
+        let compiled = known.unwrap_or_else(|| self.bag_text(b, phrase));
+        if known.is_none() {
+            b.bag_texts.insert(phrase, compiled);
         }
-        let terms: Box<[u32]> = text::phrase_terms(phrase)
-            .into_iter()
-            .map(|t| b.term_id(t))
-            .collect();
+        match compiled {
+            BagText::Substring => false,
+            BagText::Empty => true,
+            BagText::Entry(entry) => {
+                b.bag_cells[entry as usize].push(cell);
+                true
+            }
+        }
+    }
+
+    /// Compiles a bag keyword's text seen for the first time: the entry of
+    /// its words, made (with no cells yet) on their first use.
+    fn bag_text(&mut self, b: &mut Builder<'_>, phrase: &str) -> BagText {
+        if text::is_substring_phrase(phrase) {
+            return BagText::Substring;
+        }
+        let terms = b.phrase_ids(phrase);
         if terms.is_empty() {
-            return true;
+            return BagText::Empty;
         }
         if let Some(&entry) = b.bag_phrases.get(&terms) {
-            b.bag_cells[entry as usize].push(cell);
-            return true;
+            return BagText::Entry(entry);
         }
         let entry = b.bag_cells.len() as u32;
-        b.bag_cells.push(vec![cell]);
+        b.bag_cells.push(Vec::new());
         b.bag_phrases.insert(terms.clone(), entry);
         // The entry stands in for the cells until they are laid out.
         self.index_phrase(
@@ -170,10 +226,10 @@ impl Compiled {
                 len: 0,
             },
         );
-        true
+        BagText::Entry(entry)
     }
 
-    fn add_phrase(&mut self, b: &mut Builder, phrase: &str, owner: Owner) {
+    fn add_phrase(&mut self, b: &mut Builder<'_>, phrase: &str, owner: Owner) {
         let id = self.phrases.len() as u32;
         if text::is_substring_phrase(phrase) {
             // A cue in such a script negates nothing (cues are matched as
@@ -187,15 +243,12 @@ impl Compiled {
             });
             return;
         }
-        let terms: Box<[u32]> = text::phrase_terms(phrase)
-            .into_iter()
-            .map(|t| b.term_id(t))
-            .collect();
+        let terms = b.phrase_ids(phrase);
         self.index_phrase(b, terms, owner);
     }
 
     /// Adds a phrase of words (term ids) to the index.
-    fn index_phrase(&mut self, b: &mut Builder, terms: Box<[u32]>, owner: Owner) {
+    fn index_phrase(&mut self, b: &mut Builder<'_>, terms: Box<[u32]>, owner: Owner) {
         let id = self.phrases.len() as u32;
         match *terms {
             [] => {}

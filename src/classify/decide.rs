@@ -90,6 +90,43 @@ impl Compiled {
         s: &mut Scratch,
         expand: bool,
     ) -> Classification {
+        let (tally, matched) = self.tally(item, text, also, s, expand);
+        let Tally {
+            scores,
+            decisive,
+            evidence,
+            ..
+        } = tally;
+        let mut result = self.verdict(scores, decisive, matched);
+        result.evidence = self.final_evidence(evidence, &result, also, s, expand);
+        result
+    }
+
+    /// The class [`decide`](Self::decide) gives, without the confidence,
+    /// the secondary classes or the evidence.
+    pub(super) fn decide_class(
+        &self,
+        item: Option<&FeedbackItem>,
+        text: (&str, &str),
+        s: &mut Scratch,
+    ) -> Option<Class> {
+        let (tally, matched) = self.tally(item, text, None, s, false);
+        // Nothing was listed: the (empty) buffer goes back as it came.
+        s.evidence = tally.evidence;
+        let primary = self.primary(&tally.scores, tally.decisive, matched);
+        primary.map_or(self.policy.settings.fallback, |(class, _)| Some(class))
+    }
+
+    /// Visits the rules that can fire: their scores, decisiveness and (with
+    /// `expand`) evidence, and whether the item makes a match.
+    fn tally(
+        &self,
+        item: Option<&FeedbackItem>,
+        text: (&str, &str),
+        also: Option<Class>,
+        s: &mut Scratch,
+        expand: bool,
+    ) -> (Tally, bool) {
         s.deferred.clear();
         s.unmet.clear();
         let mut evidence = std::mem::take(&mut s.evidence);
@@ -101,13 +138,17 @@ impl Compiled {
             best,
             deferred,
             unmet,
+            bag_now,
             ..
         } = &mut *s;
         // Group hits by rule, in rule order, then field, then position (no
         // two hits share all four).
         hits.sort_unstable_by_key(|h| (h.rule, h.field, h.span.start, h.phrase));
-        // The rules with bag keywords, in rule order.
-        touched.sort_unstable();
+        // The rules with bag keywords, in rule order (added up as found,
+        // they came out of their bits in order).
+        if !*bag_now {
+            touched.sort_unstable();
+        }
         let mut tally = Tally {
             scores: ClassScores::default(),
             decisive: [false; Class::ALL.len()],
@@ -126,37 +167,30 @@ impl Compiled {
         };
         for visit in visits {
             let rule = self.facts.rules[visit.rule];
+            // Taken, whether or not the rule fires: every rule touched is
+            // visited, so the sums are all zero again for the next call.
+            let bag = if visit.bagged {
+                acc.get_mut(visit.rule).map(std::mem::take)
+            } else {
+                None
+            };
             if rule.conditional && !conditions_hold(&self.policy.rules[visit.rule].when, item) {
                 if also == Some(rule.class) {
                     unmet.push(visit.rule as u32);
                 }
                 continue;
             }
-            let bag = if visit.bagged {
-                acc.get(visit.rule).copied()
-            } else {
-                None
-            };
             self.visit_rule(&visit, bag, best, deferred, &mut tally);
         }
-        let Tally {
-            scores,
-            decisive,
-            evidenced,
-            evidence,
-            ..
-        } = tally;
-        let best = evidenced.iter().copied().fold(0.0, f64::max);
+        let best = tally.evidenced.iter().copied().fold(0.0, f64::max);
         // A decisive rule always makes a match; keywords do not in a text
         // of links alone (looked at only when they would).
         let (title, body) = text;
-        let matched = decisive.contains(&true)
+        let matched = tally.decisive.contains(&true)
             || (best > 0.0
                 && best >= self.policy.settings.min_score
                 && !super::links_only(title, body));
-        let mut result = self.verdict(scores, decisive, matched);
-        result.evidence = self.final_evidence(evidence, &result, also, s, expand);
-        result
+        (tally, matched)
     }
 
     /// The result's evidence, in a vector of its own: `evidence` (the
@@ -226,8 +260,15 @@ impl Compiled {
                 },
             });
         }
-        let listing = listed.then_some(&mut *evidence);
-        let mut total = self.keyword_evidence(r, visit.hits, best, listing);
+        // Most rules visited have bag keywords alone (no phrase hits):
+        // they skip the call.
+        let mut total = if visit.hits.is_empty() {
+            best.clear();
+            0.0
+        } else {
+            let listing = listed.then_some(&mut *evidence);
+            self.keyword_evidence(r, visit.hits, best, listing)
+        };
         if let Some(a) = &bag {
             // One entry for now: `expand_bag` lists the strongest
             // keywords of the classes the result shows.
@@ -390,7 +431,7 @@ impl Compiled {
             self.policy.settings.title_weight,
             |cell| {
                 slots
-                    .get(cell.rule as usize)
+                    .get(cell.rule() as usize)
                     .filter(|&&t| t != u32::MAX)
                     .map(|&t| t as usize)
             },
@@ -414,7 +455,7 @@ impl Compiled {
             let mut listed = 0.0;
             for &(value, hit, cell) in top.shown() {
                 let h = &bag[hit as usize];
-                let index = self.bag_cells[h.start as usize + cell as usize].index() as usize;
+                let index = self.bag_index[h.start as usize + cell as usize] as usize;
                 listed += value;
                 out.push(Evidence {
                     rule: e.rule.clone(),
@@ -446,8 +487,10 @@ impl Compiled {
         matched: bool,
     ) -> Classification {
         let settings = &self.policy.settings;
-        let best = scores.best().filter(|_| matched);
-        let Some((_, top)) = best else {
+        let Some(((primary, outcome), fits)) = self
+            .primary(&scores, decisive, matched)
+            .map(|p| (p, self.fits(&scores)))
+        else {
             return Classification {
                 class: settings.fallback,
                 outcome: Outcome::NoMatch,
@@ -457,26 +500,6 @@ impl Compiled {
                 secondary: Vec::new(),
                 evidence: Vec::new(),
             };
-        };
-        let limit = settings.fit_ratio * top;
-        let fits = scores.0.map(|s| s > 0.0 && s >= limit);
-        // A decisive class, else a fitting one, by precedence.
-        let (primary, outcome) = match settings
-            .precedence
-            .iter()
-            .copied()
-            .find(|c| decisive[c.index()])
-        {
-            Some(c) => (c, Outcome::Decided),
-            None => (
-                settings
-                    .precedence
-                    .iter()
-                    .copied()
-                    .find(|c| fits[c.index()])
-                    .unwrap_or(Class::ALL[0]),
-                Outcome::Matched,
-            ),
         };
         let (secondary, other) = self.secondary(&scores, primary, fits);
         let (confidence, close) = self.confidence(&scores, primary, other);
@@ -499,6 +522,35 @@ impl Compiled {
             secondary,
             evidence: Vec::new(),
         }
+    }
+
+    /// The classes whose score fits the best (within `fit_ratio` of it).
+    fn fits(&self, scores: &ClassScores) -> [bool; Class::ALL.len()] {
+        let top = scores.best().map_or(0.0, |(_, top)| top);
+        let limit = self.policy.settings.fit_ratio * top;
+        scores.0.map(|s| s > 0.0 && s >= limit)
+    }
+
+    /// The class chosen and how, when the item makes a match and some
+    /// class scores: a decisive class, else a fitting one, by precedence.
+    fn primary(
+        &self,
+        scores: &ClassScores,
+        decisive: [bool; Class::ALL.len()],
+        matched: bool,
+    ) -> Option<(Class, Outcome)> {
+        scores.best().filter(|_| matched)?;
+        let precedence = &self.policy.settings.precedence;
+        if let Some(c) = precedence.iter().copied().find(|c| decisive[c.index()]) {
+            return Some((c, Outcome::Decided));
+        }
+        let fits = self.fits(scores);
+        let c = precedence
+            .iter()
+            .copied()
+            .find(|c| fits[c.index()])
+            .unwrap_or(Class::ALL[0]);
+        Some((c, Outcome::Matched))
     }
 
     /// The fitting classes other than `primary`, best first (ties by

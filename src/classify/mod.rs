@@ -68,6 +68,8 @@ struct Compiled {
     /// What each bag phrase ([`Owner::Bag`]) adds to which rule:
     /// `bag_cells[start..start + len]`.
     bag_cells: Vec<bag::Cell>,
+    /// Per bag cell: the keyword's index in the cell's rule.
+    bag_index: Vec<u32>,
     /// Keywords and exclusions in scripts without spaces, matched as
     /// substrings.
     substrings: substrings::Substrings,
@@ -157,13 +159,15 @@ struct Scratch {
     /// reference adding them as found must agree with).
     #[cfg(test)]
     bag_after: bool,
-    /// Per rule: the sum of its bag keywords; zero but for `touched`.
+    /// Per rule: the sum of its bag keywords; all zero between calls (each
+    /// is taken as the rules touched are visited).
     acc: Vec<bag::Acc>,
-    /// The rules with a bag keyword found.
+    /// The rules with a bag keyword found, in rule order once the scan is
+    /// done.
     touched: Vec<u32>,
-    /// While the scan adds up the bag phrases (`bag_now`), `touched` has
-    /// room for every rule, and the first `ntouched` are those found.
-    ntouched: usize,
+    /// While the scan adds up the bag phrases (`bag_now`), the rules with
+    /// one found, a bit each; all zeros between calls.
+    touched_bits: Vec<u64>,
     /// (evidence index, rule) of the bag rules in the evidence, each as one
     /// entry until its class is known to be shown in full.
     deferred: Vec<(usize, u32)>,
@@ -290,8 +294,7 @@ impl Classifier {
         let s = lent.0.get_or_insert_with(Box::default);
         Ok(self
             .inner
-            .classify_with(&item.title, &item.body, Some(item), None, s, false)
-            .class)
+            .class_with(&item.title, &item.body, Some(item), s))
     }
 
     /// Classifies a text alone, as if its channel were unknown. Never fails.
@@ -384,6 +387,15 @@ impl Compiled {
         s: &mut Scratch,
         expand: bool,
     ) -> Classification {
+        self.match_item(title, body, s, expand);
+        // Last, so that the result is built where the caller wants it.
+        self.decide(item, (title, body), also, s, expand)
+    }
+
+    /// Scans both fields into `s`: the hits, the bag phrases found and the
+    /// bag rules' sums (added up as found, or after the scan), with the
+    /// marks in `seen` cleared again.
+    fn match_item(&self, title: &str, body: &str, s: &mut Scratch, expand: bool) {
         s.hits.clear();
         s.bag.clear();
         s.bag_found.clear();
@@ -395,16 +407,13 @@ impl Compiled {
             s.bag_now &= !s.bag_after;
         }
         s.bag_keep = expand || !s.bag_now;
-        // The previous call's sums (of any classifier) go back to zero.
-        for r in s.touched.drain(..) {
-            if let Some(a) = s.acc.get_mut(r as usize) {
-                *a = bag::Acc::default();
-            }
-        }
+        // The previous call's sums (of any classifier) went back to zero as
+        // it read them (`Compiled::tally`).
+        s.touched.clear();
         s.acc.resize(self.policy.rules.len(), bag::Acc::default());
-        s.ntouched = 0;
         if s.bag_now {
-            s.touched.resize(self.policy.rules.len() + 1, 0);
+            s.touched_bits
+                .resize(self.policy.rules.len().div_ceil(64), 0);
         }
         // `seen` is all zeros between calls: only the entries of this call's
         // hits are set, and they are reset below.
@@ -412,7 +421,7 @@ impl Compiled {
         self.scan(title, TextField::Title, s);
         self.scan(body, TextField::Body, s);
         if s.bag_now {
-            s.touched.truncate(s.ntouched);
+            bag::drain_bits(&mut s.touched_bits, &mut s.touched);
         }
         #[cfg(test)]
         if PANIC_AFTER_SCAN.replace(false) {
@@ -440,8 +449,19 @@ impl Compiled {
                 &mut s.touched,
             );
         }
-        // Last, so that the result is built where the caller wants it.
-        self.decide(item, (title, body), also, s, expand)
+    }
+
+    /// The class [`classify_with`](Self::classify_with) gives, without the
+    /// rest of the result.
+    fn class_with(
+        &self,
+        title: &str,
+        body: &str,
+        item: Option<&FeedbackItem>,
+        s: &mut Scratch,
+    ) -> Option<Class> {
+        self.match_item(title, body, s, false);
+        self.decide_class(item, (title, body), s)
     }
 }
 

@@ -1,9 +1,15 @@
 //! The policy's names as evidence carries them.
 
 use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
 use crate::policy::Policy;
+use crate::text::FxHasher;
+
+/// The names made so far, by text (hashed as the term table's keys are: a
+/// policy's texts are not a text to classify).
+type Shared = HashSet<Arc<str>, BuildHasherDefault<FxHasher>>;
 
 /// The rule ids, keyword and exclusion texts and condition descriptions of
 /// a compiled policy, each an [`Arc<str>`] made once when the policy is
@@ -31,7 +37,7 @@ impl Names {
     /// The names of `policy`'s rules, `describe` putting each rule's
     /// conditions into words.
     pub(super) fn new(policy: &Policy, describe: impl Fn(usize) -> String) -> Names {
-        let mut set = HashSet::new();
+        let mut set = Shared::default();
         let rules = policy
             .rules
             .iter()
@@ -76,7 +82,7 @@ impl Names {
 }
 
 /// `s` as an `Arc<str>`, the one already in `set` when there is one.
-fn share(set: &mut HashSet<Arc<str>>, s: &str) -> Arc<str> {
+fn share(set: &mut Shared, s: &str) -> Arc<str> {
     if let Some(a) = set.get(s) {
         return Arc::clone(a);
     }

@@ -125,8 +125,7 @@ impl Compiled {
             hits: &mut s.bag,
             found: &mut s.bag_found,
             acc: &mut s.acc,
-            touched: &mut s.touched,
-            ntouched: &mut s.ntouched,
+            touched: &mut s.touched_bits,
         };
         for &(i, pair) in &s.starts[..found] {
             let i = i as usize;
@@ -342,8 +341,8 @@ struct BagSink<'a> {
     hits: &'a mut Vec<bag::Hit>,
     found: &'a mut Vec<u32>,
     acc: &'a mut [bag::Acc],
-    touched: &'a mut [u32],
-    ntouched: &'a mut usize,
+    /// The rules touched, as bits ([`bag::add_now`]).
+    touched: &'a mut [u64],
 }
 
 /// Records a match of a bag rule's phrase (its cells `start..start + len`),
@@ -378,7 +377,7 @@ fn bag_hit(m: Found, start: u32, len: u32, seen: &mut [u8], sink: &mut BagSink<'
             in_title,
             sink.title_weight,
             sink.acc,
-            (sink.touched, sink.ntouched),
+            sink.touched,
         );
     }
 }
