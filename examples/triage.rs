@@ -40,7 +40,7 @@ use feedback_triage::{
 };
 
 use common::cli::{self, Fatal};
-use common::output::{OutputFormat, markdown_cell, plain};
+use common::output::{OutputFormat, counted, markdown_cell, noun, plain};
 use common::state;
 
 /// Build a triage report over a whole backlog.
@@ -203,7 +203,11 @@ fn class_name(c: Option<Class>) -> &'static str {
 
 fn table(r: &TriageReport) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "TRIAGE REPORT — {} requests\n", r.items);
+    let _ = writeln!(
+        s,
+        "TRIAGE REPORT — {}\n",
+        counted(r.items, "request", "requests")
+    );
     let _ = writeln!(s, "Class mix");
     for c in &r.class_mix {
         if c.items > 0 {
@@ -268,10 +272,10 @@ fn table_special_cases(s: &mut String, r: &TriageReport) {
         .count();
     let _ = writeln!(
         s,
-        "\nCustom special cases: {} ({} lone requests, {} groups from a single customer)",
+        "\nCustom special cases: {} ({}, {} from a single customer)",
         r.special_cases.len(),
-        lone,
-        r.special_cases.len() - lone
+        counted(lone, "lone request", "lone requests"),
+        counted(r.special_cases.len() - lone, "group", "groups")
     );
     for c in r.special_cases.iter().filter(|c| c.members.len() > 1) {
         let _ = writeln!(
@@ -303,16 +307,17 @@ fn table_signals(s: &mut String, r: &TriageReport) {
     );
     let _ = writeln!(
         s,
-        "  market vs customer focus: {} items shared across customers ({}), {} custom asks",
-        g.focus.shared_items,
+        "  market vs customer focus: {} shared across customers ({}), {}",
+        counted(g.focus.shared_items, "item", "items"),
         pct(g.focus.shared_share),
-        g.focus.custom_items
+        counted(g.focus.custom_items, "custom ask", "custom asks")
     );
     if let Some((c, k)) = &g.focus.top_customer {
         let _ = writeln!(
             s,
-            "  loudest customer: {} with {k} items ({} of named)",
+            "  loudest customer: {} with {} ({} of named)",
             plain(c),
+            counted(*k, "item", "items"),
             pct(g.focus.top_customer_share)
         );
     }
@@ -330,21 +335,27 @@ fn table_signals(s: &mut String, r: &TriageReport) {
     for m in &g.cadence.months {
         let _ = writeln!(
             s,
-            "    {} {:>3} customers {:>4} items{}",
+            "    {} {:>3} {:<9} {:>4} {:<5}{}",
             m.month,
             m.customers,
+            noun(m.customers, "customer", "customers"),
             m.items,
+            noun(m.items, "item", "items"),
             if m.below { "  << below" } else { "" }
         );
     }
     if g.cadence.undated > 0 {
-        let _ = writeln!(s, "    ({} items without a date)", g.cadence.undated);
+        let _ = writeln!(
+            s,
+            "    ({} without a date)",
+            counted(g.cadence.undated, "item", "items")
+        );
     }
     if g.cadence.out_of_range > 0 {
         let _ = writeln!(
             s,
-            "    ({} items dated years apart from the rest, not listed)",
-            g.cadence.out_of_range
+            "    ({} dated years apart from the rest, not listed)",
+            counted(g.cadence.out_of_range, "item", "items")
         );
     }
 }
@@ -353,8 +364,8 @@ fn markdown(r: &TriageReport) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "# Triage report\n\n{} requests.\n\n## Class mix\n",
-        r.items
+        "# Triage report\n\n{}.\n\n## Class mix\n",
+        counted(r.items, "request", "requests")
     );
     let _ = writeln!(
         s,
@@ -373,9 +384,9 @@ fn markdown(r: &TriageReport) -> String {
     markdown_features(&mut s, r);
     let _ = writeln!(
         s,
-        "\n## Custom special cases\n\n{} special cases ({} requests).",
-        r.special_cases.len(),
-        r.signals.focus.custom_items
+        "\n## Custom special cases\n\n{} ({}).",
+        counted(r.special_cases.len(), "special case", "special cases"),
+        counted(r.signals.focus.custom_items, "request", "requests")
     );
     let _ = writeln!(
         s,
@@ -438,9 +449,11 @@ fn markdown_signals(s: &mut String, r: &TriageReport) {
     );
     let _ = writeln!(
         s,
-        "- **Market vs customer focus**: {} of the backlog is shared across customers; {} requests are custom asks.",
+        "- **Market vs customer focus**: {} of the backlog is shared across customers; {} {} custom {}.",
         pct(g.focus.shared_share),
-        g.focus.custom_items
+        counted(g.focus.custom_items, "request", "requests"),
+        noun(g.focus.custom_items, "is a", "are"),
+        noun(g.focus.custom_items, "ask", "asks")
     );
     let _ = writeln!(
         s,
@@ -468,7 +481,11 @@ fn markdown_signals(s: &mut String, r: &TriageReport) {
         },
         match g.cadence.out_of_range {
             0 => String::new(),
-            k => format!("; {k} requests dated years apart from the rest are not listed"),
+            k => format!(
+                "; {} dated years apart from the rest {} not listed",
+                counted(k, "request", "requests"),
+                noun(k, "is", "are")
+            ),
         }
     );
 }

@@ -674,3 +674,40 @@ fn markdown_keeps_words_and_links_readable() {
         "{md}"
     );
 }
+
+/// The table and the Markdown report put a count of one with a singular
+/// noun ("1 customer", "1 item", "1 request"), as the HTML page does.
+#[test]
+fn triage_counts_agree_with_their_nouns() {
+    let one = r#"{"id":"a","title":"Export to PDF crashes","body":"It crashes","customer":"Acme","created":"2026-03-04"}
+{"id":"b","title":"Please add dark mode","body":"A dark theme","customer":"Beta"}
+"#;
+    let out = run("triage", &["--table"], one);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    assert!(table.starts_with("TRIAGE REPORT — 2 requests"), "{table}");
+    let month = table
+        .lines()
+        .find(|l| l.trim_start().starts_with("2026-03"))
+        .unwrap_or_else(|| panic!("no month line:\n{table}"));
+    let words: Vec<&str> = month.split_whitespace().collect();
+    assert_eq!(
+        &words[..5],
+        ["2026-03", "1", "customer", "1", "item"],
+        "{month}"
+    );
+    assert!(table.contains("(1 item without a date)"), "{table}");
+    assert!(
+        !table.contains(" 1 items") && !table.contains(" 1 customers"),
+        "{table}"
+    );
+
+    let single = r#"{"id":"a","title":"Export to PDF crashes","body":"It crashes","customer":"Acme"}
+"#;
+    let out = run("triage", &["--markdown"], single);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let md = text(&out.stdout);
+    assert!(md.contains("\n1 request.\n"), "{md}");
+    assert!(md.contains("1 special case (1 request)."), "{md}");
+    assert!(md.contains("1 request is a custom ask."), "{md}");
+}

@@ -365,3 +365,13 @@ pub fn markdown_cell(s: &str) -> String {
     }
     out
 }
+
+/// The noun for `n` things: `one` for 1, `many` otherwise.
+pub fn noun<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
+}
+
+/// `n` and its noun: "1 request", "2 requests", "0 requests".
+pub fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", noun(n, one, many))
+}

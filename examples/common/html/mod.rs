@@ -170,10 +170,7 @@ fn head(out: &mut String, r: &TriageReport, changes: bool) {
     );
 }
 
-/// `n` and the noun, singular for one: "1 request", "2 requests".
-pub(super) fn counted(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
+pub(super) use super::output::counted;
 
 /// A share as a whole percentage.
 fn pct(x: f64) -> String {
