@@ -39,7 +39,7 @@ use feedback_triage::{ClassMix, ClusterParams, Clusterer, Clustering, Event, Spe
 use serde::Serialize;
 
 use common::cli::{self, Fatal};
-use common::output::{OutputFormat, markdown_cell};
+use common::output::{OutputFormat, counted, markdown_cell, noun};
 use common::state::{self, Living};
 
 /// Progress is shown from this many items on (when stderr is a terminal).
@@ -371,9 +371,9 @@ fn markdown(out: &mut impl Write, c: &Clustering) -> Result<(), Fatal> {
     }
     writeln!(
         out,
-        "\n{} candidate features, {} special cases.",
-        c.features.len(),
-        c.special_cases.len()
+        "\n{}, {}.",
+        counted(c.features.len(), "candidate feature", "candidate features"),
+        counted(c.special_cases.len(), "special case", "special cases")
     )?;
     Ok(())
 }
@@ -407,20 +407,21 @@ fn table(out: &mut impl Write, c: &Clustering) -> std::io::Result<()> {
         .count();
     writeln!(
         out,
-        "\n{} candidate features; {} special cases ({} lone requests, {} groups from too few customers)",
-        c.features.len(),
-        c.special_cases.len(),
-        alone,
-        c.special_cases.len() - alone
+        "\n{}; {} ({}, {} from too few customers)",
+        counted(c.features.len(), "candidate feature", "candidate features"),
+        counted(c.special_cases.len(), "special case", "special cases"),
+        counted(alone, "lone request", "lone requests"),
+        counted(c.special_cases.len() - alone, "group", "groups")
     )?;
     for s in c.special_cases.iter().filter(|s| s.members.len() > 1) {
         writeln!(
             out,
-            "  {:<10}  {:<32}  {:>5} items  {:>3} customers",
+            "  {:<10}  {:<32}  {:>5} items  {:>3} {}",
             s.id,
             common::cut(&s.name, 32),
             s.members.len(),
-            s.distinct_customers
+            s.distinct_customers,
+            noun(s.distinct_customers, "customer", "customers")
         )?;
     }
     Ok(())

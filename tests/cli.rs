@@ -711,3 +711,28 @@ fn triage_counts_agree_with_their_nouns() {
     assert!(md.contains("1 special case (1 request)."), "{md}");
     assert!(md.contains("1 request is a custom ask."), "{md}");
 }
+
+/// The cluster tool's table counts agree with their nouns too.
+#[test]
+fn cluster_table_counts_agree_with_their_nouns() {
+    let items = r#"{"id":"a","title":"Export invoices to CSV","body":"Export all invoices to a CSV file","customer":"Acme"}
+{"id":"b","title":"Export invoices to CSV","body":"Export all invoices to a CSV file please","customer":"Acme"}
+"#;
+    let out = run("cluster", &["--table"], items);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    assert!(
+        table.contains(
+            "0 candidate features; 1 special case (0 lone requests, 1 group from too few customers)"
+        ),
+        "{table}"
+    );
+    let group = table
+        .lines()
+        .find(|l| l.trim_start().starts_with("S-"))
+        .unwrap_or_else(|| panic!("no special case line:\n{table}"));
+    assert!(
+        group.trim_end().ends_with("2 items    1 customer"),
+        "{group}"
+    );
+}
