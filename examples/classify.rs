@@ -149,7 +149,10 @@ fn run(args: Args) -> Result<bool, Fatal> {
     flush(&mut chunk, &mut out, &mut bad)?;
     out.finish(bad)?;
     if bad > 0 {
-        eprintln!("classify: {bad} lines could not be read");
+        eprintln!(
+            "classify: {} could not be read",
+            common::output::counted(bad, "line", "lines")
+        );
     }
     Ok(bad == 0)
 }
@@ -510,9 +513,11 @@ impl<W: Write> Writer<W> {
                 .map(|c| format!("{} {}", c.as_str(), self.counts[c.index()]))
                 .chain(std::iter::once(format!("no class {}", self.counts[5])))
                 .collect();
-            writeln!(out, "\n{total} items: {}", summary.join(", "))?;
+            let items = common::output::counted(total, "item", "items");
+            writeln!(out, "\n{items}: {}", summary.join(", "))?;
             if bad > 0 {
-                writeln!(out, "{bad} lines could not be read (see stderr)")?;
+                let lines = common::output::counted(bad, "line", "lines");
+                writeln!(out, "{lines} could not be read (see stderr)")?;
             }
         }
         self.flush()

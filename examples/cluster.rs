@@ -125,7 +125,10 @@ fn run_state(args: &Args, state: &str, params: ClusterParams) -> Result<bool, Fa
 /// After the output, how many lines could not be read (as `triage` says).
 fn summary(bad: &[common::BadLine]) {
     if !bad.is_empty() {
-        eprintln!("cluster: {} lines could not be read", bad.len());
+        eprintln!(
+            "cluster: {} could not be read",
+            counted(bad.len(), "line", "lines")
+        );
     }
 }
 

@@ -381,7 +381,10 @@ fn read_labelled(args: &LabelledArgs) -> Result<LabelledFile, Fatal> {
 fn report_bad(path: &str, bad: &[common::BadLine]) {
     common::report_bad(Some(path), bad);
     if !bad.is_empty() {
-        eprintln!("policy: {} lines could not be read", bad.len());
+        eprintln!(
+            "policy: {} could not be read",
+            common::output::counted(bad.len(), "line", "lines")
+        );
     }
 }
 

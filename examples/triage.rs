@@ -136,7 +136,10 @@ fn run(args: Args) -> Result<bool, Fatal> {
         state::write_state(path, &text)?;
     }
     if !bad.is_empty() {
-        eprintln!("triage: {} lines could not be read", bad.len());
+        eprintln!(
+            "triage: {} could not be read",
+            counted(bad.len(), "line", "lines")
+        );
     }
     Ok(bad.is_empty())
 }

@@ -736,3 +736,18 @@ fn cluster_table_counts_agree_with_their_nouns() {
         "{group}"
     );
 }
+
+/// One bad line is "1 line" in every tool's closing count.
+#[test]
+fn one_bad_line_is_counted_in_the_singular() {
+    let input = format!("{ITEMS}oops\n");
+    for tool in ["classify", "cluster", "triage"] {
+        let out = run(tool, &[], &input);
+        assert_eq!(out.status.code(), Some(1), "{tool}");
+        let err = text(&out.stderr);
+        assert!(
+            err.ends_with(&format!("{tool}: 1 line could not be read\n")),
+            "{tool}: {err}"
+        );
+    }
+}
