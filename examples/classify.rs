@@ -148,12 +148,7 @@ fn run(args: Args) -> Result<bool, Fatal> {
     }
     flush(&mut chunk, &mut out, &mut bad)?;
     out.finish(bad)?;
-    if bad > 0 {
-        eprintln!(
-            "classify: {} could not be read",
-            common::output::counted(bad, "line", "lines")
-        );
-    }
+    common::output::bad_lines_summary("classify", bad);
     Ok(bad == 0)
 }
 

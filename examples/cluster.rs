@@ -124,12 +124,7 @@ fn run_state(args: &Args, state: &str, params: ClusterParams) -> Result<bool, Fa
 
 /// After the output, how many lines could not be read (as `triage` says).
 fn summary(bad: &[common::BadLine]) {
-    if !bad.is_empty() {
-        eprintln!(
-            "cluster: {} could not be read",
-            counted(bad.len(), "line", "lines")
-        );
-    }
+    common::output::bad_lines_summary("cluster", bad.len());
 }
 
 /// Ids joined with `;` for one CSV cell; a `;` or `\` inside an id is

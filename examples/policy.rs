@@ -380,12 +380,7 @@ fn read_labelled(args: &LabelledArgs) -> Result<LabelledFile, Fatal> {
 /// Reports bad lines on stderr, then how many there were.
 fn report_bad(path: &str, bad: &[common::BadLine]) {
     common::report_bad(Some(path), bad);
-    if !bad.is_empty() {
-        eprintln!(
-            "policy: {} could not be read",
-            common::output::counted(bad.len(), "line", "lines")
-        );
-    }
+    common::output::bad_lines_summary("policy", bad.len());
 }
 
 fn unknown_labels(args: &LabelledArgs) -> UnknownLabels {

@@ -135,12 +135,7 @@ fn run(args: Args) -> Result<bool, Fatal> {
     if let Some((path, text)) = saved {
         state::write_state(path, &text)?;
     }
-    if !bad.is_empty() {
-        eprintln!(
-            "triage: {} could not be read",
-            counted(bad.len(), "line", "lines")
-        );
-    }
+    common::output::bad_lines_summary("triage", bad.len());
     Ok(bad.is_empty())
 }
 

@@ -375,3 +375,14 @@ pub fn noun<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
 pub fn counted(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", noun(n, one, many))
 }
+
+/// After a tool's output, on stderr, how many input lines it could not
+/// read ("classify: 1 line could not be read"); nothing when all were read.
+pub fn bad_lines_summary(tool: &str, bad: usize) {
+    if bad > 0 {
+        eprintln!(
+            "{tool}: {} could not be read",
+            counted(bad, "line", "lines")
+        );
+    }
+}
