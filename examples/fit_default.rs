@@ -26,7 +26,7 @@ use std::process::ExitCode;
 
 use feedback_triage::{
     Class, Classification, Classifier, ConfidenceModel, Evaluation, EvaluationReport, LabelMap,
-    Labelled, LearnParams, Learner, Policy, Scope, Settings,
+    Labelled, LearnParams, Learner, Policy, Scope,
 };
 
 /// `(file, label map, how many times each row is repeated in training, at most this many rows)`.
@@ -213,10 +213,7 @@ fn fit(rows: &[&Row], k: &Knobs) -> Result<Policy, String> {
 /// The embedded default's hand-written rules alone, with the settings they
 /// were written for (the figures of the "hand" column).
 fn hand_policy() -> Policy {
-    let mut p = Policy::builtin();
-    p.rules.retain(|r| !r.id.starts_with(LEARNED_PREFIX));
-    p.settings = Settings::default();
-    p
+    Policy::builtin_hand_written()
 }
 
 const LEARNED_PREFIX: &str = "learned-";

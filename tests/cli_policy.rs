@@ -251,3 +251,45 @@ fn a_policy_that_does_not_parse_lists_every_rule_at_fault() {
         assert_eq!(text(&out.stderr).matches("rules[").count(), 2, "{name}");
     }
 }
+
+/// `dump --hand-written` gives the default's hand-written rules alone: a
+/// valid policy without the learned layer, which `classify` takes.
+#[test]
+fn dump_hand_written_leaves_out_the_learned_layer() {
+    let ids = |json: &str| -> Vec<String> {
+        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        v["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let full = run("policy", &["dump"], "");
+    let hand = run("policy", &["dump", "--hand-written"], "");
+    assert_eq!(hand.status.code(), Some(0), "{}", text(&hand.stderr));
+    let (full_ids, hand_ids) = (ids(&text(&full.stdout)), ids(&text(&hand.stdout)));
+    assert!(full_ids.iter().any(|id| id.starts_with("learned-")));
+    assert!(!hand_ids.is_empty() && hand_ids.iter().all(|id| !id.starts_with("learned-")));
+    // The same hand-written rules, in the same order.
+    let kept: Vec<&String> = full_ids
+        .iter()
+        .filter(|id| !id.starts_with("learned-"))
+        .collect();
+    assert_eq!(kept, hand_ids.iter().collect::<Vec<_>>());
+
+    let dir = scratch("hand-written");
+    let path = dir.join("hand.json");
+    std::fs::write(&path, &hand.stdout).unwrap();
+    let path = path.to_str().unwrap();
+    let check = run("policy", &["check", path], "");
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check.stdout));
+    let gdpr = r#"{"id":"g","title":"GDPR erasure request","body":"We are legally required to delete personal data under GDPR"}
+"#;
+    let out = run("classify", &["--class-only", "--policy", path], gdpr);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "{\"class\":\"necessity\",\"id\":\"g\"}\n"
+    );
+}

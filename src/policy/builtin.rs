@@ -211,6 +211,30 @@ fn parse_checked(text: &str) -> Result<Vec<Rule>, BadLine> {
 }
 
 pub(super) fn policy() -> Policy {
+    let Policy {
+        mut settings,
+        mut rules,
+        ..
+    } = hand_written();
+    // The layer is part of the library and its test checks that it parses
+    // and applies; should it ever not, the hand-written rules still stand.
+    if let Ok(layer) = parse_layer(LEARNED) {
+        let mut with = settings.clone();
+        if apply(&mut with, &layer.settings).is_ok() {
+            settings = with;
+            settings.confidence_model = ConfidenceModel::Softmax;
+            rules.extend(layer.rules);
+        }
+    }
+    Policy {
+        version: POLICY_VERSION,
+        settings,
+        rules,
+    }
+}
+
+/// The hand-written rules alone, with the default settings.
+pub(super) fn hand_written() -> Policy {
     let mut rules = parse(RULES);
     let conditional = |id: &str, class, weight, about: &str, when| {
         let mut rule = Rule::new(id, class).weight(weight).when(when);
@@ -250,20 +274,9 @@ pub(super) fn policy() -> Policy {
         )
         .decisive(),
     );
-    let mut settings = Settings::default();
-    // The layer is part of the library and its test checks that it parses
-    // and applies; should it ever not, the hand-written rules still stand.
-    if let Ok(layer) = parse_layer(LEARNED) {
-        let mut with = settings.clone();
-        if apply(&mut with, &layer.settings).is_ok() {
-            settings = with;
-            settings.confidence_model = ConfidenceModel::Softmax;
-            rules.extend(layer.rules);
-        }
-    }
     Policy {
         version: POLICY_VERSION,
-        settings,
+        settings: Settings::default(),
         rules,
     }
 }
