@@ -210,17 +210,11 @@ fn fit(rows: &[&Row], k: &Knobs) -> Result<Policy, String> {
     learner.learn(&items).map_err(|e| e.to_string())
 }
 
-/// The embedded default's hand-written rules alone, with the settings they
-/// were written for (the figures of the "hand" column).
-fn hand_policy() -> Policy {
-    Policy::builtin_hand_written()
-}
-
 const LEARNED_PREFIX: &str = "learned-";
 
 /// Hand rules plus a learned layer, with the learned weights scaled by beta.
 fn combine(learned: &Policy, k: &Knobs, temperature: f64, bands: (f64, f64)) -> Policy {
-    let mut p = hand_policy();
+    let mut p = Policy::builtin_hand_written();
     p.settings.fit_ratio = k.fit_ratio;
     p.settings.title_weight = k.title_weight;
     p.settings.confidence_model = ConfidenceModel::Softmax;
@@ -421,7 +415,7 @@ fn out_of_fold(
 ) -> Result<(Vec<Oof>, BTreeMap<&'static str, Evaluation>), String> {
     let mut oof: Vec<Oof> = Vec::new();
     let mut hand_evals: BTreeMap<&'static str, Evaluation> = BTreeMap::new();
-    let hand = Classifier::new(&hand_policy()).map_err(|e| e.to_string())?;
+    let hand = Classifier::new(&Policy::builtin_hand_written()).map_err(|e| e.to_string())?;
     for f in 0..FOLDS {
         let train: Vec<&Row> = rows.iter().filter(|r| r.fold != f && r.train).collect();
         let learned = fit(&train, knobs)?;

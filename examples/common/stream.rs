@@ -301,7 +301,7 @@ fn with_line<R: Read + ?Sized, T>(
         if available.is_empty() {
             return Ok((!buf.is_empty()).then(|| f(buf)));
         }
-        match find_newline(available) {
+        match memchr::memchr(b'\n', available) {
             Some(i) if buf.is_empty() => {
                 let out = f(&available[..i]);
                 reader.consume(i + 1);
@@ -319,31 +319,6 @@ fn with_line<R: Read + ?Sized, T>(
             }
         }
     }
-}
-
-/// The position of the first `\n` in `bytes`, eight bytes at a time.
-fn find_newline(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let mut chunks = bytes.chunks_exact(8);
-    let mut at = 0;
-    for c in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(c);
-        // A zero byte where `\n` was; the lowest flag is exact (a false
-        // one can only lie above a true one).
-        let x = u64::from_le_bytes(word) ^ (ONES * u64::from(b'\n'));
-        let found = x.wrapping_sub(ONES) & !x & HIGHS;
-        if found != 0 {
-            return Some(at + (found.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    chunks
-        .remainder()
-        .iter()
-        .position(|&b| b == b'\n')
-        .map(|i| at + i)
 }
 
 /// `bytes` without a leading UTF-8 byte order mark.

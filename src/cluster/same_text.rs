@@ -18,7 +18,7 @@ use std::hash::{Hash, Hasher};
 
 use super::vectors::SparseVec;
 use crate::item::FeedbackItem;
-use crate::text::{FxHashMap, written_into};
+use crate::text::{FxHashMap, is_ascii_blank, written_into};
 
 /// A term vector compared and hashed by the bits of its weights.
 struct Bits<'a>(&'a [(u32, f32)]);
@@ -149,7 +149,7 @@ fn field_shape(s: &str) -> Option<(u32, u32)> {
     for block in b.chunks(256) {
         let (mut block_n, mut block_sum) = (0u16, 0u16);
         for &c in block {
-            let kept = u16::from(!matches!(c, b'\t'..=b'\r' | b' '));
+            let kept = u16::from(!is_ascii_blank(c));
             block_n += kept;
             block_sum += kept * u16::from(c.to_ascii_lowercase());
         }

@@ -25,7 +25,7 @@ pub(crate) use scan::{Word, for_each_word};
 pub(crate) use script::{is_nospace_char, is_substring_phrase};
 pub(crate) use stem::stems_to_itself;
 pub(crate) use stopwords::is_stop_term;
-pub(crate) use written::written_into;
+pub(crate) use written::{is_ascii_blank, written_into};
 
 use stem::normalize_into;
 

@@ -25,12 +25,20 @@ pub(crate) fn written_into(out: &mut String, s: &str) {
     }
 }
 
+/// ASCII white space as [`written_into`] collapses it (and
+/// `char::is_whitespace` says of ASCII): tab to carriage return and the
+/// space.
+#[inline]
+pub(crate) fn is_ascii_blank(b: u8) -> bool {
+    matches!(b, b'\t'..=b'\r' | b' ')
+}
+
 /// [`written_into`] for ASCII text, byte by byte: the same result (ASCII
 /// white space is what `char::is_whitespace` says of it, tab to carriage
 /// return and the space; lower case is `to_ascii_lowercase`).
 fn written_ascii(out: &mut String, s: &str) {
     let start = out.len();
-    let space = |b: &u8| matches!(b, b'\t'..=b'\r' | b' ');
+    let space = |b: &u8| is_ascii_blank(*b);
     let bytes = s.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
