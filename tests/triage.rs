@@ -384,3 +384,22 @@ fn a_report_of_a_clustering_needs_the_clusterings_requests() {
         .unwrap_err();
     assert_eq!(err, ItemError::DuplicateId { id: "r1".into() });
 }
+
+/// The report names an invalid item as the clusterer does: the smallest id
+/// among the invalid ones whatever the order, an empty id by its place.
+#[test]
+fn an_invalid_item_is_named_as_the_clusterer_names_it() {
+    let mut items = backlog();
+    items.push(FeedbackItem::new("zz").with_deal_value(-1.0));
+    items.push(FeedbackItem::new("aa").with_deal_value(-2.0));
+    let mut reversed = items.clone();
+    reversed.reverse();
+    for batch in [&items, &reversed] {
+        let err = Triage::builtin().report(batch).unwrap_err();
+        assert_eq!(err, Clusterer::default().cluster(batch).unwrap_err());
+        assert_eq!(err.id(), Some("aa"));
+    }
+    items.insert(2, FeedbackItem::new(" "));
+    let err = Triage::builtin().report(&items).unwrap_err();
+    assert_eq!(err, ItemError::EmptyIdInBatch { index: 2 });
+}

@@ -29,7 +29,7 @@ pub(crate) fn ordered_positions(items: &[FeedbackItem]) -> Result<Vec<u32>, Item
 /// Validates every item. An empty id is located by its place (the first
 /// such item); any other invalid item is named by its id, the smallest
 /// among the invalid ones (then the first), whatever the items' order.
-fn validate_all(items: &[FeedbackItem]) -> Result<(), ItemError> {
+pub(crate) fn validate_all(items: &[FeedbackItem]) -> Result<(), ItemError> {
     let mut worst: Option<(&str, ItemError)> = None;
     for (index, it) in items.iter().enumerate() {
         match it.validate() {

@@ -59,7 +59,7 @@ use crate::item::FeedbackItem;
 use candidates::{Edge, MIN_DF_CAP};
 use describe::{Description, describe, rank};
 use ids::{group_id, id_keys};
-pub(crate) use ids::{id_hash, ordered_positions};
+pub(crate) use ids::{id_hash, ordered_positions, validate_all};
 use naming::{KEY_TERMS, surfaces};
 use semantic::{Dense, SimHash};
 use titles::{TITLE_REVIEW, TITLE_SAME, cap_title, title_similarity};

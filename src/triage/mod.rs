@@ -162,23 +162,24 @@ impl Triage {
     }
 
     /// Each item's class (`None` when the classifier abstained), in order;
-    /// fails on the first invalid item. Only the class is kept (holding
+    /// fails on an invalid item, named as the clusterer names it (the
+    /// smallest id among the invalid ones, an empty id by its place), which
+    /// is looked for only then. Only the class is kept (holding
     /// every classification with its evidence cost about 180 MB on 100k
     /// items), and the evidence the class does not need is not listed.
     fn classes(&self, items: &[FeedbackItem]) -> Result<Vec<Option<Class>>, ItemError> {
         let classifier = self.clusterer.classifier();
         let class = |item: &FeedbackItem| classifier.class_of(item);
+        // With several threads the first error found is any one: the one
+        // reported is the batch's, whatever the order and the threads.
         #[cfg(feature = "parallel")]
-        {
+        let classes: Result<Vec<Option<Class>>, ItemError> = {
             use rayon::prelude::*;
-            // Every result first, so that the error is the first in order.
-            let all: Vec<Result<Option<Class>, ItemError>> = items.par_iter().map(class).collect();
-            all.into_iter().collect()
-        }
+            items.par_iter().map(class).collect()
+        };
         #[cfg(not(feature = "parallel"))]
-        {
-            items.iter().map(class).collect()
-        }
+        let classes: Result<Vec<Option<Class>>, ItemError> = items.iter().map(class).collect();
+        classes.map_err(|first| crate::cluster::validate_all(items).err().unwrap_or(first))
     }
 
     /// Builds the report from a clustering made elsewhere (a
